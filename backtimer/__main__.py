@@ -1,0 +1,3 @@
+from backtimer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,685 @@
+"""The routine format: pydantic models for a routine file and the values inside it.
+
+Pure: no I/O, no terminal. ``routine_load`` reads files and turns validation errors into
+located messages; ``plan`` compiles a validated routine into timed steps.
+
+Values people write by hand are parsed here:
+
+- durations: ``30``, ``"45"``, ``"30s"``, ``"1m30s"``, ``"2 min"``;
+- holds: a duration, ``"10 breaths"``, or a range ``"10-30s"`` / ``"10-15 breaths"``;
+- counts (reps, sets): ``3`` or a range ``"2-3"``.
+
+A range is prescribed by the source ("hold 10 to 30 seconds"); a session uses one value of it,
+the current level, which starts at the low end.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+)
+
+MAX_DURATION = 2 * 60 * 60  # seconds: no single hold, rest or gap is longer
+MAX_SESSION = 4 * 60 * 60  # seconds: a whole session at its highest level
+MAX_COUNT = 100  # reps, sets, breaths
+MAX_EXERCISES = 200
+MAX_NAME = 120
+MAX_TEXT = 2000
+MAX_STEPS = 40
+
+#: Used where neither the exercise nor the routine's [defaults] says otherwise.
+BUILTIN_DEFAULTS: dict[str, Any] = {
+    "reps": 1,
+    "sets": 1,
+    "sides": "none",
+    "side_order": "sequential",
+    "first_side": "right",
+    "rest": 5.0,
+    "set_rest": 30.0,
+    "switch": 5.0,
+    "breath": 5.0,
+    "get_ready": 10.0,
+    "transition": 5.0,
+}
+
+Side = Literal["right", "left"]
+LevelName = Literal["low", "high"]
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Span:
+    """A number or a range of numbers ("2-3"); ``low == high`` for a single value."""
+
+    low: float
+    high: float
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+    def at(self, level: LevelName | float | None) -> float:
+        """The value used at a level: ``"low"``, ``"high"``, or a value clamped into the range."""
+        if level is None or level == "low":
+            return self.low
+        if level == "high":
+            return self.high
+        return min(self.high, max(self.low, float(level)))
+
+    def __str__(self) -> str:
+        return _num(self.low) if not self.is_range else f"{_num(self.low)}-{_num(self.high)}"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A hold: seconds, or a number of breaths paced by the breath length."""
+
+    span: Span
+    unit: Literal["seconds", "breaths"]
+
+    def __str__(self) -> str:
+        if self.unit == "breaths":
+            return f"{self.span} breaths"
+        if not self.span.is_range:
+            return format_duration(self.span.low)
+        return f"{format_duration(self.span.low)}-{format_duration(self.span.high)}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def format_duration(seconds: float) -> str:
+    """Compact, parseable form: 30 -> "30s", 90 -> "1m30s", 3600 -> "1h"."""
+    whole = float(seconds).is_integer()
+    total = int(seconds) if whole else seconds
+    if not whole or total < 60:
+        return f"{_num(total)}s"
+    hours, rest = divmod(int(total), 3600)
+    minutes, secs = divmod(rest, 60)
+    out = ""
+    if hours:
+        out += f"{hours}h"
+    if minutes:
+        out += f"{minutes}m"
+    if secs:
+        out += f"{secs}s"
+    return out
+
+
+_UNIT_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)")
+_DASHES = re.compile(r"\s*[-–—]\s*|\s+to\s+")
+DURATION_HELP = 'seconds as a number, or a string such as "30s", "1m30s" or "2 min"'
+
+
+def _reject_non_number(value: Any, what: str) -> None:
+    if isinstance(value, bool):
+        raise ValueError(f"expected {what}, got a boolean")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected {what}, got {value}")
+
+
+def parse_seconds(value: Any) -> float:
+    """A duration written by hand, in seconds (not yet bounds-checked)."""
+    _reject_non_number(value, DURATION_HELP)
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected {DURATION_HELP}, got {_kind(value)}")
+    text = value.strip().lower()
+    if not text:
+        raise ValueError(f"expected {DURATION_HELP}, got an empty string")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    total = 0.0
+    pos = 0
+    seen: set[int] = set()
+    for match in _DURATION_PART.finditer(text):
+        if text[pos : match.start()].strip():
+            break
+        number, unit = match.groups()
+        if unit not in _UNIT_SECONDS:
+            raise ValueError(f"{value!r} is not a duration: expected {DURATION_HELP}")
+        scale = _UNIT_SECONDS[unit]
+        if scale in seen:
+            raise ValueError(f"{value!r} is not a duration: a unit appears twice")
+        seen.add(scale)
+        total += float(number) * scale
+        pos = match.end()
+    if not seen or text[pos:].strip():
+        raise ValueError(f"{value!r} is not a duration: expected {DURATION_HELP}")
+    return total
+
+
+def _bounded(seconds: float, *, allow_zero: bool) -> float:
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        raise ValueError(
+            "must be 0 or more seconds" if allow_zero else "must be more than 0 seconds"
+        )
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{format_duration(seconds)} is longer than the limit of 2 hours")
+    return seconds
+
+
+def parse_duration(value: Any) -> float:
+    """A duration that must be > 0 (a breath, a tempo part in total)."""
+    return _bounded(parse_seconds(value), allow_zero=False)
+
+
+def parse_gap(value: Any) -> float:
+    """A rest, switch, get-ready or transition time: 0 means the step is left out."""
+    return _bounded(parse_seconds(value), allow_zero=True)
+
+
+def parse_count(value: Any) -> Span:
+    """Reps or sets: a whole number 1..100 or a range "2-3"."""
+    what = 'a whole number from 1 to 100, or a range such as "2-3"'
+    _reject_non_number(value, what)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"expected {what}, got {value}")
+        value = int(value)
+    if isinstance(value, int):
+        low = high = value
+    elif isinstance(value, str):
+        parts = _DASHES.split(value.strip())
+        if not all(re.fullmatch(r"\d+", p) for p in parts) or len(parts) > 2:
+            raise ValueError(f"expected {what}, got {value!r}")
+        low, high = int(parts[0]), int(parts[-1])
+    else:
+        raise ValueError(f"expected {what}, got {_kind(value)}")
+    for n in (low, high):
+        if not 1 <= n <= MAX_COUNT:
+            raise ValueError(f"{n} is out of range: expected {what}")
+    if low > high:
+        raise ValueError(f"the range {value!r} starts above its end")
+    return Span(float(low), float(high))
+
+
+HOLD_HELP = (
+    'seconds as a number, or a string such as "30s", "1m30s", "10 breaths", '
+    'or a range such as "10-30s" or "10-15 breaths"'
+)
+_BREATHS = re.compile(r"^(.*?)\s*breaths?$")
+
+
+def parse_hold(value: Any) -> Hold:
+    _reject_non_number(value, HOLD_HELP)
+    if isinstance(value, int | float):
+        seconds = _bounded(float(value), allow_zero=False)
+        return Hold(Span(seconds, seconds), "seconds")
+    if not isinstance(value, str):
+        raise ValueError(f"expected {HOLD_HELP}, got {_kind(value)}")
+    text = value.strip().lower()
+    breaths = _BREATHS.match(text)
+    if breaths:
+        span = parse_count(breaths.group(1))
+        return Hold(span, "breaths")
+    parts = _DASHES.split(text)
+    if len(parts) > 2 or not all(parts):
+        raise ValueError(f"expected {HOLD_HELP}, got {value!r}")
+    if len(parts) == 1:
+        seconds = _bounded(parse_seconds(value), allow_zero=False)
+        return Hold(Span(seconds, seconds), "seconds")
+    low_text, high_text = parts
+    try:
+        high = parse_seconds(high_text)
+        # "10-30s": the low end takes the high end's unit.
+        if re.fullmatch(r"\d+(?:\.\d+)?", low_text):
+            unit = re.sub(r"^[\d.\s]+", "", high_text) or "s"
+            low = parse_seconds(low_text + unit)
+        else:
+            low = parse_seconds(low_text)
+    except ValueError:
+        raise ValueError(f"expected {HOLD_HELP}, got {value!r}") from None
+    low = _bounded(low, allow_zero=False)
+    high = _bounded(high, allow_zero=False)
+    if low > high:
+        raise ValueError(f"the range {value!r} starts above its end")
+    return Hold(Span(low, high), "seconds")
+
+
+def _kind(value: Any) -> str:
+    return {
+        dict: "a table",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+    }.get(type(value), type(value).__name__)
+
+
+# ---------------------------------------------------------------------------- text
+
+# Bidirectional overrides can make a line display differently from what it says.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_text(value: str, *, multiline: bool, limit: int) -> str:
+    for ch in value:
+        if ch in "\n\t" and multiline:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI:
+            name = f"U+{ord(ch):04X}"
+            hint = " (use a list of lines instead)" if ch == "\n" else ""
+            raise ValueError(f"control character {name} is not allowed here{hint}")
+    if len(value) > limit:
+        raise ValueError(f"is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def _line(value: str) -> str:
+    value = _check_text(value, multiline=False, limit=MAX_NAME)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _para(value: str) -> str:
+    return _check_text(value, multiline=True, limit=MAX_TEXT)
+
+
+def _step(value: str) -> str:
+    value = _check_text(value, multiline=False, limit=MAX_TEXT)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Name = Annotated[str, Field(strict=True), AfterValidator(_line)]
+Text = Annotated[str, Field(strict=True), AfterValidator(_para)]
+StepLine = Annotated[str, Field(strict=True), AfterValidator(_step)]
+
+_seconds_schema = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DURATION}
+_gap_seconds_schema = {"type": "number", "minimum": 0, "maximum": MAX_DURATION}
+_duration_string = {
+    "type": "string",
+    "pattern": r"^\s*(\d+(\.\d+)?\s*[a-zA-Z]*\s*)+$",
+    "examples": ["30s", "1m30s", "2 min"],
+}
+DurationValue = Annotated[
+    float,
+    PlainValidator(parse_duration),
+    WithJsonSchema(
+        {"anyOf": [_seconds_schema, _duration_string], "description": DURATION_HELP},
+        mode="validation",
+    ),
+]
+GapValue = Annotated[
+    float,
+    PlainValidator(parse_gap),
+    WithJsonSchema(
+        {
+            "anyOf": [_gap_seconds_schema, _duration_string],
+            "description": DURATION_HELP + "; 0 leaves the step out",
+        },
+        mode="validation",
+    ),
+]
+CountValue = Annotated[
+    Span,
+    PlainValidator(parse_count),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+                {"type": "string", "pattern": r"^\s*\d+\s*(-|–|to)\s*\d+\s*$"},
+            ],
+            "description": 'a whole number from 1 to 100, or a range such as "2-3"',
+        },
+        mode="validation",
+    ),
+]
+HoldValue = Annotated[
+    Hold,
+    PlainValidator(parse_hold),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _seconds_schema,
+                {"type": "string", "examples": ["30s", "1m30s", "10 breaths", "10-30s"]},
+            ],
+            "description": HOLD_HELP,
+        },
+        mode="validation",
+    ),
+]
+
+
+# --------------------------------------------------------------------------- models
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Source(_Model):
+    """Where a routine comes from: cite it so that the user can check the numbers."""
+
+    title: Name = Field(description="Title of the article, leaflet or programme")
+    publisher: Name | None = Field(None, description="Clinic, publisher or author")
+    author: Name | None = None
+    url: Text | None = Field(None, description="Where to find it")
+    note: Text | None = Field(None, description="How the routine was transcribed")
+
+
+class Tempo(_Model):
+    """The timing of one counted rep, e.g. bridges: lift 2 s, hold 1 s, lower 2 s."""
+
+    lift: GapValue = 0.0
+    hold: GapValue = 0.0
+    lower: GapValue = 0.0
+    pause: GapValue = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.lift + self.hold + self.lower + self.pause
+
+    def describe(self) -> str:
+        parts = [
+            f"{label} {_num(value)}"
+            for label, value in (
+                ("lift", self.lift),
+                ("hold", self.hold),
+                ("lower", self.lower),
+                ("pause", self.pause),
+            )
+            if value
+        ]
+        return ", ".join(parts)
+
+
+TIMING_FIELDS = (
+    "hold",
+    "tempo",
+    "user_paced",
+    "reps",
+    "sets",
+    "sides",
+    "side_order",
+    "first_side",
+    "rest",
+    "set_rest",
+    "switch",
+    "breath",
+    "get_ready",
+    "transition",
+)
+KIND_FIELDS = ("hold", "tempo", "user_paced")
+
+
+class Timing(_Model):
+    """Timing fields shared by an exercise and the routine's [defaults]."""
+
+    hold: HoldValue | None = Field(None, description="A timed hold per rep: " + HOLD_HELP)
+    tempo: Tempo | None = Field(None, description="A counted rep's timing (lift, hold, lower)")
+    user_paced: bool | None = Field(
+        None, description="No timer: the step waits for a key (repeat as tolerated)"
+    )
+    reps: CountValue | None = Field(None, description="Reps per side and set (default 1)")
+    sets: CountValue | None = Field(None, description="Sets (default 1)")
+    sides: Literal["none", "both"] | None = Field(
+        None, description='"both": every set is done on the right and on the left'
+    )
+    side_order: Literal["sequential", "alternating"] | None = Field(
+        None,
+        description='"sequential": all reps on one side, then the other; '
+        '"alternating": right, left, right, left',
+    )
+    first_side: Side | None = Field(None, description="The side done first (default right)")
+    rest: GapValue | None = Field(None, description="Rest between reps (default 5s)")
+    set_rest: GapValue | None = Field(None, description="Rest between sets (default 30s)")
+    switch: GapValue | None = Field(None, description="Time to switch sides (default 5s)")
+    breath: DurationValue | None = Field(
+        None, description="Length of one breath for holds in breaths (default 5s)"
+    )
+    get_ready: GapValue | None = Field(
+        None, description="Time to get into position before an exercise (default 10s)"
+    )
+    transition: GapValue | None = Field(
+        None, description="Time to move on to the next exercise (default 5s)"
+    )
+
+
+class Defaults(Timing):
+    """Routine-wide defaults for every timing field; an exercise's own value wins."""
+
+
+class Exercise(Timing):
+    name: Name = Field(description="The exercise's name, as it is announced")
+    position: Name | None = Field(
+        None, description='Starting position, e.g. "lie on your back" (announced)'
+    )
+    target: Text | None = Field(None, description="The muscles or area it works")
+    benefit: Text | None = Field(None, description="What it helps with")
+    steps: list[StepLine] = Field(
+        default_factory=list,
+        max_length=MAX_STEPS,
+        description="Instructions, one short line each; the first is read aloud",
+    )
+    caution: Text | None = Field(None, description="A caution shown during the exercise")
+    stop_if: Text | None = Field(
+        None, description="When to stop, e.g. pain in the front of the hip"
+    )
+    note: Text | None = Field(None, description="A remark, e.g. where a number was chosen")
+
+
+class Routine(_Model):
+    name: Name = Field(description="The routine's name")
+    description: Text | None = None
+    source: Source | None = Field(None, description="Where the routine comes from")
+    cautions: list[Text] = Field(default_factory=list, max_length=MAX_STEPS)
+    defaults: Defaults = Field(default_factory=Defaults)
+    exercises: list[Exercise] = Field(min_length=1, max_length=MAX_EXERCISES)
+
+    def settings(self, index: int) -> Settings:
+        """The effective timing of exercise ``index``: its own, else [defaults], else built in."""
+        exercise = self.exercises[index]
+        own_kind = [f for f in KIND_FIELDS if getattr(exercise, f) not in (None, False)]
+        kind_source: Timing = exercise if own_kind else self.defaults
+        values: dict[str, Any] = {}
+        for field in TIMING_FIELDS:
+            if field in KIND_FIELDS:
+                values[field] = getattr(kind_source, field)
+                continue
+            value = getattr(exercise, field)
+            if value is None:
+                value = getattr(self.defaults, field)
+            if value is None:
+                value = BUILTIN_DEFAULTS[field]
+                if field in ("reps", "sets"):
+                    value = Span(float(value), float(value))
+            values[field] = value
+        if values["user_paced"]:
+            kind = "user_paced"
+        elif values["tempo"] is not None:
+            kind = "tempo"
+        elif values["hold"] is not None:
+            kind = "hold"
+        else:
+            kind = "missing"
+        return Settings(kind=kind, **values)
+
+    def total_seconds(self, level: Level = "low") -> float:
+        """Length of a session at ``level``; user-paced steps count as 0."""
+        total = 0.0
+        last = len(self.exercises) - 1
+        for index in range(len(self.exercises)):
+            total += self.settings(index).exercise_seconds(level_for(level, index))
+            if index < last:
+                total += self.settings(index).transition
+        return total
+
+
+@dataclass(frozen=True)
+class LevelChoice:
+    """One exercise's current level: a value inside each of its ranges (None: the low end)."""
+
+    hold: float | None = None
+    reps: float | None = None
+    sets: float | None = None
+
+
+Level = LevelName | Mapping[int, LevelChoice]
+
+
+def level_for(level: Level, index: int) -> LevelName | LevelChoice:
+    if isinstance(level, str):
+        return level
+    return level.get(index, LevelChoice())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved timing of one exercise; ``kind`` says how a rep is timed."""
+
+    kind: Literal["hold", "tempo", "user_paced", "missing"]
+    hold: Hold | None
+    tempo: Tempo | None
+    user_paced: bool | None
+    reps: Span
+    sets: Span
+    sides: Literal["none", "both"]
+    side_order: Literal["sequential", "alternating"]
+    first_side: Side
+    rest: float
+    set_rest: float
+    switch: float
+    breath: float
+    get_ready: float
+    transition: float
+
+    def dose(self, level: LevelName | LevelChoice = "low") -> Dose:
+        """The concrete prescription at a level."""
+        if isinstance(level, LevelChoice):
+            hold_l, reps_l, sets_l = level.hold, level.reps, level.sets
+        else:
+            hold_l = reps_l = sets_l = level
+        reps = int(self.reps.at(reps_l))
+        sets = int(self.sets.at(sets_l))
+        breaths = None
+        if self.kind == "hold" and self.hold is not None:
+            amount = self.hold.span.at(hold_l)
+            if self.hold.unit == "breaths":
+                breaths = int(amount)
+                seconds: float | None = breaths * self.breath
+            else:
+                seconds = amount
+        elif self.kind == "tempo" and self.tempo is not None:
+            seconds = self.tempo.seconds
+        else:
+            seconds = None
+        return Dose(rep_seconds=seconds, breaths=breaths, reps=reps, sets=sets)
+
+    @property
+    def side_list(self) -> tuple[Side | None, ...]:
+        if self.sides == "none":
+            return (None,)
+        return ("right", "left") if self.first_side == "right" else ("left", "right")
+
+    def exercise_seconds(self, level: LevelName | LevelChoice = "low") -> float:
+        """get_ready + every rep, rest, switch and set rest (no transition)."""
+        dose = self.dose(level)
+        rep = dose.rep_seconds or 0.0
+        n = dose.reps
+        if len(self.side_list) == 1:
+            per_set = n * rep + (n - 1) * self.rest
+        elif self.side_order == "sequential":
+            per_set = 2 * (n * rep + (n - 1) * self.rest) + self.switch
+        else:  # alternating: R1 switch L1 rest R2 switch L2 ...
+            per_set = 2 * n * rep + n * self.switch + (n - 1) * self.rest
+        return self.get_ready + dose.sets * per_set + (dose.sets - 1) * self.set_rest
+
+
+@dataclass(frozen=True)
+class Dose:
+    rep_seconds: float | None  # None: user-paced
+    breaths: int | None
+    reps: int
+    sets: int
+
+
+def semantic_issues(routine: Routine) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules that span fields (after defaults are applied), as (field path, message)."""
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    own_kinds = [f for f in KIND_FIELDS if getattr(routine.defaults, f) not in (None, False)]
+    if len(own_kinds) > 1:
+        issues.append(
+            (
+                ("defaults", own_kinds[1]),
+                f"choose one of hold, tempo or user_paced, not {own_kinds}",
+            )
+        )
+    for index, exercise in enumerate(routine.exercises):
+        own = [f for f in KIND_FIELDS if getattr(exercise, f) not in (None, False)]
+        if len(own) > 1:
+            issues.append(
+                (
+                    ("exercises", index, own[1]),
+                    f"choose one of hold, tempo or user_paced, not both {own[0]} and {own[1]}",
+                )
+            )
+            continue
+        settings = routine.settings(index)
+        if settings.kind == "missing":
+            issues.append(
+                (
+                    ("exercises", index),
+                    "needs a hold, a tempo or user_paced = true (or a hold in [defaults])",
+                )
+            )
+            continue
+        if settings.kind == "tempo" and settings.tempo is not None and settings.tempo.seconds <= 0:
+            issues.append((("exercises", index, "tempo"), "a rep must take more than 0 seconds"))
+        dose = settings.dose("high")
+        if dose.rep_seconds is not None and dose.rep_seconds > MAX_DURATION:
+            issues.append(
+                (
+                    ("exercises", index, "hold"),
+                    f"{dose.breaths} breaths of {_num(settings.breath)}s last "
+                    f"{format_duration(dose.rep_seconds)}, longer than the limit of 2 hours",
+                )
+            )
+    if not issues:
+        total = routine.total_seconds("high")
+        if total > MAX_SESSION:
+            issues.append(
+                (
+                    ("exercises",),
+                    f"the whole session lasts {format_duration(total)} at its highest level; "
+                    "the limit is 4 hours",
+                )
+            )
+    return issues
