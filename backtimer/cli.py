@@ -147,13 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
     schema.set_defaults(handler=cmd_schema)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    from backtimer import cli_plan
+
+    cli_plan.register(sub)
     return parser
-
-
-# Commands that live in modules of their own register themselves here.
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def print_problems(problems: Sequence[Problem]) -> None:

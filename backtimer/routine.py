@@ -409,7 +409,7 @@ class Tempo(_Model):
 
     def describe(self) -> str:
         parts = [
-            f"{label} {_num(value)}"
+            f"{label} {_num(value)} second{'' if value == 1 else 's'}"
             for label, value in (
                 ("lift", self.lift),
                 ("hold", self.hold),
