@@ -147,9 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
     schema.set_defaults(handler=cmd_schema)
 
-    from backtimer import cli_plan
+    from backtimer import cli_plan, cli_run
 
     cli_plan.register(sub)
+    cli_run.register(sub)
     return parser
 
 
@@ -164,8 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     try:
         if handler is None:
-            parser.print_help()
-            return EXIT_OK
+            from backtimer.cli_run import open_picker
+
+            return open_picker()
         return handler(args)
     except RoutineError as exc:
         print_problems(exc.problems)
