@@ -9,7 +9,7 @@ from typing import Literal
 
 from backtimer import paths
 from backtimer.routine import Routine
-from backtimer.routine_load import Problem, RoutineError, load_routine
+from backtimer.routine_load import Problem, RoutineError, load_routine, printable
 
 Origin = Literal["bundled", "user", "path"]
 
@@ -52,16 +52,22 @@ def load_entry(path: Path, origin: Origin) -> Entry:
 
 
 def display_path(path: Path) -> str:
-    """A path as short as it can be said: relative to the current folder, or with ~."""
+    """A path as short as it can be said: relative to the current folder, or with ~.
+
+    Safe to print: undecodable bytes and control characters in a name are escaped.
+    """
+    # Not resolve(): that raises RuntimeError on a symlink loop, and would show a
+    # symlink's target instead of the name the user knows.
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        absolute = Path(os.path.abspath(path))
     except (ValueError, OSError):
-        pass
-    home = Path.home()
-    try:
-        return "~/" + str(path.resolve().relative_to(home))
-    except (ValueError, OSError):
-        return str(path)
+        return printable(str(path))
+    for base, prefix in ((Path.cwd, ""), (Path.home, "~/")):
+        try:
+            return printable(prefix + str(absolute.relative_to(base())))
+        except (ValueError, OSError, RuntimeError):
+            continue
+    return printable(str(path))
 
 
 def bundled() -> list[Entry]:
@@ -83,7 +89,10 @@ def resolve(name: str) -> Entry:
     Raises RoutineError (never another exception) when nothing usable is found.
     """
     looks_like_path = os.sep in name or name.endswith(".toml") or (os.altsep or "\0") in name
-    candidate = Path(name).expanduser()
+    try:
+        candidate = Path(name).expanduser()
+    except RuntimeError:  # "~someone/x.toml" for a user that does not exist
+        candidate = Path(name)
     if looks_like_path or candidate.exists():
         entry = load_entry(candidate, "path")
         if entry.problems:
@@ -101,4 +110,4 @@ def resolve(name: str) -> Entry:
             return entry
     known = sorted({e.key for e in all_entries()})
     hint = f"; known routines: {', '.join(known)}" if known else ""
-    raise RoutineError([Problem(name, f"no routine or file of that name{hint}")])
+    raise RoutineError([Problem(printable(name), f"no routine or file of that name{hint}")])

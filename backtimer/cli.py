@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from backtimer import __version__, catalog
-from backtimer.routine_load import Problem, RoutineError, load_routine
+from backtimer.routine_load import Problem, RoutineError, load_routine, printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -46,12 +46,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for raw in args.paths:
         target = Path(raw)
-        files = _toml_files(target) if target.exists() else [target]
-        if target.is_dir() and not files:
-            print(f"{raw}: no .toml files in this folder", file=sys.stderr)
+        try:
+            files = _toml_files(target)
+        except OSError:  # e.g. a folder on the way that cannot be searched
+            files = [target]
+        if not files:
+            print(f"{printable(raw)}: no .toml files in this folder", file=sys.stderr)
             status = EXIT_INVALID
         for path in files:
-            label = str(path)
+            label = printable(str(path))
             try:
                 routine = load_routine(path, label)
             except RoutineError as exc:
@@ -74,9 +77,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         out = []
         for entry in entries:
             item: dict[str, object] = {
-                "key": entry.key,
+                "key": printable(entry.key),
                 "origin": entry.origin,
-                "path": str(entry.path),
+                "path": printable(str(entry.path)),
                 "valid": entry.valid,
             }
             if entry.routine is not None:
@@ -94,18 +97,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not entries:
         print("no routines found")
         return EXIT_OK
-    width = max(len(e.key) for e in entries)
+    width = max(len(printable(e.key)) for e in entries)
     for entry in entries:
+        key = printable(entry.key)
         where = f"{entry.origin:<7}"
         if entry.routine is not None:
             count = len(entry.routine.exercises)
             print(
-                f"{entry.key:<{width}}  {where}  {count:>3} exercises  "
+                f"{key:<{width}}  {where}  {count:>3} exercises  "
                 f"{_minutes(entry.routine.total_seconds()):>7}  {entry.routine.name}"
             )
         else:
             first = entry.problems[0] if entry.problems else "invalid"
-            print(f"{entry.key:<{width}}  {where}  INVALID  {first}")
+            print(f"{key:<{width}}  {where}  INVALID  {first}")
     return EXIT_OK
 
 
@@ -147,10 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
     schema.set_defaults(handler=cmd_schema)
 
-    from backtimer import cli_plan, cli_run
+    from backtimer import cli_edit, cli_plan, cli_run
 
     cli_plan.register(sub)
     cli_run.register(sub)
+    cli_edit.register(sub)
     return parser
 
 

@@ -12,11 +12,13 @@ not listed for the current state is refused (a :class:`Refused` event) and chang
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from backtimer.plan import Plan, Step
+from backtimer.routine import MAX_DURATION
 
 
 class State(StrEnum):
@@ -183,6 +185,7 @@ class Session:
         self.countdown = countdown
         self.started_at: float | None = None
         self.paused_at: float | None = None  # while paused or pain-stopped
+        self.ended_at: float | None = None  # when the session finished or ended early
         self.paused_total = 0.0
         self.deadline: float | None = None  # current step's end; None if user-paced
         self.step_started: float = 0.0  # when the current step began (scheduled)
@@ -204,8 +207,14 @@ class Session:
         return self.state in (State.FINISHED, State.ENDED_EARLY)
 
     def _clock(self, now: float) -> float:
-        """``now`` as the session sees it: frozen while paused or pain-stopped."""
-        return self.paused_at if self.paused_at is not None else now
+        """``now`` as the session sees it: frozen while paused or pain-stopped, and once over.
+
+        A time before the freeze (an event's ``at`` from the batch that ended the session) is
+        taken as it is, so ``active_seconds(event.at)`` is right for every event.
+        """
+        if self.ended_at is not None:
+            return min(now, self.ended_at)
+        return min(now, self.paused_at) if self.paused_at is not None else now
 
     def remaining(self, now: float) -> float | None:
         """Seconds left in the current step (None: user-paced, or not running)."""
@@ -244,8 +253,15 @@ class Session:
         if not self.accepts(command):
             return [Refused(now, command, self.state)]
         if command is Command.EXTEND:
-            return self._extend(now, amount)
-        return getattr(self, f"_{command.value}")(now)
+            events = self._extend(now, amount)
+        else:
+            events = getattr(self, f"_{command.value}")(now)
+        refused = len(events) == 1 and isinstance(events[0], Refused)
+        if command is not Command.TICK and self.last_tick is not None and not refused:
+            # A command proves the shell was awake at ``now``: the next tick measures its gap
+            # from here, so a pause or jump is never backdated to before the command.
+            self.last_tick = max(self.last_tick, now)
+        return events
 
     def start(self, now: float) -> list[Event]:
         return self.handle(Command.START, now)
@@ -310,6 +326,7 @@ class Session:
             self.state = State.FINISHED
             self.deadline = None
             self.paused_at = None
+            self.ended_at = at
             events.append(Finished(at, self._active_at(at)))
             return events
         events += self._enter(index, at)
@@ -399,10 +416,12 @@ class Session:
 
     def _resume(self, now: float) -> list[Event]:
         if self.state is State.PAIN_STOPPED:
-            # Resuming after pain restarts the interrupted step from its beginning.
+            # Resuming after pain restarts the interrupted step from its beginning: the
+            # interrupted attempt ends (not completed) and the step starts again.
             paused = self._restart_clock(now)
             self.state = State.RUNNING
-            return [Resumed(now, paused), *self._enter(self.index, now)]
+            ended = self._leave(now, skipped=True)
+            return [Resumed(now, paused), ended, *self._enter(self.index, now)]
         paused = self._restart_clock(now)
         self.state = State.RUNNING
         return [Resumed(now, paused)]
@@ -418,7 +437,7 @@ class Session:
         step = self.step
         events.append(
             PainStopped(
-                self.paused_at if self.paused_at is not None else now,
+                now,
                 step,
                 step.exercise,
                 step.exercise_index,
@@ -481,11 +500,13 @@ class Session:
         at = self._clock(now)
         left = self.deadline - at
         delta = float(amount)
-        # Never below a minimum hold, and never less than a moment left.
-        delta = max(delta, MIN_HOLD - self.step_seconds, MIN_REMAINING - left)
-        if delta < 0 and left <= MIN_REMAINING:
-            delta = 0.0
-        if delta == 0:
+        if delta < 0:
+            # Shorten, but never below a minimum hold nor to less than a moment left; a
+            # request to shorten never lengthens (a hold already under the minimum stays).
+            delta = min(0.0, max(delta, MIN_HOLD - self.step_seconds, MIN_REMAINING - left))
+        elif delta > 0:
+            delta = min(delta, MAX_DURATION - self.step_seconds)  # nor beyond the longest hold
+        if delta == 0 or not math.isfinite(delta):
             return [*events, Refused(now, Command.EXTEND, self.state)]
         self.deadline += delta
         self.step_seconds += delta
@@ -505,12 +526,14 @@ class Session:
                 return events
         if self.state is State.READY:
             self.state = State.ENDED_EARLY
+            self.ended_at = now
             return [EndedEarly(now, None, 0.0)]
         at = self._clock(now)
         events.append(self._leave(at, skipped=True))
         active = self.active_seconds(now)
         self.state = State.ENDED_EARLY
         self.deadline = None
+        self.ended_at = at
         events.append(EndedEarly(at, self.step, active))
         return events
 

@@ -6,7 +6,8 @@ built from the routine's own fields so that what is said and what is timed never
 Order, for each exercise: get_ready -> for each set: (set_rest before every set but the
 first) for each side: its reps, with a rest between reps but not after the last, and a
 switch_sides between the sides -> transition to the next exercise. The last exercise ends
-the plan, with nothing trailing. Gaps of 0 seconds are left out.
+the plan, with nothing trailing. Gaps of 0 seconds are left out (with no get_ready, the
+exercise's first work step announces its name, position and first instruction).
 """
 
 from __future__ import annotations
@@ -127,16 +128,30 @@ class Plan:
 # ------------------------------------------------------------------------ words
 
 
+def _exact(value: float) -> str:
+    """A number as written, never rounded: 2.5 -> "2.5", 7199.125 -> "7199.125"."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = f"{value:.12f}".rstrip("0").rstrip(".")
+    return text
+
+
 def spoken_duration(seconds: float) -> str:
-    """30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds"."""
+    """30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds".
+
+    Exact: what is said is what is timed (no rounding of fractional seconds).
+    """
     if not float(seconds).is_integer():
-        return f"{seconds:g} seconds"
+        return f"{_exact(seconds)} seconds"
     total = int(seconds)
-    minutes, secs = divmod(total, 60)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
     parts = []
+    if hours:
+        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
     if minutes:
         parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
-    if secs or not minutes:
+    if secs or not (hours or minutes):
         parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
     return " ".join(parts)
 
@@ -227,10 +242,8 @@ def _work_say(
         if rep == 1:
             count = f"{dose.reps} reps" if dose.reps > 1 else "One rep"
             parts.append(f"{count}: {settings.tempo.describe()}")
-        if dose.reps > 1 and rep == dose.reps:
-            parts.append(f"{rep}, last one")
-        else:
-            parts.append(f"{rep}")
+        if dose.reps > 1:
+            parts.append(f"{rep}, last one" if rep == dose.reps else f"{rep}")
         return _join(*parts)
     # A timed or breath-counted hold.
     assert dose.rep_seconds is not None
@@ -255,6 +268,8 @@ def _compile_exercise(
     intro = [exercise.name, exercise.position or "", exercise.steps[0] if exercise.steps else ""]
     if sides[0] is not None:
         intro.append(f"{sides[0].capitalize()} side first")
+    # With no time to get ready, the first work step introduces the exercise instead.
+    pending_intro = [] if settings.get_ready else intro
     builder.add(
         phase="get_ready",
         side=None,
@@ -262,14 +277,25 @@ def _compile_exercise(
         rep=1,
         reps=dose.reps,
         seconds=settings.get_ready,
-        say=_join(*intro, f"Starting in {spoken_duration(settings.get_ready)}")
-        if settings.get_ready
-        else _join(*intro),
+        say=_join(*intro, f"Starting in {spoken_duration(settings.get_ready)}"),
         **common,
     )
 
     def work(side: Side | None, set_no: int, rep: int, announce_side: bool) -> None:
+        nonlocal pending_intro
         first_of_set = rep == 1 and side == sides[0]
+        say = _work_say(
+            settings,
+            dose,
+            side=side,
+            announce_side=announce_side,
+            set_no=set_no,
+            announce_set=first_of_set and dose.sets > 1,
+            rep=rep,
+        )
+        if pending_intro:
+            say = _join(*pending_intro[:3], say)
+            pending_intro = []
         builder.add(
             phase=phase,
             side=side,
@@ -278,15 +304,7 @@ def _compile_exercise(
             reps=dose.reps,
             seconds=dose.rep_seconds,
             breaths=dose.breaths,
-            say=_work_say(
-                settings,
-                dose,
-                side=side,
-                announce_side=announce_side,
-                set_no=set_no,
-                announce_set=first_of_set and dose.sets > 1,
-                rep=rep,
-            ),
+            say=say,
             **common,
         )
 

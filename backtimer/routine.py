@@ -93,7 +93,7 @@ class Hold:
 
     def __str__(self) -> str:
         if self.unit == "breaths":
-            return f"{self.span} breaths"
+            return f"{self.span} breath" if self.span.high == 1 else f"{self.span} breaths"
         if not self.span.is_range:
             return format_duration(self.span.low)
         return f"{format_duration(self.span.low)}-{format_duration(self.span.high)}"
@@ -138,7 +138,7 @@ _UNIT_SECONDS = {
     "hour": 3600,
     "hours": 3600,
 }
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)")
 _DASHES = re.compile(r"\s*[-–—]\s*|\s+to\s+")
 DURATION_HELP = 'seconds as a number, or a string such as "30s", "1m30s" or "2 min"'
 
@@ -154,14 +154,14 @@ def parse_seconds(value: Any) -> float:
     """A duration written by hand, in seconds (not yet bounds-checked)."""
     _reject_non_number(value, DURATION_HELP)
     if isinstance(value, int | float):
-        return float(value)
+        return _as_float(value)
     if not isinstance(value, str):
         raise ValueError(f"expected {DURATION_HELP}, got {_kind(value)}")
     text = value.strip().lower()
     if not text:
         raise ValueError(f"expected {DURATION_HELP}, got an empty string")
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
+        return _as_float(text)
     total = 0.0
     pos = 0
     seen: set[int] = set()
@@ -170,16 +170,25 @@ def parse_seconds(value: Any) -> float:
             break
         number, unit = match.groups()
         if unit not in _UNIT_SECONDS:
-            raise ValueError(f"{value!r} is not a duration: expected {DURATION_HELP}")
+            raise ValueError(f"{_shown(value)} is not a duration: expected {DURATION_HELP}")
         scale = _UNIT_SECONDS[unit]
         if scale in seen:
-            raise ValueError(f"{value!r} is not a duration: a unit appears twice")
+            raise ValueError(f"{_shown(value)} is not a duration: a unit appears twice")
         seen.add(scale)
-        total += float(number) * scale
+        total += _as_float(number) * scale
         pos = match.end()
     if not seen or text[pos:].strip():
-        raise ValueError(f"{value!r} is not a duration: expected {DURATION_HELP}")
+        raise ValueError(f"{_shown(value)} is not a duration: expected {DURATION_HELP}")
     return total
+
+
+def _as_float(value: int | float | str) -> float:
+    """A number as a float; one too large for a float (a 400-digit number) is infinite."""
+    try:
+        return float(value)
+    except (OverflowError, ValueError):
+        # OverflowError: a huge int; ValueError: a string of more than 4300 digits.
+        return math.inf
 
 
 def _bounded(seconds: float, *, allow_zero: bool) -> float:
@@ -188,6 +197,8 @@ def _bounded(seconds: float, *, allow_zero: bool) -> float:
             "must be 0 or more seconds" if allow_zero else "must be more than 0 seconds"
         )
     if seconds > MAX_DURATION:
+        if seconds > 1000 * MAX_DURATION:  # no point in spelling out 27777777h46m40s
+            raise ValueError("is far longer than the limit of 2 hours")
         raise ValueError(f"{format_duration(seconds)} is longer than the limit of 2 hours")
     return seconds
 
@@ -214,16 +225,18 @@ def parse_count(value: Any) -> Span:
         low = high = value
     elif isinstance(value, str):
         parts = _DASHES.split(value.strip())
-        if not all(re.fullmatch(r"\d+", p) for p in parts) or len(parts) > 2:
-            raise ValueError(f"expected {what}, got {value!r}")
-        low, high = int(parts[0]), int(parts[-1])
+        if not all(re.fullmatch(r"[0-9]+", p) for p in parts) or len(parts) > 2:
+            raise ValueError(f"expected {what}, got {_shown(value)}")
+        # More digits than any count can have: out of range (and int() has a digit limit).
+        low, high = (int(p) if len(p) <= 9 else MAX_COUNT + 1 for p in (parts[0], parts[-1]))
     else:
         raise ValueError(f"expected {what}, got {_kind(value)}")
     for n in (low, high):
         if not 1 <= n <= MAX_COUNT:
-            raise ValueError(f"{n} is out of range: expected {what}")
+            shown = str(n) if abs(n) < 10**9 else "the number"
+            raise ValueError(f"{shown} is out of range: expected {what}")
     if low > high:
-        raise ValueError(f"the range {value!r} starts above its end")
+        raise ValueError(f"the range {_shown(value)} starts above its end")
     return Span(float(low), float(high))
 
 
@@ -237,37 +250,51 @@ _BREATHS = re.compile(r"^(.*?)\s*breaths?$")
 def parse_hold(value: Any) -> Hold:
     _reject_non_number(value, HOLD_HELP)
     if isinstance(value, int | float):
-        seconds = _bounded(float(value), allow_zero=False)
+        seconds = _bounded(_as_float(value), allow_zero=False)
         return Hold(Span(seconds, seconds), "seconds")
     if not isinstance(value, str):
         raise ValueError(f"expected {HOLD_HELP}, got {_kind(value)}")
     text = value.strip().lower()
     breaths = _BREATHS.match(text)
     if breaths:
-        span = parse_count(breaths.group(1))
+        try:
+            span = parse_count(breaths.group(1))
+        except ValueError as exc:
+            if "starts above its end" in str(exc):
+                raise ValueError(f"the range {_shown(value)} starts above its end") from None
+            raise ValueError(
+                "expected a whole number of breaths from 1 to 100, such as "
+                f'"10 breaths" or "10-15 breaths", got {_shown(value)}'
+            ) from None
         return Hold(span, "breaths")
     parts = _DASHES.split(text)
     if len(parts) > 2 or not all(parts):
-        raise ValueError(f"expected {HOLD_HELP}, got {value!r}")
+        raise ValueError(f"expected {HOLD_HELP}, got {_shown(value)}")
     if len(parts) == 1:
         seconds = _bounded(parse_seconds(value), allow_zero=False)
         return Hold(Span(seconds, seconds), "seconds")
     low_text, high_text = parts
     try:
         high = parse_seconds(high_text)
-        # "10-30s": the low end takes the high end's unit.
-        if re.fullmatch(r"\d+(?:\.\d+)?", low_text):
-            unit = re.sub(r"^[\d.\s]+", "", high_text) or "s"
-            low = parse_seconds(low_text + unit)
+        # "10-30s": the low end takes the high end's (first) unit: "1-2m30s" is 1m to 2m30s.
+        if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", low_text):
+            unit = re.match(r"[0-9.\s]*([a-z]*)", high_text)
+            low = parse_seconds(low_text + ((unit.group(1) if unit else "") or "s"))
         else:
             low = parse_seconds(low_text)
     except ValueError:
-        raise ValueError(f"expected {HOLD_HELP}, got {value!r}") from None
+        raise ValueError(f"expected {HOLD_HELP}, got {_shown(value)}") from None
     low = _bounded(low, allow_zero=False)
     high = _bounded(high, allow_zero=False)
     if low > high:
-        raise ValueError(f"the range {value!r} starts above its end")
+        raise ValueError(f"the range {_shown(value)} starts above its end")
     return Hold(Span(low, high), "seconds")
+
+
+def _shown(value: Any) -> str:
+    """A value as quoted in a message: repr (escapes included), shortened if long."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "..." + text[-6:]
 
 
 def _kind(value: Any) -> str:
@@ -288,6 +315,8 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _check_text(value: str, *, multiline: bool, limit: int) -> str:
+    if value.isprintable():  # the usual case: no Cc, Cs or bidi controls (they are Cf)
+        return _check_length(value, limit)
     for ch in value:
         if ch in "\n\t" and multiline:
             continue
@@ -295,6 +324,10 @@ def _check_text(value: str, *, multiline: bool, limit: int) -> str:
             name = f"U+{ord(ch):04X}"
             hint = " (use a list of lines instead)" if ch == "\n" else ""
             raise ValueError(f"control character {name} is not allowed here{hint}")
+    return _check_length(value, limit)
+
+
+def _check_length(value: str, limit: int) -> str:
     if len(value) > limit:
         raise ValueError(f"is {len(value)} characters long; the limit is {limit}")
     return value
@@ -318,15 +351,27 @@ def _step(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(strict=True), AfterValidator(_line)]
-Text = Annotated[str, Field(strict=True), AfterValidator(_para)]
-StepLine = Annotated[str, Field(strict=True), AfterValidator(_step)]
+# The limits are checked by the validators (with messages of our own) and stated in the JSON
+# Schema for editors.
+Name = Annotated[
+    str,
+    Field(strict=True, json_schema_extra={"minLength": 1, "maxLength": MAX_NAME}),
+    AfterValidator(_line),
+]
+Text = Annotated[
+    str, Field(strict=True, json_schema_extra={"maxLength": MAX_TEXT}), AfterValidator(_para)
+]
+StepLine = Annotated[
+    str,
+    Field(strict=True, json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT}),
+    AfterValidator(_step),
+]
 
 _seconds_schema = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DURATION}
 _gap_seconds_schema = {"type": "number", "minimum": 0, "maximum": MAX_DURATION}
 _duration_string = {
     "type": "string",
-    "pattern": r"^\s*(\d+(\.\d+)?\s*[a-zA-Z]*\s*)+$",
+    "pattern": r"^\s*([0-9]+(\.[0-9]+)?\s*[a-zA-Z]*\s*)+$",
     "examples": ["30s", "1m30s", "2 min"],
 }
 DurationValue = Annotated[
@@ -348,6 +393,8 @@ GapValue = Annotated[
         mode="validation",
     ),
 ]
+# What parse_count accepts: "3", "2-3", "2 – 3", "2 to 3".
+_COUNT_PATTERN = r"^\s*[0-9]+(\s*[-–—]\s*[0-9]+|\s+to\s+[0-9]+)?\s*$"
 CountValue = Annotated[
     Span,
     PlainValidator(parse_count),
@@ -355,7 +402,7 @@ CountValue = Annotated[
         {
             "anyOf": [
                 {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
-                {"type": "string", "pattern": r"^\s*\d+\s*(-|–|to)\s*\d+\s*$"},
+                {"type": "string", "pattern": _COUNT_PATTERN},
             ],
             "description": 'a whole number from 1 to 100, or a range such as "2-3"',
         },
@@ -445,7 +492,7 @@ class Timing(_Model):
 
     hold: HoldValue | None = Field(None, description="A timed hold per rep: " + HOLD_HELP)
     tempo: Tempo | None = Field(None, description="A counted rep's timing (lift, hold, lower)")
-    user_paced: bool | None = Field(
+    user_paced: Annotated[bool, Field(strict=True)] | None = Field(
         None, description="No timer: the step waits for a key (repeat as tolerated)"
     )
     reps: CountValue | None = Field(None, description="Reps per side and set (default 1)")
@@ -537,9 +584,10 @@ class Routine(_Model):
         total = 0.0
         last = len(self.exercises) - 1
         for index in range(len(self.exercises)):
-            total += self.settings(index).exercise_seconds(level_for(level, index))
+            settings = self.settings(index)
+            total += settings.exercise_seconds(level_for(level, index))
             if index < last:
-                total += self.settings(index).transition
+                total += settings.transition
         return total
 
 
@@ -631,15 +679,28 @@ class Dose:
     sets: int
 
 
-def semantic_issues(routine: Routine) -> list[tuple[tuple[str | int, ...], str]]:
-    """Rules that span fields (after defaults are applied), as (field path, message)."""
+def _hours_minutes(seconds: float) -> str:
+    """A long time for people: 18050 -> "5 h 1 min" (minutes rounded up)."""
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def semantic_issues(
+    routine: Routine, *, whole: bool = True
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules that span fields (after defaults are applied), as (field path, message).
+
+    ``whole=False``: the routine holds only some of a file's exercises (the others have
+    errors of their own), so the length of the whole session is not checked.
+    """
     issues: list[tuple[tuple[str | int, ...], str]] = []
     own_kinds = [f for f in KIND_FIELDS if getattr(routine.defaults, f) not in (None, False)]
     if len(own_kinds) > 1:
         issues.append(
             (
                 ("defaults", own_kinds[1]),
-                f"choose one of hold, tempo or user_paced, not {own_kinds}",
+                "choose one of hold, tempo or user_paced, "
+                f"not both {own_kinds[0]} and {own_kinds[1]}",
             )
         )
     for index, exercise in enumerate(routine.exercises):
@@ -665,20 +726,24 @@ def semantic_issues(routine: Routine) -> list[tuple[tuple[str | int, ...], str]]
             issues.append((("exercises", index, "tempo"), "a rep must take more than 0 seconds"))
         dose = settings.dose("high")
         if dose.rep_seconds is not None and dose.rep_seconds > MAX_DURATION:
+            if dose.breaths is not None:
+                what = f"{dose.breaths} breaths of {_num(settings.breath)}s last"
+            else:
+                parts = settings.tempo.describe() if settings.tempo else ""
+                what = f"a rep ({parts}) lasts"
             issues.append(
                 (
-                    ("exercises", index, "hold"),
-                    f"{dose.breaths} breaths of {_num(settings.breath)}s last "
-                    f"{format_duration(dose.rep_seconds)}, longer than the limit of 2 hours",
+                    ("exercises", index, settings.kind),
+                    f"{what} {format_duration(dose.rep_seconds)}, longer than the limit of 2 hours",
                 )
             )
-    if not issues:
+    if whole and not issues:
         total = routine.total_seconds("high")
         if total > MAX_SESSION:
             issues.append(
                 (
                     ("exercises",),
-                    f"the whole session lasts {format_duration(total)} at its highest level; "
+                    f"the whole session lasts {_hours_minutes(total)} at its highest level; "
                     "the limit is 4 hours",
                 )
             )

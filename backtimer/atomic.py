@@ -1,0 +1,225 @@
+"""Writing the user's files safely: never half-written, never overwritten without a backup.
+
+Every write goes to a temporary file in the same folder (hidden: ``.NAME.XXXXXXXX.tmp``, so
+the catalog, which lists ``*.toml``, never sees one), which is written, flushed and fsync'd,
+then renamed over the target with ``os.replace`` (atomic on POSIX and Windows), and the folder
+is fsync'd so that the rename itself survives a power cut. A crash at any moment leaves either
+the old file or the new one, byte for byte; at worst a stray temporary file.
+
+A file a person wrote by hand (one with comments) gets a backup, ``NAME.bak``, before it is
+replaced: a program rewriting it could otherwise lose what the person meant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+#: Called with the temporary file's path just before the rename (tests use it to crash there).
+Hook = Callable[[Path], None]
+
+
+def has_comments(text: str) -> bool:
+    """True when TOML text has a comment: a line starting with ``#``, or a ``#`` after a value.
+
+    A ``#`` inside a string (``"#1"``, ``'''...#...'''``) is not a comment.
+    """
+    quote: str | None = None  # the delimiter of the string we are in: " ' """ or '''
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote is None:
+            if ch == "#":
+                return True
+            if ch in "\"'":
+                quote = ch * 3 if text.startswith(ch * 3, i) else ch
+                i += len(quote)
+                continue
+        elif quote == '"' or quote == '"""':
+            if ch == "\\":
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                # A multi-line string may end with up to two extra quotes: """a""""".
+                while len(quote) == 3 and i < n and text[i] == '"':
+                    i += 1
+                quote = None
+                continue
+            if ch == "\n" and quote == '"':  # an unclosed string ends at the line's end
+                quote = None
+        else:  # literal strings: no escapes
+            if text.startswith(quote, i):
+                i += len(quote)
+                while len(quote) == 3 and i < n and text[i] == "'":
+                    i += 1
+                quote = None
+                continue
+            if ch == "\n" and quote == "'":
+                quote = None
+        i += 1
+    return False
+
+
+def backup_path(path: Path) -> Path:
+    """Where the previous version of ``path`` is kept: ``NAME.toml.bak`` beside it."""
+    return path.with_name(path.name + ".bak")
+
+
+def _target(path: str | os.PathLike[str]) -> Path:
+    """The file to replace: a symlink's target (replacing the link would cut it)."""
+    path = Path(path)
+    if path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (not possible, and not needed, on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _replace_with(
+    target: Path, data: bytes, *, mode: int | None, before_replace: Hook | None = None
+) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``."""
+    folder = target.parent
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            # 0o666 minus the umask: the permissions a new file would get.
+            fd = os.open(temp, flags, 0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 32 random bits already taken
+            continue
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        if before_replace is not None:
+            before_replace(temp)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(folder)
+
+
+def _mode_of(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    backup: bool = True,
+    backup_always: bool = False,
+    _before_replace: Hook | None = None,
+) -> Path | None:
+    """Replace ``path`` with ``data`` atomically; returns the backup's path if one was kept.
+
+    With ``backup`` (the default), an existing file with comments (or one that is not UTF-8
+    text: who knows what it holds) is first copied to ``NAME.bak``, itself written atomically
+    and fsync'd; ``backup_always`` keeps a backup of any existing, non-empty file.
+    The file's permission bits are kept. Raises OSError if anything fails; the temporary
+    file is then removed and ``path`` is as it was.
+    """
+    target = _target(path)
+    mode = _mode_of(target)  # None: a new file
+    kept: Path | None = None
+    if mode is not None and (backup or backup_always):
+        old = target.read_bytes()
+        try:
+            worth_keeping = has_comments(old.decode("utf-8"))
+        except UnicodeDecodeError:
+            worth_keeping = True
+        if old and ((worth_keeping and backup) or backup_always):
+            kept = backup_path(target)
+            _replace_with(kept, old, mode=mode)
+    _replace_with(target, data, mode=mode, before_replace=_before_replace)
+    return kept
+
+
+def atomic_write_text(
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    backup: bool = True,
+    backup_always: bool = False,
+    _before_replace: Hook | None = None,
+) -> str | None:
+    """Replace ``path`` with ``text`` (UTF-8, line endings as given) atomically.
+
+    Returns a message naming the backup when one was kept (see :func:`atomic_write_bytes`),
+    else None.
+    """
+    kept = atomic_write_bytes(
+        path,
+        text.encode("utf-8"),
+        backup=backup,
+        backup_always=backup_always,
+        _before_replace=_before_replace,
+    )
+    if kept is None:
+        return None
+    return f"the previous version is kept in {kept}"
+
+
+def atomic_create_text(path: str | os.PathLike[str], text: str) -> None:
+    """Create ``path`` with ``text`` (UTF-8); see :func:`atomic_create_bytes`."""
+    atomic_create_bytes(path, text.encode("utf-8"))
+
+
+def atomic_create_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Create ``path`` with ``data``, atomically; FileExistsError if it exists (untouched).
+
+    The new file appears whole or not at all: it is written to a temporary file and then
+    hard-linked to its name, which fails if the name is taken (no window for a race). On a
+    file system without hard links, it falls back to checking first and renaming.
+    """
+    target = Path(path)
+    folder = target.parent
+    if os.path.lexists(target):
+        raise FileExistsError(17, "File exists", str(target))
+
+    def link_instead(temp: Path) -> None:
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            raise
+        except OSError:
+            return  # no hard links here: let the rename happen
+        raise _Linked  # in place; _replace_with removes the temporary name
+
+    try:
+        _replace_with(target, data, mode=None, before_replace=link_instead)
+    except _Linked:
+        _fsync_dir(folder)
+
+
+class _Linked(Exception):
+    """Internal: the new file is in place as a hard link (the temporary name is removed)."""

@@ -1,0 +1,25 @@
+"""Shared test setup: no test reads or writes the real home directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Point backtimer's config and data folders at fresh temporary folders."""
+    root = tmp_path_factory.mktemp("home")
+    config, data = root / "config", root / "data"
+    monkeypatch.setenv("BACKTIMER_CONFIG_DIR", str(config))
+    monkeypatch.setenv("BACKTIMER_DATA_DIR", str(data))
+    return {"config": config, "data": data}
+
+
+@pytest.fixture
+def user_routines(isolated_dirs: dict[str, Path]) -> Path:
+    """The user's routines folder (created, empty)."""
+    folder = isolated_dirs["config"] / "routines"
+    folder.mkdir(parents=True)
+    return folder
