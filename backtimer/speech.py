@@ -1,0 +1,209 @@
+"""Speech through a local command (espeak-ng, espeak, spd-say, say), never blocking.
+
+Each announcement is one child process, started and left to run: ``say()`` returns at once.
+A new announcement stops the one still speaking (SIGTERM to its process group, SIGKILL a
+moment later if it is still there), so two never overlap; ``silence()`` kills at once.
+Anything that goes wrong (no command, a command that fails to start, no sound device) is
+silence: the session goes on, nothing is printed.
+
+The text is always one argv element: no shell ever sees it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+
+#: Tried in this order when no command is configured.
+CANDIDATES: tuple[str, ...] = ("espeak-ng", "espeak", "spd-say", "say")
+KILL_AFTER = 0.3  # seconds between SIGTERM and SIGKILL for a replaced announcement
+
+
+def find_command(command: str | Sequence[str] | None = None) -> list[str] | None:
+    """The argv prefix to speak with, or None when there is no usable speech command.
+
+    ``command`` (from the config) is a string such as ``"espeak-ng -s 150"`` (split like a
+    shell would, but never run by one) or a list; an empty one turns speech off. Without it,
+    the first of :data:`CANDIDATES` found on PATH is used.
+    """
+    if command is None:
+        for name in CANDIDATES:
+            path = shutil.which(name)
+            if path:
+                return _adapt([path])
+        return None
+    if isinstance(command, str):
+        try:
+            argv = shlex.split(command)
+        except ValueError:  # unbalanced quotes
+            return None
+    else:
+        argv = [str(part) for part in command]
+    if not argv:
+        return None
+    path = shutil.which(argv[0])
+    if path is None:
+        return None
+    return _adapt([path, *argv[1:]])
+
+
+def _is_spd_say(argv: Sequence[str]) -> bool:
+    return os.path.basename(argv[0]) == "spd-say"
+
+
+def _adapt(argv: list[str]) -> list[str]:
+    """Per-command adjustments so that announcements never pile up.
+
+    spd-say hands the text to the speech-dispatcher daemon and exits: killing it stops
+    nothing. ``-C`` cancels what is still queued or speaking before the new text is said.
+    """
+    if _is_spd_say(argv) and not {"-C", "--cancel"} & set(argv[1:]):
+        argv = [*argv, "-C"]
+    return argv
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Signal the child's whole process group (it leads one: start_new_session=True)."""
+    if proc.returncode is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(OSError):
+            proc.send_signal(sig)
+
+
+def _retire(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """Wait for a signalled child (so it is reaped), killing it if it outlives ``grace``."""
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5.0)
+
+
+class SpeechPlayer:
+    """Speaks through a command; see the module's docstring. Thread-safe."""
+
+    def __init__(self, command: str | Sequence[str] | None = None) -> None:
+        self.argv: list[str] | None = find_command(command)
+        self._current: subprocess.Popen[bytes] | None = None
+        self._retiring: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def available(self) -> bool:
+        return self.argv is not None
+
+    @property
+    def speaking(self) -> bool:
+        """True while the latest announcement's process is still running."""
+        with self._lock:
+            return self._current is not None and self._current.poll() is None
+
+    # -------------------------------------------------------------- CuePlayer
+
+    def bell(self) -> None:
+        """Speech only: the bell belongs to the terminal (see cues.default_player)."""
+
+    def say(self, text: str) -> None:
+        with self._lock:
+            if self.argv is None or self._closed:
+                return
+            self._stop_current(kill=False)
+            if not text.strip():
+                return
+            if _is_spd_say(self.argv):
+                text = text.replace("%", "%%")  # spd-say passes its text as a printf format
+            try:
+                self._current = subprocess.Popen(
+                    [*self.argv, text],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                    close_fds=True,
+                )
+            except (OSError, ValueError, subprocess.SubprocessError):
+                # Gone since we looked, not executable, out of processes: stay silent.
+                self._current = None
+
+    def silence(self) -> None:
+        with self._lock:
+            self._stop_current(kill=True)
+            if self.argv is not None and _is_spd_say(self.argv):
+                self._spawn_quietly([self.argv[0], "-C"])  # cancel in the daemon too
+
+    def close(self) -> None:
+        """Stop speaking and reap every child; nothing is spoken afterwards."""
+        with self._lock:
+            self._closed = True
+            self._stop_current(kill=True)
+            threads, self._retiring = self._retiring, []
+        deadline = time.monotonic() + 1.0
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    # -------------------------------------------------------------- extras
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Let the current announcement finish, up to ``timeout`` seconds (blocks).
+
+        For the end of a plain session, so that "Session complete" is heard before exit.
+        Returns True when nothing is speaking any more.
+        """
+        with self._lock:
+            proc = self._current
+        if proc is None:
+            return True
+        try:
+            proc.wait(timeout=max(0.0, timeout))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    # -------------------------------------------------------------- internals
+
+    def _stop_current(self, *, kill: bool) -> None:
+        """Stop the current child (if any) without waiting for it; called with the lock."""
+        self._retiring = [t for t in self._retiring if t.is_alive()]
+        proc, self._current = self._current, None
+        if proc is None:
+            return
+        if proc.poll() is not None:
+            return  # finished on its own; poll() reaped it
+        _signal_group(proc, signal.SIGKILL if kill else signal.SIGTERM)
+        thread = threading.Thread(
+            target=_retire,
+            args=(proc, 0.0 if kill else KILL_AFTER),
+            name="backtimer-speech-reaper",
+            daemon=True,
+        )
+        thread.start()
+        self._retiring.append(thread)
+
+    def _spawn_quietly(self, argv: list[str]) -> None:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return
+        thread = threading.Thread(
+            target=_retire, args=(proc, 5.0), name="backtimer-speech-reaper", daemon=True
+        )
+        thread.start()
+        self._retiring.append(thread)
