@@ -252,10 +252,17 @@ class Session:
         command = Command(command)
         if not self.accepts(command):
             return [Refused(now, command, self.state)]
+        slept: list[Event] = []
+        if command not in (Command.TICK, Command.START) and self._slept_before(now):
+            # A key pressed after the machine woke, before any tick: the sleep pauses the
+            # session first (at the moment the gap began), then the key applies to that.
+            slept = self._tick(now)
+            if not self.accepts(command):
+                return slept
         if command is Command.EXTEND:
-            events = self._extend(now, amount)
+            events = slept + self._extend(now, amount)
         else:
-            events = getattr(self, f"_{command.value}")(now)
+            events = slept + getattr(self, f"_{command.value}")(now)
         refused = len(events) == 1 and isinstance(events[0], Refused)
         if command is not Command.TICK and self.last_tick is not None and not refused:
             # A command proves the shell was awake at ``now``: the next tick measures its gap
@@ -341,6 +348,14 @@ class Session:
         self.started_at = now
         self.last_tick = now
         return self._enter(self.index, now)
+
+    def _slept_before(self, now: float) -> bool:
+        return (
+            self.state is State.RUNNING
+            and self.sleep_gap is not None
+            and self.last_tick is not None
+            and now - self.last_tick > self.sleep_gap
+        )
 
     def _tick(self, now: float) -> list[Event]:
         if self.state is not State.RUNNING:

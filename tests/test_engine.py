@@ -36,7 +36,7 @@ from backtimer.engine import (
     StepEnded,
     StepStarted,
 )
-from backtimer.plan import Plan, compile_plan
+from backtimer.plan import Plan, Step, compile_plan
 from backtimer.routine import MAX_DURATION, Routine
 
 ROUTINE = Routine.model_validate(
@@ -856,3 +856,25 @@ def test_active_seconds_at_the_time_of_each_event_in_a_batch() -> None:
         14.0,
     ]
     assert session.active_seconds(100.0) == 18.0
+
+
+def test_a_key_after_a_sleep_pauses_at_the_gap_before_applying() -> None:
+    """A key pressed after waking, before any tick, never runs the session through the sleep."""
+    from backtimer.engine import PainStopped, Paused
+
+    plan = Plan(
+        name="sleep",
+        steps=tuple(
+            Step(i, "hold", 0, "Hold", None, 1, 1, i + 1, 3, 10.0, f"Hold {i}.") for i in range(3)
+        ),
+    )
+    session = Session(plan, sleep_gap=5.0)
+    session.start(0.0)
+    session.tick(4.0)
+    events = session.pain(600.0)  # woke after ten minutes and pressed x
+    kinds = [type(e) for e in events]
+    assert kinds == [Paused, PainStopped]
+    assert events[0].at == 4.0 and events[0].reason == "sleep"
+    assert session.index == 0  # nothing skipped ahead
+    assert session.remaining(600.0) == 6.0
+    assert events[1].session_second == 4.0
