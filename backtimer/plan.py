@@ -216,6 +216,13 @@ def compile_plan(routine: Routine, level: Level = "low") -> Plan:
     return Plan(name=routine.name, steps=tuple(builder.steps), level=level_name)
 
 
+def _tempo_words(settings: Settings, dose: Dose) -> str:
+    """ "15 reps: lift 2 seconds, hold 1 second, lower 2 seconds" """
+    assert settings.tempo is not None
+    count = f"{dose.reps} reps" if dose.reps > 1 else "One rep"
+    return f"{count}: {settings.tempo.describe()}"
+
+
 def _work_say(
     settings: Settings,
     dose: Dose,
@@ -225,6 +232,8 @@ def _work_say(
     set_no: int,
     announce_set: bool,
     rep: int,
+    describe_tempo: bool,
+    first_of_set: bool,
 ) -> str:
     parts: list[str] = []
     if announce_set:
@@ -239,9 +248,12 @@ def _work_say(
         return _join(*parts)
     if settings.kind == "tempo":
         assert settings.tempo is not None and dose.rep_seconds is not None
-        if rep == 1:
-            count = f"{dose.reps} reps" if dose.reps > 1 else "One rep"
-            parts.append(f"{count}: {settings.tempo.describe()}")
+        if rep == 1 and describe_tempo:
+            parts.append(_tempo_words(settings, dose))
+        elif rep == 1 and dose.reps > 1 and first_of_set:
+            parts.append(f"{dose.reps} reps")
+        elif dose.reps == 1:
+            parts.append("Go")
         if dose.reps > 1:
             parts.append(f"{rep}, last one" if rep == dose.reps else f"{rep}")
         return _join(*parts)
@@ -266,10 +278,13 @@ def _compile_exercise(
     common = {"exercise_index": index, "exercise": exercise.name, "sets": dose.sets}
 
     intro = [exercise.name, exercise.position or "", exercise.steps[0] if exercise.steps else ""]
+    if settings.kind == "tempo":
+        # The rhythm of a rep is said once, before the first rep, so each rep is just a count.
+        intro.append(_tempo_words(settings, dose))
+    # With no time to get ready, the first work step introduces the exercise instead.
+    pending_intro = [] if settings.get_ready else intro[:3]
     if sides[0] is not None:
         intro.append(f"{sides[0].capitalize()} side first")
-    # With no time to get ready, the first work step introduces the exercise instead.
-    pending_intro = [] if settings.get_ready else intro
     builder.add(
         phase="get_ready",
         side=None,
@@ -292,9 +307,11 @@ def _compile_exercise(
             set_no=set_no,
             announce_set=first_of_set and dose.sets > 1,
             rep=rep,
+            describe_tempo=bool(pending_intro),
+            first_of_set=first_of_set,
         )
         if pending_intro:
-            say = _join(*pending_intro[:3], say)
+            say = _join(*pending_intro, say)
             pending_intro = []
         builder.add(
             phase=phase,

@@ -309,9 +309,11 @@ def test_counted_reps_last_their_tempo() -> None:
     reps = [s for s in plan.steps if s.phase == "rep"]
     assert len(reps) == 6
     assert {s.seconds for s in reps} == {5.5}
-    assert reps[0].say == (
-        "Set 1 of 2. 3 reps: lift 2 seconds, hold 1 second, lower 2 seconds, pause 0.5 seconds. 1."
+    get_ready = plan.steps[0]
+    assert get_ready.say.startswith(
+        "Bridge. 3 reps: lift 2 seconds, hold 1 second, lower 2 seconds, pause 0.5 seconds."
     )
+    assert reps[0].say == "Set 1 of 2. 3 reps. 1."
     assert reps[1].say == "2."
     assert reps[2].say == "3, last one."
     assert reps[3].say.startswith("Set 2 of 2.")
@@ -321,7 +323,8 @@ def test_counted_reps_last_their_tempo() -> None:
 
 def test_a_single_counted_rep_is_not_numbered() -> None:
     plan = compile_plan(routine({"name": "x", "tempo": {"lift": 3, "lower": 3}}))
-    assert plan.steps[1].say == "One rep: lift 3 seconds, lower 3 seconds."
+    assert "One rep: lift 3 seconds, lower 3 seconds." in plan.steps[0].say
+    assert plan.steps[1].say == "Go."
 
 
 def test_user_paced_steps_have_no_length_and_count_zero() -> None:
