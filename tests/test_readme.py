@@ -35,3 +35,15 @@ def test_readme_quick_start_routine_is_bundled() -> None:
     assert match
     bundled = Path(__file__).resolve().parent.parent / "routines" / f"{match.group(1)}.toml"
     assert bundled.is_file(), f"the quick start names {match.group(1)}, which is not bundled"
+
+
+def test_readme_settings_example_is_valid() -> None:
+    from backtimer.config import parse_config
+
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"## Settings.*?```toml\n(.*?)```", text, re.S)
+    assert match, "the README lost its settings example"
+    config, warnings = parse_config(match.group(1), "README.md settings")
+    assert warnings == []
+    assert config.speech_command == "espeak-ng -s 140"
+    assert config.keymap == {"pain": "p"}
