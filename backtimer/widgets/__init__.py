@@ -1,0 +1,1 @@
+"""Small widgets and text helpers for the full-screen app."""

@@ -1,0 +1,112 @@
+"""Shared pieces for the app's tests and snapshot apps: a fake clock, fixed routines, helpers.
+
+Everything here is deterministic: the clock only moves when a test moves it, the routines
+are fixed text, and the cue player records instead of making sound.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from backtimer.app import BacktimerApp, make_app
+from backtimer.catalog import Entry, load_entry
+from backtimer.cues import RecordingPlayer
+from backtimer.routine_load import Problem
+
+HERE = Path(__file__).resolve().parent
+ROUTINES = HERE / "routines"
+
+#: 1 exercise on both sides with 2 reps, then a second one: every phase in a short session.
+SHORT = (ROUTINES / "short.toml").read_text(encoding="utf-8")
+
+#: A routine with longer holds, for screenshots that show a real countdown.
+SNAPSHOT = (ROUTINES / "morning.toml").read_text(encoding="utf-8")
+
+#: Markup and escapes in every text field: all must be shown literally.
+MARKUP = (ROUTINES / "markup.toml").read_text(encoding="utf-8")
+
+
+class FakeClock:
+    """A monotonic clock that only moves when told to."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def write_routine(folder: Path, text: str, name: str = "routine.toml") -> Entry:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    entry = load_entry(path, "path")
+    assert entry.routine is not None, entry.problems
+    return entry
+
+
+def build_app(
+    entry: Entry | None,
+    *,
+    clock: FakeClock | None = None,
+    player: RecordingPlayer | None = None,
+    entries: Any = None,
+    **kwargs: Any,
+) -> BacktimerApp:
+    """``make_app`` with a fake clock and a recording player (and no real interval)."""
+    options: dict[str, Any] = {
+        "clock": clock or FakeClock(),
+        "player": player or RecordingPlayer(),
+        "tick_interval": None,
+    }
+    if entries is not None:
+        options["entries"] = entries
+    options.update(kwargs)
+    return make_app(entry, **options)
+
+
+def screen_text(app: BacktimerApp) -> str:
+    """The text of the screen on top, as the terminal would show it."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def advance(app: BacktimerApp, clock: FakeClock, seconds: float, step: float = 0.25) -> None:
+    """Move the clock forward in small ticks, as the app's interval would."""
+    moved = 0.0
+    while moved < seconds - 1e-9:
+        delta = min(step, seconds - moved)
+        clock.advance(delta)
+        moved += delta
+        screen = app.session_screen
+        if screen is not None and screen.live:
+            screen.tick()
+
+
+def snapshot_entries() -> list[Entry]:
+    """A fixed routine list for the picker: two valid routines and one with errors."""
+    folder = ROUTINES
+    good = load_entry(folder / "morning.toml", "bundled")
+    short = load_entry(folder / "short.toml", "user")
+    broken = Entry(
+        "broken",
+        folder / "broken.toml",
+        "user",
+        None,
+        (
+            Problem(
+                "broken.toml",
+                "unknown key 'hodl' (did you mean 'hold'?)",
+                7,
+                1,
+                "exercises[0].hodl",
+            ),
+            Problem(
+                "broken.toml", "expected a whole number from 1 to 100", 8, 8, "exercises[0].reps"
+            ),
+        ),
+    )
+    return [short, broken, good]

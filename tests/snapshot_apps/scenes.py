@@ -1,0 +1,118 @@
+"""The app in fixed states, for the SVG snapshots: a fixed routine, a fake clock, no sound.
+
+Each scene is an app (from ``make_app``) plus what to do before the screenshot. To look at
+one by hand: ``.venv/bin/python tests/snapshot_apps/scenes.py hold`` (the clock stays
+frozen at that moment, so the screen does not move).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make "snapshot_apps" importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from snapshot_apps.common import (
+    ROUTINES,
+    FakeClock,
+    advance,
+    build_app,
+    snapshot_entries,
+)
+from textual.pilot import Pilot
+from textual.widgets import Input, RadioButton
+
+from backtimer.app import BacktimerApp
+from backtimer.catalog import load_entry
+
+RunBefore = Callable[[Pilot], Awaitable[None]]
+
+#: Seconds into the "Morning back care" routine for each scene (see routines/morning.toml):
+#: get ready 0-10, hold (right) 10-20, rest 20-30, hold 30-40, switch sides 40-45, ...
+AT = {"hold": 14.0, "rest": 22.5, "switch_sides": 42.0}
+
+
+def morning_app(clock: FakeClock) -> BacktimerApp:
+    entry = load_entry(ROUTINES / "morning.toml", "bundled")
+    return build_app(entry, clock=clock)
+
+
+def picker() -> tuple[BacktimerApp, RunBefore]:
+    app = build_app(None, entries=snapshot_entries)
+
+    async def before(pilot: Pilot) -> None:
+        await pilot.pause()
+
+    return app, before
+
+
+def session(phase: str, *, paused: bool = False) -> tuple[BacktimerApp, RunBefore]:
+    clock = FakeClock()
+    app = morning_app(clock)
+
+    async def before(pilot: Pilot) -> None:
+        await pilot.pause()
+        advance(app, clock, AT[phase])
+        if paused:
+            await pilot.press("space")
+        await pilot.pause()
+
+    return app, before
+
+
+def pain() -> tuple[BacktimerApp, RunBefore]:
+    clock = FakeClock()
+    app = morning_app(clock)
+
+    async def before(pilot: Pilot) -> None:
+        await pilot.pause()
+        advance(app, clock, AT["hold"])
+        await pilot.press("x")
+        await pilot.pause()
+
+    return app, before
+
+
+def summary() -> tuple[BacktimerApp, RunBefore]:
+    """Ended early after a pain stop with details, one exercise done."""
+    clock = FakeClock()
+    app = morning_app(clock)
+
+    async def before(pilot: Pilot) -> None:
+        await pilot.pause()
+        advance(app, clock, 70.0)  # the last hold of the first exercise
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click(app.screen.query(RadioButton)[0])  # lower back
+        app.screen.query_one("#pain-how-much", Input).value = "4"
+        app.screen.query_one("#pain-note", Input).value = "[bold]dull[/] ache"
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+
+    return app, before
+
+
+SCENES: dict[str, Callable[[], tuple[BacktimerApp, RunBefore]]] = {
+    "picker": picker,
+    "hold": lambda: session("hold"),
+    "rest": lambda: session("rest"),
+    "switch_sides": lambda: session("switch_sides"),
+    "paused": lambda: session("hold", paused=True),
+    "pain": pain,
+    "summary": summary,
+}
+
+
+if __name__ == "__main__":
+    name = sys.argv[1] if len(sys.argv) > 1 else "hold"
+    scene_app, scene_before = SCENES[name]()
+
+    async def _on_ready() -> None:
+        from textual.pilot import Pilot as _Pilot
+
+        await scene_before(_Pilot(scene_app))
+
+    scene_app.call_after_refresh(lambda: scene_app.run_worker(_on_ready()))
+    scene_app.run()
