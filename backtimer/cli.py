@@ -151,10 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
     schema.set_defaults(handler=cmd_schema)
 
-    from backtimer import cli_edit, cli_plan, cli_run
+    from backtimer import cli_edit, cli_history, cli_plan, cli_run
 
     cli_plan.register(sub)
     cli_run.register(sub)
+    cli_history.register(sub)
     cli_edit.register(sub)
     return parser
 

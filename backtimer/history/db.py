@@ -1,0 +1,427 @@
+"""The history database: schema, migrations and connections (SQLite from the standard library).
+
+One file, ``<data dir>/history.sqlite3``. Every connection uses:
+
+- ``journal_mode=WAL``: readers never block the writer and a killed writer never leaves a
+  half-applied transaction behind (the next opener rolls the WAL back to the last commit).
+- ``synchronous=FULL``: each commit is fsynced to the WAL before it returns. NORMAL would be
+  enough against a killed process (the committed pages are in the OS's cache), but only FULL
+  also keeps the last committed step through a power cut or an OS crash, which is what a
+  laptop on a floor running out of battery is. The cost is one fsync per step (every few
+  seconds at most), paid on the recorder's worker thread, never by the UI or the clock.
+- ``busy_timeout``: a second backtimer process waits for the lock instead of failing.
+- ``foreign_keys=ON``.
+
+The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` is applied in order,
+from the first release on, each in one transaction. A file that is not SQLite, is damaged, was
+written by a newer backtimer, or cannot be written is never deleted, rewritten or migrated:
+:func:`open_history` raises :class:`HistoryUnavailable` with a message for the user, and the
+session runs without history (see :class:`backtimer.history.recorder.NullRecorder`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from backtimer import paths
+
+FILENAME = "history.sqlite3"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+STATUSES = ("running", "completed", "ended_early", "pain_stopped", "interrupted")
+
+#: Migration ``i`` takes the schema from version ``i`` to ``i + 1``: a list of statements,
+#: run in one transaction. Append new ones; never edit a released one.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        # 1: the first release.
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            routine TEXT NOT NULL,               -- the routine's name
+            routine_key TEXT NOT NULL,           -- the name a user types (file stem)
+            origin TEXT NOT NULL,                -- bundled, user or path
+            path TEXT NOT NULL,                  -- the routine file
+            sha256 TEXT NOT NULL,                -- of the file's content when it ran
+            level TEXT NOT NULL,                 -- low, high, or JSON of per-exercise levels
+            started_at TEXT NOT NULL,            -- UTC, ISO 8601 (2024-05-01T07:30:00.000Z)
+            ended_at TEXT,
+            day TEXT NOT NULL,                   -- the local date it started (YYYY-MM-DD)
+            utc_offset INTEGER NOT NULL,         -- local time minus UTC at start, seconds
+            status TEXT NOT NULL DEFAULT 'running' CHECK (status IN
+                ('running', 'completed', 'ended_early', 'pain_stopped', 'interrupted')),
+            active_seconds REAL NOT NULL DEFAULT 0,   -- pauses excluded
+            plan_steps INTEGER NOT NULL,         -- number of steps in the plan
+            resume_index INTEGER NOT NULL DEFAULT 0,  -- the step in progress / to resume at
+            resume_step TEXT,                    -- JSON: phase, exercise, side, set, rep of it
+            resumes INTEGER NOT NULL DEFAULT 0,  -- times resumed after an interruption
+            pid INTEGER,                         -- the writing process, while running
+            process TEXT                         -- its identity (boot and start), if known
+        )
+        """,
+        "CREATE INDEX sessions_day ON sessions (day)",
+        "CREATE INDEX sessions_started ON sessions (started_at)",
+        """
+        CREATE TABLE steps (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            step_index INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            exercise_index INTEGER NOT NULL,
+            exercise TEXT NOT NULL,
+            side TEXT CHECK (side IN ('right', 'left')),
+            set_no INTEGER NOT NULL,
+            rep INTEGER NOT NULL,
+            planned_seconds REAL,                -- NULL: user-paced
+            actual_seconds REAL NOT NULL,        -- pauses excluded
+            status TEXT NOT NULL CHECK (status IN ('done', 'skipped')),
+            started_at TEXT NOT NULL,            -- the first time it started
+            ended_at TEXT NOT NULL,              -- the last time it ended
+            UNIQUE (session_id, step_index)      -- a step run again ("back") is one row
+        )
+        """,
+        # Completion per exercise and side reads only this (covering, work steps only).
+        "CREATE INDEX steps_work ON steps (session_id, exercise_index, exercise, side, status) "
+        "WHERE phase IN ('hold', 'rep')",
+        """
+        CREATE TABLE pauses (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,                       -- NULL: still paused when it stopped
+            reason TEXT NOT NULL CHECK (reason IN ('user', 'sleep'))
+        )
+        """,
+        "CREATE INDEX pauses_session ON pauses (session_id)",
+        """
+        CREATE TABLE pain_events (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            step_index INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            exercise_index INTEGER NOT NULL,
+            exercise TEXT NOT NULL,
+            side TEXT CHECK (side IN ('right', 'left')),
+            set_no INTEGER NOT NULL,
+            rep INTEGER NOT NULL,
+            session_second REAL NOT NULL,        -- active seconds into the session
+            location TEXT,                       -- "where" (quick pick or text)
+            severity INTEGER CHECK (severity BETWEEN 0 AND 10),
+            note TEXT,
+            at TEXT NOT NULL                     -- UTC, ISO 8601
+        )
+        """,
+        "CREATE INDEX pain_session ON pain_events (session_id)",
+        """
+        CREATE TABLE planned_work (
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            exercise_index INTEGER NOT NULL,
+            exercise TEXT NOT NULL,
+            side TEXT CHECK (side IN ('right', 'left')),
+            reps INTEGER NOT NULL                -- work steps (holds or reps) in the plan
+        )
+        """,
+        "CREATE INDEX planned_session ON planned_work (session_id)",
+        """
+        CREATE TABLE levels (
+            routine_key TEXT NOT NULL,
+            exercise_index INTEGER NOT NULL,
+            exercise TEXT NOT NULL,
+            hold REAL,
+            reps REAL,
+            sets REAL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (routine_key, exercise_index)
+        )
+        """,
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+OUR_TABLES = frozenset({"sessions", "steps", "pauses", "pain_events", "planned_work", "levels"})
+
+
+class HistoryUnavailable(Exception):
+    """The history cannot be used; ``message`` says why and what to do, for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def history_path(data_dir: Path | None = None) -> Path:
+    return (data_dir if data_dir is not None else paths.data_dir()) / FILENAME
+
+
+# ------------------------------------------------------------------------ messages
+
+_LEFT_AS_IS = "It was left as it is"
+
+
+def explain(path: Path | str, exc: BaseException) -> str:
+    """A user-facing message for an error on the history file."""
+    text = str(exc)
+    lowered = text.lower()
+    if isinstance(exc, sqlite3.Error):
+        if "locked" in lowered or "busy" in lowered:
+            return (
+                f"the history file {path} is locked by another program (another backtimer?); "
+                "try again when it has finished"
+            )
+        if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+            return (
+                f"the history file {path} is damaged ({text}). {_LEFT_AS_IS}; "
+                "move it away to start a new history"
+            )
+        if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+            return f"cannot write the history file {path} ({text}); check its folder's permissions"
+        if "full" in lowered:
+            return f"cannot write the history file {path}: the disk is full"
+        return f"the history file {path} cannot be used ({text})"
+    if isinstance(exc, OSError):
+        reason = exc.strerror or text
+        return f"cannot use the history file {path}: {reason}"
+    return f"the history file {path} cannot be used ({text})"
+
+
+@contextmanager
+def guard(path: Path | str) -> Iterator[None]:
+    """Turn SQLite and OS errors into :class:`HistoryUnavailable`."""
+    try:
+        yield
+    except HistoryUnavailable:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise HistoryUnavailable(explain(path, exc)) from exc
+
+
+# ------------------------------------------------------------------------ liveness
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def process_identity(pid: int) -> str | None:
+    """Something that tells this process apart from a later one given the same number (after
+    a reboot, say): the boot id and the process's start time, where the OS says (Linux)."""
+    boot = _read("/proc/sys/kernel/random/boot_id")
+    stat = _read(f"/proc/{int(pid)}/stat")
+    if boot is None or stat is None or ")" not in stat:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    if len(fields) < 20:
+        return None
+    return f"{boot.strip()}:{fields[19]}"  # field 22 of stat: start time since boot
+
+
+def pid_alive(pid: int | None, identity: str | None = None) -> bool:
+    """Whether the process that wrote a ``running`` session is still there."""
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process of that number
+    except (OSError, OverflowError, ValueError):
+        return False
+    if identity:
+        now = process_identity(int(pid))
+        if now is not None and now != identity:
+            return False  # the number was given to another process since
+    return True
+
+
+#: The status a reader should show: a session still ``running`` whose process is gone was
+#: interrupted (killed, or the machine lost power).
+STATUS_SQL = (
+    "CASE WHEN s.status = 'running' AND NOT bt_alive(s.pid, s.process) "
+    "THEN 'interrupted' ELSE s.status END"
+)
+
+
+def _configure(conn: sqlite3.Connection, *, busy_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.create_function("bt_alive", 2, pid_alive)
+
+
+# ------------------------------------------------------------------------ the database
+
+
+class HistoryDB:
+    """An open history: ``conn`` for the thread that opened it; :meth:`connect` for others.
+
+    ``path`` is None for an empty, in-memory history (no file yet, opened to read only).
+    """
+
+    def __init__(self, path: Path | None, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path is not None else "(no history yet)"
+
+    @property
+    def exists(self) -> bool:
+        return self.path is not None
+
+    def connect(self, *, busy_ms: int = 10_000) -> sqlite3.Connection:
+        """A new connection (for a worker thread). Raises :class:`HistoryUnavailable`."""
+        if self.path is None:
+            raise HistoryUnavailable("there is no history file to write to")
+        with guard(self.path):
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_ms / 1000)
+            _configure(conn, busy_ms=busy_ms)
+            return conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The main connection, in one read transaction (a consistent snapshot)."""
+        with guard(self.label):
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __enter__(self) -> HistoryDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _apply_migrations(conn: sqlite3.Connection, migrations: Sequence[tuple[str, ...]]) -> None:
+    """Bring the schema up to date, in one write transaction (re-checked under the lock)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for statements in migrations[version:]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {len(migrations)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def empty_history() -> HistoryDB:
+    """An empty history in memory: what a reader sees before the first session."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.create_function("bt_alive", 2, pid_alive)
+    _apply_migrations(conn, MIGRATIONS)
+    return HistoryDB(None, conn)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite gets a chance to touch it."""
+    with guard(path):
+        if path.is_dir():
+            raise HistoryUnavailable(f"the history file {path} is a folder; move it away")
+        with path.open("rb") as handle:
+            head = handle.read(100)
+    if head and (len(head) < 100 or not head.startswith(SQLITE_MAGIC)):
+        raise HistoryUnavailable(
+            f"the history file {path} is not a SQLite database (damaged, or another "
+            f"program's file). {_LEFT_AS_IS}; move it away to start a new history"
+        )
+
+
+def open_history(
+    data_dir: Path | None = None,
+    *,
+    create: bool = True,
+    busy_ms: int = BUSY_TIMEOUT_MS,
+    migrations: Sequence[tuple[str, ...]] | None = None,
+) -> HistoryDB:
+    """Open (and create, and migrate) the history in ``data_dir`` (default: the data dir).
+
+    ``create=False`` (readers: ``history``, ``report``): when there is no file yet, return an
+    empty in-memory history instead of creating one. Raises :class:`HistoryUnavailable`.
+    """
+    migrations = MIGRATIONS if migrations is None else migrations
+    latest = len(migrations)
+    path = history_path(data_dir)
+    folder = path.parent
+    try:
+        present = path.exists()
+    except OSError:
+        present = False
+    if not present:
+        if not create:
+            return empty_history()
+        if folder.exists() and not folder.is_dir():
+            raise HistoryUnavailable(
+                f"cannot create the history in {folder}: it is a file, not a folder"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise HistoryUnavailable(
+                f"cannot create the history folder {folder}: {reason}"
+            ) from exc
+    else:
+        _check_header(path)
+
+    conn: sqlite3.Connection | None = None
+    try:
+        with guard(path):
+            conn = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
+            _configure(conn, busy_ms=busy_ms)
+            # Read before writing anything: a newer or foreign file stays untouched.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            }
+            if version > latest:
+                raise HistoryUnavailable(
+                    f"the history file {path} was written by a newer version of backtimer "
+                    f"(schema {version}; this version knows up to {latest}). {_LEFT_AS_IS}; "
+                    "update backtimer to use it"
+                )
+            if version == 0 and tables:
+                raise HistoryUnavailable(
+                    f"the history file {path} is another program's database "
+                    f"(tables: {', '.join(sorted(tables))}). {_LEFT_AS_IS}; "
+                    "move it away to start a new history"
+                )
+            if version > 0 and not tables >= OUR_TABLES and version == SCHEMA_VERSION:
+                raise HistoryUnavailable(
+                    f"the history file {path} is missing some of its tables (damaged?). "
+                    f"{_LEFT_AS_IS}; move it away to start a new history"
+                )
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            if version < latest:
+                _apply_migrations(conn, migrations)
+        return HistoryDB(path, conn)
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise

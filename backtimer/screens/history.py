@@ -1,0 +1,394 @@
+"""The history screen: minutes per day over the last 4 weeks, the current streak, sessions,
+completion per exercise and side, and pain events (highlighted).
+
+Everything is read once when the screen opens, with queries that aggregate in SQL, so ten
+years of sessions open as fast as one week. Text from routines and notes is shown literally.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from backtimer.history import queries
+from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
+
+DAYS = 28  # the chart and the completion table cover the last 4 weeks
+SESSION_ROWS = 100  # the latest sessions listed (the tab says how many there are in all)
+PAIN_ROWS = 100
+BAR_ROWS = 5
+BLOCKS = " ▁▂▃▄▅▆▇█"
+STATUS_STYLE = {
+    "completed": ("completed", "green"),
+    "ended_early": ("ended early", "yellow"),
+    "pain_stopped": ("pain stop", "bold red"),
+    "interrupted": ("interrupted", "magenta"),
+    "running": ("running", "cyan"),
+}
+PAIN_STYLE = "bold red"
+
+
+def _safe(text: str | None) -> str:
+    out = []
+    for ch in text or "":
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+            out.append(" " if ch in "\n\t" else ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def literal(text: str | None, style: str = "") -> Text:
+    """Routine or user text as shown: no markup, no terminal escapes."""
+    return Text(_safe(text), style=style)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _nice_scale(peak: float) -> int:
+    for step in (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240):
+        if peak <= step:
+            return step
+    return int(math.ceil(peak / 60) * 60)
+
+
+@dataclass
+class HistoryData:
+    """What the screen shows, read in one go."""
+
+    today: date
+    days: list[tuple[date, float, int]] = field(default_factory=list)  # day, minutes, pains
+    streak: int = 0
+    total_sessions: int = 0
+    total_pains: int = 0
+    sessions: list[queries.SessionRow] = field(default_factory=list)
+    completion: list[queries.Completion] = field(default_factory=list)
+    pains: list[queries.PainRow] = field(default_factory=list)
+
+
+def load(db: HistoryDB, today: date) -> HistoryData:
+    first = today - timedelta(days=DAYS - 1)
+    minutes = queries.minutes_per_day(db, first, today)
+    pains = queries.pain_days(db, first, today)
+    return HistoryData(
+        today=today,
+        days=[(day, minutes[day], pains.get(day, 0)) for day in sorted(minutes)],
+        streak=queries.streak(db, today),
+        total_sessions=queries.count_sessions(db),
+        total_pains=queries.count_pain_events(db),
+        sessions=queries.list_sessions(db, limit=SESSION_ROWS),
+        completion=queries.completion(db, since=first, until=today),
+        pains=queries.pain_events(db, limit=PAIN_ROWS),
+    )
+
+
+def chart(days: list[tuple[date, float, int]], today: date) -> Text:
+    """Bars of minutes per day (two columns a day), a row marking pain days, date labels."""
+    peak = max((m for _, m, _ in days), default=0.0)
+    scale = _nice_scale(peak)
+    label_width = len(str(scale)) + 1
+    text = Text()
+    for row in range(BAR_ROWS):
+        floor = (BAR_ROWS - 1 - row) * 8
+        if row == 0:
+            label = str(scale)
+        elif row == BAR_ROWS - 1:
+            label = "0"
+        else:
+            label = ""
+        text.append(label.rjust(label_width - 1) + " ", style="dim")
+        text.append("│", style="dim")
+        for day, minutes, pains in days:
+            eighths = minutes / scale * BAR_ROWS * 8
+            fill = max(0, min(8, round(eighths - floor)))
+            if row == BAR_ROWS - 1 and minutes > 0 and fill == 0:
+                fill = 1  # a short session still shows
+            style = PAIN_STYLE if pains else ("bold green" if day == today else "green")
+            text.append(BLOCKS[fill], style=style)
+            text.append(" ")
+        text.append("\n")
+    # Pain markers under the bars.
+    text.append(" " * label_width + " ")
+    for *_, pains in days:
+        text.append("!" if pains else " ", style=PAIN_STYLE)
+        text.append(" ")
+    text.append("\n")
+    # Dates: the first day of each week, and today.
+    width = 2 * len(days)
+    labels = [" "] * (width + 6)
+    for i in range(0, len(days), 7):
+        for j, ch in enumerate(days[i][0].strftime("%b %d")):
+            labels[2 * i + j] = ch
+    if days and days[-1][0] == today:
+        start = 2 * (len(days) - 1) - 4
+        for j, ch in enumerate("today"):
+            labels[start + j] = ch
+    text.append(" " * label_width + " " + "".join(labels).rstrip(), style="dim")
+    return text
+
+
+def _cell(done: int, planned: int) -> Text:
+    if not planned:
+        return Text("-", style="dim")
+    percent = 100 * done / planned
+    style = "green" if done >= planned else ("yellow" if percent >= 50 else "red")
+    return Text(f"{done}/{planned} {percent:3.0f}%", style=style)
+
+
+class HistoryScreen(Screen[None]):
+    """Past sessions. Give it an open history (``db``), or it opens the user's own."""
+
+    DEFAULT_CSS = """
+    HistoryScreen {
+        layout: vertical;
+    }
+    HistoryScreen #history-summary {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+        text-style: bold;
+    }
+    HistoryScreen #history-chart {
+        height: 9;
+        border: round $primary;
+        border-title-align: left;
+        border-subtitle-align: right;
+        padding: 0 1;
+    }
+    HistoryScreen TabbedContent {
+        height: 1fr;
+    }
+    HistoryScreen TabPane {
+        padding: 0;
+    }
+    HistoryScreen DataTable {
+        height: 1fr;
+    }
+    HistoryScreen .history-note {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    HistoryScreen #history-problem {
+        padding: 1 2;
+        color: $error;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="history_close"),
+        Binding("q", "close", "Back", show=False),
+        Binding("s", "tab('tab-sessions')", "Sessions"),
+        Binding("e", "tab('tab-exercises')", "Exercises"),
+        Binding("p", "tab('tab-pain')", "Pain"),
+    ]
+
+    def __init__(
+        self,
+        db: HistoryDB | None = None,
+        *,
+        today: date | None = None,
+        data_dir=None,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self._db = db
+        self._own_db = db is None
+        self._data_dir = data_dir
+        self.today = today or date.today()
+        self.data: HistoryData | None = None
+        self.problem: str | None = None
+        self._filled: set[str] = {"tab-sessions"}
+        self._read()
+
+    def _read(self) -> None:
+        try:
+            if self._db is None:
+                self._db = open_history(self._data_dir, create=False)
+            self.data = load(self._db, self.today)
+        except HistoryUnavailable as exc:
+            self.problem = exc.message
+        finally:
+            if self._own_db and self._db is not None:
+                self._db.close()
+                self._db = None
+
+    # -------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        data = self.data
+        if data is None:
+            yield Static(Text("History", style="bold"), id="history-summary")
+            yield Static(
+                literal(f"The history cannot be shown: {self.problem}"), id="history-problem"
+            )
+            yield Footer()
+            return
+        yield Static(self._summary(data), id="history-summary")
+        box = Static(chart(data.days, data.today), id="history-chart")
+        box.border_title = "Minutes per day, last 4 weeks"
+        total = sum(m for _, m, _ in data.days)
+        box.border_subtitle = f"{_minutes(total * 60)} in all · ! pain"
+        yield box
+        pain_title: Content | str = f"Pain ({data.total_pains})"
+        if data.total_pains:
+            pain_title = Content.styled(str(pain_title), "bold $error")
+        with TabbedContent(id="history-tabs"):
+            with TabPane(f"Sessions ({data.total_sessions})", id="tab-sessions"):
+                if not data.sessions:
+                    yield Static(
+                        "No sessions yet: run a routine and it will show here.",
+                        classes="history-note",
+                    )
+                elif data.total_sessions > len(data.sessions):
+                    yield Static(
+                        f"The latest {len(data.sessions)}; 'backtimer history | less' "
+                        "lists them all.",
+                        classes="history-note",
+                    )
+                yield DataTable(id="history-sessions", cursor_type="row", zebra_stripes=True)
+            with TabPane("Exercises", id="tab-exercises"):
+                yield Static(
+                    "Holds and reps done of those planned, last 4 weeks",
+                    classes="history-note",
+                )
+                yield DataTable(id="history-exercises", cursor_type="row", zebra_stripes=True)
+            with TabPane(pain_title, id="tab-pain"):
+                if not data.pains:
+                    yield Static("No pain events recorded.", classes="history-note")
+                yield DataTable(id="history-pain", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def _summary(self, data: HistoryData) -> Text:
+        text = Text("History")
+        noun = "session" if data.total_sessions == 1 else "sessions"
+        text.append(f"  ·  {data.total_sessions} {noun}", style="")
+        days = "day" if data.streak == 1 else "days"
+        text.append("  ·  streak ")
+        text.append(f"{data.streak} {days}", style="green" if data.streak else "")
+        if data.total_pains:
+            text.append("  ·  ")
+            noun = "pain event" if data.total_pains == 1 else "pain events"
+            text.append(f"{data.total_pains} {noun}", style=PAIN_STYLE)
+        return text
+
+    def on_mount(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        self._fill_sessions(data)
+        self.query_one("#history-sessions", DataTable).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The other tabs' tables are filled when first shown: the screen opens sooner."""
+        data = self.data
+        if data is None or event.pane.id in self._filled:
+            return
+        self._filled.add(event.pane.id or "")
+        if event.pane.id == "tab-exercises":
+            self._fill_exercises(data)
+        elif event.pane.id == "tab-pain":
+            self._fill_pain(data)
+
+    def _fill_sessions(self, data: HistoryData) -> None:
+        table = self.query_one("#history-sessions", DataTable)
+        table.add_column("Date", key="date")
+        table.add_column("Time", key="time")
+        table.add_column("Routine", key="routine", width=24)
+        table.add_column("Status", key="status")
+        table.add_column(Text("Min", justify="right"), key="min")
+        table.add_column(Text("Reps", justify="right"), key="reps")
+        table.add_column(Text("Pain", justify="right"), key="pain")
+        rows = []
+        for s in data.sessions:
+            word, style = STATUS_STYLE.get(s.status, (s.status, ""))
+            pain = (
+                Text(str(s.pain_count), style=PAIN_STYLE, justify="right")
+                if s.pain_count
+                else Text("-", style="dim", justify="right")
+            )
+            rows.append(
+                (
+                    Text(s.day, style=PAIN_STYLE if s.pain_count else ""),
+                    s.started_local.strftime("%H:%M"),
+                    literal(s.routine),
+                    Text(word, style=style),
+                    Text(f"{s.minutes:.0f}", justify="right"),
+                    Text(f"{s.work_done}/{s.work_planned}", justify="right"),
+                    pain,
+                )
+            )
+        table.add_rows(rows)
+
+    def _fill_exercises(self, data: HistoryData) -> None:
+        """One row per exercise (right, left, total); a heading row per routine if several."""
+        table = self.query_one("#history-exercises", DataTable)
+        several = len({c.routine for c in data.completion}) > 1
+        table.add_column("Exercise", key="exercise", width=32)
+        table.add_column("Right", key="right")
+        table.add_column("Left", key="left")
+        table.add_column("Total", key="total")
+        grouped: dict[tuple[str, int, str], dict[str | None, queries.Completion]] = {}
+        for c in data.completion:
+            grouped.setdefault((c.routine, c.exercise_index, c.exercise), {})[c.side] = c
+        heading = None
+        for (routine, _index, exercise), sides in grouped.items():
+            if several and routine != heading:
+                heading = routine
+                table.add_row(literal(routine, "bold $accent"), "", "", "")
+            done = sum(c.done for c in sides.values())
+            planned = sum(c.planned for c in sides.values())
+            right, left = sides.get("right"), sides.get("left")
+            table.add_row(
+                literal(("  " if several else "") + exercise),
+                _cell(right.done, right.planned) if right else Text("-", style="dim"),
+                _cell(left.done, left.planned) if left else Text("-", style="dim"),
+                _cell(done, planned),
+            )
+
+    def _fill_pain(self, data: HistoryData) -> None:
+        table = self.query_one("#history-pain", DataTable)
+        table.add_column("When", key="when")
+        table.add_column("Exercise", key="exercise", width=20)
+        table.add_column("Side set·rep", key="at", width=12)
+        table.add_column("Where", key="where", width=10)
+        table.add_column("Pain", key="pain")
+        table.add_column("Note", key="note")
+        for p in data.pains:
+            table.add_row(
+                Text(p.local_at.strftime("%Y-%m-%d %H:%M"), style=PAIN_STYLE),
+                literal(p.exercise, PAIN_STYLE),
+                f"{p.side or '-'} {p.set}·{p.rep}",
+                literal(p.where or "-"),
+                Text(f"{p.severity}/10" if p.severity is not None else "-", style=PAIN_STYLE),
+                literal(p.note or ""),
+            )
+
+    # -------------------------------------------------------------- actions
+
+    def action_tab(self, tab: str) -> None:
+        if self.data is None:
+            return
+        self.query_one(TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}", TabPane)
+        tables = pane.query(DataTable)
+        if tables:
+            tables.first().focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
