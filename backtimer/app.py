@@ -28,6 +28,8 @@ from textual.binding import Binding, BindingType
 
 from backtimer import catalog
 from backtimer.catalog import Entry
+from backtimer.config import Config, unknown_bindings
+from backtimer.launch import Launch, describe_resume, find_resume, prepare, settings
 from backtimer.messages import StartRoutine
 from backtimer.runner import Clock, Listener
 
@@ -67,6 +69,20 @@ def run_editor(path: Path) -> str | None:
     except OSError as exc:
         return f"Could not start {argv[0]}: {exc.strerror or exc}"
     return None
+
+
+def binding_ids() -> set[str]:
+    """Every binding id of the app and its screens: what a keymap in config.toml may name."""
+    from backtimer import screens
+    from backtimer.screens import confirm, help, pain, picker, session, summary
+
+    ids = {b.id for b in BacktimerApp.BINDINGS if isinstance(b, Binding) and b.id}
+    for module in (confirm, help, pain, picker, session, summary, screens):
+        for value in vars(module).values():
+            for binding in getattr(value, "BINDINGS", ()) if isinstance(value, type) else ():
+                if isinstance(binding, Binding) and binding.id:
+                    ids.add(binding.id)
+    return ids
 
 
 class BacktimerApp(App[int]):
@@ -119,8 +135,18 @@ class BacktimerApp(App[int]):
         entries: EntriesFn = catalog.all_entries,
         edit: EditFn = run_editor,
         tick_interval: float | None = TICK_INTERVAL,
+        config: Config | None = None,
+        data_dir: Path | None = None,
+        record: bool = False,
+        offer_resume: bool = False,
     ) -> None:
         super().__init__()
+        self.notes: list[str] = []
+        self.config = config if config is not None else Config()
+        self.data_dir = data_dir
+        self.record = record  # keep a history of sessions (off in tests unless asked)
+        self.offer_resume = offer_resume
+        self.launches: list[Launch] = []
         self.entry = entry
         self.level = level
         self.bell_on = bell
@@ -146,13 +172,58 @@ class BacktimerApp(App[int]):
         if self.player is None:
             from backtimer.cues import default_player
 
-            self.player = default_player(self.bell, voice=self.voice_on, bell=self.bell_on)
+            self.player = default_player(
+                self.bell,
+                voice=self.voice_on,
+                bell=self.bell_on,
+                command=self.config.speech_command,
+            )
+        self.apply_settings(self.config)
+        resume = find_resume(self.entry, self.data_dir) if self.offer_resume else None
         if self.entry is None:
             from backtimer.screens.picker import PickerScreen
 
             self.push_screen(PickerScreen())
-        else:
+        if resume is not None:
+            self.ask_resume(resume)
+        elif self.entry is not None:
             self.start_session(self.entry)
+
+    def apply_settings(self, config: Config) -> None:
+        """Theme and keymap from the settings (a bad value is reported, never fatal)."""
+        self.config = config
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        else:
+            self.notify(f"Unknown theme {config.theme!r} in the settings", severity="warning")
+        if config.keymap:
+            self.set_keymap(dict(config.keymap))
+            for message in unknown_bindings(config, binding_ids()):
+                self.notify(message, severity="warning")
+        for note in self.notes:
+            self.notify(note, severity="warning", timeout=8)
+        self.notes.clear()
+
+    def ask_resume(self, resume: Any) -> None:
+        """Offer to go on with an interrupted session at the step where it stopped."""
+        from backtimer.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_session(resume.entry, resume=resume)
+            elif self.entry is not None:
+                self.start_session(self.entry)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Resume {resume.routine}?",
+                f"The session of {resume.started_at.astimezone():%a %H:%M} was interrupted at "
+                f"{describe_resume(resume)}. Declining keeps it in the history as it is.",
+                yes="Resume",
+                no="Start afresh" if self.entry is not None else "Not now",
+            ),
+            answered,
+        )
 
     def on_unmount(self) -> None:
         session = self.current_session
@@ -161,24 +232,46 @@ class BacktimerApp(App[int]):
         close = getattr(self.player, "close", None)
         if callable(close):
             close()
+        for launch in self.launches:
+            with contextlib.suppress(Exception):
+                launch.close()  # flushes the history writer
 
     def make_cues(self) -> Listener:
         from backtimer.cues import Cues
 
         return Cues(self.player, bell=self.bell_on, voice=self.voice_on)
 
-    def start_session(self, entry: Entry) -> None:
+    def start_session(self, entry: Entry, *, resume: Any = None) -> None:
         from backtimer.screens.session import SessionScreen
 
-        if entry.routine is None:
+        if entry.routine is None and resume is None:
             self.notify("This routine has errors; fix them first", severity="error")
             return
-        self.current_session = SessionScreen(
+        launch = prepare(
             entry,
             level=self.level,
+            config=self.config,
+            data_dir=self.data_dir,
             clock=self.clock,
-            listeners=[self.make_cues(), *self.extra_listeners],
+            resume=resume,
+            record=self.record,
+        )
+        self.launches.append(launch)
+        for note in launch.notes:
+            self.notify(note, severity="warning", timeout=8)
+        listeners: list[Listener] = [self.make_cues(), *self.extra_listeners]
+        if launch.recorder is not None:
+            listeners.append(launch.recorder)
+        self.current_session = SessionScreen(
+            launch.entry,
+            level=self.level,
+            clock=self.clock,
+            listeners=listeners,
             tick_interval=self.tick_interval,
+            plan=launch.plan,
+            routine=launch.routine,
+            start_index=launch.start_index,
+            countdown=self.config.countdown,
         )
         self.push_screen(self.current_session)
 
@@ -257,6 +350,10 @@ def make_app(
     entries: EntriesFn = catalog.all_entries,
     edit: EditFn = run_editor,
     tick_interval: float | None = TICK_INTERVAL,
+    config: Config | None = None,
+    data_dir: Path | None = None,
+    record: bool = False,
+    offer_resume: bool = False,
 ) -> BacktimerApp:
     """The app, with every outside dependency injectable (tests pass a fake clock and player).
 
@@ -274,12 +371,40 @@ def make_app(
         entries=entries,
         edit=edit,
         tick_interval=tick_interval,
+        config=config,
+        data_dir=data_dir,
+        record=record,
+        offer_resume=offer_resume,
     )
 
 
-def run_app(entry: Entry | None, level: str = "low", bell: bool = True, voice: bool = True) -> int:
-    """Run the app in the terminal until it exits; returns the exit code."""
-    app = make_app(entry, level=level, bell=bell, voice=voice)
+def run_app(
+    entry: Entry | None,
+    level: str = "low",
+    bell: bool = True,
+    voice: bool = True,
+    *,
+    data_dir: Path | None = None,
+    resume: bool | None = None,
+) -> int:
+    """Run the app in the terminal until it exits; returns the exit code.
+
+    Sessions are recorded in the history; settings come from config.toml (their problems are
+    shown as notices). ``resume`` None offers to resume an interrupted session, False never.
+    """
+    notes: list[str] = []
+    config = settings(notes)
+    app = make_app(
+        entry,
+        level=level,
+        bell=bell and config.bell,
+        voice=voice and config.voice,
+        config=config,
+        data_dir=data_dir,
+        record=True,
+        offer_resume=resume is not False,
+    )
+    app.notes.extend(notes)
     result = app.run()
     if app.return_code not in (None, 0):
         return app.return_code

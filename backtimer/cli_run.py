@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from backtimer import catalog
 
@@ -21,15 +22,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--level", choices=("low", "high"), default="low", help="end of every range to use"
     )
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--resume",
+        action="store_true",
+        default=None,
+        help="go on with this routine's interrupted session without asking",
+    )
+    resume.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="start afresh without asking about an interrupted session",
+    )
+    add_data_dir(parser)
     parser.set_defaults(handler=run)
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the history lives (default: the user data dir, or $BACKTIMER_DATA_DIR)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     entry = catalog.resolve(args.routine)  # RoutineError -> exit 1 in cli.main
     if args.plain:
-        from backtimer.plain import run_plain
-
-        return run_plain(entry, level=args.level, bell=not args.no_bell, voice=not args.no_voice)
+        return _run_plain(entry, args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(
             "backtimer: the session screen needs a terminal; use --plain for a pipe or a log",
@@ -38,7 +60,63 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from backtimer.app import run_app
 
-    return run_app(entry, level=args.level, bell=not args.no_bell, voice=not args.no_voice)
+    return run_app(
+        entry,
+        level=args.level,
+        bell=not args.no_bell,
+        voice=not args.no_voice,
+        data_dir=args.data_dir,
+        resume=args.resume,
+    )
+
+
+def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
+    from backtimer.launch import describe_resume, find_resume, prepare, settings
+    from backtimer.plain import run_plain
+
+    notes: list[str] = []
+    config = settings(notes)
+    resume = None
+    if args.resume is not False:
+        found = find_resume(entry, args.data_dir)
+        if found is not None:
+            where = describe_resume(found)
+            if args.resume or _ask(f"Resume the interrupted session at {where}? [y/N] "):
+                resume = found
+            else:
+                notes.append(
+                    f"An interrupted session of this routine stopped at {where}; "
+                    "run with --resume to go on with it."
+                )
+    launch = prepare(entry, level=args.level, config=config, data_dir=args.data_dir, resume=resume)
+    for note in [*notes, *launch.notes]:
+        print(f"backtimer: {note}", file=sys.stderr)
+    try:
+        return run_plain(
+            launch.entry,
+            level=launch.level,
+            bell=not args.no_bell and config.bell,
+            voice=not args.no_voice and config.voice,
+            speech_command=config.speech_command,
+            countdown=config.countdown,
+            listeners=[launch.recorder] if launch.recorder is not None else [],
+            plan=launch.plan,
+            routine=launch.routine,
+            start_index=launch.start_index,
+        )
+    finally:
+        launch.close()
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question, only when a person is at a terminal (a pipe carries commands)."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def open_picker() -> int:

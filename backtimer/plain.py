@@ -466,6 +466,9 @@ def run_plain(
     speech_command: str | Sequence[str] | None = None,
     listeners: Sequence[Listener] = (),
     countdown: int = 3,
+    plan: Plan | None = None,
+    routine: Routine | None = None,
+    start_index: int = 0,
 ) -> int:
     """Run a session with printed announcements; returns the exit code.
 
@@ -477,9 +480,10 @@ def run_plain(
     """
     out = stdout if stdout is not None else sys.stdout
     inp = stdin if stdin is not None else sys.stdin
-    routine = entry.routine
+    routine = routine if routine is not None else entry.routine
     assert routine is not None, "catalog.resolve returns valid routines only"
-    plan = compile_plan(routine, level)
+    if plan is None:
+        plan = compile_plan(routine, level)
 
     keys = inp is not None and _is_terminal(inp)
     source: LineInput | KeyInput = KeyInput(inp) if keys else LineInput(inp)  # type: ignore[arg-type]
@@ -489,7 +493,11 @@ def run_plain(
     cues = Cues(player, bell=bell, voice=voice)
     printer = Printer(routine, out, keys=source.keys)
     runner = SessionRunner(
-        plan, clock=clock, listeners=[cues, printer, *listeners], countdown=countdown
+        plan,
+        clock=clock,
+        listeners=[cues, printer, *listeners],
+        countdown=countdown,
+        start_index=start_index,
     )
     loop = PlainSession(runner, source, printer, clock=clock, wait=wait)
 

@@ -241,7 +241,9 @@ def pid_alive(pid: int | None, identity: str | None = None) -> bool:
         now = process_identity(int(pid))
         if now is not None and now != identity:
             return False  # the number was given to another process since
-    return True
+    # Killed and not yet reaped by its parent, a zombie is gone for our purposes.
+    stat = _read(f"/proc/{int(pid)}/stat")
+    return not (stat and stat.rpartition(")")[2].split()[:1] == ["Z"])
 
 
 #: The status a reader should show: a session still ``running`` whose process is gone was

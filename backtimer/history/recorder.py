@@ -627,6 +627,7 @@ def start_recorder(
     db: HistoryDB | None = None,
     resume: Resumable | None = None,
     on_problem: Callable[[str], None] | None = None,
+    clock: Clock = time.monotonic,
 ) -> Recorder | NullRecorder:
     """A recorder for a session, or a :class:`NullRecorder` whose ``problem`` says why not."""
     owns_db = db is None
@@ -636,5 +637,12 @@ def start_recorder(
     except HistoryUnavailable as exc:
         return NullRecorder(exc.message)
     return Recorder(
-        db, routine_entry, plan, level, resume=resume, on_problem=on_problem, owns_db=owns_db
+        db,
+        routine_entry,
+        plan,
+        level,
+        resume=resume,
+        on_problem=on_problem,
+        owns_db=owns_db,
+        clock=clock,
     )

@@ -135,14 +135,26 @@ class SessionScreen(Screen[None]):
         clock: Clock,
         listeners: Sequence[Listener] = (),
         tick_interval: float | None = 0.25,
+        plan: Plan | None = None,
+        routine: Routine | None = None,
+        start_index: int = 0,
+        countdown: int = 3,
     ) -> None:
+        """``plan``/``routine`` as prepared by :func:`backtimer.launch.prepare` (settings
+        applied); ``start_index`` > 0 resumes an interrupted session at that step."""
         super().__init__()
         assert entry.routine is not None
         self.entry = entry
-        self.routine: Routine = entry.routine
-        self.plan: Plan = compile_plan(self.routine, level)  # type: ignore[arg-type]
+        self.routine: Routine = routine if routine is not None else entry.routine
+        self.plan: Plan = plan if plan is not None else compile_plan(self.routine, level)  # type: ignore[arg-type]
         self.tally = Tally(self.plan)
-        self.runner = SessionRunner(self.plan, clock=clock, listeners=[*listeners, self.tally])
+        self.runner = SessionRunner(
+            self.plan,
+            clock=clock,
+            listeners=[*listeners, self.tally],
+            start_index=start_index,
+            countdown=countdown,
+        )
         self.tick_interval = tick_interval
         self.redraws = 0  # how many times the display changed (for tests and benchmarks)
         self._shown: dict[str, Hashable] = {}
