@@ -36,7 +36,7 @@ from backtimer.runner import Clock, Listener
 EntriesFn = Callable[[], list[Entry]]
 EditFn = Callable[[Path], str | None]
 
-TICK_INTERVAL = 0.25  # seconds between engine ticks; the screen redraws only on a change
+TICK_INTERVAL = 1.0  # longest wait between engine ticks; the screen wakes when its display changes
 EXIT_TERMINATED = 143  # SIGTERM (as in --plain)
 EXIT_HANGUP = 129  # SIGHUP
 

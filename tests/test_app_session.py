@@ -18,7 +18,7 @@ from textual.widgets import Digits, Static
 
 from backtimer.catalog import Entry
 from backtimer.cues import RecordingPlayer
-from backtimer.engine import State
+from backtimer.engine import Command, State
 from backtimer.screens.confirm import ConfirmScreen
 from backtimer.screens.session import SessionScreen
 from backtimer.screens.summary import SummaryScreen
@@ -352,3 +352,20 @@ async def test_escape_codes_never_reach_the_terminal(short) -> None:
         text = screen_text(app)
         assert "Evil\\x1b[2J\\x07 routine\\u202e" in text
         assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_the_screen_wakes_when_the_countdown_next_changes(short) -> None:
+    """No fixed-rate polling: the next tick is due at the countdown's next whole second."""
+    clock = FakeClock()
+    app = build_app(short, clock=clock, tick_interval=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.session_screen
+        screen.tick()
+        clock.advance(0.7)  # 2.3 s of a 3 s step left: "3" shows until 2.0 s are left
+        screen.tick()
+        screen._schedule()
+        assert screen._timer is not None
+        assert screen._timer._interval == pytest.approx(0.3 + 0.01, abs=1e-6)
+        screen.do(Command.PAUSE)  # paused: nothing changes, so only the slow wake
+        assert screen._timer._interval == pytest.approx(1.0 + 0.01, abs=1e-6)

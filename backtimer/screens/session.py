@@ -10,6 +10,7 @@ Keys call the runner's commands directly; the pain stop (an app binding) calls
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
@@ -54,6 +55,8 @@ from backtimer.widgets.text import (
 )
 
 EXTEND_BY = 5.0  # seconds added or removed by + and -
+MIN_WAKE = 0.02  # seconds: the shortest wait between two ticks
+WAKE_MARGIN = 0.01  # seconds: wake just after a whole second, not just before it
 
 PHASE_CLASSES = tuple(f"phase-{p}" for p in PHASE_WORDS)
 
@@ -134,7 +137,7 @@ class SessionScreen(Screen[None]):
         level: str = "low",
         clock: Clock,
         listeners: Sequence[Listener] = (),
-        tick_interval: float | None = 0.25,
+        tick_interval: float | None = 1.0,
         plan: Plan | None = None,
         routine: Routine | None = None,
         start_index: int = 0,
@@ -185,8 +188,33 @@ class SessionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._handle(self.runner.do(Command.START))
-        if self.tick_interval:
-            self._timer = self.set_interval(self.tick_interval, self.tick, name="session-tick")
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Wake for the next tick when the display next changes (the countdown's next whole
+        second or a step's end), and at least every ``tick_interval`` seconds. Deadlines
+        live in the engine, so a late wake-up only delays a redraw, never the schedule."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self.tick_interval or self._over:
+            return
+        delay = self.tick_interval
+        session = self.session
+        if session.state is State.RUNNING:
+            now = self.runner.now()
+            remaining = session.remaining(now)
+            if remaining is not None:  # counting down: 7.3 s left shows 8 until 7.0
+                delay = min(delay, remaining - math.ceil(remaining - 1e-9) + 1.0)
+            elif session.step.user_paced:  # counting up: 3.3 s shows 3 until 4.0
+                elapsed = session.step_elapsed(now)
+                delay = min(delay, math.floor(elapsed) + 1.0 - elapsed)
+        delay = max(MIN_WAKE, delay + WAKE_MARGIN)
+        self._timer = self.set_timer(delay, self._wake, name="session-tick")
+
+    def _wake(self) -> None:
+        self.tick()
+        self._schedule()
 
     # ------------------------------------------------------------------ driving
 
@@ -208,6 +236,7 @@ class SessionScreen(Screen[None]):
     def do(self, command: Command, amount: float = 0.0) -> list[Event]:
         events = self.runner.do(command, amount)
         self._handle(events)
+        self._schedule()  # a key can move the next change (pause, +5 s, skip)
         return events
 
     def _handle(self, events: Sequence[Event]) -> None:
@@ -292,7 +321,10 @@ class SessionScreen(Screen[None]):
         def set_clock() -> None:
             self.query_one("#countdown", Digits).update(value)
             unit = "" if ":" in value else (" second" if value == "1" else " seconds")
-            self.query_one("#clock-text", Static).update(Text(value + unit, style="bold"))
+            # One line whatever the number: no layout pass for it, once a second.
+            self.query_one("#clock-text", Static).update(
+                Text(value + unit, style="bold"), layout=False
+            )
 
         self._set("clock", value, set_clock)
 
