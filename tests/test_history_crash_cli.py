@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,6 +17,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from backtimer.history.db import STATUS_SQL, open_history
 
@@ -121,3 +124,86 @@ def test_sigkill_at_a_dozen_moments_never_corrupts_the_history(tmp_path: Path) -
         assert len(sessions) == 1 and sessions[0][1] == "interrupted"
         assert steps == list(range(len(steps))), steps  # a prefix of the plan, no gaps
     assert recorded_any >= 10, recorded_any  # most were killed well after their first step
+
+
+def _statuses(data: Path) -> list[str]:
+    db = open_history(data, create=False)
+    try:
+        with db.reading() as read:
+            return [row[0] for row in read.execute(f"SELECT {STATUS_SQL} FROM sessions s")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_record_the_session_as_interrupted(
+    tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    routine = tmp_path / "crash.toml"
+    routine.write_text(ROUTINE, encoding="utf-8")
+    data = tmp_path / "data"
+    env = {**os.environ, "BACKTIMER_DATA_DIR": str(data), "BACKTIMER_CONFIG_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [*COMMAND, str(routine), "--plain", "--no-voice", "--no-bell"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        for line in process.stdout:
+            if "Hold" in line:
+                break
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == code
+    assert "interrupted" in out
+    assert "Traceback" not in err
+    assert _statuses(data) == ["interrupted"]
+
+
+def test_the_full_screen_app_records_interrupted_on_sigterm(tmp_path: Path) -> None:
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed (CI installs it)")
+    routine = tmp_path / "crash.toml"
+    routine.write_text(ROUTINE.replace("hold = 0.6", "hold = 30"), encoding="utf-8")
+    data = tmp_path / "data"
+    socket = f"bt-{os.getpid()}-term"
+    command = (
+        f"BACKTIMER_DATA_DIR={data} BACKTIMER_CONFIG_DIR={tmp_path} "
+        f"{sys.executable} -m backtimer run {routine} --no-voice --no-bell"
+    )
+    subprocess.run(
+        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", command], check=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            screen = subprocess.run(
+                [tmux, "-L", socket, "capture-pane", "-p"], capture_output=True, text=True
+            ).stdout
+            if "HOLD" in screen:
+                break
+            time.sleep(0.2)
+        assert "HOLD" in screen
+        pane_pid = subprocess.run(
+            [tmux, "-L", socket, "list-panes", "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()[0]
+        children = subprocess.run(
+            ["pgrep", "-P", pane_pid], capture_output=True, text=True
+        ).stdout.split()
+        target = int(children[0]) if children else int(pane_pid)
+        os.kill(target, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _statuses(data) != ["interrupted"]:
+            time.sleep(0.2)
+        assert _statuses(data) == ["interrupted"]
+    finally:
+        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
