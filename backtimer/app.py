@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shlex
-import shutil
 import signal
 import subprocess
 import time
@@ -29,6 +26,7 @@ from textual.binding import Binding, BindingType
 from backtimer import catalog
 from backtimer.catalog import Entry
 from backtimer.config import Config, unknown_bindings
+from backtimer.editing import find_editor
 from backtimer.launch import Launch, describe_resume, find_resume, prepare, settings
 from backtimer.messages import StartRoutine
 from backtimer.runner import Clock, Listener
@@ -41,27 +39,9 @@ EXIT_TERMINATED = 143  # SIGTERM (as in --plain)
 EXIT_HANGUP = 129  # SIGHUP
 
 
-def editor_command() -> list[str] | None:
-    """The user's editor ($VISUAL, then $EDITOR, then nano or vi if present), as argv."""
-    for name in ("VISUAL", "EDITOR"):
-        value = os.environ.get(name, "").strip()
-        if value:
-            try:
-                argv = shlex.split(value)
-            except ValueError:
-                continue
-            if argv:
-                return argv
-    for fallback in ("nano", "vi"):
-        found = shutil.which(fallback)
-        if found:
-            return [found]
-    return None
-
-
 def run_editor(path: Path) -> str | None:
     """Edit ``path`` in the user's editor (blocking). Returns an error message, or None."""
-    argv = editor_command()
+    argv = find_editor()
     if argv is None:
         return "No editor found: set $VISUAL or $EDITOR"
     try:
@@ -338,44 +318,15 @@ class BacktimerApp(App[int]):
         self.push_screen(HelpScreen())
 
 
-def make_app(
-    entry: Entry | None = None,
-    *,
-    level: str = "low",
-    bell: bool = True,
-    voice: bool = True,
-    clock: Clock = time.monotonic,
-    player: Any = None,
-    listeners: Sequence[Listener] = (),
-    entries: EntriesFn = catalog.all_entries,
-    edit: EditFn = run_editor,
-    tick_interval: float | None = TICK_INTERVAL,
-    config: Config | None = None,
-    data_dir: Path | None = None,
-    record: bool = False,
-    offer_resume: bool = False,
-) -> BacktimerApp:
-    """The app, with every outside dependency injectable (tests pass a fake clock and player).
+def make_app(entry: Entry | None = None, **options: Any) -> BacktimerApp:
+    """The app, with every outside dependency injectable: the keyword arguments of
+    :class:`BacktimerApp` (tests pass a fake ``clock``, a recording ``player``, extra runner
+    ``listeners`` such as a history recorder, an ``entries`` function, an ``edit`` function,
+    ``tick_interval=None`` to drive ticks by hand, ``config``, ``data_dir``, ``record``).
 
-    ``entry`` None opens the picker; an entry starts its session at once. ``listeners`` are
-    added to every session's runner after the cue layer (e.g. the history recorder).
+    ``entry`` None opens the picker; an entry starts its session at once.
     """
-    return BacktimerApp(
-        entry,
-        level=level,
-        bell=bell,
-        voice=voice,
-        clock=clock,
-        player=player,
-        listeners=listeners,
-        entries=entries,
-        edit=edit,
-        tick_interval=tick_interval,
-        config=config,
-        data_dir=data_dir,
-        record=record,
-        offer_resume=offer_resume,
-    )
+    return BacktimerApp(entry, **options)
 
 
 def run_app(
