@@ -1,10 +1,18 @@
-"""The summary at the end of a session (finished, or ended early), and the tally behind it."""
+"""The summary at the end of a session (finished, or ended early), and the tally behind it.
+
+When holds were made longer or shorter during the session (``+``/``-``), the summary offers
+to keep them in the routine file (``k``): :func:`backtimer.editing.keep_changes` writes
+them (atomically; a bundled routine is first copied to the user's folder; a file with
+comments keeps a ``.bak``), and a hold given as a range becomes the exercise's current level
+in the history instead (the file keeps the range).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -14,9 +22,19 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backtimer.engine import EndedEarly, Event, Finished, PainStopped, Session, StepEnded
+from backtimer.catalog import Entry
+from backtimer.engine import (
+    EndedEarly,
+    Event,
+    Extended,
+    Finished,
+    PainStopped,
+    Session,
+    StepEnded,
+)
 from backtimer.messages import PainDetails
 from backtimer.plan import Plan
+from backtimer.routine import Routine, format_duration
 from backtimer.widgets.keybar import KeyBar
 from backtimer.widgets.text import duration_words, literal, plural
 
@@ -42,10 +60,17 @@ class Tally:
     outcome: Literal["finished", "ended_early"] | None = None
     active_seconds: float = 0.0
     reached: int = 0  # steps before this index were reached
+    #: Holds changed with +/-: step index -> seconds added in all (negative: removed),
+    #: in the order of their latest change (the most recently changed last).
+    extensions: dict[int, float] = field(default_factory=dict)
 
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         for event in events:
-            if isinstance(event, StepEnded) and not event.skipped and event.step.is_work:
+            if isinstance(event, Extended):
+                index = event.step.index
+                self.extensions.pop(index, None)
+                self.extensions[index] = session.extensions.get(index, 0.0)
+            elif isinstance(event, StepEnded) and not event.skipped and event.step.is_work:
                 self.done.add(event.step.index)
             elif isinstance(event, PainStopped):
                 self.pains.append(PainRecord(event))
@@ -86,6 +111,95 @@ class Tally:
         return [(name, done, total) for name, done, total in rows.values()]
 
 
+@dataclass(frozen=True)
+class HoldChange:
+    """A hold changed during the session, per exercise, as it would be kept."""
+
+    exercise_index: int
+    exercise: str
+    before: str  # "30s", "10 breaths"
+    after: str
+    seconds: float  # the new hold for keep_changes (breaths: at the file's breath length)
+    reps_changed: int  # how many of its holds were changed
+    differ: bool  # they were changed differently: the last change is the one kept
+    is_range: bool = False  # the file gives a range: kept as the current level instead
+
+    @property
+    def text(self) -> str:
+        line = f"{self.exercise}: hold {self.before} -> {self.after}"
+        if self.is_range:
+            line += " (the routine gives a range: kept as your current level)"
+        if self.differ:
+            line += (
+                f" ({self.reps_changed} holds were changed differently; the last change is "
+                "the one kept)"
+            )
+        return line
+
+
+def _hold_words(seconds: float, breaths: int | None) -> str:
+    if breaths is not None:
+        return plural(breaths, "breath")
+    return format_duration(round(seconds, 3))
+
+
+def hold_changes(
+    plan: Plan, extensions: Mapping[int, float], routine: Routine | None = None
+) -> list[HoldChange]:
+    """Per exercise, the hold to keep from a session's changes (``extensions``: step index ->
+    seconds added, the most recently changed last; the engine's ``session.extensions`` in
+    step order will do too). If several holds of an exercise were changed differently, the
+    last changed one wins (and ``differ`` says so). ``routine``: the routine as in its file,
+    whose breath length turns a hold in breaths back into seconds (the session may have run
+    at another breath length, from the settings)."""
+    latest: dict[int, tuple[float, int | None, float, int | None]] = {}
+    values: dict[int, set[tuple[float, int | None]]] = {}
+    counts: dict[int, int] = {}
+    for index, added in extensions.items():
+        if not 0 <= index < len(plan.steps) or not added:
+            continue
+        step = plan.steps[index]
+        if step.phase != "hold" or not step.seconds:
+            continue
+        new_seconds = max(0.0, step.seconds + added)
+        new_breaths = None
+        if step.breaths:
+            per_breath = step.seconds / step.breaths
+            new_breaths = max(1, round(new_seconds / per_breath))
+            if new_breaths == step.breaths:
+                continue
+        exercise = step.exercise_index
+        latest.pop(exercise, None)
+        latest[exercise] = (step.seconds, step.breaths, new_seconds, new_breaths)
+        values.setdefault(exercise, set()).add((round(new_seconds, 3), new_breaths))
+        counts[exercise] = counts.get(exercise, 0) + 1
+    out = []
+    for exercise in sorted(latest):
+        old_seconds, old_breaths, new_seconds, new_breaths = latest[exercise]
+        keep = new_seconds
+        settings = routine.settings(exercise) if routine is not None else None
+        if new_breaths is not None:
+            breath = settings.breath if settings is not None else None
+            keep = new_breaths * (breath or old_seconds / (old_breaths or 1))
+        is_range = bool(
+            settings is not None and settings.hold is not None and settings.hold.span.is_range
+        )
+        name = next(s.exercise for s in plan.steps if s.exercise_index == exercise)
+        out.append(
+            HoldChange(
+                exercise_index=exercise,
+                exercise=name,
+                before=_hold_words(old_seconds, old_breaths),
+                after=_hold_words(new_seconds, new_breaths),
+                seconds=keep,
+                reps_changed=counts[exercise],
+                differ=len(values[exercise]) > 1,
+                is_range=is_range,
+            )
+        )
+    return out
+
+
 def pain_line(record: PainRecord) -> Text:
     event = record.event
     text = Text("• ")
@@ -115,17 +229,62 @@ def pain_line(record: PainRecord) -> Text:
 
 
 class SummaryScreen(Screen[None]):
-    """What was done: steps done and skipped, pain stops, active time."""
+    """What was done: steps done and skipped, pain stops, active time; and an offer to keep
+    the holds changed during the session.
+
+    ``entry``: the routine as on disk (what "keep" writes to); if not given, the app's
+    latest session screen's ``entry`` is used when its tally is this one. ``data_dir``: the
+    history's folder, for a kept hold that is a range (default: the app's ``data_dir``).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "close", "Close", id="close", tooltip="Back to the routines, or quit"),
+        Binding(
+            "k",
+            "keep",
+            "Keep holds",
+            id="keep_holds",
+            tooltip="Keep the holds changed with +/- in the routine file",
+        ),
         Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit backtimer"),
     ]
 
-    def __init__(self, tally: Tally, routine_name: str) -> None:
+    def __init__(
+        self,
+        tally: Tally,
+        routine_name: str,
+        entry: Entry | None = None,
+        *,
+        data_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.tally = tally
         self.routine_name = routine_name
+        self._entry = entry
+        self._data_dir = data_dir
+        self.kept: Any = None  # the KeepResult, once kept
+        self.keep_error: str | None = None
+
+    @property
+    def entry(self) -> Entry | None:
+        if self._entry is not None:
+            return self._entry
+        session = getattr(self.app, "current_session", None)
+        if session is not None and getattr(session, "tally", None) is self.tally:
+            return getattr(session, "entry", None)
+        return None
+
+    @property
+    def changes(self) -> list[HoldChange]:
+        """The holds to offer to keep (none when there is no routine file to keep them in)."""
+        entry = self.entry
+        if entry is None or entry.routine is None:
+            return []
+        return hold_changes(self.tally.plan, self.tally.extensions, entry.routine)
+
+    @property
+    def offering(self) -> bool:
+        return self.kept is None and bool(self.changes)
 
     def compose(self) -> ComposeResult:
         tally = self.tally
@@ -143,8 +302,74 @@ class SummaryScreen(Screen[None]):
                         pains.append("\n")
                     pains.append_text(pain_line(record))
                 yield Static(pains, id="summary-pains")
+            changes = self.changes
+            if changes:
+                yield Static(self._offer(changes), id="summary-keep")
             yield Static(self._exercises(), id="summary-exercises")
         yield KeyBar()
+
+    def _offer(self, changes: list[HoldChange]) -> Text:
+        text = Text("Keep the changed holds in the routine file?\n", style="bold")
+        for change in changes:
+            text.append("• ")
+            text.append_text(literal(change.text))
+            text.append("\n")
+        entry = self.entry
+        where = "your copy of it" if entry is not None and entry.origin == "bundled" else "it"
+        text.append(f"Press k to keep them in {where}; enter closes without keeping.", "dim")
+        return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "keep":
+            return self.offering
+        return True
+
+    def action_keep(self) -> None:
+        """Write the changed holds into the routine file; say what happened."""
+        from backtimer.editing import EditError, keep_changes
+        from backtimer.routine_load import RoutineError
+
+        entry = self.entry
+        changes = self.changes
+        if entry is None or not changes or self.kept is not None:
+            return
+        box = self.query_one("#summary-keep", Static)
+        try:
+            result = keep_changes(entry, {c.exercise_index: c.seconds for c in changes})
+        except (EditError, RoutineError, OSError, ValueError) as exc:
+            if isinstance(exc, RoutineError):
+                reason = "; ".join(str(p) for p in exc.problems)
+            elif isinstance(exc, OSError):
+                reason = f"{exc.filename or ''} {exc.strerror or exc}".strip()
+            else:
+                reason = str(exc)
+            self.keep_error = reason
+            box.update(Text("Not kept: ", style="bold red").append_text(literal(reason)))
+            self.notify(f"Not kept: {reason}", severity="error", timeout=8, markup=False)
+            return
+        self.kept = result
+        message = result.message
+        if result.hold_levels:
+            message += "\n" + self._store_levels(entry, result.hold_levels)
+        box.update(Text("Kept. ", style="bold").append_text(literal(message)))
+        self.notify(message, timeout=8, markup=False)
+        self.refresh_bindings()
+
+    def _store_levels(self, entry: Entry, hold_levels: Mapping[int, float]) -> str:
+        """A kept hold that is a range: the exercise's current level, in the history."""
+        from backtimer.history.db import HistoryUnavailable, open_history
+        from backtimer.history.levels import store_hold_level
+
+        data_dir = self._data_dir
+        if data_dir is None:
+            data_dir = getattr(self.app, "data_dir", None)
+        try:
+            with open_history(data_dir) as db:
+                for index, hold in hold_levels.items():
+                    store_hold_level(db, entry, index, hold)
+        except HistoryUnavailable as exc:
+            return f"The new level could not be stored: {exc.message}"
+        return "Stored as the current level for the next session."
 
     def _numbers(self) -> Table:
         tally = self.tally

@@ -7,7 +7,10 @@ frozen at that moment, so the screen does not move).
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -41,6 +44,29 @@ def morning_app(clock: FakeClock) -> BacktimerApp:
 
 def picker() -> tuple[BacktimerApp, RunBefore]:
     app = build_app(None, entries=snapshot_entries)
+
+    async def before(pilot: Pilot) -> None:
+        await pilot.pause()
+
+    return app, before
+
+
+def picker_levels() -> tuple[BacktimerApp, RunBefore]:
+    """The picker's preview with current levels read from a history (in a temporary
+    folder of its own): the knee hold at 20 s of 10-30 s, the bridges at 9 of 8-10 reps."""
+    from backtimer.history import open_history
+    from backtimer.history.levels import store_level
+    from backtimer.routine import LevelChoice
+
+    data = Path(tempfile.mkdtemp(prefix="backtimer-snapshot-"))
+    atexit.register(shutil.rmtree, data, True)
+    morning = load_entry(ROUTINES / "morning.toml", "bundled")
+    short = load_entry(ROUTINES / "short.toml", "user")
+    with open_history(data) as db:
+        store_level(db, morning, 0, LevelChoice(hold=20))
+        store_level(db, morning, 1, LevelChoice(reps=9))
+    app = build_app(None, entries=lambda: [morning, short])
+    app.data_dir = data  # type: ignore[attr-defined]  # where the picker reads the levels
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
@@ -96,6 +122,7 @@ def summary() -> tuple[BacktimerApp, RunBefore]:
 
 SCENES: dict[str, Callable[[], tuple[BacktimerApp, RunBefore]]] = {
     "picker": picker,
+    "picker_levels": picker_levels,
     "hold": lambda: session("hold"),
     "rest": lambda: session("rest"),
     "switch_sides": lambda: session("switch_sides"),

@@ -1,0 +1,372 @@
+"""Current levels: where each exercise with ranges is, per routine, stored in the history.
+
+A routine's ranges ("hold 10-30s", "reps 2-3") are its prescription; the *current level*
+(:class:`~backtimer.routine.LevelChoice`) is where in them the user is. It is kept per
+routine (its key, the file stem) and exercise (its index *and* name: an exercise renamed or
+moved in the file starts again at the low end instead of inheriting another's level), in the
+``levels`` table, and starts at the low end.
+
+The rules are :mod:`backtimer.progression`'s (pure); this module feeds them what the history
+says: for each exercise, the past sessions of the routine in which it was planned (oldest
+first), whether every planned hold or rep of it was done, whether a pain stop happened on
+it, and the level the session ran at (the session row's ``level``: ``low``, ``high`` or the
+JSON of the per-exercise levels the recorder was given).
+
+- :func:`current_levels`: the levels the next session uses (read only). A pain step-down
+  not stored yet is included, so the picker and ``plan --level current`` show what will run.
+- :func:`review_levels`: at the start of a session, what changes: a pain step-down is
+  stored at once and reported (``change="down"``); a step-up is only offered
+  (``change="up"``) and stored by :func:`accept` if the user takes it.
+- :func:`store_hold_level`: a hold changed during a session and kept ("keep changes") for
+  an exercise whose hold is a range becomes that exercise's current hold.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from backtimer.catalog import Entry
+from backtimer.history.db import STATUS_SQL, HistoryDB, guard
+from backtimer.history.queries import parse_level
+from backtimer.history.recorder import local_now, utc_iso
+from backtimer.progression import (
+    DEFAULT_SESSIONS,
+    ExerciseOutcome,
+    clamp_level,
+    has_ranges,
+    next_level,
+    start_level,
+)
+from backtimer.routine import LevelChoice, Routine, Settings, Span, _num, format_duration
+
+#: Past sessions read per routine: more than any run of sessions the rules look at
+#: (``progression_sessions`` is at most 100), so years of history cost the same as a week.
+SESSIONS_READ = 200
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """A change of one exercise's level for the next session, in words for the user."""
+
+    exercise_index: int
+    exercise: str  # the exercise's name
+    change: Literal["up", "down"]
+    old: LevelChoice
+    new: LevelChoice
+    what: str  # "hold 10s -> 15s", "12 reps -> 10 reps"
+    why: str  # "after 3 sessions without pain", "after a pain stop in the last session"
+
+    @property
+    def text(self) -> str:
+        """ "Knee to chest: hold 10s -> 15s, after 3 sessions without pain" """
+        return f"{self.exercise}: {self.what}, {self.why}"
+
+
+# ------------------------------------------------------------------------ words
+
+
+def _amount(settings: Settings, dim: str, value: float | None) -> str:
+    """One dimension's value as it is said: "15s", "10 breaths", "12 reps", "1 set"."""
+    if value is None:
+        return "-"
+    if dim == "hold":
+        if settings.hold is not None and settings.hold.unit == "breaths":
+            return f"{_num(value)} breath" + ("" if value == 1 else "s")
+        return format_duration(value)
+    noun = "rep" if dim == "reps" else "set"
+    return f"{_num(value)} {noun}" + ("" if value == 1 else "s")
+
+
+def describe_change(settings: Settings, old: LevelChoice, new: LevelChoice) -> str:
+    """What differs between two levels: "hold 10s -> 15s", "12 reps -> 10 reps"."""
+    parts = []
+    for dim in ("hold", "reps", "sets"):
+        before, after = getattr(old, dim), getattr(new, dim)
+        if before != after:
+            prefix = "hold " if dim == "hold" else ""
+            parts.append(
+                f"{prefix}{_amount(settings, dim, before)} -> {_amount(settings, dim, after)}"
+            )
+    return ", ".join(parts) or "no change"
+
+
+def seconds_range(span: Span) -> str:
+    """ "10-30s" as a routine writes it ("45s-1m30s" when a minute is involved)."""
+    if span.high < 60:
+        return f"{_num(span.low)}-{format_duration(span.high)}"
+    return f"{format_duration(span.low)}-{format_duration(span.high)}"
+
+
+def describe_level(settings: Settings, level: LevelChoice) -> list[str]:
+    """Each range at its current level, with the range: "hold 15s (10-30s)", "2 reps (2-3)".
+
+    Empty for an exercise without ranges."""
+    out = []
+    level = clamp_level(settings, level)
+    if settings.kind == "hold" and settings.hold is not None and settings.hold.span.is_range:
+        span = settings.hold.span
+        if settings.hold.unit == "breaths":
+            out.append(f"hold {_amount(settings, 'hold', level.hold)} ({span})")
+        else:
+            out.append(f"hold {_amount(settings, 'hold', level.hold)} ({seconds_range(span)})")
+    if settings.reps.is_range:
+        out.append(f"{_amount(settings, 'reps', level.reps)} ({settings.reps})")
+    if settings.sets.is_range:
+        out.append(f"{_amount(settings, 'sets', level.sets)} ({settings.sets})")
+    return out
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def high_level(settings: Settings) -> LevelChoice:
+    """The top of every range (what ``--level high`` runs)."""
+    hold = settings.hold.span.high if settings.hold is not None else None
+    return clamp_level(
+        settings, LevelChoice(hold=hold, reps=settings.reps.high, sets=settings.sets.high)
+    )
+
+
+def _level_at(settings: Settings, stored: object, index: int) -> LevelChoice:
+    """The level exercise ``index`` ran at in a session whose ``level`` column was read."""
+    if stored == "high":
+        return high_level(settings)
+    if isinstance(stored, Mapping):
+        return clamp_level(settings, stored.get(index))
+    return clamp_level(settings, None)  # "low", or anything unreadable
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def stored_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
+    """The stored levels of ``entry``'s exercises, as stored (not clamped), by index; an
+    exercise whose stored row names another exercise (renamed, reordered) is left out."""
+    routine = entry.routine
+    if routine is None:
+        return {}
+    with db.reading() as conn:
+        rows = conn.execute(
+            "SELECT exercise_index, exercise, hold, reps, sets FROM levels WHERE routine_key = ?",
+            (entry.key,),
+        ).fetchall()
+    out: dict[int, LevelChoice] = {}
+    for index, name, hold, reps, sets in rows:
+        if 0 <= index < len(routine.exercises) and routine.exercises[index].name == name:
+            out[index] = LevelChoice(_finite(hold), _finite(reps), _finite(sets))
+    return out
+
+
+def _outcome_rows(conn: sqlite3.Connection, key: str, limit: int) -> list[tuple]:
+    """(session id, level text, exercise index, name, planned, done, pains), oldest first,
+    for the latest ``limit`` finished sessions of the routine ``key``."""
+    return conn.execute(
+        f"""
+        WITH chosen AS MATERIALIZED (
+            SELECT s.id, s.level, s.started_at FROM sessions s
+            WHERE s.routine_key = ? AND ({STATUS_SQL}) != 'running'
+            ORDER BY s.started_at DESC, s.id DESC LIMIT ?
+        )
+        SELECT c.id, c.level, w.exercise_index, w.exercise, SUM(w.reps),
+            (SELECT COUNT(*) FROM steps t WHERE t.session_id = c.id
+               AND t.exercise_index = w.exercise_index AND t.exercise = w.exercise
+               AND t.phase IN ('hold', 'rep') AND t.status = 'done'),
+            (SELECT COUNT(*) FROM pain_events p WHERE p.session_id = c.id
+               AND p.exercise_index = w.exercise_index AND p.exercise = w.exercise)
+        FROM chosen c JOIN planned_work w ON w.session_id = c.id
+        GROUP BY c.id, w.exercise_index, w.exercise
+        ORDER BY c.started_at, c.id, w.exercise_index
+        """,
+        (key, int(limit)),
+    ).fetchall()
+
+
+def exercise_history(
+    db: HistoryDB, entry: Entry, *, limit: int = SESSIONS_READ
+) -> dict[int, list[ExerciseOutcome]]:
+    """Per exercise of ``entry`` (with ranges): its outcomes in the routine's past sessions,
+    oldest first, each with the level it ran at. Sessions still running are left out."""
+    routine = entry.routine
+    if routine is None:
+        return {}
+    wanted = {
+        index: routine.settings(index)
+        for index in range(len(routine.exercises))
+        if has_ranges(routine.settings(index))
+    }
+    out: dict[int, list[ExerciseOutcome]] = {index: [] for index in wanted}
+    if not wanted:
+        return out
+    with db.reading() as conn:
+        rows = _outcome_rows(conn, entry.key, limit)
+    levels: dict[int, object] = {}
+    for session_id, level_text, index, name, planned, done, pains in rows:
+        settings = wanted.get(index)
+        if settings is None or routine.exercises[index].name != name:
+            continue
+        if session_id not in levels:
+            levels[session_id] = parse_level(level_text)
+        out[index].append(
+            ExerciseOutcome(
+                completed=planned > 0 and done >= planned,
+                pain=pains > 0,
+                level=_level_at(settings, levels[session_id], index),
+            )
+        )
+    return out
+
+
+def _run(level: LevelChoice, settings: Settings, history: Sequence[ExerciseOutcome]) -> int:
+    """Sessions in a row, most recent last, completed without pain at ``level``."""
+    run = 0
+    for outcome in reversed(history):
+        here = clamp_level(settings, outcome.level) == level
+        if not here or outcome.pain or not outcome.completed:
+            break
+        run += 1
+    return run
+
+
+def _decide(
+    db: HistoryDB, entry: Entry, sessions_needed: int
+) -> tuple[dict[int, LevelChoice], list[LevelChange]]:
+    """The stored levels (clamped) and the changes the rules make to them."""
+    routine = entry.routine
+    assert routine is not None
+    stored = stored_levels(db, entry)
+    current = {
+        index: clamp_level(routine.settings(index), stored.get(index))
+        for index in range(len(routine.exercises))
+    }
+    history = exercise_history(db, entry, limit=max(SESSIONS_READ, sessions_needed + 1))
+    changes: list[LevelChange] = []
+    for index, outcomes in history.items():
+        settings = routine.settings(index)
+        decision = next_level(settings, current[index], outcomes, sessions_needed)
+        if decision.change == "none":
+            continue
+        if decision.change == "down":
+            why = "after a pain stop in the last session"
+        else:
+            run = _run(current[index], settings, outcomes)
+            why = f"after {run} session{'s' if run != 1 else ''} in a row without pain"
+        changes.append(
+            LevelChange(
+                exercise_index=index,
+                exercise=routine.exercises[index].name,
+                change=decision.change,
+                old=current[index],
+                new=decision.level,
+                what=describe_change(settings, current[index], decision.level),
+                why=why,
+            )
+        )
+    return current, changes
+
+
+# ------------------------------------------------------------------------ the API
+
+
+def current_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
+    """Every exercise's level for the next session (read only), by index: the stored level
+    clamped into the routine's current ranges, or the low end; with a pain step-down from
+    the last session applied even before :func:`review_levels` stores it. Exercises without
+    ranges get an empty :class:`LevelChoice`. Pass it as ``level`` to ``compile_plan``.
+
+    Raises :class:`~backtimer.history.db.HistoryUnavailable` if the history cannot be read.
+    """
+    routine = entry.routine
+    if routine is None:
+        return {}
+    current, changes = _decide(db, entry, DEFAULT_SESSIONS)
+    for change in changes:
+        if change.change == "down":
+            current[change.exercise_index] = change.new
+    return current
+
+
+def review_levels(
+    db: HistoryDB, entry: Entry, sessions_needed: int = DEFAULT_SESSIONS
+) -> list[LevelChange]:
+    """What changes for the next session of ``entry``, exercise by exercise.
+
+    A pain step-down (``change="down"``) is stored here (it applies whatever the user
+    says; show it to them); a step-up (``change="up"``) is only offered: store it with
+    :func:`accept`. Asking again gives the same step-ups and no step-down twice. Needs a
+    history opened for writing (``open_history(data_dir)``) when there may be a step-down;
+    raises :class:`~backtimer.history.db.HistoryUnavailable` if it cannot be read or written.
+    """
+    if entry.routine is None:
+        return []
+    _, changes = _decide(db, entry, sessions_needed)
+    for change in changes:
+        if change.change == "down":
+            _store(db, entry, change.exercise_index, change.new)
+    return changes
+
+
+def accept(db: HistoryDB, entry: Entry, change: LevelChange) -> None:
+    """Store an accepted change (a step-up the user took). Raises HistoryUnavailable."""
+    _store(db, entry, change.exercise_index, change.new)
+
+
+def store_level(db: HistoryDB, entry: Entry, index: int, level: LevelChoice) -> LevelChoice:
+    """Store exercise ``index``'s level (clamped into its ranges); returns what was stored."""
+    routine = entry.routine
+    if routine is None or not 0 <= index < len(routine.exercises):
+        raise ValueError(f"no exercise number {index + 1} in {entry.key}")
+    clamped = clamp_level(routine.settings(index), level)
+    _store(db, entry, index, clamped)
+    return clamped
+
+
+def store_hold_level(db: HistoryDB, entry: Entry, index: int, hold: float) -> LevelChoice:
+    """A hold kept from a session (``KeepResult.hold_levels``: seconds, or breaths) becomes
+    exercise ``index``'s current hold; its reps and sets stay where they are."""
+    current = current_levels(db, entry).get(index, LevelChoice())
+    level = LevelChoice(hold=hold, reps=current.reps, sets=current.sets)
+    return store_level(db, entry, index, level)
+
+
+def _store(db: HistoryDB, entry: Entry, index: int, level: LevelChoice) -> None:
+    assert entry.routine is not None
+    name = entry.routine.exercises[index].name
+    with guard(db.label):
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "INSERT INTO levels (routine_key, exercise_index, exercise, hold, reps, sets, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (routine_key, exercise_index) DO UPDATE SET "
+                "exercise = excluded.exercise, hold = excluded.hold, reps = excluded.reps, "
+                "sets = excluded.sets, updated_at = excluded.updated_at",
+                (
+                    entry.key,
+                    index,
+                    name,
+                    level.hold,
+                    level.reps,
+                    level.sets,
+                    utc_iso(local_now()),
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def routine_has_ranges(routine: Routine) -> bool:
+    return any(has_ranges(routine.settings(i)) for i in range(len(routine.exercises)))
+
+
+def start_levels(routine: Routine) -> dict[int, LevelChoice]:
+    """The low end of every range: the levels before any history."""
+    return {i: start_level(routine.settings(i)) for i in range(len(routine.exercises))}
