@@ -53,16 +53,9 @@ def run_editor(path: Path) -> str | None:
 
 def binding_ids() -> set[str]:
     """Every binding id of the app and its screens: what a keymap in config.toml may name."""
-    from backtimer import screens
-    from backtimer.screens import confirm, help, pain, picker, session, summary
+    from backtimer.screens.settings import known_binding_ids
 
-    ids = {b.id for b in BacktimerApp.BINDINGS if isinstance(b, Binding) and b.id}
-    for module in (confirm, help, pain, picker, session, summary, screens):
-        for value in vars(module).values():
-            for binding in getattr(value, "BINDINGS", ()) if isinstance(value, type) else ():
-                if isinstance(binding, Binding) and binding.id:
-                    ids.add(binding.id)
-    return ids
+    return known_binding_ids()
 
 
 class BacktimerApp(App[int]):
@@ -126,6 +119,7 @@ class BacktimerApp(App[int]):
         self.data_dir = data_dir
         self.record = record  # keep a history of sessions (off in tests unless asked)
         self.offer_resume = offer_resume
+        self.cli_sound: tuple[bool, bool] | None = None  # --no-bell/--no-voice, when run_app
         self.launches: list[Launch] = []
         self.entry = entry
         self.level = level
@@ -170,16 +164,23 @@ class BacktimerApp(App[int]):
             self.start_session(self.entry)
 
     def apply_settings(self, config: Config) -> None:
-        """Theme and keymap from the settings (a bad value is reported, never fatal)."""
+        """Apply settings (at start, and after the settings screen saves): theme, keymap,
+        bell, voice and speech command. A bad value is reported, never fatal."""
+        previous = self.config
         self.config = config
         if config.theme in self.available_themes:
             self.theme = config.theme
         else:
             self.notify(f"Unknown theme {config.theme!r} in the settings", severity="warning")
-        if config.keymap:
-            self.set_keymap(dict(config.keymap))
-            for message in unknown_bindings(config, binding_ids()):
-                self.notify(message, severity="warning")
+        self.set_keymap(dict(config.keymap))
+        for message in unknown_bindings(config, binding_ids()):
+            self.notify(message, severity="warning")
+        if previous is not config and self.cli_sound is not None:
+            bell_allowed, voice_allowed = self.cli_sound
+            self.bell_on = bell_allowed and config.bell
+            self.voice_on = voice_allowed and config.voice
+            if (previous.speech_command, previous.voice) != (config.speech_command, config.voice):
+                self._replace_player()
         for note in self.notes:
             self.notify(note, severity="warning", timeout=8)
         self.notes.clear()
@@ -216,17 +217,76 @@ class BacktimerApp(App[int]):
             with contextlib.suppress(Exception):
                 launch.close()  # flushes the history writer
 
+    def _replace_player(self) -> None:
+        from backtimer.cues import default_player
+
+        old = self.player
+        self.player = default_player(
+            self.bell, voice=self.voice_on, bell=self.bell_on, command=self.config.speech_command
+        )
+        close = getattr(old, "close", None)
+        if callable(close):
+            close()
+
     def make_cues(self) -> Listener:
         from backtimer.cues import Cues
 
         return Cues(self.player, bell=self.bell_on, voice=self.voice_on)
 
     def start_session(self, entry: Entry, *, resume: Any = None) -> None:
-        from backtimer.screens.session import SessionScreen
-
+        """Start a session; at the current level, first offer any step up or down."""
         if entry.routine is None and resume is None:
             self.notify("This routine has errors; fix them first", severity="error")
             return
+        if resume is None and self.level == "current" and self.record:
+            changes = self._level_changes(entry)
+            if changes:
+                from backtimer.screens.levels import LevelOfferScreen
+
+                def chosen(accepted: list | None) -> None:
+                    self._accept_levels(entry, accepted or [])
+                    self._launch(entry, None)
+
+                self.push_screen(LevelOfferScreen(changes), chosen)
+                return
+        self._launch(entry, resume)
+
+    def _level_changes(self, entry: Entry) -> list:
+        """Step downs (already stored) and step ups to offer, from the history."""
+        from backtimer.history.db import HistoryUnavailable, open_history
+        from backtimer.history.levels import review_levels
+
+        try:
+            db = open_history(self.data_dir)
+        except HistoryUnavailable:
+            return []  # prepare() tells the user that history is off
+        try:
+            return review_levels(db, entry, self.config.progression_sessions)
+        except HistoryUnavailable:
+            return []
+        finally:
+            db.close()
+
+    def _accept_levels(self, entry: Entry, accepted: list) -> None:
+        if not accepted:
+            return
+        from backtimer.history.db import HistoryUnavailable, open_history
+        from backtimer.history.levels import accept
+
+        try:
+            db = open_history(self.data_dir)
+        except HistoryUnavailable as exc:
+            self.notify(f"The new level could not be stored: {exc.message}", severity="error")
+            return
+        try:
+            for change in accepted:
+                accept(db, entry, change)
+        finally:
+            db.close()
+
+    def _launch(self, entry: Entry, resume: Any) -> None:
+        from backtimer.screens.session import SessionScreen
+
         launch = prepare(
             entry,
             level=self.level,
@@ -244,7 +304,7 @@ class BacktimerApp(App[int]):
             listeners.append(launch.recorder)
         self.current_session = SessionScreen(
             launch.entry,
-            level=self.level,
+            level=launch.level,
             clock=self.clock,
             listeners=listeners,
             tick_interval=self.tick_interval,
@@ -331,7 +391,7 @@ def make_app(entry: Entry | None = None, **options: Any) -> BacktimerApp:
 
 def run_app(
     entry: Entry | None,
-    level: str = "low",
+    level: str = "current",
     bell: bool = True,
     voice: bool = True,
     *,
@@ -356,6 +416,7 @@ def run_app(
         offer_resume=resume is not False,
     )
     app.notes.extend(notes)
+    app.cli_sound = (bell, voice)
     result = app.run()
     if app.return_code not in (None, 0):
         return app.return_code

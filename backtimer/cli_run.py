@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from backtimer import catalog
+from backtimer.config import Config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-bell", action="store_true", help="no terminal bell")
     parser.add_argument("--no-voice", action="store_true", help="no speech")
     parser.add_argument(
-        "--level", choices=("low", "high"), default="low", help="end of every range to use"
+        "--level",
+        choices=("current", "low", "high"),
+        default="current",
+        help="current: the level reached so far (it starts at the low end of every range "
+        "and follows your pain-free sessions); low or high: that end of every range",
     )
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument(
@@ -88,6 +93,8 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
                     f"An interrupted session of this routine stopped at {where}; "
                     "run with --resume to go on with it."
                 )
+    if resume is None and args.level == "current":
+        _review_levels_plain(entry, config, args.data_dir, notes)
     launch = prepare(entry, level=args.level, config=config, data_dir=args.data_dir, resume=resume)
     for note in [*notes, *launch.notes]:
         print(f"backtimer: {note}", file=sys.stderr)
@@ -106,6 +113,31 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
         )
     finally:
         launch.close()
+
+
+def _review_levels_plain(
+    entry: catalog.Entry, config: Config, data_dir: Path | None, notes: list[str]
+) -> None:
+    """Steps down after pain apply by themselves; a step up is asked for on a terminal."""
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.levels import accept, review_levels
+
+    try:
+        db = open_history(data_dir)
+    except HistoryUnavailable:
+        return  # prepare() says that history is off
+    try:
+        for change in review_levels(db, entry, config.progression_sessions):
+            if change.change == "down":
+                notes.append(f"Level down: {change.text}")
+            elif _ask(f"Step up? {change.text} [y/N] "):
+                accept(db, entry, change)
+            else:
+                notes.append(f"Step up offered, not taken (answer y on a terminal): {change.text}")
+    except HistoryUnavailable:
+        return
+    finally:
+        db.close()
 
 
 def _ask(question: str) -> bool:
@@ -129,4 +161,4 @@ def open_picker() -> int:
         return 2
     from backtimer.app import run_app
 
-    return run_app(None)
+    return run_app(None, level="current")

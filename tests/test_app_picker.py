@@ -149,7 +149,7 @@ async def test_pain_keys_on_the_picker_show_the_safety_message(folder, key) -> N
 
 async def test_help_lists_every_key_and_pain_works_there(folder) -> None:
     app = picker_app()
-    async with app.run_test(size=(100, 60)) as pilot:
+    async with app.run_test(size=(100, 120)) as pilot:
         await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()

@@ -40,9 +40,12 @@ def sections() -> list[tuple[str, list[Binding]]]:
     """Every screen's bindings, in the order a user meets them."""
     from backtimer.app import BacktimerApp
     from backtimer.screens.confirm import ConfirmScreen
+    from backtimer.screens.history import HistoryScreen
+    from backtimer.screens.levels import LevelOfferScreen
     from backtimer.screens.pain import PainScreen
-    from backtimer.screens.picker import PickerScreen
+    from backtimer.screens.picker import NewRoutineScreen, PickerScreen
     from backtimer.screens.session import SessionScreen
+    from backtimer.screens.settings import SettingsScreen
     from backtimer.screens.summary import SummaryScreen
 
     def own(bindings: list) -> list[Binding]:
@@ -54,6 +57,10 @@ def sections() -> list[tuple[str, list[Binding]]]:
         ("Choosing a routine", own(PickerScreen.BINDINGS)),
         ("After a pain stop", own(PainScreen.BINDINGS)),
         ("Summary", own(SummaryScreen.BINDINGS)),
+        ("New routine", own(NewRoutineScreen.BINDINGS)),
+        ("Levels before a session", own(LevelOfferScreen.BINDINGS)),
+        ("History", own(HistoryScreen.BINDINGS)),
+        ("Settings", own(SettingsScreen.BINDINGS)),
         ("Questions", own(ConfirmScreen.BINDINGS)),
         ("Help", own(HelpScreen.BINDINGS)),
     ]

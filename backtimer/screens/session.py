@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -134,7 +134,7 @@ class SessionScreen(Screen[None]):
         self,
         entry: Entry,
         *,
-        level: str = "low",
+        level: Any = "low",
         clock: Clock,
         listeners: Sequence[Listener] = (),
         tick_interval: float | None = 1.0,
@@ -148,6 +148,7 @@ class SessionScreen(Screen[None]):
         super().__init__()
         assert entry.routine is not None
         self.entry = entry
+        self.level = level  # "low", "high", or {exercise index: LevelChoice}
         self.routine: Routine = routine if routine is not None else entry.routine
         self.plan: Plan = plan if plan is not None else compile_plan(self.routine, level)  # type: ignore[arg-type]
         self.tally = Tally(self.plan)
@@ -182,6 +183,7 @@ class SessionScreen(Screen[None]):
             yield Static("", id="instructions")
             yield Static("", id="caution")
             yield Static("", id="stop-if")
+            yield Static("", id="level", markup=False)
         yield Static("", id="next")
         yield Meter(id="session-meter")
         yield KeyBar()
@@ -254,7 +256,7 @@ class SessionScreen(Screen[None]):
         if self._timer is not None:
             self._timer.stop()
         pop_above(self)
-        self.app.switch_screen(SummaryScreen(self.tally, self.routine.name))
+        self.app.switch_screen(SummaryScreen(self.tally, self.routine.name, self.entry))
 
     # ------------------------------------------------------------------ display
 
@@ -270,6 +272,20 @@ class SessionScreen(Screen[None]):
         if self._shown.get(key, object()) != value:
             self._shown[key] = value
             apply()
+
+    def level_words(self, index: int) -> list[str]:
+        """The exercise's ranges at the level this session runs: "hold 15s (10-30s)"."""
+        from backtimer.history.levels import describe_level, high_level
+        from backtimer.routine import LevelChoice
+
+        settings = self.routine.settings(index)
+        if isinstance(self.level, Mapping):
+            choice = self.level.get(index, LevelChoice())
+        elif self.level == "high":
+            choice = high_level(settings)
+        else:
+            choice = LevelChoice()
+        return describe_level(settings, choice)
 
     def refresh_view(self) -> bool:
         """Update the widgets if anything shown changed. Returns True if it did."""
@@ -378,6 +394,11 @@ class SessionScreen(Screen[None]):
                 stop_if.update(
                     Text("Stop if: ", style="bold").append_text(literal(exercise.stop_if))
                 )
+
+            level = self.query_one("#level", Static)
+            words = self.level_words(ex_index)
+            level.display = bool(words)
+            level.update("Level: " + ", ".join(words) if words else "")
 
         self._set("details", ex_index, set_details)
 
