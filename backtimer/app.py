@@ -37,6 +37,7 @@ EditFn = Callable[[Path], str | None]
 TICK_INTERVAL = 1.0  # longest wait between engine ticks; the screen wakes when its display changes
 EXIT_TERMINATED = 143  # SIGTERM (as in --plain)
 EXIT_HANGUP = 129  # SIGHUP
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
 def run_editor(path: Path) -> str | None:
@@ -93,6 +94,9 @@ class BacktimerApp(App[int]):
         Binding(
             "question_mark", "help", "Help", key_display="?", id="help", tooltip="All the keys"
         ),
+        # Ctrl-C leaves at once, as it does in a shell (Textual's default only hints at
+        # ctrl+q): the terminal is restored and a running session is recorded as interrupted.
+        Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True, id="interrupt"),
     ]
 
     def __init__(
@@ -376,6 +380,9 @@ class BacktimerApp(App[int]):
         from backtimer.screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
+
+    def action_interrupt(self) -> None:
+        self.exit(None, EXIT_INTERRUPTED)
 
 
 def make_app(entry: Entry | None = None, **options: Any) -> BacktimerApp:

@@ -138,3 +138,17 @@ def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
     assert resumed_say in ("Switch to the left side.", "Left side. Hold 2 seconds.")
     assert "Traceback" not in second.stderr
     assert sessions(tmp_path / "data") == [("completed", 7)]
+
+
+async def test_ctrl_c_leaves_and_records_the_session_as_interrupted(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, record=True, data_dir=data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        advance(app, clock, 2.0)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_code == 130
+    assert [status for status, _ in sessions(data)] == ["interrupted"]
