@@ -185,6 +185,20 @@ class Printer:
 # ------------------------------------------------------------------------ input
 
 
+def _wait_readable(source: LineInput | KeyInput, timeout: float) -> bool:
+    """Wait up to ``timeout`` for the source's descriptor to be readable. Once input has
+    ended there is nothing to wait for but time (the session runs on by itself)."""
+    if source.eof or source.fd is None:
+        time.sleep(timeout)
+        return False
+    try:
+        ready, _, _ = select.select([source.fd], [], [], timeout)
+    except (OSError, ValueError):
+        source.eof = True
+        return False
+    return bool(ready)
+
+
 class LineInput:
     """Commands as lines: from a pipe or file (read without blocking) or any text stream."""
 
@@ -203,17 +217,9 @@ class LineInput:
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` for input; True if there may be some (or EOF)."""
-        if self.eof:
-            time.sleep(timeout)
-            return False
-        if self.fd is None:
+        if self.fd is None and not self.eof:
             return True
-        try:
-            ready, _, _ = select.select([self.fd], [], [], timeout)
-        except (OSError, ValueError):
-            self.eof = True
-            return False
-        return bool(ready)
+        return _wait_readable(self, timeout)
 
     def read(self) -> list[str] | None:
         """The commands available now (complete lines); None once input has ended."""
@@ -277,15 +283,7 @@ class KeyInput:
         self._saved = None
 
     def wait(self, timeout: float) -> bool:
-        if self.eof:
-            time.sleep(timeout)
-            return False
-        try:
-            ready, _, _ = select.select([self.fd], [], [], timeout)
-        except (OSError, ValueError):
-            self.eof = True
-            return False
-        return bool(ready)
+        return _wait_readable(self, timeout)
 
     def read(self) -> list[str] | None:
         if self.eof:
