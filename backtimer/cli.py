@@ -157,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_run.register(sub)
     cli_history.register(sub)
     cli_edit.register(sub)
+    # --version everywhere, whichever module a command lives in.
+    for command in sub.choices.values():
+        if "--version" not in command._option_string_actions:
+            command.add_argument("--version", action="version", version=f"backtimer {__version__}")
     return parser
 
 
