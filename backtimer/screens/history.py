@@ -190,11 +190,12 @@ class HistoryScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="history_close"),
-        Binding("q", "close", "Back", show=False),
-        Binding("s", "tab('tab-sessions')", "Sessions"),
-        Binding("e", "tab('tab-exercises')", "Exercises"),
-        Binding("p", "tab('tab-pain')", "Pain"),
+        # escape is the app's pain stop wherever a session can run, so q goes back.
+        Binding("q", "close", "Back", id="history_close"),
+        Binding("escape", "close", "Back", show=False, id="history_escape"),
+        Binding("s", "tab('tab-sessions')", "Sessions", id="history_sessions"),
+        Binding("e", "tab('tab-exercises')", "Exercises", id="history_exercises"),
+        Binding("p", "tab('tab-pain')", "Pain", id="history_pain"),
     ]
 
     def __init__(
