@@ -298,7 +298,8 @@ def _compile_exercise(
 
     def work(side: Side | None, set_no: int, rep: int, announce_side: bool) -> None:
         nonlocal pending_intro
-        first_of_set = rep == 1 and side == sides[0]
+        per_side = settings.side_order == "sets_per_side"
+        first_of_set = rep == 1 and (side == sides[0] or per_side)
         say = _work_say(
             settings,
             dose,
@@ -349,21 +350,41 @@ def _compile_exercise(
             **common,
         )
 
+    def set_rest(side: Side | None, done: int) -> None:
+        builder.add(
+            phase="set_rest",
+            side=side,
+            set=done,
+            rep=dose.reps,
+            reps=dose.reps,
+            seconds=settings.set_rest,
+            say=_join(
+                f"Set {done} of {dose.sets} done",
+                f"Rest {spoken_duration(settings.set_rest)}",
+            ),
+            **common,
+        )
+
+    def reps_on(side: Side | None, set_no: int) -> None:
+        for rep in range(1, dose.reps + 1):
+            if rep > 1:
+                rest(side, set_no, rep - 1)
+            work(side, set_no, rep, announce_side=rep == 1)
+
+    if settings.side_order == "sets_per_side" and len(sides) == 2:
+        # "Perform three sets, then switch sides": every set on one side, then the other.
+        for side_no, side in enumerate(sides):
+            if side_no > 0:
+                switch(side, 1, 1)  # type: ignore[arg-type]
+            for set_no in range(1, dose.sets + 1):
+                if set_no > 1:
+                    set_rest(side, set_no - 1)
+                reps_on(side, set_no)
+        return
+
     for set_no in range(1, dose.sets + 1):
         if set_no > 1:
-            builder.add(
-                phase="set_rest",
-                side=None,
-                set=set_no - 1,
-                rep=dose.reps,
-                reps=dose.reps,
-                seconds=settings.set_rest,
-                say=_join(
-                    f"Set {set_no - 1} of {dose.sets} done",
-                    f"Rest {spoken_duration(settings.set_rest)}",
-                ),
-                **common,
-            )
+            set_rest(None, set_no - 1)
         if settings.side_order == "alternating" and len(sides) == 2:
             for rep in range(1, dose.reps + 1):
                 if rep > 1:
@@ -375,7 +396,4 @@ def _compile_exercise(
             for side_no, side in enumerate(sides):
                 if side_no > 0:
                     switch(side, set_no, 1)  # type: ignore[arg-type]
-                for rep in range(1, dose.reps + 1):
-                    if rep > 1:
-                        rest(side, set_no, rep - 1)
-                    work(side, set_no, rep, announce_side=rep == 1)
+                reps_on(side, set_no)

@@ -500,10 +500,11 @@ class Timing(_Model):
     sides: Literal["none", "both"] | None = Field(
         None, description='"both": every set is done on the right and on the left'
     )
-    side_order: Literal["sequential", "alternating"] | None = Field(
+    side_order: Literal["sequential", "alternating", "sets_per_side"] | None = Field(
         None,
-        description='"sequential": all reps on one side, then the other; '
-        '"alternating": right, left, right, left',
+        description='"sequential": in each set, all reps on one side, then the other; '
+        '"alternating": right, left, right, left; '
+        '"sets_per_side": every set on one side, then every set on the other',
     )
     first_side: Side | None = Field(None, description="The side done first (default right)")
     rest: GapValue | None = Field(None, description="Rest between reps (default 5s)")
@@ -620,7 +621,7 @@ class Settings:
     reps: Span
     sets: Span
     sides: Literal["none", "both"]
-    side_order: Literal["sequential", "alternating"]
+    side_order: Literal["sequential", "alternating", "sets_per_side"]
     first_side: Side
     rest: float
     set_rest: float
@@ -662,6 +663,10 @@ class Settings:
         dose = self.dose(level)
         rep = dose.rep_seconds or 0.0
         n = dose.reps
+        if len(self.side_list) == 2 and self.side_order == "sets_per_side":
+            per_side = dose.sets * (n * rep + (n - 1) * self.rest)
+            per_side += (dose.sets - 1) * self.set_rest
+            return self.get_ready + 2 * per_side + self.switch
         if len(self.side_list) == 1:
             per_set = n * rep + (n - 1) * self.rest
         elif self.side_order == "sequential":

@@ -116,21 +116,25 @@ def expected_exercises(data: dict[str, Any], level: str) -> list[Expected]:
             ((first, "left" if first == "right" else "right")) if both else (None,)
         )
         alternating = both and get("side_order") == "alternating"
+        # "sets_per_side": every set on one side, then every set on the other.
+        per_side = both and get("side_order") == "sets_per_side"
         phases: Counter[str] = Counter()
         phases["hold" if kind_from.get("hold") else "rep"] = sets * len(sides) * reps
         phases["get_ready"] = 1 if get_ready else 0
         rests = sets * (reps - 1) * (1 if alternating else len(sides))
         phases["rest"] = rests if rest else 0
-        switches = (sets * (reps if alternating else 1)) if both else 0
+        switches = sets * (reps if alternating else 1) if both else 0
+        switches = 1 if per_side else switches
         phases["switch_sides"] = switches if switch else 0
-        phases["set_rest"] = sets - 1 if set_rest else 0
+        set_rests = (sets - 1) * (2 if per_side else 1)
+        phases["set_rest"] = set_rests if set_rest else 0
         phases["transition"] = 1 if transition else 0
         seconds = (
             get_ready
             + sets * len(sides) * reps * (work or 0.0)
             + rests * rest
             + switches * switch
-            + (sets - 1) * set_rest
+            + set_rests * set_rest
         )
         out.append(
             Expected(

@@ -96,7 +96,7 @@ TIMING: dict[str, Any] = {
     "reps": counts(4),
     "sets": counts(3),
     "sides": st.sampled_from(["none", "both"]),
-    "side_order": st.sampled_from(["sequential", "alternating"]),
+    "side_order": st.sampled_from(["sequential", "alternating", "sets_per_side"]),
     "first_side": st.sampled_from(["right", "left"]),
     "rest": gap,
     "set_rest": gap,
@@ -199,8 +199,12 @@ def test_structure_and_counts(routine: Routine, level: str) -> None:
         assert all(s.reps == dose.reps and s.sets == dose.sets for s in steps)
         phases = Counter(s.phase for s in steps)
         assert phases["get_ready"] == (1 if st_.get_ready else 0)
-        assert phases["set_rest"] == ((dose.sets - 1) if st_.set_rest else 0)
+        per_side = st_.side_order == "sets_per_side" and len(sides) == 2
+        set_rests = (dose.sets - 1) * (2 if per_side else 1)
+        assert phases["set_rest"] == (set_rests if st_.set_rest else 0)
         switches = dose.sets * (dose.reps if st_.side_order == "alternating" else 1)
+        if per_side:
+            switches = 1
         assert phases["switch_sides"] == ((switches if len(sides) == 2 else 0) if st_.switch else 0)
         alternating = st_.side_order == "alternating" and len(sides) == 2
         # Sequential: a rest between reps on each side; alternating: one per pair of sides.
@@ -218,6 +222,10 @@ def test_structure_and_counts(routine: Routine, level: str) -> None:
         if st_.side_order == "alternating" and len(sides) == 2:
             order = [s.side for s in work if s.set == 1]
             assert order == [st_.side_list[0], st_.side_list[1]] * dose.reps
+        elif per_side:
+            order = [s.side for s in work]
+            first, second = st_.side_list
+            assert order == [first] * (dose.reps * dose.sets) + [second] * (dose.reps * dose.sets)
         elif len(sides) == 2:
             order = [s.side for s in work if s.set == 1]
             assert order == [st_.side_list[0]] * dose.reps + [st_.side_list[1]] * dose.reps

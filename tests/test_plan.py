@@ -440,3 +440,48 @@ def test_to_json_has_the_documented_fields() -> None:
             step.say,
         )
     assert Step.to_json(plan.steps[0])["exercise_index"] == 0
+
+
+def test_sets_per_side_does_every_set_on_one_side_then_switches() -> None:
+    """ "Hold for two seconds, repeat 10 times. Perform three sets, then switch sides." """
+    plan = compile_plan(
+        routine(
+            {
+                "name": "Hip abductor",
+                "hold": 2,
+                "reps": 2,
+                "sets": 2,
+                "sides": "both",
+                "side_order": "sets_per_side",
+                "rest": 1,
+                "set_rest": 30,
+                "switch": 5,
+            }
+        )
+    )
+    body = [(s.phase, s.side, s.set, s.rep) for s in plan.steps[1:]]
+    assert body == [
+        ("hold", "right", 1, 1),
+        ("rest", "right", 1, 1),
+        ("hold", "right", 1, 2),
+        ("set_rest", "right", 1, 2),
+        ("hold", "right", 2, 1),
+        ("rest", "right", 2, 1),
+        ("hold", "right", 2, 2),
+        ("switch_sides", "left", 1, 1),
+        ("hold", "left", 1, 1),
+        ("rest", "left", 1, 1),
+        ("hold", "left", 1, 2),
+        ("set_rest", "left", 1, 2),
+        ("hold", "left", 2, 1),
+        ("rest", "left", 2, 1),
+        ("hold", "left", 2, 2),
+    ]
+    says = [s.say for s in plan.steps if s.phase == "hold" and s.rep == 1]
+    assert says[1].startswith("Set 2 of 2. Right side.")
+    assert says[2].startswith("Set 1 of 2. Left side.")
+    assert plan.total_seconds == routine_total(plan)
+
+
+def routine_total(plan) -> float:
+    return sum(s.seconds or 0 for s in plan.steps)

@@ -466,7 +466,7 @@ def test_user_paced_is_strictly_true_or_false() -> None:
 def test_sides_and_orders_are_closed_sets() -> None:
     for field, good, bad in (
         ("sides", ["none", "both"], ["left", "Both", "", 2, True]),
-        ("side_order", ["sequential", "alternating"], ["alternate", "random"]),
+        ("side_order", ["sequential", "alternating", "sets_per_side"], ["alternate", "random"]),
         ("first_side", ["right", "left"], ["both", "Right", 1]),
     ):
         for value in good:
