@@ -208,7 +208,11 @@ class Cues:
             self.player.bell()
         if self.voice:
             text = " ".join(t for t in (announcement(e) for e in cues) if t)
-            if text:
+            # A countdown number or "halfway" never cuts off a step's announcement still
+            # being spoken (a 5 s hold's "Rep 7 of 15. Hold 5 seconds." outlasts 2 s); the
+            # bell still marks the second.
+            minor = all(isinstance(e, Countdown | Halfway) for e in cues)
+            if text and not (minor and getattr(self.player, "speaking", False)):
                 self.player.say(text)
 
     def close(self) -> None:
@@ -250,6 +254,11 @@ class PlayerGroup:
     def say(self, text: str) -> None:
         if self.speech is not None:
             self.speech.say(text)
+
+    @property
+    def speaking(self) -> bool:
+        """Whether an announcement is still being spoken."""
+        return self.speech is not None and self.speech.speaking
 
     def silence(self) -> None:
         if self.speech is not None:

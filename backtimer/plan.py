@@ -199,7 +199,9 @@ def compile_plan(routine: Routine, level: Level = "low") -> Plan:
             following = routine.exercises[index + 1]
             say = f"Next: {following.name}"
             if following.position and following.position != exercise.position:
-                say = _join(say, f"Change position: {following.position}")
+                # The position itself is said right after, as the next exercise is
+                # introduced; said here too it ran past a short transition.
+                say = _join(say, "Change position")
             builder.add(
                 phase="transition",
                 exercise_index=index,

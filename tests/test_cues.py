@@ -556,3 +556,26 @@ def test_finished_announcements_are_reaped(tmp_path: Path) -> None:
     player.close()
     # Every child was waited for: none is left as a zombie.
     assert all(not Path(f"/proc/{pid}").exists() for pid in children)
+
+
+class BusyPlayer(RecordingPlayer):
+    """A recording player whose latest announcement is still being spoken."""
+
+    speaking = True
+
+
+def test_a_countdown_never_cuts_off_an_announcement_still_speaking() -> None:
+    clock = FakeClock(100.0)
+    busy = BusyPlayer()
+    runner = SessionRunner(two_plan(), clock=clock, listeners=[Cues(busy)])
+    runner.do(Command.START)
+    hold = runner.plan.steps[1]
+    assert hold.phase == "hold" and hold.seconds == 5
+    start = runner.plan.offset(1)
+    run_to(runner, clock, start + 4.5)  # 4.5 s into the first 5 s hold
+    said = [c[1] for c in busy.calls if c[0] == "say"]
+    assert said[-1] == "Right side. Rep 1 of 2. Hold 5 seconds."  # not cut by "3", "2", "1"
+    assert busy.calls[-3:] == [BELL, BELL, BELL]  # the seconds are still marked by the bell
+    # A new step's announcement does cut in: it is the news.
+    run_to(runner, clock, start + 5.5)
+    assert [c[1] for c in busy.calls if c[0] == "say"][-1].startswith("Release. Rest")
