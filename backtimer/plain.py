@@ -75,6 +75,15 @@ LINE_CHOICE = "Type end (the default), skip (this exercise) or resume."
 Wait = Callable[[float], bool]
 
 
+def resume_prompt(step: Any) -> str:
+    """What a resumed session asks before its clock runs: where, and to get ready."""
+    where = [step.exercise]
+    if step.side:
+        where.append(f"{step.side} side")
+    where.append(f"set {step.set} of {step.sets}, rep {step.rep} of {step.reps}")
+    return f"Resuming at {', '.join(where)}. Get into position."
+
+
 class Interrupted(Exception):
     """SIGTERM or SIGHUP: stop cleanly with this exit code."""
 
@@ -339,6 +348,11 @@ class PlainSession:
 
     def run(self) -> None:
         self.runner.do(Command.START)
+        if self.session.index > 0:
+            # Resumed mid-exercise: wait for the person to get back into position.
+            self.runner.do(Command.PAUSE)
+            key = "space" if self.source.keys else "p"
+            self.printer.line(f"{resume_prompt(self.session.step)} Then press {key}.")
         while not self.session.over:
             if self.source.eof:
                 self._after_input_ended()

@@ -12,6 +12,7 @@ from pathlib import Path
 from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_routine
 
 from backtimer.config import Config
+from backtimer.engine import State
 from backtimer.history.db import open_history
 from backtimer.history.queries import find_resumable
 from backtimer.launch import describe_resume, find_resume, prepare
@@ -86,6 +87,11 @@ async def test_the_app_offers_to_resume_an_interrupted_session(tmp_path: Path) -
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
         assert app.screen.session.index == index
+        # The clock waits until the person is back in position, then space goes on.
+        assert app.screen.session.state is State.PAUSED
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.screen.session.state is State.RUNNING
 
 
 def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
@@ -135,6 +141,7 @@ def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     lines = [line for line in second.stdout.splitlines() if line.startswith("[")]
     assert lines[0].endswith(resumed_say)  # at the stored step, not from the beginning
+    assert "Resuming at A, left side, set 1 of 1, rep 1 of 1. Get into position." in second.stdout
     assert resumed_say in ("Switch to the left side.", "Left side. Hold 2 seconds.")
     assert "Traceback" not in second.stderr
     assert sessions(tmp_path / "data") == [("completed", 7)]

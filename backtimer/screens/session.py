@@ -190,6 +190,16 @@ class SessionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._handle(self.runner.do(Command.START))
+        if self.session.index > 0:
+            # Resumed mid-exercise: the clock waits until the person is back in position.
+            from backtimer.plain import resume_prompt
+
+            self.do(Command.PAUSE)
+            prompt = f"{resume_prompt(self.session.step)} Then press space."
+            self.notify(prompt, timeout=15)
+            player = getattr(self.app, "player", None)
+            if player is not None and getattr(self.app, "voice_on", False):
+                player.say(prompt)
         self._schedule()
 
     def _schedule(self) -> None:
