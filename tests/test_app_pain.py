@@ -212,3 +212,15 @@ async def test_pain_keys_on_the_summary_show_the_safety_message(short) -> None:
         await pilot.press("enter")  # "Close" has the focus
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
+
+
+def test_where_stopped_has_no_dangling_comma_on_a_plain_step() -> None:
+    from backtimer.engine import PainStopped
+    from backtimer.plan import Step
+    from backtimer.screens.pain import where_stopped
+
+    step = Step(0, "rep", 0, "Breathing", None, 1, 1, 1, 1, None, "Go.")
+    event = PainStopped(0.0, step, "Breathing", 0, None, 1, 1, "rep", 3.0)
+    text = where_stopped(event).plain
+    assert not text.rstrip().endswith(",")
+    assert text.startswith("Breathing")

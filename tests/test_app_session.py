@@ -187,10 +187,16 @@ async def test_quit_asks_first_and_counts_as_ended_early(short) -> None:
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen)
         assert "End the session now?" in screen_text(app)
+        # The clock waits while the question is on screen.
+        assert session.state is State.PAUSED
+        left = session.remaining(clock())
+        clock.advance(4.0)
+        assert session.remaining(clock()) == left
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
         assert session.state is State.RUNNING
+        assert session.remaining(clock()) == left
         advance(app, clock, 3.0)
         await pilot.press("q")
         await pilot.press("y")
@@ -305,7 +311,7 @@ async def test_a_step_at_your_own_pace_waits_for_enter(tmp_path: Path) -> None:
         await pilot.pause()
         assert session.step.user_paced
         text = screen_text(app)
-        assert "REPS" in text
+        assert "AT YOUR OWN PACE" in text  # not "REPS" with what looks like a countdown
         assert "press enter when you are done" in text
         assert "enter Done" in text
         advance(app, clock, 65.0)  # counts up while waiting

@@ -34,7 +34,8 @@ def where_stopped(event: PainStopped) -> Text:
     when = PHASE_WHEN.get(event.phase, event.phase.replace("_", " "))
     if when:
         parts.append(when)
-    text.append(", " + ", ".join(parts))
+    if parts:
+        text.append(", " + ", ".join(parts))
     return text
 
 

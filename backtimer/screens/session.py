@@ -316,6 +316,8 @@ class SessionScreen(Screen[None]):
         # The phase, in words and in colour.
         phase = "done" if session.over else step.phase
         word = PHASE_WORDS.get(phase, phase.upper())
+        if step.user_paced and phase == "rep":
+            word = "AT YOUR OWN PACE"  # no timer: the clock counts up, enter ends the step
         if step.side and not session.over:
             if step.phase in ("hold", "rep"):
                 word += f" · {step.side.upper()} SIDE"
@@ -498,9 +500,18 @@ class SessionScreen(Screen[None]):
     def action_quit_session(self) -> None:
         from backtimer.screens.confirm import ConfirmScreen
 
+        # The clock waits while the question is asked; "keep going" picks it up again.
+        paused_here = self.session.state is State.RUNNING
+        if paused_here:
+            self.do(Command.PAUSE)
+
         def answered(yes: bool | None) -> None:
-            if yes and self.live:
+            if not self.live:
+                return
+            if yes:
                 self.do(Command.END)
+            elif paused_here and self.session.state is State.PAUSED:
+                self.do(Command.RESUME)
 
         self.app.push_screen(
             ConfirmScreen(
