@@ -175,19 +175,23 @@ class Printer:
         else:
             self.line(f"Not possible now: {event.command.value.replace('_', ' ')}.")
 
-    def summary(self, plan: Plan) -> str:
-        total = len(plan.steps)
+    def summary(self, plan: Plan, start_index: int = 0) -> str:
+        """One line; a resumed session counts from the step it resumed at (the steps done
+        before the interruption are in the history, not in this run)."""
+        total = len(plan.steps) - start_index
         if isinstance(self.end, Finished):
-            reached = total
+            reached = len(plan.steps)
         elif isinstance(self.end, EndedEarly) and self.end.step is not None:
             reached = self.end.step.index
         else:
-            reached = 0
-        skipped = sum(1 for i in range(reached) if i not in self.done)
+            reached = start_index
+        skipped = sum(1 for i in range(start_index, reached) if i not in self.done)
         active = self.end.active_seconds if self.end is not None else 0.0
+        resumed = f" (resumed at step {start_index + 1})" if start_index else ""
         return (
-            f"Summary: {len(self.done)} of {_plural(total, 'step')} done, {skipped} skipped, "
-            f"{_plural(self.pain_stops, 'pain stop')}, {clock_text(active)} active."
+            f"Summary: {len(self.done)} of {_plural(total, 'step')} done{resumed}, "
+            f"{skipped} skipped, {_plural(self.pain_stops, 'pain stop')}, "
+            f"{clock_text(active)} active."
         )
 
 
@@ -533,7 +537,7 @@ def run_plain(
         if code != EXIT_OK:
             _interrupted(player, runner.listeners, printer)
             return code
-        printer.line(printer.summary(plan))
+        printer.line(printer.summary(plan, start_index))
         waiter = getattr(player, "wait_idle", None)
         if voice and callable(waiter):
             with contextlib.suppress(KeyboardInterrupt):

@@ -145,6 +145,10 @@ def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
     assert resumed_say in ("Switch to the left side.", "Left side. Hold 2 seconds.")
     assert "Traceback" not in second.stderr
     assert sessions(tmp_path / "data") == [("completed", 7)]
+    summary = second.stdout.strip().splitlines()[-1]
+    remaining = 7 - found.step_index
+    assert summary.startswith(f"Summary: {remaining} of {remaining} steps done (resumed at")
+    assert " 0 skipped" in summary
 
 
 async def test_ctrl_c_leaves_and_records_the_session_as_interrupted(tmp_path: Path) -> None:
