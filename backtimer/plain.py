@@ -522,6 +522,8 @@ def run_plain(
         f"{routine.name} ({plan.level} level): {_plural(exercises, 'exercise')}, "
         f"{_plural(len(plan.steps), 'step')}, about {clock_text(plan.total_seconds)}."
     )
+    for caution in routine.cautions:
+        printer.line(f"Caution: {printable(caution)}")
     printer.line(KEY_HELP if source.keys else LINE_HELP)
 
     code = EXIT_OK

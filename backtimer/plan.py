@@ -218,6 +218,24 @@ def compile_plan(routine: Routine, level: Level = "low") -> Plan:
     return Plan(name=routine.name, steps=tuple(builder.steps), level=level_name)
 
 
+_STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
+_STEMS |= {"standing": "stand", "back,": "back"}
+_FILLER = frozenset({"a", "an", "the", "on", "your", "one", "while", "down", "in", "at", "with"})
+
+
+def _content_words(text: str) -> list[str]:
+    words = [w.strip(".,;:!?()").lower() for w in text.split()]
+    return [_STEMS.get(w, w) for w in words if w and w not in _FILLER]
+
+
+def _says_position(step: str, position: str) -> bool:
+    """Whether an instruction's opening already says the position ("Lie on one side" for
+    "Lie on your side"), so that the position need not be read out before it."""
+    wanted = _content_words(position)
+    opening = _content_words(step)[: len(wanted) + 3]
+    return bool(wanted) and all(word in opening for word in wanted)
+
+
 def _tempo_words(settings: Settings, dose: Dose) -> str:
     """ "15 reps: lift 2 seconds, hold 1 second, lower 2 seconds" """
     assert settings.tempo is not None
@@ -279,7 +297,11 @@ def _compile_exercise(
     phase: Phase = "rep" if settings.kind in ("tempo", "user_paced") else "hold"
     common = {"exercise_index": index, "exercise": exercise.name, "sets": dose.sets}
 
-    intro = [exercise.name, exercise.position or "", exercise.steps[0] if exercise.steps else ""]
+    first_step = exercise.steps[0] if exercise.steps else ""
+    position = exercise.position or ""
+    if position and _says_position(first_step, position):
+        position = ""  # "Lie on your back. While lying on your back, ..." says it twice
+    intro = [exercise.name, position, first_step]
     if settings.kind == "tempo":
         # The rhythm of a rep is said once, before the first rep, so each rep is just a count.
         intro.append(_tempo_words(settings, dose))

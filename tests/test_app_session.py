@@ -375,3 +375,16 @@ async def test_the_screen_wakes_when_the_countdown_next_changes(short) -> None:
         assert screen._timer._interval == pytest.approx(0.3 + 0.01, abs=1e-6)
         screen.do(Command.PAUSE)  # paused: nothing changes, so only the slow wake
         assert screen._timer._interval == pytest.approx(1.0 + 0.01, abs=1e-6)
+
+
+async def test_the_routines_cautions_are_shown_at_the_start(tmp_path: Path) -> None:
+    entry = write_routine(
+        tmp_path,
+        'name = "C"\ncautions = ["Stop if it hurts [bold]now[/bold]."]\n'
+        '[[exercises]]\nname = "A"\nhold = 5\n',
+    )
+    app = build_app(entry, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert "Stop if it hurts [bold]now[/bold]." in notes

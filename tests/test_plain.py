@@ -426,3 +426,35 @@ def test_keys_from_a_terminal_in_cbreak_mode_and_restored() -> None:
     finally:
         stdin.close()
         os.close(master)
+
+
+def test_the_routines_cautions_are_printed_first(tmp_path) -> None:
+    import io
+
+    from backtimer.catalog import load_entry
+    from backtimer.cues import RecordingPlayer
+
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'name = "C"\ncautions = ["Stop if it hurts."]\n[[exercises]]\nname = "A"\nhold = 1\n'
+        "get_ready = 0\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    clock = [0.0]
+
+    def wait(timeout: float) -> bool:
+        clock[0] += timeout
+        return False
+
+    code = run_plain(
+        load_entry(path, "path"),
+        stdin=io.StringIO(""),
+        stdout=out,
+        clock=lambda: clock[0],
+        wait=wait,
+        player=RecordingPlayer(),
+    )
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    assert lines[1] == "Caution: Stop if it hurts."

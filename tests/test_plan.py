@@ -487,3 +487,30 @@ def test_sets_per_side_does_every_set_on_one_side_then_switches() -> None:
 
 def routine_total(plan) -> float:
     return sum(s.seconds or 0 for s in plan.steps)
+
+
+def test_the_position_is_not_read_twice_when_the_first_step_says_it() -> None:
+    plan = compile_plan(
+        routine(
+            {
+                "name": "Piriformis",
+                "position": "Lie on your back",
+                "steps": ["While lying on your back, cross one leg over the other."],
+                "hold": 30,
+            }
+        )
+    )
+    assert plan.steps[0].say.startswith(
+        "Piriformis. While lying on your back, cross one leg over the other."
+    )
+    other = compile_plan(
+        routine(
+            {
+                "name": "Knee to chest",
+                "position": "Lie on your back",
+                "steps": ["Pull one knee to your chest."],
+                "hold": 30,
+            }
+        )
+    )
+    assert other.steps[0].say.startswith("Knee to chest. Lie on your back. Pull one knee")

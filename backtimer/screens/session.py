@@ -189,6 +189,14 @@ class SessionScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if self.routine.cautions and self.session.index == 0:
+            # The routine's own cautions, before the first exercise (shown literally).
+            self.notify(
+                "\n".join(self.routine.cautions),
+                title="Cautions",
+                timeout=20,
+                markup=False,
+            )
         self._handle(self.runner.do(Command.START))
         if self.session.index > 0:
             # Resumed mid-exercise: the clock waits until the person is back in position.
