@@ -29,6 +29,7 @@ PHASES: tuple[Phase, ...] = (
     "transition",
 )
 WORK_PHASES: frozenset[str] = frozenset({"hold", "rep"})
+SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
 
 
 @dataclass(frozen=True)
@@ -279,8 +280,11 @@ def _work_say(
         return _join(*parts)
     # A timed or breath-counted hold.
     assert dose.rep_seconds is not None
-    if dose.reps > 1:
-        parts.append("Last one" if rep == dose.reps else f"Rep {rep} of {dose.reps}")
+    if dose.reps > 1 and rep == dose.reps:
+        parts.append("Last one")
+    elif dose.reps > 1 and (dose.rep_seconds >= SHORT_HOLD or dose.breaths is not None):
+        # A short hold has no time for "Rep 2 of 3": the sentence would outlast the hold.
+        parts.append(f"Rep {rep} of {dose.reps}")
     if dose.breaths is not None:
         breaths = f"{dose.breaths} breath" + ("s" if dose.breaths != 1 else "")
         parts.append(f"Hold for {breaths}")

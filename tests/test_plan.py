@@ -514,3 +514,13 @@ def test_the_position_is_not_read_twice_when_the_first_step_says_it() -> None:
         )
     )
     assert other.steps[0].say.startswith("Knee to chest. Lie on your back. Pull one knee")
+
+
+def test_a_short_hold_is_announced_briefly() -> None:
+    """ "Rep 2 of 3. Hold 1 second." takes longer to say than the hold lasts."""
+    plan = compile_plan(routine({"name": "Tuck", "hold": 1, "reps": 3, "rest": 2}))
+    holds = [s.say for s in plan.steps if s.phase == "hold"]
+    assert holds == ["Hold 1 second.", "Hold 1 second.", "Last one. Hold 1 second."]
+    longer = compile_plan(routine({"name": "Tuck", "hold": 5, "reps": 3, "rest": 2}))
+    first = next(s.say for s in longer.steps if s.phase == "hold")
+    assert first == "Rep 1 of 3. Hold 5 seconds."
