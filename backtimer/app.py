@@ -27,7 +27,15 @@ from backtimer import catalog
 from backtimer.catalog import Entry
 from backtimer.config import Config, unknown_bindings
 from backtimer.editing import find_editor
-from backtimer.launch import Launch, describe_resume, find_resume, prepare, settings
+from backtimer.launch import (
+    Launch,
+    accept_levels,
+    describe_resume,
+    find_resume,
+    level_changes,
+    prepare,
+    settings,
+)
 from backtimer.messages import StartRoutine
 from backtimer.runner import Clock, Listener
 
@@ -50,13 +58,6 @@ def run_editor(path: Path) -> str | None:
     except OSError as exc:
         return f"Could not start {argv[0]}: {exc.strerror or exc}"
     return None
-
-
-def binding_ids() -> set[str]:
-    """Every binding id of the app and its screens: what a keymap in config.toml may name."""
-    from backtimer.screens.settings import known_binding_ids
-
-    return known_binding_ids()
 
 
 class BacktimerApp(App[int]):
@@ -177,7 +178,9 @@ class BacktimerApp(App[int]):
         else:
             self.notify(f"Unknown theme {config.theme!r} in the settings", severity="warning")
         self.set_keymap(dict(config.keymap))
-        for message in unknown_bindings(config, binding_ids()):
+        from backtimer.screens.settings import known_binding_ids
+
+        for message in unknown_bindings(config, known_binding_ids()):
             self.notify(message, severity="warning")
         if previous is not config and self.cli_sound is not None:
             bell_allowed, voice_allowed = self.cli_sound
@@ -243,50 +246,19 @@ class BacktimerApp(App[int]):
             self.notify("This routine has errors; fix them first", severity="error")
             return
         if resume is None and self.level == "current" and self.record:
-            changes = self._level_changes(entry)
+            changes = level_changes(entry, self.config, self.data_dir)
             if changes:
                 from backtimer.screens.levels import LevelOfferScreen
 
                 def chosen(accepted: list | None) -> None:
-                    self._accept_levels(entry, accepted or [])
+                    problem = accept_levels(entry, accepted or [], self.data_dir)
+                    if problem:
+                        self.notify(problem, severity="error")
                     self._launch(entry, None)
 
                 self.push_screen(LevelOfferScreen(changes), chosen)
                 return
         self._launch(entry, resume)
-
-    def _level_changes(self, entry: Entry) -> list:
-        """Step downs (already stored) and step ups to offer, from the history."""
-        from backtimer.history.db import HistoryUnavailable, open_history
-        from backtimer.history.levels import review_levels
-
-        try:
-            db = open_history(self.data_dir)
-        except HistoryUnavailable:
-            return []  # prepare() tells the user that history is off
-        try:
-            return review_levels(db, entry, self.config.progression_sessions)
-        except HistoryUnavailable:
-            return []
-        finally:
-            db.close()
-
-    def _accept_levels(self, entry: Entry, accepted: list) -> None:
-        if not accepted:
-            return
-        from backtimer.history.db import HistoryUnavailable, open_history
-        from backtimer.history.levels import accept
-
-        try:
-            db = open_history(self.data_dir)
-        except HistoryUnavailable as exc:
-            self.notify(f"The new level could not be stored: {exc.message}", severity="error")
-            return
-        try:
-            for change in accepted:
-                accept(db, entry, change)
-        finally:
-            db.close()
 
     def _launch(self, entry: Entry, resume: Any) -> None:
         from backtimer.screens.session import SessionScreen

@@ -119,25 +119,19 @@ def _review_levels_plain(
     entry: catalog.Entry, config: Config, data_dir: Path | None, notes: list[str]
 ) -> None:
     """Steps down after pain apply by themselves; a step up is asked for on a terminal."""
-    from backtimer.history.db import HistoryUnavailable, open_history
-    from backtimer.history.levels import accept, review_levels
+    from backtimer.launch import accept_levels, level_changes
 
-    try:
-        db = open_history(data_dir)
-    except HistoryUnavailable:
-        return  # prepare() says that history is off
-    try:
-        for change in review_levels(db, entry, config.progression_sessions):
-            if change.change == "down":
-                notes.append(f"Level down: {change.text}")
-            elif _ask(f"Step up? {change.text} [y/N] "):
-                accept(db, entry, change)
-            else:
-                notes.append(f"Step up offered, not taken (answer y on a terminal): {change.text}")
-    except HistoryUnavailable:
-        return
-    finally:
-        db.close()
+    accepted = []
+    for change in level_changes(entry, config, data_dir):
+        if change.change == "down":
+            notes.append(f"Level down: {change.text}")
+        elif _ask(f"Step up? {change.text} [y/N] "):
+            accepted.append(change)
+        else:
+            notes.append(f"Step up offered, not taken (answer y on a terminal): {change.text}")
+    problem = accept_levels(entry, accepted, data_dir)
+    if problem:
+        notes.append(problem)
 
 
 def _ask(question: str) -> bool:

@@ -107,6 +107,46 @@ def prepare(
     return launch
 
 
+def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[Any]:
+    """Before a session at the current level: steps down after pain (already stored) and
+    steps up to offer, from the history. None when the history cannot be opened:
+    ``prepare`` tells the user that history is off."""
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.levels import review_levels
+
+    try:
+        db = open_history(data_dir)
+    except HistoryUnavailable:
+        return []
+    try:
+        return review_levels(db, entry, config.progression_sessions)
+    except HistoryUnavailable:
+        return []
+    finally:
+        db.close()
+
+
+def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> str | None:
+    """Store accepted steps up; returns a message for the user if they could not be."""
+    if not accepted:
+        return None
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.levels import accept
+
+    try:
+        db = open_history(data_dir)
+    except HistoryUnavailable as exc:
+        return f"The new level could not be stored: {exc.message}"
+    try:
+        for change in accepted:
+            accept(db, entry, change)
+    except HistoryUnavailable as exc:
+        return f"The new level could not be stored: {exc.message}"
+    finally:
+        db.close()
+    return None
+
+
 def find_resume(entry: Entry | None, data_dir: Path | None) -> Any:
     """An interrupted session of the last 24 hours to offer (of ``entry``'s file, if given)."""
     from backtimer.history.db import HistoryUnavailable, open_history
@@ -136,12 +176,27 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def describe_resume(found: Any) -> str:
-    """ "Knee to chest, right side, set 1, rep 2" """
-    step = found.step
-    parts = [str(step.get("exercise", "?"))]
-    if step.get("side"):
-        parts.append(f"{step['side']} side")
-    parts.append(f"set {step.get('set', 1)}")
-    parts.append(f"rep {step.get('rep', 1)}")
+def describe_place(
+    exercise: str, side: str | None, set_no: int, rep: int, sets: int = 0, reps: int = 0
+) -> str:
+    """ "Knee to chest, right side, set 1 of 2, rep 2 of 3" (the counts when known)."""
+    parts = [exercise]
+    if side:
+        parts.append(f"{side} side")
+    parts.append(f"set {set_no} of {sets}" if sets else f"set {set_no}")
+    parts.append(f"rep {rep} of {reps}" if reps else f"rep {rep}")
     return ", ".join(parts)
+
+
+def describe_resume(found: Any) -> str:
+    """Where a stored interrupted session stopped: "Knee to chest, right side, set 1, rep 2"."""
+    step = found.step
+    return describe_place(
+        str(step.get("exercise", "?")), step.get("side"), step.get("set", 1), step.get("rep", 1)
+    )
+
+
+def resume_prompt(step: Any) -> str:
+    """What a resumed session says before its clock runs: where, and to get ready."""
+    where = describe_place(step.exercise, step.side, step.set, step.rep, step.sets, step.reps)
+    return f"Resuming at {where}. Get into position."

@@ -44,6 +44,7 @@ from backtimer.engine import (
     State,
     StepEnded,
 )
+from backtimer.launch import resume_prompt
 from backtimer.plan import Plan, compile_plan
 from backtimer.routine import Routine
 from backtimer.routine_load import printable
@@ -73,15 +74,6 @@ KEY_CHOICE = "Press e or enter to end the session, s to skip this exercise, r to
 LINE_CHOICE = "Type end (the default), skip (this exercise) or resume."
 
 Wait = Callable[[float], bool]
-
-
-def resume_prompt(step: Any) -> str:
-    """What a resumed session asks before its clock runs: where, and to get ready."""
-    where = [step.exercise]
-    if step.side:
-        where.append(f"{step.side} side")
-    where.append(f"set {step.set} of {step.sets}, rep {step.rep} of {step.reps}")
-    return f"Resuming at {', '.join(where)}. Get into position."
 
 
 class Interrupted(Exception):

@@ -200,7 +200,7 @@ class SessionScreen(Screen[None]):
         self._handle(self.runner.do(Command.START))
         if self.session.index > 0:
             # Resumed mid-exercise: the clock waits until the person is back in position.
-            from backtimer.plain import resume_prompt
+            from backtimer.launch import resume_prompt
 
             self.do(Command.PAUSE)
             prompt = f"{resume_prompt(self.session.step)} Then press space."
