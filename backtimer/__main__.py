@@ -1,3 +1,3 @@
-from backtimer.cli import main
+from backtimer.cli.main import main
 
 raise SystemExit(main())

@@ -24,16 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
-from backtimer.catalog import Entry
-from backtimer.cues import (
-    CuePlayer,
-    Cues,
-    announcement,
-    default_player,
-    is_stale,
-    terminal_bell,
-)
-from backtimer.engine import (
+from backtimer.core.engine import (
     Command,
     EndedEarly,
     Event,
@@ -44,11 +35,20 @@ from backtimer.engine import (
     State,
     StepEnded,
 )
-from backtimer.launch import resume_prompt
-from backtimer.plan import Plan, compile_plan
-from backtimer.routine import Routine
-from backtimer.routine_load import printable
-from backtimer.runner import Listener, SessionRunner
+from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.routine import Routine
+from backtimer.files.catalog import Entry
+from backtimer.files.routine_load import printable
+from backtimer.session.cues import (
+    CuePlayer,
+    Cues,
+    announcement,
+    default_player,
+    is_stale,
+    terminal_bell,
+)
+from backtimer.session.launch import resume_prompt
+from backtimer.session.runner import Listener, SessionRunner
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # Ctrl-C
@@ -484,7 +484,7 @@ def run_plain(
     clock); True means a command may be read now. ``player`` replaces the real bell and
     speech; ``listeners`` are added after the cue layer and the printer (a history recorder):
     on Ctrl-C, SIGTERM or SIGHUP each one that has an ``on_interrupted()`` method is told.
-    ``speech_command`` and ``countdown`` come from the config (see backtimer.config).
+    ``speech_command`` and ``countdown`` come from the config (see backtimer.files.config).
     """
     out = stdout if stdout is not None else sys.stdout
     inp = stdin if stdin is not None else sys.stdin

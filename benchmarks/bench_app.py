@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT / "tests"))  # the tests' fake clock and fixed routi
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import Label  # noqa: E402
 
-from backtimer.catalog import load_entry  # noqa: E402
-from backtimer.cues import RecordingPlayer  # noqa: E402
-from backtimer.engine import PainStopped, State  # noqa: E402
+from backtimer.core.engine import PainStopped, State  # noqa: E402
+from backtimer.files.catalog import load_entry  # noqa: E402
+from backtimer.session.cues import RecordingPlayer  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -69,7 +69,7 @@ async def first_frame_in_process(make) -> float:
 
 
 def bench_launch_in_process(repeats: int, routine: Path) -> tuple[float, float]:
-    from backtimer.app import make_app
+    from backtimer.tui.app import make_app
 
     entry = load_entry(routine, "path")
 
@@ -95,7 +95,7 @@ class PainTimer:
 async def pain_latencies(repeats: int, routine: Path) -> list[float]:
     from snapshot_apps.common import FakeClock, advance
 
-    from backtimer.app import make_app
+    from backtimer.tui.app import make_app
 
     clock = FakeClock()
     timer = PainTimer()

@@ -21,10 +21,10 @@ import sys
 import time
 from pathlib import Path
 
-from backtimer.engine import Finished, Session, StepStarted
-from backtimer.plan import Plan, Step, compile_plan
-from backtimer.routine import Routine
-from backtimer.routine_load import load_routine
+from backtimer.core.engine import Finished, Session, StepStarted
+from backtimer.core.plan import Plan, Step, compile_plan
+from backtimer.core.routine import Routine
+from backtimer.files.routine_load import load_routine
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = 0.05

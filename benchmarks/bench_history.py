@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backtimer import catalog
+from backtimer.core.plan import compile_plan
+from backtimer.files import catalog
 from backtimer.history.db import open_history
 from backtimer.history.recorder import (
     file_sha256,
@@ -35,7 +36,6 @@ from backtimer.history.recorder import (
     step_identity,
     utc_iso,
 )
-from backtimer.plan import compile_plan
 
 TZ = timezone(timedelta(hours=1))
 
@@ -183,7 +183,7 @@ def screen_open(data_dir: Path, today: date) -> tuple[float, float]:
     sessions table filled, (2) idle after its first full render."""
     from textual.app import App
 
-    from backtimer.screens.history import HistoryScreen
+    from backtimer.tui.screens.history import HistoryScreen
 
     marks: dict[str, float] = {}
 
@@ -211,7 +211,7 @@ def screen_open(data_dir: Path, today: date) -> tuple[float, float]:
 
 def cli(args: list[str], sink: Path) -> int:
     """Run a command with its output going to a file (as when piped); returns its size."""
-    from backtimer.cli import main
+    from backtimer.cli.main import main
 
     with sink.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
         code = main(args)

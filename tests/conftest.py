@@ -23,3 +23,15 @@ def user_routines(isolated_dirs: dict[str, Path]) -> Path:
     folder = isolated_dirs["config"] / "routines"
     folder.mkdir(parents=True)
     return folder
+
+
+#: Each folder of tests is a layer of the code, and a marker: ``pytest -m core`` runs the pure
+#: core's tests alone, in seconds; ``-m "not e2e"`` leaves out the real processes and tmux.
+LAYERS = ("core", "files", "session", "history", "plain", "tui", "cli", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = Path(str(item.fspath)).parent.name
+        if layer in LAYERS:
+            item.add_marker(getattr(pytest.mark, layer))

@@ -24,11 +24,11 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backtimer.catalog import Entry, load_entry
+from backtimer.core.plan import Plan, compile_plan
+from backtimer.files.catalog import Entry, load_entry
 from backtimer.history import Recorder, find_resumable, open_history
 from backtimer.history.db import HistoryDB
-from backtimer.plan import Plan, compile_plan
-from backtimer.runner import SessionRunner
+from backtimer.session.runner import SessionRunner
 
 #: A small routine: 21 steps, two exercises, both sides on the first.
 TINY_TOML = """\

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from backtimer import paths
+from backtimer.files import paths
 
 FILENAME = "history.sqlite3"
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -1,12 +1,12 @@
 """Current levels: where each exercise with ranges is, per routine, stored in the history.
 
 A routine's ranges ("hold 10-30s", "reps 2-3") are its prescription; the *current level*
-(:class:`~backtimer.routine.LevelChoice`) is where in them the user is. It is kept per
+(:class:`~backtimer.core.routine.LevelChoice`) is where in them the user is. It is kept per
 routine (its key, the file stem) and exercise (its index *and* name: an exercise renamed or
 moved in the file starts again at the low end instead of inheriting another's level), in the
 ``levels`` table, and starts at the low end.
 
-The rules are :mod:`backtimer.progression`'s (pure); this module feeds them what the history
+The rules are :mod:`backtimer.core.progression`'s (pure); this module feeds them what the history
 says: for each exercise, the past sessions of the routine in which it was planned (oldest
 first), whether every planned hold or rep of it was done, whether a pain stop happened on
 it, and the level the session ran at (the session row's ``level``: ``low``, ``high`` or the
@@ -29,11 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from backtimer.catalog import Entry
-from backtimer.history.db import STATUS_SQL, HistoryDB, guard
-from backtimer.history.queries import parse_level
-from backtimer.history.recorder import local_now, utc_iso
-from backtimer.progression import (
+from backtimer.core.progression import (
     DEFAULT_SESSIONS,
     ExerciseOutcome,
     clamp_level,
@@ -41,7 +37,11 @@ from backtimer.progression import (
     next_level,
     start_level,
 )
-from backtimer.routine import LevelChoice, Routine, Settings, Span, _num, format_duration
+from backtimer.core.routine import LevelChoice, Routine, Settings, Span, _num, format_duration
+from backtimer.files.catalog import Entry
+from backtimer.history.db import STATUS_SQL, HistoryDB, guard
+from backtimer.history.queries import parse_level
+from backtimer.history.recorder import local_now, utc_iso
 
 #: Past sessions read per routine: more than any run of sessions the rules look at
 #: (``progression_sessions`` is at most 100), so years of history cost the same as a week.

@@ -300,10 +300,10 @@ def count_pain_events(db: HistoryDB) -> int:
 
 
 def parse_level(text: str) -> Any:
-    """The stored level back as something :func:`backtimer.plan.compile_plan` takes."""
+    """The stored level back as something :func:`backtimer.core.plan.compile_plan` takes."""
     if text in ("low", "high"):
         return text
-    from backtimer.routine import LevelChoice
+    from backtimer.core.routine import LevelChoice
 
     try:
         raw = json.loads(text)
@@ -341,9 +341,9 @@ def find_resumable(
     interruption is not offered again. It is resumable when the routine file still loads and
     its plan has the same step (exercise, side, set, rep) at the stored index. Reads only.
     """
-    from backtimer.catalog import load_entry
+    from backtimer.core.plan import compile_plan
+    from backtimer.files.catalog import load_entry
     from backtimer.history.recorder import file_sha256
-    from backtimer.plan import compile_plan
 
     now = now or datetime.now(UTC)
     if now.tzinfo is None:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from backtimer.engine import (
+from backtimer.core.engine import (
     EndedEarly,
     Event,
     Finished,
@@ -38,6 +38,7 @@ from backtimer.engine import (
     StepEnded,
     StepStarted,
 )
+from backtimer.core.plan import Plan, Step
 from backtimer.history.db import (
     HistoryDB,
     HistoryUnavailable,
@@ -45,7 +46,6 @@ from backtimer.history.db import (
     open_history,
     process_identity,
 )
-from backtimer.plan import Plan, Step
 
 if TYPE_CHECKING:
     from backtimer.history.queries import Resumable
@@ -57,7 +57,7 @@ RETRIES = 3
 
 
 class RoutineEntry(Protocol):
-    """What the recorder needs of a :class:`backtimer.catalog.Entry`."""
+    """What the recorder needs of a :class:`backtimer.files.catalog.Entry`."""
 
     key: str
     path: Path
@@ -319,7 +319,7 @@ class Recorder:
         """Add where it hurt, how much (0-10) and a note to the latest pain event.
 
         Also accepts the app's ``on_pain_details(details, session)`` call, where ``details``
-        is a :class:`backtimer.messages.PainDetails` (``where``, ``how_much``, ``note``).
+        is a :class:`backtimer.tui.messages.PainDetails` (``where``, ``how_much``, ``note``).
         """
         if hasattr(where, "how_much"):
             details = where

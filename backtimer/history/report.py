@@ -101,8 +101,8 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
 
 
 def _prescription(use: RoutineUse) -> list[str]:
-    from backtimer.catalog import display_path
-    from backtimer.routine_load import RoutineError, load_routine
+    from backtimer.files.catalog import display_path
+    from backtimer.files.routine_load import RoutineError, load_routine
 
     path = Path(use.path)
     lines = [f"### {md(use.routine)}", ""]

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from backtimer.app import BacktimerApp, make_app
-from backtimer.catalog import Entry, load_entry
-from backtimer.cues import RecordingPlayer
-from backtimer.routine_load import Problem
+from backtimer.files.catalog import Entry, load_entry
+from backtimer.files.routine_load import Problem
+from backtimer.session.cues import RecordingPlayer
+from backtimer.tui.app import BacktimerApp, make_app
 
 HERE = Path(__file__).resolve().parent
 ROUTINES = HERE / "routines"

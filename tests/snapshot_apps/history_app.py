@@ -19,7 +19,7 @@ from history_driver import DAILY_TOML, entry_for, record_session, write_routine
 from textual.app import App
 
 from backtimer.history import open_history
-from backtimer.screens.history import HistoryScreen
+from backtimer.tui.screens.history import HistoryScreen
 
 TODAY = date(2024, 3, 28)
 TZ = timezone(timedelta(hours=1))

@@ -27,8 +27,8 @@ from snapshot_apps.common import (
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton
 
-from backtimer.app import BacktimerApp
-from backtimer.catalog import load_entry
+from backtimer.files.catalog import load_entry
+from backtimer.tui.app import BacktimerApp
 
 RunBefore = Callable[[Pilot], Awaitable[None]]
 
@@ -54,9 +54,9 @@ def picker() -> tuple[BacktimerApp, RunBefore]:
 def picker_levels() -> tuple[BacktimerApp, RunBefore]:
     """The picker's preview with current levels read from a history (in a temporary
     folder of its own): the knee hold at 20 s of 10-30 s, the bridges at 9 of 8-10 reps."""
+    from backtimer.core.routine import LevelChoice
     from backtimer.history import open_history
     from backtimer.history.levels import store_level
-    from backtimer.routine import LevelChoice
 
     data = Path(tempfile.mkdtemp(prefix="backtimer-snapshot-"))
     atexit.register(shutil.rmtree, data, True)

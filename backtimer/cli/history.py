@@ -1,0 +1,256 @@
+"""``backtimer history`` (list, export) and ``backtimer report`` (Markdown for a physio)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+from backtimer import __version__
+from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+STATUS_WORDS = {
+    "completed": "completed",
+    "ended_early": "ended early",
+    "pain_stopped": "pain stop",
+    "interrupted": "interrupted",
+    "running": "running",
+}
+
+
+def parse_date(text: str) -> date:
+    """A --since DATE: YYYY-MM-DD (a local date)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2024-05-01 (year-month-day), got {text!r}"
+        ) from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from backtimer.history.export import CSV_HELP
+
+    history = sub.add_parser(
+        "history",
+        help="list past sessions, or export them (JSON, CSV)",
+        description="Past sessions. In a terminal, opens the history screen; piped, or with "
+        "--json or --csv, prints them (a plain table when piped without a format).",
+        epilog=CSV_HELP
+        + "\n\nJSON: a list of sessions, oldest first, each with its fields, status, "
+        '"steps", "pauses", "pain_events" and "planned" (reps per exercise and side).',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    formats = history.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="print every session as JSON")
+    formats.add_argument(
+        "--csv",
+        action="store_true",
+        help="print CSV: one row per step (and per pain event), session fields repeated",
+    )
+    history.add_argument(
+        "--since", type=parse_date, metavar="DATE", help="only sessions on or after DATE"
+    )
+    _data_dir_option(history)
+    history.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    history.set_defaults(handler=run_history)
+
+    report = sub.add_parser(
+        "report",
+        help="write a Markdown report for a physiotherapist",
+        description="A Markdown summary for a physiotherapist: the routines' prescriptions, "
+        "sessions per week and adherence, completion per exercise and side, and every pain "
+        "event. Printed, or written to --out FILE.",
+    )
+    report.add_argument(
+        "--since",
+        type=parse_date,
+        metavar="DATE",
+        help="first day of the report (default: the last 4 weeks, today included)",
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE (never over an existing file without --force)",
+    )
+    report.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _data_dir_option(report)
+    report.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    report.set_defaults(handler=run_report)
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="the folder of the history file (default: the user's data folder, "
+        "or $BACKTIMER_DATA_DIR)",
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"backtimer: {message}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _open(args: argparse.Namespace) -> HistoryDB:
+    return open_history(args.data_dir, create=False)
+
+
+# ------------------------------------------------------------------------ history
+
+
+def format_table(db: HistoryDB, since: date | None) -> str:
+    """The plain listing: one line per session, oldest first."""
+    from backtimer.history.queries import list_sessions
+
+    sessions = list_sessions(db, since=since, newest_first=False)
+    if not sessions:
+        return "no sessions recorded yet" if since is None else f"no sessions since {since}"
+    rows = [("date", "time", "routine", "status", "min", "reps", "pain")]
+    for s in sessions:
+        rows.append(
+            (
+                s.day,
+                s.started_local.strftime("%H:%M"),
+                _printable(s.routine),
+                STATUS_WORDS.get(s.status, s.status),
+                f"{s.minutes:.0f}",
+                f"{s.work_done}/{s.work_planned}",
+                str(s.pain_count) if s.pain_count else "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    right = {4, 5, 6}
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from backtimer.history.export import write_csv, write_json
+
+    try:
+        db = _open(args)
+    except HistoryUnavailable as exc:
+        return _fail(exc.message)
+    with db:
+        try:
+            if args.json:
+                write_json(db, sys.stdout, since=args.since)
+                return EXIT_OK
+            if args.csv:
+                write_csv(db, sys.stdout, since=args.since)
+                return EXIT_OK
+            if not (sys.stdout.isatty() and sys.stdin.isatty()):
+                print(format_table(db, args.since))
+                return EXIT_OK
+        except HistoryUnavailable as exc:
+            return _fail(exc.message)
+        return run_history_app(db)
+
+
+def run_history_app(db: HistoryDB) -> int:
+    from textual.app import App
+
+    from backtimer.tui.screens.history import HistoryScreen
+
+    class HistoryApp(App[None]):
+        TITLE = "backtimer history"
+
+        def on_mount(self) -> None:
+            self.push_screen(HistoryScreen(db=db), callback=lambda _: self.exit())
+
+    HistoryApp().run()
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------ report
+
+
+def write_atomic(path: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temp file in the same folder, fsync,
+    then a rename. Without ``force`` an existing file is never replaced (FileExistsError)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not force and (path.exists() or path.is_symlink()):
+        raise FileExistsError(path)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if path appeared meanwhile: never replaced
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links
+                if path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
+            else:
+                tmp.unlink()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from backtimer.history.report import build_report
+
+    try:
+        db = _open(args)
+    except HistoryUnavailable as exc:
+        return _fail(exc.message)
+    now = datetime.now().astimezone()
+    with db:
+        try:
+            text = build_report(db, since=args.since, until=now.date(), now=now)
+        except HistoryUnavailable as exc:
+            return _fail(exc.message)
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    out: Path = args.out.expanduser()
+    try:
+        write_atomic(out, text, force=args.force)
+    except FileExistsError:
+        return _fail(f"{out} already exists; use --force to replace it")
+    except OSError as exc:
+        return _fail(f"cannot write {out}: {exc.strerror or exc}")
+    print(f"report written to {out}", file=sys.stderr)
+    return EXIT_OK

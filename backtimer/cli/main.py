@@ -1,0 +1,198 @@
+"""The command line: ``backtimer [COMMAND] ...``.
+
+Each command lives in a function (or a module of its own for the larger ones) that returns an
+exit code: 0 ok, 1 invalid input (routine errors), 2 usage errors. Nothing but argparse's
+usage errors and our own messages reaches the user: no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from backtimer import __version__
+from backtimer.files import catalog
+from backtimer.files.routine_load import Problem, RoutineError, load_routine, printable
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a short message on errors (usage line plus the error), exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
+
+
+def _minutes(seconds: float) -> str:
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes >= 1 else f"{seconds:.0f} s"
+
+
+# ------------------------------------------------------------------------ check
+
+
+def _toml_files(target: Path) -> list[Path]:
+    if target.is_dir():
+        return sorted(p for p in target.rglob("*.toml") if p.is_file() or p.is_symlink())
+    return [target]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate routine files and folders; print every error of every file."""
+    status = EXIT_OK
+    for raw in args.paths:
+        target = Path(raw)
+        try:
+            files = _toml_files(target)
+        except OSError:  # e.g. a folder on the way that cannot be searched
+            files = [target]
+        if not files:
+            print(f"{printable(raw)}: no .toml files in this folder", file=sys.stderr)
+            status = EXIT_INVALID
+        for path in files:
+            label = printable(str(path))
+            try:
+                routine = load_routine(path, label)
+            except RoutineError as exc:
+                status = EXIT_INVALID
+                for problem in exc.problems:
+                    print(problem, file=sys.stderr)
+                continue
+            count = len(routine.exercises)
+            noun = "exercise" if count == 1 else "exercises"
+            print(f"ok {label} ({count} {noun}, about {_minutes(routine.total_seconds())})")
+    return status
+
+
+# ------------------------------------------------------------------------ list
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    entries = catalog.all_entries()
+    if args.json:
+        out = []
+        for entry in entries:
+            item: dict[str, object] = {
+                "key": printable(entry.key),
+                "origin": entry.origin,
+                "path": printable(str(entry.path)),
+                "valid": entry.valid,
+            }
+            if entry.routine is not None:
+                item |= {
+                    "name": entry.routine.name,
+                    "exercises": len(entry.routine.exercises),
+                    "total_seconds": entry.routine.total_seconds(),
+                    "total_seconds_high": entry.routine.total_seconds("high"),
+                }
+            else:
+                item["error"] = str(entry.problems[0]) if entry.problems else "invalid"
+            out.append(item)
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print("no routines found")
+        return EXIT_OK
+    width = max(len(printable(e.key)) for e in entries)
+    for entry in entries:
+        key = printable(entry.key)
+        where = f"{entry.origin:<7}"
+        if entry.routine is not None:
+            count = len(entry.routine.exercises)
+            print(
+                f"{key:<{width}}  {where}  {count:>3} exercises  "
+                f"{_minutes(entry.routine.total_seconds()):>7}  {entry.routine.name}"
+            )
+        else:
+            first = entry.problems[0] if entry.problems else "invalid"
+            print(f"{key:<{width}}  {where}  INVALID  {first}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------ schema
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from backtimer.core.schema import routine_json_schema
+
+    print(json.dumps(routine_json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------ parser
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="backtimer",
+        description="A terminal interval timer for guided back-pain stretching sessions. "
+        "With no command, opens the routine picker.",
+    )
+    parser.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="validate routine files or folders")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a .toml file or a folder")
+    check.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    check.set_defaults(handler=cmd_check)
+
+    listing = sub.add_parser("list", help="list bundled and user routines")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    listing.set_defaults(handler=cmd_list)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of a routine file")
+    schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    schema.set_defaults(handler=cmd_schema)
+
+    from backtimer.cli import edit as cli_edit
+    from backtimer.cli import history as cli_history
+    from backtimer.cli import plan as cli_plan
+    from backtimer.cli import run as cli_run
+
+    cli_plan.register(sub)
+    cli_run.register(sub)
+    cli_history.register(sub)
+    cli_edit.register(sub)
+    # --version everywhere, whichever module a command lives in.
+    for command in sub.choices.values():
+        if "--version" not in command._option_string_actions:
+            command.add_argument("--version", action="version", version=f"backtimer {__version__}")
+    return parser
+
+
+def print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from backtimer.cli.run import open_picker
+
+            return open_picker()
+        return handler(args)
+    except RoutineError as exc:
+        print_problems(exc.problems)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error worth a traceback.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

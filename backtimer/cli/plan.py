@@ -1,0 +1,122 @@
+"""``backtimer plan ROUTINE [--json] [--level low|high|current]``: the session's timeline.
+
+``--level current`` uses the levels stored in the history (``--data-dir``, like ``history``),
+read only: with no history yet every range is at its low end; with a history that cannot be
+read, too, with a note on stderr saying why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.routine import LevelChoice, format_duration
+from backtimer.files import catalog
+from backtimer.files.catalog import Entry
+from backtimer.files.routine_load import printable
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("plan", help="print the timed plan of a routine")
+    parser.add_argument("routine", metavar="ROUTINE", help="a routine's name or a path")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument(
+        "--level",
+        choices=("low", "high", "current"),
+        default="low",
+        help="use the low (default) or high end of every range, or the current levels "
+        "stored in the history",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --level current: the folder of the history file (default: the user's "
+        "data folder, or $BACKTIMER_DATA_DIR)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:2d}:{secs:02d}"
+
+
+def format_table(plan: Plan) -> str:
+    """A readable timeline: start time, phase, exercise, side, set/rep, length, what is said."""
+    rows = [("start", "phase", "exercise", "side", "set", "rep", "length", "says")]
+    for step in plan.steps:
+        rows.append(
+            (
+                _clock(plan.offset(step.index)),
+                step.phase,
+                step.exercise,
+                step.side or "-",
+                f"{step.set}/{step.sets}",
+                f"{step.rep}/{step.reps}",
+                "until key" if step.seconds is None else format_duration(step.seconds),
+                step.say,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(7)]
+    lines = []
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(7)]
+        lines.append("  ".join(cells) + "  " + row[7])
+    paced = sum(1 for s in plan.steps if s.seconds is None)
+    total = f"total {_clock(plan.total_seconds).strip()} ({len(plan.steps)} steps"
+    total += f", {paced} at your own pace)" if paced else ")"
+    lines.append(total)
+    return "\n".join(lines)
+
+
+def current_level(entry: Entry, data_dir: Path | None) -> Any:
+    """The stored levels of ``entry`` (read only), or "low" with a note on stderr."""
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.levels import current_levels
+
+    try:
+        with open_history(data_dir, create=False) as db:
+            return current_levels(db, entry)
+    except HistoryUnavailable as exc:
+        print(
+            f"backtimer: {exc.message}; using the low end of every range",
+            file=sys.stderr,
+        )
+        return "low"
+
+
+def describe_levels(entry: Entry, levels: dict) -> str:
+    """One line per exercise with ranges: "  Knee to chest: hold 15s (10-30s)"."""
+    from backtimer.history.levels import describe_level
+
+    assert entry.routine is not None
+    lines = []
+    for index, exercise in enumerate(entry.routine.exercises):
+        words = describe_level(entry.routine.settings(index), levels.get(index, LevelChoice()))
+        if words:
+            lines.append(f"  {printable(exercise.name)}: {', '.join(words)}")
+    return "\n".join(lines) if lines else "  (no ranges: every session is the same)"
+
+
+def run(args: argparse.Namespace) -> int:
+    entry = catalog.resolve(args.routine)
+    assert entry.routine is not None
+    level: Any = args.level
+    if level == "current":
+        level = current_level(entry, args.data_dir)
+    plan = compile_plan(entry.routine, level)
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(f"{plan.name} (level: {args.level})")
+        if isinstance(level, dict):
+            print(describe_levels(entry, level))
+        print(format_table(plan))
+    return 0

@@ -1,0 +1,158 @@
+"""``backtimer run ROUTINE`` and the picker (``backtimer`` with no command)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from backtimer.files import catalog
+from backtimer.files.config import Config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="run a routine (full screen, or --plain)")
+    parser.add_argument("routine", metavar="ROUTINE", help="a routine's name or a path")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="no full-screen UI: print each announcement as a line (screen readers, logs)",
+    )
+    parser.add_argument("--no-bell", action="store_true", help="no terminal bell")
+    parser.add_argument("--no-voice", action="store_true", help="no speech")
+    parser.add_argument(
+        "--level",
+        choices=("current", "low", "high"),
+        default="current",
+        help="current: the level reached so far (it starts at the low end of every range "
+        "and follows your pain-free sessions); low or high: that end of every range",
+    )
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--resume",
+        action="store_true",
+        default=None,
+        help="go on with this routine's interrupted session without asking",
+    )
+    resume.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="start afresh without asking about an interrupted session",
+    )
+    add_data_dir(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the history lives (default: the user data dir, or $BACKTIMER_DATA_DIR)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    entry = catalog.resolve(args.routine)  # RoutineError -> exit 1 in cli.main
+    if args.plain:
+        return _run_plain(entry, args)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(
+            "backtimer: the session screen needs a terminal; use --plain for a pipe or a log",
+            file=sys.stderr,
+        )
+        return 2
+    from backtimer.tui.app import run_app
+
+    return run_app(
+        entry,
+        level=args.level,
+        bell=not args.no_bell,
+        voice=not args.no_voice,
+        data_dir=args.data_dir,
+        resume=args.resume,
+    )
+
+
+def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
+    from backtimer.plain import run_plain
+    from backtimer.session.launch import describe_resume, find_resume, prepare, settings
+
+    notes: list[str] = []
+    config = settings(notes)
+    resume = None
+    if args.resume is not False:
+        found = find_resume(entry, args.data_dir)
+        if found is not None:
+            where = describe_resume(found)
+            if args.resume or _ask(f"Resume the interrupted session at {where}? [y/N] "):
+                resume = found
+            else:
+                notes.append(
+                    f"An interrupted session of this routine stopped at {where}; "
+                    "run with --resume to go on with it."
+                )
+    if resume is None and args.level == "current":
+        _review_levels_plain(entry, config, args.data_dir, notes)
+    launch = prepare(entry, level=args.level, config=config, data_dir=args.data_dir, resume=resume)
+    for note in [*notes, *launch.notes]:
+        print(f"backtimer: {note}", file=sys.stderr)
+    try:
+        return run_plain(
+            launch.entry,
+            level=launch.level,
+            bell=not args.no_bell and config.bell,
+            voice=not args.no_voice and config.voice,
+            speech_command=config.speech_command,
+            countdown=config.countdown,
+            listeners=[launch.recorder] if launch.recorder is not None else [],
+            plan=launch.plan,
+            routine=launch.routine,
+            start_index=launch.start_index,
+        )
+    finally:
+        launch.close()
+
+
+def _review_levels_plain(
+    entry: catalog.Entry, config: Config, data_dir: Path | None, notes: list[str]
+) -> None:
+    """Steps down after pain apply by themselves; a step up is asked for on a terminal."""
+    from backtimer.session.launch import accept_levels, level_changes
+
+    accepted = []
+    for change in level_changes(entry, config, data_dir):
+        if change.change == "down":
+            notes.append(f"Level down: {change.text}")
+        elif _ask(f"Step up? {change.text} [y/N] "):
+            accepted.append(change)
+        else:
+            notes.append(f"Step up offered, not taken (answer y on a terminal): {change.text}")
+    problem = accept_levels(entry, accepted, data_dir)
+    if problem:
+        notes.append(problem)
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question, only when a person is at a terminal (a pipe carries commands)."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def open_picker() -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(
+            "backtimer: the picker needs a terminal; try 'backtimer list' or "
+            "'backtimer run ROUTINE --plain'",
+            file=sys.stderr,
+        )
+        return 2
+    from backtimer.tui.app import run_app
+
+    return run_app(None, level="current")

@@ -1,0 +1,563 @@
+"""The session state machine: runs a plan against a monotonic clock that is passed in.
+
+Pure: it never reads the clock, sleeps, prints or plays sound. Every call takes ``now``
+(seconds on a monotonic clock) and returns the events the shell must act on: the UI redraws,
+the cue layer speaks, the history records. Time is scheduled against absolute deadlines:
+each step ends at ``deadline``, the next one at ``deadline + seconds``, so late or dropped
+ticks never add up to drift.
+
+States and the events each accepts are in :data:`TRANSITIONS` (h11-style): an event that is
+not listed for the current state is refused (a :class:`Refused` event) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from backtimer.core.plan import Plan, Step
+from backtimer.core.routine import MAX_DURATION
+
+
+class State(StrEnum):
+    READY = "ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    PAIN_STOPPED = "pain_stopped"
+    FINISHED = "finished"
+    ENDED_EARLY = "ended_early"
+
+
+class Command(StrEnum):
+    START = "start"
+    TICK = "tick"
+    PAUSE = "pause"
+    RESUME = "resume"
+    SKIP_STEP = "skip_step"
+    SKIP_EXERCISE = "skip_exercise"
+    BACK = "back"
+    EXTEND = "extend"
+    PAIN = "pain"
+    END = "end"
+    ADVANCE = "advance"
+
+
+S, C = State, Command
+
+#: Which commands each state accepts. Anything else is refused and changes nothing.
+TRANSITIONS: dict[State, frozenset[Command]] = {
+    S.READY: frozenset({C.START, C.TICK, C.END}),
+    S.RUNNING: frozenset(
+        {
+            C.TICK,
+            C.PAUSE,
+            C.SKIP_STEP,
+            C.SKIP_EXERCISE,
+            C.BACK,
+            C.EXTEND,
+            C.PAIN,
+            C.END,
+            C.ADVANCE,
+        }
+    ),
+    S.PAUSED: frozenset(
+        {C.TICK, C.RESUME, C.SKIP_STEP, C.SKIP_EXERCISE, C.BACK, C.EXTEND, C.PAIN, C.END}
+    ),
+    S.PAIN_STOPPED: frozenset({C.TICK, C.RESUME, C.SKIP_EXERCISE, C.END}),
+    S.FINISHED: frozenset({C.TICK}),
+    S.ENDED_EARLY: frozenset({C.TICK}),
+}
+
+BACK_GRACE = 3.0  # seconds: "back" in the first seconds of a step goes to the previous step
+MIN_HOLD = 5.0  # seconds: extend never shortens a hold below this
+MIN_REMAINING = 1.0  # seconds: nor leaves less than this of it
+HALFWAY_FROM = 20.0  # seconds: holds this long get a "halfway" cue
+
+
+# ------------------------------------------------------------------------ events
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the shell must act on. ``at`` is the monotonic time it happened."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    step: Step
+    seconds: float | None  # the step's length as run (after extensions)
+
+    @property
+    def say(self) -> str:
+        return self.step.say
+
+
+@dataclass(frozen=True)
+class StepEnded(Event):
+    step: Step
+    active_seconds: float  # time spent in the step, pauses excluded
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class Countdown(Event):
+    step: Step
+    number: int  # 3, 2, 1
+
+
+@dataclass(frozen=True)
+class Halfway(Event):
+    step: Step
+
+
+@dataclass(frozen=True)
+class Paused(Event):
+    reason: Literal["user", "sleep"]
+
+
+@dataclass(frozen=True)
+class Resumed(Event):
+    paused_seconds: float
+
+
+@dataclass(frozen=True)
+class Extended(Event):
+    step: Step
+    delta: float  # seconds actually added (negative: removed)
+    seconds: float  # the hold's new length
+
+
+@dataclass(frozen=True)
+class PainStopped(Event):
+    step: Step
+    exercise: str
+    exercise_index: int
+    side: str | None
+    set: int
+    rep: int
+    phase: str
+    session_second: float  # active seconds into the session
+
+
+@dataclass(frozen=True)
+class Finished(Event):
+    active_seconds: float
+
+
+@dataclass(frozen=True)
+class EndedEarly(Event):
+    step: Step | None
+    active_seconds: float
+
+
+@dataclass(frozen=True)
+class Refused(Event):
+    command: Command
+    state: State
+
+
+# ------------------------------------------------------------------------ session
+
+
+class Session:
+    """One run of a plan. Call its methods with the current monotonic time."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        start_index: int = 0,
+        sleep_gap: float | None = 5.0,
+        countdown: int = 3,
+    ) -> None:
+        if not plan.steps:
+            raise ValueError("a plan with no steps cannot be run")
+        if not 0 <= start_index < len(plan.steps):
+            raise ValueError(f"start_index {start_index} is outside the plan")
+        self.plan = plan
+        self.state = State.READY
+        self.index = start_index
+        self.sleep_gap = sleep_gap
+        self.countdown = countdown
+        self.started_at: float | None = None
+        self.paused_at: float | None = None  # while paused or pain-stopped
+        self.ended_at: float | None = None  # when the session finished or ended early
+        self.paused_total = 0.0
+        self.deadline: float | None = None  # current step's end; None if user-paced
+        self.step_started: float = 0.0  # when the current step began (scheduled)
+        self.step_paused = 0.0  # pause time within the current step
+        self.step_seconds: float | None = None  # current step's length as run
+        self.last_tick: float | None = None
+        self.extensions: dict[int, float] = {}  # step index -> seconds added
+        self._counted: set[int] = set()
+        self._halfway_done = False
+
+    # -------------------------------------------------------------- queries
+
+    @property
+    def step(self) -> Step:
+        return self.plan.steps[self.index]
+
+    @property
+    def over(self) -> bool:
+        return self.state in (State.FINISHED, State.ENDED_EARLY)
+
+    def _clock(self, now: float) -> float:
+        """``now`` as the session sees it: frozen while paused or pain-stopped, and once over.
+
+        A time before the freeze (an event's ``at`` from the batch that ended the session) is
+        taken as it is, so ``active_seconds(event.at)`` is right for every event.
+        """
+        if self.ended_at is not None:
+            return min(now, self.ended_at)
+        return min(now, self.paused_at) if self.paused_at is not None else now
+
+    def remaining(self, now: float) -> float | None:
+        """Seconds left in the current step (None: user-paced, or not running)."""
+        if self.deadline is None or self.over:
+            return None
+        return max(0.0, self.deadline - self._clock(now))
+
+    def step_elapsed(self, now: float) -> float:
+        if self.state is State.READY or self.over:
+            return 0.0
+        return max(0.0, self._clock(now) - self.step_started - self.step_paused)
+
+    def active_seconds(self, now: float) -> float:
+        """Seconds into the session, pauses excluded."""
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, self._clock(now) - self.started_at - self.paused_total)
+
+    def session_remaining(self, now: float) -> float:
+        """Seconds left in the whole session (user-paced steps count as 0)."""
+        if self.over:
+            return 0.0
+        if self.state is State.READY:
+            return self.plan.total_seconds - self.plan.offset(self.index)
+        current = self.remaining(now) or 0.0
+        return current + self.plan.remaining_after(self.index)
+
+    def accepts(self, command: Command) -> bool:
+        return command in TRANSITIONS[self.state]
+
+    # -------------------------------------------------------------- commands
+
+    def handle(self, command: Command | str, now: float, amount: float = 0.0) -> list[Event]:
+        """Apply one command; an illegal one returns ``[Refused]`` and changes nothing."""
+        command = Command(command)
+        if not self.accepts(command):
+            return [Refused(now, command, self.state)]
+        slept: list[Event] = []
+        if command not in (Command.TICK, Command.START) and self._slept_before(now):
+            # A key pressed after the machine woke, before any tick: the sleep pauses the
+            # session first (at the moment the gap began), then the key applies to that.
+            slept = self._tick(now)
+            if not self.accepts(command):
+                return slept
+        if command is Command.EXTEND:
+            events = slept + self._extend(now, amount)
+        else:
+            events = slept + getattr(self, f"_{command.value}")(now)
+        refused = len(events) == 1 and isinstance(events[0], Refused)
+        if command is not Command.TICK and self.last_tick is not None and not refused:
+            # A command proves the shell was awake at ``now``: the next tick measures its gap
+            # from here, so a pause or jump is never backdated to before the command.
+            self.last_tick = max(self.last_tick, now)
+        return events
+
+    def start(self, now: float) -> list[Event]:
+        return self.handle(Command.START, now)
+
+    def tick(self, now: float) -> list[Event]:
+        return self.handle(Command.TICK, now)
+
+    def pause(self, now: float) -> list[Event]:
+        return self.handle(Command.PAUSE, now)
+
+    def resume(self, now: float) -> list[Event]:
+        return self.handle(Command.RESUME, now)
+
+    def skip_step(self, now: float) -> list[Event]:
+        return self.handle(Command.SKIP_STEP, now)
+
+    def skip_exercise(self, now: float) -> list[Event]:
+        return self.handle(Command.SKIP_EXERCISE, now)
+
+    def back(self, now: float) -> list[Event]:
+        return self.handle(Command.BACK, now)
+
+    def extend(self, now: float, seconds: float) -> list[Event]:
+        return self.handle(Command.EXTEND, now, seconds)
+
+    def pain(self, now: float) -> list[Event]:
+        return self.handle(Command.PAIN, now)
+
+    def end(self, now: float) -> list[Event]:
+        return self.handle(Command.END, now)
+
+    def advance(self, now: float) -> list[Event]:
+        return self.handle(Command.ADVANCE, now)
+
+    # -------------------------------------------------------------- internals
+
+    def _enter(self, index: int, at: float) -> list[Event]:
+        """Begin step ``index`` at time ``at`` (scheduled, or now after a jump)."""
+        self.index = index
+        step = self.step
+        self.step_started = at
+        self.step_paused = 0.0
+        seconds = step.seconds
+        if seconds is not None:
+            seconds += self.extensions.get(index, 0.0)
+        self.step_seconds = seconds
+        self.deadline = None if seconds is None else at + seconds
+        self._counted = set()
+        self._halfway_done = False
+        return [StepStarted(at, step, seconds)]
+
+    def _leave(self, at: float, *, skipped: bool) -> StepEnded:
+        active = max(0.0, at - self.step_started - self.step_paused)
+        if not skipped and self.step_seconds is not None:
+            active = self.step_seconds  # a completed timed step lasted exactly its length
+        return StepEnded(at, self.step, active, skipped)
+
+    def _go_to(self, index: int | None, at: float, *, skipped: bool) -> list[Event]:
+        """Leave the current step and enter ``index`` (None: the session is complete)."""
+        events: list[Event] = [self._leave(at, skipped=skipped)]
+        if index is None or index >= len(self.plan.steps):
+            self.state = State.FINISHED
+            self.deadline = None
+            self.paused_at = None
+            self.ended_at = at
+            events.append(Finished(at, self._active_at(at)))
+            return events
+        events += self._enter(index, at)
+        return events
+
+    def _active_at(self, at: float) -> float:
+        assert self.started_at is not None
+        return max(0.0, at - self.started_at - self.paused_total)
+
+    def _start(self, now: float) -> list[Event]:
+        self.state = State.RUNNING
+        self.started_at = now
+        self.last_tick = now
+        return self._enter(self.index, now)
+
+    def _slept_before(self, now: float) -> bool:
+        return (
+            self.state is State.RUNNING
+            and self.sleep_gap is not None
+            and self.last_tick is not None
+            and now - self.last_tick > self.sleep_gap
+        )
+
+    def _tick(self, now: float) -> list[Event]:
+        if self.state is not State.RUNNING:
+            if self.state is State.PAUSED or self.state is State.PAIN_STOPPED:
+                self.last_tick = now
+            return []
+        last = self.last_tick if self.last_tick is not None else now
+        if self.sleep_gap is not None and now - last > self.sleep_gap:
+            # The machine slept (or the process was stopped): pause when the gap began,
+            # so nothing is skipped ahead. Steps due before the gap began still run out.
+            events = self._run_until(last)
+            if self.state is State.RUNNING:
+                self.state = State.PAUSED
+                self.paused_at = last
+                events.append(Paused(last, "sleep"))
+            self.last_tick = now
+            return events
+        self.last_tick = now
+        return self._run_until(now)
+
+    def _run_until(self, now: float) -> list[Event]:
+        """Walk through every deadline up to ``now``, in order, emitting each step's events."""
+        events: list[Event] = []
+        while self.state is State.RUNNING:
+            events += self._cues_until(now)
+            if self.deadline is None or now < self.deadline:
+                break
+            events += self._go_to(self.index + 1, self.deadline, skipped=False)
+        return events
+
+    def _cues_until(self, now: float) -> list[Event]:
+        step = self.step
+        if step.phase != "hold" or self.deadline is None or self.step_seconds is None:
+            return []
+        events: list[Event] = []
+        length = self.step_seconds
+        if length >= HALFWAY_FROM and not self._halfway_done:
+            half_at = self.deadline - length / 2
+            if now >= half_at:
+                self._halfway_done = True
+                events.append(Halfway(half_at, step))
+        for number in range(min(self.countdown, int(length) - 1), 0, -1):
+            at = self.deadline - number
+            if number not in self._counted and now >= at:
+                self._counted.add(number)
+                events.append(Countdown(at, step, number))
+        return events
+
+    def _stop_clock(self, now: float) -> None:
+        if self.paused_at is None:
+            self.paused_at = now
+
+    def _restart_clock(self, now: float) -> float:
+        """Undo a pause: deadlines move by the time paused. Returns the paused time."""
+        assert self.paused_at is not None
+        paused = max(0.0, now - self.paused_at)
+        self.paused_total += paused
+        self.step_paused += paused
+        if self.deadline is not None:
+            self.deadline += paused
+        self.paused_at = None
+        self.last_tick = now
+        return paused
+
+    def _pause(self, now: float) -> list[Event]:
+        events = self._run_until(now)
+        if self.state is not State.RUNNING:
+            return events
+        self.state = State.PAUSED
+        self._stop_clock(now)
+        events.append(Paused(now, "user"))
+        return events
+
+    def _resume(self, now: float) -> list[Event]:
+        if self.state is State.PAIN_STOPPED:
+            # Resuming after pain restarts the interrupted step from its beginning: the
+            # interrupted attempt ends (not completed) and the step starts again.
+            paused = self._restart_clock(now)
+            self.state = State.RUNNING
+            ended = self._leave(now, skipped=True)
+            return [Resumed(now, paused), ended, *self._enter(self.index, now)]
+        paused = self._restart_clock(now)
+        self.state = State.RUNNING
+        return [Resumed(now, paused)]
+
+    def _pain(self, now: float) -> list[Event]:
+        events: list[Event] = []
+        if self.state is State.RUNNING:
+            events += self._run_until(now)
+            if self.over:
+                return events
+        self._stop_clock(now)
+        self.state = State.PAIN_STOPPED
+        step = self.step
+        events.append(
+            PainStopped(
+                now,
+                step,
+                step.exercise,
+                step.exercise_index,
+                step.side,
+                step.set,
+                step.rep,
+                step.phase,
+                self.active_seconds(now),
+            )
+        )
+        return events
+
+    def _jump(self, now: float, target: int | None, *, skipped: bool = True) -> list[Event]:
+        """Move to ``target`` at ``now``; a paused session stays paused on the new step."""
+        events: list[Event] = []
+        if self.state is State.RUNNING:
+            events += self._run_until(now)
+            if self.over:
+                return events
+        at = self._clock(now)
+        was_paused = self.state is State.PAUSED
+        if self.state is State.PAIN_STOPPED:
+            self._restart_clock(now)
+            at = now
+            self.state = State.RUNNING
+        events += self._go_to(target, at, skipped=skipped)
+        if was_paused and not self.over:
+            self.state = State.PAUSED
+        return events
+
+    def _skip_step(self, now: float) -> list[Event]:
+        return self._jump(now, self.index + 1)
+
+    def _skip_exercise(self, now: float) -> list[Event]:
+        return self._jump(now, self.plan.next_exercise_start(self.index))
+
+    def _back(self, now: float) -> list[Event]:
+        events: list[Event] = []
+        if self.state is State.RUNNING:
+            events += self._run_until(now)
+            if self.over:
+                return events
+        at = self._clock(now)
+        just_began = self.step_elapsed(now) < BACK_GRACE
+        target = self.index - 1 if just_began and self.index > 0 else self.index
+        events.append(self._leave(at, skipped=True))
+        events += self._enter(target, at)
+        return events
+
+    def _extend(self, now: float, amount: float) -> list[Event]:
+        if self.state is State.RUNNING:
+            events = self._run_until(now)
+            if self.over:
+                return events
+        else:
+            events = []
+        step = self.step
+        if step.phase != "hold" or self.deadline is None or self.step_seconds is None:
+            return [*events, Refused(now, Command.EXTEND, self.state)]
+        at = self._clock(now)
+        left = self.deadline - at
+        delta = float(amount)
+        if delta < 0:
+            # Shorten, but never below a minimum hold nor to less than a moment left; a
+            # request to shorten never lengthens (a hold already under the minimum stays).
+            delta = min(0.0, max(delta, MIN_HOLD - self.step_seconds, MIN_REMAINING - left))
+        elif delta > 0:
+            delta = min(delta, MAX_DURATION - self.step_seconds)  # nor beyond the longest hold
+        if delta == 0 or not math.isfinite(delta):
+            return [*events, Refused(now, Command.EXTEND, self.state)]
+        self.deadline += delta
+        self.step_seconds += delta
+        self.extensions[self.index] = self.extensions.get(self.index, 0.0) + delta
+        remaining = self.deadline - at
+        self._counted = {n for n in self._counted if n >= remaining}
+        if self.step_seconds < HALFWAY_FROM or at < self.deadline - self.step_seconds / 2:
+            self._halfway_done = False
+        events.append(Extended(at, step, delta, self.step_seconds))
+        return events
+
+    def _end(self, now: float) -> list[Event]:
+        events: list[Event] = []
+        if self.state is State.RUNNING:
+            events += self._run_until(now)
+            if self.over:
+                return events
+        if self.state is State.READY:
+            self.state = State.ENDED_EARLY
+            self.ended_at = now
+            return [EndedEarly(now, None, 0.0)]
+        at = self._clock(now)
+        events.append(self._leave(at, skipped=True))
+        active = self.active_seconds(now)
+        self.state = State.ENDED_EARLY
+        self.deadline = None
+        self.ended_at = at
+        events.append(EndedEarly(at, self.step, active))
+        return events
+
+    def _advance(self, now: float) -> list[Event]:
+        events = self._run_until(now)
+        if self.over:
+            return events
+        if not self.step.user_paced:
+            return [*events, Refused(now, Command.ADVANCE, self.state)]
+        # A user-paced step lasts as long as the user took.
+        self.step_seconds = None
+        return [*events, *self._go_to(self.index + 1, now, skipped=False)]

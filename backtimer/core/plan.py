@@ -1,0 +1,427 @@
+"""Compile a routine into a flat, immutable plan of timed steps.
+
+Pure: no I/O, no clock. Every step carries what the user hears when it starts (``say``),
+built from the routine's own fields so that what is said and what is timed never disagree.
+
+Order, for each exercise: get_ready -> for each set: (set_rest before every set but the
+first) for each side: its reps, with a rest between reps but not after the last, and a
+switch_sides between the sides -> transition to the next exercise. The last exercise ends
+the plan, with nothing trailing. Gaps of 0 seconds are left out (with no get_ready, the
+exercise's first work step announces its name, position and first instruction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from itertools import accumulate
+from typing import Any, Literal
+
+from backtimer.core.routine import Dose, Level, Routine, Settings, Side, level_for
+
+Phase = Literal["get_ready", "hold", "rep", "rest", "switch_sides", "set_rest", "transition"]
+PHASES: tuple[Phase, ...] = (
+    "get_ready",
+    "hold",
+    "rep",
+    "rest",
+    "switch_sides",
+    "set_rest",
+    "transition",
+)
+WORK_PHASES: frozenset[str] = frozenset({"hold", "rep"})
+SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
+
+
+@dataclass(frozen=True)
+class Step:
+    """One timed (or user-paced) step of a session."""
+
+    index: int
+    phase: Phase
+    exercise_index: int
+    exercise: str
+    side: Side | None
+    set: int
+    sets: int
+    rep: int
+    reps: int
+    seconds: float | None  # None: user-paced, waits for a key
+    say: str
+    breaths: int | None = None
+
+    @property
+    def user_paced(self) -> bool:
+        return self.seconds is None
+
+    @property
+    def is_work(self) -> bool:
+        return self.phase in WORK_PHASES
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["exercise_index"] = self.exercise_index
+        return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    steps: tuple[Step, ...]
+    level: str = "low"
+    _offsets: tuple[float, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts = (0.0, *accumulate(s.seconds or 0.0 for s in self.steps))
+        object.__setattr__(self, "_offsets", starts)
+
+    @property
+    def total_seconds(self) -> float:
+        """Sum of the timed steps (user-paced steps count as 0)."""
+        return self._offsets[-1]
+
+    def offset(self, index: int) -> float:
+        """Seconds from the start of the plan to the start of step ``index``."""
+        return self._offsets[index]
+
+    def remaining_after(self, index: int) -> float:
+        """Seconds left in the plan after step ``index`` ends."""
+        return self.total_seconds - self._offsets[index + 1]
+
+    def exercise_start(self, exercise_index: int) -> int | None:
+        """Index of the first step of an exercise, or None past the last one."""
+        for step in self.steps:
+            if step.exercise_index == exercise_index:
+                return step.index
+        return None
+
+    def next_exercise_start(self, index: int) -> int | None:
+        """First step of the exercise after the one step ``index`` belongs to."""
+        current = self.steps[index].exercise_index
+        for step in self.steps[index + 1 :]:
+            if step.exercise_index != current:
+                return step.index
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "level": self.level,
+            "total_seconds": self.total_seconds,
+            "steps": [
+                {
+                    "phase": s.phase,
+                    "exercise": s.exercise,
+                    "exercise_index": s.exercise_index,
+                    "side": s.side,
+                    "set": s.set,
+                    "sets": s.sets,
+                    "rep": s.rep,
+                    "reps": s.reps,
+                    "seconds": s.seconds,
+                    "breaths": s.breaths,
+                    "say": s.say,
+                }
+                for s in self.steps
+            ],
+        }
+
+
+# ------------------------------------------------------------------------ words
+
+
+def _exact(value: float) -> str:
+    """A number as written, never rounded: 2.5 -> "2.5", 7199.125 -> "7199.125"."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = f"{value:.12f}".rstrip("0").rstrip(".")
+    return text
+
+
+def spoken_duration(seconds: float) -> str:
+    """30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds".
+
+    Exact: what is said is what is timed (no rounding of fractional seconds).
+    """
+    if not float(seconds).is_integer():
+        return f"{_exact(seconds)} seconds"
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
+    if minutes:
+        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+    if secs or not (hours or minutes):
+        parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
+    return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    if text[-1] not in ".!?":
+        text += "."
+    return text[0].upper() + text[1:]
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in (_sentence(x) for x in parts if x) if p)
+
+
+def _side_word(side: Side | None) -> str:
+    return "" if side is None else f"{side.capitalize()} side"
+
+
+# ------------------------------------------------------------------------ compile
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def add(self, **values: Any) -> None:
+        seconds = values["seconds"]
+        if seconds is not None and seconds <= 0:
+            return  # a gap of 0 is left out
+        self.steps.append(Step(index=len(self.steps), **values))
+
+
+def compile_plan(routine: Routine, level: Level = "low") -> Plan:
+    """The plan of a validated routine at a level (the low end of every range by default)."""
+    builder = _Builder()
+    last = len(routine.exercises) - 1
+    for index, exercise in enumerate(routine.exercises):
+        settings = routine.settings(index)
+        dose = settings.dose(level_for(level, index))
+        _compile_exercise(builder, routine, index, settings, dose)
+        if index < last:
+            following = routine.exercises[index + 1]
+            say = f"Next: {following.name}"
+            if following.position and following.position != exercise.position:
+                # The position itself is said right after, as the next exercise is
+                # introduced; said here too it ran past a short transition.
+                say = _join(say, "Change position")
+            builder.add(
+                phase="transition",
+                exercise_index=index,
+                exercise=exercise.name,
+                side=None,
+                set=dose.sets,
+                sets=dose.sets,
+                rep=dose.reps,
+                reps=dose.reps,
+                seconds=settings.transition,
+                say=_join("Well done", say),
+            )
+    level_name = level if isinstance(level, str) else "current"
+    return Plan(name=routine.name, steps=tuple(builder.steps), level=level_name)
+
+
+_STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
+_STEMS |= {"standing": "stand", "back,": "back"}
+_FILLER = frozenset({"a", "an", "the", "on", "your", "one", "while", "down", "in", "at", "with"})
+
+
+def _content_words(text: str) -> list[str]:
+    words = [w.strip(".,;:!?()").lower() for w in text.split()]
+    return [_STEMS.get(w, w) for w in words if w and w not in _FILLER]
+
+
+def _says_position(step: str, position: str) -> bool:
+    """Whether an instruction's opening already says the position ("Lie on one side" for
+    "Lie on your side"), so that the position need not be read out before it."""
+    wanted = _content_words(position)
+    opening = _content_words(step)[: len(wanted) + 3]
+    return bool(wanted) and all(word in opening for word in wanted)
+
+
+def _tempo_words(settings: Settings, dose: Dose) -> str:
+    """ "15 reps: lift 2 seconds, hold 1 second, lower 2 seconds" """
+    assert settings.tempo is not None
+    count = f"{dose.reps} reps" if dose.reps > 1 else "One rep"
+    return f"{count}: {settings.tempo.describe()}"
+
+
+def _work_say(
+    settings: Settings,
+    dose: Dose,
+    *,
+    side: Side | None,
+    announce_side: bool,
+    set_no: int,
+    announce_set: bool,
+    rep: int,
+    describe_tempo: bool,
+    first_of_set: bool,
+) -> str:
+    parts: list[str] = []
+    if announce_set:
+        parts.append(f"Set {set_no} of {dose.sets}")
+    if announce_side and side is not None:
+        parts.append(_side_word(side))
+    if settings.kind == "user_paced":
+        if dose.reps > 1:
+            parts.append(f"Round {rep} of {dose.reps}")
+        parts.append("Repeat as tolerated, at your own pace")
+        parts.append("Press enter when you are done")
+        return _join(*parts)
+    if settings.kind == "tempo":
+        assert settings.tempo is not None and dose.rep_seconds is not None
+        if rep == 1 and describe_tempo:
+            parts.append(_tempo_words(settings, dose))
+        elif rep == 1 and dose.reps > 1 and first_of_set:
+            parts.append(f"{dose.reps} reps")
+        elif dose.reps == 1:
+            parts.append("Go")
+        if dose.reps > 1:
+            parts.append(f"{rep}, last one" if rep == dose.reps else f"{rep}")
+        return _join(*parts)
+    # A timed or breath-counted hold.
+    assert dose.rep_seconds is not None
+    if dose.reps > 1 and rep == dose.reps:
+        parts.append("Last one")
+    elif dose.reps > 1 and (dose.rep_seconds >= SHORT_HOLD or dose.breaths is not None):
+        # A short hold has no time for "Rep 2 of 3": the sentence would outlast the hold.
+        parts.append(f"Rep {rep} of {dose.reps}")
+    if dose.breaths is not None:
+        breaths = f"{dose.breaths} breath" + ("s" if dose.breaths != 1 else "")
+        parts.append(f"Hold for {breaths}")
+    else:
+        parts.append(f"Hold {spoken_duration(dose.rep_seconds)}")
+    return _join(*parts)
+
+
+def _compile_exercise(
+    builder: _Builder, routine: Routine, index: int, settings: Settings, dose: Dose
+) -> None:
+    exercise = routine.exercises[index]
+    sides = settings.side_list
+    phase: Phase = "rep" if settings.kind in ("tempo", "user_paced") else "hold"
+    common = {"exercise_index": index, "exercise": exercise.name, "sets": dose.sets}
+
+    first_step = exercise.steps[0] if exercise.steps else ""
+    position = exercise.position or ""
+    if position and _says_position(first_step, position):
+        position = ""  # "Lie on your back. While lying on your back, ..." says it twice
+    intro = [exercise.name, position, first_step]
+    if settings.kind == "tempo":
+        # The rhythm of a rep is said once, before the first rep, so each rep is just a count.
+        intro.append(_tempo_words(settings, dose))
+    # With no time to get ready, the first work step introduces the exercise instead.
+    pending_intro = [] if settings.get_ready else intro[:3]
+    if sides[0] is not None:
+        intro.append(f"{sides[0].capitalize()} side first")
+    builder.add(
+        phase="get_ready",
+        side=None,
+        set=1,
+        rep=1,
+        reps=dose.reps,
+        seconds=settings.get_ready,
+        say=_join(*intro, f"Starting in {spoken_duration(settings.get_ready)}"),
+        **common,
+    )
+
+    def work(side: Side | None, set_no: int, rep: int, announce_side: bool) -> None:
+        nonlocal pending_intro
+        per_side = settings.side_order == "sets_per_side"
+        first_of_set = rep == 1 and (side == sides[0] or per_side)
+        say = _work_say(
+            settings,
+            dose,
+            side=side,
+            announce_side=announce_side,
+            set_no=set_no,
+            announce_set=first_of_set and dose.sets > 1,
+            rep=rep,
+            describe_tempo=bool(pending_intro),
+            first_of_set=first_of_set,
+        )
+        if pending_intro:
+            say = _join(*pending_intro, say)
+            pending_intro = []
+        builder.add(
+            phase=phase,
+            side=side,
+            set=set_no,
+            rep=rep,
+            reps=dose.reps,
+            seconds=dose.rep_seconds,
+            breaths=dose.breaths,
+            say=say,
+            **common,
+        )
+
+    def rest(side: Side | None, set_no: int, rep: int) -> None:
+        builder.add(
+            phase="rest",
+            side=side,
+            set=set_no,
+            rep=rep,
+            reps=dose.reps,
+            seconds=settings.rest,
+            say=_join(f"Release. Rest {spoken_duration(settings.rest)}"),
+            **common,
+        )
+
+    def switch(to: Side, set_no: int, rep: int) -> None:
+        builder.add(
+            phase="switch_sides",
+            side=to,
+            set=set_no,
+            rep=rep,
+            reps=dose.reps,
+            seconds=settings.switch,
+            say=_join(f"Switch to the {to} side"),
+            **common,
+        )
+
+    def set_rest(side: Side | None, done: int) -> None:
+        builder.add(
+            phase="set_rest",
+            side=side,
+            set=done,
+            rep=dose.reps,
+            reps=dose.reps,
+            seconds=settings.set_rest,
+            say=_join(
+                f"Set {done} of {dose.sets} done",
+                f"Rest {spoken_duration(settings.set_rest)}",
+            ),
+            **common,
+        )
+
+    def reps_on(side: Side | None, set_no: int) -> None:
+        for rep in range(1, dose.reps + 1):
+            if rep > 1:
+                rest(side, set_no, rep - 1)
+            work(side, set_no, rep, announce_side=rep == 1)
+
+    if settings.side_order == "sets_per_side" and len(sides) == 2:
+        # "Perform three sets, then switch sides": every set on one side, then the other.
+        for side_no, side in enumerate(sides):
+            if side_no > 0:
+                switch(side, 1, 1)  # type: ignore[arg-type]
+            for set_no in range(1, dose.sets + 1):
+                if set_no > 1:
+                    set_rest(side, set_no - 1)
+                reps_on(side, set_no)
+        return
+
+    for set_no in range(1, dose.sets + 1):
+        if set_no > 1:
+            set_rest(None, set_no - 1)
+        if settings.side_order == "alternating" and len(sides) == 2:
+            for rep in range(1, dose.reps + 1):
+                if rep > 1:
+                    rest(sides[1], set_no, rep - 1)
+                work(sides[0], set_no, rep, announce_side=True)
+                switch(sides[1], set_no, rep)  # type: ignore[arg-type]
+                work(sides[1], set_no, rep, announce_side=True)
+        else:
+            for side_no, side in enumerate(sides):
+                if side_no > 0:
+                    switch(side, set_no, 1)  # type: ignore[arg-type]
+                reps_on(side, set_no)

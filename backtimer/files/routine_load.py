@@ -1,0 +1,585 @@
+"""Read routine files: every error at once, each naming the file, the line and the field.
+
+``load_routine(path)`` returns a validated :class:`~backtimer.core.routine.Routine` or raises
+:class:`RoutineError`, whatever the bytes on disk are: no other exception escapes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import errno
+import os
+import re
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from backtimer.core.routine import (
+    MAX_EXERCISES,
+    Defaults,
+    Exercise,
+    Routine,
+    semantic_issues,
+)
+
+MAX_FILE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a routine file."""
+
+    path: str  # the file, as the user named it
+    message: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None  # e.g. "exercises[2].hold"
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class RoutineError(Exception):
+    """A routine file that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def field_path(loc: tuple[str | int, ...]) -> str:
+    """("exercises", 2, "hold") -> "exercises[2].hold"; odd keys are quoted as in TOML."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            key = str(part)
+            if not _BARE_KEY.fullmatch(key):
+                key = '"' + printable(key.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+            out += ("." if out else "") + key
+    return out
+
+
+def printable(text: str) -> str:
+    """Text safe to print to a terminal: control, format and undecodable characters escaped.
+
+    File names and keys come from the user's disk: an escape sequence in one must not
+    reach the terminal, and a file name that is not UTF-8 must not crash a print().
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # an undecodable byte (surrogateescape)
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif ord(ch) <= 0xFF:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def read_text(path: Path, label: str | None = None) -> str:
+    """The file's text, or RoutineError for anything that is not a small UTF-8 text file."""
+    name = label or printable(str(path))
+
+    def fail(message: str) -> RoutineError:
+        return RoutineError([Problem(name, message)])
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except PermissionError:
+        raise fail("permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise fail("too many levels of symbolic links (a symlink loop?)") from None
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # e.g. a NUL byte in the path
+        raise fail("is not a valid file name") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise fail("is a folder, not a routine file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise fail(f"is {info.st_size:,} bytes; a routine file may be at most 1 MiB")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        raise fail("permission denied") from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:  # grew, or a device that reports no size
+        raise fail("is larger than 1 MiB; a routine file may be at most 1 MiB")
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str) -> str:
+    if b"\x00" in data:
+        raise RoutineError([Problem(name, "is a binary file, not a TOML routine")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise RoutineError(
+            [
+                Problem(
+                    name,
+                    "is not valid UTF-8 text (saved in another encoding?): save it as UTF-8",
+                    line=line,
+                    column=column,
+                )
+            ]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+# ------------------------------------------------------------------------ parsing
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_END = re.compile(r"\s*\(at end of document\)$")
+
+
+# tomllib's messages, said the way a person editing a routine by hand needs to hear them.
+_TOML_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Cannot overwrite a value"), "this key already has a value (written twice?)"),
+    (
+        re.compile(r"Cannot declare \('exercises',\) twice"),
+        "[exercises] is declared twice: write [[exercises]], with two brackets, "
+        "before each exercise",
+    ),
+    (re.compile(r"Cannot declare \((.*?),?\) twice"), "the table [{0}] is declared twice"),
+    (
+        re.compile(r"Expected newline or end of document after a statement"),
+        'expected the end of the line after the value (text such as 30s must be quoted: "30s")',
+    ),
+    (re.compile(r"Invalid value"), 'invalid value (text must be quoted, such as "30s")'),
+    (
+        re.compile(r"Illegal character '\\n'"),
+        "a string must end on the line it starts on (a closing quote is missing?)",
+    ),
+    (re.compile(r"Unclosed array"), "a list is not closed: a ']' is missing"),
+    (
+        re.compile(r"Unclosed inline table"),
+        "an inline table is not closed: a '}' is missing (it must fit on one line)",
+    ),
+    (re.compile(r"Unterminated string"), "a string is not closed: a closing quote is missing"),
+]
+
+
+def _toml_message(message: str) -> str:
+    for pattern, better in _TOML_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            keys = match.groups()
+            return better.format(*(k.replace("'", "").replace(", ", ".") for k in keys))
+    return message[:1].lower() + message[1:]
+
+
+def toml_lines(text: str) -> list[str]:
+    """The lines as TOML counts them: only LF and CRLF end a line.
+
+    Not str.splitlines(), which also splits at U+0085, U+2028, form feeds and more: all of
+    them allowed inside a TOML string, where they would shift every line number after them.
+    """
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def _starts_key(text: str, line: int, column: int) -> bool:
+    """Whether ``key =`` is written at this position (1-based line and column)."""
+    lines = toml_lines(text)
+    if not 1 <= line <= len(lines):
+        return False
+    return bool(re.match(r"[A-Za-z0-9_-]+\s*=", lines[line - 1][column - 1 :]))
+
+
+def parse_toml(text: str, name: str) -> dict[str, Any]:
+    if not text.strip():
+        raise RoutineError([Problem(name, "is empty: a routine needs a name and exercises")])
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = column = None
+        match = _TOML_POSITION.search(message)
+        at_end = False
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()]
+        elif _TOML_END.search(message):
+            message = _TOML_END.sub("", message)
+            line, at_end = text.count("\n") + 1, True
+        if message == "Invalid value" and line and column and _starts_key(text, line, column):
+            # Typically a list whose ']' is missing: the next key is read as a list item.
+            message = "expected a value but found a new key: is a ']' missing above?"
+        else:
+            message = _toml_message(message) + (" at the end of the file" if at_end else "")
+        raise RoutineError(
+            [Problem(name, f"TOML syntax: {message}", line=line, column=column)]
+        ) from None
+    except RecursionError:
+        raise RoutineError(
+            [Problem(name, "TOML syntax: arrays or tables nested too deeply")]
+        ) from None
+    except ValueError:
+        # Python refuses to read an integer of more than 4300 digits.
+        long_number = re.search(r"[0-9_]{1000,}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
+        raise RoutineError(
+            [Problem(name, "TOML syntax: a number has far too many digits", line=line)]
+        ) from None
+
+
+def load_routine(path: str | os.PathLike[str], label: str | None = None) -> Routine:
+    """Read, parse and validate a routine file."""
+    path = Path(path)
+    name = label or printable(str(path))
+    return validate_text(read_text(path, name), name)
+
+
+def validate_text(text: str, name: str) -> Routine:
+    """Parse and validate routine text; ``name`` labels the messages."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write one
+    data = parse_toml(text, name)
+    try:
+        routine = Routine.model_validate(data)
+    except ValidationError as exc:
+        locator = LineLocator(text)  # only needed for errors: a third of the time otherwise
+        problems = [_problem_from_pydantic(err, name, locator) for err in exc.errors()]
+        problems += [
+            Problem(name, message, line=locator.line_of(loc), field=field_path(loc))
+            for loc, message in _partial_issues(data)
+        ]
+        problems.sort(key=lambda p: p.line or 0)
+        raise RoutineError(_unique(problems)) from None
+    except RecursionError:
+        raise RoutineError([Problem(name, "values nested too deeply")]) from None
+    issues = semantic_issues(routine)
+    if issues:
+        locator = LineLocator(text)
+        raise RoutineError(
+            [
+                Problem(name, message, line=locator.line_of(loc), field=field_path(loc))
+                for loc, message in issues
+            ]
+        )
+    return routine
+
+
+def _partial_issues(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Cross-field issues of the exercises that are valid on their own, in a routine that
+    is not: so that one run reports a typo in one exercise and a missing hold in another.
+
+    Nothing is said when [defaults] is invalid: every exercise depends on it.
+    """
+    try:
+        defaults = Defaults.model_validate(data.get("defaults", {}))
+    except (ValidationError, RecursionError):
+        return []
+    items = data.get("exercises")
+    if not isinstance(items, list):
+        return []
+    valid: list[tuple[int, Exercise]] = []
+    for index, item in enumerate(items[:MAX_EXERCISES]):
+        try:
+            valid.append((index, Exercise.model_validate(item)))
+        except (ValidationError, RecursionError):
+            continue
+    partial = Routine.model_construct(
+        name="", defaults=defaults, exercises=[exercise for _, exercise in valid]
+    )
+    issues = []
+    for loc, message in semantic_issues(partial, whole=False):
+        if len(loc) > 1 and loc[0] == "exercises" and isinstance(loc[1], int):
+            loc = ("exercises", valid[loc[1]][0], *loc[2:])
+        issues.append((loc, message))
+    return issues
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return out
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class that owns the last key of ``loc`` (for did-you-mean hints)."""
+    model: Any = Routine
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        for candidate in candidates:
+            inner = [candidate, *getattr(candidate, "__args__", ())]
+            found = next(
+                (c for c in inner if isinstance(c, type) and issubclass(c, BaseModel)), None
+            )
+            if found:
+                model = found
+                break
+        else:
+            return None
+    return model
+
+
+def _problem_from_pydantic(err: Any, name: str, locator: LineLocator) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_at(loc)
+        message = f"unknown key {key!r}"
+        if len(loc) == 2 and loc[0] in ("defaults", "source") and key in Routine.model_fields:
+            # TOML puts every key after [defaults] into that table: a common slip.
+            message += (
+                f" in [{loc[0]}]: it belongs at the top of the file, above [{loc[0]}] "
+                f"(every key after [{loc[0]}] belongs to it)"
+            )
+        elif model is not None:
+            close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            else:
+                message += f"; expected one of: {', '.join(sorted(model.model_fields))}"
+    elif kind == "missing" and loc == ("exercises",):
+        message = "is required: add an [[exercises]] table for each exercise"
+    elif kind == "missing":
+        message = "is required"
+    else:
+        message = _friendly(err)
+    return Problem(name, message, line=locator.line_of(loc), field=field_path(loc))
+
+
+def _friendly(err: Any) -> str:
+    message: str = err["msg"]
+    message = message.removeprefix("Value error, ")
+    kind = err["type"]
+    value = err.get("input")
+    if kind in ("string_type", "bool_type", "list_type", "model_type", "dict_type"):
+        expected = {
+            "string_type": "text (a quoted string)",
+            "bool_type": "true or false",
+            "list_type": "a list [ ... ]",
+            "model_type": "a table",
+            "dict_type": "a table",
+        }[kind]
+        return f"expected {expected}, got {_describe(value)}"
+    if kind == "literal_error":
+        message = message.replace("Input should be", "expected", 1)
+        return f"{message[0].lower()}{message[1:]}, got {_describe(value)}"
+    if kind == "too_short" and isinstance(value, list) and not value:
+        return (
+            "needs at least one exercise" if err["loc"] == ("exercises",) else "must not be empty"
+        )
+    if kind == "too_long" and isinstance(value, list):
+        limit = err.get("ctx", {}).get("max_length", "?")
+        return f"has {len(value)} items; the limit is {limit}"
+    return message[0].lower() + message[1:] if message else message
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime.datetime):
+        return "a date and time"
+    if isinstance(value, datetime.date):
+        return "a date"
+    if isinstance(value, datetime.time):
+        return "a time of day"
+    return type(value).__name__
+
+
+# ------------------------------------------------------------------------ locating
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", text)
+    return tuple(p.strip("\"'") for p in parts)
+
+
+class LineLocator:
+    """Finds the line of a key path in TOML text, without a position-keeping parser.
+
+    Tables (``[defaults]``), arrays of tables (``[[exercises]]``, counted) and keys, dotted
+    or not, are tracked line by line; multi-line strings and arrays are skipped over. A path
+    that is not written in the file (a missing key) falls back to its closest written parent.
+    """
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        counters: dict[tuple[str | int, ...], int] = {}
+        table: tuple[str | int, ...] = ()
+        in_multiline: str | None = None
+        depth = 0
+        array_path: tuple[str | int, ...] | None = None
+        item = 0
+        for number, line in enumerate(toml_lines(text), start=1):
+            if in_multiline:
+                if in_multiline in line:
+                    in_multiline = None
+                continue
+            if depth > 0:
+                if array_path is not None and depth == 1:
+                    starts = _item_starts(line)
+                    if starts:
+                        self.lines.setdefault((*array_path, item), number)
+                        item += starts
+                depth += _bracket_balance(line)
+                continue
+            header = _HEADER.match(line)
+            if header and "=" not in header.group(2):
+                keys = _split_key(header.group(2))
+                if header.group(1) == "[[":
+                    index = counters.get(keys, -1) + 1
+                    counters[keys] = index
+                    table = (*keys, index)
+                else:
+                    # A sub-table of the latest array element: [exercises.tempo]
+                    table = self._resolve(keys, counters)
+                self.lines.setdefault(table, number)
+                self.lines.setdefault(table[:-1] if isinstance(table[-1], int) else table, number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                path = (*table, *_split_key(key.group(1)))
+                for end in range(len(table) + 1, len(path) + 1):
+                    self.lines.setdefault(path[:end], number)
+                rest = line[key.end() :]
+                value = rest.lstrip()
+                for quote in ('"""', "'''"):
+                    # Opened by the value itself and not closed on this line (not a count of
+                    # quotes in the line: 'three quotes: """' is a one-line string).
+                    if value.startswith(quote) and quote not in value[3:]:
+                        in_multiline = quote
+                depth = _bracket_balance(rest)
+                array_path = None
+                if depth > 0 and rest.lstrip().startswith("["):
+                    # A list over several lines: note the line of each item that starts a line.
+                    array_path, item = path, _item_starts(rest.lstrip()[1:])
+                    if item:
+                        self.lines.setdefault((*path, 0), number)
+
+    @staticmethod
+    def _resolve(
+        keys: tuple[str, ...], counters: dict[tuple[str | int, ...], int]
+    ) -> tuple[str | int, ...]:
+        out: tuple[str | int, ...] = ()
+        plain: tuple[str, ...] = ()
+        for key in keys:
+            plain = (*plain, key)
+            out = (*out, key)
+            if plain in counters:
+                out = (*out, counters[plain])
+        return out
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return 1 if self.lines else None
+
+
+def _bracket_balance(text: str) -> int:
+    """Open minus closed brackets outside strings and comments."""
+    balance = 0
+    quote: str | None = None
+    escaped = False
+    for ch in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch in "[{":
+            balance += 1
+        elif ch in "]}":
+            balance -= 1
+    return balance
+
+
+def _item_starts(text: str) -> int:
+    """How many list items start on this line (at the list's own level)."""
+    starts = 0
+    depth = 0
+    quote: str | None = None
+    escaped = False
+    expecting = True
+    for ch in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = None
+            continue
+        if ch == "#":
+            break
+        if ch.isspace():
+            continue
+        if depth == 0 and expecting and ch not in ",]":
+            starts += 1
+            expecting = False
+        if ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            expecting = True
+    return starts

@@ -1,0 +1,290 @@
+"""The cue layer: turns the engine's events into a bell and spoken words.
+
+:class:`Cues` is a runner listener. What it says comes only from the events (a step's ``say``
+from the plan, a countdown's number from the engine): it never invents timing words.
+
+One batch of events happens at one moment, and a new announcement cuts the previous one
+off, so a batch is spoken as one announcement: what is still current at the end of it. When
+a late tick delivers several steps at once, only the last step's ``say`` is spoken, and the
+countdown of a step that already ended in the same batch is dropped. A batch rings the bell
+at most once. A pain stop silences everything at once and says nothing.
+
+Players: :class:`SpeechPlayer` (a local speech command, see :mod:`backtimer.sound.speech`),
+:class:`RecordingPlayer` for tests, and :func:`default_player` to combine speech and a bell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Protocol
+
+from backtimer.core.engine import (
+    Countdown,
+    EndedEarly,
+    Event,
+    Extended,
+    Finished,
+    Halfway,
+    PainStopped,
+    Paused,
+    Resumed,
+    Session,
+    StepEnded,
+    StepStarted,
+)
+from backtimer.core.plan import spoken_duration
+from backtimer.sound.speech import SpeechPlayer, find_command
+
+__all__ = [
+    "CuePlayer",
+    "Cues",
+    "PlayerGroup",
+    "RecordingPlayer",
+    "SpeechPlayer",
+    "announcement",
+    "default_player",
+    "find_command",
+    "is_stale",
+    "terminal_bell",
+]
+
+FINISHED_TEXT = "Session complete. Well done."
+ENDED_TEXT = "Session ended."
+PAUSED_TEXT = "Paused."
+SLEPT_TEXT = "Paused while the computer slept."
+RESUMED_TEXT = "Resuming."
+HALFWAY_TEXT = "Halfway."
+
+
+class CuePlayer(Protocol):
+    def bell(self) -> None: ...
+
+    def say(self, text: str) -> None:
+        """Start speaking in the background; cuts off an announcement still speaking."""
+        ...
+
+    def silence(self) -> None:
+        """Stop any speech at once."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class RecordingPlayer:
+    """A player that records its calls, for tests: ("bell",), ("say", text), ("silence",)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+        self.closed = False
+
+    def bell(self) -> None:
+        self.calls.append(("bell",))
+
+    def say(self, text: str) -> None:
+        self.calls.append(("say", text))
+
+    def silence(self) -> None:
+        self.calls.append(("silence",))
+
+    def close(self) -> None:
+        self.closed = True
+
+    @property
+    def said(self) -> list[str]:
+        """Only the texts, in order."""
+        return [call[1] for call in self.calls if call[0] == "say"]
+
+
+# ------------------------------------------------------------------------ words
+
+
+def extended_text(delta: float) -> str:
+    """5 -> "5 more seconds.", -5 -> "5 seconds less."; rounded to whole seconds."""
+    amount = max(1, round(abs(delta)))
+    if delta > 0:
+        if amount < 60:
+            return f"{amount} more second{'s' if amount != 1 else ''}."
+        return f"{spoken_duration(amount)} more."
+    return f"{spoken_duration(amount)} less."
+
+
+def announcement(event: Event) -> str | None:
+    """What one event says on its own (None: nothing). Used by plain mode's lines too."""
+    match event:
+        case StepStarted():
+            return event.say
+        case Countdown():
+            return str(event.number)
+        case Halfway():
+            return HALFWAY_TEXT
+        case Paused():
+            return SLEPT_TEXT if event.reason == "sleep" else PAUSED_TEXT
+        case Resumed():
+            return RESUMED_TEXT
+        case Extended():
+            return extended_text(event.delta)
+        case Finished():
+            return FINISHED_TEXT
+        case EndedEarly():
+            return ENDED_TEXT
+    return None
+
+
+_RINGS = (StepStarted, Countdown, Finished)  # phase changes and the last seconds
+_TIMING = (Countdown, Halfway)
+
+
+def is_stale(event: Event, session: Session | None) -> bool:
+    """A countdown number whose second is long gone (a hold was just shortened, say).
+
+    Said late it would mislead: "3" with one second left. Judged against the session's
+    latest tick; a tick that is merely late (less than a second) still counts.
+    """
+    if not isinstance(event, Countdown) or session is None or session.last_tick is None:
+        return False
+    if session.over or session.index != event.step.index:
+        return False
+    remaining = session.remaining(session.last_tick)
+    return remaining is not None and event.number > remaining + 1.0
+
+
+def current_cues(events: Sequence[Event], session: Session | None = None) -> list[Event]:
+    """The events of one batch that are still worth announcing, in order.
+
+    - everything before a pain stop, and the pain stop itself, is dropped (pain is silence);
+    - a Finished or EndedEarly drops everything before it;
+    - of several StepStarted only the last is kept;
+    - a Countdown or Halfway is kept only if its step did not end later in the batch and it
+      is the batch's last announcement (a later one would cut it off anyway); a countdown
+      number already well past (see :func:`is_stale`) is dropped.
+    """
+    events = list(events)
+    for i in range(len(events) - 1, -1, -1):
+        if isinstance(events[i], PainStopped):
+            events = events[i + 1 :]
+            break
+    kept: list[Event] = []
+    for i, event in enumerate(events):
+        if isinstance(event, Finished | EndedEarly):
+            kept = [event]
+        elif isinstance(event, _TIMING):
+            index = event.step.index
+            ended = any(
+                isinstance(later, StepEnded) and later.step.index == index
+                for later in events[i + 1 :]
+            )
+            if not ended and not is_stale(event, session):
+                kept.append(event)
+        elif announcement(event) is not None:
+            kept.append(event)
+    starts = [i for i, e in enumerate(kept) if isinstance(e, StepStarted)]
+    if len(starts) > 1:
+        kept = [e for i, e in enumerate(kept) if not isinstance(e, StepStarted) or i == starts[-1]]
+    if starts:
+        # Timing cues before the step that is now current belong to an earlier step.
+        first = next(i for i, e in enumerate(kept) if isinstance(e, StepStarted))
+        kept = [e for i, e in enumerate(kept) if i > first or not isinstance(e, _TIMING)]
+    last = len(kept) - 1
+    return [e for i, e in enumerate(kept) if i == last or not isinstance(e, _TIMING)]
+
+
+class Cues:
+    """A runner listener that rings and speaks. ``bell``/``voice`` False turn either off."""
+
+    def __init__(self, player: CuePlayer, *, bell: bool = True, voice: bool = True) -> None:
+        self.player = player
+        self.bell = bell
+        self.voice = voice
+
+    def on_events(self, events: Sequence[Event], session: Session | None = None) -> None:
+        if any(isinstance(e, PainStopped) for e in events):
+            self.player.silence()  # first, before anything else
+        cues = current_cues(events, session)
+        if not cues:
+            return
+        if self.bell and any(isinstance(e, _RINGS) for e in cues):
+            self.player.bell()
+        if self.voice:
+            text = " ".join(t for t in (announcement(e) for e in cues) if t)
+            # A countdown number or "halfway" never cuts off a step's announcement still
+            # being spoken (a 5 s hold's "Rep 7 of 15. Hold 5 seconds." outlasts 2 s); the
+            # bell still marks the second.
+            minor = all(isinstance(e, Countdown | Halfway) for e in cues)
+            if text and not (minor and getattr(self.player, "speaking", False)):
+                self.player.say(text)
+
+    def close(self) -> None:
+        self.player.close()
+
+
+# ------------------------------------------------------------------------ players
+
+
+def terminal_bell(stream: IO[str] | None = None) -> Callable[[], None]:
+    """A bell function: BEL to ``stream`` (stdout by default) if it is a terminal."""
+
+    def ring() -> None:
+        out = stream if stream is not None else sys.stdout
+        try:
+            if out.isatty():
+                out.write("\a")
+                out.flush()
+        except (OSError, ValueError):
+            pass  # closed or gone: a bell is not worth an error
+
+    return ring
+
+
+class PlayerGroup:
+    """Speech (optional) plus a bell function (optional), as one CuePlayer."""
+
+    def __init__(
+        self, speech: SpeechPlayer | None = None, bell_fn: Callable[[], None] | None = None
+    ) -> None:
+        self.speech = speech
+        self.bell_fn = bell_fn
+
+    def bell(self) -> None:
+        if self.bell_fn is not None:
+            with contextlib.suppress(Exception):  # a bell must never break a session
+                self.bell_fn()
+
+    def say(self, text: str) -> None:
+        if self.speech is not None:
+            self.speech.say(text)
+
+    @property
+    def speaking(self) -> bool:
+        """Whether an announcement is still being spoken."""
+        return self.speech is not None and self.speech.speaking
+
+    def silence(self) -> None:
+        if self.speech is not None:
+            self.speech.silence()
+
+    def close(self) -> None:
+        if self.speech is not None:
+            self.speech.close()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Let the last announcement finish (up to ``timeout`` s); see SpeechPlayer."""
+        return True if self.speech is None else self.speech.wait_idle(timeout)
+
+
+def default_player(
+    bell_fn: Callable[[], None] | None = None,
+    *,
+    voice: bool = True,
+    bell: bool = True,
+    command: str | Sequence[str] | None = None,
+) -> PlayerGroup:
+    """The real player: speech through a local command (if ``voice`` and one exists) and a
+    bell calling ``bell_fn`` (if ``bell``; None rings the terminal through stdout)."""
+    speech = None
+    if voice:
+        candidate = SpeechPlayer(command)
+        speech = candidate if candidate.available else None
+    ring = (bell_fn if bell_fn is not None else terminal_bell()) if bell else None
+    return PlayerGroup(speech, ring)

@@ -1,0 +1,202 @@
+"""Getting a session ready to run, for the app and for ``--plain`` alike.
+
+Settings are applied, the plan is compiled at the chosen level, the history recorder is
+opened (or a stand-in that records nothing, with the reason), and a resume of an interrupted
+session is prepared. The session itself is run by the caller.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.routine import Routine
+from backtimer.files.catalog import Entry
+from backtimer.files.config import Config, load_config, with_config_defaults
+from backtimer.session.runner import Clock
+
+
+@dataclass
+class Launch:
+    """Everything a run needs; ``notes`` are messages for the user (history off, ...)."""
+
+    entry: Entry  # as on disk: what the history and "keep changes" refer to
+    routine: Routine  # with the settings' defaults filled in: what is run
+    plan: Plan
+    level: Any
+    start_index: int = 0
+    recorder: Any = None
+    resume: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+
+
+def settings(notes: list[str] | None = None) -> Config:
+    """The user's settings; problems in config.toml go to ``notes`` (defaults are used)."""
+    config, warnings = load_config()
+    if notes is not None:
+        notes.extend(warnings)
+    return config
+
+
+def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[str]) -> Any:
+    """``low``/``high`` as they are; ``current``: the levels stored in the history."""
+    if level != "current":
+        return level
+    from backtimer.history.db import HistoryUnavailable, open_history
+
+    try:
+        db = open_history(data_dir, create=False)
+    except HistoryUnavailable as exc:
+        notes.append(f"{exc.message} (using the low end of every range)")
+        return "low"
+    try:
+        from backtimer.history.levels import current_levels
+
+        return current_levels(db, entry)
+    finally:
+        db.close()
+
+
+def prepare(
+    entry: Entry,
+    *,
+    level: Any = "low",
+    config: Config | None = None,
+    data_dir: Path | None = None,
+    clock: Clock = time.monotonic,
+    resume: Any = None,
+    record: bool = True,
+) -> Launch:
+    """A run of ``entry`` (or, with ``resume``, the rest of an interrupted session)."""
+    notes: list[str] = []
+    if config is None:
+        config = settings(notes)
+    if resume is not None:
+        entry, level = resume.entry, resume.level
+    assert entry.routine is not None, "only valid routines are run"
+    if isinstance(level, str):
+        level = resolve_level(entry, level, data_dir, notes)
+    routine = with_config_defaults(entry.routine, config)
+    plan = compile_plan(routine, level)
+    start_index = 0
+    if resume is not None:
+        from backtimer.history.recorder import step_identity
+
+        # Settings can change the plan's shape (a rest of 0 leaves steps out): resume on the
+        # plan the stored step was checked against unless this one has it at the same place.
+        start_index = resume.step_index
+        if start_index >= len(plan.steps) or step_identity(plan.steps[start_index]) != resume.step:
+            plan = resume.plan
+    launch = Launch(entry, routine, plan, level, start_index, resume=resume, notes=notes)
+    if record:
+        from backtimer.history.recorder import start_recorder
+
+        launch.recorder = start_recorder(
+            entry, plan, level, data_dir=data_dir, resume=resume, clock=clock
+        )
+        problem = getattr(launch.recorder, "problem", None)
+        if problem:
+            notes.append(f"History is off for this session: {problem}")
+    return launch
+
+
+def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[Any]:
+    """Before a session at the current level: steps down after pain (already stored) and
+    steps up to offer, from the history. None when the history cannot be opened:
+    ``prepare`` tells the user that history is off."""
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.levels import review_levels
+
+    try:
+        db = open_history(data_dir)
+    except HistoryUnavailable:
+        return []
+    try:
+        return review_levels(db, entry, config.progression_sessions)
+    except HistoryUnavailable:
+        return []
+    finally:
+        db.close()
+
+
+def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> str | None:
+    """Store accepted steps up; returns a message for the user if they could not be."""
+    if not accepted:
+        return None
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.levels import accept
+
+    try:
+        db = open_history(data_dir)
+    except HistoryUnavailable as exc:
+        return f"The new level could not be stored: {exc.message}"
+    try:
+        for change in accepted:
+            accept(db, entry, change)
+    except HistoryUnavailable as exc:
+        return f"The new level could not be stored: {exc.message}"
+    finally:
+        db.close()
+    return None
+
+
+def find_resume(entry: Entry | None, data_dir: Path | None) -> Any:
+    """An interrupted session of the last 24 hours to offer (of ``entry``'s file, if given)."""
+    from backtimer.history.db import HistoryUnavailable, open_history
+    from backtimer.history.queries import find_resumable
+
+    try:
+        db = open_history(data_dir, create=False)
+    except HistoryUnavailable:
+        return None
+    try:
+        found = find_resumable(db)
+    except HistoryUnavailable:
+        return None
+    finally:
+        db.close()
+    if found is None:
+        return None
+    if entry is not None and _same_file(entry.path, found.path) is False:
+        return None
+    return found
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def describe_place(
+    exercise: str, side: str | None, set_no: int, rep: int, sets: int = 0, reps: int = 0
+) -> str:
+    """ "Knee to chest, right side, set 1 of 2, rep 2 of 3" (the counts when known)."""
+    parts = [exercise]
+    if side:
+        parts.append(f"{side} side")
+    parts.append(f"set {set_no} of {sets}" if sets else f"set {set_no}")
+    parts.append(f"rep {rep} of {reps}" if reps else f"rep {rep}")
+    return ", ".join(parts)
+
+
+def describe_resume(found: Any) -> str:
+    """Where a stored interrupted session stopped: "Knee to chest, right side, set 1, rep 2"."""
+    step = found.step
+    return describe_place(
+        str(step.get("exercise", "?")), step.get("side"), step.get("set", 1), step.get("rep", 1)
+    )
+
+
+def resume_prompt(step: Any) -> str:
+    """What a resumed session says before its clock runs: where, and to get ready."""
+    where = describe_place(step.exercise, step.side, step.set, step.rep, step.sets, step.reps)
+    return f"Resuming at {where}. Get into position."

@@ -1,0 +1,99 @@
+"""Help: every key of every screen, as currently bound (a keymap's changes included)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.keys import format_key
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from backtimer.tui.widgets.keybar import KeyBar
+
+KEY_WORDS = {"enter": "enter", "escape": "esc", "space": "space"}
+
+
+def key_text(app_keymap: dict[str, str], binding: Binding) -> str:
+    """The keys of a binding as a user reads them: "x", "+ / =", "enter"."""
+    if binding.id and binding.id in app_keymap:
+        keys = app_keymap[binding.id]
+    elif binding.key_display and "," not in binding.key and binding.key_display.isascii():
+        if "/" not in binding.key_display:
+            return binding.key_display
+        keys = binding.key
+    else:
+        keys = binding.key
+    parts = [k.strip() for k in keys.split(",") if k.strip()]
+    return " / ".join(KEY_WORDS.get(k, format_key(k)) for k in parts)
+
+
+def describe(binding: Binding) -> str:
+    return binding.tooltip or binding.description
+
+
+def sections() -> list[tuple[str, list[Binding]]]:
+    """Every screen's bindings, in the order a user meets them."""
+    from backtimer.tui.app import BacktimerApp
+    from backtimer.tui.screens.confirm import ConfirmScreen
+    from backtimer.tui.screens.history import HistoryScreen
+    from backtimer.tui.screens.levels import LevelOfferScreen
+    from backtimer.tui.screens.pain import PainScreen
+    from backtimer.tui.screens.picker import NewRoutineScreen, PickerScreen
+    from backtimer.tui.screens.session import SessionScreen
+    from backtimer.tui.screens.settings import SettingsScreen
+    from backtimer.tui.screens.summary import SummaryScreen
+
+    def own(bindings: list) -> list[Binding]:
+        return [b for b in bindings if isinstance(b, Binding)]
+
+    return [
+        ("Everywhere", own(BacktimerApp.BINDINGS)),
+        ("During a session", own(SessionScreen.BINDINGS)),
+        ("Choosing a routine", own(PickerScreen.BINDINGS)),
+        ("After a pain stop", own(PainScreen.BINDINGS)),
+        ("Summary", own(SummaryScreen.BINDINGS)),
+        ("New routine", own(NewRoutineScreen.BINDINGS)),
+        ("Levels before a session", own(LevelOfferScreen.BINDINGS)),
+        ("History", own(HistoryScreen.BINDINGS)),
+        ("Settings", own(SettingsScreen.BINDINGS)),
+        ("Questions", own(ConfirmScreen.BINDINGS)),
+        ("Help", own(HelpScreen.BINDINGS)),
+    ]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "question_mark,enter,q",
+            "close",
+            "Close",
+            key_display="?",
+            id="help_close",
+            tooltip="Close this help",
+        ),
+    ]
+
+    def compose(self) -> ComposeResult:
+        keymap = getattr(self.app, "_keymap", {}) or {}
+        with VerticalScroll(id="help-dialog"):
+            yield Static("Keys", id="help-title")
+            for title, bindings in sections():
+                table = Table.grid(padding=(0, 2))
+                table.add_column(style="bold", no_wrap=True, min_width=9)
+                table.add_column()
+                for binding in bindings:
+                    table.add_row(key_text(keymap, binding), describe(binding))
+                yield Static(Text(title, style="bold underline"), classes="help-section")
+                yield Static(table, classes="help-keys")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

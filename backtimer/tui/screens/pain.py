@@ -1,0 +1,161 @@
+"""The pain stop: the safety message, the exercise's stop_if, optional details, then a choice.
+
+By the time this screen is shown, the session's clock and sound have already stopped (the
+session screen runs the engine's PAIN command first). ``PainScreen(None)`` is the same
+message without a session (from the picker, help or summary): it only says what to do.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+
+from backtimer.core.engine import PainStopped
+from backtimer.tui.messages import PainChoice, PainDetails
+from backtimer.tui.widgets.text import PAIN_PLACES, PHASE_WHEN, SAFETY_MESSAGE, literal
+
+
+def where_stopped(event: PainStopped) -> Text:
+    """ "Knee to chest, right side, rep 1 of 2, hold" (literal exercise name)."""
+    text = literal(event.exercise, "bold")
+    parts = []
+    if event.side:
+        parts.append(f"{event.side} side")
+    if event.step.reps > 1 and event.phase in ("hold", "rep", "rest"):
+        parts.append(f"rep {event.rep} of {event.step.reps}")
+    if event.step.sets > 1:
+        parts.append(f"set {event.set} of {event.step.sets}")
+    when = PHASE_WHEN.get(event.phase, event.phase.replace("_", " "))
+    if when:
+        parts.append(when)
+    if parts:
+        text.append(", " + ", ".join(parts))
+    return text
+
+
+class PainScreen(ModalScreen[PainDetails | None]):
+    """Stop. Where, how much, a note; then end the session (default), skip, or resume."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: they work from the text fields too (an Input has its own ctrl+e).
+        Binding(
+            "ctrl+e",
+            "choose('end')",
+            "End session",
+            key_display="^e",
+            id="pain_end",
+            tooltip="End the session (the default)",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+s",
+            "choose('skip_exercise')",
+            "Skip exercise",
+            key_display="^s",
+            id="pain_skip",
+            tooltip="Skip the rest of this exercise",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+r",
+            "choose('resume')",
+            "Resume",
+            key_display="^r",
+            id="pain_resume",
+            tooltip="Resume: the interrupted step starts again",
+            priority=True,
+        ),
+    ]
+
+    def __init__(self, event: PainStopped | None, *, stop_if: str | None = None) -> None:
+        super().__init__()
+        self.event = event
+        self.stop_if = stop_if
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="pain-dialog"):
+            yield Static("STOP", id="pain-title")
+            yield Static(SAFETY_MESSAGE, id="pain-message")
+            if self.stop_if:
+                yield Static(
+                    Text("Stop if: ", style="bold").append_text(literal(self.stop_if)),
+                    id="pain-stop-if",
+                )
+            if self.event is None:
+                with Horizontal(classes="pain-buttons"):
+                    yield Button("Close", id="close", variant="primary", compact=True)
+                yield Footer(compact=True)
+                return
+            yield Static(Text("Stopped at: ").append_text(where_stopped(self.event)), id="pain-at")
+            yield Label("Where does it hurt? (optional)", classes="pain-label")
+            with RadioSet(id="pain-where", compact=True):
+                for place in PAIN_PLACES:
+                    yield RadioButton(place, compact=True)
+            with Horizontal(id="pain-fields"):
+                with Vertical(id="pain-how-much-box"):
+                    yield Label("How much, 0-10", classes="pain-label")
+                    yield Input(
+                        placeholder="0-10",
+                        id="pain-how-much",
+                        restrict=r"[0-9]{0,2}",
+                        max_length=2,
+                        compact=True,
+                    )
+                with Vertical(id="pain-note-box"):
+                    yield Label("Note", classes="pain-label")
+                    yield Input(
+                        placeholder="optional", id="pain-note", max_length=500, compact=True
+                    )
+            with Horizontal(classes="pain-buttons"):
+                yield Button("End session", id="end", variant="error", compact=True)
+                yield Button("Skip exercise", id="skip_exercise", compact=True)
+                yield Button("Resume", id="resume", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        first = "#close" if self.event is None else "#end"
+        self.query_one(first, Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "close":
+            self.dismiss(None)
+        elif event.button.id in ("end", "skip_exercise", "resume"):
+            self.action_choose(event.button.id)  # type: ignore[arg-type]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field: the default choice, end the session."""
+        event.stop()
+        self.query_one("#end", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose":
+            return self.event is not None
+        return True
+
+    def action_choose(self, choice: PainChoice) -> None:
+        if self.event is None:
+            self.dismiss(None)
+            return
+        how_much_text = self.query_one("#pain-how-much", Input).value.strip()
+        how_much: int | None = None
+        if how_much_text:
+            how_much = int(how_much_text)
+            if not 0 <= how_much <= 10:
+                self.notify("How much: a number from 0 to 10", severity="warning")
+                self.query_one("#pain-how-much", Input).focus()
+                return
+        radio = self.query_one("#pain-where", RadioSet)
+        where = None
+        if radio.pressed_index >= 0:
+            where = PAIN_PLACES[radio.pressed_index]
+        note = self.query_one("#pain-note", Input).value.strip()
+        self.dismiss(
+            PainDetails(choice=choice, where=where, how_much=how_much, note=note, event=self.event)
+        )

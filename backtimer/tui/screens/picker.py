@@ -1,0 +1,623 @@
+"""The routine picker (``backtimer`` with no command): bundled and user routines, a preview.
+
+Invalid routines are listed with their errors, never hidden and never fatal. ``e`` opens the
+highlighted routine in the user's editor (a bundled one is first copied into the user's
+routines folder, so the bundled file is never changed) and validates it again on return;
+``n`` creates a new routine from the commented template (or as a copy of the highlighted
+one); ``h`` shows the history; ``s`` the settings.
+
+The preview shows each exercise with ranges at its current level, read from the history
+(opened read only: the picker never creates a file). Every 1.5 s the picker compares the
+listed files' modification time, size and inode, and its folders' lists of ``.toml`` files,
+with what it last read (a few ``stat`` calls): a changed file is read again (its errors shown
+if it no longer validates), a file added or removed reloads the list; the selection stays.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from backtimer.core.plan import compile_plan
+from backtimer.core.routine import Level, LevelChoice, Routine, format_duration
+from backtimer.files import catalog, paths
+from backtimer.files.catalog import Entry
+from backtimer.tui.messages import StartRoutine
+from backtimer.tui.widgets.keybar import KeyBar
+from backtimer.tui.widgets.text import duration_words, literal, plural
+
+
+def exercise_brief(routine: Routine, index: int, level: Level = "low") -> str:
+    """ "hold 10s · 2 reps · both sides · 2 sets" at a level; a range is shown after the
+    value it is at: "hold 15s (10-30s) · 2 reps (2-3)"."""
+    from backtimer.history.levels import seconds_range
+
+    settings = routine.settings(index)
+    choice = level if isinstance(level, str) else level.get(index, LevelChoice())
+    dose = settings.dose(choice)
+    hold_range = ""
+    if settings.kind == "hold" and settings.hold is not None and settings.hold.span.is_range:
+        span = settings.hold.span
+        hold_range = (
+            f" ({span})" if settings.hold.unit == "breaths" else f" ({seconds_range(span)})"
+        )
+    parts: list[str] = []
+    if settings.kind == "user_paced":
+        parts.append("at your own pace")
+    elif settings.kind == "tempo" and settings.tempo is not None:
+        parts.append(f"{format_duration(settings.tempo.seconds)} a rep")
+    elif dose.breaths is not None:
+        parts.append(f"hold {plural(dose.breaths, 'breath')}{hold_range}")
+    elif dose.rep_seconds is not None:
+        parts.append(f"hold {format_duration(dose.rep_seconds)}{hold_range}")
+    if dose.reps > 1 or settings.reps.is_range:
+        parts.append(
+            plural(dose.reps, "rep") + (f" ({settings.reps})" if settings.reps.is_range else "")
+        )
+    if settings.sides == "both":
+        parts.append("both sides")
+    if dose.sets > 1 or settings.sets.is_range:
+        parts.append(
+            plural(dose.sets, "set") + (f" ({settings.sets})" if settings.sets.is_range else "")
+        )
+    return " · ".join(parts)
+
+
+def about(seconds: float) -> str:
+    """A routine's length in the list: "45 s", "8 min" (the preview has the exact time)."""
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    return f"{round(seconds / 60)} min"
+
+
+def entry_prompt(entry: Entry, level: Level = "low") -> Text:
+    """How a routine is listed: its name, then its length and where it comes from."""
+    if entry.routine is None:
+        text = literal(entry.key, "bold")
+        text.append("  INVALID", style="bold red")
+        first = str(entry.problems[0].message) if entry.problems else "cannot be read"
+        count = len(entry.problems)
+        more = f" (+{count - 1} more)" if count > 1 else ""
+        text.append("\n")
+        text.append_text(literal(f"{first}{more}", "dim"))
+        return text
+    routine = entry.routine
+    text = literal(routine.name, "bold")
+    text.append("\n")
+    meta = f"{about(routine.total_seconds(level))} · {plural(len(routine.exercises), 'exercise')}"
+    if entry.origin != "bundled":
+        meta += " · yours" if entry.origin == "user" else " · file"
+    text.append(meta, style="dim")
+    return text
+
+
+def preview(
+    entry: Entry, level: Level = "low", *, levels_note: str | None = None
+) -> list[Text | Table]:
+    """The preview of a routine: what it is, its exercises and plan, or all its errors.
+
+    ``level``: the current levels (from the history), or "low"/"high". ``levels_note``:
+    why the history could not be read (the low end is shown)."""
+    if entry.routine is None:
+        head = literal(entry.key, "bold")
+        head.append(" cannot be run until these are fixed:", style="bold")
+        problems = Text()
+        for number, problem in enumerate(entry.problems or (), 1):
+            if number > 1:
+                problems.append("\n")
+            problems.append(f"{number}. ", style="bold")
+            problems.append_text(literal(str(problem)))
+        hint = Text("Press e to edit the file.", style="dim")
+        path = literal(catalog.display_path(entry.path), "dim")
+        return [head, path, problems, hint]
+    from backtimer.history.levels import routine_has_ranges
+
+    routine = entry.routine
+    plan = compile_plan(routine, level)
+    low, high = routine.total_seconds("low"), routine.total_seconds("high")
+    now = routine.total_seconds(level)
+    total = Text(f"About {duration_words(now)}", style="bold")
+    if now != low:
+        total.append(" at your current levels", style="")
+    if high != now:
+        total.append(f" (up to {duration_words(high)} at the high end)", style="")
+    total.append(f" · {plural(len(routine.exercises), 'exercise')} · {len(plan.steps)} steps")
+    head = literal(routine.name, "bold")
+    head.append("\n")
+    head.append_text(total)
+    out: list[Text | Table] = [head]
+    if routine.source is not None:
+        source = Text("Source: ", style="dim").append_text(literal(routine.source.title, "dim"))
+        if routine.source.publisher:
+            source.append_text(literal(f" ({routine.source.publisher})", "dim"))
+        out.append(source)
+    if routine.description:
+        out.append(literal(routine.description))
+    for caution in routine.cautions:
+        out.append(Text("Caution: ", style="bold").append_text(literal(caution)))
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="dim", no_wrap=True)
+    table.add_column(ratio=1)
+    for index, exercise in enumerate(routine.exercises):
+        line = literal(exercise.name, "bold")
+        line.append("\n")
+        line.append(exercise_brief(routine, index, level), style="dim")
+        table.add_row(f"{index + 1}.", line)
+    out.append(table)
+    if routine_has_ranges(routine):
+        if levels_note:
+            note = Text("Levels: the history cannot be read (", style="dim")
+            note.append_text(literal(levels_note, "dim")).append("); the low end is shown.")
+        else:
+            note = Text(
+                "Ranges (in brackets) start at the low end; after sessions without pain, "
+                "backtimer offers to step up, and a pain stop steps down.",
+                style="dim",
+            )
+        out.append(note)
+    return out
+
+
+class RoutineList(OptionList):
+    """The routines; enter starts the highlighted one (and says so in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Start", id="start_selected", tooltip="Start this routine"),
+    ]
+
+
+Stamp = tuple[int, int, int] | None
+
+
+def file_stamp(path: Path) -> Stamp:
+    """What tells a changed file apart: modification time (ns), size and inode (an atomic
+    save replaces the inode); None for a file that cannot be read."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def toml_listing(folder: Path) -> tuple[str, ...] | None:
+    """The ``.toml`` names in a folder (None: no such folder)."""
+    try:
+        with os.scandir(folder) as found:
+            return tuple(sorted(e.name for e in found if e.name.endswith(".toml")))
+    except (OSError, ValueError):
+        return None
+
+
+class PickerScreen(Screen[None]):
+    #: Seconds between two looks at the routine files (a few stat calls each time).
+    WATCH_INTERVAL: ClassVar[float] = 1.5
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start", id="start", tooltip="Start the selected routine"),
+        Binding("e", "edit", "Edit", id="edit", tooltip="Edit it in $VISUAL or $EDITOR"),
+        Binding("n", "new", "New", id="new_routine", tooltip="Create a new routine"),
+        Binding("h", "history", "History", id="history", tooltip="Past sessions and pain stops"),
+        Binding("s", "settings", "Settings", id="settings", tooltip="Voice, bell, timings, keys"),
+        Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit backtimer"),
+    ]
+
+    def __init__(
+        self, *, data_dir: Path | None = None, watch_interval: float | None = None
+    ) -> None:
+        super().__init__()
+        self.entries: list[Entry] = []
+        self.levels: dict[Path, dict[int, LevelChoice]] = {}  # current levels, by file
+        self.levels_note: str | None = None  # why the history could not be read
+        self.data_dir = data_dir
+        self.watch_interval = self.WATCH_INTERVAL if watch_interval is None else watch_interval
+        self.reloads = 0  # files read again after a change on disk (for tests)
+        self._stamps: dict[Path, Stamp] = {}
+        self._listings: dict[Path, tuple[str, ...] | None] = {}
+        self._watch: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("backtimer · choose a routine", id="picker-title")
+        with Horizontal(id="picker-main"):
+            yield RoutineList(id="routines")
+            with VerticalScroll(id="preview"):  # tab: scroll a long preview with the keys
+                yield Static("", id="preview-body")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.refresh_entries()
+        self.query_one("#routines", OptionList).focus()
+        if self.watch_interval:
+            self._watch = self.set_interval(
+                self.watch_interval, self.check_files, name="picker-watch"
+            )
+
+    def on_screen_resume(self) -> None:
+        if self.entries or self._listings:
+            self.check_files()  # back from a session, the editor, settings: catch up now
+
+    # ------------------------------------------------------------------ levels
+
+    def _history_dir(self) -> Path | None:
+        if self.data_dir is not None:
+            return self.data_dir
+        return getattr(self.app, "data_dir", None)
+
+    def load_levels(self, entries: list[Entry]) -> None:
+        """Read the current levels of ``entries`` (those with ranges) from the history,
+        read only; a history that cannot be read leaves the low end and a note."""
+        from backtimer.history.db import HistoryUnavailable, open_history
+        from backtimer.history.levels import current_levels, routine_has_ranges
+
+        wanted = [e for e in entries if e.routine is not None and routine_has_ranges(e.routine)]
+        for entry in entries:
+            self.levels.pop(entry.path, None)
+        if not wanted:
+            return
+        try:
+            with open_history(self._history_dir(), create=False) as db:
+                for entry in wanted:
+                    self.levels[entry.path] = current_levels(db, entry)
+        except HistoryUnavailable as exc:
+            self.levels_note = exc.message
+        else:
+            self.levels_note = None
+
+    def level_of(self, entry: Entry) -> Level:
+        return self.levels.get(entry.path, "low")
+
+    # ------------------------------------------------------------------ the list
+
+    def refresh_entries(self, keep: Path | None = None) -> None:
+        """Read the routines again (every one, valid or not) and keep the selection."""
+        option_list = self.query_one("#routines", OptionList)
+        if keep is None and self.entries and option_list.highlighted is not None:
+            keep = self.entries[option_list.highlighted].path
+        self.entries = list(self.app.entries_fn())  # type: ignore[attr-defined]
+        self.levels.clear()
+        self.load_levels(self.entries)
+        self._stamps = {entry.path: file_stamp(entry.path) for entry in self.entries}
+        self._listings = {folder: toml_listing(folder) for folder in self._folders()}
+        option_list.clear_options()
+        options: list[Option | None] = []
+        for i, entry in enumerate(self.entries):
+            if options:
+                options.append(None)  # a line between routines (not an option itself)
+            options.append(Option(entry_prompt(entry, self.level_of(entry)), id=str(i)))
+        option_list.add_options(options)
+        if not self.entries:
+            self.query_one("#preview-body", Static).update(
+                Text(
+                    "No routines found. Put .toml files in "
+                    f"{catalog.display_path(paths.user_routines_dir())}, or press n to "
+                    "create one.",
+                )
+            )
+            return
+        index = 0
+        if keep is not None:
+            for i, entry in enumerate(self.entries):
+                if entry.path == keep:
+                    index = i
+                    break
+        option_list.highlighted = index
+        self.show_preview(index)
+
+    # ------------------------------------------------------------------ watching
+
+    def _folders(self) -> list[Path]:
+        """The folders to watch for files added or removed."""
+        return sorted({entry.path.parent for entry in self.entries} | {paths.user_routines_dir()})
+
+    @property
+    def in_view(self) -> bool:
+        """On top, or under dialogs only (not under a session, the history, settings)."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return False
+        above = stack[stack.index(self) + 1 :]
+        return all(isinstance(screen, ModalScreen) for screen in above)
+
+    def check_files(self) -> None:
+        """Reload what changed on disk since it was read (see the module's docstring)."""
+        if not self.is_mounted or not self.in_view:
+            return
+        listings = {folder: toml_listing(folder) for folder in self._folders()}
+        if listings != self._listings:
+            self.refresh_entries()
+            return
+        for index, entry in enumerate(self.entries):
+            if file_stamp(entry.path) != self._stamps.get(entry.path):
+                self.reload_entry(index)
+
+    def reload_entry(self, index: int) -> Entry:
+        """Read one routine file again; show it, and say if it stopped or started being valid."""
+        old = self.entries[index]
+        self._stamps[old.path] = file_stamp(old.path)
+        entry = catalog.load_entry(old.path, old.origin)
+        self.entries[index] = entry
+        self.reloads += 1
+        self.load_levels([entry])
+        option_list = self.query_one("#routines", OptionList)
+        option_list.replace_option_prompt(str(index), entry_prompt(entry, self.level_of(entry)))
+        if option_list.highlighted == index:
+            self.show_preview(index, scroll_home=False)
+        name = old.path.name
+        if entry.problems:
+            self.notify(
+                f"{name} changed and has {plural(len(entry.problems), 'problem')}: see the preview",
+                severity="error",
+                timeout=6,
+                markup=False,
+            )
+        else:
+            self.notify(f"{name} changed on disk: read again", timeout=3, markup=False)
+        return entry
+
+    # ------------------------------------------------------------------ preview
+
+    @property
+    def current(self) -> Entry | None:
+        highlighted = self.query_one("#routines", OptionList).highlighted
+        if highlighted is None or not 0 <= highlighted < len(self.entries):
+            return None
+        return self.entries[highlighted]
+
+    def show_preview(self, index: int, *, scroll_home: bool = True) -> None:
+        if not 0 <= index < len(self.entries):
+            return
+        from rich.console import Group
+
+        entry = self.entries[index]
+        parts = preview(entry, self.level_of(entry), levels_note=self.levels_note)
+        spaced: list[Text | Table] = []
+        for part in parts:
+            if spaced:
+                spaced.append(Text(""))
+            spaced.append(part)
+        self.query_one("#preview-body", Static).update(Group(*spaced))
+        if scroll_home:
+            self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_preview(event.option_index)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_start()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_start(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        if entry.routine is None:
+            self.notify(
+                "This routine has errors (see the preview); press e to edit it",
+                severity="error",
+            )
+            return
+        self.post_message(StartRoutine(entry))
+
+    def action_edit(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        path = entry.path
+        if entry.origin == "bundled":
+            path = self._user_copy(entry)
+            if path is None:
+                return
+        error = self.app.edit_file(path)  # type: ignore[attr-defined]
+        self.app.refresh()
+        if error:
+            self.notify(error, severity="error", markup=False)
+        self.refresh_entries(keep=path)
+        edited = catalog.load_entry(path, "user" if entry.origin == "bundled" else entry.origin)
+        if edited.problems:
+            self.notify(
+                f"{plural(len(edited.problems), 'problem')} in {path.name}: see the preview",
+                severity="error",
+                timeout=6,
+            )
+        elif not error:
+            self.notify(f"{path.name} is valid", timeout=3, markup=False)
+
+    def _user_copy(self, entry: Entry) -> Path | None:
+        """A bundled routine is edited as a copy in the user's folder (made once)."""
+        target = paths.user_routines_dir() / entry.path.name
+        if not target.exists():
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(entry.path, target)
+            except OSError as exc:
+                self.notify(
+                    f"Could not copy to {target}: {exc.strerror}", severity="error", markup=False
+                )
+                return None
+            self.notify(
+                f"Copied to your routines: {catalog.display_path(target)}",
+                timeout=5,
+                markup=False,
+            )
+        return target
+
+    def action_new(self) -> None:
+        def created(result: tuple[Path, list[str]] | None) -> None:
+            if result is None:
+                return
+            path, notes = result
+            self.refresh_entries(keep=path)
+            message = f"Created {catalog.display_path(path)}; press e to edit it"
+            for note in notes:
+                message += f"\n({note})"
+            self.notify(message, timeout=6, markup=False)
+
+        self.app.push_screen(NewRoutineScreen(self.current), created)
+
+    def action_history(self) -> None:
+        from backtimer.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(data_dir=self._history_dir()))
+
+    def action_settings(self) -> None:
+        from backtimer.tui.screens.settings import SettingsScreen
+
+        def saved(config: Any) -> None:
+            if config is None:
+                return
+            apply = getattr(self.app, "apply_settings", None)
+            if callable(apply):
+                apply(config)
+
+        self.app.push_screen(SettingsScreen(), saved)
+
+    def action_quit_app(self) -> None:
+        self.app.exit(0)
+
+
+class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
+    """Ask for a name, create ``<user routines>/NAME.toml`` (from the commented template, or
+    as a copy of the highlighted routine), and dismiss with its path and notes. A name that
+    is taken is refused, and the existing file is left as it is."""
+
+    DEFAULT_CSS = """
+    NewRoutineScreen {
+        align: center middle;
+    }
+    NewRoutineScreen #new-dialog {
+        width: 64;
+        max-width: 100%;
+        height: auto;
+        padding: 0 1;
+        border: round $primary;
+        background: $surface;
+    }
+    NewRoutineScreen #new-title {
+        text-style: bold;
+    }
+    NewRoutineScreen #new-hint {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
+    NewRoutineScreen Input {
+        margin-bottom: 1;
+    }
+    NewRoutineScreen Checkbox {
+        width: auto;
+    }
+    NewRoutineScreen #new-error {
+        color: $text-error;
+    }
+    NewRoutineScreen #new-buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    NewRoutineScreen #new-buttons Button {
+        margin-left: 2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+x",
+            "cancel",
+            "Cancel",
+            key_display="^x",
+            priority=True,
+            id="new_cancel",
+            tooltip="Do not create a routine",
+        ),
+    ]
+
+    def __init__(self, source: Entry | None = None) -> None:
+        super().__init__()
+        self.source = source if source is not None and source.routine is not None else None
+
+    def compose(self) -> ComposeResult:
+        folder = catalog.display_path(paths.user_routines_dir())
+        with Vertical(id="new-dialog"):
+            yield Static("New routine", id="new-title")
+            yield Static(
+                f"A name for the file: letters, digits, - and _. It is saved as NAME.toml "
+                f"in {folder}.",
+                id="new-hint",
+                markup=False,
+            )
+            yield Input(placeholder="my-morning-routine", id="new-name", compact=True)
+            if self.source is not None:
+                assert self.source.routine is not None
+                label = Text("Copy ").append_text(literal(self.source.routine.name, "bold"))
+                label.append(" (else: the commented template)")
+                yield Checkbox(label, value=False, id="new-copy", compact=True)
+            yield Static("", id="new-error")
+            with Horizontal(id="new-buttons"):
+                yield Button("Create (enter)", id="new-create", variant="primary", compact=True)
+                yield Button("Cancel (^x)", id="new-cancel", compact=True)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#new-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.create()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "new-create":
+            self.create()
+        else:
+            self.action_cancel()
+
+    def _error(self, message: str) -> None:
+        self.query_one("#new-error", Static).update(literal(message))
+
+    def create(self) -> None:
+        from backtimer.files import editing
+        from backtimer.files.routine_load import RoutineError
+
+        name = self.query_one("#new-name", Input).value.strip()
+        problem = editing.check_name(name)
+        if problem:
+            self._error(problem[:1].upper() + problem[1:])
+            return
+        source = None
+        copies = self.query("#new-copy")
+        if copies and self.source is not None and copies.first(Checkbox).value:
+            source = self.source
+        try:
+            path, notes = editing.create_routine(name, source)
+        except FileExistsError:
+            existing = paths.user_routines_dir() / f"{name}.toml"
+            self._error(
+                f"There is already a routine called {name} ({catalog.display_path(existing)}); "
+                "it was left as it is. Choose another name."
+            )
+            return
+        except ValueError as exc:
+            self._error(str(exc))
+            return
+        except RoutineError as exc:
+            self._error("; ".join(str(p) for p in exc.problems))
+            return
+        except OSError as exc:
+            self._error(f"Could not create it: {exc.strerror or exc}")
+            return
+        self.dismiss((path, notes))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,49 @@
+"""The README stays true: its example routine validates and its commands exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from backtimer.cli.main import build_parser
+from backtimer.files.routine_load import validate_text
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_example_routine_is_valid() -> None:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"A commented example:\n\n```toml\n(.*?)```", text, re.S)
+    assert match, "the README lost its commented example"
+    routine = validate_text(match.group(1), "README.md example")
+    assert len(routine.exercises) >= 3
+    kinds = {routine.settings(i).kind for i in range(len(routine.exercises))}
+    assert kinds == {"hold", "tempo", "user_paced"}
+
+
+def test_readme_commands_exist() -> None:
+    text = README.read_text(encoding="utf-8")
+    documented = set(re.findall(r"`backtimer (\w+)", text))
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert documented <= set(sub.choices), documented - set(sub.choices)
+
+
+def test_readme_quick_start_routine_is_bundled() -> None:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"\.venv/bin/backtimer run ([\w-]+)", text)
+    assert match
+    bundled = Path(__file__).resolve().parents[2] / "routines" / f"{match.group(1)}.toml"
+    assert bundled.is_file(), f"the quick start names {match.group(1)}, which is not bundled"
+
+
+def test_readme_settings_example_is_valid() -> None:
+    from backtimer.files.config import parse_config
+
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"## Settings.*?```toml\n(.*?)```", text, re.S)
+    assert match, "the README lost its settings example"
+    config, warnings = parse_config(match.group(1), "README.md settings")
+    assert warnings == []
+    assert config.speech_command == "espeak-ng -s 140"
+    assert config.keymap == {"pain": "p"}

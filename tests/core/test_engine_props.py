@@ -1,0 +1,452 @@
+"""Properties of the plan and the engine over generated routines (hypothesis).
+
+The strategy builds valid routines the way a user writes them: a dict validated by
+``Routine.model_validate``, with timed, breath-counted, tempo and user-paced exercises,
+ranges, sides in both orders, rests of 0, and [defaults].
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from collections import Counter
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from backtimer.core.engine import (
+    TRANSITIONS,
+    Command,
+    Countdown,
+    Event,
+    Finished,
+    Halfway,
+    Paused,
+    Refused,
+    Session,
+    State,
+    StepEnded,
+    StepStarted,
+)
+from backtimer.core.plan import PHASES, Plan, compile_plan
+from backtimer.core.routine import Routine, semantic_issues
+
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+TOL = 1e-6
+
+# ------------------------------------------------------------------ the strategy
+
+# Quarter seconds are exact in binary; tenths are not (and are common in real files).
+seconds = st.one_of(
+    st.integers(1, 90),
+    st.integers(1, 360).map(lambda q: q / 4),
+    st.integers(1, 300).map(lambda t: round(t / 10, 1)),
+)
+duration = st.one_of(
+    seconds,
+    seconds.map(lambda s: f"{s:g}s"),
+    st.sampled_from(["1m", "1m30s", "2 min", "45", "0.5s"]),
+)
+gap = st.one_of(st.just(0), st.just("0s"), duration)
+
+
+@st.composite
+def counts(draw: st.DrawFn, top: int) -> int | str:
+    low = draw(st.integers(1, top))
+    if draw(st.booleans()):
+        return low
+    return f"{low}-{draw(st.integers(low, top))}"
+
+
+@st.composite
+def holds(draw: st.DrawFn) -> Any:
+    form = draw(st.sampled_from(["number", "string", "range", "breaths", "breath range"]))
+    if form == "number":
+        return draw(seconds)
+    if form == "string":
+        return draw(duration)
+    if form == "range":
+        low = draw(st.integers(1, 40))
+        return f"{low}-{draw(st.integers(low, 60))}s"
+    low = draw(st.integers(1, 8))
+    if form == "breaths":
+        return f"{low} breath" if low == 1 else f"{low} breaths"
+    return f"{low}-{draw(st.integers(low, 12))} breaths"
+
+
+@st.composite
+def tempos(draw: st.DrawFn) -> dict[str, Any]:
+    parts = {k: draw(st.one_of(st.just(0), seconds)) for k in ("lift", "hold", "lower", "pause")}
+    if not any(parts.values()):
+        parts["lift"] = draw(seconds)
+    return {k: v for k, v in parts.items() if v or draw(st.booleans())}
+
+
+TIMING: dict[str, Any] = {
+    "reps": counts(4),
+    "sets": counts(3),
+    "sides": st.sampled_from(["none", "both"]),
+    "side_order": st.sampled_from(["sequential", "alternating", "sets_per_side"]),
+    "first_side": st.sampled_from(["right", "left"]),
+    "rest": gap,
+    "set_rest": gap,
+    "switch": gap,
+    "breath": duration,
+    "get_ready": gap,
+    "transition": gap,
+}
+POSITIONS = ["Lie on your back", "Lie on your side", "Kneel on all fours", "Stand tall"]
+
+
+@st.composite
+def timing_fields(draw: st.DrawFn) -> dict[str, Any]:
+    chosen = draw(st.sets(st.sampled_from(sorted(TIMING))))
+    return {field: draw(TIMING[field]) for field in sorted(chosen)}
+
+
+@st.composite
+def kinds(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["hold", "hold", "tempo", "user_paced"]))
+    if kind == "hold":
+        return {"hold": draw(holds())}
+    if kind == "tempo":
+        return {"tempo": draw(tempos())}
+    return {"user_paced": True}
+
+
+@st.composite
+def routines(draw: st.DrawFn, max_exercises: int = 4) -> Routine:
+    defaults = draw(timing_fields())
+    default_hold = draw(st.booleans())
+    if default_hold:
+        defaults["hold"] = draw(holds())
+    exercises = []
+    for number in range(draw(st.integers(1, max_exercises))):
+        exercise: dict[str, Any] = {"name": f"Exercise {number + 1}"}
+        if draw(st.booleans()):
+            exercise["position"] = draw(st.sampled_from(POSITIONS))
+        if draw(st.booleans()):
+            exercise["steps"] = ["Get into position.", "Breathe."]
+        if not default_hold or draw(st.booleans()):
+            exercise |= draw(kinds())
+        exercise |= draw(timing_fields())
+        exercises.append(exercise)
+    routine = Routine.model_validate(
+        {"name": "Generated", "defaults": defaults, "exercises": exercises}
+    )
+    assume(not semantic_issues(routine))
+    return routine
+
+
+levels = st.sampled_from(["low", "high"])
+
+
+# ------------------------------------------------------------------ plan properties
+
+
+@SETTINGS
+@given(routine=routines(), level=levels)
+def test_total_is_the_sum_of_the_steps_and_the_routines_total(routine: Routine, level: str) -> None:
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    by_steps = sum(s.seconds or 0.0 for s in plan.steps)
+    assert abs(plan.total_seconds - by_steps) < TOL
+    assert abs(plan.total_seconds - routine.total_seconds(level)) < TOL  # type: ignore[arg-type]
+    assert abs(plan.offset(len(plan.steps)) - plan.total_seconds) < TOL
+    for step in plan.steps:
+        assert (
+            abs(
+                plan.remaining_after(step.index)
+                - sum(s.seconds or 0.0 for s in plan.steps[step.index + 1 :])
+            )
+            < TOL
+        )
+
+
+@SETTINGS
+@given(routine=routines(), level=levels)
+def test_structure_and_counts(routine: Routine, level: str) -> None:
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    assert [s.index for s in plan.steps] == list(range(len(plan.steps)))
+    assert all(s.phase in PHASES for s in plan.steps)
+    assert all(s.seconds is None or s.seconds > 0 for s in plan.steps)
+    assert plan.steps[-1].phase in ("hold", "rep")  # nothing trails the last exercise
+    exercise_order = [s.exercise_index for s in plan.steps]
+    assert exercise_order == sorted(exercise_order)
+    assert set(exercise_order) == set(range(len(routine.exercises)))
+    transitions = [s for s in plan.steps if s.phase == "transition"]
+    for index in range(len(routine.exercises)):
+        st_ = routine.settings(index)
+        dose = st_.dose(level)  # type: ignore[arg-type]
+        steps = [s for s in plan.steps if s.exercise_index == index]
+        work = [s for s in steps if s.phase in ("hold", "rep")]
+        sides = [None] if st_.sides == "none" else ["right", "left"]
+        per = Counter((s.set, s.side) for s in work)
+        assert per == {(n, side): dose.reps for n in range(1, dose.sets + 1) for side in sides}
+        # Reps are numbered 1..reps within each set and side, in order.
+        for (n, side), _ in per.items():
+            reps = [s.rep for s in work if s.set == n and s.side == side]
+            assert reps == list(range(1, dose.reps + 1))
+        assert all(s.reps == dose.reps and s.sets == dose.sets for s in steps)
+        phases = Counter(s.phase for s in steps)
+        assert phases["get_ready"] == (1 if st_.get_ready else 0)
+        per_side = st_.side_order == "sets_per_side" and len(sides) == 2
+        set_rests = (dose.sets - 1) * (2 if per_side else 1)
+        assert phases["set_rest"] == (set_rests if st_.set_rest else 0)
+        switches = dose.sets * (dose.reps if st_.side_order == "alternating" else 1)
+        if per_side:
+            switches = 1
+        assert phases["switch_sides"] == ((switches if len(sides) == 2 else 0) if st_.switch else 0)
+        alternating = st_.side_order == "alternating" and len(sides) == 2
+        # Sequential: a rest between reps on each side; alternating: one per pair of sides.
+        rests = dose.sets * (1 if alternating else len(sides)) * (dose.reps - 1)
+        assert phases["rest"] == (rests if st_.rest else 0)
+        if st_.get_ready:
+            assert steps[0].phase == "get_ready"
+        # No rest, switch or set rest ends an exercise; only the transition may follow.
+        body = [s for s in steps if s.phase != "transition"]
+        assert body[-1].phase in ("hold", "rep")
+        for s in work:
+            expected = None if st_.kind == "user_paced" else dose.rep_seconds
+            assert s.seconds == expected
+            assert s.phase == ("hold" if st_.kind == "hold" else "rep")
+        if st_.side_order == "alternating" and len(sides) == 2:
+            order = [s.side for s in work if s.set == 1]
+            assert order == [st_.side_list[0], st_.side_list[1]] * dose.reps
+        elif per_side:
+            order = [s.side for s in work]
+            first, second = st_.side_list
+            assert order == [first] * (dose.reps * dose.sets) + [second] * (dose.reps * dose.sets)
+        elif len(sides) == 2:
+            order = [s.side for s in work if s.set == 1]
+            assert order == [st_.side_list[0]] * dose.reps + [st_.side_list[1]] * dose.reps
+    expected_transitions = sum(
+        1 for i in range(len(routine.exercises) - 1) if routine.settings(i).transition
+    )
+    assert len(transitions) == expected_transitions
+
+
+_DURATION = r"((?:\d+(?:\.\d+)? (?:hours?|minutes?|seconds?) ?)+)"
+
+
+def _said(text: str) -> float:
+    units = {"hour": 3600, "minute": 60, "second": 1}
+    return sum(
+        float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?) (hour|minute|second)", text)
+    )
+
+
+@SETTINGS
+@given(routine=routines(), level=levels)
+def test_every_step_says_something_that_agrees_with_its_timing(
+    routine: Routine, level: str
+) -> None:
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    for step in plan.steps:
+        assert step.say.strip() and step.say[-1] in ".!?"
+        if step.phase == "hold":
+            breaths = re.search(r"Hold for (\d+) breaths?\.", step.say)
+            if breaths:
+                assert step.breaths == int(breaths.group(1))
+                settings_ = routine.settings(step.exercise_index)
+                assert abs(step.seconds - step.breaths * settings_.breath) < TOL  # type: ignore[operator]
+            else:
+                match = re.search(r"Hold " + _DURATION + r"\.", step.say)
+                assert match, step.say
+                assert _said(match.group(1)) == step.seconds
+        elif step.phase in ("rest", "set_rest"):
+            match = re.search(r"Rest " + _DURATION + r"\.", step.say)
+            assert match, step.say
+            assert _said(match.group(1)) == step.seconds
+        elif step.phase == "get_ready":
+            match = re.search(r"Starting in " + _DURATION + r"\.$", step.say)
+            assert match, step.say
+            assert _said(match.group(1)) == step.seconds
+            assert step.say.startswith(step.exercise)
+        elif step.phase == "rep" and step.user_paced:
+            assert "Press enter" in step.say
+    # Every exercise's name is said before its first work step.
+    for index, exercise in enumerate(routine.exercises):
+        first = next(s for s in plan.steps if s.exercise_index == index)
+        assert first.say.startswith(exercise.name)
+
+
+# ------------------------------------------------------------ engine: a fake clock
+
+
+def _overlap(a0: float, a1: float, spans: list[tuple[float, float]]) -> float:
+    return sum(max(0.0, min(a1, b1) - max(a0, b0)) for b0, b1 in spans)
+
+
+def check_stream(plan: Plan, events: list[Event]) -> None:
+    """Every StepStarted is closed by one StepEnded before the next step starts."""
+    open_step: int | None = None
+    for event in events:
+        if isinstance(event, StepStarted):
+            assert open_step is None, f"step {event.step.index} started inside {open_step}"
+            open_step = event.step.index
+        elif isinstance(event, StepEnded):
+            assert open_step == event.step.index
+            open_step = None
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_random_ticks_enter_every_step_once_in_order_and_finish_on_time(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    session = Session(plan, sleep_gap=None)
+    start = data.draw(st.floats(0, 1e6, allow_nan=False), label="start")
+    t = start
+    events = session.start(t)
+    pauses: list[tuple[float, float]] = []
+    paced = 0.0
+    entered = t
+    while not session.over:
+        last_started = [e for e in events if isinstance(e, StepStarted)]
+        entered = last_started[-1].at if last_started else entered
+        if session.step.user_paced:
+            t += data.draw(st.floats(0, 30), label="user takes")
+            done_at = t
+            paced += (done_at - entered) - _overlap(entered, done_at, pauses)
+            events += session.advance(t)
+            continue
+        move = data.draw(st.sampled_from(["burst", "step", "jump", "pause"]), label="move")
+        if move == "burst":
+            for _ in range(data.draw(st.integers(1, 20), label="burst length")):
+                t += data.draw(st.floats(0, 0.05), label="tiny")
+                events += session.tick(t)
+        elif move == "step":
+            t += data.draw(st.floats(0.01, 5), label="dt")
+            events += session.tick(t)
+        elif move == "jump":
+            t += data.draw(st.floats(10, 5000), label="huge")
+            events += session.tick(t)
+        else:
+            events += session.pause(t)
+            if session.over:
+                break
+            length = data.draw(st.floats(0, 1000), label="paused for")
+            pauses.append((t, t + length))
+            t += length
+            events += session.resume(t)
+    started = [e.step.index for e in events if isinstance(e, StepStarted)]
+    assert started == list(range(len(plan.steps)))
+    ended = [e for e in events if isinstance(e, StepEnded)]
+    assert [e.step.index for e in ended] == started
+    assert not any(e.skipped for e in ended)
+    for e in ended:
+        if e.step.seconds is not None:
+            assert e.active_seconds == e.step.seconds
+    check_stream(plan, events)
+    finished = events[-1]
+    assert isinstance(finished, Finished)
+    paused = sum(b - a for a, b in pauses)
+    assert abs(finished.at - (start + plan.total_seconds + paused + paced)) < TOL
+    assert abs(finished.active_seconds - (plan.total_seconds + paced)) < TOL
+    times = [e.at for e in events]
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(times))
+    # Cues: each hold gets its countdown and (if long enough) one halfway, once each.
+    for step in plan.steps:
+        if step.phase != "hold" or step.seconds is None:
+            continue
+        numbers = [e.number for e in events if isinstance(e, Countdown) and e.step == step]
+        assert numbers == list(range(min(3, int(step.seconds) - 1), 0, -1))
+        halves = [e for e in events if isinstance(e, Halfway) and e.step == step]
+        assert len(halves) == (1 if step.seconds >= 20 else 0)
+
+
+COMMANDS = [c for c in Command if c is not Command.START]
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_any_command_sequence_stays_inside_the_plan(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    start_index = data.draw(st.integers(0, len(plan.steps) - 1), label="start index")
+    session = Session(
+        plan,
+        start_index=start_index,
+        sleep_gap=data.draw(st.sampled_from([None, 5.0]), label="sleep gap"),
+    )
+    t = 0.0
+    events = session.start(t)
+    for _ in range(data.draw(st.integers(1, 40), label="commands")):
+        t += data.draw(st.one_of(st.just(0.0), st.floats(0, 2), st.floats(0, 100)), label="dt")
+        command = data.draw(st.sampled_from(COMMANDS), label="command")
+        amount = data.draw(st.sampled_from([-10.0, -1.0, 5.0, 30.0]), label="amount")
+        state = session.state
+        before = copy.deepcopy(vars(session))
+        out = session.handle(command, t, amount)
+        if command not in TRANSITIONS[state]:
+            assert out == [Refused(t, command, state)]
+            assert vars(session) == before
+        elif out == [Refused(t, command, state)]:
+            assert vars(session) == before  # legal here, but not for this step: no change
+        events += out
+        assert all(not isinstance(e, Refused) for e in out[:-1])
+        if not session.over:
+            assert 0 <= session.index < len(plan.steps)
+            remaining = session.remaining(t)
+            assert remaining is None or remaining >= 0
+            assert session.session_remaining(t) >= 0
+        if session.step.seconds is not None and session.step_seconds is not None:
+            assert session.step_seconds > 0
+    check_stream(plan, events)
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_a_sleep_gap_pauses_at_the_last_tick_and_skips_nothing(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    assume(plan.total_seconds > 0)
+    session = Session(plan, sleep_gap=5.0)
+    start = 50.0
+    session.start(start)
+    t = start
+    sleep_after = data.draw(st.floats(0, plan.total_seconds), label="sleep after")
+    while t - start < sleep_after and not session.over:
+        if session.step.user_paced:
+            session.advance(t)
+            continue
+        dt = data.draw(st.floats(0.01, 1.0), label="dt")
+        t += dt
+        session.tick(t)
+    assume(not session.over)
+    index, left = session.index, session.remaining(t)
+    before_total = session.session_remaining(t)
+    events = session.tick(t + 60.0)
+    assert events == [Paused(t, "sleep")]
+    assert session.state is State.PAUSED
+    assert (session.index, session.remaining(t + 60.0)) == (index, left)
+    resume_at = t + 60.0 + data.draw(st.floats(0, 100), label="wake")
+    session.resume(resume_at)
+    assert session.index == index
+    after = session.remaining(resume_at)
+    assert (after is None and left is None) or abs(after - left) < TOL  # type: ignore[operator]
+    assert abs(session.session_remaining(resume_at) - before_total) < TOL
+    # The rest runs as if the sleep had not happened, shifted by the time asleep.
+    u = resume_at
+    finished: Finished | None = None
+    while not session.over:
+        if session.step.user_paced:
+            out = session.advance(u)
+        else:
+            u += 0.5
+            out = session.tick(u)
+        finished = next((e for e in out if isinstance(e, Finished)), finished)
+    assert finished is not None

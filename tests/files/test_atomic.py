@@ -1,0 +1,214 @@
+"""Atomic writes: whole files or none, a backup of hand-written files, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from backtimer.files import atomic
+from backtimer.files.atomic import (
+    atomic_create_text,
+    atomic_write_bytes,
+    atomic_write_text,
+    backup_path,
+    has_comments,
+)
+
+OLD = '# my notes\nname = "Old"\nhold = "30s"  # chosen\n'
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", False),
+        ('name = "x"\n', False),
+        ("# a comment\n", True),
+        ("   # indented comment\nname = 1\n", True),
+        ('name = "x"  # inline\n', True),
+        ('name = "#1 stretch"\n', False),
+        ("name = '#1 stretch'\n", False),
+        ('name = "say \\"#\\" twice"\n', False),
+        ('text = """\n# not a comment\n"""\n', False),
+        ("text = '''\n# not a comment\n'''\n", False),
+        ('text = """a""" # real\n', True),
+        ('steps = [\n  "one",  # first\n]\n', True),
+        ('a = "x\\\\" # after an escaped backslash\n', True),
+    ],
+)
+def test_has_comments(text: str, expected: bool) -> None:
+    assert has_comments(text) is expected
+
+
+def test_new_file_is_written_whole_without_backup(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    assert atomic_write_text(target, OLD) is None
+    assert target.read_bytes() == OLD.encode()
+    assert not backup_path(target).exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_line_endings_and_unicode_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    text = 'name = "Étirement\u2028"\r\nhold = 30\r\n'
+    atomic_write_text(target, text)
+    assert target.read_bytes() == text.encode("utf-8")
+
+
+def test_file_without_comments_is_replaced_without_backup(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_text('name = "A"\n')
+    assert atomic_write_text(target, 'name = "B"\n') is None
+    assert target.read_text() == 'name = "B"\n'
+    assert not backup_path(target).exists()
+
+
+def test_file_with_comments_gets_a_byte_identical_backup(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_bytes(OLD.encode())
+    message = atomic_write_text(target, 'name = "New"\n')
+    bak = tmp_path / "r.toml.bak"
+    assert message is not None and str(bak) in message
+    assert bak.read_bytes() == OLD.encode()
+    assert target.read_text() == 'name = "New"\n'
+    assert _leftovers(tmp_path) == []
+
+
+def test_backup_false_and_backup_always(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_text(OLD)
+    assert atomic_write_text(target, "a = 1\n", backup=False) is None
+    assert not backup_path(target).exists()
+    assert atomic_write_text(target, "a = 2\n", backup_always=True) is not None
+    assert backup_path(target).read_text() == "a = 1\n"
+
+
+def test_undecodable_old_file_is_backed_up(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_bytes(b"name = \xff\xfe\n")
+    assert atomic_write_bytes(target, b"a = 1\n") == backup_path(target)
+    assert backup_path(target).read_bytes() == b"name = \xff\xfe\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_permission_bits_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_text(OLD)
+    target.chmod(0o600)
+    atomic_write_text(target, "a = 1\n")
+    assert (target.stat().st_mode & 0o777) == 0o600
+    assert (backup_path(target).stat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_symlink_is_written_through_not_replaced(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "r.toml"
+    real.parent.mkdir()
+    real.write_text("a = 1\n")
+    link = tmp_path / "link.toml"
+    link.symlink_to(real)
+    atomic_write_text(link, "a = 2\n")
+    assert link.is_symlink()
+    assert real.read_text() == "a = 2\n"
+
+
+def test_an_error_before_the_rename_leaves_the_original_and_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_bytes(OLD.encode())
+    seen: list[Path] = []
+
+    def fail(temp: Path) -> None:
+        seen.append(temp)
+        assert temp.read_bytes() == b"new\n"  # fully written before the rename
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_text(target, "new\n", backup=False, _before_replace=fail)
+    assert target.read_bytes() == OLD.encode()
+    assert seen and not seen[0].exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failing_fsync_raises_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "r.toml"
+    target.write_bytes(b"a = 1\n")
+
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", no_space)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write_text(target, "a = 2\n")
+    assert target.read_bytes() == b"a = 1\n"
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_sigkill_between_write_and_rename_leaves_the_original_intact(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    original = (OLD * 50).encode()
+    target.write_bytes(original)
+    child = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from backtimer.files.atomic import atomic_write_text
+
+        def die(temp):
+            print(temp, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        atomic_write_text({str(target)!r}, "half " * 10000, _before_replace=die)
+        print("not reached", flush=True)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == -signal.SIGKILL
+    assert "not reached" not in result.stdout
+    assert target.read_bytes() == original
+    # The backup was completed before the write began, and the temp file is not a .toml.
+    assert backup_path(target).read_bytes() == original
+    assert [p.name for p in tmp_path.glob("*.toml")] == ["r.toml"]
+    temp = Path(result.stdout.strip())
+    assert temp.name.startswith(".r.toml.") and temp.name.endswith(".tmp")
+
+
+def test_create_refuses_an_existing_file_and_leaves_it_alone(tmp_path: Path) -> None:
+    target = tmp_path / "r.toml"
+    target.write_bytes(b"mine\n")
+    with pytest.raises(FileExistsError):
+        atomic_create_text(target, "theirs\n")
+    assert target.read_bytes() == b"mine\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_create_writes_a_new_file(tmp_path: Path) -> None:
+    target = tmp_path / "new.toml"
+    atomic_create_text(target, "a = 1\n")
+    assert target.read_text() == "a = 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.toml"]
+
+
+def test_create_falls_back_to_rename_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(atomic.os, "link", no_links)
+    target = tmp_path / "new.toml"
+    atomic_create_text(target, "a = 1\n")
+    assert target.read_text() == "a = 1\n"
+    assert _leftovers(tmp_path) == []

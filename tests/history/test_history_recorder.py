@@ -1,0 +1,369 @@
+"""The recorder: what each event writes, the session's status, and a writer that never blocks."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from history_driver import DAILY_TOML, FakeTime, entry_for, record_session, write_routine
+
+from backtimer.core.plan import compile_plan
+from backtimer.history import NullRecorder, Recorder, open_history, start_recorder
+from backtimer.history import queries as q
+from backtimer.history.recorder import utc_iso
+from backtimer.session.runner import SessionRunner
+
+TZ = timezone(timedelta(hours=2))
+START = datetime(2024, 4, 1, 7, 30, tzinfo=TZ)
+
+
+@pytest.fixture
+def entry(tmp_path):
+    return entry_for(write_routine(tmp_path / "routines", DAILY_TOML, "daily"))
+
+
+@pytest.fixture
+def db(tmp_path):
+    with open_history(tmp_path / "data") as opened:
+        yield opened
+
+
+def _steps(db):
+    return db.conn.execute(
+        "SELECT step_index, phase, exercise_index, exercise, side, set_no, rep, planned_seconds, "
+        "actual_seconds, status, started_at, ended_at FROM steps ORDER BY step_index"
+    ).fetchall()
+
+
+def _session(db):
+    return q.list_sessions(db)[0]
+
+
+def test_a_completed_session_records_every_step(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    record_session(db, entry, START)
+    s = _session(db)
+    assert (s.status, s.stored_status) == ("completed", "completed")
+    assert s.routine == "Daily back care" and s.routine_key == "daily" and s.origin == "path"
+    assert Path(s.path) == entry.path.absolute()
+    assert s.sha256 == hashlib.sha256(entry.path.read_bytes()).hexdigest()
+    assert s.level == "low"
+    assert s.plan_steps == len(plan.steps) and s.resume_index == len(plan.steps)
+    assert s.started_at == "2024-04-01T05:30:00.000Z"  # UTC
+    assert s.day == "2024-04-01" and s.utc_offset == 7200
+    assert s.started_local.strftime("%H:%M") == "07:30"
+    assert s.active_seconds == pytest.approx(plan.total_seconds)
+    assert s.ended_at == utc_iso(START + timedelta(seconds=plan.total_seconds))
+    work = [st for st in plan.steps if st.is_work]
+    assert (s.work_done, s.work_skipped, s.work_planned) == (len(work), 0, len(work))
+    rows = _steps(db)
+    assert [r[0] for r in rows] == list(range(len(plan.steps)))
+    for row, step in zip(rows, plan.steps, strict=True):
+        assert row[1:7] == (
+            step.phase,
+            step.exercise_index,
+            step.exercise,
+            step.side,
+            step.set,
+            step.rep,
+        )
+        assert row[7] == step.seconds and row[8] == pytest.approx(step.seconds)
+        assert row[9] == "done"
+        assert row[10] <= row[11]
+    # Step times follow each other without gaps.
+    assert all(a[11] == b[10] for a, b in itertools.pairwise(rows))
+    planned = db.conn.execute(
+        "SELECT exercise_index, exercise, side, reps FROM planned_work ORDER BY rowid"
+    ).fetchall()
+    assert planned == [
+        (0, "Knee to chest", "right", 3),
+        (0, "Knee to chest", "left", 3),
+        (1, "Bridges", None, 6),
+        (2, "Cat-cow", None, 2),
+    ]
+    assert db.conn.execute("SELECT pid FROM sessions").fetchone()[0] > 0
+
+
+def test_pause_is_recorded_with_its_end(db, entry):
+    record_session(db, entry, START, pause_at=3)
+    pauses = db.conn.execute("SELECT started_at, ended_at, reason FROM pauses").fetchall()
+    assert len(pauses) == 1
+    started, ended, reason = pauses[0]
+    assert reason == "user"
+    gap = q.parse_utc(ended) - q.parse_utc(started)
+    assert gap == timedelta(seconds=10)
+    plan = compile_plan(entry.routine, "low")
+    assert _session(db).active_seconds == pytest.approx(plan.total_seconds)
+
+
+def test_pain_stop_then_end_records_the_event_and_pain_stopped(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    index = 20
+    record_session(db, entry, START, pain_at=index, pain=("lower back", 7, "sharp\x1b[31m"))
+    s = _session(db)
+    assert s.status == "pain_stopped" and s.pain_count == 1
+    assert s.resume_index == index
+    (pain,) = q.pain_events(db)
+    step = plan.steps[index]
+    assert (pain.exercise, pain.exercise_index, pain.side, pain.set, pain.rep, pain.phase) == (
+        step.exercise,
+        step.exercise_index,
+        step.side,
+        step.set,
+        step.rep,
+        step.phase,
+    )
+    assert pain.step_index == index
+    assert pain.session_second == pytest.approx(plan.offset(index) + 1.0)
+    assert (pain.where, pain.severity) == ("lower back", 7)
+    assert pain.note == "sharp [31m"  # control characters are not stored
+    assert pain.at == utc_iso(START + timedelta(seconds=plan.offset(index) + 1.0))
+    assert pain.local_at == START + timedelta(seconds=plan.offset(index) + 1.0)
+    # The step in progress is recorded as skipped, with the time spent in it.
+    last = _steps(db)[-1]
+    assert last[0] == index and last[9] == "skipped" and last[8] == pytest.approx(1.0)
+
+
+def test_pain_then_resume_goes_on_and_completes(db, entry):
+    record_session(db, entry, START, pain_at=5, pain=("hip", 3, None), after_pain="resume")
+    s = _session(db)
+    assert s.status == "completed" and s.pain_count == 1
+    assert s.work_done == s.work_planned
+    (pain,) = q.pain_events(db)
+    assert (pain.where, pain.severity, pain.note) == ("hip", 3, None)
+
+
+def test_pain_then_skip_of_the_last_exercise_is_pain_stopped(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    last_ex = plan.steps[-1].exercise_index
+    index = plan.exercise_start(last_ex) + 1
+    record_session(db, entry, START, pain_at=index, after_pain="skip_exercise")
+    s = _session(db)
+    assert s.status == "pain_stopped"
+    assert s.resume_index == len(plan.steps)  # finished: nothing to resume
+
+
+def test_pain_then_skip_exercise_and_finishing_later_is_completed(db, entry):
+    record_session(db, entry, START, pain_at=3, after_pain="skip_exercise")
+    s = _session(db)
+    assert s.status == "completed" and s.pain_count == 1
+    assert s.work_done < s.work_planned
+
+
+def test_ended_early_and_skipped_steps(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    record_session(db, entry, START, skip=(2, 4), end_at=20)
+    s = _session(db)
+    assert s.status == "ended_early" and s.resume_index == 20
+    statuses = {r[0]: r[9] for r in _steps(db)}
+    assert statuses[2] == statuses[4] == statuses[20] == "skipped"
+    assert sorted(statuses) == list(range(21))
+    work_skipped = sum(1 for i in (2, 4, 20) if plan.steps[i].is_work)
+    assert s.work_skipped == work_skipped
+
+
+def test_back_runs_a_step_again_in_one_row(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now = runner.session.deadline
+    runner.tick()  # step 0 done, step 1 (a hold) begins
+    fake.now += 2.0
+    runner.do("back")  # within the grace: back to step 0, step 1 left as skipped
+    fake.now = runner.session.deadline
+    runner.tick()  # step 0 done again
+    fake.now = runner.session.deadline
+    runner.tick()  # step 1 done
+    runner.do("end")
+    recorder.close()
+    rows = {r[0]: r for r in _steps(db)}
+    assert sorted(rows) == [0, 1, 2]
+    assert rows[0][9] == "done" and rows[0][8] == pytest.approx(2 * plan.steps[0].seconds)
+    assert rows[1][9] == "done" and rows[1][8] == pytest.approx(2.0 + plan.steps[1].seconds)
+    assert rows[2][9] == "skipped"
+
+
+def test_on_interrupted_marks_the_session_and_keeps_the_step(db, entry):
+    record_session(db, entry, START, interrupt_at=12)
+    s = _session(db)
+    assert (s.status, s.stored_status) == ("interrupted", "interrupted")
+    assert s.resume_index == 12 and s.ended_at is not None
+    assert [r[0] for r in _steps(db)] == list(range(12))
+
+
+def test_on_interrupted_after_the_end_changes_nothing(db, entry):
+    recorder = record_session(db, entry, START)
+    recorder.closed = False  # as if the app called it late
+    recorder.on_interrupted()
+    assert _session(db).status == "completed"
+
+
+def test_a_running_session_whose_process_is_gone_reads_as_interrupted(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    recorder.close()
+    assert _session(db).status == "running"  # this process is alive
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    db.conn.execute("UPDATE sessions SET pid = ?", (gone.pid,))
+    s = _session(db)
+    assert (s.status, s.stored_status) == ("interrupted", "running")
+
+
+def test_nothing_is_recorded_for_a_session_never_started(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    recorder = Recorder(db, entry, plan, "low")
+    runner = SessionRunner(plan, listeners=[recorder])
+    runner.do("end")  # from READY
+    recorder.close()
+    assert q.count_sessions(db) == 0
+
+
+def test_severity_must_be_0_to_10(db, entry):
+    recorder = Recorder(db, entry, compile_plan(entry.routine, "low"), "low")
+    try:
+        with pytest.raises(ValueError):
+            recorder.on_pain_details("hip", 11, None)
+    finally:
+        recorder.close()
+
+
+def test_pain_details_from_the_app_object(db, entry):
+    class Details:  # the shape of backtimer.tui.messages.PainDetails
+        where, how_much, note = "neck", 2, "stiff"
+
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    runner.do("pain")
+    recorder.on_pain_details(Details(), runner.session)
+    runner.do("end")
+    recorder.close()
+    (pain,) = q.pain_events(db)
+    assert (pain.where, pain.severity, pain.note) == ("neck", 2, "stiff")
+    assert _session(db).status == "pain_stopped"
+
+
+def test_on_events_never_waits_for_the_disk(tmp_path, entry):
+    db = open_history(tmp_path / "data")
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    blocker = open_history(tmp_path / "data")
+    blocker.conn.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        started = time.perf_counter()
+        runner.do("start")
+        for _ in range(10):
+            fake.now = runner.session.deadline
+            runner.tick()
+        elapsed = time.perf_counter() - started
+        assert elapsed < 0.2  # the writer thread waits, not the clock
+        assert not recorder.flush(timeout=0.3)  # still waiting for the lock
+    finally:
+        blocker.conn.execute("ROLLBACK")
+        blocker.close()
+    assert recorder.flush(timeout=10)
+    recorder.close()
+    assert [r[0] for r in _steps(db)] == list(range(10))
+    assert recorder.problem is None
+    db.close()
+
+
+def test_a_write_that_fails_is_reported_and_the_session_goes_on(db, entry):
+    db.conn.execute(
+        "CREATE TRIGGER no_steps BEFORE INSERT ON steps BEGIN SELECT RAISE(ABORT, 'nope'); END"
+    )
+    seen = []
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall, on_problem=seen.append)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now = runner.session.deadline
+    runner.tick()
+    runner.do("end")
+    recorder.close()
+    assert runner.session.over
+    assert recorder.problem is not None and recorder.problem.startswith("history not saved")
+    assert seen == [recorder.problem]
+    # What could be written was: the session row, and its end.
+    assert _session(db).status == "ended_early"
+
+
+def test_start_recorder_falls_back_to_a_null_recorder(tmp_path, entry):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    recorder = start_recorder(entry, compile_plan(entry.routine, "low"), data_dir=blocker)
+    assert isinstance(recorder, NullRecorder)
+    assert recorder.problem and "cannot create the history" in recorder.problem
+    # It takes every call a Recorder takes, and the session runs.
+    runner = SessionRunner(compile_plan(entry.routine, "low"), listeners=[recorder])
+    runner.do("start")
+    runner.do("pain")
+    recorder.on_pain_details("hip", 3, "x")
+    recorder.on_interrupted()
+    assert recorder.flush()
+    recorder.close()
+    assert recorder.closed and runner.session.state == "pain_stopped"
+
+
+def test_start_recorder_owns_its_database(tmp_path, entry):
+    recorder = start_recorder(entry, compile_plan(entry.routine, "low"), data_dir=tmp_path)
+    assert isinstance(recorder, Recorder)
+    runner = SessionRunner(compile_plan(entry.routine, "low"), listeners=[recorder])
+    runner.do("start")
+    runner.do("end")
+    recorder.close()
+    with open_history(tmp_path) as db:
+        assert _session(db).status == "ended_early"
+
+
+def test_a_process_number_given_to_another_process_does_not_look_alive(db, entry):
+    from backtimer.history.db import process_identity
+
+    record_session(db, entry, START, interrupt_at=5)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        identity = process_identity(other.pid)
+        db.conn.execute("UPDATE sessions SET status = 'running', pid = ?, process = ?",
+                        (other.pid, identity))  # fmt: skip
+        assert _session(db).status == "running"  # that process is the writer, alive
+        assert (identity is not None) == sys.platform.startswith("linux")
+        # The same number, but not the same process (a reboot, a wrap-around).
+        db.conn.execute("UPDATE sessions SET process = 'another-boot:123'")
+        expected = "interrupted" if identity is not None else "running"
+        assert _session(db).status == expected
+    finally:
+        other.kill()
+        other.wait()
+    assert _session(db).status == "interrupted"
+
+
+def test_interrupted_in_the_pain_dialog_is_pain_stopped(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now = runner.session.deadline
+    runner.tick()
+    runner.do("pain")
+    recorder.on_interrupted()  # SIGTERM while the pain dialog is open
+    recorder.close()
+    assert _session(db).status == "pain_stopped"
+    assert q.find_resumable(db, START + timedelta(minutes=5)) is None

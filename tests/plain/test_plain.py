@@ -1,0 +1,460 @@
+"""Plain mode driven in-process: injected input and output, a fake clock, no waiting."""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import termios
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from backtimer.core.engine import Event, Session
+from backtimer.core.plan import compile_plan
+from backtimer.files.catalog import Entry
+from backtimer.files.routine_load import validate_text
+from backtimer.plain import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    LINE_CHOICE,
+    SAFETY,
+    Interrupted,
+    clock_text,
+    run_plain,
+)
+from backtimer.session.cues import RecordingPlayer
+
+TWO = """
+name = "Two"
+[defaults]
+get_ready = 3
+transition = 2
+rest = 2
+switch = 2
+[[exercises]]
+name = "Knee to chest"
+position = "Lie on your back"
+steps = ["Pull one knee to your chest"]
+hold = 5
+reps = 2
+sides = "both"
+stop_if = "pain in the front of the hip"
+[[exercises]]
+name = "Bridge"
+position = "Lie on your back"
+hold = 20
+sets = 2
+set_rest = 3
+"""
+
+PACED = """
+name = "Paced"
+[[exercises]]
+name = "Pelvic tilt"
+user_paced = true
+get_ready = 2
+transition = 0
+[[exercises]]
+name = "Cat cow"
+hold = 4
+get_ready = 0
+"""
+
+
+def entry_of(text: str, key: str = "two") -> Entry:
+    return Entry(key, Path(f"{key}.toml"), "path", validate_text(text, f"{key}.toml"))
+
+
+class FakeClock:
+    def __init__(self, t: float = 1000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class Feed:
+    """Lines of input that become available at given session times.
+
+    ``wait(timeout)`` moves the fake clock on (never past the next line's time) and says
+    whether a line may be read; after the last line, one more True lets plain mode see the
+    end of input. The stream holds the same lines, in order.
+    """
+
+    def __init__(self, clock: FakeClock, schedule: Sequence[tuple[float, str]] = ()) -> None:
+        self.clock = clock
+        self.start = clock.t
+        self.due = [self.start + at for at, _ in schedule]
+        self.stdin = io.StringIO("".join(line + "\n" for _, line in schedule))
+        self.eof_told = False
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float) -> bool:
+        assert 0 <= timeout <= 0.25 + 1e-9, timeout
+        self.waits.append(timeout)
+        assert len(self.waits) < 100_000, "the session never ended"
+        if self.due and self.due[0] <= self.clock.t + 1e-9:
+            self.due.pop(0)
+            return True
+        if not self.due and not self.eof_told:
+            self.eof_told = True
+            return True  # readline() now returns "": the end of input
+        step = timeout if not self.due else min(timeout, self.due[0] - self.clock.t)
+        self.clock.t += step
+        if self.due and self.due[0] <= self.clock.t + 1e-9:
+            self.due.pop(0)
+            return True
+        return False
+
+
+def run(
+    schedule: Sequence[tuple[float, str]] = (),
+    text: str = TWO,
+    **options: object,
+) -> tuple[int, list[str], RecordingPlayer, FakeClock]:
+    clock = FakeClock()
+    feed = Feed(clock, schedule)
+    out = io.StringIO()
+    player = RecordingPlayer()
+    code = run_plain(
+        entry_of(text),
+        stdin=feed.stdin,
+        stdout=out,
+        clock=clock,
+        wait=feed.wait,
+        player=player,
+        **options,  # type: ignore[arg-type]
+    )
+    return code, out.getvalue().splitlines(), player, clock
+
+
+def timed(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("[")]
+
+
+def test_a_full_run_prints_every_announcement_in_order() -> None:
+    code, lines, player, clock = run()
+    assert code == 0
+    plan = compile_plan(validate_text(TWO, "two.toml"))
+    says = [f"[{clock_text(plan.offset(s.index))}] {s.say}" for s in plan.steps]
+    assert [line for line in timed(lines) if line[8:] not in ("3", "2", "1", "Halfway.")] == [
+        *says,
+        "[01:17] Session complete. Well done.",
+    ]
+    # The countdown of the first hold (3 to 8 s) and the halfway of the first bridge hold.
+    assert timed(lines)[2:5] == ["[00:05] 3", "[00:06] 2", "[00:07] 1"]
+    assert "[00:44] Halfway." in lines
+    assert len([line for line in lines if line[8:] in ("3", "2", "1")]) == 18
+    assert lines[-1] == "Summary: 13 of 13 steps done, 0 skipped, 0 pain stops, 01:17 active."
+    assert lines[0] == "Two (low level): 2 exercises, 13 steps, about 01:17."
+    # The same words went to the cue layer, and the session ended on time.
+    assert player.said[0] == plan.steps[0].say
+    assert player.said[-1] == "Session complete. Well done."
+    assert clock.t == pytest.approx(1077.0)
+    assert player.closed
+
+
+def test_the_countdown_length_comes_from_the_caller() -> None:
+    _, lines, _, _ = run(countdown=0)
+    assert not [line for line in lines if line[8:] in ("3", "2", "1")]
+    _, lines, _, _ = run(countdown=1)
+    assert len([line for line in lines if line[8:] == "1"]) == 6
+    assert not [line for line in lines if line[8:] in ("3", "2")]
+
+
+def test_the_waits_run_up_to_the_next_due_moment() -> None:
+    clock = FakeClock()
+    feed = Feed(clock)
+    run_plain(
+        entry_of(TWO),
+        stdin=feed.stdin,
+        stdout=io.StringIO(),
+        clock=clock,
+        wait=feed.wait,
+        player=RecordingPlayer(),
+    )
+    # Never longer than a quarter second, and ticks land exactly on every due second.
+    assert max(feed.waits) == pytest.approx(0.25)
+    assert clock.t - 1000.0 == pytest.approx(77.0)
+
+
+def test_end_of_input_alone_is_not_a_command() -> None:
+    code, lines, _, _ = run([(0.5, "h")])  # one line, then the input ends
+    assert code == 0
+    assert any(line.startswith("Commands, one per line") for line in lines[2:])
+    assert lines[-2] == "[01:17] Session complete. Well done."
+
+
+def test_pain_then_resume_restarts_the_step() -> None:
+    code, lines, player, clock = run([(4.0, "x"), (9.0, "resume")])
+    assert code == 0
+    pain = lines.index(
+        "[00:04] Pain stop: Knee to chest, right side, set 1 of 1, rep 1 of 2 (hold), "
+        "00:04 into the session."
+    )
+    assert lines[pain + 1 : pain + 4] == [
+        SAFETY,
+        "Stop if: pain in the front of the hip",
+        LINE_CHOICE,
+    ]
+    assert lines[pain + 4 : pain + 6] == [
+        "[00:04] Resuming.",
+        "[00:04] Right side. Rep 1 of 2. Hold 5 seconds.",
+    ]
+    i = player.calls.index(("silence",))
+    assert player.calls[i + 1 : i + 3] == [
+        ("bell",),
+        ("say", "Resuming. Right side. Rep 1 of 2. Hold 5 seconds."),
+    ]
+    # One second of the hold was done twice; the five seconds of the pain stop don't count.
+    assert lines[-1] == "Summary: 13 of 13 steps done, 0 skipped, 1 pain stop, 01:18 active."
+    assert clock.t - 1000 == pytest.approx(83.0)
+
+
+def test_pain_then_skip_goes_to_the_next_exercise() -> None:
+    code, lines, _, _ = run([(4.0, "x"), (5.0, "s")])
+    assert code == 0
+    i = lines.index(LINE_CHOICE)
+    assert lines[i + 1] == "[00:04] Bridge. Lie on your back. Starting in 3 seconds."
+    assert lines[-1] == "Summary: 5 of 13 steps done, 8 skipped, 1 pain stop, 00:50 active."
+
+
+@pytest.mark.parametrize("choice", ["end", "e", "", "q"])
+def test_pain_then_end(choice: str) -> None:
+    code, lines, _, clock = run([(4.0, "x"), (6.0, choice)])
+    assert code == 0
+    assert lines[-2] == "[00:04] Session ended."
+    assert lines[-1] == "Summary: 1 of 13 steps done, 0 skipped, 1 pain stop, 00:04 active."
+    assert clock.t - 1000 == pytest.approx(6.0)
+
+
+def test_pain_then_end_of_input_ends_the_session() -> None:
+    code, lines, _, clock = run([(4.0, "x")])
+    assert code == 0
+    assert lines[-2] == "[00:04] Session ended."
+    assert clock.t - 1000 == pytest.approx(4.0)
+
+
+def test_an_unclear_choice_after_pain_asks_again() -> None:
+    code, lines, _, _ = run([(4.0, "x"), (5.0, "maybe"), (6.0, "r")])
+    assert code == 0
+    assert lines.count(LINE_CHOICE) == 2
+    assert "[00:04] Resuming." in lines
+
+
+def test_pause_and_resume() -> None:
+    code, lines, player, clock = run([(4.0, "p"), (10.0, "p")])
+    assert code == 0
+    i = lines.index("[00:04] Paused.")
+    assert lines[i + 1] == "[00:04] Resuming."
+    assert lines[i + 2] == "[00:05] 3"  # the clock stood still for six seconds
+    assert ("say", "Paused.") in player.calls
+    assert lines[-1].endswith("01:17 active.")
+    assert clock.t - 1000 == pytest.approx(83.0)
+
+
+def test_end_of_input_while_paused_resumes() -> None:
+    code, lines, _, clock = run([(4.0, "pause")])
+    assert code == 0
+    i = lines.index("[00:04] Paused.")
+    assert lines[i + 1 : i + 3] == ["Input has ended: resuming.", "[00:04] Resuming."]
+    assert clock.t - 1000 == pytest.approx(77.0)
+
+
+def test_quit_ends_the_session() -> None:
+    code, lines, player, clock = run([(10.5, "q"), (11.0, "n")])
+    assert code == 0
+    assert lines[-2] == "[00:10] Session ended."
+    assert lines[-1] == "Summary: 3 of 13 steps done, 0 skipped, 0 pain stops, 00:10 active."
+    assert player.said[-1] == "Session ended."
+    assert clock.t - 1000 == pytest.approx(10.5)
+
+
+def test_skip_back_extend_and_unknown_commands() -> None:
+    code, lines, _, _ = run(
+        [(0.5, "n"), (1.0, "b"), (1.5, "n"), (4.0, "+"), (5.0, "-"), (6.0, "hello")]
+    )
+    assert code == 0
+    intro = (
+        "Knee to chest. Lie on your back. Pull one knee to your chest. "
+        "Right side first. Starting in 3 seconds."
+    )
+    hold = "Right side. Rep 1 of 2. Hold 5 seconds."
+    assert lines[2:13] == [
+        f"[00:00] {intro}",
+        f"[00:00] {hold}",  # n at 0.5
+        f"[00:01] {intro}",  # b at 1.0, within 3 s of the hold's start: the previous step
+        f"[00:01] {hold}",  # n at 1.5: the hold now ends at 6.5
+        "[00:03] 3",
+        "[00:04] 5 more seconds.",  # + at 4: ends at 11.5
+        "[00:05] 5 seconds less.",  # - at 5: ends at 6.5 again; "3" is long gone
+        "[00:05] 2",  # due at 4.5, announced at 5
+        "[00:05] 1",
+        "Unknown command 'hello': h for help.",
+        "[00:06] Release. Rest 2 seconds.",
+    ]
+    # get ready was skipped twice (redone by back in between): it counts once as skipped.
+    assert lines[-1] == "Summary: 12 of 13 steps done, 1 skipped, 0 pain stops, 01:15 active."
+
+
+def test_a_user_paced_step_waits_for_enter() -> None:
+    code, lines, _, clock = run([(1.0, "n"), (30.0, "")], text=PACED)
+    assert code == 0
+    assert lines[2:5] == [
+        "[00:00] Pelvic tilt. Starting in 2 seconds.",
+        "[00:01] Repeat as tolerated, at your own pace. Press enter when you are done.",
+        "[00:30] Cat cow. Hold 4 seconds.",  # no get ready: the hold introduces it
+    ]
+    assert lines[-1] == "Summary: 2 of 3 steps done, 1 skipped, 0 pain stops, 00:34 active."
+    assert clock.t - 1000 == pytest.approx(34.0)
+
+
+def test_enter_on_a_timed_step_is_ignored_quietly() -> None:
+    code, lines, _, _ = run([(1.0, ""), (1.5, "a")])
+    assert code == 0
+    assert lines[3] == "[00:03] Right side. Rep 1 of 2. Hold 5 seconds."
+    assert not any("Not possible" in line for line in lines)
+
+
+def test_end_of_input_moves_a_user_paced_step_on() -> None:
+    code, lines, _, clock = run([], text=PACED)
+    assert code == 0
+    i = lines.index("Input has ended: moving on.")
+    assert lines[i - 1] == (
+        "[00:02] Repeat as tolerated, at your own pace. Press enter when you are done."
+    )
+    assert lines[i + 1] == "[00:02] Cat cow. Hold 4 seconds."
+    assert lines[-2] == "[00:06] Session complete. Well done."
+    assert clock.t - 1000 == pytest.approx(6.0)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.batches: list[list[Event]] = []
+        self.interrupted = 0
+
+    def on_events(self, events: list[Event], session: Session) -> None:
+        self.batches.append(list(events))
+
+    def on_interrupted(self) -> None:
+        self.interrupted += 1
+
+
+@pytest.mark.parametrize(
+    ("raised", "code"),
+    [(KeyboardInterrupt(), EXIT_INTERRUPTED), (Interrupted(EXIT_TERMINATED), EXIT_TERMINATED)],
+)
+def test_an_interruption_stops_cleanly(raised: BaseException, code: int) -> None:
+    clock = FakeClock()
+    feed = Feed(clock)
+
+    def wait(timeout: float) -> bool:
+        if clock.t - 1000 >= 9.0:
+            raise raised
+        return feed.wait(timeout)
+
+    out = io.StringIO()
+    player = RecordingPlayer()
+    recorder = Recorder()
+    result = run_plain(
+        entry_of(TWO),
+        stdin=feed.stdin,
+        stdout=out,
+        clock=clock,
+        wait=wait,
+        player=player,
+        listeners=[recorder],
+    )
+    assert result == code
+    assert out.getvalue().splitlines()[-1] == "interrupted"
+    assert "Summary" not in out.getvalue()
+    assert recorder.interrupted == 1
+    assert recorder.batches  # the extra listener saw the session's events
+    assert player.calls[-1] == ("silence",)
+    assert player.closed
+
+
+def test_keys_from_a_terminal_in_cbreak_mode_and_restored() -> None:
+    master, slave = os.openpty()
+    stdin = os.fdopen(slave, "r")
+    try:
+        before = termios.tcgetattr(slave)
+        assert before[3] & termios.ICANON
+        clock = FakeClock()
+        modes: list[int] = []
+
+        class Watch:
+            def on_events(self, events: list[Event], session: Session) -> None:
+                modes.append(termios.tcgetattr(slave)[3])
+
+        keys = iter([(4.0, b" "), (6.0, b" "), (8.5, b"x"), (9.0, b"r"), (12.0, b"q")])
+        pending = next(keys)
+
+        def wait(timeout: float) -> bool:
+            nonlocal pending
+            if pending and clock.t - 1000 >= pending[0] - 1e-9:
+                os.write(master, pending[1])
+                pending = next(keys, None)  # type: ignore[arg-type]
+            ready, _, _ = select.select([slave], [], [], 0)
+            if ready:
+                return True
+            clock.t += timeout
+            return False
+
+        out = io.StringIO()
+        code = run_plain(
+            entry_of(TWO),
+            stdin=stdin,
+            stdout=out,
+            clock=clock,
+            wait=wait,
+            player=RecordingPlayer(),
+            listeners=[Watch()],
+        )
+        lines = out.getvalue().splitlines()
+        assert code == 0
+        assert lines[1].startswith("Keys: space pause/resume")
+        assert "[00:04] Paused." in lines
+        assert "[00:04] Resuming." in lines
+        assert any(line.startswith("[00:06] Pain stop:") for line in lines)
+        assert lines[-2] == "[00:09] Session ended."  # 12 s, 2.5 of them stopped
+        # No echo, no line editing while running; the terminal is as it was afterwards.
+        assert modes and all(not (m & termios.ICANON) and not (m & termios.ECHO) for m in modes)
+        assert termios.tcgetattr(slave) == before
+    finally:
+        stdin.close()
+        os.close(master)
+
+
+def test_the_routines_cautions_are_printed_first(tmp_path) -> None:
+    import io
+
+    from backtimer.files.catalog import load_entry
+    from backtimer.session.cues import RecordingPlayer
+
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'name = "C"\ncautions = ["Stop if it hurts."]\n[[exercises]]\nname = "A"\nhold = 1\n'
+        "get_ready = 0\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    clock = [0.0]
+
+    def wait(timeout: float) -> bool:
+        clock[0] += timeout
+        return False
+
+    code = run_plain(
+        load_entry(path, "path"),
+        stdin=io.StringIO(""),
+        stdout=out,
+        clock=lambda: clock[0],
+        wait=wait,
+        player=RecordingPlayer(),
+    )
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    assert lines[1] == "Caution: Stop if it hurts."

@@ -1,0 +1,165 @@
+"""Runs are recorded in the history, settings apply, and an interrupted session resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_routine
+
+from backtimer.core.engine import State
+from backtimer.files.config import Config
+from backtimer.history.db import open_history
+from backtimer.history.queries import find_resumable
+from backtimer.session.launch import describe_resume, find_resume, prepare
+from backtimer.tui.screens.confirm import ConfirmScreen
+from backtimer.tui.screens.session import SessionScreen
+from backtimer.tui.screens.summary import SummaryScreen
+
+SIZE = (80, 24)
+
+
+def sessions(data_dir: Path) -> list[tuple]:
+    db = open_history(data_dir, create=False)
+    try:
+        with db.reading() as conn:
+            return conn.execute("SELECT status, resume_index FROM sessions ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def test_prepare_applies_settings_to_what_is_run_not_to_the_file(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, 'name = "x"\n[[exercises]]\nname = "a"\nhold = 10\nreps = 2\n')
+    launch = prepare(entry, config=Config(rest=0, get_ready=3), record=False)
+    phases = [s.phase for s in launch.plan.steps]
+    assert phases == ["get_ready", "hold", "hold"]  # rest 0 from the settings: no rest step
+    assert launch.plan.steps[0].seconds == 3
+    assert launch.entry.routine is entry.routine  # the file's own routine, untouched
+    assert launch.recorder is None
+
+
+async def test_the_app_records_a_session_in_the_history(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, record=True, data_dir=data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(400):
+            if not app.session_screen or not app.session_screen.live:
+                break
+            advance(app, clock, 0.25)
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+    assert sessions(data) == [("completed", len(app.launches[0].plan.steps))]
+
+
+async def test_the_app_offers_to_resume_an_interrupted_session(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    # A first run that is interrupted after a few steps.
+    launch = prepare(entry, config=Config(), data_dir=data)
+    from backtimer.session.runner import SessionRunner
+
+    fake = FakeClock()
+    runner = SessionRunner(launch.plan, clock=fake, listeners=[launch.recorder])
+    runner.do("start")
+    for _ in range(13):
+        fake.advance(0.5)
+        runner.tick()
+    index = runner.session.index
+    assert index > 1
+    launch.recorder.on_interrupted()
+    launch.close()
+    found = find_resume(entry, data)
+    assert found is not None and found.step_index == index
+
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, offer_resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert describe_resume(found) in str(app.screen.query_one("#confirm-detail").render())
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert app.screen.session.index == index
+        # The clock waits until the person is back in position, then space goes on.
+        assert app.screen.session.state is State.PAUSED
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.screen.session.state is State.RUNNING
+
+
+def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
+    routine = tmp_path / "short.toml"
+    routine.write_text(
+        'name = "Short"\n[defaults]\nget_ready = 1\ntransition = 1\nrest = 1\nswitch = 1\n'
+        '[[exercises]]\nname = "A"\nhold = 2\nsides = "both"\n'
+        '[[exercises]]\nname = "B"\nhold = 2\n',
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "BACKTIMER_DATA_DIR": str(tmp_path / "data"),
+        "BACKTIMER_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    cmd = [sys.executable, "-m", "backtimer", "run", str(routine), "--plain", "--no-voice"]
+    first = subprocess.Popen(
+        [*cmd, "--no-bell"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        seen = ""
+        while "Left side" not in seen and time.monotonic() < deadline:
+            seen += first.stdout.readline()
+        assert "Left side" in seen
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    db = open_history(tmp_path / "data", create=False)
+    try:
+        found = find_resumable(db)
+    finally:
+        db.close()
+    # The kill may land before the writer thread stored the newest step: at most that one
+    # step is lost, so the session resumes at the switch or at the left hold.
+    assert found is not None and found.step["side"] == "left"
+    resumed_say = found.plan.steps[found.step_index].say
+
+    second = subprocess.run(
+        [*cmd, "--no-bell", "--resume"],
+        input="",
+        capture_output=True,
+        env=env,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 0, second.stderr
+    lines = [line for line in second.stdout.splitlines() if line.startswith("[")]
+    assert lines[0].endswith(resumed_say)  # at the stored step, not from the beginning
+    assert "Resuming at A, left side, set 1 of 1, rep 1 of 1. Get into position." in second.stdout
+    assert resumed_say in ("Switch to the left side.", "Left side. Hold 2 seconds.")
+    assert "Traceback" not in second.stderr
+    assert sessions(tmp_path / "data") == [("completed", 7)]
+    summary = second.stdout.strip().splitlines()[-1]
+    remaining = 7 - found.step_index
+    assert summary.startswith(f"Summary: {remaining} of {remaining} steps done (resumed at")
+    assert " 0 skipped" in summary
+
+
+async def test_ctrl_c_leaves_and_records_the_session_as_interrupted(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, record=True, data_dir=data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        advance(app, clock, 2.0)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_code == 130
+    assert [status for status, _ in sessions(data)] == ["interrupted"]

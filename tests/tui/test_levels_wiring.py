@@ -1,0 +1,122 @@
+"""Levels follow pain-free sessions in real runs: offered before the next one, then used."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from snapshot_apps.common import FakeClock, build_app, screen_text, write_routine
+
+from backtimer.core.engine import Command
+from backtimer.core.routine import LevelChoice
+from backtimer.files.config import Config
+from backtimer.history.db import open_history
+from backtimer.history.levels import store_level
+from backtimer.session.launch import prepare
+from backtimer.session.runner import SessionRunner
+from backtimer.tui.screens.levels import LevelOfferScreen
+from backtimer.tui.screens.session import SessionScreen
+
+RANGED = """
+name = "Ranged"
+[defaults]
+get_ready = 1
+transition = 1
+rest = 1
+[[exercises]]
+name = "Knee to chest"
+hold = "10-30s"
+"""
+
+
+def run_session(entry, data: Path, *, pain: bool = False) -> None:
+    """One whole session at the current level, recorded, on a fake clock."""
+    launch = prepare(entry, level="current", config=Config(), data_dir=data)
+    clock = FakeClock()
+    launch.recorder.clock = clock
+    runner = SessionRunner(launch.plan, clock=clock, listeners=[launch.recorder])
+    runner.do(Command.START)
+    if pain:
+        clock.advance(2)
+        runner.tick()
+        runner.do(Command.PAIN)
+        runner.do(Command.END)
+    while not runner.session.over:
+        clock.advance(0.5)
+        runner.tick()
+    launch.close()
+
+
+def hold_of(plan) -> float:
+    return next(s.seconds for s in plan.steps if s.phase == "hold")
+
+
+async def test_three_pain_free_sessions_offer_a_step_up_that_the_next_session_uses(
+    tmp_path: Path,
+) -> None:
+    entry = write_routine(tmp_path, RANGED)
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
+
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("s")  # start, with the step up ticked by default
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert hold_of(app.screen.plan) == 15
+    # Stored: the next session starts at the new level too.
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 15
+
+
+def test_plain_mode_steps_down_after_pain_and_says_so(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    # On a terminal the step up would be asked for; from a pipe it is offered, not taken.
+    env = {**os.environ, "BACKTIMER_DATA_DIR": str(data), "BACKTIMER_CONFIG_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "backtimer", "run", str(entry.path), "--plain"]
+    result = subprocess.run(
+        [*command, "--no-voice", "--no-bell", "--no-resume"],
+        input="q\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert "Step up offered, not taken" in result.stderr
+    assert "Knee to chest: hold 10s -> 15s" in result.stderr
+    # Taken (as the app would store it), then a pain stop at the new level.
+    db = open_history(data)
+    try:
+        store_level(db, entry, 0, LevelChoice(hold=15))
+    finally:
+        db.close()
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 15
+    run_session(entry, data, pain=True)
+    result = subprocess.run(
+        [*command, "--no-voice", "--no-bell", "--no-resume"],
+        input="q\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert "Traceback" not in result.stderr
+    assert "Level down: Knee to chest: hold 15s -> 10s" in result.stderr
+    low = prepare(entry, level="current", data_dir=data, record=False).plan
+    assert hold_of(low) == 10
+
+
+async def test_the_session_screen_shows_the_level_it_runs(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
+    app = build_app(entry, clock=FakeClock(), level="high")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        assert "Level: hold 30s (10-30s), 3 reps (2-3)" in screen_text(app)
