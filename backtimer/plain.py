@@ -494,7 +494,7 @@ def run_plain(
         plan = compile_plan(routine, level)
 
     keys = inp is not None and _is_terminal(inp)
-    source: LineInput | KeyInput = KeyInput(inp) if keys else LineInput(inp)  # type: ignore[arg-type]
+    source: LineInput | KeyInput = KeyInput(inp) if keys else LineInput(inp)
 
     if player is None:
         player = default_player(terminal_bell(out), voice=voice, bell=bell, command=speech_command)

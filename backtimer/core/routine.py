@@ -56,6 +56,9 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 
 Side = Literal["right", "left"]
 LevelName = Literal["low", "high"]
+#: How an exercise is timed: a hold (seconds or breaths), counted reps at a tempo, at the
+#: person's own pace, or not said (an error, reported by validation).
+Kind = Literal["hold", "tempo", "user_paced", "missing"]
 
 
 # --------------------------------------------------------------------------- values
@@ -570,6 +573,7 @@ class Routine(_Model):
                 if field in ("reps", "sets"):
                     value = Span(float(value), float(value))
             values[field] = value
+        kind: Kind
         if values["user_paced"]:
             kind = "user_paced"
         elif values["tempo"] is not None:
@@ -614,7 +618,7 @@ def level_for(level: Level, index: int) -> LevelName | LevelChoice:
 class Settings:
     """Resolved timing of one exercise; ``kind`` says how a rep is timed."""
 
-    kind: Literal["hold", "tempo", "user_paced", "missing"]
+    kind: Kind
     hold: Hold | None
     tempo: Tempo | None
     user_paced: bool | None
@@ -632,6 +636,9 @@ class Settings:
 
     def dose(self, level: LevelName | LevelChoice = "low") -> Dose:
         """The concrete prescription at a level."""
+        hold_l: LevelName | float | None
+        reps_l: LevelName | float | None
+        sets_l: LevelName | float | None
         if isinstance(level, LevelChoice):
             hold_l, reps_l, sets_l = level.hold, level.reps, level.sets
         else:

@@ -184,7 +184,8 @@ def _drop(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
     if top == "keymap" and len(loc) > 1 and isinstance(data.get("keymap"), dict):
         data["keymap"].pop(loc[1], None)
         return
-    data.pop(top, None)  # type: ignore[call-overload]
+    if isinstance(top, str):
+        data.pop(top, None)
 
 
 def parse_config(text: str, label: str) -> tuple[Config, list[str]]:

@@ -57,11 +57,16 @@ RETRIES = 3
 
 
 class RoutineEntry(Protocol):
-    """What the recorder needs of a :class:`backtimer.files.catalog.Entry`."""
+    """What the recorder needs of a :class:`backtimer.files.catalog.Entry` (read only)."""
 
-    key: str
-    path: Path
-    origin: str
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def origin(self) -> str: ...
 
 
 def utc_iso(moment: datetime) -> str:

@@ -415,11 +415,9 @@ class PickerScreen(Screen[None]):
         entry = self.current
         if entry is None:
             return
-        path = entry.path
-        if entry.origin == "bundled":
-            path = self._user_copy(entry)
-            if path is None:
-                return
+        path = self._user_copy(entry) if entry.origin == "bundled" else entry.path
+        if path is None:
+            return
         error = self.app.edit_file(path)  # type: ignore[attr-defined]
         self.app.refresh()
         if error:

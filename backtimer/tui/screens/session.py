@@ -150,7 +150,7 @@ class SessionScreen(Screen[None]):
         self.entry = entry
         self.level = level  # "low", "high", or {exercise index: LevelChoice}
         self.routine: Routine = routine if routine is not None else entry.routine
-        self.plan: Plan = plan if plan is not None else compile_plan(self.routine, level)  # type: ignore[arg-type]
+        self.plan: Plan = plan if plan is not None else compile_plan(self.routine, level)
         self.tally = Tally(self.plan)
         self.runner = SessionRunner(
             self.plan,
