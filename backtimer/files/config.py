@@ -101,8 +101,9 @@ class Config(BaseModel):
     speech_command: Annotated[str, Field(strict=True), AfterValidator(_speech_command)] | None = (
         Field(
             None,
-            description='The speech command, such as "espeak-ng -s 140"; the text is added as '
-            "its last argument. Unset: the first of espeak-ng, espeak, spd-say, say found",
+            description='The speech command, such as "espeak-ng -s 140"; the text is added after '
+            '"--" as its last argument ("say" reads it on its input). '
+            "Unset: the first of espeak-ng, espeak, spd-say, say found",
         )
     )
     bell: bool = Field(True, strict=True, description="Ring the terminal bell at phase changes")

@@ -6,7 +6,10 @@ moment later if it is still there), so two never overlap; ``silence()`` kills at
 Anything that goes wrong (no command, a command that fails to start, no sound device) is
 silence: the session goes on, nothing is printed.
 
-The text is always one argv element: no shell ever sees it.
+The text is never an option and no shell ever sees it: it is one argv element after ``--``
+(which espeak-ng, espeak, spd-say and any getopt-style command read as "options end here"),
+or, for macOS ``say``, written to the command's standard input. An exercise called
+"-90/90 hip switch" is spoken, not taken for an option.
 """
 
 from __future__ import annotations
@@ -58,6 +61,23 @@ def _is_spd_say(argv: Sequence[str]) -> bool:
     return os.path.basename(argv[0]) == "spd-say"
 
 
+def _reads_stdin(argv: Sequence[str]) -> bool:
+    """macOS ``say`` speaks its standard input when given no text (its documented way)."""
+    return os.path.basename(argv[0]) == "say"
+
+
+def speech_argv(argv: Sequence[str], text: str) -> tuple[list[str], bytes | None]:
+    """The full command line for ``text`` and what to write to its standard input.
+
+    The text never lands where an option could be read: after ``--``, or on stdin.
+    """
+    if _reads_stdin(argv):
+        return [*argv], text.encode("utf-8")
+    if _is_spd_say(argv):
+        text = text.replace("%", "%%")  # spd-say passes its text as a printf format
+    return [*argv, "--", text], None
+
+
 def _adapt(argv: list[str]) -> list[str]:
     """Per-command adjustments so that announcements never pile up.
 
@@ -67,6 +87,22 @@ def _adapt(argv: list[str]) -> list[str]:
     if _is_spd_say(argv) and not {"-C", "--cancel"} & set(argv[1:]):
         argv = [*argv, "-C"]
     return argv
+
+
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    """Write the text to the child's stdin and close it, never blocking the session: what
+    does not fit into the pipe at once (far more than any announcement) is dropped."""
+    pipe = proc.stdin
+    if pipe is None:
+        return
+    try:
+        os.set_blocking(pipe.fileno(), False)
+        os.write(pipe.fileno(), data)
+    except OSError:  # a full pipe, or a child already gone
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -122,12 +158,11 @@ class SpeechPlayer:
             self._stop_current(kill=False)
             if not text.strip():
                 return
-            if _is_spd_say(self.argv):
-                text = text.replace("%", "%%")  # spd-say passes its text as a printf format
+            argv, feed = speech_argv(self.argv, text)
             try:
                 self._current = subprocess.Popen(
-                    [*self.argv, text],
-                    stdin=subprocess.DEVNULL,
+                    argv,
+                    stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     start_new_session=True,
@@ -136,6 +171,9 @@ class SpeechPlayer:
             except (OSError, ValueError, subprocess.SubprocessError):
                 # Gone since we looked, not executable, out of processes: stay silent.
                 self._current = None
+                return
+            if feed is not None:
+                _feed(self._current, feed)
 
     def silence(self) -> None:
         with self._lock:

@@ -459,26 +459,27 @@ TRICKY = """He said "hold"; it's 30s & $HOME `id` | done. 50% \u2713 -v"""
 
 def test_text_arrives_intact_as_one_argument(tmp_path: Path) -> None:
     out = tmp_path / "args"
-    script = _script(tmp_path / "echo-say", f'printf "%s|%s\\n" "$#" "$1" >> "{out}"\n')
+    script = _script(tmp_path / "echo-say", f'printf "%s|%s|%s\\n" "$#" "$1" "$2" >> "{out}"\n')
     player = SpeechPlayer(command=str(script))
     player.say(TRICKY)
     assert _wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
     player.close()
-    assert out.read_text() == f"1|{TRICKY}\n"
+    # One argument after "--", so that text starting with "-" is never an option.
+    assert out.read_text() == f"2|--|{TRICKY}\n"
 
 
 def test_a_configured_command_keeps_its_options(tmp_path: Path) -> None:
     out = tmp_path / "args"
     script = _script(
         tmp_path / "echo say",  # a space in the path: quoted in the configured command
-        f'printf "%s|%s|%s|%s\\n" "$#" "$1" "$2" "$3" >> "{out}"\n',
+        f'printf "%s|%s|%s|%s|%s\\n" "$#" "$1" "$2" "$3" "$4" >> "{out}"\n',
     )
     player = SpeechPlayer(command=f"'{script}' --rate 150")
     player.say(TRICKY)
     assert _wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
     assert player.wait_idle(2.0)
     player.close()
-    assert out.read_text() == f"3|--rate|150|{TRICKY}\n"
+    assert out.read_text() == f"4|--rate|150|--|{TRICKY}\n"
 
 
 def test_missing_or_broken_commands_are_silent(tmp_path: Path) -> None:
@@ -535,7 +536,7 @@ def test_spd_say_gets_percent_signs_escaped(
     player.say("Hold at 50% effort.")
     assert _wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
     player.close()
-    assert out.read_text() == "-C Hold at 50%% effort.\n"
+    assert out.read_text() == "-C -- Hold at 50%% effort.\n"
 
 
 def test_finished_announcements_are_reaped(tmp_path: Path) -> None:
