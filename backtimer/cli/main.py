@@ -38,7 +38,8 @@ def _minutes(seconds: float) -> str:
 
 def _toml_files(target: Path) -> list[Path]:
     if target.is_dir():
-        return sorted(p for p in target.rglob("*.toml") if p.is_file() or p.is_symlink())
+        # Everything but folders: a named pipe or a device gets its message, not silence.
+        return sorted(p for p in target.rglob("*.toml") if not p.is_dir())
     return [target]
 
 

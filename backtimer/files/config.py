@@ -37,12 +37,14 @@ from backtimer.files.catalog import display_path
 from backtimer.files.routine_load import (
     MAX_FILE_BYTES,
     LineLocator,
+    NotReadable,
     Problem,
     RoutineError,
     decode,
     field_path,
     parse_toml,
     printable,
+    read_regular,
 )
 
 CONFIG_NAME = "config.toml"
@@ -228,16 +230,11 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     path = config_path() if path is None else path
     label = _label(path)
     try:
-        if path.is_dir():
-            return Config(), [f"{label}: is a folder, not a settings file; using the defaults"]
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(path, noun="settings file")
     except FileNotFoundError:
         return Config(), []
-    except OSError as exc:
-        return Config(), [f"{label}: cannot read: {exc.strerror or exc}; using the defaults"]
-    except ValueError:
-        return Config(), [f"{label}: is not a valid file name; using the defaults"]
+    except NotReadable as exc:
+        return Config(), [f"{label}: {exc.message}; using the defaults"]
     if len(data) > MAX_FILE_BYTES:
         return Config(), [f"{label}: is larger than 1 MiB; using the default settings"]
     try:

@@ -37,9 +37,12 @@ from backtimer.files.atomic import (
 from backtimer.files.catalog import Entry, display_path
 from backtimer.files.routine_load import (
     LineLocator,
+    NotReadable,
     Problem,
     RoutineError,
+    not_regular,
     printable,
+    read_regular,
     read_text,
     validate_text,
 )
@@ -520,7 +523,7 @@ def edit_target(name: str) -> EditTarget:
     if not looks_like_path and check_name(name) is None:
         user_file = paths.user_routines_dir() / f"{name}.toml"
         if user_file.exists():
-            return EditTarget(user_file)
+            return EditTarget(_regular(user_file, display_path(user_file)))
         bundled = paths.bundled_routines_dir() / f"{name}.toml"
         if bundled.is_file():
             text = bundled.read_text(encoding="utf-8")
@@ -536,12 +539,24 @@ def edit_target(name: str) -> EditTarget:
     if candidate.is_dir():
         raise EditError(f"{printable(name)}: is a folder, not a routine file")
     if candidate.exists():
-        return EditTarget(candidate)
+        return EditTarget(_regular(candidate, printable(name)))
     if looks_like_path:
         raise EditError(f"{printable(name)}: no such file (to start a routine: backtimer new NAME)")
     raise EditError(
         f"no routine named {printable(name)} (to create it: backtimer new {printable(name)})"
     )
+
+
+def _regular(path: Path, label: str) -> Path:
+    """``path`` if it is a regular file (or a link to one); an editor is never started on a
+    named pipe, a device or a socket (reading one would block or never end)."""
+    try:
+        why = not_regular(path.stat().st_mode)
+    except (OSError, ValueError):
+        return path  # edit_routine says what is wrong
+    if why:
+        raise EditError(f"{label}: {why}")
+    return path
 
 
 def rejected_path(path: Path) -> Path:
@@ -620,9 +635,12 @@ def edit_routine(
     if target.note:
         say(target.note)
     try:
-        original = path.read_bytes()
-    except OSError as exc:
+        original = read_regular(path, limit=1 << 62)
+    except FileNotFoundError as exc:
         say_err(f"{label}: cannot read: {exc.strerror or exc}")
+        return 1
+    except NotReadable as exc:
+        say_err(f"{label}: {exc.message}")
         return 1
     original_valid = not _problems(path, label)[0]
     bak: Path | None = None

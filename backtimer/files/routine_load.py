@@ -100,6 +100,86 @@ def printable(text: str) -> str:
 # ------------------------------------------------------------------------ reading
 
 
+def not_regular(mode: int, noun: str = "routine file") -> str | None:
+    """Why a file of this ``st_mode`` is not read (None: a regular file, which is read).
+
+    A named pipe would block the reader until someone writes to it (list, check, the picker
+    and run would hang), and a device or socket never holds a routine: none is opened.
+    """
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return f"is a folder, not a {noun}"
+    if stat.S_ISFIFO(mode):
+        return f"is a named pipe (FIFO), not a {noun}: only regular files are read"
+    if stat.S_ISSOCK(mode):
+        return f"is a socket, not a {noun}: only regular files are read"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return f"is a device, not a {noun}: only regular files are read"
+    return f"is not a regular file: only regular files are read as a {noun}"
+
+
+class NotReadable(Exception):
+    """A file that is not read; ``message`` says why (without the file's name)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, noun: str = "routine file") -> bytes:
+    """At most ``limit + 1`` bytes of a regular file, or NotReadable saying why not.
+
+    Never blocks on a named pipe: the type is checked before opening, the file is opened
+    non-blocking (so a FIFO swapped in after the check still cannot hold us), and checked
+    again on the open descriptor. Raises FileNotFoundError when there is no file at all.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise
+    except PermissionError:
+        raise NotReadable("permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotReadable("too many levels of symbolic links (a symlink loop?)") from None
+        raise NotReadable(f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # e.g. a NUL byte in the path
+        raise NotReadable("is not a valid file name") from None
+    why = not_regular(info.st_mode, noun)
+    if why:
+        raise NotReadable(why)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except PermissionError:
+        raise NotReadable("permission denied") from None
+    except OSError as exc:
+        raise NotReadable(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        why = not_regular(os.fstat(fd).st_mode, noun)
+        if why:  # replaced between the two looks
+            raise NotReadable(why)
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(limit + 1 - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except PermissionError:
+        raise NotReadable("permission denied") from None
+    except OSError as exc:
+        raise NotReadable(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
 def read_text(path: Path, label: str | None = None) -> str:
     """The file's text, or RoutineError for anything that is not a small UTF-8 text file."""
     name = label or printable(str(path))
@@ -108,31 +188,27 @@ def read_text(path: Path, label: str | None = None) -> str:
         return RoutineError([Problem(name, message)])
 
     try:
-        info = path.stat()
+        size = path.stat().st_size
+    except (OSError, ValueError):
+        size = 0  # read_regular says what is wrong
+    if size > MAX_FILE_BYTES and _is_regular(path):
+        raise fail(f"is {size:,} bytes; a routine file may be at most 1 MiB")
+    try:
+        data = read_regular(path)
     except FileNotFoundError:
         raise fail("no such file") from None
-    except PermissionError:
-        raise fail("permission denied") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise fail("too many levels of symbolic links (a symlink loop?)") from None
-        raise fail(f"cannot read: {exc.strerror or exc}") from None
-    except ValueError:  # e.g. a NUL byte in the path
-        raise fail("is not a valid file name") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise fail("is a folder, not a routine file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise fail(f"is {info.st_size:,} bytes; a routine file may be at most 1 MiB")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except PermissionError:
-        raise fail("permission denied") from None
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:  # grew, or a device that reports no size
+    except NotReadable as exc:
+        raise fail(exc.message) from None
+    if len(data) > MAX_FILE_BYTES:  # grew since we looked
         raise fail("is larger than 1 MiB; a routine file may be at most 1 MiB")
     return decode(data, name)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def decode(data: bytes, name: str) -> str:
