@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
+from backtimer.core.durations import elapsed as clock_text
 from backtimer.core.engine import (
     Command,
     EndedEarly,
@@ -35,6 +36,7 @@ from backtimer.core.engine import (
     State,
     StepEnded,
 )
+from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
@@ -82,14 +84,6 @@ class Interrupted(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
-
-
-def clock_text(seconds: float) -> str:
-    """12.9 -> "00:12", 3725 -> "1:02:05" (whole seconds, rounded down)."""
-    whole = int(max(0.0, seconds) + 1e-6)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def _plural(count: int, word: str) -> str:
@@ -147,7 +141,7 @@ class Printer:
             where += f", {event.side} side"
         step = event.step
         where += f", set {event.set} of {step.sets}, rep {event.rep} of {step.reps}"
-        where += f" ({event.phase.replace('_', ' ')})"
+        where += f" ({phase_info(event.phase).words})"
         self.line(
             f"Pain stop: {where}, {clock_text(event.session_second)} into the session.",
             event.at,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from backtimer import __version__
+from backtimer.core.durations import about
 from backtimer.files import catalog
 from backtimer.files.routine_load import Problem, RoutineError, load_routine, printable
 
@@ -26,11 +27,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
-
-
-def _minutes(seconds: float) -> str:
-    minutes = seconds / 60
-    return f"{minutes:.0f} min" if minutes >= 1 else f"{seconds:.0f} s"
 
 
 # ------------------------------------------------------------------------ check
@@ -66,7 +62,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
             count = len(routine.exercises)
             noun = "exercise" if count == 1 else "exercises"
-            print(f"ok {label} ({count} {noun}, about {_minutes(routine.total_seconds())})")
+            print(f"ok {label} ({count} {noun}, about {about(routine.total_seconds())})")
     return status
 
 
@@ -107,7 +103,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             count = len(entry.routine.exercises)
             print(
                 f"{key:<{width}}  {where}  {count:>3} exercises  "
-                f"{_minutes(entry.routine.total_seconds()):>7}  {entry.routine.name}"
+                f"{about(entry.routine.total_seconds()):>7}  {entry.routine.name}"
             )
         else:
             first = entry.problems[0] if entry.problems else "invalid"

@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from backtimer.core.durations import compact, timeline
 from backtimer.core.plan import Plan, compile_plan
-from backtimer.core.routine import LevelChoice, format_duration
+from backtimer.core.progression import describe_level
+from backtimer.core.routine import LevelChoice
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
 from backtimer.files.routine_load import printable
@@ -41,26 +43,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:2d}:{secs:02d}"
-
-
 def format_table(plan: Plan) -> str:
     """A readable timeline: start time, phase, exercise, side, set/rep, length, what is said."""
     rows = [("start", "phase", "exercise", "side", "set", "rep", "length", "says")]
     for step in plan.steps:
         rows.append(
             (
-                _clock(plan.offset(step.index)),
+                timeline(plan.offset(step.index)),
                 step.phase,
                 step.exercise,
                 step.side or "-",
                 f"{step.set}/{step.sets}",
                 f"{step.rep}/{step.reps}",
-                "until key" if step.seconds is None else format_duration(step.seconds),
+                "until key" if step.seconds is None else compact(step.seconds),
                 step.say,
             )
         )
@@ -70,7 +65,7 @@ def format_table(plan: Plan) -> str:
         cells = [row[i].ljust(widths[i]) for i in range(7)]
         lines.append("  ".join(cells) + "  " + row[7])
     paced = sum(1 for s in plan.steps if s.seconds is None)
-    total = f"total {_clock(plan.total_seconds).strip()} ({len(plan.steps)} steps"
+    total = f"total {timeline(plan.total_seconds).strip()} ({len(plan.steps)} steps"
     total += f", {paced} at your own pace)" if paced else ")"
     lines.append(total)
     return "\n".join(lines)
@@ -94,8 +89,6 @@ def current_level(entry: Entry, data_dir: Path | None) -> Any:
 
 def describe_levels(entry: Entry, levels: dict) -> str:
     """One line per exercise with ranges: "  Knee to chest: hold 15s (10-30s)"."""
-    from backtimer.history.levels import describe_level
-
     assert entry.routine is not None
     lines = []
     for index, exercise in enumerate(entry.routine.exercises):

@@ -388,7 +388,7 @@ class Session:
 
     def _cues_until(self, now: float) -> list[Event]:
         step = self.step
-        if step.phase != "hold" or self.deadline is None or self.step_seconds is None:
+        if not step.phase_info.counted_down or self.deadline is None or self.step_seconds is None:
             return []
         events: list[Event] = []
         length = self.step_seconds
@@ -510,7 +510,7 @@ class Session:
         else:
             events = []
         step = self.step
-        if step.phase != "hold" or self.deadline is None or self.step_seconds is None:
+        if not step.phase_info.extendable or self.deadline is None or self.step_seconds is None:
             return [*events, Refused(now, Command.EXTEND, self.state)]
         at = self._clock(now)
         left = self.deadline - at

@@ -14,21 +14,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate
-from typing import Any, Literal
+from typing import Any
 
+from backtimer.core.durations import spoken
+from backtimer.core.phases import PHASES, WORK_PHASES, Phase, PhaseInfo
 from backtimer.core.routine import Dose, Level, Routine, Settings, Side, level_for
 
-Phase = Literal["get_ready", "hold", "rep", "rest", "switch_sides", "set_rest", "transition"]
-PHASES: tuple[Phase, ...] = (
-    "get_ready",
-    "hold",
-    "rep",
-    "rest",
-    "switch_sides",
-    "set_rest",
-    "transition",
-)
-WORK_PHASES: frozenset[str] = frozenset({"hold", "rep"})
 SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
 
 
@@ -56,6 +47,11 @@ class Step:
     @property
     def is_work(self) -> bool:
         return self.phase in WORK_PHASES
+
+    @property
+    def phase_info(self) -> PhaseInfo:
+        """What the phase table says about this step's phase (its words, is it work, ...)."""
+        return PHASES[self.phase]
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -127,34 +123,6 @@ class Plan:
 
 
 # ------------------------------------------------------------------------ words
-
-
-def _exact(value: float) -> str:
-    """A number as written, never rounded: 2.5 -> "2.5", 7199.125 -> "7199.125"."""
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        text = f"{value:.12f}".rstrip("0").rstrip(".")
-    return text
-
-
-def spoken_duration(seconds: float) -> str:
-    """30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds".
-
-    Exact: what is said is what is timed (no rounding of fractional seconds).
-    """
-    if not float(seconds).is_integer():
-        return f"{_exact(seconds)} seconds"
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
-    if minutes:
-        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
-    if secs or not (hours or minutes):
-        parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
-    return " ".join(parts)
 
 
 def _sentence(text: str) -> str:
@@ -289,7 +257,7 @@ def _work_say(
         breaths = f"{dose.breaths} breath" + ("s" if dose.breaths != 1 else "")
         parts.append(f"Hold for {breaths}")
     else:
-        parts.append(f"Hold {spoken_duration(dose.rep_seconds)}")
+        parts.append(f"Hold {spoken(dose.rep_seconds)}")
     return _join(*parts)
 
 
@@ -320,7 +288,7 @@ def _compile_exercise(
         rep=1,
         reps=dose.reps,
         seconds=settings.get_ready,
-        say=_join(*intro, f"Starting in {spoken_duration(settings.get_ready)}"),
+        say=_join(*intro, f"Starting in {spoken(settings.get_ready)}"),
         **common,
     )
 
@@ -362,7 +330,7 @@ def _compile_exercise(
             rep=rep,
             reps=dose.reps,
             seconds=settings.rest,
-            say=_join(f"Release. Rest {spoken_duration(settings.rest)}"),
+            say=_join(f"Release. Rest {spoken(settings.rest)}"),
             **common,
         )
 
@@ -388,7 +356,7 @@ def _compile_exercise(
             seconds=settings.set_rest,
             say=_join(
                 f"Set {done} of {dose.sets} done",
-                f"Rest {spoken_duration(settings.set_rest)}",
+                f"Rest {spoken(settings.set_rest)}",
             ),
             **common,
         )

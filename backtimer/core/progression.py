@@ -33,7 +33,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from backtimer.core.routine import LevelChoice, Routine, Settings, Span, _num, format_duration
+from backtimer.core.durations import compact, compact_range
+from backtimer.core.routine import LevelChoice, Routine, Settings, Span, _num
 
 HOLD_STEP_SECONDS = 5.0
 DEFAULT_SESSIONS = 3
@@ -112,7 +113,7 @@ def _with(level: LevelChoice, dim: Dimension, value: float) -> LevelChoice:
 
 def _show(dim: Dimension, value: float, unit: str) -> str:
     if unit == "seconds":
-        return format_duration(value)
+        return compact(value)
     if unit == "breaths":
         return f"{_num(value)} breath" + ("" if value == 1 else "s")
     return _num(value)
@@ -211,3 +212,63 @@ def next_levels(
         )
         for index in range(len(routine.exercises))
     }
+
+
+# ------------------------------------------------------------------------ words and whole routines
+
+
+def _amount(settings: Settings, dim: str, value: float | None) -> str:
+    """One dimension's value as it is said: "15s", "10 breaths", "12 reps", "1 set"."""
+    if value is None:
+        return "-"
+    if dim == "hold":
+        if settings.hold is not None and settings.hold.unit == "breaths":
+            return f"{_num(value)} breath" + ("" if value == 1 else "s")
+        return compact(value)
+    noun = "rep" if dim == "reps" else "set"
+    return f"{_num(value)} {noun}" + ("" if value == 1 else "s")
+
+
+def describe_change(settings: Settings, old: LevelChoice, new: LevelChoice) -> str:
+    """What differs between two levels: "hold 10s -> 15s", "12 reps -> 10 reps"."""
+    parts = []
+    for dim in ("hold", "reps", "sets"):
+        before, after = getattr(old, dim), getattr(new, dim)
+        if before != after:
+            prefix = "hold " if dim == "hold" else ""
+            parts.append(
+                f"{prefix}{_amount(settings, dim, before)} -> {_amount(settings, dim, after)}"
+            )
+    return ", ".join(parts) or "no change"
+
+
+def describe_level(settings: Settings, level: LevelChoice) -> list[str]:
+    """Each range at its current level, with the range: "hold 15s (10-30s)", "2 reps (2-3)".
+
+    Empty for an exercise without ranges."""
+    out = []
+    level = clamp_level(settings, level)
+    if settings.kind == "hold" and settings.hold is not None and settings.hold.span.is_range:
+        span = settings.hold.span
+        if settings.hold.unit == "breaths":
+            out.append(f"hold {_amount(settings, 'hold', level.hold)} ({span})")
+        else:
+            seconds = compact_range(span.low, span.high)
+            out.append(f"hold {_amount(settings, 'hold', level.hold)} ({seconds})")
+    if settings.reps.is_range:
+        out.append(f"{_amount(settings, 'reps', level.reps)} ({settings.reps})")
+    if settings.sets.is_range:
+        out.append(f"{_amount(settings, 'sets', level.sets)} ({settings.sets})")
+    return out
+
+
+def high_level(settings: Settings) -> LevelChoice:
+    """The top of every range (what ``--level high`` runs)."""
+    hold = settings.hold.span.high if settings.hold is not None else None
+    return clamp_level(
+        settings, LevelChoice(hold=hold, reps=settings.reps.high, sets=settings.sets.high)
+    )
+
+
+def routine_has_ranges(routine: Routine) -> bool:
+    return any(has_ranges(routine.settings(i)) for i in range(len(routine.exercises)))

@@ -31,6 +31,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from backtimer.core.durations import compact, hours_minutes_up
+
 MAX_DURATION = 2 * 60 * 60  # seconds: no single hold, rest or gap is longer
 MAX_SESSION = 4 * 60 * 60  # seconds: a whole session at its highest level
 MAX_COUNT = 100  # reps, sets, breaths
@@ -98,30 +100,12 @@ class Hold:
         if self.unit == "breaths":
             return f"{self.span} breath" if self.span.high == 1 else f"{self.span} breaths"
         if not self.span.is_range:
-            return format_duration(self.span.low)
-        return f"{format_duration(self.span.low)}-{format_duration(self.span.high)}"
+            return compact(self.span.low)
+        return f"{compact(self.span.low)}-{compact(self.span.high)}"
 
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def format_duration(seconds: float) -> str:
-    """Compact, parseable form: 30 -> "30s", 90 -> "1m30s", 3600 -> "1h"."""
-    whole = float(seconds).is_integer()
-    total = int(seconds) if whole else seconds
-    if not whole or total < 60:
-        return f"{_num(total)}s"
-    hours, rest = divmod(int(total), 3600)
-    minutes, secs = divmod(rest, 60)
-    out = ""
-    if hours:
-        out += f"{hours}h"
-    if minutes:
-        out += f"{minutes}m"
-    if secs:
-        out += f"{secs}s"
-    return out
 
 
 _UNIT_SECONDS = {
@@ -202,7 +186,7 @@ def _bounded(seconds: float, *, allow_zero: bool) -> float:
     if seconds > MAX_DURATION:
         if seconds > 1000 * MAX_DURATION:  # no point in spelling out 27777777h46m40s
             raise ValueError("is far longer than the limit of 2 hours")
-        raise ValueError(f"{format_duration(seconds)} is longer than the limit of 2 hours")
+        raise ValueError(f"{compact(seconds)} is longer than the limit of 2 hours")
     return seconds
 
 
@@ -691,12 +675,6 @@ class Dose:
     sets: int
 
 
-def _hours_minutes(seconds: float) -> str:
-    """A long time for people: 18050 -> "5 h 1 min" (minutes rounded up)."""
-    hours, minutes = divmod(math.ceil(seconds / 60), 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-
-
 def semantic_issues(
     routine: Routine, *, whole: bool = True
 ) -> list[tuple[tuple[str | int, ...], str]]:
@@ -746,7 +724,7 @@ def semantic_issues(
             issues.append(
                 (
                     ("exercises", index, settings.kind),
-                    f"{what} {format_duration(dose.rep_seconds)}, longer than the limit of 2 hours",
+                    f"{what} {compact(dose.rep_seconds)}, longer than the limit of 2 hours",
                 )
             )
     if whole and not issues:
@@ -755,7 +733,7 @@ def semantic_issues(
             issues.append(
                 (
                     ("exercises",),
-                    f"the whole session lasts {_hours_minutes(total)} at its highest level; "
+                    f"the whole session lasts {hours_minutes_up(total)} at its highest level; "
                     "the limit is 4 hours",
                 )
             )

@@ -23,13 +23,13 @@ from typing import Annotated, Any
 import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from backtimer.core.durations import compact
 from backtimer.core.routine import (
     BUILTIN_DEFAULTS,
     DurationValue,
     GapValue,
     Routine,
     _check_text,
-    format_duration,
 )
 from backtimer.files import paths
 from backtimer.files.atomic import atomic_write_text
@@ -254,7 +254,7 @@ def config_toml(config: Config) -> str:
     """The settings as TOML: durations as "5s", an unset speech command left out."""
     data = config.model_dump(exclude_none=True)
     for name in DURATION_FIELDS:
-        data[name] = format_duration(data[name])
+        data[name] = compact(data[name])
     if not data["keymap"]:
         del data["keymap"]
     return tomli_w.dumps(data)

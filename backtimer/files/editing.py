@@ -25,7 +25,8 @@ from pathlib import Path
 
 import tomli_w
 
-from backtimer.core.routine import MAX_NAME, Hold, Routine, Span, _num, format_duration
+from backtimer.core.durations import compact
+from backtimer.core.routine import MAX_NAME, Hold, Routine, Span, _num
 from backtimer.files import paths
 from backtimer.files.atomic import (
     atomic_create_bytes,
@@ -293,7 +294,7 @@ def _hold_source(hold: Hold, bare_number: bool) -> str:
         return toml_string(str(hold))
     if bare_number:
         return _num(hold.span.low)
-    return toml_string(format_duration(hold.span.low))
+    return toml_string(compact(hold.span.low))
 
 
 def _hold_exercise(routine: Routine, index: int) -> None:

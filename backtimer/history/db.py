@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from backtimer.core.phases import WORK_PHASES
 from backtimer.files import paths
 
 FILENAME = "history.sqlite3"
@@ -37,6 +38,10 @@ STATUSES = ("running", "completed", "ended_early", "pain_stopped", "interrupted"
 
 #: Migration ``i`` takes the schema from version ``i`` to ``i + 1``: a list of statements,
 #: run in one transaction. Append new ones; never edit a released one.
+#: The phases that are work, as SQL: "('hold', 'rep')" (from the phase table). The partial
+#: index below and every query that counts work use this same text, so SQLite uses the index.
+WORK_SQL = "(" + ", ".join(f"'{name}'" for name in WORK_PHASES) + ")"
+
 MIGRATIONS: list[tuple[str, ...]] = [
     (
         # 1: the first release.
@@ -87,7 +92,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
         """,
         # Completion per exercise and side reads only this (covering, work steps only).
         "CREATE INDEX steps_work ON steps (session_id, exercise_index, exercise, side, status) "
-        "WHERE phase IN ('hold', 'rep')",
+        f"WHERE phase IN {WORK_SQL}",
         """
         CREATE TABLE pauses (
             id INTEGER PRIMARY KEY,

@@ -33,13 +33,14 @@ from backtimer.core.progression import (
     DEFAULT_SESSIONS,
     ExerciseOutcome,
     clamp_level,
+    describe_change,
     has_ranges,
+    high_level,
     next_level,
-    start_level,
 )
-from backtimer.core.routine import LevelChoice, Routine, Settings, Span, _num, format_duration
+from backtimer.core.routine import LevelChoice, Settings
 from backtimer.files.catalog import Entry
-from backtimer.history.db import STATUS_SQL, HistoryDB, guard
+from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB, guard
 from backtimer.history.queries import parse_level
 from backtimer.history.recorder import local_now, utc_iso
 
@@ -66,69 +67,7 @@ class LevelChange:
         return f"{self.exercise}: {self.what}, {self.why}"
 
 
-# ------------------------------------------------------------------------ words
-
-
-def _amount(settings: Settings, dim: str, value: float | None) -> str:
-    """One dimension's value as it is said: "15s", "10 breaths", "12 reps", "1 set"."""
-    if value is None:
-        return "-"
-    if dim == "hold":
-        if settings.hold is not None and settings.hold.unit == "breaths":
-            return f"{_num(value)} breath" + ("" if value == 1 else "s")
-        return format_duration(value)
-    noun = "rep" if dim == "reps" else "set"
-    return f"{_num(value)} {noun}" + ("" if value == 1 else "s")
-
-
-def describe_change(settings: Settings, old: LevelChoice, new: LevelChoice) -> str:
-    """What differs between two levels: "hold 10s -> 15s", "12 reps -> 10 reps"."""
-    parts = []
-    for dim in ("hold", "reps", "sets"):
-        before, after = getattr(old, dim), getattr(new, dim)
-        if before != after:
-            prefix = "hold " if dim == "hold" else ""
-            parts.append(
-                f"{prefix}{_amount(settings, dim, before)} -> {_amount(settings, dim, after)}"
-            )
-    return ", ".join(parts) or "no change"
-
-
-def seconds_range(span: Span) -> str:
-    """ "10-30s" as a routine writes it ("45s-1m30s" when a minute is involved)."""
-    if span.high < 60:
-        return f"{_num(span.low)}-{format_duration(span.high)}"
-    return f"{format_duration(span.low)}-{format_duration(span.high)}"
-
-
-def describe_level(settings: Settings, level: LevelChoice) -> list[str]:
-    """Each range at its current level, with the range: "hold 15s (10-30s)", "2 reps (2-3)".
-
-    Empty for an exercise without ranges."""
-    out = []
-    level = clamp_level(settings, level)
-    if settings.kind == "hold" and settings.hold is not None and settings.hold.span.is_range:
-        span = settings.hold.span
-        if settings.hold.unit == "breaths":
-            out.append(f"hold {_amount(settings, 'hold', level.hold)} ({span})")
-        else:
-            out.append(f"hold {_amount(settings, 'hold', level.hold)} ({seconds_range(span)})")
-    if settings.reps.is_range:
-        out.append(f"{_amount(settings, 'reps', level.reps)} ({settings.reps})")
-    if settings.sets.is_range:
-        out.append(f"{_amount(settings, 'sets', level.sets)} ({settings.sets})")
-    return out
-
-
 # ------------------------------------------------------------------------ reading
-
-
-def high_level(settings: Settings) -> LevelChoice:
-    """The top of every range (what ``--level high`` runs)."""
-    hold = settings.hold.span.high if settings.hold is not None else None
-    return clamp_level(
-        settings, LevelChoice(hold=hold, reps=settings.reps.high, sets=settings.sets.high)
-    )
 
 
 def _level_at(settings: Settings, stored: object, index: int) -> LevelChoice:
@@ -175,7 +114,7 @@ def _outcome_rows(conn: sqlite3.Connection, key: str, limit: int) -> list[tuple]
         SELECT c.id, c.level, w.exercise_index, w.exercise, SUM(w.reps),
             (SELECT COUNT(*) FROM steps t WHERE t.session_id = c.id
                AND t.exercise_index = w.exercise_index AND t.exercise = w.exercise
-               AND t.phase IN ('hold', 'rep') AND t.status = 'done'),
+               AND t.phase IN {WORK_SQL} AND t.status = 'done'),
             (SELECT COUNT(*) FROM pain_events p WHERE p.session_id = c.id
                AND p.exercise_index = w.exercise_index AND p.exercise = w.exercise)
         FROM chosen c JOIN planned_work w ON w.session_id = c.id
@@ -361,12 +300,3 @@ def _store(db: HistoryDB, entry: Entry, index: int, level: LevelChoice) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-
-
-def routine_has_ranges(routine: Routine) -> bool:
-    return any(has_ranges(routine.settings(i)) for i in range(len(routine.exercises)))
-
-
-def start_levels(routine: Routine) -> dict[int, LevelChoice]:
-    """The low end of every range: the levels before any history."""
-    return {i: start_level(routine.settings(i)) for i in range(len(routine.exercises))}

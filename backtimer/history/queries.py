@@ -14,10 +14,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from backtimer.history.db import STATUS_SQL, HistoryDB
+from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB
 from backtimer.history.recorder import step_identity, utc_iso
-
-WORK = "('hold', 'rep')"
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -103,9 +101,9 @@ def list_sessions(
     sql = f"""
         SELECT {_SESSION_COLUMNS},
             (SELECT COUNT(*) FROM steps t WHERE t.session_id = s.id
-               AND t.phase IN {WORK} AND t.status = 'done'),
+               AND t.phase IN {WORK_SQL} AND t.status = 'done'),
             (SELECT COUNT(*) FROM steps t WHERE t.session_id = s.id
-               AND t.phase IN {WORK} AND t.status = 'skipped'),
+               AND t.phase IN {WORK_SQL} AND t.status = 'skipped'),
             (SELECT COALESCE(SUM(w.reps), 0) FROM planned_work w WHERE w.session_id = s.id),
             (SELECT COUNT(*) FROM pain_events p WHERE p.session_id = s.id)
         FROM sessions s WHERE {where}
@@ -146,7 +144,7 @@ def pain_days(db: HistoryDB, first: date, last: date) -> dict[date, int]:
 
 _DID_WORK = (
     "EXISTS (SELECT 1 FROM steps t WHERE t.session_id = s.id "
-    f"AND t.phase IN {WORK} AND t.status = 'done')"
+    f"AND t.phase IN {WORK_SQL} AND t.status = 'done')"
 )
 
 
@@ -227,7 +225,7 @@ def completion(
             SELECT c.routine, t.exercise_index, t.exercise, t.side,
                    SUM(t.status = 'done') AS done, SUM(t.status = 'skipped') AS skipped
             FROM chosen c JOIN steps t ON t.session_id = c.id
-            WHERE t.phase IN {WORK}
+            WHERE t.phase IN {WORK_SQL}
             GROUP BY 1, 2, 3, 4
         )
         SELECT p.routine, p.exercise_index, p.exercise, p.side, p.reps,

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from backtimer import __version__
+from backtimer.core.durations import hours_minutes
+from backtimer.core.phases import phase_info
 from backtimer.history.db import STATUS_SQL, HistoryDB
 from backtimer.history.queries import (
     Completion,
@@ -45,12 +47,6 @@ def md(text: object) -> str:
         else:
             out.append(" ")
     return "".join(out)
-
-
-def hours_minutes(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def _percent(part: float, whole: float) -> str:
@@ -228,7 +224,7 @@ def _pain_rows(rows: list[PainRow]) -> list[list[str]]:
                 _side(p.side),
                 str(p.set),
                 str(p.rep),
-                p.phase.replace("_", " "),
+                phase_info(p.phase).words,
                 f"{minutes}:{seconds:02d}",
                 md(p.where) if p.where else "-",
                 f"{p.severity}/10" if p.severity is not None else "-",

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Protocol
 
+from backtimer.core.durations import spoken
 from backtimer.core.engine import (
     Countdown,
     EndedEarly,
@@ -34,7 +35,6 @@ from backtimer.core.engine import (
     StepEnded,
     StepStarted,
 )
-from backtimer.core.plan import spoken_duration
 from backtimer.sound.speech import SpeechPlayer, find_command
 
 __all__ = [
@@ -106,8 +106,8 @@ def extended_text(delta: float) -> str:
     if delta > 0:
         if amount < 60:
             return f"{amount} more second{'s' if amount != 1 else ''}."
-        return f"{spoken_duration(amount)} more."
-    return f"{spoken_duration(amount)} less."
+        return f"{spoken(amount)} more."
+    return f"{spoken(amount)} less."
 
 
 def announcement(event: Event) -> str | None:

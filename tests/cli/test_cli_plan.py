@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from backtimer.cli.main import main
-from backtimer.core.plan import PHASES
+from backtimer.core.phases import PHASES
 
 ROUTINE = """\
 name = "Evening [bold]stretch[/bold]"

@@ -12,9 +12,10 @@ from history_driver import DAILY_TOML, entry_for, record_session, write_routine
 
 from backtimer.cli import history as cli_history
 from backtimer.cli.main import main
+from backtimer.core.durations import hours_minutes
 from backtimer.core.plan import compile_plan
 from backtimer.history import open_history
-from backtimer.history.report import build_report, hours_minutes
+from backtimer.history.report import build_report
 
 TZ = timezone(timedelta(hours=2))
 APRIL = date(2024, 4, 1)  # a Monday

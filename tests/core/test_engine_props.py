@@ -30,7 +30,8 @@ from backtimer.core.engine import (
     StepEnded,
     StepStarted,
 )
-from backtimer.core.plan import PHASES, Plan, compile_plan
+from backtimer.core.phases import PHASES
+from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine, semantic_issues
 
 SETTINGS = settings(

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from backtimer.core.plan import PHASES, Plan, Step, compile_plan, spoken_duration
+from backtimer.core.durations import spoken as spoken_duration
+from backtimer.core.phases import PHASES
+from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.routine import LevelChoice, Routine
 
 

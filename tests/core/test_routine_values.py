@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from backtimer.core.durations import compact as format_duration
 from backtimer.core.routine import (
     BUILTIN_DEFAULTS,
     MAX_COUNT,
@@ -22,7 +23,6 @@ from backtimer.core.routine import (
     LevelChoice,
     Routine,
     Span,
-    format_duration,
     parse_count,
     parse_duration,
     parse_gap,

@@ -15,6 +15,7 @@ import pytest
 from history_driver import record_session
 
 from backtimer.core.plan import compile_plan
+from backtimer.core.progression import describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files.catalog import Entry, load_entry
 from backtimer.history import open_history
@@ -23,7 +24,6 @@ from backtimer.history.levels import (
     LevelChange,
     accept,
     current_levels,
-    describe_level,
     exercise_history,
     review_levels,
     store_hold_level,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from backtimer.core.durations import elapsed as clock_text
 from backtimer.core.engine import Event, Session
 from backtimer.core.plan import compile_plan
 from backtimer.files.catalog import Entry
@@ -21,7 +22,6 @@ from backtimer.plain import (
     LINE_CHOICE,
     SAFETY,
     Interrupted,
-    clock_text,
     run_plain,
 )
 from backtimer.session.cues import RecordingPlayer

@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
+from backtimer.core.durations import hours_minutes
 from backtimer.history import queries
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
 
@@ -51,12 +52,6 @@ def _safe(text: str | None) -> str:
 def literal(text: str | None, style: str = "") -> Text:
     """Routine or user text as shown: no markup, no terminal escapes."""
     return Text(_safe(text), style=style)
-
-
-def _minutes(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def _nice_scale(peak: float) -> int:
@@ -244,7 +239,7 @@ class HistoryScreen(Screen[None]):
         box = Static(chart(data.days, data.today), id="history-chart")
         box.border_title = "Minutes per day, last 4 weeks"
         total = sum(m for _, m, _ in data.days)
-        box.border_subtitle = f"{_minutes(total * 60)} in all · ! pain"
+        box.border_subtitle = f"{hours_minutes(total * 60)} in all · ! pain"
         yield box
         pain_title: Content | str = f"Pain ({data.total_pains})"
         if data.total_pains:

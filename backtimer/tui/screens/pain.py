@@ -17,8 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from backtimer.core.engine import PainStopped
+from backtimer.core.phases import phase_info
 from backtimer.tui.messages import PainChoice, PainDetails
-from backtimer.tui.widgets.text import PAIN_PLACES, PHASE_WHEN, SAFETY_MESSAGE, literal
+from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal
 
 
 def where_stopped(event: PainStopped) -> Text:
@@ -27,13 +28,13 @@ def where_stopped(event: PainStopped) -> Text:
     parts = []
     if event.side:
         parts.append(f"{event.side} side")
-    if event.step.reps > 1 and event.phase in ("hold", "rep", "rest"):
+    info = phase_info(event.phase)
+    if event.step.reps > 1 and info.in_rep:
         parts.append(f"rep {event.rep} of {event.step.reps}")
     if event.step.sets > 1:
         parts.append(f"set {event.set} of {event.step.sets}")
-    when = PHASE_WHEN.get(event.phase, event.phase.replace("_", " "))
-    if when:
-        parts.append(when)
+    if info.when:
+        parts.append(info.when)
     if parts:
         text.append(", " + ", ".join(parts))
     return text

@@ -30,20 +30,20 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from backtimer.core.durations import compact, compact_range, short
 from backtimer.core.plan import compile_plan
-from backtimer.core.routine import Level, LevelChoice, Routine, format_duration
+from backtimer.core.progression import routine_has_ranges
+from backtimer.core.routine import Level, LevelChoice, Routine
 from backtimer.files import catalog, paths
 from backtimer.files.catalog import Entry
 from backtimer.tui.messages import StartRoutine
 from backtimer.tui.widgets.keybar import KeyBar
-from backtimer.tui.widgets.text import duration_words, literal, plural
+from backtimer.tui.widgets.text import literal, plural
 
 
 def exercise_brief(routine: Routine, index: int, level: Level = "low") -> str:
     """ "hold 10s · 2 reps · both sides · 2 sets" at a level; a range is shown after the
     value it is at: "hold 15s (10-30s) · 2 reps (2-3)"."""
-    from backtimer.history.levels import seconds_range
-
     settings = routine.settings(index)
     choice = level if isinstance(level, str) else level.get(index, LevelChoice())
     dose = settings.dose(choice)
@@ -51,17 +51,19 @@ def exercise_brief(routine: Routine, index: int, level: Level = "low") -> str:
     if settings.kind == "hold" and settings.hold is not None and settings.hold.span.is_range:
         span = settings.hold.span
         hold_range = (
-            f" ({span})" if settings.hold.unit == "breaths" else f" ({seconds_range(span)})"
+            f" ({span})"
+            if settings.hold.unit == "breaths"
+            else f" ({compact_range(span.low, span.high)})"
         )
     parts: list[str] = []
     if settings.kind == "user_paced":
         parts.append("at your own pace")
     elif settings.kind == "tempo" and settings.tempo is not None:
-        parts.append(f"{format_duration(settings.tempo.seconds)} a rep")
+        parts.append(f"{compact(settings.tempo.seconds)} a rep")
     elif dose.breaths is not None:
         parts.append(f"hold {plural(dose.breaths, 'breath')}{hold_range}")
     elif dose.rep_seconds is not None:
-        parts.append(f"hold {format_duration(dose.rep_seconds)}{hold_range}")
+        parts.append(f"hold {compact(dose.rep_seconds)}{hold_range}")
     if dose.reps > 1 or settings.reps.is_range:
         parts.append(
             plural(dose.reps, "rep") + (f" ({settings.reps})" if settings.reps.is_range else "")
@@ -122,17 +124,15 @@ def preview(
         hint = Text("Press e to edit the file.", style="dim")
         path = literal(catalog.display_path(entry.path), "dim")
         return [head, path, problems, hint]
-    from backtimer.history.levels import routine_has_ranges
-
     routine = entry.routine
     plan = compile_plan(routine, level)
     low, high = routine.total_seconds("low"), routine.total_seconds("high")
     now = routine.total_seconds(level)
-    total = Text(f"About {duration_words(now)}", style="bold")
+    total = Text(f"About {short(now)}", style="bold")
     if now != low:
         total.append(" at your current levels", style="")
     if high != now:
-        total.append(f" (up to {duration_words(high)} at the high end)", style="")
+        total.append(f" (up to {short(high)} at the high end)", style="")
     total.append(f" · {plural(len(routine.exercises), 'exercise')} · {len(plan.steps)} steps")
     head = literal(routine.name, "bold")
     head.append("\n")
@@ -258,7 +258,7 @@ class PickerScreen(Screen[None]):
         """Read the current levels of ``entries`` (those with ranges) from the history,
         read only; a history that cannot be read leaves the low end and a note."""
         from backtimer.history.db import HistoryUnavailable, open_history
-        from backtimer.history.levels import current_levels, routine_has_ranges
+        from backtimer.history.levels import current_levels
 
         wanted = [e for e in entries if e.routine is not None and routine_has_ranges(e.routine)]
         for entry in entries:

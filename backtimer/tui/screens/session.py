@@ -22,6 +22,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Digits, Static
 
+from backtimer.core.durations import countdown as clock
+from backtimer.core.durations import mmss, short, shown_seconds
 from backtimer.core.engine import (
     Command,
     EndedEarly,
@@ -33,8 +35,10 @@ from backtimer.core.engine import (
     Refused,
     State,
 )
+from backtimer.core.phases import DONE, PHASES
 from backtimer.core.plan import Plan, Step, compile_plan
-from backtimer.core.routine import Exercise, Routine
+from backtimer.core.progression import describe_level, high_level
+from backtimer.core.routine import Exercise, LevelChoice, Routine
 from backtimer.files.catalog import Entry
 from backtimer.session.runner import Clock, Listener, SessionRunner
 from backtimer.tui.messages import PainDetails
@@ -42,23 +46,13 @@ from backtimer.tui.screens import pop_above
 from backtimer.tui.screens.summary import SummaryScreen, Tally
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
-from backtimer.tui.widgets.text import (
-    PHASE_WORDS,
-    clock,
-    counter_line,
-    duration_words,
-    literal,
-    mmss,
-    shown_seconds,
-    side_words,
-    step_brief,
-)
+from backtimer.tui.widgets.text import counter_line, literal, side_words, step_brief
 
 EXTEND_BY = 5.0  # seconds added or removed by + and -
 MIN_WAKE = 0.02  # seconds: the shortest wait between two ticks
 WAKE_MARGIN = 0.01  # seconds: wake just after a whole second, not just before it
 
-PHASE_CLASSES = tuple(f"phase-{p}" for p in PHASE_WORDS)
+PHASE_CLASSES = tuple(p.style for p in (*PHASES.values(), DONE))
 
 
 def instructions(exercise: Exercise) -> Text:
@@ -293,9 +287,6 @@ class SessionScreen(Screen[None]):
 
     def level_words(self, index: int) -> list[str]:
         """The exercise's ranges at the level this session runs: "hold 15s (10-30s)"."""
-        from backtimer.core.routine import LevelChoice
-        from backtimer.history.levels import describe_level, high_level
-
         settings = self.routine.settings(index)
         if isinstance(self.level, Mapping):
             choice = self.level.get(index, LevelChoice())
@@ -322,12 +313,13 @@ class SessionScreen(Screen[None]):
         self.redraws += 1
 
         # The phase, in words and in colour.
-        phase = "done" if session.over else step.phase
-        word = PHASE_WORDS.get(phase, phase.upper())
+        info = DONE if session.over else step.phase_info
+        phase = info.name
+        word = info.word
         if step.user_paced and phase == "rep":
             word = "AT YOUR OWN PACE"  # no timer: the clock counts up, enter ends the step
         if step.side and not session.over:
-            if step.phase in ("hold", "rep"):
+            if info.work:
                 word += f" · {step.side.upper()} SIDE"
             elif step.phase == "switch_sides":
                 word += f" → {step.side.upper()}"
@@ -339,7 +331,7 @@ class SessionScreen(Screen[None]):
         def set_phase() -> None:
             # Classes go on the few widgets they colour (not the screen: restyling the
             # whole screen on every step costs far more than a redraw).
-            classes = {cls: cls == f"phase-{phase}" for cls in PHASE_CLASSES}
+            classes = {cls: cls == info.style for cls in PHASE_CLASSES}
             classes["-paused"] = state is State.PAUSED
             classes["-stopped"] = state is State.PAIN_STOPPED
             band = self.query_one("#phase", Static)
@@ -383,7 +375,7 @@ class SessionScreen(Screen[None]):
                 text.append("Next: ", style="bold")
             text.append_text(literal(exercise.name, "bold"))
             extra = [w for w in (side_words(step), counter_line(step)) if w]
-            if step.phase in ("hold", "rep", "rest", "switch_sides", "set_rest") and extra:
+            if step.phase_info.in_sets and extra:
                 text.append(" · " + " · ".join(extra))
             self.query_one("#exercise", Static).update(text)
             hint = self.query_one("#hint", Static)
@@ -451,7 +443,7 @@ class SessionScreen(Screen[None]):
         step = session.step
         # Keys that do nothing on this step are left out of the footer.
         if action == "extend":
-            return step.phase == "hold" and step.seconds is not None and not session.over
+            return step.phase_info.extendable and step.seconds is not None and not session.over
         if action == "advance":
             return step.user_paced and not session.over
         # space says what it will do: pause while running, resume while paused.
@@ -488,15 +480,14 @@ class SessionScreen(Screen[None]):
             delta = changed[-1].delta
             sign = "+" if delta > 0 else "−"
             self.notify(
-                f"{sign}{duration_words(abs(delta))}: hold is now "
-                f"{duration_words(changed[-1].seconds)}",
+                f"{sign}{short(abs(delta))}: hold is now {short(changed[-1].seconds)}",
                 timeout=2,
             )
         elif any(isinstance(e, Refused) for e in events):
             step = self.session.step
             why = (
                 "only a hold can be made longer or shorter"
-                if step.phase != "hold"
+                if not step.phase_info.extendable
                 else "the hold cannot be shorter than that"
             )
             self.notify(why.capitalize(), timeout=2)

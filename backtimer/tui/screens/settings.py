@@ -29,7 +29,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from backtimer.core.routine import format_duration
+from backtimer.core.durations import compact
 from backtimer.files.catalog import display_path
 from backtimer.files.config import (
     Config,
@@ -276,7 +276,7 @@ class SettingsScreen(Screen[Config | None]):
             return TextArea(keymap_text(dict(config.keymap)), id=wid, soft_wrap=False)
         value = getattr(config, name)
         if name in ("breath", "get_ready", "rest"):
-            text = format_duration(value)
+            text = compact(value)
         elif value is None:
             text = ""
         else:

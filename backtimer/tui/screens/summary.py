@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from backtimer.core.durations import compact, short
 from backtimer.core.engine import (
     EndedEarly,
     Event,
@@ -31,12 +32,13 @@ from backtimer.core.engine import (
     Session,
     StepEnded,
 )
+from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan
-from backtimer.core.routine import Routine, format_duration
+from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
 from backtimer.tui.messages import PainDetails
 from backtimer.tui.widgets.keybar import KeyBar
-from backtimer.tui.widgets.text import duration_words, literal, plural
+from backtimer.tui.widgets.text import literal, plural
 
 
 @dataclass
@@ -140,7 +142,7 @@ class HoldChange:
 def _hold_words(seconds: float, breaths: int | None) -> str:
     if breaths is not None:
         return plural(breaths, "breath")
-    return format_duration(round(seconds, 3))
+    return compact(round(seconds, 3))
 
 
 def hold_changes(
@@ -159,7 +161,7 @@ def hold_changes(
         if not 0 <= index < len(plan.steps) or not added:
             continue
         step = plan.steps[index]
-        if step.phase != "hold" or not step.seconds:
+        if not step.phase_info.extendable or not step.seconds:
             continue
         new_seconds = max(0.0, step.seconds + added)
         new_breaths = None
@@ -207,11 +209,11 @@ def pain_line(record: PainRecord) -> Text:
     where = []
     if event.side:
         where.append(f"{event.side} side")
-    if event.phase in ("hold", "rep") and event.step.reps > 1:
+    if phase_info(event.phase).work and event.step.reps > 1:
         where.append(f"rep {event.rep} of {event.step.reps}")
     if event.step.sets > 1:
         where.append(f"set {event.set} of {event.step.sets}")
-    where.append(f"at {duration_words(event.session_second)}")
+    where.append(f"at {short(event.session_second)}")
     text.append(", " + ", ".join(where))
     details = record.details
     if details is not None:
@@ -384,7 +386,7 @@ class SummaryScreen(Screen[None]):
         if tally.not_reached:
             table.add_row("Not reached", str(tally.not_reached))
         table.add_row("Pain stops", str(len(tally.pains)))
-        table.add_row("Active time", duration_words(tally.active_seconds))
+        table.add_row("Active time", short(tally.active_seconds))
         return table
 
     def _exercises(self) -> Table:

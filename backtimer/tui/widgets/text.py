@@ -7,35 +7,12 @@ a visible escape instead of reaching the terminal.
 
 from __future__ import annotations
 
-import math
 import unicodedata
 
 from rich.text import Text
 
+from backtimer.core.durations import short
 from backtimer.core.plan import Step
-
-#: The phase of a step in words (the screen never says it with colour alone).
-PHASE_WORDS: dict[str, str] = {
-    "get_ready": "GET READY",
-    "hold": "HOLD",
-    "rep": "REPS",
-    "rest": "REST",
-    "switch_sides": "SWITCH SIDES",
-    "set_rest": "SET REST",
-    "transition": "NEXT EXERCISE",
-    "done": "DONE",
-}
-
-#: When in a step something happened: "Knee to chest, right side, during the hold".
-PHASE_WHEN: dict[str, str] = {
-    "get_ready": "while getting ready",
-    "hold": "during the hold",
-    "rep": "",
-    "rest": "during the rest",
-    "switch_sides": "while switching sides",
-    "set_rest": "between sets",
-    "transition": "between exercises",
-}
 
 #: Words for the quick picks of the pain screen.
 PAIN_PLACES: tuple[str, ...] = ("lower back", "hip", "leg", "buttock", "neck", "other")
@@ -67,46 +44,6 @@ def literal(text: str | None, style: str = "") -> Text:
     return Text(safe(text or ""), style=style)
 
 
-def shown_seconds(seconds: float | None) -> int | None:
-    """The whole seconds a countdown shows: 29.2 s left shows 30, 0.0 shows 0."""
-    if seconds is None:
-        return None
-    return max(0, math.ceil(seconds - 1e-9))
-
-
-def clock(seconds: int) -> str:
-    """A countdown as digits: 45 -> "45", 90 -> "1:30", 3725 -> "1:02:05"."""
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    if minutes:
-        return f"{minutes}:{secs:02d}"
-    return f"{secs}"
-
-
-def mmss(seconds: float) -> str:
-    """Minutes and seconds, always with the colon: 45 -> "0:45"."""
-    total = max(0, math.ceil(seconds - 1e-9))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
-
-
-def duration_words(seconds: float) -> str:
-    """A length for people: 45 -> "45 s", 150 -> "2 min 30 s", 3600 -> "60 min"."""
-    total = max(0, round(seconds))
-    minutes, secs = divmod(total, 60)
-    if not minutes:
-        return f"{secs} s"
-    if not secs:
-        return f"{minutes} min"
-    return f"{minutes} min {secs} s"
-
-
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
@@ -134,7 +71,7 @@ def step_brief(step: Step, seconds: float | None = None) -> str:
     seconds = step.seconds if seconds is None else seconds
     if step.phase == "get_ready":
         return f"{step.exercise} (get ready)"
-    words = PHASE_WORDS.get(step.phase, step.phase).capitalize()
+    words = step.phase_info.word.capitalize()
     if step.phase == "rep" and step.user_paced:
         words = "At your own pace"
     parts = [words]
@@ -147,5 +84,5 @@ def step_brief(step: Step, seconds: float | None = None) -> str:
     if step.breaths:
         parts.append(plural(step.breaths, "breath"))
     elif seconds is not None:
-        parts.append(duration_words(seconds))
+        parts.append(short(seconds))
     return " · ".join(parts)

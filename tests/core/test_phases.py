@@ -1,0 +1,62 @@
+"""The phase table: every phase of a plan is in it, and what it says is what happens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import get_args
+
+import backtimer
+from backtimer.core.engine import Countdown, Refused, Session
+from backtimer.core.phases import DONE, PHASES, WORK_PHASES, Phase, phase_info
+from backtimer.core.plan import compile_plan
+from backtimer.core.routine import Routine
+
+TCSS = Path(backtimer.__file__).parent / "tui" / "app.tcss"
+
+ROUTINE = Routine.model_validate(
+    {
+        "name": "All phases",
+        "defaults": {"get_ready": 3, "rest": 2, "set_rest": 4, "transition": 3, "switch": 2},
+        "exercises": [
+            {"name": "Hold", "hold": "6s", "reps": 2, "sets": 2, "sides": "both"},
+            {"name": "Reps", "tempo": {"lift": 1, "lower": 1}, "reps": 2},
+        ],
+    }
+)
+
+
+def test_every_phase_a_plan_has_is_in_the_table() -> None:
+    assert list(PHASES) == list(get_args(Phase))
+    plan = compile_plan(ROUTINE)
+    assert {s.phase for s in plan.steps} == set(PHASES)
+    assert WORK_PHASES == ("hold", "rep")
+    assert all(s.is_work == PHASES[s.phase].work for s in plan.steps)
+
+
+def test_every_phase_has_its_colour_and_words() -> None:
+    tcss = TCSS.read_text(encoding="utf-8")
+    for info in (*PHASES.values(), DONE):
+        assert f"#phase.{info.style} " in tcss, info.name
+        assert info.word
+    assert phase_info("switch_sides").words == "switch sides"
+    assert phase_info("done") is DONE
+    assert phase_info("stretch").word == "STRETCH"  # an unknown phase from an old file
+
+
+def test_the_engine_counts_down_and_extends_what_the_table_says() -> None:
+    plan = compile_plan(ROUTINE)
+    counted: set[str] = set()
+    extended: set[str] = set()
+    for step in plan.steps:
+        session = Session(plan, start_index=step.index)
+        session.start(0.0)
+        refused = any(isinstance(e, Refused) for e in session.extend(0.5, 5.0))
+        if not refused:
+            extended.add(step.phase)
+        session = Session(plan, start_index=step.index, sleep_gap=None)
+        session.start(0.0)
+        events = session.tick(float(step.seconds or 0) - 0.01)
+        if any(isinstance(e, Countdown) for e in events):
+            counted.add(step.phase)
+    assert extended == {name for name, p in PHASES.items() if p.extendable}
+    assert counted == {name for name, p in PHASES.items() if p.counted_down}
