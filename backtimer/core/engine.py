@@ -6,13 +6,19 @@ the cue layer speaks, the history records. Time is scheduled against absolute de
 each step ends at ``deadline``, the next one at ``deadline + seconds``, so late or dropped
 ticks never add up to drift.
 
-States and the events each accepts are in :data:`TRANSITIONS` (h11-style): an event that is
-not listed for the current state is refused (a :class:`Refused` event) and changes nothing.
+The rules are a table, h11-style: :data:`NEXT_STATE` maps (state, command) to the state after
+it. A command not listed for the current state is refused (a :class:`Refused` event) and
+changes nothing. :meth:`Session.handle` is the one place that applies a command: it first
+catches up once (every deadline due by ``now``, in order; a long gap between ticks means the
+machine slept, which pauses the session when the gap began), then does the command's work
+and moves to the table's next state. Two transitions no command asks for can happen on the
+way, and win over the table: the plan running out (finished) and a sleep (paused).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -46,28 +52,42 @@ class Command(StrEnum):
 
 S, C = State, Command
 
-#: Which commands each state accepts. Anything else is refused and changes nothing.
+#: (state, command) -> the state after the command. Anything else is refused, changes nothing.
+NEXT_STATE: dict[tuple[State, Command], State] = {
+    (S.READY, C.START): S.RUNNING,
+    (S.READY, C.TICK): S.READY,
+    (S.READY, C.END): S.ENDED_EARLY,
+    (S.RUNNING, C.TICK): S.RUNNING,
+    (S.RUNNING, C.PAUSE): S.PAUSED,
+    (S.RUNNING, C.SKIP_STEP): S.RUNNING,
+    (S.RUNNING, C.SKIP_EXERCISE): S.RUNNING,
+    (S.RUNNING, C.BACK): S.RUNNING,
+    (S.RUNNING, C.EXTEND): S.RUNNING,
+    (S.RUNNING, C.PAIN): S.PAIN_STOPPED,
+    (S.RUNNING, C.END): S.ENDED_EARLY,
+    (S.RUNNING, C.ADVANCE): S.RUNNING,
+    # Paused, a skip or back moves to another step and stays paused there.
+    (S.PAUSED, C.TICK): S.PAUSED,
+    (S.PAUSED, C.RESUME): S.RUNNING,
+    (S.PAUSED, C.SKIP_STEP): S.PAUSED,
+    (S.PAUSED, C.SKIP_EXERCISE): S.PAUSED,
+    (S.PAUSED, C.BACK): S.PAUSED,
+    (S.PAUSED, C.EXTEND): S.PAUSED,
+    (S.PAUSED, C.PAIN): S.PAIN_STOPPED,
+    (S.PAUSED, C.END): S.ENDED_EARLY,
+    # After a pain stop: go on with the step again, or with the next exercise, or end.
+    (S.PAIN_STOPPED, C.TICK): S.PAIN_STOPPED,
+    (S.PAIN_STOPPED, C.RESUME): S.RUNNING,
+    (S.PAIN_STOPPED, C.SKIP_EXERCISE): S.RUNNING,
+    (S.PAIN_STOPPED, C.END): S.ENDED_EARLY,
+    (S.FINISHED, C.TICK): S.FINISHED,
+    (S.ENDED_EARLY, C.TICK): S.ENDED_EARLY,
+}
+
+#: Which commands each state accepts (read off :data:`NEXT_STATE`).
 TRANSITIONS: dict[State, frozenset[Command]] = {
-    S.READY: frozenset({C.START, C.TICK, C.END}),
-    S.RUNNING: frozenset(
-        {
-            C.TICK,
-            C.PAUSE,
-            C.SKIP_STEP,
-            C.SKIP_EXERCISE,
-            C.BACK,
-            C.EXTEND,
-            C.PAIN,
-            C.END,
-            C.ADVANCE,
-        }
-    ),
-    S.PAUSED: frozenset(
-        {C.TICK, C.RESUME, C.SKIP_STEP, C.SKIP_EXERCISE, C.BACK, C.EXTEND, C.PAIN, C.END}
-    ),
-    S.PAIN_STOPPED: frozenset({C.TICK, C.RESUME, C.SKIP_EXERCISE, C.END}),
-    S.FINISHED: frozenset({C.TICK}),
-    S.ENDED_EARLY: frozenset({C.TICK}),
+    state: frozenset(command for (where, command) in NEXT_STATE if where is state)
+    for state in State
 }
 
 BACK_GRACE = 3.0  # seconds: "back" in the first seconds of a step goes to the previous step
@@ -243,7 +263,7 @@ class Session:
         return current + self.plan.remaining_after(self.index)
 
     def accepts(self, command: Command) -> bool:
-        return command in TRANSITIONS[self.state]
+        return (self.state, command) in NEXT_STATE
 
     # -------------------------------------------------------------- commands
 
@@ -252,23 +272,39 @@ class Session:
         command = Command(command)
         if not self.accepts(command):
             return [Refused(now, command, self.state)]
-        slept: list[Event] = []
-        if command not in (Command.TICK, Command.START) and self._slept_before(now):
-            # A key pressed after the machine woke, before any tick: the sleep pauses the
-            # session first (at the moment the gap began), then the key applies to that.
-            slept = self._tick(now)
-            if not self.accepts(command):
-                return slept
-        if command is Command.EXTEND:
-            events = slept + self._extend(now, amount)
-        else:
-            events = slept + getattr(self, f"_{command.value}")(now)
-        refused = len(events) == 1 and isinstance(events[0], Refused)
-        if command is not Command.TICK and self.last_tick is not None and not refused:
+        was = self.state
+        # Catch up once, for every command: the deadlines due by now, in order, or a sleep
+        # (a key pressed after the machine woke, before any tick, applies to the paused
+        # session). Either may leave a state where the command no longer applies.
+        events = self._catch_up(now)
+        after = NEXT_STATE.get((self.state, command))
+        if after is not None:
+            done = self._do(command, now, amount)
+            events += done
+            refused = len(done) == 1 and isinstance(done[0], Refused)
+            if not refused and not self.over:
+                self.state = after  # unless the plan ran out on the way (finished)
+        if command is Command.TICK:
+            if was in (State.RUNNING, State.PAUSED, State.PAIN_STOPPED):
+                self.last_tick = now
+        elif self.last_tick is not None and not (
+            len(events) == 1 and isinstance(events[0], Refused)
+        ):
             # A command proves the shell was awake at ``now``: the next tick measures its gap
             # from here, so a pause or jump is never backdated to before the command.
             self.last_tick = max(self.last_tick, now)
         return events
+
+    def _do(self, command: Command, now: float, amount: float) -> list[Event]:
+        """The work of a command, after the catch-up; the state is set by :meth:`handle`."""
+        if command is Command.TICK:
+            return []
+        if command is Command.EXTEND:
+            return self._extend(now, amount)
+        if command is Command.RESUME and self.state is State.PAIN_STOPPED:
+            return self._resume_after_pain(now)
+        action: Callable[[float], list[Event]] = getattr(self, f"_{command.value}")
+        return action(now)
 
     def start(self, now: float) -> list[Event]:
         return self.handle(Command.START, now)
@@ -344,37 +380,27 @@ class Session:
         return max(0.0, at - self.started_at - self.paused_total)
 
     def _start(self, now: float) -> list[Event]:
-        self.state = State.RUNNING
         self.started_at = now
         self.last_tick = now
         return self._enter(self.index, now)
 
-    def _slept_before(self, now: float) -> bool:
-        return (
-            self.state is State.RUNNING
-            and self.sleep_gap is not None
-            and self.last_tick is not None
-            and now - self.last_tick > self.sleep_gap
-        )
-
-    def _tick(self, now: float) -> list[Event]:
+    def _catch_up(self, now: float) -> list[Event]:
+        """Bring a running session up to ``now``: every deadline due, in order (the plan may
+        run out: finished). A gap between ticks longer than ``sleep_gap`` means the machine
+        slept (or the process was stopped): the steps due before the gap began still run
+        out, then the session pauses when the gap began, so nothing is skipped ahead."""
         if self.state is not State.RUNNING:
-            if self.state is State.PAUSED or self.state is State.PAIN_STOPPED:
-                self.last_tick = now
             return []
         last = self.last_tick if self.last_tick is not None else now
-        if self.sleep_gap is not None and now - last > self.sleep_gap:
-            # The machine slept (or the process was stopped): pause when the gap began,
-            # so nothing is skipped ahead. Steps due before the gap began still run out.
-            events = self._run_until(last)
-            if self.state is State.RUNNING:
-                self.state = State.PAUSED
-                self.paused_at = last
-                events.append(Paused(last, "sleep"))
-            self.last_tick = now
-            return events
+        if self.sleep_gap is None or now - last <= self.sleep_gap:
+            return self._run_until(now)
+        events = self._run_until(last)
+        if self.state is State.RUNNING:
+            self.state = State.PAUSED
+            self.paused_at = last
+            events.append(Paused(last, "sleep"))
         self.last_tick = now
-        return self._run_until(now)
+        return events
 
     def _run_until(self, now: float) -> list[Event]:
         """Walk through every deadline up to ``now``, in order, emitting each step's events."""
@@ -420,37 +446,26 @@ class Session:
         self.last_tick = now
         return paused
 
+    # Each command's work, after the catch-up; :meth:`handle` sets the next state.
+
     def _pause(self, now: float) -> list[Event]:
-        events = self._run_until(now)
-        if self.state is not State.RUNNING:
-            return events
-        self.state = State.PAUSED
         self._stop_clock(now)
-        events.append(Paused(now, "user"))
-        return events
+        return [Paused(now, "user")]
 
     def _resume(self, now: float) -> list[Event]:
-        if self.state is State.PAIN_STOPPED:
-            # Resuming after pain restarts the interrupted step from its beginning: the
-            # interrupted attempt ends (not completed) and the step starts again.
-            paused = self._restart_clock(now)
-            self.state = State.RUNNING
-            ended = self._leave(now, skipped=True)
-            return [Resumed(now, paused), ended, *self._enter(self.index, now)]
+        return [Resumed(now, self._restart_clock(now))]
+
+    def _resume_after_pain(self, now: float) -> list[Event]:
+        """Resuming after pain restarts the interrupted step from its beginning: the
+        interrupted attempt ends (not completed) and the step starts again."""
         paused = self._restart_clock(now)
-        self.state = State.RUNNING
-        return [Resumed(now, paused)]
+        ended = self._leave(now, skipped=True)
+        return [Resumed(now, paused), ended, *self._enter(self.index, now)]
 
     def _pain(self, now: float) -> list[Event]:
-        events: list[Event] = []
-        if self.state is State.RUNNING:
-            events += self._run_until(now)
-            if self.over:
-                return events
         self._stop_clock(now)
-        self.state = State.PAIN_STOPPED
         step = self.step
-        events.append(
+        return [
             PainStopped(
                 now,
                 step,
@@ -462,26 +477,15 @@ class Session:
                 step.phase,
                 self.active_seconds(now),
             )
-        )
-        return events
+        ]
 
-    def _jump(self, now: float, target: int | None, *, skipped: bool = True) -> list[Event]:
-        """Move to ``target`` at ``now``; a paused session stays paused on the new step."""
-        events: list[Event] = []
-        if self.state is State.RUNNING:
-            events += self._run_until(now)
-            if self.over:
-                return events
+    def _jump(self, now: float, target: int | None) -> list[Event]:
+        """Move to ``target`` at ``now`` (skipped); a paused session stays paused there."""
         at = self._clock(now)
-        was_paused = self.state is State.PAUSED
         if self.state is State.PAIN_STOPPED:
             self._restart_clock(now)
             at = now
-            self.state = State.RUNNING
-        events += self._go_to(target, at, skipped=skipped)
-        if was_paused and not self.over:
-            self.state = State.PAUSED
-        return events
+        return self._go_to(target, at, skipped=True)
 
     def _skip_step(self, now: float) -> list[Event]:
         return self._jump(now, self.index + 1)
@@ -490,28 +494,15 @@ class Session:
         return self._jump(now, self.plan.next_exercise_start(self.index))
 
     def _back(self, now: float) -> list[Event]:
-        events: list[Event] = []
-        if self.state is State.RUNNING:
-            events += self._run_until(now)
-            if self.over:
-                return events
         at = self._clock(now)
         just_began = self.step_elapsed(now) < BACK_GRACE
         target = self.index - 1 if just_began and self.index > 0 else self.index
-        events.append(self._leave(at, skipped=True))
-        events += self._enter(target, at)
-        return events
+        return [self._leave(at, skipped=True), *self._enter(target, at)]
 
     def _extend(self, now: float, amount: float) -> list[Event]:
-        if self.state is State.RUNNING:
-            events = self._run_until(now)
-            if self.over:
-                return events
-        else:
-            events = []
         step = self.step
         if not step.phase_info.extendable or self.deadline is None or self.step_seconds is None:
-            return [*events, Refused(now, Command.EXTEND, self.state)]
+            return [Refused(now, Command.EXTEND, self.state)]
         at = self._clock(now)
         left = self.deadline - at
         delta = float(amount)
@@ -522,7 +513,7 @@ class Session:
         elif delta > 0:
             delta = min(delta, MAX_DURATION - self.step_seconds)  # nor beyond the longest hold
         if delta == 0 or not math.isfinite(delta):
-            return [*events, Refused(now, Command.EXTEND, self.state)]
+            return [Refused(now, Command.EXTEND, self.state)]
         self.deadline += delta
         self.step_seconds += delta
         self.extensions[self.index] = self.extensions.get(self.index, 0.0) + delta
@@ -530,34 +521,22 @@ class Session:
         self._counted = {n for n in self._counted if n >= remaining}
         if self.step_seconds < HALFWAY_FROM or at < self.deadline - self.step_seconds / 2:
             self._halfway_done = False
-        events.append(Extended(at, step, delta, self.step_seconds))
-        return events
+        return [Extended(at, step, delta, self.step_seconds)]
 
     def _end(self, now: float) -> list[Event]:
-        events: list[Event] = []
-        if self.state is State.RUNNING:
-            events += self._run_until(now)
-            if self.over:
-                return events
         if self.state is State.READY:
-            self.state = State.ENDED_EARLY
             self.ended_at = now
             return [EndedEarly(now, None, 0.0)]
         at = self._clock(now)
-        events.append(self._leave(at, skipped=True))
+        ended = self._leave(at, skipped=True)
         active = self.active_seconds(now)
-        self.state = State.ENDED_EARLY
         self.deadline = None
         self.ended_at = at
-        events.append(EndedEarly(at, self.step, active))
-        return events
+        return [ended, EndedEarly(at, self.step, active)]
 
     def _advance(self, now: float) -> list[Event]:
-        events = self._run_until(now)
-        if self.over:
-            return events
         if not self.step.user_paced:
-            return [*events, Refused(now, Command.ADVANCE, self.state)]
+            return [Refused(now, Command.ADVANCE, self.state)]
         # A user-paced step lasts as long as the user took.
         self.step_seconds = None
-        return [*events, *self._go_to(self.index + 1, now, skipped=False)]
+        return self._go_to(self.index + 1, now, skipped=False)

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from backtimer.core.engine import (
+    NEXT_STATE,
     TRANSITIONS,
     Command,
     Countdown,
@@ -451,3 +452,36 @@ def test_a_sleep_gap_pauses_at_the_last_tick_and_skips_nothing(
             out = session.tick(u)
         finished = next((e for e in out if isinstance(e, Finished)), finished)
     assert finished is not None
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_every_command_lands_where_the_table_says(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    """After an accepted command the state is the table's next state for it, except where
+    the catch-up on the way finished the session or found a sleep (then paused)."""
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    session = Session(plan, sleep_gap=data.draw(st.sampled_from([None, 5.0]), label="gap"))
+    session.start(0.0)
+    assert session.state is State.RUNNING
+    t = 0.0
+    for _ in range(data.draw(st.integers(1, 30), label="commands")):
+        t += data.draw(st.one_of(st.just(0.0), st.floats(0, 2), st.floats(0, 100)), label="dt")
+        command = data.draw(st.sampled_from(COMMANDS), label="command")
+        state = session.state
+        out = session.handle(command, t, 5.0)
+        if (state, command) not in NEXT_STATE:
+            assert out == [Refused(t, command, state)]
+            assert session.state is state
+            continue
+        if out and isinstance(out[-1], Refused):
+            continue  # legal here, not for this step (extend a rest, advance a timed step)
+        slept = any(isinstance(e, Paused) and e.reason == "sleep" for e in out)
+        if session.over and session.state is State.FINISHED:
+            continue  # the plan ran out on the way
+        expected = NEXT_STATE.get((State.PAUSED if slept else state, command))
+        if slept and expected is None:
+            assert session.state is State.PAUSED  # the command no longer applied
+        else:
+            assert session.state is expected
