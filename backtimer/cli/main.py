@@ -3,22 +3,47 @@
 Each command lives in a function (or a module of its own for the larger ones) that returns an
 exit code: 0 ok, 1 invalid input (routine errors), 2 usage errors. Nothing but argparse's
 usage errors and our own messages reaches the user: no tracebacks.
+
+Start-up is kept short: this module imports nothing heavy (no pydantic, Textual or sqlite3);
+a command's module is imported only when that command is run or its ``--help`` asked for
+(``backtimer --help`` lists them from :data:`COMMANDS`), so ``--version`` and ``--help`` answer
+at once. pydantic is told not to scan the installed packages for plugins (backtimer uses none).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backtimer import __version__
 from backtimer.core.durations import about
-from backtimer.files import catalog
-from backtimer.files.routine_load import Problem, RoutineError, load_routine, printable
+
+if TYPE_CHECKING:
+    from backtimer.files.routine_load import Problem
+
+# Before pydantic builds the first model: no scan of every installed package's entry points.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+#: The commands that live in modules of their own, in the order ``--help`` lists them, with
+#: the line it shows for each (the same as the module's own ``register`` gives; a test checks).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "plan": ("backtimer.cli.plan", "print the timed plan of a routine"),
+    "run": ("backtimer.cli.run", "run a routine (full screen, or --plain)"),
+    "history": ("backtimer.cli.history", "list past sessions, or export them (JSON, CSV)"),
+    "report": ("backtimer.cli.history", "write a Markdown report for a physiotherapist"),
+    "new": (
+        "backtimer.cli.edit",
+        "create a routine in your routines folder, from a commented template",
+    ),
+    "edit": ("backtimer.cli.edit", "edit a routine in your editor, then check it"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +66,8 @@ def _toml_files(target: Path) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate routine files and folders; print every error of every file."""
+    from backtimer.files.routine_load import RoutineError, load_routine, printable
+
     status = EXIT_OK
     for raw in args.paths:
         target = Path(raw)
@@ -70,6 +97,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    import json
+
+    from backtimer.files import catalog
+    from backtimer.files.routine_load import printable
+
     entries = catalog.all_entries()
     if args.json:
         out = []
@@ -115,6 +147,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
     from backtimer.core.schema import routine_json_schema
 
     print(json.dumps(routine_json_schema(), indent=2, ensure_ascii=False))
@@ -126,7 +160,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``chosen`` (the command being run), the modules of the
+    other commands in :data:`COMMANDS` are not imported: they are listed, not defined."""
     parser = _Parser(
         prog="backtimer",
         description="A terminal interval timer for guided back-pain stretching sessions. "
@@ -149,15 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
     schema.set_defaults(handler=cmd_schema)
 
-    from backtimer.cli import edit as cli_edit
-    from backtimer.cli import history as cli_history
-    from backtimer.cli import plan as cli_plan
-    from backtimer.cli import run as cli_run
-
-    cli_plan.register(sub)
-    cli_run.register(sub)
-    cli_history.register(sub)
-    cli_edit.register(sub)
+    registered: set[str] = set()
+    for name, (module, summary) in COMMANDS.items():
+        if chosen is None or (chosen in COMMANDS and COMMANDS[chosen][0] == module):
+            if module not in registered:
+                registered.add(module)
+                importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=summary)  # listed in --help; never parses (not chosen)
     # --version everywhere, whichever module a command lives in.
     for command in sub.choices.values():
         if "--version" not in command._option_string_actions:
@@ -170,10 +205,18 @@ def print_problems(problems: Sequence[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
+def chosen_command(argv: Sequence[str]) -> str:
+    """The command named on a command line: its first word that is not an option (the
+    top-level options take no value), or "" for none."""
+    return next((arg for arg in argv if not arg.startswith("-")), "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(chosen_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
+    from backtimer.files.routine_load import RoutineError
+
     try:
         if handler is None:
             from backtimer.cli.run import open_picker

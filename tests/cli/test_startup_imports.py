@@ -1,0 +1,82 @@
+"""What a command imports before it answers (module lists, no timing).
+
+``--version`` and ``--help`` answer from the argument parser alone: no Textual, pydantic or
+sqlite3. A command's module is imported only when it is run, and ``backtimer --help`` lists
+every command all the same.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from backtimer.cli.main import COMMANDS, build_parser
+
+HEAVY = ("textual", "pydantic", "sqlite3", "_sqlite3", "rich")
+
+
+def imported_modules(*args: str) -> set[str]:
+    """The modules ``python -m backtimer ARGS`` imports, from ``-X importtime``."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "backtimer", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    modules = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                modules.add(name)
+    assert "backtimer.cli.main" in modules  # the listing was read
+    return modules
+
+
+def top_level(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--version"]])
+def test_version_and_help_import_nothing_heavy(args: list[str]) -> None:
+    assert not top_level(imported_modules(*args)) & set(HEAVY)
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    modules = imported_modules("schema", "--help")
+    others = {module for module, _ in COMMANDS.values()}
+    assert not modules & others
+    assert not top_level(modules) & {"textual", "sqlite3", "_sqlite3"}
+
+
+def test_check_does_not_import_the_app_or_the_history() -> None:
+    modules = imported_modules("check", "--help")
+    assert not top_level(modules) & {"textual", "sqlite3", "_sqlite3"}
+
+
+def test_the_listing_is_the_same_whatever_command_is_chosen() -> None:
+    """``--help`` lists the lazily imported commands with the words of their own modules."""
+    full = build_parser().format_help()
+    for chosen in ("", "check", "run", "history", "edit"):
+        assert build_parser(chosen).format_help() == full
+
+
+def test_pydantic_plugins_are_not_scanned() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, backtimer.cli.main; print(os.environ['PYDANTIC_DISABLE_PLUGINS'])",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "__all__"
