@@ -180,10 +180,11 @@ class BacktimerApp(App[int]):
         else:
             self.notify(f"Unknown theme {config.theme!r} in the settings", severity="warning")
         self.set_keymap(dict(config.keymap))
-        from backtimer.tui.screens.settings import known_binding_ids
+        if config.keymap:  # checking the names imports every screen: only when there are some
+            from backtimer.tui.screens.settings import known_binding_ids
 
-        for message in unknown_bindings(config, known_binding_ids()):
-            self.notify(message, severity="warning")
+            for message in unknown_bindings(config, known_binding_ids()):
+                self.notify(message, severity="warning")
         if previous is not config and self.cli_sound is not None:
             bell_allowed, voice_allowed = self.cli_sound
             self.bell_on = bell_allowed and config.bell

@@ -388,3 +388,40 @@ async def test_the_routines_cautions_are_shown_at_the_start(tmp_path: Path) -> N
         await pilot.pause()
         notes = [n.message for n in app._notifications]
         assert "Stop if it hurts [bold]now[/bold]." in notes
+
+
+async def test_a_long_hold_repaints_the_step_meter_only_when_a_cell_changes(
+    tmp_path: Path,
+) -> None:
+    """A 5-minute hold on an 80-column bar moves it a cell every few seconds: the step meter
+    is not repainted in between, while the countdown changes every second."""
+    from backtimer.tui.widgets.meter import Meter
+
+    entry = write_routine(
+        tmp_path,
+        'name = "Long"\n[[exercises]]\nname = "Long hold"\nhold = "5m"\nget_ready = 0\n',
+    )
+    clock = FakeClock()
+    app = build_app(entry, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.session_screen
+        meter = screen.query_one("#step-meter", Meter)
+        advance(app, clock, 1.0)
+        await pilot.pause()
+        paints, redraws = meter.paints, screen.redraws
+        cells = []
+        for _ in range(20):
+            advance(app, clock, 1.0)
+            await pilot.pause()
+            cells.append(meter.painted[1])
+        assert screen.redraws == redraws + 20  # the countdown: every second
+        changes = len(set(cells))
+        assert 3 <= changes <= 10  # a cell every few seconds (300 s over about 70 cells)
+        assert meter.paints - paints <= changes + 1
+        # The session meter's label ("4:39 left") changes every second: it repaints.
+        session_meter = screen.query_one("#session-meter", Meter)
+        before = session_meter.paints
+        advance(app, clock, 1.0)
+        await pilot.pause()
+        assert session_meter.paints == before + 1
