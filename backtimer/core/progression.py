@@ -167,8 +167,15 @@ def next_level(
     if not has_ranges(settings):
         return Decision(level, "none", "no ranges: the routine prescribes one dose")
 
+    seen: dict[int, bool] = {}  # by id: a long history repeats a few level objects
+
     def here(outcome: ExerciseOutcome) -> bool:
-        return outcome.level is None or clamp_level(settings, outcome.level) == level
+        if outcome.level is None:
+            return True
+        key = id(outcome.level)
+        if key not in seen:
+            seen[key] = clamp_level(settings, outcome.level) == level
+        return seen[key]
 
     if history and history[-1].pain and here(history[-1]):
         down = _step(settings, level, up=False)

@@ -143,19 +143,23 @@ def exercise_history(
         return out
     with db.reading() as conn:
         rows = _outcome_rows(conn, entry.key, limit)
-    levels: dict[int, object] = {}
-    for session_id, level_text, index, name, planned, done, pains in rows:
+    # A year of sessions at a handful of levels: each level is read and clamped once (a
+    # 200-exercise routine has 40,000 outcomes), and equal levels are the same object.
+    parsed: dict[str, object] = {}
+    at: dict[tuple[str, int], LevelChoice] = {}
+    names = {index: routine.exercises[index].name for index in wanted}
+    for _session_id, level_text, index, name, planned, done, pains in rows:
         settings = wanted.get(index)
-        if settings is None or routine.exercises[index].name != name:
+        if settings is None or names[index] != name:
             continue
-        if session_id not in levels:
-            levels[session_id] = parse_level(level_text)
+        key = (level_text, index)
+        level = at.get(key)
+        if level is None:
+            if level_text not in parsed:
+                parsed[level_text] = parse_level(level_text)
+            level = at[key] = _level_at(settings, parsed[level_text], index)
         out[index].append(
-            ExerciseOutcome(
-                completed=planned > 0 and done >= planned,
-                pain=pains > 0,
-                level=_level_at(settings, levels[session_id], index),
-            )
+            ExerciseOutcome(completed=planned > 0 and done >= planned, pain=pains > 0, level=level)
         )
     return out
 
@@ -163,9 +167,12 @@ def exercise_history(
 def _run(level: LevelChoice, settings: Settings, history: Sequence[ExerciseOutcome]) -> int:
     """Sessions in a row, most recent last, completed without pain at ``level``."""
     run = 0
+    here: dict[int, bool] = {}  # by id: outcomes share their level objects
     for outcome in reversed(history):
-        here = clamp_level(settings, outcome.level) == level
-        if not here or outcome.pain or not outcome.completed:
+        key = id(outcome.level)
+        if key not in here:
+            here[key] = clamp_level(settings, outcome.level) == level
+        if not here[key] or outcome.pain or not outcome.completed:
             break
         run += 1
     return run

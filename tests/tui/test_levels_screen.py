@@ -6,11 +6,11 @@ from typing import Any
 
 from snapshot_apps.common import screen_text
 from textual.app import App
-from textual.widgets import Button, Checkbox
+from textual.widgets import Button, OptionList, Static
 
 from backtimer.core.routine import LevelChoice
 from backtimer.history.levels import LevelChange
-from backtimer.tui.screens.levels import LevelOfferScreen
+from backtimer.tui.screens.levels import LevelOfferScreen, OfferList
 
 KNEE_UP = LevelChange(
     0,
@@ -41,6 +41,11 @@ BRIDGES_DOWN = LevelChange(
 )
 
 
+def ticked(app: App) -> list[bool]:
+    """Each step-up's tick, in the order offered."""
+    return list(app.screen.query_one("#levels-ups", OfferList).ticked)
+
+
 class Host(App[None]):
     def __init__(self, changes: list[LevelChange]) -> None:
         super().__init__()
@@ -61,7 +66,7 @@ async def test_step_ups_are_accepted_by_default() -> None:
         assert "Pelvic [bold]tilt[/bold]: 2 reps -> 3 reps" in text  # literally
         assert "Stepped down" in text
         assert "Bridges: 12 reps -> 11 reps, after a pain stop in the last session" in text
-        assert all(box.value for box in app.screen.query(Checkbox))
+        assert ticked(app) == [True, True]
         await pilot.press("s")
         await pilot.pause()
     assert app.results == [[KNEE_UP, TILT_UP]]  # the step-down is not the user's choice
@@ -71,9 +76,9 @@ async def test_a_step_up_can_be_declined() -> None:
     app = Host([KNEE_UP, TILT_UP])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.click("#levels-up-0")
+        await pilot.click("#levels-ups", offset=(2, 0))  # the first offer's line
         await pilot.pause()
-        assert app.screen.query_one("#levels-up-0", Checkbox).value is False
+        assert ticked(app) == [False, True]
         await pilot.press("s")
         await pilot.pause()
     assert app.results == [[TILT_UP]]
@@ -93,9 +98,9 @@ async def test_keyboard_only_untick_and_start() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.focused, Button)  # Start is focused: enter starts
-        await pilot.press("tab", "tab", "space")  # to the second checkbox, untick it
+        await pilot.press("tab", "down", "space")  # to the second offer, untick it
         await pilot.pause()
-        assert app.screen.query_one("#levels-up-1", Checkbox).value is False
+        assert ticked(app) == [True, False]
         await pilot.press("s")
         await pilot.pause()
     assert app.results == [[KNEE_UP]]
@@ -105,8 +110,35 @@ async def test_only_step_downs_start_with_nothing_to_store() -> None:
     app = Host([BRIDGES_DOWN])
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        assert not app.screen.query(Checkbox)
+        assert not app.screen.query(OptionList)
         assert "Bridges: 12 reps -> 11 reps" in screen_text(app)
         await pilot.press("enter")  # on the focused Start button
         await pilot.pause()
     assert app.results == [[]]
+
+
+async def test_two_hundred_offers_are_a_few_widgets() -> None:
+    """A 200-exercise routine's offers: one list and one text, not a widget per line."""
+    ups = [
+        LevelChange(
+            i,
+            f"Exercise {i + 1}",
+            "up",
+            LevelChoice(hold=10),
+            LevelChoice(hold=15),
+            "hold 10s -> 15s",
+            "after 3 sessions in a row without pain",
+        )
+        for i in range(200)
+    ]
+    app = Host([*ups, BRIDGES_DOWN])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert len(screen.query(OptionList)) == 1
+        assert len(screen.query(Static)) < 12
+        assert len(list(screen.walk_children())) < 30
+        assert ticked(app) == [True] * 200
+        await pilot.press("s")
+        await pilot.pause()
+    assert app.results == [ups]

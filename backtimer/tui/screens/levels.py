@@ -1,9 +1,13 @@
 """Before a session: the level changes the progression rules make (see ``history.levels``).
 
-``LevelOfferScreen(changes)`` lists each offered step-up with a checkbox (ticked: take it)
+``LevelOfferScreen(changes)`` lists each offered step-up with a tick box (ticked: take it)
 and each automatic step-down after a pain stop (already applied: only said). ``s``, or the
 Start button, dismisses with the step-ups the user kept ticked; the caller stores them
 (:func:`backtimer.history.levels.accept`) and starts the session.
+
+However many exercises step up (a 200-exercise routine can offer 200), the offers are one
+:class:`OfferList` (an ``OptionList``: drawn line by line as it scrolls) and the step-downs
+one ``Static``: a handful of widgets, not one per line.
 """
 
 from __future__ import annotations
@@ -16,11 +20,47 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, OptionList, Static
 
 from backtimer.history.levels import LevelChange
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal
+
+
+class OfferList(OptionList):
+    """The step-ups, each ``[x] name: what`` with why below it; space, enter or a click
+    ticks or unticks the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle", "Tick/untick", id="levels_toggle", tooltip="Take it or not"),
+    ]
+
+    def __init__(self, changes: Sequence[LevelChange], *, id: str | None = None) -> None:
+        self.changes = list(changes)
+        self.ticked = [True] * len(self.changes)
+        super().__init__(*(self._prompt(i) for i in range(len(self.changes))), id=id)
+
+    def _prompt(self, number: int) -> Text:
+        change = self.changes[number]
+        text = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
+        text.append_text(literal(change.exercise, "bold")).append(f": {change.what}")
+        return text.append("\n    ").append(change.why, style="dim")
+
+    def toggle(self, number: int) -> None:
+        self.ticked[number] = not self.ticked[number]
+        self.replace_option_prompt_at_index(number, self._prompt(number))
+
+    def action_toggle(self) -> None:
+        if self.highlighted is not None:
+            self.toggle(self.highlighted)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.toggle(event.option_index)
+
+    @property
+    def accepted(self) -> list[LevelChange]:
+        return [change for change, ticked in zip(self.changes, self.ticked, strict=True) if ticked]
 
 
 class LevelOfferScreen(ModalScreen[list[LevelChange]]):
@@ -50,14 +90,12 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
     LevelOfferScreen .levels-heading {
         text-style: bold;
     }
-    LevelOfferScreen Checkbox {
-        width: 100%;
+    LevelOfferScreen #levels-ups {
+        height: auto;
+        max-height: 100%;
         border: none;
         padding: 0;
-    }
-    LevelOfferScreen .levels-why {
-        color: $text-muted;
-        padding-left: 4;
+        background: $surface;
     }
     LevelOfferScreen .levels-down {
         margin-top: 1;
@@ -89,17 +127,14 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
                         "(it is offered again next time).",
                         classes="levels-heading",
                     )
-                    for number, change in enumerate(self.ups):
-                        label = literal(change.exercise, "bold").append(f": {change.what}")
-                        yield Checkbox(label, value=True, id=f"levels-up-{number}")
-                        yield Static(Text(change.why), classes="levels-why")
+                    yield OfferList(self.ups, id="levels-ups")
                 if self.downs:
                     heading = "Stepped down after pain" if len(self.downs) > 1 else "Stepped down"
-                    yield Static(heading, classes="levels-heading levels-down")
+                    text = Text(heading, style="bold")
                     for change in self.downs:
-                        line = Text("• ").append_text(literal(change.exercise, "bold"))
-                        line.append(f": {change.what}, {change.why}")
-                        yield Static(line, classes="levels-down-line")
+                        text.append("\n• ").append_text(literal(change.exercise, "bold"))
+                        text.append(f": {change.what}, {change.why}")
+                    yield Static(text, classes="levels-down")
             with Horizontal(id="levels-buttons"):
                 yield Button("Start (s)", id="levels-start", variant="primary", compact=True)
         yield KeyBar()
@@ -110,11 +145,9 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
     @property
     def accepted(self) -> list[LevelChange]:
         """The step-ups ticked now."""
-        return [
-            change
-            for number, change in enumerate(self.ups)
-            if self.query_one(f"#levels-up-{number}", Checkbox).value
-        ]
+        if not self.ups:
+            return []
+        return self.query_one("#levels-ups", OfferList).accepted
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
