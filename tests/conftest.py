@@ -11,10 +11,11 @@ import pytest
 def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Point backtimer's config and data folders at fresh temporary folders."""
     root = tmp_path_factory.mktemp("home")
-    config, data = root / "config", root / "data"
+    config, data, cache = root / "config", root / "data", root / "cache"
     monkeypatch.setenv("BACKTIMER_CONFIG_DIR", str(config))
     monkeypatch.setenv("BACKTIMER_DATA_DIR", str(data))
-    return {"config": config, "data": data}
+    monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(cache))
+    return {"config": config, "data": data, "cache": cache}
 
 
 @pytest.fixture

@@ -1,8 +1,18 @@
-"""The routines a user can run: bundled ones, their own, and paths given on the command line."""
+"""The routines a user can run: bundled ones, their own, and paths given on the command line.
+
+Checked routines are kept in a cache in the user's cache folder (:class:`RoutineCache`), by
+file: its absolute path, size, modification time (ns), inode and change time. A file whose
+stamp is the same is not read and validated again; any difference, a cache that cannot be
+read, or one written by another version of backtimer, and the file is checked as usual.
+Files with errors are never cached (their messages name the file as the user sees it).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -23,32 +33,144 @@ class Entry:
     origin: Origin
     routine: Routine | None
     problems: tuple[Problem, ...] = ()
+    pending: bool = False  # listed, not checked yet (see listed_entries)
 
     @property
     def valid(self) -> bool:
         return self.routine is not None
 
 
-def _entries(folder: Path, origin: Origin) -> list[Entry]:
+# ------------------------------------------------------------------------ the cache
+
+Stamp = tuple[int, int, int, int]
+
+CACHE_FILE = "routines.pickle"
+CACHE_FORMAT = 1
+CACHE_LIMIT = 5000  # files remembered at most (the least recently checked are dropped)
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """What tells a changed file apart: size, modification time (ns), inode (an atomic save
+    replaces it) and change time; None for a file that cannot be looked at."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def _code_stamp() -> tuple[object, ...]:
+    """What the cached routines depend on: the code that builds and checks them."""
+    from backtimer import __version__
+    from backtimer.core import routine as model
+    from backtimer.files import routine_load
+
+    return (
+        CACHE_FORMAT,
+        __version__,
+        sys.version_info[:2],
+        *(file_stamp(Path(module.__file__ or "")) for module in (model, routine_load)),
+    )
+
+
+class RoutineCache:
+    """Valid routines by file stamp, read from and written to ``<cache dir>/routines.pickle``.
+
+    Only the user's cache folder is used (never a routine folder); a cache that cannot be
+    read or written is simply not used.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.path = (folder if folder is not None else paths.cache_dir()) / CACHE_FILE
+        self.items: dict[str, tuple[Stamp, Routine]] = {}
+        self.hits = self.misses = 0
+        self._changed = False
+        self._code = _code_stamp()
+        try:
+            code, items = pickle.loads(self.path.read_bytes())
+        except Exception:  # missing, torn, from an older version: start afresh
+            return
+        if code == self._code and isinstance(items, dict):
+            self.items = items
+
+    @staticmethod
+    def key(path: Path) -> str:
+        return os.path.abspath(path)
+
+    def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
+        found = self.items.get(self.key(path)) if stamp is not None else None
+        if found is not None and found[0] == stamp:
+            self.hits += 1
+            return found[1]
+        self.misses += 1
+        return None
+
+    def put(self, path: Path, stamp: Stamp | None, routine: Routine | None) -> None:
+        key = self.key(path)
+        if stamp is None or routine is None:
+            self._changed |= self.items.pop(key, None) is not None
+            return
+        self.items.pop(key, None)  # re-inserted last: the most recently checked
+        self.items[key] = (stamp, routine)
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the cache if anything changed (atomically; failures are ignored)."""
+        if not self._changed:
+            return
+        while len(self.items) > CACHE_LIMIT:
+            del self.items[next(iter(self.items))]
+        temp = self.path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
+        with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(pickle.dumps((self._code, self.items), pickle.HIGHEST_PROTOCOL))
+            os.replace(temp, self.path)
+            self._changed = False
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------ listing
+
+
+def _toml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    found = []
     try:
-        files = sorted(p for p in folder.iterdir() if p.suffix == ".toml")
+        return sorted(p for p in folder.iterdir() if p.suffix == ".toml")
     except OSError:
         return []
-    for path in files:
-        found.append(load_entry(path, origin))
-    return found
 
 
-def load_entry(path: Path, origin: Origin) -> Entry:
+def _entries(folder: Path, origin: Origin, cache: RoutineCache | None = None) -> list[Entry]:
+    return [load_entry(path, origin, cache) for path in _toml_files(folder)]
+
+
+def load_entry(path: Path, origin: Origin, cache: RoutineCache | None = None) -> Entry:
+    """The routine in ``path``, checked (or, with ``cache``, as checked before if the file
+    has not changed since)."""
+    stamp = file_stamp(path) if cache is not None else None  # before reading it
+    if cache is not None:
+        cached = cache.get(path, stamp)
+        if cached is not None:
+            return Entry(path.stem, path, origin, cached)
     label = display_path(path)
     try:
         routine = load_routine(path, label)
     except RoutineError as exc:
+        if cache is not None:
+            cache.put(path, stamp, None)
         return Entry(path.stem, path, origin, None, tuple(exc.problems))
+    if cache is not None:
+        cache.put(path, stamp, routine)
     return Entry(path.stem, path, origin, routine)
+
+
+def check_entry(entry: Entry, cache: RoutineCache | None = None) -> Entry:
+    """A listed entry, checked (itself if it already was)."""
+    if not entry.pending:
+        return entry
+    return load_entry(entry.path, entry.origin, cache)
 
 
 def display_path(path: Path) -> str:
@@ -79,8 +201,29 @@ def user() -> list[Entry]:
 
 
 def all_entries() -> list[Entry]:
-    """User routines first (a user's routine of the same name shadows a bundled one)."""
-    return user() + bundled()
+    """User routines first (a user's routine of the same name shadows a bundled one), each
+    checked (those unchanged since they were last checked are taken from the cache)."""
+    cache = RoutineCache()
+    entries = _entries(paths.user_routines_dir(), "user", cache)
+    entries += _entries(paths.bundled_routines_dir(), "bundled", cache)
+    cache.save()
+    return entries
+
+
+def listed_entries() -> list[Entry]:
+    """:func:`all_entries` without checking anything: a file unchanged since it was last
+    checked comes from the cache, any other is listed ``pending`` (its ``routine`` None and
+    no problems yet); :func:`check_entry` checks one. For the picker's first frame."""
+    cache = RoutineCache()
+    out: list[Entry] = []
+    for folder, origin in (
+        (paths.user_routines_dir(), "user"),
+        (paths.bundled_routines_dir(), "bundled"),
+    ):
+        for path in _toml_files(folder):
+            routine = cache.get(path, file_stamp(path))
+            out.append(Entry(path.stem, path, origin, routine, pending=routine is None))  # type: ignore[arg-type]
+    return out
 
 
 def resolve(name: str) -> Entry:

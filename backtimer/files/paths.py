@@ -1,7 +1,7 @@
 """Where backtimer keeps things: platformdirs, overridable by environment variables.
 
-``BACKTIMER_CONFIG_DIR`` and ``BACKTIMER_DATA_DIR`` replace the platform's folders (the tests
-set both, so nothing in them touches the real home directory).
+``BACKTIMER_CONFIG_DIR``, ``BACKTIMER_DATA_DIR`` and ``BACKTIMER_CACHE_DIR`` replace the
+platform's folders (the tests set them, so nothing in them touches the real home directory).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path
 
 APP_NAME = "backtimer"
 
@@ -22,6 +22,12 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     override = os.environ.get("BACKTIMER_DATA_DIR")
     return Path(override).expanduser() if override else user_data_path(APP_NAME)
+
+
+def cache_dir() -> Path:
+    """Where backtimer keeps what it can always work out again (the checked routines)."""
+    override = os.environ.get("BACKTIMER_CACHE_DIR")
+    return Path(override).expanduser() if override else user_cache_path(APP_NAME)
 
 
 def user_routines_dir() -> Path:

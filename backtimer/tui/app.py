@@ -112,7 +112,7 @@ class BacktimerApp(App[int]):
         clock: Clock = time.monotonic,
         player: Any = None,
         listeners: Sequence[Listener] = (),
-        entries: EntriesFn = catalog.all_entries,
+        entries: EntriesFn = catalog.listed_entries,
         edit: EditFn = run_editor,
         tick_interval: float | None = TICK_INTERVAL,
         config: Config | None = None,

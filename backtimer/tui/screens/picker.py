@@ -8,15 +8,22 @@ one); ``h`` shows the history; ``s`` the settings.
 
 The preview shows each exercise with ranges at its current level, read from the history
 (opened read only: the picker never creates a file). Every 1.5 s the picker compares the
-listed files' modification time, size and inode, and its folders' lists of ``.toml`` files,
-with what it last read (a few ``stat`` calls): a changed file is read again (its errors shown
-if it no longer validates), a file added or removed reloads the list; the selection stays.
+listed files' modification time, size and inode (up to :attr:`PickerScreen.WATCH_BATCH` files
+each time, in turn, and always the highlighted one), and its folders' lists of ``.toml``
+files, with what it last read: a changed file is read again (its errors shown if it no longer
+validates), a file added or removed reloads the list; the selection stays.
+
+The first frame only needs the list: routines unchanged since they were last checked come
+from the cache (see :mod:`backtimer.files.catalog`), the others are listed as being checked
+and checked just after it, a slice at a time; the current levels are read from the history
+after that (until then, lengths are shown at the low end).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -86,6 +93,8 @@ def about(seconds: float) -> str:
 
 def entry_prompt(entry: Entry, level: Level = "low") -> Text:
     """How a routine is listed: its name, then its length and where it comes from."""
+    if entry.pending:
+        return literal(entry.key, "bold").append("\nchecking…", style="dim")
     if entry.routine is None:
         text = literal(entry.key, "bold")
         text.append("  INVALID", style="bold red")
@@ -203,6 +212,10 @@ def toml_listing(folder: Path) -> tuple[str, ...] | None:
 class PickerScreen(Screen[None]):
     #: Seconds between two looks at the routine files (a few stat calls each time).
     WATCH_INTERVAL: ClassVar[float] = 1.5
+    #: Files looked at each time, in turn (a long list is gone through over a few looks).
+    WATCH_BATCH: ClassVar[int] = 25
+    #: Seconds of checking routine files between two frames, after the first one.
+    CHECK_SLICE: ClassVar[float] = 0.04
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start", id="start", tooltip="Start the selected routine"),
@@ -226,6 +239,9 @@ class PickerScreen(Screen[None]):
         self._stamps: dict[Path, Stamp] = {}
         self._listings: dict[Path, tuple[str, ...] | None] = {}
         self._watch: Timer | None = None
+        self._watch_next = 0  # the next file the interval looks at
+        self._deferred_due = False  # checks and levels to do after the next frame
+        self._cache: catalog.RoutineCache | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("backtimer · choose a routine", id="picker-title")
@@ -240,7 +256,7 @@ class PickerScreen(Screen[None]):
         self.query_one("#routines", OptionList).focus()
         if self.watch_interval:
             self._watch = self.set_interval(
-                self.watch_interval, self.check_files, name="picker-watch"
+                self.watch_interval, self._watch_files, name="picker-watch"
             )
 
     def on_screen_resume(self) -> None:
@@ -280,13 +296,13 @@ class PickerScreen(Screen[None]):
     # ------------------------------------------------------------------ the list
 
     def refresh_entries(self, keep: Path | None = None) -> None:
-        """Read the routines again (every one, valid or not) and keep the selection."""
+        """Read the routines again (every one, valid or not) and keep the selection; the
+        files not checked yet and the levels are seen to after the next frame."""
         option_list = self.query_one("#routines", OptionList)
         if keep is None and self.entries and option_list.highlighted is not None:
             keep = self.entries[option_list.highlighted].path
         self.entries = list(self.app.entries_fn())  # type: ignore[attr-defined]
         self.levels.clear()
-        self.load_levels(self.entries)
         self._stamps = {entry.path: file_stamp(entry.path) for entry in self.entries}
         self._listings = {folder: toml_listing(folder) for folder in self._folders()}
         option_list.clear_options()
@@ -312,7 +328,52 @@ class PickerScreen(Screen[None]):
                     index = i
                     break
         option_list.highlighted = index
+        self._check(index)
         self.show_preview(index)
+        if not self._deferred_due:
+            self._deferred_due = True
+            self.call_after_refresh(self._after_frame)
+
+    def _check(self, index: int) -> Entry:
+        """Entry ``index``, checked now if it was only listed."""
+        entry = self.entries[index]
+        if entry.pending:
+            if self._cache is None:
+                self._cache = catalog.RoutineCache()
+            entry = catalog.check_entry(entry, self._cache)
+            self._show_entry(index, entry)
+        return entry
+
+    def _show_entry(self, index: int, entry: Entry) -> None:
+        self.entries[index] = entry
+        option_list = self.query_one("#routines", OptionList)
+        option_list.replace_option_prompt(str(index), entry_prompt(entry, self.level_of(entry)))
+
+    def _after_frame(self) -> None:
+        """The work the first frame did without: check the files that were only listed
+        (a slice at a time, the screen stays live), then read the levels."""
+        if not self.is_mounted:
+            return
+        started = time.monotonic()
+        for index, entry in enumerate(self.entries):
+            if entry.pending:
+                self._check(index)
+                if time.monotonic() - started > self.CHECK_SLICE:
+                    self.call_later(self._after_frame)  # after the events waiting
+                    return
+        self._deferred_due = False
+        if self._cache is not None:
+            self._cache.save()
+            self._cache = None
+        self.load_levels(self.entries)
+        option_list = self.query_one("#routines", OptionList)
+        for index, entry in enumerate(self.entries):
+            if entry.path in self.levels:
+                option_list.replace_option_prompt(
+                    str(index), entry_prompt(entry, self.level_of(entry))
+                )
+        if option_list.highlighted is not None:
+            self.show_preview(option_list.highlighted, scroll_home=False)
 
     # ------------------------------------------------------------------ watching
 
@@ -329,15 +390,29 @@ class PickerScreen(Screen[None]):
         above = stack[stack.index(self) + 1 :]
         return all(isinstance(screen, ModalScreen) for screen in above)
 
-    def check_files(self) -> None:
-        """Reload what changed on disk since it was read (see the module's docstring)."""
+    def _watch_files(self) -> None:
+        self.check_files(limit=self.WATCH_BATCH)
+
+    def check_files(self, limit: int | None = None) -> None:
+        """Reload what changed on disk since it was read (see the module's docstring): every
+        file, or ``limit`` of them in turn and the highlighted one."""
         if not self.is_mounted or not self.in_view:
             return
         listings = {folder: toml_listing(folder) for folder in self._folders()}
         if listings != self._listings:
             self.refresh_entries()
             return
-        for index, entry in enumerate(self.entries):
+        count = len(self.entries)
+        indexes: list[int] = list(range(count))
+        if limit is not None and count > limit:
+            start = self._watch_next % count
+            indexes = [(start + i) % count for i in range(limit)]
+            self._watch_next = (start + limit) % count
+            highlighted = self.query_one("#routines", OptionList).highlighted
+            if highlighted is not None and highlighted not in indexes:
+                indexes.append(highlighted)
+        for index in indexes:
+            entry = self.entries[index]
             if file_stamp(entry.path) != self._stamps.get(entry.path):
                 self.reload_entry(index)
 
@@ -372,14 +447,14 @@ class PickerScreen(Screen[None]):
         highlighted = self.query_one("#routines", OptionList).highlighted
         if highlighted is None or not 0 <= highlighted < len(self.entries):
             return None
-        return self.entries[highlighted]
+        return self._check(highlighted)
 
     def show_preview(self, index: int, *, scroll_home: bool = True) -> None:
         if not 0 <= index < len(self.entries):
             return
         from rich.console import Group
 
-        entry = self.entries[index]
+        entry = self._check(index)
         parts = preview(entry, self.level_of(entry), levels_note=self.levels_note)
         spaced: list[Text | Table] = []
         for part in parts:

@@ -1,0 +1,94 @@
+"""The cache of checked routines: a file unchanged since it was checked is not read again."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from backtimer.files import catalog
+
+ROUTINE = 'name = "Cached"\n[[exercises]]\nname = "Knee to chest"\nhold = "20s"\n'
+
+
+@pytest.fixture
+def folder(user_routines: Path) -> Path:
+    (user_routines / "one.toml").write_text(ROUTINE, encoding="utf-8")
+    (user_routines / "two.toml").write_text(ROUTINE.replace("Cached", "Second"), "utf-8")
+    return user_routines
+
+
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every routine file read and validated from now on."""
+    seen: list[Path] = []
+    original = catalog.load_routine
+
+    def counting(path, label=None):
+        seen.append(Path(path))
+        return original(path, label)
+
+    monkeypatch.setattr(catalog, "load_routine", counting)
+    return seen
+
+
+def test_unchanged_files_come_from_the_cache(folder: Path, monkeypatch, isolated_dirs) -> None:
+    first = catalog.all_entries()
+    assert (isolated_dirs["cache"] / catalog.CACHE_FILE).exists()
+    seen = reads(monkeypatch)
+    again = catalog.all_entries()
+    assert seen == []
+    assert [(e.key, e.origin, e.routine) for e in again] == [
+        (e.key, e.origin, e.routine) for e in first
+    ]
+
+
+def test_a_changed_file_is_checked_again(folder: Path, monkeypatch) -> None:
+    catalog.all_entries()
+    seen = reads(monkeypatch)
+    path = folder / "one.toml"
+    stat = path.stat()
+    path.write_text(ROUTINE.replace("Cached", "Edited"), encoding="utf-8")  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # even with the same mtime
+    entries = {e.key: e for e in catalog.all_entries()}
+    assert seen == [path]
+    assert entries["one"].routine.name == "Edited"  # type: ignore[union-attr]
+
+
+def test_files_with_errors_are_never_cached(folder: Path, monkeypatch) -> None:
+    (folder / "bad.toml").write_text(ROUTINE + "hodl = 1\n", encoding="utf-8")
+    catalog.all_entries()
+    seen = reads(monkeypatch)
+    entries = {e.key: e for e in catalog.all_entries()}
+    assert seen == [folder / "bad.toml"]
+    assert entries["bad"].problems
+
+
+def test_a_broken_or_foreign_cache_is_ignored(folder: Path, isolated_dirs, monkeypatch) -> None:
+    cache = isolated_dirs["cache"] / catalog.CACHE_FILE
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(b"not a pickle at all")
+    assert {e.key for e in catalog.all_entries() if e.valid} >= {"one", "two"}
+    seen = reads(monkeypatch)
+    catalog.all_entries()
+    assert seen == []  # rewritten, good this time
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(folder: Path, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(blocker / "cache"))
+    assert {e.key for e in catalog.all_entries() if e.valid} >= {"one", "two"}
+
+
+def test_listed_entries_check_nothing_new(folder: Path, monkeypatch) -> None:
+    seen = reads(monkeypatch)
+    listed = {e.key: e for e in catalog.listed_entries()}
+    assert seen == []
+    assert listed["one"].pending and listed["one"].routine is None
+    checked = catalog.check_entry(listed["one"])
+    assert checked.routine is not None and not checked.pending
+    catalog.all_entries()  # checks and caches them all
+    listed = {e.key: e for e in catalog.listed_entries()}
+    assert not any(e.pending for e in listed.values())
+    assert listed["two"].routine.name == "Second"  # type: ignore[union-attr]
