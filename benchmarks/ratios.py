@@ -1,0 +1,546 @@
+"""Start-up, idle cost, memory and scale of backtimer, as ratios against references measured
+in the same run. Prints numbers and the goals next to them; asserts nothing.
+
+    .venv/bin/python benchmarks/ratios.py               # everything, 5 runs each (~6 minutes)
+    .venv/bin/python benchmarks/ratios.py --runs 7 --hold 30
+    .venv/bin/python benchmarks/ratios.py --only start cli
+
+Every figure is the median of ``--runs`` runs, with the spread (min-max); a ratio is taken run
+by run against its reference, run just before or beside it, so a machine that drifts in speed
+moves both. The references:
+
+- a bare Textual app showing ``Digits`` updated once a second (first frame, CPU, memory);
+- a bare interpreter (``python -c pass``) and one that imports pydantic and tomllib;
+- the picker with the 6 bundled routines (for the picker with 300 user routines).
+
+Sections (``--only``):
+
+- ``start``: first frame in tmux (100x30) of ``backtimer run ROUTINE`` and of the picker,
+  against the bare app (until their text is on the screen).
+- ``cli``: ``check`` of the bundled routines against importing pydantic and tomllib;
+  ``--version``/``--help`` against a bare interpreter (and the modules they import).
+- ``idle``: CPU (``/proc/PID/task/*/schedstat``, nanoseconds) over ``--hold`` seconds of a long
+  hold, of the 6-routine and the 300-routine picker, beside the bare app; peak memory (VmHWM).
+- ``big``: a 200-exercise routine after a year of daily sessions: from ``run`` to the level
+  offer, and from accepting it to the session screen.
+- ``picker300``: first frame of the picker with 300 user routines (cache warm, and cold)
+  against the picker with the bundled ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SIZE = (100, 30)
+
+BARE_APP = """\
+from textual.app import App
+from textual.widgets import Digits, Label
+
+
+class Bare(App):
+    def compose(self):
+        yield Label("bare-ready")
+        yield Digits("0")
+
+    def on_mount(self):
+        self.count = 0
+        self.set_interval(1, self.tick)
+
+    def tick(self):
+        self.count += 1
+        self.query_one(Digits).update(str(self.count))
+
+
+Bare().run()
+"""
+
+
+# ---------------------------------------------------------------------- figures
+
+
+def spread(values: list[float], scale: float = 1.0, unit: str = "", digits: int = 2) -> str:
+    med = statistics.median(values) * scale
+    lo, hi = min(values) * scale, max(values) * scale
+    return f"{med:.{digits}f}{unit} ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
+def report(name: str, ours: list[float], ref: list[float], goal: float | None, **kw) -> None:
+    """One line: our median (spread), the reference's, and the ratio run by run."""
+    ratios = [a / b for a, b in zip(ours, ref, strict=True) if b > 0]
+    verdict = ""
+    if goal is not None and ratios:
+        verdict = "  ok" if statistics.median(ratios) <= goal else "  OVER"
+    goal_text = f"  goal <= {goal:g}x" if goal is not None else ""
+    print(
+        f"  {name:<44} {spread(ours, **kw):>26}  ref {spread(ref, **kw):>26}  "
+        f"ratio {spread(ratios):>18}{goal_text}{verdict}"
+    )
+
+
+# ---------------------------------------------------------------------- tmux
+
+
+class Tmux:
+    """One tmux server (its own socket) running one command in one pane."""
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        self.socket = f"bt-ratios-{uuid.uuid4().hex[:8]}"
+        prefix = "env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        self.started = time.perf_counter()
+        self.run(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            str(SIZE[0]),
+            "-y",
+            str(SIZE[1]),
+            f"exec {prefix} {command}",
+        )
+        self.socket_path = self.run("display-message", "-p", "#{socket_path}").strip()
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+        )
+        return result.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p")
+
+    def pid(self) -> int:
+        return int(self.run("display-message", "-p", "#{pane_pid}").strip())
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", *keys)
+
+    def wait_for(self, text: str, since: float | None = None, timeout: float = 30.0) -> float:
+        """Seconds from ``since`` (the start) until ``text`` is on the screen."""
+        since = self.started if since is None else since
+        while time.perf_counter() - since < timeout:
+            if text in self.screen():
+                return time.perf_counter() - since
+            time.sleep(0.004)
+        raise TimeoutError(f"{text!r} did not appear:\n{self.screen()}")
+
+    def kill(self) -> None:
+        self.run("kill-server")
+        if self.socket_path:
+            Path(self.socket_path).unlink(missing_ok=True)
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of ``pid``, in nanoseconds (scheduler accounting)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def peak_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ---------------------------------------------------------------------- set-up
+
+
+class Setup:
+    """Temporary folders: an empty config and history, a long-hold routine, 300 routines."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.bare = tmp / "bare_app.py"
+        self.bare.write_text(BARE_APP, encoding="utf-8")
+        self.hold = tmp / "long-hold.toml"
+        self.hold.write_text(
+            'name = "Long hold"\n[[exercises]]\nname = "Long hold"\nhold = "30m"\nget_ready = 0\n',
+            encoding="utf-8",
+        )
+        self.many = tmp / "many-config"
+        (self.many / "routines").mkdir(parents=True)
+        bundled = sorted((ROOT / "routines").glob("*.toml"))
+        for number in range(300):
+            source = bundled[number % len(bundled)]
+            text = source.read_text(encoding="utf-8")
+            text = text.replace('name = "', f'name = "{number:03d} ', 1)
+            (self.many / "routines" / f"r{number:03d}-{source.name}").write_text(
+                text, encoding="utf-8"
+            )
+
+    def env(self, name: str, *, config: Path | None = None, data: Path | None = None) -> dict:
+        home = self.tmp / name
+        home.mkdir(exist_ok=True)
+        return {
+            "BACKTIMER_CONFIG_DIR": str(config or home / "config"),
+            "BACKTIMER_DATA_DIR": str(data or home / "data"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+        }
+
+
+def backtimer(*args: str) -> str:
+    return " ".join(shlex.quote(a) for a in (PYTHON, "-m", "backtimer", *args))
+
+
+def first_frame(command: str, text: str, env: dict[str, str]) -> float:
+    tmux = Tmux(command, env)
+    try:
+        return tmux.wait_for(text)
+    finally:
+        tmux.kill()
+
+
+# ---------------------------------------------------------------------- start
+
+
+def section_start(setup: Setup, runs: int) -> None:
+    print(f"First frame in tmux {SIZE[0]}x{SIZE[1]}, median (min-max) of {runs}, seconds:")
+    bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
+    routine = str(ROOT / "routines" / "desk-break.toml")
+    ref, run, picker = [], [], []
+    for number in range(runs + 1):
+        env = setup.env(f"start{number}")
+        times = (
+            first_frame(bare, "bare-ready", env),
+            first_frame(backtimer("run", routine, "--no-voice", "--no-bell"), "GET READY", env),
+            first_frame(backtimer(), "choose a routine", env),
+        )
+        if number:  # the first round warms the disk cache
+            for out, value in zip((ref, run, picker), times, strict=True):
+                out.append(value)
+    report("backtimer run ROUTINE vs bare app", run, ref, 1.5, scale=1000, unit=" ms", digits=0)
+    report("picker (6 routines) vs bare app", picker, ref, 1.5, scale=1000, unit=" ms", digits=0)
+
+
+# ---------------------------------------------------------------------- cli
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB) of one process, from the kernel's accounting."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def imported(argv: list[str], env: dict[str, str]) -> list[str]:
+    result = subprocess.run(
+        [PYTHON, "-X", "importtime", *argv],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    return [
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line and "imported package" not in line
+    ]
+
+
+def section_cli(setup: Setup, runs: int) -> None:
+    print(f"Commands as whole processes, median (min-max) of {runs}, wall ms:")
+    env = setup.env("cli")
+    commands: dict[str, list[str]] = {
+        "bare": [PYTHON, "-c", "pass"],
+        "pydantic": [PYTHON, "-c", "import pydantic, tomllib"],
+        "check": [PYTHON, "-m", "backtimer", "check", str(ROOT / "routines")],
+        "version": [PYTHON, "-m", "backtimer", "--version"],
+        "help": [PYTHON, "-m", "backtimer", "--help"],
+        "plan": [PYTHON, "-m", "backtimer", "plan", "desk-break"],
+        "list": [PYTHON, "-m", "backtimer", "list"],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    for number in range(runs + 1):
+        for name, argv in commands.items():
+            wall, _ = timed(argv, env)
+            if number:
+                walls[name].append(wall)
+    ms = {"scale": 1000, "unit": " ms", "digits": 0}
+    report(
+        "check routines/ vs import pydantic+tomllib", walls["check"], walls["pydantic"], 1.5, **ms
+    )
+    report(
+        "plan desk-break vs import pydantic+tomllib", walls["plan"], walls["pydantic"], None, **ms
+    )
+    report("list vs import pydantic+tomllib", walls["list"], walls["pydantic"], None, **ms)
+    report("--version vs bare interpreter", walls["version"], walls["bare"], None, **ms)
+    report("--help vs bare interpreter", walls["help"], walls["bare"], None, **ms)
+    for name in ("version", "help"):
+        modules = imported(commands[name][1:], env)
+        heavy = sorted(
+            {m.split(".")[0] for m in modules} & {"textual", "pydantic", "sqlite3", "rich"}
+        )
+        print(
+            f"  --{name}: imports {len(modules)} modules; of textual, pydantic, sqlite3, rich: "
+            f"{', '.join(heavy) or 'none'} (goal: none of textual, pydantic, sqlite3)"
+        )
+
+
+# ---------------------------------------------------------------------- idle
+
+
+def section_idle(setup: Setup, runs: int, hold: float) -> None:
+    print(
+        f"Idle: CPU over {hold:g} s (% of one core) and peak memory (MiB), all four side by "
+        f"side, median (min-max) of {runs}:"
+    )
+    bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
+    cpu: dict[str, list[float]] = {"bare": [], "run": [], "picker6": [], "picker300": []}
+    mem: dict[str, list[float]] = {name: [] for name in cpu}
+    for number in range(runs):
+        warm = setup.env(f"idle-many{number}", config=setup.many)
+        # Fill the routine cache, as any earlier start would have.
+        first_frame(backtimer(), "choose a routine", warm)
+        starts = {
+            "bare": (bare, "bare-ready", setup.env(f"idle{number}")),
+            "run": (
+                backtimer("run", str(setup.hold), "--no-voice", "--no-bell"),
+                "HOLD",
+                setup.env(f"idle{number}"),
+            ),
+            "picker6": (backtimer(), "choose a routine", setup.env(f"idle{number}")),
+            "picker300": (backtimer(), "choose a routine", warm),
+        }
+        panes = {name: Tmux(command, env) for name, (command, _, env) in starts.items()}
+        try:
+            for name, (_, text, _) in starts.items():
+                panes[name].wait_for(text)
+            time.sleep(3.0)  # past start-up work deferred to after the first frame
+            pids = {name: pane.pid() for name, pane in panes.items()}
+            before = {name: cpu_ns(pid) for name, pid in pids.items()}
+            time.sleep(hold)
+            for name, pid in pids.items():
+                cpu[name].append((cpu_ns(pid) - before[name]) / 1e9 / hold * 100)
+                mem[name].append(peak_mib(pid))
+        finally:
+            for pane in panes.values():
+                pane.kill()
+    pct = {"unit": " %", "digits": 3}
+    report("CPU in a long hold vs bare app", cpu["run"], cpu["bare"], 1.2, **pct)
+    report("CPU of the picker (6) vs bare app", cpu["picker6"], cpu["bare"], None, **pct)
+    diffs = [a - b for a, b in zip(cpu["picker300"], cpu["picker6"], strict=True)]
+    print(
+        f"  {'CPU picker (300) - picker (6), % of a core':<44} {spread(diffs, digits=3):>26}"
+        f"  (picker300 {spread(cpu['picker300'], digits=3)}; goal <= 0.05)"
+        + ("  ok" if statistics.median(diffs) <= 0.05 else "  OVER")
+    )
+    mib = {"unit": " MiB", "digits": 1}
+    report("peak memory, run (long hold) vs bare app", mem["run"], mem["bare"], 1.4, **mib)
+    report("peak memory, picker (6) vs bare app", mem["picker6"], mem["bare"], None, **mib)
+    report("peak memory, picker (300) vs bare app", mem["picker300"], mem["bare"], None, **mib)
+
+
+# ---------------------------------------------------------------------- big
+
+
+def big_routine(path: Path) -> None:
+    lines = ['name = "Two hundred"', "[defaults]", "get_ready = 3", "rest = 2", ""]
+    for number in range(200):
+        lines += [
+            "[[exercises]]",
+            f'name = "Exercise {number + 1}"',
+            'hold = "5-15s"',
+            'reps = "1-2"',
+            "",
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def year_of_history(data: Path, routine: Path) -> None:
+    """A session of the big routine every day for a year, each completed at the low level."""
+    from backtimer.core.plan import compile_plan
+    from backtimer.files.catalog import load_entry
+    from backtimer.history.db import open_history
+    from backtimer.history.recorder import file_sha256, planned_work, step_identity, utc_iso
+
+    entry = load_entry(routine, "path")
+    assert entry.routine is not None, entry.problems
+    plan = compile_plan(entry.routine, "low")
+    db = open_history(data)
+    conn = db.conn
+    conn.execute("BEGIN")
+    today = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    sha = file_sha256(routine)
+    work = list(planned_work(plan))
+    for days in range(365, 0, -1):
+        start = today - timedelta(days=days)
+        t = 0.0
+        rows = []
+        for step in plan.steps:
+            seconds = step.seconds if step.seconds is not None else 10.0
+            rows.append(
+                (
+                    step.index,
+                    step.phase,
+                    step.exercise_index,
+                    step.exercise,
+                    step.side,
+                    step.set,
+                    step.rep,
+                    step.seconds,
+                    seconds,
+                    "done",
+                    utc_iso(start + timedelta(seconds=t)),
+                    utc_iso(start + timedelta(seconds=t + seconds)),
+                )
+            )
+            t += seconds
+        sid = conn.execute(
+            "INSERT INTO sessions (routine, routine_key, origin, path, sha256, level, "
+            "started_at, ended_at, day, utc_offset, status, active_seconds, plan_steps, "
+            "resume_index, resume_step, pid) VALUES (?, ?, 'path', ?, ?, 'low', ?, ?, ?, "
+            "0, 'completed', ?, ?, ?, ?, NULL)",
+            (
+                plan.name,
+                entry.key,
+                str(routine),
+                sha,
+                utc_iso(start),
+                utc_iso(start + timedelta(seconds=t)),
+                start.date().isoformat(),
+                t,
+                len(plan.steps),
+                len(plan.steps),
+                json.dumps(step_identity(plan.steps[-1])),
+            ),
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO steps (session_id, step_index, phase, exercise_index, exercise, side, "
+            "set_no, rep, planned_seconds, actual_seconds, status, started_at, ended_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(sid, *row) for row in rows],
+        )
+        conn.executemany(
+            "INSERT INTO planned_work (session_id, exercise_index, exercise, side, reps) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(sid, *row) for row in work],
+        )
+    conn.execute("COMMIT")
+    db.close()
+
+
+def section_big(setup: Setup, runs: int) -> None:
+    print(f"200 exercises, a year of daily sessions, median (min-max) of {runs}, seconds:")
+    routine = setup.tmp / "two-hundred.toml"
+    big_routine(routine)
+    pristine = setup.tmp / "big-history"
+    year_of_history(pristine, routine)
+    bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
+    offer, accepted, total, ref = [], [], [], []
+    for number in range(runs + 1):
+        env = setup.env(f"big{number}")
+        data = Path(env["BACKTIMER_DATA_DIR"])
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(pristine, data)
+        reference = first_frame(bare, "bare-ready", env)
+        tmux = Tmux(backtimer("run", str(routine), "--no-voice", "--no-bell"), env)
+        try:
+            shown = tmux.wait_for("Before you start")
+            tmux.wait_for("Ready for a step up")
+            pressed = time.perf_counter()
+            tmux.keys("s")
+            after = tmux.wait_for("GET READY", since=pressed)
+        finally:
+            tmux.kill()
+        if number:
+            offer.append(shown)
+            accepted.append(after)
+            total.append(shown + after)
+            ref.append(reference)
+    print(f"  {'run to the level offer':<44} {spread(offer, 1000, ' ms', 0):>26}")
+    print(f"  {'accept (s) to the session screen':<44} {spread(accepted, 1000, ' ms', 0):>26}")
+    verdict = "ok" if statistics.median(total) <= 0.5 else "OVER"
+    print(
+        f"  {'run to the session screen (less reading)':<44} {spread(total, 1000, ' ms', 0):>26}"
+        f"  goal <= 500 ms  {verdict}"
+    )
+    report("run to the level offer vs bare app", offer, ref, None, scale=1000, unit=" ms", digits=0)
+
+
+# ---------------------------------------------------------------------- picker300
+
+
+def section_picker300(setup: Setup, runs: int) -> None:
+    print(f"Picker with 300 user routines, first frame, median (min-max) of {runs}, seconds:")
+    warm_env = setup.env("p300-warm", config=setup.many)
+    first_frame(backtimer(), "choose a routine", warm_env)  # fills the cache
+    six, warm, cold = [], [], []
+    for number in range(runs + 1):
+        times = (
+            first_frame(backtimer(), "choose a routine", setup.env(f"p6-{number}")),
+            first_frame(backtimer(), "choose a routine", warm_env),
+            first_frame(
+                backtimer(), "choose a routine", setup.env(f"p300-cold{number}", config=setup.many)
+            ),
+        )
+        if number:
+            for out, value in zip((six, warm, cold), times, strict=True):
+                out.append(value)
+    ms = {"scale": 1000, "unit": " ms", "digits": 0}
+    report("picker (300, cache warm) vs picker (6)", warm, six, 1.3, **ms)
+    report("picker (300, no cache yet) vs picker (6)", cold, six, None, **ms)
+
+
+# ---------------------------------------------------------------------- main
+
+SECTIONS: dict[str, Callable[..., None]] = {
+    "start": section_start,
+    "cli": section_cli,
+    "idle": section_idle,
+    "big": section_big,
+    "picker300": section_picker300,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
+    parser.add_argument("--hold", type=float, default=20.0, help="seconds of idle measured")
+    parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="these sections")
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("tmux is needed", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(ROOT))
+    import backtimer
+
+    where = Path(backtimer.__file__).parent
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, backtimer in {where}")
+    with tempfile.TemporaryDirectory(prefix="bt-ratios-") as name:
+        setup = Setup(Path(name))
+        for section in args.only or list(SECTIONS):
+            if section == "idle":
+                section_idle(setup, args.runs, args.hold)
+            else:
+                SECTIONS[section](setup, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
