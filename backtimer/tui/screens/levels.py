@@ -32,7 +32,7 @@ class OfferList(OptionList):
     ticks or unticks the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Tick/untick", id="levels_toggle", tooltip="Take it or not"),
+        Binding("space", "tick", "Tick/untick", id="levels_toggle", tooltip="Take it or not"),
     ]
 
     def __init__(self, changes: Sequence[LevelChange], *, id: str | None = None) -> None:
@@ -50,7 +50,7 @@ class OfferList(OptionList):
         self.ticked[number] = not self.ticked[number]
         self.replace_option_prompt_at_index(number, self._prompt(number))
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         if self.highlighted is not None:
             self.toggle(self.highlighted)
 
