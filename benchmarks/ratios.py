@@ -179,6 +179,10 @@ class Setup:
             'name = "Long hold"\n[[exercises]]\nname = "Long hold"\nhold = "30m"\nget_ready = 0\n',
             encoding="utf-8",
         )
+        # A month of daily sessions of the routine `run` starts: the history a user has.
+        self.routine = ROOT / "routines" / "norton-leatherman.toml"  # no ranges: no offer
+        self.month = tmp / "month-history"
+        daily_history(self.month, self.routine, days=30)
         self.many = tmp / "many-config"
         (self.many / "routines").mkdir(parents=True)
         bundled = sorted((ROOT / "routines").glob("*.toml"))
@@ -191,8 +195,13 @@ class Setup:
             )
 
     def env(self, name: str, *, config: Path | None = None, data: Path | None = None) -> dict:
+        """A fresh home: no settings, a copy of the month of history (or ``data``)."""
         home = self.tmp / name
         home.mkdir(exist_ok=True)
+        if data is None:
+            data = home / "data"
+            if not data.exists():
+                shutil.copytree(self.month, data)
         return {
             "BACKTIMER_CONFIG_DIR": str(config or home / "config"),
             "BACKTIMER_DATA_DIR": str(data or home / "data"),
@@ -204,6 +213,16 @@ class Setup:
 
 def backtimer(*args: str) -> str:
     return " ".join(shlex.quote(a) for a in (PYTHON, "-m", "backtimer", *args))
+
+
+def fill_cache(env: dict[str, str]) -> None:
+    """Check every routine once (``list``), as an earlier start would have."""
+    subprocess.run(
+        [PYTHON, "-m", "backtimer", "list"],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
 
 
 def first_frame(command: str, text: str, env: dict[str, str]) -> float:
@@ -220,14 +239,14 @@ def first_frame(command: str, text: str, env: dict[str, str]) -> float:
 def section_start(setup: Setup, runs: int) -> None:
     print(f"First frame in tmux {SIZE[0]}x{SIZE[1]}, median (min-max) of {runs}, seconds:")
     bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
-    routine = str(ROOT / "routines" / "desk-break.toml")
+    routine = str(setup.routine)
     ref, run, picker = [], [], []
     for number in range(runs + 1):
-        env = setup.env(f"start{number}")
+        run_command = backtimer("run", routine, "--no-voice", "--no-bell")
         times = (
-            first_frame(bare, "bare-ready", env),
-            first_frame(backtimer("run", routine, "--no-voice", "--no-bell"), "GET READY", env),
-            first_frame(backtimer(), "choose a routine", env),
+            first_frame(bare, "bare-ready", setup.env(f"start-bare{number}")),
+            first_frame(run_command, "GET READY", setup.env(f"start-run{number}")),
+            first_frame(backtimer(), "choose a routine", setup.env(f"start-picker{number}")),
         )
         if number:  # the first round warms the disk cache
             for out, value in zip((ref, run, picker), times, strict=True):
@@ -314,17 +333,16 @@ def section_idle(setup: Setup, runs: int, hold: float) -> None:
     cpu: dict[str, list[float]] = {"bare": [], "run": [], "picker6": [], "picker300": []}
     mem: dict[str, list[float]] = {name: [] for name in cpu}
     for number in range(runs):
-        warm = setup.env(f"idle-many{number}", config=setup.many)
-        # Fill the routine cache, as any earlier start would have.
-        first_frame(backtimer(), "choose a routine", warm)
+        warm = setup.env(f"idle-many{number}", config=setup.many)  # its own cache folder
+        fill_cache(warm)
         starts = {
-            "bare": (bare, "bare-ready", setup.env(f"idle{number}")),
+            "bare": (bare, "bare-ready", setup.env(f"idle-bare{number}")),
             "run": (
                 backtimer("run", str(setup.hold), "--no-voice", "--no-bell"),
                 "HOLD",
-                setup.env(f"idle{number}"),
+                setup.env(f"idle-run{number}"),
             ),
-            "picker6": (backtimer(), "choose a routine", setup.env(f"idle{number}")),
+            "picker6": (backtimer(), "choose a routine", setup.env(f"idle-picker{number}")),
             "picker300": (backtimer(), "choose a routine", warm),
         }
         panes = {name: Tmux(command, env) for name, (command, _, env) in starts.items()}
@@ -372,8 +390,8 @@ def big_routine(path: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def year_of_history(data: Path, routine: Path) -> None:
-    """A session of the big routine every day for a year, each completed at the low level."""
+def daily_history(data: Path, routine: Path, days: int = 365) -> None:
+    """A session of ``routine`` every day for ``days`` days, each completed at the low level."""
     from backtimer.core.plan import compile_plan
     from backtimer.files.catalog import load_entry
     from backtimer.history.db import open_history
@@ -388,8 +406,8 @@ def year_of_history(data: Path, routine: Path) -> None:
     today = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
     sha = file_sha256(routine)
     work = list(planned_work(plan))
-    for days in range(365, 0, -1):
-        start = today - timedelta(days=days)
+    for ago in range(days, 0, -1):
+        start = today - timedelta(days=ago)
         t = 0.0
         rows = []
         for step in plan.steps:
@@ -450,7 +468,7 @@ def section_big(setup: Setup, runs: int) -> None:
     routine = setup.tmp / "two-hundred.toml"
     big_routine(routine)
     pristine = setup.tmp / "big-history"
-    year_of_history(pristine, routine)
+    daily_history(pristine, routine)
     bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
     offer, accepted, total, ref = [], [], [], []
     for number in range(runs + 1):
@@ -489,7 +507,7 @@ def section_big(setup: Setup, runs: int) -> None:
 def section_picker300(setup: Setup, runs: int) -> None:
     print(f"Picker with 300 user routines, first frame, median (min-max) of {runs}, seconds:")
     warm_env = setup.env("p300-warm", config=setup.many)
-    first_frame(backtimer(), "choose a routine", warm_env)  # fills the cache
+    fill_cache(warm_env)
     six, warm, cold = [], [], []
     for number in range(runs + 1):
         times = (
