@@ -36,11 +36,11 @@ from backtimer.core.engine import (
     State,
     StepEnded,
 )
+from backtimer.core.literal import printable
 from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
-from backtimer.files.routine_load import printable
 from backtimer.session.cues import (
     CuePlayer,
     Cues,

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from backtimer import __version__
+from backtimer.core.literal import printable
 from backtimer.files import catalog, editing, paths
-from backtimer.files.routine_load import printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from backtimer import __version__
+from backtimer.core.literal import flat
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -121,7 +122,7 @@ def format_table(db: HistoryDB, since: date | None) -> str:
             (
                 s.day,
                 s.started_local.strftime("%H:%M"),
-                _printable(s.routine),
+                flat(s.routine),
                 STATUS_WORDS.get(s.status, s.status),
                 f"{s.minutes:.0f}",
                 f"{s.work_done}/{s.work_planned}",
@@ -138,10 +139,6 @@ def format_table(db: HistoryDB, since: date | None) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def run_history(args: argparse.Namespace) -> int:

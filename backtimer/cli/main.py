@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from backtimer import __version__
 from backtimer.core.durations import about
+from backtimer.core.literal import printable
 
 if TYPE_CHECKING:
     from backtimer.files.routine_load import Problem
@@ -66,7 +67,7 @@ def _toml_files(target: Path) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate routine files and folders; print every error of every file."""
-    from backtimer.files.routine_load import RoutineError, load_routine, printable
+    from backtimer.files.routine_load import RoutineError, load_routine
 
     status = EXIT_OK
     for raw in args.paths:
@@ -100,7 +101,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     import json
 
     from backtimer.files import catalog
-    from backtimer.files.routine_load import printable
 
     entries = catalog.all_entries()
     if args.json:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from backtimer.core.durations import compact, timeline
+from backtimer.core.literal import printable
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.progression import describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
-from backtimer.files.routine_load import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:

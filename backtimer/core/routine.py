@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -32,6 +31,7 @@ from pydantic import (
 )
 
 from backtimer.core.durations import compact, hours_minutes_up
+from backtimer.core.literal import is_control
 
 MAX_DURATION = 2 * 60 * 60  # seconds: no single hold, rest or gap is longer
 MAX_SESSION = 4 * 60 * 60  # seconds: a whole session at its highest level
@@ -297,9 +297,6 @@ def _kind(value: Any) -> str:
 
 # ---------------------------------------------------------------------------- text
 
-# Bidirectional overrides can make a line display differently from what it says.
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 
 def _check_text(value: str, *, multiline: bool, limit: int) -> str:
     if value.isprintable():  # the usual case: no Cc, Cs or bidi controls (they are Cf)
@@ -307,7 +304,7 @@ def _check_text(value: str, *, multiline: bool, limit: int) -> str:
     for ch in value:
         if ch in "\n\t" and multiline:
             continue
-        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI:
+        if is_control(ch):
             name = f"U+{ord(ch):04X}"
             hint = " (use a list of lines instead)" if ch == "\n" else ""
             raise ValueError(f"control character {name} is not allowed here{hint}")

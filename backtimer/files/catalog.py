@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
 from backtimer.files import paths
-from backtimer.files.routine_load import Problem, RoutineError, load_routine, printable
+from backtimer.files.routine_load import Problem, RoutineError, load_routine
 
 Origin = Literal["bundled", "user", "path"]
 

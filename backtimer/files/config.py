@@ -24,6 +24,7 @@ import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from backtimer.core.durations import compact
+from backtimer.core.literal import printable
 from backtimer.core.routine import (
     BUILTIN_DEFAULTS,
     DurationValue,
@@ -43,7 +44,6 @@ from backtimer.files.routine_load import (
     decode,
     field_path,
     parse_toml,
-    printable,
     read_regular,
 )
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import tomli_w
 
 from backtimer.core.durations import compact
+from backtimer.core.literal import printable
 from backtimer.core.routine import MAX_NAME, Hold, Routine, Span, _num
 from backtimer.files import paths
 from backtimer.files.atomic import (
@@ -42,7 +43,6 @@ from backtimer.files.routine_load import (
     Problem,
     RoutineError,
     not_regular,
-    printable,
     read_regular,
     read_text,
     validate_text,

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from backtimer.core.literal import printable
 from backtimer.core.routine import (
     MAX_EXERCISES,
     Defaults,
@@ -74,27 +75,6 @@ def field_path(loc: tuple[str | int, ...]) -> str:
                 key = '"' + printable(key.replace("\\", "\\\\").replace('"', '\\"')) + '"'
             out += ("." if out else "") + key
     return out
-
-
-def printable(text: str) -> str:
-    """Text safe to print to a terminal: control, format and undecodable characters escaped.
-
-    File names and keys come from the user's disk: an escape sequence in one must not
-    reach the terminal, and a file name that is not UTF-8 must not crash a print().
-    """
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch.isprintable():
-            out.append(ch)
-        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # an undecodable byte (surrogateescape)
-            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        elif ord(ch) <= 0xFF:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-    return "".join(out)
 
 
 # ------------------------------------------------------------------------ reading

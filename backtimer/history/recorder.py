@@ -38,6 +38,7 @@ from backtimer.core.engine import (
     StepEnded,
     StepStarted,
 )
+from backtimer.core.literal import flat
 from backtimer.core.plan import Plan, Step
 from backtimer.history.db import (
     HistoryDB,
@@ -122,7 +123,7 @@ def planned_work(plan: Plan) -> list[tuple[int, str, str | None, int]]:
 def _clean_text(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
-    text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in str(value)).strip()
+    text = flat(str(value), newlines=True).strip()
     return text[:limit] or None
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from backtimer import __version__
 from backtimer.core.durations import hours_minutes
+from backtimer.core.literal import flat
 from backtimer.core.phases import phase_info
 from backtimer.history.db import STATUS_SQL, HistoryDB
 from backtimer.history.queries import (
@@ -38,15 +39,9 @@ _MD_SPECIAL = set("\\`*_[]<>|#")
 
 def md(text: object) -> str:
     """Text from a routine or a note, shown literally in Markdown (and in a table cell)."""
-    out = []
-    for ch in " ".join(str(text).split()):
-        if ch in _MD_SPECIAL:
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(" ")
-    return "".join(out)
+    return "".join(
+        "\\" + ch if ch in _MD_SPECIAL else ch for ch in flat(" ".join(str(text).split()))
+    )
 
 
 def _percent(part: float, whole: float) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
 from backtimer.files import routine_load
 from backtimer.files.routine_load import (
@@ -26,7 +27,6 @@ from backtimer.files.routine_load import (
     RoutineError,
     field_path,
     load_routine,
-    printable,
     validate_text,
 )
 

@@ -8,7 +8,6 @@ years of sessions open as fast as one week. Text from routines and notes is show
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import ClassVar
@@ -23,6 +22,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from backtimer.core.durations import hours_minutes
 from backtimer.history import queries
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
+from backtimer.tui.widgets.text import literal as shown_literally
 
 DAYS = 28  # the chart and the completion table cover the last 4 weeks
 SESSION_ROWS = 100  # the latest sessions listed (the tab says how many there are in all)
@@ -39,19 +39,9 @@ STATUS_STYLE = {
 PAIN_STYLE = "bold red"
 
 
-def _safe(text: str | None) -> str:
-    out = []
-    for ch in text or "":
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
-            out.append(" " if ch in "\n\t" else ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def literal(text: str | None, style: str = "") -> Text:
-    """Routine or user text as shown: no markup, no terminal escapes."""
-    return Text(_safe(text), style=style)
+    """Routine or user text in a cell: no markup, no terminal escapes, on one line."""
+    return shown_literally(text, style, lines=False)
 
 
 def _nice_scale(peak: float) -> int:

@@ -7,41 +7,22 @@ a visible escape instead of reaching the terminal.
 
 from __future__ import annotations
 
-import unicodedata
-
 from rich.text import Text
 
 from backtimer.core.durations import short
+from backtimer.core.literal import shown
 from backtimer.core.plan import Step
 
 #: Words for the quick picks of the pain screen.
 PAIN_PLACES: tuple[str, ...] = ("lower back", "hip", "leg", "buttock", "neck", "other")
 
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 SAFETY_MESSAGE = "Stop. If pain persists, seek advice from a physiotherapist or doctor."
 
 
-def safe(text: str) -> str:
-    """``text`` with anything that could act on a terminal shown as an escape instead.
-
-    Control characters (but newline and tab), surrogates and bidirectional overrides (which
-    make a line read differently from what it says) become ``\\x1b``-style escapes.
-    """
-    out = []
-    for ch in text:
-        if ch in "\n\t":
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI:
-            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def literal(text: str | None, style: str = "") -> Text:
-    """Routine text as shown: literally (no markup) and without terminal escapes."""
-    return Text(safe(text or ""), style=style)
+def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
+    """Routine or user text as shown: literally (no markup) and without terminal escapes
+    (:func:`backtimer.core.literal.shown`); ``lines=False``: on one line."""
+    return Text(shown(text, lines=lines), style=style)
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
