@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from backtimer import __version__
 from backtimer.core.literal import flat
+from backtimer.files.atomic import atomic_create_text, atomic_write_text
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -183,47 +181,13 @@ def run_history_app(db: HistoryDB) -> int:
 
 
 def write_atomic(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` whole or not at all: a temp file in the same folder, fsync,
-    then a rename. Without ``force`` an existing file is never replaced (FileExistsError)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not force and (path.exists() or path.is_symlink()):
-        raise FileExistsError(path)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path appeared meanwhile: never replaced
-            except FileExistsError:
-                raise
-            except OSError:  # a filesystem without hard links
-                if path.exists():
-                    raise FileExistsError(path) from None
-                os.replace(tmp, path)
-            else:
-                tmp.unlink()
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write ``text`` to ``path`` whole or not at all (:mod:`backtimer.files.atomic`). Without
+    ``force`` an existing file is never replaced (FileExistsError); with it, the file is
+    replaced as asked, no backup kept (a report is written again from the history)."""
+    if force:
+        atomic_write_text(path, text, backup=False)
+    else:
+        atomic_create_text(path, text)
 
 
 def run_report(args: argparse.Namespace) -> int:

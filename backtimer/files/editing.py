@@ -396,6 +396,25 @@ def _describe_hold(settings_hold: Hold | None) -> str:
     return str(settings_hold) if settings_hold is not None else "none"
 
 
+def user_copy_path(bundled: Path) -> Path:
+    """Where the user's own copy of a bundled routine lives: their folder, the same name (a
+    user routine takes the place of the bundled one of its name)."""
+    return paths.user_routines_dir() / bundled.name
+
+
+def copy_to_user(bundled: Path, text: str | None = None) -> Path:
+    """Copy a bundled routine (or ``text``, a changed version of it) into the user's folder,
+    as text, atomically and never over an existing file (FileExistsError). The one way a
+    bundled routine becomes the user's: to edit it, to keep a session's changes, from the
+    picker. Returns the copy's path."""
+    target = user_copy_path(bundled)
+    if text is None:
+        text = bundled.read_text(encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_create_text(target, text)
+    return target
+
+
 def keep_changes(entry: Entry, changes: Mapping[int, float]) -> KeepResult:
     """Write holds changed during a session (exercise index -> hold seconds) into the file.
 
@@ -447,11 +466,9 @@ def keep_changes(entry: Entry, changes: Mapping[int, float]) -> KeepResult:
         return KeepResult(None, "\n".join(lines), levels)
     backup: Path | None = None
     if entry.origin == "bundled":
-        folder = paths.user_routines_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / entry.path.name
+        target = user_copy_path(entry.path)
         try:
-            atomic_create_text(target, new_text)
+            copy_to_user(entry.path, new_text)
         except FileExistsError:
             raise EditError(
                 f"{display_path(target)} already exists; your changes were not written"
@@ -527,9 +544,7 @@ def edit_target(name: str) -> EditTarget:
             return EditTarget(_regular(user_file, display_path(user_file)))
         bundled = paths.bundled_routines_dir() / f"{name}.toml"
         if bundled.is_file():
-            text = bundled.read_text(encoding="utf-8")
-            user_file.parent.mkdir(parents=True, exist_ok=True)
-            atomic_create_text(user_file, text)
+            copy_to_user(bundled)
             return EditTarget(
                 user_file,
                 copied_from=bundled,

@@ -22,7 +22,6 @@ after that (until then, lengths are shown at the low end).
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,7 +40,7 @@ from backtimer.core.durations import compact, compact_range, short
 from backtimer.core.plan import compile_plan
 from backtimer.core.progression import routine_has_ranges
 from backtimer.core.routine import Level, LevelChoice, Routine
-from backtimer.files import catalog, paths
+from backtimer.files import catalog, editing, paths
 from backtimer.files.catalog import Entry
 from backtimer.tui.messages import StartRoutine
 from backtimer.tui.widgets.keybar import KeyBar
@@ -510,11 +509,10 @@ class PickerScreen(Screen[None]):
 
     def _user_copy(self, entry: Entry) -> Path | None:
         """A bundled routine is edited as a copy in the user's folder (made once)."""
-        target = paths.user_routines_dir() / entry.path.name
+        target = editing.user_copy_path(entry.path)
         if not target.exists():
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(entry.path, target)
+                editing.copy_to_user(entry.path)
             except OSError as exc:
                 self.notify(
                     f"Could not copy to {target}: {exc.strerror}", severity="error", markup=False
@@ -660,7 +658,6 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
         self.query_one("#new-error", Static).update(literal(message))
 
     def create(self) -> None:
-        from backtimer.files import editing
         from backtimer.files.routine_load import RoutineError
 
         name = self.query_one("#new-name", Input).value.strip()
