@@ -11,6 +11,9 @@ from backtimer import __version__
 from backtimer.core.literal import flat
 from backtimer.files.atomic import atomic_create_text, atomic_write_text
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
+from backtimer.history.export import CSV_HELP, write_csv, write_json
+from backtimer.history.queries import list_sessions
+from backtimer.history.report import build_report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -34,8 +37,6 @@ def parse_date(text: str) -> date:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from backtimer.history.export import CSV_HELP
-
     history = sub.add_parser(
         "history",
         help="list past sessions, or export them (JSON, CSV)",
@@ -109,7 +110,6 @@ def _open(args: argparse.Namespace) -> HistoryDB:
 
 def format_table(db: HistoryDB, since: date | None) -> str:
     """The plain listing: one line per session, oldest first."""
-    from backtimer.history.queries import list_sessions
 
     sessions = list_sessions(db, since=since, newest_first=False)
     if not sessions:
@@ -140,8 +140,6 @@ def format_table(db: HistoryDB, since: date | None) -> str:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from backtimer.history.export import write_csv, write_json
-
     try:
         db = _open(args)
     except HistoryUnavailable as exc:
@@ -163,9 +161,11 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_history_app(db: HistoryDB) -> int:
+    # Deferred: Textual loads only when the history screen opens, not for a listing or an
+    # export (which a script may run often).
     from textual.app import App
 
-    from backtimer.tui.screens.history import HistoryScreen
+    from backtimer.tui.screens.history import HistoryScreen  # deferred with Textual
 
     class HistoryApp(App[None]):
         TITLE = "backtimer history"
@@ -191,8 +191,6 @@ def write_atomic(path: Path, text: str, *, force: bool) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from backtimer.history.report import build_report
-
     try:
         db = _open(args)
     except HistoryUnavailable as exc:

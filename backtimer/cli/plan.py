@@ -20,6 +20,8 @@ from backtimer.core.progression import describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
+from backtimer.history.db import HistoryUnavailable, open_history
+from backtimer.history.levels import current_levels
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,8 +75,6 @@ def format_table(plan: Plan) -> str:
 
 def current_level(entry: Entry, data_dir: Path | None) -> Any:
     """The stored levels of ``entry`` (read only), or "low" with a note on stderr."""
-    from backtimer.history.db import HistoryUnavailable, open_history
-    from backtimer.history.levels import current_levels
 
     try:
         with open_history(data_dir, create=False) as db:

@@ -8,6 +8,14 @@ from pathlib import Path
 
 from backtimer.files import catalog
 from backtimer.files.config import Config
+from backtimer.session.launch import (
+    accept_levels,
+    describe_resume,
+    find_resume,
+    level_changes,
+    prepare,
+    settings,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # Deferred: Textual (the slowest import by far) loads only for the full-screen app.
     from backtimer.tui.app import run_app
 
     return run_app(
@@ -76,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
+    # Deferred: plain mode's terminal and speech modules load only for --plain.
     from backtimer.plain import run_plain
-    from backtimer.session.launch import describe_resume, find_resume, prepare, settings
 
     notes: list[str] = []
     config = settings(notes)
@@ -119,7 +128,6 @@ def _review_levels_plain(
     entry: catalog.Entry, config: Config, data_dir: Path | None, notes: list[str]
 ) -> None:
     """Steps down after pain apply by themselves; a step up is asked for on a terminal."""
-    from backtimer.session.launch import accept_levels, level_changes
 
     accepted = []
     for change in level_changes(entry, config, data_dir):
@@ -153,6 +161,7 @@ def open_picker() -> int:
             file=sys.stderr,
         )
         return 2
+    # Deferred: Textual (the slowest import by far) loads only for the full-screen app.
     from backtimer.tui.app import run_app
 
     return run_app(None, level="current")

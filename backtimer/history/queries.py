@@ -14,8 +14,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from backtimer.core.plan import compile_plan
+from backtimer.core.routine import LevelChoice
+from backtimer.files.catalog import load_entry
 from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB
-from backtimer.history.recorder import step_identity, utc_iso
+from backtimer.history.recorder import file_sha256, step_identity, utc_iso
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -301,7 +304,6 @@ def parse_level(text: str) -> Any:
     """The stored level back as something :func:`backtimer.core.plan.compile_plan` takes."""
     if text in ("low", "high"):
         return text
-    from backtimer.core.routine import LevelChoice
 
     try:
         raw = json.loads(text)
@@ -339,9 +341,6 @@ def find_resumable(
     interruption is not offered again. It is resumable when the routine file still loads and
     its plan has the same step (exercise, side, set, rep) at the stored index. Reads only.
     """
-    from backtimer.core.plan import compile_plan
-    from backtimer.files.catalog import load_entry
-    from backtimer.history.recorder import file_sha256
 
     now = now or datetime.now(UTC)
     if now.tzinfo is None:

@@ -16,6 +16,8 @@ from backtimer import __version__
 from backtimer.core.durations import hours_minutes
 from backtimer.core.literal import flat
 from backtimer.core.phases import phase_info
+from backtimer.files.catalog import display_path
+from backtimer.files.routine_load import RoutineError, load_routine
 from backtimer.history.db import STATUS_SQL, HistoryDB
 from backtimer.history.queries import (
     Completion,
@@ -92,9 +94,6 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
 
 
 def _prescription(use: RoutineUse) -> list[str]:
-    from backtimer.files.catalog import display_path
-    from backtimer.files.routine_load import RoutineError, load_routine
-
     path = Path(use.path)
     lines = [f"### {md(use.routine)}", ""]
     where = md(display_path(path))

@@ -16,6 +16,10 @@ from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
+from backtimer.history.db import HistoryUnavailable, open_history
+from backtimer.history.levels import accept, current_levels, review_levels
+from backtimer.history.queries import find_resumable
+from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.session.runner import Clock
 
 
@@ -49,7 +53,6 @@ def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[s
     """``low``/``high`` as they are; ``current``: the levels stored in the history."""
     if level != "current":
         return level
-    from backtimer.history.db import HistoryUnavailable, open_history
 
     try:
         db = open_history(data_dir, create=False)
@@ -57,8 +60,6 @@ def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[s
         notes.append(f"{exc.message} (using the low end of every range)")
         return "low"
     try:
-        from backtimer.history.levels import current_levels
-
         return current_levels(db, entry)
     finally:
         db.close()
@@ -87,8 +88,6 @@ def prepare(
     plan = compile_plan(routine, level)
     start_index = 0
     if resume is not None:
-        from backtimer.history.recorder import step_identity
-
         # Settings can change the plan's shape (a rest of 0 leaves steps out): resume on the
         # plan the stored step was checked against unless this one has it at the same place.
         start_index = resume.step_index
@@ -96,8 +95,6 @@ def prepare(
             plan = resume.plan
     launch = Launch(entry, routine, plan, level, start_index, resume=resume, notes=notes)
     if record:
-        from backtimer.history.recorder import start_recorder
-
         launch.recorder = start_recorder(
             entry, plan, level, data_dir=data_dir, resume=resume, clock=clock
         )
@@ -111,8 +108,6 @@ def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[A
     """Before a session at the current level: steps down after pain (already stored) and
     steps up to offer, from the history. None when the history cannot be opened:
     ``prepare`` tells the user that history is off."""
-    from backtimer.history.db import HistoryUnavailable, open_history
-    from backtimer.history.levels import review_levels
 
     try:
         db = open_history(data_dir)
@@ -130,8 +125,6 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
     """Store accepted steps up; returns a message for the user if they could not be."""
     if not accepted:
         return None
-    from backtimer.history.db import HistoryUnavailable, open_history
-    from backtimer.history.levels import accept
 
     try:
         db = open_history(data_dir)
@@ -149,8 +142,6 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
 
 def find_resume(entry: Entry | None, data_dir: Path | None) -> Any:
     """An interrupted session of the last 24 hours to offer (of ``entry``'s file, if given)."""
-    from backtimer.history.db import HistoryUnavailable, open_history
-    from backtimer.history.queries import find_resumable
 
     try:
         db = open_history(data_dir, create=False)

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,7 +43,11 @@ from backtimer.core.progression import routine_has_ranges
 from backtimer.core.routine import Level, LevelChoice, Routine
 from backtimer.files import catalog, editing, paths
 from backtimer.files.catalog import Entry
+from backtimer.files.routine_load import RoutineError
+from backtimer.history.db import HistoryUnavailable, open_history
+from backtimer.history.levels import current_levels
 from backtimer.tui.messages import StartRoutine
+from backtimer.tui.screens.history import HistoryScreen
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
 
@@ -272,8 +277,6 @@ class PickerScreen(Screen[None]):
     def load_levels(self, entries: list[Entry]) -> None:
         """Read the current levels of ``entries`` (those with ranges) from the history,
         read only; a history that cannot be read leaves the low end and a note."""
-        from backtimer.history.db import HistoryUnavailable, open_history
-        from backtimer.history.levels import current_levels
 
         wanted = [e for e in entries if e.routine is not None and routine_has_ranges(e.routine)]
         for entry in entries:
@@ -451,7 +454,6 @@ class PickerScreen(Screen[None]):
     def show_preview(self, index: int, *, scroll_home: bool = True) -> None:
         if not 0 <= index < len(self.entries):
             return
-        from rich.console import Group
 
         entry = self._check(index)
         parts = preview(entry, self.level_of(entry), levels_note=self.levels_note)
@@ -539,8 +541,6 @@ class PickerScreen(Screen[None]):
         self.app.push_screen(NewRoutineScreen(self.current), created)
 
     def action_history(self) -> None:
-        from backtimer.tui.screens.history import HistoryScreen
-
         self.app.push_screen(HistoryScreen(data_dir=self._history_dir()))
 
     def action_settings(self) -> None:
@@ -658,8 +658,6 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
         self.query_one("#new-error", Static).update(literal(message))
 
     def create(self) -> None:
-        from backtimer.files.routine_load import RoutineError
-
         name = self.query_one("#new-name", Input).value.strip()
         problem = editing.check_name(name)
         if problem:
