@@ -466,6 +466,9 @@ def run_plain(
     wait: Wait | None = None,
     player: CuePlayer | None = None,
     speech_command: str | Sequence[str] | None = None,
+    tones: bool = True,
+    volume: int = 80,
+    speech_rate: int | None = None,
     listeners: Sequence[Listener] = (),
     countdown: int = 3,
     plan: Plan | None = None,
@@ -478,7 +481,8 @@ def run_plain(
     clock); True means a command may be read now. ``player`` replaces the real bell and
     speech; ``listeners`` are added after the cue layer and the printer (a history recorder):
     on Ctrl-C, SIGTERM or SIGHUP each one that has an ``on_interrupted()`` method is told.
-    ``speech_command`` and ``countdown`` come from the config (see backtimer.files.config).
+    ``speech_command``, ``tones``, ``volume``, ``speech_rate`` and ``countdown`` come from
+    the config (see backtimer.files.config).
     """
     out = stdout if stdout is not None else sys.stdout
     inp = stdin if stdin is not None else sys.stdin
@@ -491,7 +495,15 @@ def run_plain(
     source: LineInput | KeyInput = KeyInput(inp) if keys else LineInput(inp)
 
     if player is None:
-        player = default_player(terminal_bell(out), voice=voice, bell=bell, command=speech_command)
+        player = default_player(
+            terminal_bell(out),
+            voice=voice,
+            bell=bell,
+            command=speech_command,
+            tones=tones,
+            volume=volume,
+            rate=speech_rate,
+        )
     cues = Cues(player, bell=bell, voice=voice)
     printer = Printer(routine, out, keys=source.keys)
     runner = SessionRunner(
@@ -508,6 +520,10 @@ def run_plain(
         f"{routine.name} ({plan.level} level): {_plural(exercises, 'exercise')}, "
         f"{_plural(len(plan.steps), 'step')}, about {clock_text(plan.total_seconds)}."
     )
+    status = getattr(player, "status", None)
+    warning = status.warning() if status is not None else None
+    if warning:
+        printer.line(warning)  # never silence without a word
     for caution in routine.cautions:
         printer.line(f"Caution: {printable(caution)}")
     printer.line(KEY_HELP if source.keys else LINE_HELP)

@@ -15,6 +15,9 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("BACKTIMER_CONFIG_DIR", str(config))
     monkeypatch.setenv("BACKTIMER_DATA_DIR", str(data))
     monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(cache))
+    # No sound device in tests: speech commands and the bell, as the tests expect (the
+    # sound tests open miniaudio's null device themselves).
+    monkeypatch.setenv("BACKTIMER_AUDIO", "none")
     return {"config": config, "data": data, "cache": cache}
 
 
@@ -28,7 +31,7 @@ def user_routines(isolated_dirs: dict[str, Path]) -> Path:
 
 #: Each folder of tests is a layer of the code, and a marker: ``pytest -m core`` runs the pure
 #: core's tests alone, in seconds; ``-m "not e2e"`` leaves out the real processes and tmux.
-LAYERS = ("core", "files", "session", "history", "plain", "tui", "cli", "e2e")
+LAYERS = ("core", "files", "session", "sound", "history", "plain", "tui", "cli", "e2e")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -44,6 +44,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "create a routine in your routines folder, from a commented template",
     ),
     "edit": ("backtimer.cli.edit", "edit a routine in your editor, then check it"),
+    "sound": (
+        "backtimer.cli.sound",
+        "check the sound: play each tone and a sentence, print the engine, voice, rate, "
+        "output and start-up delay",
+    ),
+    "audio": ("backtimer.cli.audio", "render a guided session (speech and tones) into a WAV file"),
 }
 
 

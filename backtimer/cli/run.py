@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-bell", action="store_true", help="no terminal bell")
     parser.add_argument("--no-voice", action="store_true", help="no speech")
     parser.add_argument(
+        "--no-tones", action="store_true", help="none of the app's tones (the bell rings instead)"
+    )
+    parser.add_argument(
         "--level",
         choices=("current", "low", "high"),
         default="current",
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         level=args.level,
         bell=not args.no_bell,
         voice=not args.no_voice,
+        tones=not args.no_tones,
         data_dir=args.data_dir,
         resume=args.resume,
     )
@@ -114,6 +118,9 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
             bell=not args.no_bell and config.bell,
             voice=not args.no_voice and config.voice,
             speech_command=config.speech_command,
+            tones=not args.no_tones and config.tones,
+            volume=config.volume,
+            speech_rate=getattr(config, "speech_rate", None),
             countdown=config.countdown,
             listeners=[launch.recorder] if launch.recorder is not None else [],
             plan=launch.plan,

@@ -108,7 +108,18 @@ class Config(BaseModel):
             "Unset: the first of espeak-ng, espeak, spd-say, say found",
         )
     )
-    bell: bool = Field(True, strict=True, description="Ring the terminal bell at phase changes")
+    bell: bool = Field(
+        True,
+        strict=True,
+        description="Ring the terminal bell at phase changes when the app's tones cannot play "
+        "(tones off, or no sound device)",
+    )
+    tones: bool = Field(
+        True, strict=True, description="Play the app's tones (go, release, switch, tick...)"
+    )
+    volume: int = Field(
+        80, strict=True, ge=0, le=100, description="Loudness of the tones and the voice, 0-100"
+    )
     countdown: int = Field(
         3, strict=True, ge=0, le=10, description="Seconds counted down at the end of a hold"
     )
@@ -150,7 +161,7 @@ def _label(path: Path) -> str:
     return display_path(path)
 
 
-_BOUNDS = {"countdown": (0, 10), "progression_sessions": (1, 100)}
+_BOUNDS = {"countdown": (0, 10), "progression_sessions": (1, 100), "volume": (0, 100)}
 
 
 def _message(err: Any) -> str:

@@ -16,9 +16,9 @@ Players: :class:`SpeechPlayer` (a local speech command, see :mod:`backtimer.soun
 from __future__ import annotations
 
 import contextlib
-import sys
+import os
 from collections.abc import Callable, Sequence
-from typing import IO, Protocol
+from typing import Any, Protocol
 
 from backtimer.core.durations import spoken
 from backtimer.core.engine import (
@@ -35,6 +35,8 @@ from backtimer.core.engine import (
     StepEnded,
     StepStarted,
 )
+from backtimer.sound.bell import terminal_bell
+from backtimer.sound.player import STOPPED_TEXT, SoundStatus, open_sound
 from backtimer.sound.speech import SpeechPlayer, find_command
 
 __all__ = [
@@ -133,6 +135,33 @@ def announcement(event: Event) -> str | None:
 
 
 _RINGS = (StepStarted, Countdown, Finished)  # phase changes and the last seconds
+
+#: The app's tone (backtimer.sound.tones.SOUNDS) for the step that starts.
+PHASE_SOUNDS = {
+    "hold": "go",
+    "rep": "go",
+    "rest": "release",
+    "set_rest": "set_done",
+    "switch_sides": "switch",
+    "transition": "release",
+    "get_ready": "release",
+}
+
+
+def sound_for(event: Event, session: Session | None = None) -> str | None:
+    """The tone an event rings (None: none; the very first get-ready needs no release)."""
+    match event:
+        case StepStarted():
+            if event.step.index == 0 and event.step.phase == "get_ready":
+                return None
+            return PHASE_SOUNDS.get(event.step.phase)
+        case Countdown():
+            return "tick"
+        case Finished():
+            return "session_done"
+    return None
+
+
 _TIMING = (Countdown, Halfway)
 
 
@@ -200,12 +229,22 @@ class Cues:
 
     def on_events(self, events: Sequence[Event], session: Session | None = None) -> None:
         if any(isinstance(e, PainStopped) for e in events):
-            self.player.silence()  # first, before anything else
+            # Heard by someone who cannot see: silence first, then the stop sound and
+            # "Stopped" (a player with the app's tones plays the word right after the sound).
+            self.player.silence()
+            self._ring("stop")
+            if self.voice:
+                self.player.say(STOPPED_TEXT)
+        elif any(isinstance(e, Paused) for e in events):
+            hush = getattr(self.player, "stop_sounds", None)  # the app's own output
+            if hush is not None:
+                hush()  # everything stops at once; "Paused." follows
         cues = current_cues(events, session)
         if not cues:
             return
-        if self.bell and any(isinstance(e, _RINGS) for e in cues):
-            self.player.bell()
+        rings = [e for e in cues if isinstance(e, _RINGS)]
+        if rings:
+            self._ring(sound_for(rings[-1], session), rings[-1].at)
         if self.voice:
             text = " ".join(t for t in (announcement(e) for e in cues) if t)
             # A countdown number or "halfway" never cuts off a step's announcement still
@@ -213,28 +252,29 @@ class Cues:
             # bell still marks the second.
             minor = all(isinstance(e, Countdown | Halfway) for e in cues)
             if text and not (minor and getattr(self.player, "speaking", False)):
-                self.player.say(text)
+                self._say(text, cues[-1].at)
+
+    def _ring(self, name: str | None, at: float | None = None) -> None:
+        """A named tone where the player has the app's tones (it knows whether tones and
+        bell are on), else the bell (when ``bell`` is on)."""
+        play = getattr(self.player, "sound", None)
+        if play is None:
+            if self.bell:
+                self.player.bell()
+        elif name is not None:
+            play(name, at)
+
+    def _say(self, text: str, at: float) -> None:
+        if hasattr(self.player, "sound"):  # a player on the session's clock
+            self.player.say(text, at)  # type: ignore[call-arg]
+        else:
+            self.player.say(text)
 
     def close(self) -> None:
         self.player.close()
 
 
 # ------------------------------------------------------------------------ players
-
-
-def terminal_bell(stream: IO[str] | None = None) -> Callable[[], None]:
-    """A bell function: BEL to ``stream`` (stdout by default) if it is a terminal."""
-
-    def ring() -> None:
-        out = stream if stream is not None else sys.stdout
-        try:
-            if out.isatty():
-                out.write("\a")
-                out.flush()
-        except (OSError, ValueError):
-            pass  # closed or gone: a bell is not worth an error
-
-    return ring
 
 
 class PlayerGroup:
@@ -245,6 +285,7 @@ class PlayerGroup:
     ) -> None:
         self.speech = speech
         self.bell_fn = bell_fn
+        self.status: SoundStatus | None = None
 
     def bell(self) -> None:
         if self.bell_fn is not None:
@@ -279,12 +320,40 @@ def default_player(
     voice: bool = True,
     bell: bool = True,
     command: str | Sequence[str] | None = None,
-) -> PlayerGroup:
-    """The real player: speech through a local command (if ``voice`` and one exists) and a
-    bell calling ``bell_fn`` (if ``bell``; None rings the terminal through stdout)."""
+    tones: bool = True,
+    volume: int = 80,
+    rate: int | None = None,
+) -> Any:
+    """The real player: the app's tones and voice on a sound device where one opens (see
+    backtimer.sound.player.open_sound), else speech through a local command (if ``voice``
+    and one exists) and a bell calling ``bell_fn`` (if ``bell``; None rings the terminal
+    through stdout). Either has a ``status`` saying what it found.
+
+    ``BACKTIMER_AUDIO=none`` skips the sound device (the tests do), ``=null`` plays to
+    miniaudio's null device (real timing, no sound).
+    """
+    mode = os.environ.get("BACKTIMER_AUDIO", "").strip().lower()
+    if mode != "none":
+        return open_sound(
+            voice=voice,
+            tones_on=tones,
+            bell=bell,
+            volume=volume,
+            command=command,
+            rate=rate,
+            null_device=mode == "null",
+            bell_fn=bell_fn,
+        )
     speech = None
+    status = SoundStatus(voice_on=voice, tones_on=tones, bell_on=bell)
     if voice:
         candidate = SpeechPlayer(command)
         speech = candidate if candidate.available else None
+        if speech is not None and speech.argv is not None:
+            status.engine = " ".join(speech.argv)
+        else:
+            status.notes.append("no speech command found")
     ring = (bell_fn if bell_fn is not None else terminal_bell()) if bell else None
-    return PlayerGroup(speech, ring)
+    group = PlayerGroup(speech, ring)
+    group.status = status
+    return group

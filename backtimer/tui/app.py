@@ -109,6 +109,7 @@ class BacktimerApp(App[int]):
         level: str = "low",
         bell: bool = True,
         voice: bool = True,
+        tones: bool = True,
         clock: Clock = time.monotonic,
         player: Any = None,
         listeners: Sequence[Listener] = (),
@@ -132,6 +133,8 @@ class BacktimerApp(App[int]):
         self.level = level
         self.bell_on = bell
         self.voice_on = voice
+        self.tones_on = tones
+        self.cli_tones = True  # --no-tones, when run_app
         self.clock = clock
         self.player = player
         self.extra_listeners = list(listeners)
@@ -151,14 +154,7 @@ class BacktimerApp(App[int]):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(sig, self.exit, None, code)
         if self.player is None:
-            from backtimer.session.cues import default_player
-
-            self.player = default_player(
-                self.bell,
-                voice=self.voice_on,
-                bell=self.bell_on,
-                command=self.config.speech_command,
-            )
+            self.player = self._new_player()
         self.apply_settings(self.config)
         resume = find_resume(self.entry, self.data_dir) if self.offer_resume else None
         if self.entry is None:
@@ -189,7 +185,8 @@ class BacktimerApp(App[int]):
             bell_allowed, voice_allowed = self.cli_sound
             self.bell_on = bell_allowed and config.bell
             self.voice_on = voice_allowed and config.voice
-            if (previous.speech_command, previous.voice) != (config.speech_command, config.voice):
+            self.tones_on = self.cli_tones and config.tones
+            if _sound_settings(previous) != _sound_settings(config):
                 self._replace_player()
         for note in self.notes:
             self.notify(note, severity="warning", timeout=8)
@@ -227,13 +224,27 @@ class BacktimerApp(App[int]):
             with contextlib.suppress(Exception):
                 launch.close()  # flushes the history writer
 
-    def _replace_player(self) -> None:
+    def _new_player(self) -> Any:
         from backtimer.session.cues import default_player
 
-        old = self.player
-        self.player = default_player(
-            self.bell, voice=self.voice_on, bell=self.bell_on, command=self.config.speech_command
+        return default_player(
+            self.bell,
+            voice=self.voice_on,
+            bell=self.bell_on,
+            command=self.config.speech_command,
+            tones=self.tones_on,
+            volume=self.config.volume,
+            rate=getattr(self.config, "speech_rate", None),
         )
+
+    def sound_warning(self) -> str | None:
+        """Why the voice is on and nothing can speak (None: all is well)."""
+        status = getattr(self.player, "status", None)
+        return status.warning() if status is not None else None
+
+    def _replace_player(self) -> None:
+        old = self.player
+        self.player = self._new_player()
         close = getattr(old, "close", None)
         if callable(close):
             close()
@@ -278,6 +289,9 @@ class BacktimerApp(App[int]):
         self.launches.append(launch)
         for note in launch.notes:
             self.notify(note, severity="warning", timeout=8)
+        warning = self.sound_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=15)  # never silence without a word
         listeners: list[Listener] = [self.make_cues(), *self.extra_listeners]
         if launch.recorder is not None:
             listeners.append(launch.recorder)
@@ -360,6 +374,18 @@ class BacktimerApp(App[int]):
         self.exit(None, EXIT_INTERRUPTED)
 
 
+def _sound_settings(config: Config) -> tuple[Any, ...]:
+    """The settings that make a new player when they change."""
+    return (
+        config.speech_command,
+        config.voice,
+        config.tones,
+        config.bell,
+        config.volume,
+        getattr(config, "speech_rate", None),
+    )
+
+
 def make_app(entry: Entry | None = None, **options: Any) -> BacktimerApp:
     """The app, with every outside dependency injectable: the keyword arguments of
     :class:`BacktimerApp` (tests pass a fake ``clock``, a recording ``player``, extra runner
@@ -377,6 +403,7 @@ def run_app(
     bell: bool = True,
     voice: bool = True,
     *,
+    tones: bool = True,
     data_dir: Path | None = None,
     resume: bool | None = None,
 ) -> int:
@@ -392,6 +419,7 @@ def run_app(
         level=level,
         bell=bell and config.bell,
         voice=voice and config.voice,
+        tones=tones and config.tones,
         config=config,
         data_dir=data_dir,
         record=True,
@@ -399,6 +427,7 @@ def run_app(
     )
     app.notes.extend(notes)
     app.cli_sound = (bell, voice)
+    app.cli_tones = tones
     result = app.run()
     if app.return_code not in (None, 0):
         return app.return_code

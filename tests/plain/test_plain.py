@@ -204,7 +204,10 @@ def test_pain_then_resume_restarts_the_step() -> None:
         "[00:04] Right side. Rep 1 of 2. Hold 5 seconds.",
     ]
     i = player.calls.index(("silence",))
-    assert player.calls[i + 1 : i + 3] == [
+    # The pain stop is heard (silence, bell, "Stopped."), then the resumed step.
+    assert player.calls[i + 1 : i + 5] == [
+        ("bell",),
+        ("say", "Stopped."),
         ("bell",),
         ("say", "Resuming. Right side. Rep 1 of 2. Hold 5 seconds."),
     ]

@@ -187,20 +187,22 @@ def test_a_long_gap_is_a_sleep_pause() -> None:
     assert player.calls == [("say", "Paused while the computer slept.")]
 
 
-def test_pain_silences_at_once_and_says_nothing() -> None:
+def test_pain_silences_at_once_then_rings_and_says_stopped() -> None:
+    """Issue 11: a pain stop is heard: silence first, then the stop sound and "Stopped"."""
     runner, clock, player = make()
     runner.do(Command.START)
     run_to(runner, clock, 4)
     player.calls.clear()
     clock.t = 104.2
     runner.do(Command.PAIN)
-    assert player.calls == [("silence",)]
+    stopped = [("silence",), BELL, ("say", "Stopped.")]
+    assert player.calls == stopped
     clock.t = 130.0
     runner.tick()  # nothing happens while pain-stopped
-    assert player.calls == [("silence",)]
+    assert player.calls == stopped
     runner.do(Command.RESUME)  # the interrupted hold starts again
     assert player.calls == [
-        ("silence",),
+        *stopped,
         BELL,
         ("say", "Resuming. Right side. Rep 1 of 2. Hold 5 seconds."),
     ]
@@ -213,7 +215,7 @@ def test_pain_after_a_late_tick_drops_the_steps_of_the_batch() -> None:
     clock.t = 104.0  # the hold began at 3 s but no tick has told anyone
     events = runner.do(Command.PAIN)
     assert [type(e).__name__ for e in events] == ["StepEnded", "StepStarted", "PainStopped"]
-    assert player.calls == [("silence",)]
+    assert player.calls == [("silence",), BELL, ("say", "Stopped.")]
 
 
 def test_pause_resume_extend_end_and_refusals() -> None:
@@ -273,10 +275,15 @@ def test_bell_and_voice_can_be_turned_off(options: dict[str, bool], kinds: set[s
     if "bell" in kinds:
         assert player.calls.count(BELL) == 7  # 3 steps started, 3 counts, the rest
     clock.t += 0.5
+    before = len(player.calls)
     runner.do(Command.PAIN)
-    # Pain is silence even with the voice off: a bell-only player may still be speaking
-    # through something else, and silence() costs nothing.
-    assert player.calls[-1] == ("silence",)
+    # Pain silences first even with the voice off: a bell-only player may still be speaking
+    # through something else, and silence() costs nothing. Then the bell and "Stopped",
+    # each only when it is on.
+    expected = [("silence",)]
+    expected += [BELL] if "bell" in kinds else []
+    expected += [("say", "Stopped.")] if "say" in kinds else []
+    assert player.calls[before:] == expected
 
 
 def test_current_cues_keeps_the_last_countdown_only() -> None:

@@ -256,6 +256,7 @@ class PickerScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.show_sound_warning()
         self.refresh_entries()
         self.query_one("#routines", OptionList).focus()
         if self.watch_interval:
@@ -263,7 +264,16 @@ class PickerScreen(Screen[None]):
                 self.watch_interval, self._watch_files, name="picker-watch"
             )
 
+    def show_sound_warning(self) -> None:
+        """The title says so when the voice is on and nothing can speak."""
+        warning = getattr(self.app, "sound_warning", None)
+        title = "backtimer · choose a routine"
+        if callable(warning) and warning():
+            title += " · NO VOICE: nothing can speak here, see 'backtimer sound'"
+        self.query_one("#picker-title", Static).update(Text(title))
+
     def on_screen_resume(self) -> None:
+        self.show_sound_warning()  # the settings may have changed the voice
         if self.entries or self._listings:
             self.check_files()  # back from a session, the editor, settings: catch up now
 

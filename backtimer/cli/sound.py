@@ -1,0 +1,75 @@
+"""``backtimer sound``: play every sound and a sentence, and say what plays them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+SENTENCE = "This is the voice of backtimer. Lie on your back. Hold 30 seconds."
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "sound",
+        help="check the sound: play each tone and a sentence, print the engine, voice, rate, "
+        "output and start-up delay",
+    )
+    parser.add_argument("--no-voice", action="store_true", help="tones only")
+    parser.add_argument("--no-tones", action="store_true", help="the voice only")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from backtimer.session.cues import default_player
+    from backtimer.session.launch import settings
+    from backtimer.sound import tones
+
+    notes: list[str] = []
+    config = settings(notes)
+    for note in notes:
+        print(f"backtimer: {note}", file=sys.stderr)
+    voice = config.voice and not args.no_voice
+    tones_on = config.tones and not args.no_tones
+    player = default_player(
+        voice=voice,
+        bell=config.bell,
+        command=config.speech_command,
+        tones=tones_on,
+        volume=config.volume,
+        rate=getattr(config, "speech_rate", None),
+    )
+    status = player.status
+    try:
+        print(f"volume: {config.volume}")
+        for line in status.lines():
+            print(line, flush=True)
+        if tones_on or config.bell:
+            print("playing each sound:", flush=True)
+            for name, tone in tones.SOUNDS.items():
+                print(f"  {name:<13} {tone.meaning}", flush=True)
+                play = getattr(player, "sound", None)
+                if play is not None:
+                    play(name)
+                else:
+                    player.bell()
+                time.sleep(tone.seconds + 0.35)
+        if voice:
+            print(f"saying: {SENTENCE}", flush=True)
+            measure = getattr(player, "measure_delay", None)
+            delay = measure(SENTENCE) if measure is not None else None
+            if delay is None:
+                player.say(SENTENCE)
+                print("start-up delay of the speech: not measurable with a speech command")
+            else:
+                print(f"start-up delay of the speech: {delay * 1000:.0f} ms (cue to sound)")
+            waiter = getattr(player, "wait_idle", None)
+            if callable(waiter):
+                waiter(15.0)
+        warning = status.warning()
+        if warning:
+            print(warning, file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        player.close()

@@ -1,0 +1,147 @@
+"""The app's one audio output: a sound device (through miniaudio) playing a :class:`Mixer`.
+
+miniaudio (PyPI ``miniaudio``: wheels for Linux, macOS and Windows, no system packages)
+opens the system's default output (PulseAudio/PipeWire, ALSA, Core Audio, WASAPI...) and
+asks for a buffer of samples every :data:`BUFFER_MS` milliseconds; the mixer renders it.
+Its null backend plays into nothing at the same pace, so tests and CI need no sound card.
+
+The output maps the session's clock onto samples (:meth:`AudioOutput.sample_at`): a sound
+for a deadline starts on the sample that is heard at that deadline, or at the next buffer
+when the deadline is already past. ``mixer.stop()`` is heard within one buffer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+from backtimer.sound.mixer import Mixer
+
+BUFFER_MS = 20  # one device buffer: how late a stop can be heard, at most
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Keep a C library's complaints (ALSA's "cannot find card") off the terminal while a
+    device is looked for: they would scribble over the full-screen app."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class ClockMap:
+    """Maps the session's clock onto the mixer's samples: each buffer the device asks for
+    anchors "this sample plays now"; a later time is that many samples further on."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self._anchor: tuple[float, int] | None = None
+        self._lock = threading.Lock()
+
+    def anchor(self, when: float, position: int) -> None:
+        with self._lock:
+            self._anchor = (when, position)
+
+    def sample_at(self, when: float | None) -> int | None:
+        """The sample heard at clock time ``when`` (None: unknown, play at once)."""
+        if when is None:
+            return None
+        with self._lock:
+            anchor = self._anchor
+        if anchor is None:
+            return None
+        at, position = anchor
+        return position + round((when - at) * self.sample_rate)
+
+
+class AudioOutput:
+    """A running sound device fed by ``mixer``. Use :func:`open_output` to get one."""
+
+    def __init__(
+        self,
+        mixer: Mixer,
+        *,
+        null: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        buffer_ms: int = BUFFER_MS,
+    ) -> None:
+        import miniaudio  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        self.mixer = mixer
+        self.clock = clock
+        self.buffer_ms = buffer_ms
+        backends = [miniaudio.Backend.NULL] if null else None
+        with quiet_stderr():
+            self._device = miniaudio.PlaybackDevice(
+                output_format=miniaudio.SampleFormat.SIGNED16,
+                nchannels=1,
+                sample_rate=mixer.sample_rate,
+                buffersize_msec=buffer_ms,
+                backends=backends,
+                app_name="backtimer",
+            )
+        self.backend: str = str(self._device.backend)
+        if self.backend.lower() == "null" and not null:
+            self._device.close()
+            raise OSError("no sound device (only miniaudio's null backend)")
+        self.device = "null device" if null else f"default output ({self.backend})"
+        self.clock_map = ClockMap(mixer.sample_rate)
+        self._first = threading.Event()
+        self.buffers = 0
+        generator = self._feed()
+        next(generator)
+        self._device.start(generator)
+
+    def _feed(self) -> Generator[bytes, int, None]:
+        frames = yield b""
+        while True:
+            self.clock_map.anchor(self.clock(), self.mixer.position)
+            data = self.mixer.render(frames).tobytes()  # native 16-bit, as the device wants
+            self.buffers += 1
+            self._first.set()
+            frames = yield data
+
+    def wait_running(self, timeout: float = 1.0) -> bool:
+        """Block until the device asked for its first buffer."""
+        return self._first.wait(timeout)
+
+    def sample_at(self, when: float | None) -> int | None:
+        """The mixer sample heard at clock time ``when`` (None: as soon as possible)."""
+        return self.clock_map.sample_at(when)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._device.close()
+
+
+def open_output(
+    mixer: Mixer, *, null: bool = False, clock: Callable[[], float] = time.monotonic
+) -> tuple[AudioOutput | None, str | None]:
+    """The output, or None and why not (miniaudio missing, no device could be opened)."""
+    try:
+        output = AudioOutput(mixer, null=null, clock=clock)
+    except ImportError:
+        return None, "the miniaudio package is not installed"
+    except Exception as exc:
+        return None, f"no sound device could be opened ({_reason(exc)})"
+    return output, None
+
+
+def _reason(exc: Any) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__

@@ -1,0 +1,370 @@
+"""What a session sounds like: the app's tones and its voice on one output, or the fallback.
+
+:func:`open_sound` looks at what this machine has and returns a :class:`SoundPlayer` whose
+``status`` says what it found, in words a person can act on:
+
+- a sound device (miniaudio) and a speech renderer (the wheel's libespeak-ng, or a system
+  espeak-ng/espeak): tones and speech on one :class:`~backtimer.sound.mixer.Mixer`, each
+  sound on its deadline, a stop heard within one buffer;
+- a device but no renderer (``say``, ``spd-say`` or a custom ``speech_command``): tones on
+  the device, speech through the command;
+- no device: speech through a speech command and sounds as the terminal bell, as before.
+
+The player is the cue layer's player (``bell``, ``say``, ``silence``, ``close``) plus
+``sound(name, at)`` for a named tone and an optional ``at`` (the session clock's time of the
+deadline) on ``say``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from backtimer.sound import tones
+from backtimer.sound.bell import terminal_bell
+from backtimer.sound.mixer import Mixer, scaled
+from backtimer.sound.output import AudioOutput, open_output
+from backtimer.sound.speech import SpeechPlayer
+from backtimer.sound.voice import CommandRenderer, VoiceProcess, find_renderer
+
+STOPPED_TEXT = "Stopped."
+#: Said often, rendered as the session starts so that they play at once (the pain stop's
+#: word must be heard within 100 ms of the key).
+PRERENDERED = (STOPPED_TEXT, "Paused.", "Resuming.", "1", "2", "3")
+
+
+@dataclass
+class SoundStatus:
+    """What the session sounds through, for `backtimer sound`, the screens and plain mode."""
+
+    engine: str | None = None  # what speaks ("espeak-ng 1.52.0", "spd-say"), None: nothing
+    voice: str | None = None
+    rate: int | None = None
+    device: str | None = None  # the audio output, None: none (terminal bell only)
+    voice_on: bool = True
+    tones_on: bool = True
+    bell_on: bool = True
+    startup_ms: float | None = None  # voice start-up: process start and a first sentence
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def speech_ok(self) -> bool:
+        return self.engine is not None
+
+    @property
+    def silent_voice(self) -> bool:
+        """The voice is on, and nothing can speak: the session must say so at its start."""
+        return self.voice_on and not self.speech_ok
+
+    def warning(self) -> str | None:
+        """One plain sentence for the start of a session, or None when all is well."""
+        if not self.silent_voice:
+            return None
+        reason = f" ({self.notes[0]})" if self.notes else ""
+        return (
+            "No voice: nothing on this computer can speak the announcements"
+            f"{reason}. Run 'backtimer sound' to check; watch the screen, or turn the voice "
+            "off in the settings."
+        )
+
+    def lines(self) -> list[str]:
+        """A short report: engine, voice, rate, output and start-up delay."""
+        if not self.voice_on:
+            speech = "off"
+        elif self.engine is None:
+            speech = "none found"
+        else:
+            speech = self.engine
+        out = [f"speech engine: {speech}"]
+        if self.voice_on and self.engine is not None:
+            out.append(f"voice: {self.voice or 'default'}")
+            out.append(f"rate: {self.rate} words per minute" if self.rate else "rate: default")
+        out.append(f"output: {self.device or 'none (speech command and terminal bell)'}")
+        out.append(f"tones: {'on' if self.tones_on else 'off'}")
+        out.append(f"terminal bell: {'on' if self.bell_on else 'off'}")
+        if self.startup_ms is not None:
+            out.append(f"start-up delay: {self.startup_ms:.0f} ms")
+        out.extend(f"note: {note}" for note in self.notes)
+        return out
+
+
+Renderer = VoiceProcess | CommandRenderer
+
+
+class SoundPlayer:
+    """See the module's docstring. Thread-safe; never raises into a session."""
+
+    def __init__(
+        self,
+        mixer: Mixer | None,
+        *,
+        output: AudioOutput | None = None,
+        renderer: Renderer | None = None,
+        speech: SpeechPlayer | None = None,
+        bell_fn: Callable[[], None] | None = None,
+        voice: bool = True,
+        tones_on: bool = True,
+        volume: int = 80,
+        threaded: bool = True,
+        status: SoundStatus | None = None,
+    ) -> None:
+        self.mixer = mixer
+        self.output = output
+        self.renderer = renderer if mixer is not None else None
+        self.speech = speech
+        self.bell_fn = bell_fn
+        self.voice = voice
+        self.tones_on = tones_on and mixer is not None
+        self.volume = max(0, min(100, volume)) / 100
+        self.status = status or SoundStatus()
+        self._tones: dict[str, array[int]] = {}
+        self._tone_until = 0  # the sample where the latest "now" tone ends
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[tuple[int, str, float | None] | None] = queue.Queue()
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+        self._worker: threading.Thread | None = None
+        if threaded and self.renderer is not None:
+            self._worker = threading.Thread(target=self._work, name="backtimer-voice", daemon=True)
+            self._worker.start()
+
+    # ------------------------------------------------------------------ CuePlayer
+
+    def bell(self) -> None:
+        """The terminal bell (when it is on); the tones are :meth:`sound`."""
+        if self.bell_fn is not None:
+            with contextlib.suppress(Exception):
+                self.bell_fn()
+
+    def sound(self, name: str, at: float | None = None) -> None:
+        """Play one of the app's tones (by its name in :data:`tones.SOUNDS`) at the clock
+        time ``at`` (None: now). Without the tones, the terminal bell rings instead."""
+        if not self.tones_on or self.mixer is None:
+            self.bell()
+            return
+        samples = self._tone(name)
+        start = self._sample_at(at)
+        scheduled = self.mixer.schedule(name, samples, start)
+        if at is None:
+            with self._lock:
+                self._tone_until = max(self._tone_until, scheduled.end)
+
+    def say(self, text: str, at: float | None = None) -> None:
+        """Speak ``text`` (cutting off what is still being said), from clock time ``at``."""
+        if not self.voice or not text.strip():
+            return
+        if self.renderer is None:
+            if self.speech is not None:
+                self.speech.say(text)
+            return
+        with self._lock:
+            generation = self._generation
+            self._pending += 1
+        if self._worker is None:
+            self._speak(generation, text, at)
+        else:
+            self._queue.put((generation, text, at))
+
+    def silence(self) -> None:
+        """Stop every sound at once: what waits to be said is dropped too."""
+        with self._lock:
+            self._generation += 1
+            self._tone_until = 0
+        if self.mixer is not None:
+            self.mixer.stop()
+        if self.speech is not None:
+            self.speech.silence()
+
+    def stop_sounds(self) -> None:
+        """Pause: every sound stops within one buffer (see :meth:`silence`)."""
+        self.silence()
+
+    def pain_stop(self) -> None:
+        """Silence, then the stop sound, then the word "Stopped" right after it."""
+        self.silence()
+        self.sound("stop")
+        self.say(STOPPED_TEXT)
+
+    @property
+    def speaking(self) -> bool:
+        with self._lock:
+            if self._pending:
+                return True
+        if self.mixer is not None and self.mixer.busy("speech"):
+            return True
+        return self.speech is not None and self.speech.speaking
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Let what is being said (and the tones) finish, up to ``timeout`` s (blocks)."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        while time.monotonic() < deadline:
+            with self._lock:
+                pending = self._pending
+            busy = pending or (self.mixer is not None and self.mixer.busy())
+            if not busy:
+                break
+            if self.output is None and self.mixer is not None and not pending:
+                break  # nothing renders this mixer: waiting would not help
+            time.sleep(0.01)
+        if self.speech is not None:
+            return self.speech.wait_idle(max(0.0, deadline - time.monotonic()))
+        return not self.speaking
+
+    def close(self) -> None:
+        self.silence()
+        if self._worker is not None:
+            self._queue.put(None)
+            self._worker.join(timeout=2.0)
+        if self.output is not None:
+            self.output.close()
+        if self.renderer is not None:
+            self.renderer.close()
+        if self.speech is not None:
+            self.speech.close()
+
+    # ------------------------------------------------------------------ extras
+
+    def prerender(self, texts: Sequence[str] = PRERENDERED) -> None:
+        """Render texts ahead (into the renderer's cache), and every tone."""
+        for name in tones.SOUNDS:
+            self._tone(name)
+        if self.renderer is not None and self.voice:
+            for text in texts:
+                self.renderer.render(text)
+
+    def measure_delay(self, text: str, timeout: float = 5.0) -> float | None:
+        """Say ``text`` now and return the seconds until its first sample is in the device's
+        buffer plus that buffer's length: how long after a cue it is heard. None without
+        the app's output (a speech command's own delay cannot be seen from here)."""
+        if self.mixer is None or self.renderer is None or self.output is None:
+            return None
+        self.output.wait_running()
+        seen = len(self.mixer.log)
+        began = time.perf_counter()
+        self.say(text)
+        while time.perf_counter() - began < timeout:
+            if any(s.channel == "speech" for s in self.mixer.log[seen:]):
+                return time.perf_counter() - began + self.output.buffer_ms / 1000
+            time.sleep(0.001)
+        return None
+
+    # ------------------------------------------------------------------ internals
+
+    def _tone(self, name: str) -> array[int]:
+        found = self._tones.get(name)
+        if found is None:
+            sample_rate = self.mixer.sample_rate if self.mixer else tones.SAMPLE_RATE
+            found = tones.render(name, sample_rate=sample_rate, volume=self.volume)
+            self._tones[name] = found
+        return found
+
+    def _sample_at(self, at: float | None) -> int | None:
+        if at is None or self.output is None:
+            return None
+        return self.output.sample_at(at)
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            self._speak(*item)
+
+    def _speak(self, generation: int, text: str, at: float | None) -> None:
+        try:
+            assert self.renderer is not None and self.mixer is not None
+            samples = self.renderer.render(text)
+            with self._lock:
+                current = generation == self._generation
+                after = self._tone_until
+            if samples is None or not current:
+                return
+            start = self._sample_at(at)
+            if start is None:
+                start = max(after, self.mixer.position)
+            self.mixer.cut("speech", start)
+            self.mixer.schedule(text, scaled(samples, self.volume), start, channel="speech")
+        except Exception:  # a voice must never break a session
+            return
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+
+def open_sound(
+    *,
+    voice: bool = True,
+    tones_on: bool = True,
+    bell: bool = True,
+    volume: int = 80,
+    command: str | Sequence[str] | None = None,
+    rate: int | None = None,
+    voice_name: str | None = None,
+    null_device: bool = False,
+    bell_fn: Callable[[], None] | None = None,
+    threaded: bool = True,
+) -> SoundPlayer:
+    """The session's player, having looked at what this machine has (see the module)."""
+    status = SoundStatus(voice_on=voice, tones_on=tones_on, bell_on=bell)
+    began = time.perf_counter()
+    mixer: Mixer | None = None
+    output: AudioOutput | None = None
+    if tones_on or voice:
+        mixer = Mixer()
+        output, problem = open_output(mixer, null=null_device)
+        if output is None:
+            mixer = None
+            status.notes.append(problem or "no sound device")
+        else:
+            status.device = output.device
+    renderer: Renderer | None = None
+    speech: SpeechPlayer | None = None
+    if voice:
+        if mixer is not None:
+            renderer = find_renderer(command, rate=rate, voice=voice_name)
+            if renderer is not None and renderer.render(STOPPED_TEXT) is None:
+                status.notes.append(renderer.error or f"{renderer.engine} did not speak")
+                renderer.close()
+                renderer = None
+        if renderer is not None:
+            status.engine, status.voice, status.rate = (
+                renderer.engine,
+                renderer.voice,
+                renderer.rate,
+            )
+        else:
+            candidate = SpeechPlayer(command)
+            if candidate.available and candidate.argv is not None:
+                speech = candidate
+                status.engine = " ".join(candidate.argv)
+            elif command is not None:
+                status.notes.append(f"the speech command {command!r} was not found")
+            else:
+                status.notes.append(
+                    "no speech engine: install backtimer with pip on Linux x86-64, macOS "
+                    "arm64 or Windows x64 for its built-in voice, or install espeak-ng"
+                )
+    if bell_fn is None and bell:
+        bell_fn = terminal_bell()
+    player = SoundPlayer(
+        mixer,
+        output=output,
+        renderer=renderer,
+        speech=speech,
+        bell_fn=bell_fn if bell else None,
+        voice=voice,
+        tones_on=tones_on,
+        volume=volume,
+        threaded=threaded,
+        status=status,
+    )
+    player.prerender()
+    if status.engine is not None or status.device is not None:
+        status.startup_ms = (time.perf_counter() - began) * 1000
+    return player

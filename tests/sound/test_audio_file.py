@@ -1,0 +1,162 @@
+"""`backtimer audio`: a session rendered to a WAV file, each sound on the plan's timeline."""
+
+from __future__ import annotations
+
+import json
+import wave
+from array import array
+from pathlib import Path
+
+import pytest
+
+from backtimer.cli.audio import render_session
+from backtimer.cli.main import main
+from backtimer.core.plan import compile_plan
+from backtimer.files.routine_load import validate_text
+from backtimer.session.cues import FINISHED_TEXT, PHASE_SOUNDS
+from backtimer.sound import tones
+from backtimer.sound.mixer import Mixer
+from backtimer.sound.render import OfflinePlayer
+from tests.sound.helpers import FakeRenderer
+
+RATE = tones.SAMPLE_RATE
+TEN_MS = RATE // 100
+
+ROUTINE = """
+name = "Audio"
+[defaults]
+get_ready = 4
+rest = 3
+switch = 3
+transition = 5
+[[exercises]]
+name = "Knee to chest"
+position = "Lie on your back"
+steps = ["Pull one knee to your chest"]
+hold = 6
+reps = 2
+sides = "both"
+[[exercises]]
+name = "Bridge"
+position = "Lie on your back"
+hold = 21
+sets = 2
+set_rest = 4
+[[exercises]]
+name = "Walk"
+position = "Standing"
+steps = ["Walk as you can"]
+user_paced = true
+"""
+
+
+def rendered(tmp_path: Path, **player_options: object):
+    plan = compile_plan(validate_text(ROUTINE, "audio.toml"))
+    out = array("h")
+    player = OfflinePlayer(Mixer(), FakeRenderer(), **player_options)  # type: ignore[arg-type]
+    result = render_session(plan, player, out.extend)
+    return plan, result, out
+
+
+def test_every_step_sounds_on_its_sample_and_the_length_is_the_plan_s(tmp_path: Path) -> None:
+    plan, result, out = rendered(tmp_path)
+    assert result.plan_frames == round(plan.total_seconds * RATE)
+    assert len(out) == result.frames
+    tones_at = [(s.name, s.sample) for s in result.log if s.channel == "tone"]
+    for step in plan.steps:
+        expected = PHASE_SOUNDS.get(step.phase)
+        if step.index == 0 or expected is None or step.seconds is None:
+            continue  # (a step at your own pace takes no time in a file, as in the plan)
+        at = round(plan.offset(step.index) * RATE)
+        found = [s for name, s in tones_at if name == expected and abs(s - at) <= TEN_MS]
+        assert found == [at], (step.index, step.phase)
+        # In the file itself: exactly the tone's samples, from the step's first sample.
+        tone = tones.render(expected, volume=1.0)
+        assert out[at : at + len(tone)] == tone
+    # Countdown ticks in the last 3 seconds of every hold.
+    ticks = [sample for name, sample in tones_at if name == "tick"]
+    holds = [s for s in plan.steps if s.phase == "hold" and s.seconds]
+    assert len(ticks) == 3 * len(holds)
+    for hold in holds:
+        end = plan.offset(hold.index) + (hold.seconds or 0)
+        for n in (3, 2, 1):
+            assert round((end - n) * RATE) in ticks
+
+
+def test_the_closing_sound_and_words_start_at_the_plan_s_end(tmp_path: Path) -> None:
+    plan, result, _ = rendered(tmp_path)
+    end = round(plan.total_seconds * RATE)
+    done = [s for s in result.log if s.name == "session_done"]
+    assert [s.sample for s in done] == [end]
+    words = [s for s in result.log if s.name == FINISHED_TEXT]
+    closing = len(tones.render("session_done"))
+    assert [s.sample for s in words] == [end + closing]
+    assert result.frames == end + closing + len(FakeRenderer().render(FINISHED_TEXT))
+
+
+def test_each_sentence_is_said_from_its_step_and_cut_by_the_next(tmp_path: Path) -> None:
+    plan, result, _ = rendered(tmp_path)
+    said = [s for s in result.log if s.channel == "speech"]
+    first = plan.steps[0]
+    assert said[0].name == first.say and said[0].sample == 0
+    hold = plan.steps[1]
+    starts = [s.sample for s in said if s.name == hold.say]
+    assert starts == [round(plan.offset(1) * RATE) + len(tones.render("go"))]
+
+
+def test_tones_only_without_a_voice(tmp_path: Path) -> None:
+    plan = compile_plan(validate_text(ROUTINE, "audio.toml"))
+    out = array("h")
+    result = render_session(plan, OfflinePlayer(Mixer(), None), out.extend)
+    assert all(s.channel == "tone" for s in result.log)
+    assert result.plan_frames == round(plan.total_seconds * RATE)
+
+
+def write_routine(tmp_path: Path) -> Path:
+    path = tmp_path / "audio.toml"
+    path.write_text(ROUTINE, encoding="utf-8")
+    return path
+
+
+def test_cli_writes_a_wav_of_the_plan_s_length_and_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    routine = write_routine(tmp_path)
+    target = tmp_path / "session.wav"
+    assert main(["audio", str(routine), "-o", str(target), "--level", "low"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out
+    assert main(["plan", str(routine), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    with wave.open(str(target)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
+        frames = wav.getnframes()
+        data = array("h")
+        data.frombytes(wav.readframes(frames))
+    total = round(plan["total_seconds"] * RATE)
+    assert total < frames < total + 10 * RATE  # the plan, then the closing words
+    # Every step's tone sits at its start in plan --json (well within 60 ms).
+    offset = 0.0
+    for index, step in enumerate(plan["steps"]):
+        name = PHASE_SOUNDS.get(step["phase"])
+        at = round(offset * RATE)
+        if index and name and step["seconds"] is not None:
+            tone = tones.render(name, volume=0.8)
+            assert data[at : at + len(tone)] == tone, (index, step["phase"])
+        offset += step["seconds"] or 0
+    # Never overwritten without --force.
+    before = target.read_bytes()
+    assert main(["audio", str(routine), "-o", str(target)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert target.read_bytes() == before
+    assert main(["audio", str(routine), "-o", str(target), "--force", "--no-voice"]) == 0
+    assert target.read_bytes() != before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_refuses_what_is_not_a_wav_file(tmp_path: Path, capsys) -> None:
+    routine = write_routine(tmp_path)
+    assert main(["audio", str(routine), "-o", str(tmp_path / "x.mp3")]) == 2
+    assert ".wav" in capsys.readouterr().err
+    assert main(["audio", str(routine), "-o", str(tmp_path / "missing" / "x.wav")]) == 1
+    assert "cannot write" in capsys.readouterr().err
