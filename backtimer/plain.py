@@ -521,9 +521,9 @@ def run_plain(
         f"{_plural(len(plan.steps), 'step')}, about {clock_text(plan.total_seconds)}."
     )
     status = getattr(player, "status", None)
-    warning = status.warning() if status is not None else None
-    if warning:
-        printer.line(warning)  # never silence without a word
+    for warning in (status.warning(), status.fallback()) if status is not None else ():
+        if warning:
+            printer.line(warning)  # never silence without a word
     for caution in routine.cautions:
         printer.line(f"Caution: {printable(caution)}")
     printer.line(KEY_HELP if source.keys else LINE_HELP)

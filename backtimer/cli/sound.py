@@ -44,16 +44,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"volume: {config.volume}")
         for line in status.lines():
             print(line, flush=True)
-        if tones_on or config.bell:
+        play = getattr(player, "sound", None)
+        if tones_on and play is not None and getattr(player, "mixer", None) is not None:
             print("playing each sound:", flush=True)
             for name, tone in tones.SOUNDS.items():
                 print(f"  {name:<13} {tone.meaning}", flush=True)
-                play = getattr(player, "sound", None)
-                if play is not None:
-                    play(name)
-                else:
-                    player.bell()
+                play(name)
                 time.sleep(tone.seconds + 0.35)
+        elif config.bell:
+            print("ringing the terminal bell (what plays when the tones cannot)", flush=True)
+            player.bell()
         if voice:
             print(f"saying: {SENTENCE}", flush=True)
             measure = getattr(player, "measure_delay", None)

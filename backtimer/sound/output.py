@@ -138,10 +138,14 @@ def open_output(
     except ImportError:
         return None, "the miniaudio package is not installed"
     except Exception as exc:
-        return None, f"no sound device could be opened ({_reason(exc)})"
+        return None, _reason(exc)
     return output, None
 
 
 def _reason(exc: Any) -> str:
+    """miniaudio's errors carry (message, code): "failed to init device, error -401"."""
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], int):
+        return f"{args[0]}, error {args[1]}"
     text = str(exc).strip()
     return text or type(exc).__name__

@@ -49,8 +49,9 @@ class SoundStatus:
     voice_on: bool = True
     tones_on: bool = True
     bell_on: bool = True
-    startup_ms: float | None = None  # voice start-up: process start and a first sentence
+    setup_ms: float | None = None  # opening the output, starting the voice, first renders
     notes: list[str] = field(default_factory=list)
+    no_device: str | None = None  # why no sound device opened (None: one did, or none tried)
 
     @property
     def speech_ok(self) -> bool:
@@ -72,6 +73,15 @@ class SoundStatus:
             "off in the settings."
         )
 
+    def fallback(self) -> str | None:
+        """One sentence for a session's start when no device opened (the fallback)."""
+        if self.no_device is None:
+            return None
+        speech = f"speech through {self.engine}" if self.engine and self.voice_on else ""
+        bell = "the terminal bell for the tones" if self.bell_on else "no tones"
+        joined = ", ".join(part for part in (speech, bell) if part)
+        return f"No sound device ({self.no_device}): {joined}."
+
     def lines(self) -> list[str]:
         """A short report: engine, voice, rate, output and start-up delay."""
         if not self.voice_on:
@@ -87,8 +97,8 @@ class SoundStatus:
         out.append(f"output: {self.device or 'none (speech command and terminal bell)'}")
         out.append(f"tones: {'on' if self.tones_on else 'off'}")
         out.append(f"terminal bell: {'on' if self.bell_on else 'off'}")
-        if self.startup_ms is not None:
-            out.append(f"start-up delay: {self.startup_ms:.0f} ms")
+        if self.setup_ms is not None:
+            out.append(f"set-up time: {self.setup_ms:.0f} ms (output, voice, first sounds)")
         out.extend(f"note: {note}" for note in self.notes)
         return out
 
@@ -123,7 +133,7 @@ class SoundPlayer:
         self.volume = max(0, min(100, volume)) / 100
         self.status = status or SoundStatus()
         self._tones: dict[str, array[int]] = {}
-        self._tone_until = 0  # the sample where the latest "now" tone ends
+        self._last_tone = (0, 0)  # the latest tone's first and last sample: speech follows it
         self._generation = 0
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[int, str, float | None] | None] = queue.Queue()
@@ -151,9 +161,8 @@ class SoundPlayer:
         samples = self._tone(name)
         start = self._sample_at(at)
         scheduled = self.mixer.schedule(name, samples, start)
-        if at is None:
-            with self._lock:
-                self._tone_until = max(self._tone_until, scheduled.end)
+        with self._lock:
+            self._last_tone = (scheduled.start, scheduled.end)
 
     def say(self, text: str, at: float | None = None) -> None:
         """Speak ``text`` (cutting off what is still being said), from clock time ``at``."""
@@ -175,7 +184,7 @@ class SoundPlayer:
         """Stop every sound at once: what waits to be said is dropped too."""
         with self._lock:
             self._generation += 1
-            self._tone_until = 0
+            self._last_tone = (0, 0)
         if self.mixer is not None:
             self.mixer.stop()
         if self.speech is not None:
@@ -282,13 +291,13 @@ class SoundPlayer:
             samples = self.renderer.render(text)
             with self._lock:
                 current = generation == self._generation
-                after = self._tone_until
+                tone = self._last_tone
             if samples is None or not current:
                 return
-            start = self._sample_at(at)
-            if start is None:
-                start = max(after, self.mixer.position)
-            self.mixer.cut("speech", start)
+            start = max(self._sample_at(at) or 0, self.mixer.position)
+            self.mixer.cut("speech", start)  # what was being said ends when this is due
+            if tone[0] <= start < tone[1]:
+                start = tone[1]  # speech that comes with a tone follows it
             self.mixer.schedule(text, scaled(samples, self.volume), start, channel="speech")
         except Exception:  # a voice must never break a session
             return
@@ -320,7 +329,8 @@ def open_sound(
         output, problem = open_output(mixer, null=null_device)
         if output is None:
             mixer = None
-            status.notes.append(problem or "no sound device")
+            status.no_device = problem or "none found"
+            status.notes.append(f"no sound device: {status.no_device}")
         else:
             status.device = output.device
     renderer: Renderer | None = None
@@ -366,5 +376,5 @@ def open_sound(
     )
     player.prerender()
     if status.engine is not None or status.device is not None:
-        status.startup_ms = (time.perf_counter() - began) * 1000
+        status.setup_ms = (time.perf_counter() - began) * 1000
     return player

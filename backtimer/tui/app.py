@@ -291,7 +291,11 @@ class BacktimerApp(App[int]):
             self.notify(note, severity="warning", timeout=8)
         warning = self.sound_warning()
         if warning:
-            self.notify(warning, severity="warning", timeout=15)  # never silence without a word
+            self.notify(warning, severity="warning", timeout=15, markup=False)
+        status = getattr(self.player, "status", None)
+        fallback = status.fallback() if status is not None else None
+        if fallback:
+            self.notify(fallback, timeout=8, markup=False)
         listeners: list[Listener] = [self.make_cues(), *self.extra_listeners]
         if launch.recorder is not None:
             listeners.append(launch.recorder)

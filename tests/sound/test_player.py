@@ -171,6 +171,9 @@ def test_no_device_falls_back_to_the_speech_command_and_the_bell(monkeypatch) ->
         assert player.mixer is None and player.status.device is None
         assert player.status.silent_voice
         assert "no device here" in player.status.notes[0]
+        assert player.status.fallback() == (
+            "No sound device (no device here): the terminal bell for the tones."
+        )
         player.sound("go")
         assert rings == [1]
     finally:

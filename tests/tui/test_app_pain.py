@@ -61,10 +61,12 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
         pressed_at = clock()
 
         await pilot.press(key)
-        # The clock stopped on the key press itself, and the sound with it.
+        # The clock stopped on the key press itself, and the sound with it: silence first,
+        # then the stop sound and the word "Stopped" (issue 11: the pain stop is heard).
         assert session.state is State.PAIN_STOPPED
         assert session.paused_at == pressed_at
-        assert player.calls[-1] == ("silence",)
+        heard = [("silence",), ("bell",), ("say", "Stopped.")]
+        assert player.calls[-3:] == heard
         await pilot.pause()
         assert isinstance(app.screen, PainScreen)
         text = screen_text(app)
@@ -75,7 +77,7 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
         advance(app, clock, 4.0)  # time passes: nothing moves
         assert session.state is State.PAIN_STOPPED
         assert session.remaining(clock()) == pytest.approx(left)
-        assert player.calls[-1] == ("silence",)
+        assert player.calls[-3:] == heard  # and nothing after it
 
         if choice == "end":
             await pilot.press("enter")  # "End session" has the focus: the default

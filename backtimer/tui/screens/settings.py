@@ -15,6 +15,7 @@ keys and the ids in config.toml's documentation).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,7 +50,9 @@ _KEYMAP_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(.*?)\s*$")
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("voice", "Voice", "speak the announcements"),
     ("speech_command", "Speech command", "empty: the first of espeak-ng, espeak, spd-say, say"),
-    ("bell", "Bell", "ring the terminal bell at each phase change"),
+    ("tones", "Tones", "the app's own sounds: go, release, switch, tick..."),
+    ("volume", "Volume", "loudness of the tones and the voice, 0 to 100"),
+    ("bell", "Bell", "ring the terminal bell when the tones cannot play"),
     ("countdown", "Countdown", "seconds counted down at the end of a hold, 0 to 10"),
     ("breath", "Breath length", 'one breath, for holds in breaths ("5s")'),
     ("get_ready", "Get ready", "time to get into position, unless a routine sets it"),
@@ -258,11 +261,12 @@ class SettingsScreen(Screen[Config | None]):
             with Horizontal(id="settings-buttons"):
                 yield Button("Save (^s)", id="settings-save", variant="primary", compact=True)
                 yield Button("Cancel (^x)", id="settings-cancel", compact=True)
+                yield Button("Test sound", id="settings-test-sound", compact=True)
         yield KeyBar()
 
     def _widget(self, name: str, config: Config) -> Widget:
         wid = f"field-{name}"
-        if name in ("voice", "bell"):
+        if name in ("voice", "bell", "tones"):
             return Checkbox("on", value=getattr(config, name), id=wid, compact=True)
         if name == "theme":
             return Select(
@@ -304,6 +308,8 @@ class SettingsScreen(Screen[Config | None]):
             "voice": self.query_one("#field-voice", Checkbox).value,
             "speech_command": speech or None,
             "bell": self.query_one("#field-bell", Checkbox).value,
+            "tones": self.query_one("#field-tones", Checkbox).value,
+            "volume": _whole(self._text("volume")),
             "countdown": _whole(self._text("countdown")),
             "breath": self._text("breath").strip(),
             "get_ready": self._text("get_ready").strip(),
@@ -368,6 +374,63 @@ class SettingsScreen(Screen[Config | None]):
             self.action_save()
         elif event.button.id == "settings-cancel":
             self.action_cancel()
+        elif event.button.id == "settings-test-sound":
+            self.action_test_sound()
+
+    def action_test_sound(self) -> None:
+        """Play every tone and a sentence with the settings as they are in the form (saved
+        or not), and show what plays them; runs in a thread, the screen stays live."""
+        data, _ = self.form_data()
+        try:
+            config = Config.model_validate(data)
+        except ValidationError:
+            self._problem("Correct the settings marked in red to test the sound.")
+            self.check()
+            return
+        self.run_worker(lambda: self._test_sound(config), thread=True, exclusive=True)
+
+    def _test_sound(self, config: Config) -> None:
+        from backtimer.session.cues import default_player
+        from backtimer.sound import tones
+
+        player = default_player(
+            lambda: None,
+            voice=config.voice,
+            bell=config.bell,
+            command=config.speech_command,
+            tones=config.tones,
+            volume=config.volume,
+            rate=getattr(config, "speech_rate", None),
+        )
+        try:
+            play = getattr(player, "sound", None)
+            if play is not None:
+                for name, tone in tones.SOUNDS.items():
+                    play(name)
+                    time.sleep(tone.seconds + 0.3)
+            delay = None
+            if config.voice:
+                measure = getattr(player, "measure_delay", None)
+                text = "This is the voice of backtimer. Hold 30 seconds."
+                delay = measure(text) if measure is not None else None
+                if delay is None:
+                    player.say(text)
+                player.wait_idle(10.0)
+            status = getattr(player, "status", None)
+            lines = status.lines() if status is not None else []
+            if delay is not None:
+                lines.append(f"measured start-up delay: {delay * 1000:.0f} ms")
+            warning = status.warning() if status is not None else None
+        finally:
+            player.close()
+        self.app.call_from_thread(
+            self.notify,
+            "\n".join(lines) or "sound tested",
+            title="Test sound",
+            severity="warning" if warning else "information",
+            timeout=20,
+            markup=False,
+        )
 
     def action_save(self) -> None:
         config = self.check()
