@@ -9,7 +9,8 @@ other: rising for "go", falling for "release"...), its length, an envelope and a
 The sounds are told apart by contour as much as by pitch, so that they stay distinct on a
 small speaker or a phone: a tick is one short high click, go rises, release falls, switch
 alternates, a tempo part is a soft mid blip, set done and session done climb in three and
-four notes, and the pain stop is a low, falling, hard-edged pair.
+four notes, and the pain stop is a low, falling, hard-edged pair, short (70 ms) so that the word
+"Stopped" follows it within 100 ms of the key.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ SOUNDS: dict[str, Tone] = _table(
         0.75,
         "the session is done",
     ),
-    Tone("stop", (392.0, 261.63), 0.32, "hard", 0.9, "pain stop"),
+    # Short, so that "Stopped" follows within 100 ms of the key (issue 11).
+    Tone("stop", (392.0, 261.63), 0.07, "hard", 0.95, "pain stop"),
 )
 
 

@@ -66,6 +66,7 @@ def test_pain_stop_silence_then_the_stop_sound_then_the_word() -> None:
     stop = tones.render("stop", volume=1.0)
     assert names == [("stop", key), (STOPPED_TEXT, key + len(stop))]
     assert names[0][1] - key <= HUNDRED_MS
+    assert names[1][1] - key <= HUNDRED_MS  # the word too, right after the short sound
     # Nothing of what was playing is left: the buffer is the stop sound, then the word.
     assert after[: len(stop)] == stop
     word = renderer.render(STOPPED_TEXT)
