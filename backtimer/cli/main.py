@@ -73,6 +73,7 @@ def _toml_files(target: Path) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate routine files and folders; print every error of every file."""
+    # Deferred (start-up, see above): pydantic loads only for a command that reads routines.
     from backtimer.files.routine_load import RoutineError, load_routine
 
     status = EXIT_OK
@@ -104,6 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # Deferred (start-up, see above): pydantic loads only for a command that reads routines.
     import json
 
     from backtimer.files import catalog
@@ -153,6 +155,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    # Deferred (start-up, see above): pydantic loads only for a command that needs it.
     import json
 
     from backtimer.core.schema import routine_json_schema
@@ -221,10 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(chosen_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
+    # Deferred (start-up, see above): --help and --version never get here.
     from backtimer.files.routine_load import RoutineError
 
     try:
         if handler is None:
+            # Deferred (start-up, see above): the picker's modules load only to open it.
             from backtimer.cli.run import open_picker
 
             return open_picker()

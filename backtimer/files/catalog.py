@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from backtimer import __version__
+from backtimer.core import routine as model
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
-from backtimer.files import paths
+from backtimer.files import paths, routine_load
 from backtimer.files.routine_load import Problem, RoutineError, load_routine
 
 Origin = Literal["bundled", "user", "path"]
@@ -62,9 +64,6 @@ def file_stamp(path: Path) -> Stamp | None:
 
 def _code_stamp() -> tuple[object, ...]:
     """What the cached routines depend on: the code that builds and checks them."""
-    from backtimer import __version__
-    from backtimer.core import routine as model
-    from backtimer.files import routine_load
 
     return (
         CACHE_FORMAT,
