@@ -17,8 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from backtimer.core.engine import Command
 from backtimer.files import catalog
 from backtimer.files.routine_load import printable
+from backtimer.session.cues import Cues
+from backtimer.session.launch import prepare, settings
+from backtimer.session.runner import SessionRunner
+from backtimer.sound.mixer import Mixer
+from backtimer.sound.render import OfflinePlayer, WavWriter
+from backtimer.sound.voice import find_renderer
 
 TICK = 0.25  # seconds of simulated time between ticks: events carry their exact times
 CHUNK = 1.0  # seconds rendered at a time
@@ -74,9 +81,6 @@ def render_session(
     """Run ``plan`` on a simulated clock with the cue layer speaking through ``player`` (an
     :class:`~backtimer.sound.render.OfflinePlayer` whose ``start`` is 0) and hand the mixed
     samples to ``write``, a chunk at a time."""
-    from backtimer.core.engine import Command
-    from backtimer.session.cues import Cues
-    from backtimer.session.runner import SessionRunner
 
     mixer = player.mixer
     rate = mixer.sample_rate
@@ -140,11 +144,6 @@ def _progress_bar(stream: IO[str]) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from backtimer.session.launch import prepare, settings
-    from backtimer.sound.mixer import Mixer
-    from backtimer.sound.render import OfflinePlayer, WavWriter
-    from backtimer.sound.voice import find_renderer
-
     entry = catalog.resolve(args.routine)  # RoutineError -> exit 1 in cli.main
     target: Path = args.output
     label = printable(str(target))

@@ -6,6 +6,10 @@ import argparse
 import sys
 import time
 
+from backtimer.session.cues import default_player
+from backtimer.session.launch import settings
+from backtimer.sound import tones
+
 SENTENCE = "This is the voice of backtimer. Lie on your back. Hold 30 seconds."
 
 
@@ -21,10 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from backtimer.session.cues import default_player
-    from backtimer.session.launch import settings
-    from backtimer.sound import tones
-
     notes: list[str] = []
     config = settings(notes)
     for note in notes:

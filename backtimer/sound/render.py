@@ -10,6 +10,7 @@ and :class:`WavWriter` streams the samples into a 16-bit mono WAV file (stdlib `
 
 from __future__ import annotations
 
+import sys
 import wave
 from array import array
 from pathlib import Path
@@ -35,8 +36,6 @@ class WavWriter:
         self._wav.setframerate(sample_rate)
 
     def write(self, samples: array[int]) -> None:
-        import sys
-
         if sys.byteorder == "big":  # pragma: no cover - WAV is little-endian
             samples = array("h", samples)
             samples.byteswap()

@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from backtimer.sound.speech import find_command
 from backtimer.sound.tones import SAMPLE_RATE
 
 DEFAULT_RATE = 175  # words per minute: espeak-ng's own default
@@ -411,8 +412,6 @@ def find_renderer(
     espeak-ng or espeak, else None: it can only be played); without one, the wheel's
     libespeak-ng, then a system espeak-ng or espeak."""
     if command is not None:
-        from backtimer.sound.speech import find_command
-
         argv = find_command(command)
         if argv is None or Path(argv[0]).name.removesuffix(".exe") not in RENDERING_COMMANDS:
             return None
