@@ -74,8 +74,10 @@ def _toml_files(target: Path) -> list[Path]:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate routine files and folders; print every error of every file."""
     # Deferred (start-up, see above): pydantic loads only for a command that reads routines.
+    from backtimer.files.catalog import RoutineCache, file_stamp
     from backtimer.files.routine_load import RoutineError, load_routine
 
+    cache = RoutineCache()  # a file unchanged since it last passed is not checked again
     status = EXIT_OK
     for raw in args.paths:
         target = Path(raw)
@@ -88,16 +90,22 @@ def cmd_check(args: argparse.Namespace) -> int:
             status = EXIT_INVALID
         for path in files:
             label = printable(str(path))
-            try:
-                routine = load_routine(path, label)
-            except RoutineError as exc:
-                status = EXIT_INVALID
-                for problem in exc.problems:
-                    print(problem, file=sys.stderr)
-                continue
+            stamp = file_stamp(path)  # before reading it
+            routine = cache.get(path, stamp)
+            if routine is None:
+                try:
+                    routine = load_routine(path, label)
+                except RoutineError as exc:
+                    status = EXIT_INVALID
+                    for problem in exc.problems:
+                        print(problem, file=sys.stderr)
+                    cache.put(path, stamp, None)
+                    continue
+                cache.put(path, stamp, routine)
             count = len(routine.exercises)
             noun = "exercise" if count == 1 else "exercises"
             print(f"ok {label} ({count} {noun}, about {about(routine.total_seconds())})")
+    cache.save()
     return status
 
 

@@ -413,7 +413,12 @@ HoldValue = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # defer_build: a model's validator is built when it is first used, not when the module is
+    # imported. Only Routine's is needed to read a file (its schema takes in the others), and
+    # a routine from the cache of checked routines (files.catalog) needs none.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 class Source(_Model):

@@ -2,14 +2,16 @@
 
 Checked routines are kept in a cache in the user's cache folder (:class:`RoutineCache`), by
 file: its absolute path, size, modification time (ns), inode and change time. A file whose
-stamp is the same is not read and validated again; any difference, a cache that cannot be
-read, or one written by another version of backtimer, and the file is checked as usual.
-Files with errors are never cached (their messages name the file as the user sees it).
+stamp is the same is not read and validated again; any difference, a cache entry that cannot
+be read, or one written by other code (another version of backtimer or pydantic), and the
+file is checked as usual. Files with errors are never cached (their messages name the file
+as the user sees it). ``check``, ``run ROUTINE``, ``list`` and the picker use it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 import sys
@@ -17,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pydantic.version import VERSION
+
 from backtimer import __version__
+from backtimer.core import durations
 from backtimer.core import routine as model
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
@@ -47,9 +52,8 @@ class Entry:
 
 Stamp = tuple[int, int, int, int]
 
-CACHE_FILE = "routines.pickle"
-CACHE_FORMAT = 1
-CACHE_LIMIT = 5000  # files remembered at most (the least recently checked are dropped)
+CACHE_FOLDER = "routines"  # in the cache dir: one small file per routine file
+CACHE_FORMAT = 2
 
 
 def file_stamp(path: Path) -> Stamp | None:
@@ -64,70 +68,81 @@ def file_stamp(path: Path) -> Stamp | None:
 
 def _code_stamp() -> tuple[object, ...]:
     """What the cached routines depend on: the code that builds and checks them."""
-
     return (
         CACHE_FORMAT,
         __version__,
+        VERSION,
         sys.version_info[:2],
-        *(file_stamp(Path(module.__file__ or "")) for module in (model, routine_load)),
+        *(file_stamp(Path(m.__file__ or "")) for m in (model, routine_load, durations)),
     )
 
 
 class RoutineCache:
-    """Valid routines by file stamp, read from and written to ``<cache dir>/routines.pickle``.
+    """Valid routines by file stamp, one small file each in ``<cache dir>/routines/`` (named
+    by a hash of the routine file's absolute path, which it holds to be sure).
 
-    Only the user's cache folder is used (never a routine folder); a cache that cannot be
-    read or written is simply not used.
+    Only the user's cache folder is written (never a routine folder); a cache entry that
+    cannot be read, or was written by other code, is not used; one that cannot be written
+    is not written.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.path = (folder if folder is not None else paths.cache_dir()) / CACHE_FILE
-        self.items: dict[str, tuple[Stamp, Routine]] = {}
+        self.folder = (folder if folder is not None else paths.cache_dir()) / CACHE_FOLDER
         self.hits = self.misses = 0
-        self._changed = False
         self._code = _code_stamp()
-        try:
-            code, items = pickle.loads(self.path.read_bytes())
-        except Exception:  # missing, torn, from an older version: start afresh
-            return
-        if code == self._code and isinstance(items, dict):
-            self.items = items
+        self._writes: dict[str, tuple[Stamp, Routine] | None] = {}
 
     @staticmethod
     def key(path: Path) -> str:
         return os.path.abspath(path)
 
+    def file_of(self, key: str) -> Path:
+        digest = hashlib.sha256(os.fsencode(key)).hexdigest()[:32]
+        return self.folder / f"{digest}.pickle"
+
     def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
-        found = self.items.get(self.key(path)) if stamp is not None else None
-        if found is not None and found[0] == stamp:
+        """The routine checked from ``path`` when it had ``stamp``, or None."""
+        key = self.key(path)
+        found: object = None
+        if stamp is not None:
+            try:
+                found = pickle.loads(self.file_of(key).read_bytes())
+            except Exception:  # missing, torn, from an older version: not used
+                found = None
+        if (
+            isinstance(found, tuple)
+            and len(found) == 4
+            and found[:3] == (self._code, key, stamp)
+            and isinstance(found[3], Routine)
+        ):
             self.hits += 1
-            return found[1]
+            return found[3]
         self.misses += 1
         return None
 
     def put(self, path: Path, stamp: Stamp | None, routine: Routine | None) -> None:
+        """Remember ``routine`` as checked from ``path`` at ``stamp`` (None: forget it)."""
         key = self.key(path)
-        if stamp is None or routine is None:
-            self._changed |= self.items.pop(key, None) is not None
-            return
-        self.items.pop(key, None)  # re-inserted last: the most recently checked
-        self.items[key] = (stamp, routine)
-        self._changed = True
+        self._writes[key] = (stamp, routine) if stamp is not None and routine else None
 
     def save(self) -> None:
-        """Write the cache if anything changed (atomically; failures are ignored)."""
-        if not self._changed:
-            return
-        while len(self.items) > CACHE_LIMIT:
-            del self.items[next(iter(self.items))]
-        temp = self.path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
-        with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(pickle.dumps((self._code, self.items), pickle.HIGHEST_PROTOCOL))
-            os.replace(temp, self.path)
-            self._changed = False
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+        """Write what was put (each file atomically; failures are ignored)."""
+        writes, self._writes = self._writes, {}
+        for key, item in writes.items():
+            target = self.file_of(key)
+            if item is None:
+                with contextlib.suppress(OSError):
+                    target.unlink(missing_ok=True)
+                continue
+            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            try:
+                data = pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
+                self.folder.mkdir(parents=True, exist_ok=True)
+                temp.write_bytes(data)
+                os.replace(temp, target)
+            except (OSError, pickle.PicklingError, RecursionError):
+                with contextlib.suppress(OSError):
+                    temp.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------ listing
@@ -236,21 +251,25 @@ def resolve(name: str) -> Entry:
         candidate = Path(name).expanduser()
     except RuntimeError:  # "~someone/x.toml" for a user that does not exist
         candidate = Path(name)
+    found: tuple[Path, Origin] | None = None
     if looks_like_path or candidate.exists():
-        entry = load_entry(candidate, "path")
+        found = (candidate, "path")
+    else:
+        for origin, folder in (
+            ("user", paths.user_routines_dir()),
+            ("bundled", paths.bundled_routines_dir()),
+        ):
+            path = folder / f"{name}.toml"
+            if path.exists():
+                found = (path, origin)  # type: ignore[assignment]
+                break
+    if found is not None:
+        cache = RoutineCache()
+        entry = load_entry(*found, cache)
+        cache.save()
         if entry.problems:
             raise RoutineError(list(entry.problems))
         return entry
-    for origin, folder in (
-        ("user", paths.user_routines_dir()),
-        ("bundled", paths.bundled_routines_dir()),
-    ):
-        path = folder / f"{name}.toml"
-        if path.exists():
-            entry = load_entry(path, origin)  # type: ignore[arg-type]
-            if entry.problems:
-                raise RoutineError(list(entry.problems))
-            return entry
     known = sorted({e.key for e in all_entries()})
     hint = f"; known routines: {', '.join(known)}" if known else ""
     raise RoutineError([Problem(printable(name), f"no routine or file of that name{hint}")])

@@ -97,7 +97,8 @@ def _theme(value: str) -> str:
 class Config(BaseModel):
     """Every setting, with its default. Unknown keys are errors (with a did-you-mean hint)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built when first validated (a settings file), not when imported (see core.routine).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     voice: bool = Field(True, strict=True, description="Speak the announcements")
     speech_command: Annotated[str, Field(strict=True), AfterValidator(_speech_command)] | None = (
@@ -242,8 +243,8 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     label = _label(path)
     try:
         data = read_regular(path, noun="settings file")
-    except FileNotFoundError:
-        return Config(), []
+    except FileNotFoundError:  # the usual case: the defaults, no validator to build
+        return Config.model_construct(), []
     except NotReadable as exc:
         return Config(), [f"{label}: {exc.message}; using the defaults"]
     if len(data) > MAX_FILE_BYTES:

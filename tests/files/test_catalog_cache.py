@@ -34,7 +34,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 def test_unchanged_files_come_from_the_cache(folder: Path, monkeypatch, isolated_dirs) -> None:
     first = catalog.all_entries()
-    assert (isolated_dirs["cache"] / catalog.CACHE_FILE).exists()
+    assert len(list((isolated_dirs["cache"] / catalog.CACHE_FOLDER).iterdir())) >= 2
     seen = reads(monkeypatch)
     again = catalog.all_entries()
     assert seen == []
@@ -65,9 +65,10 @@ def test_files_with_errors_are_never_cached(folder: Path, monkeypatch) -> None:
 
 
 def test_a_broken_or_foreign_cache_is_ignored(folder: Path, isolated_dirs, monkeypatch) -> None:
-    cache = isolated_dirs["cache"] / catalog.CACHE_FILE
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(b"not a pickle at all")
+    cache = catalog.RoutineCache()
+    cache.folder.mkdir(parents=True, exist_ok=True)
+    cache.file_of(cache.key(folder / "one.toml")).write_bytes(b"not a pickle at all")
+    cache.file_of(cache.key(folder / "two.toml")).write_bytes(b"\x80\x05N.")  # None
     assert {e.key for e in catalog.all_entries() if e.valid} >= {"one", "two"}
     seen = reads(monkeypatch)
     catalog.all_entries()
@@ -92,3 +93,43 @@ def test_listed_entries_check_nothing_new(folder: Path, monkeypatch) -> None:
     listed = {e.key: e for e in catalog.listed_entries()}
     assert not any(e.pending for e in listed.values())
     assert listed["two"].routine.name == "Second"  # type: ignore[union-attr]
+
+
+def test_check_and_run_use_the_cache(folder: Path, monkeypatch, capsys) -> None:
+    import backtimer.files.routine_load as routine_load
+    from backtimer.cli.main import main
+
+    assert main(["check", str(folder)]) == 0
+    first = capsys.readouterr().out
+    read: list[Path] = []
+    original = routine_load.read_text
+
+    def counting(path, label=None):
+        read.append(Path(path))
+        return original(path, label)
+
+    monkeypatch.setattr(routine_load, "read_text", counting)
+    assert main(["check", str(folder)]) == 0
+    assert capsys.readouterr().out == first  # the same report
+    assert catalog.resolve("one").routine.name == "Cached"  # type: ignore[union-attr]
+    assert read == []  # nothing read again
+    (folder / "one.toml").write_text(ROUTINE + "hodl = 1\n", encoding="utf-8")
+    assert main(["check", str(folder)]) == 1  # a change is checked, its error reported
+    assert read == [folder / "one.toml"]
+
+
+def test_a_cached_routine_needs_no_validator(folder: Path) -> None:
+    """From the cache a routine is whole without building a pydantic validator."""
+    import subprocess
+    import sys
+
+    catalog.all_entries()
+    code = (
+        "import sys; from backtimer.files import catalog; from backtimer.core.routine import "
+        "Routine; e = catalog.resolve('one'); print(e.routine.name, "
+        "Routine.__pydantic_complete__, 'pydantic.plugin._loader' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.split() == ["Cached", "False", "False"]
