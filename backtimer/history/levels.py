@@ -236,6 +236,19 @@ def current_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
     return current
 
 
+def reviewed_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
+    """:func:`current_levels` just after :func:`review_levels` stored the step-downs: the
+    stored levels, clamped, without going through the past sessions again."""
+    routine = entry.routine
+    if routine is None:
+        return {}
+    stored = stored_levels(db, entry)
+    return {
+        index: clamp_level(routine.settings(index), stored.get(index))
+        for index in range(len(routine.exercises))
+    }
+
+
 def review_levels(
     db: HistoryDB, entry: Entry, sessions_needed: int = DEFAULT_SESSIONS
 ) -> list[LevelChange]:

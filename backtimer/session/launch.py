@@ -17,7 +17,7 @@ from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
-from backtimer.history.levels import accept, current_levels, review_levels
+from backtimer.history.levels import accept, current_levels, review_levels, reviewed_levels
 from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.session.runner import Clock
@@ -49,18 +49,31 @@ def settings(notes: list[str] | None = None) -> Config:
     return config
 
 
+#: Routines whose levels :func:`level_changes` has just reviewed in this process (their
+#: step-downs stored): the next :func:`resolve_level` of one reads the stored levels without
+#: going through its past sessions a second time (a year of a 200-exercise routine is half a
+#: second). Each is used once.
+_REVIEWED: set[tuple[str, str]] = set()
+
+
+def _review_key(entry: Entry, data_dir: Path | None) -> tuple[str, str]:
+    return (str(entry.path), str(data_dir))
+
+
 def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[str]) -> Any:
     """``low``/``high`` as they are; ``current``: the levels stored in the history."""
     if level != "current":
         return level
 
+    reviewed = _review_key(entry, data_dir) in _REVIEWED
+    _REVIEWED.discard(_review_key(entry, data_dir))
     try:
         db = open_history(data_dir, create=False)
     except HistoryUnavailable as exc:
         notes.append(f"{exc.message} (using the low end of every range)")
         return "low"
     try:
-        return current_levels(db, entry)
+        return reviewed_levels(db, entry) if reviewed else current_levels(db, entry)
     finally:
         db.close()
 
@@ -114,11 +127,13 @@ def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[A
     except HistoryUnavailable:
         return []
     try:
-        return review_levels(db, entry, config.progression_sessions)
+        changes = review_levels(db, entry, config.progression_sessions)
     except HistoryUnavailable:
         return []
     finally:
         db.close()
+    _REVIEWED.add(_review_key(entry, data_dir))
+    return changes
 
 
 def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> str | None:

@@ -26,7 +26,6 @@ from textual.binding import Binding, BindingType
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, unknown_bindings
-from backtimer.files.editing import find_editor
 from backtimer.session.launch import (
     Launch,
     accept_levels,
@@ -50,6 +49,8 @@ EXIT_INTERRUPTED = 130  # Ctrl-C
 
 def run_editor(path: Path) -> str | None:
     """Edit ``path`` in the user's editor (blocking). Returns an error message, or None."""
+    from backtimer.files.editing import find_editor  # not needed before the first frame
+
     argv = find_editor()
     if argv is None:
         return "No editor found: set $VISUAL or $EDITOR"

@@ -120,3 +120,34 @@ async def test_the_session_screen_shows_the_level_it_runs(tmp_path: Path) -> Non
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
         assert "Level: hold 30s (10-30s), 3 reps (2-3)" in screen_text(app)
+
+
+async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, monkeypatch):
+    """The offer reads the past sessions; starting after it does not read them again, and
+    runs at the levels accepted (or stepped down)."""
+    from backtimer.history import levels
+
+    entry = write_routine(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    reads: list[str] = []
+    original = levels.exercise_history
+
+    def counting(db, entry, **kwargs):
+        reads.append(entry.key)
+        return original(db, entry, **kwargs)
+
+    monkeypatch.setattr(levels, "exercise_history", counting)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert hold_of(app.screen.plan) == 15
+    assert reads == [entry.key]
+    # Without a review just before, the current levels are worked out from the sessions.
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 15
+    assert reads == [entry.key, entry.key]
