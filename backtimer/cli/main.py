@@ -73,11 +73,13 @@ def _toml_files(target: Path) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate routine files and folders; print every error of every file."""
-    # Deferred (start-up, see above): pydantic loads only for a command that reads routines.
-    from backtimer.files.catalog import RoutineCache, file_stamp
-    from backtimer.files.routine_load import RoutineError, load_routine
+    # Deferred (start-up, see above): the cache is light; pydantic loads only for a file
+    # that is not in it (below).
+    from backtimer.files.cache import RoutineCache, file_stamp
 
-    cache = RoutineCache()  # a file unchanged since it last passed is not checked again
+    # A file unchanged since it last passed is not checked again: its summary is in the
+    # cache, and with every file unchanged neither pydantic nor the routine model is loaded.
+    cache = RoutineCache()
     status = EXIT_OK
     for raw in args.paths:
         target = Path(raw)
@@ -91,8 +93,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for path in files:
             label = printable(str(path))
             stamp = file_stamp(path)  # before reading it
-            routine = cache.get(path, stamp)
-            if routine is None:
+            summary = cache.summary(path, stamp)
+            if summary is None:
+                from backtimer.files.routine_load import RoutineError, load_routine
+
                 try:
                     routine = load_routine(path, label)
                 except RoutineError as exc:
@@ -102,9 +106,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                     cache.put(path, stamp, None)
                     continue
                 cache.put(path, stamp, routine)
-            count = len(routine.exercises)
+                summary = (len(routine.exercises), routine.total_seconds())
+            count, seconds = summary
             noun = "exercise" if count == 1 else "exercises"
-            print(f"ok {label} ({count} {noun}, about {about(routine.total_seconds())})")
+            print(f"ok {label} ({count} {noun}, about {about(seconds)})")
     cache.save()
     return status
 
@@ -232,9 +237,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(chosen_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
-    # Deferred (start-up, see above): --help and --version never get here.
-    from backtimer.files.routine_load import RoutineError
-
     try:
         if handler is None:
             # Deferred (start-up, see above): the picker's modules load only to open it.
@@ -242,15 +244,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return open_picker()
         return handler(args)
-    except RoutineError as exc:
-        print_problems(exc.problems)
-        return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error worth a traceback.
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:
+        # A routine error comes from the routine loader, so it is loaded by then (importing
+        # it only to catch its errors would load pydantic for every command).
+        loader = sys.modules.get("backtimer.files.routine_load")
+        if loader is None or not isinstance(exc, loader.RoutineError):
+            raise
+        print_problems(exc.problems)
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,32 +1,20 @@
 """The routines a user can run: bundled ones, their own, and paths given on the command line.
 
-Checked routines are kept in a cache in the user's cache folder (:class:`RoutineCache`), by
-file: its absolute path, size, modification time (ns), inode and change time. A file whose
-stamp is the same is not read and validated again; any difference, a cache entry that cannot
-be read, or one written by other code (another version of backtimer or pydantic), and the
-file is checked as usual. Files with errors are never cached (their messages name the file
-as the user sees it). ``check``, ``run ROUTINE``, ``list`` and the picker use it.
+Checked routines come from the cache of :mod:`backtimer.files.cache` when their files have
+not changed since (``run ROUTINE``, ``list`` and the picker; ``check`` uses it directly).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import pickle
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic.version import VERSION
-
-from backtimer import __version__
-from backtimer.core import durations
-from backtimer.core import routine as model
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
-from backtimer.files import paths, routine_load
+from backtimer.files import paths
+from backtimer.files.cache import RoutineCache, file_stamp
 from backtimer.files.routine_load import Problem, RoutineError, load_routine
 
 Origin = Literal["bundled", "user", "path"]
@@ -46,103 +34,6 @@ class Entry:
     @property
     def valid(self) -> bool:
         return self.routine is not None
-
-
-# ------------------------------------------------------------------------ the cache
-
-Stamp = tuple[int, int, int, int]
-
-CACHE_FOLDER = "routines"  # in the cache dir: one small file per routine file
-CACHE_FORMAT = 2
-
-
-def file_stamp(path: Path) -> Stamp | None:
-    """What tells a changed file apart: size, modification time (ns), inode (an atomic save
-    replaces it) and change time; None for a file that cannot be looked at."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-
-
-def _code_stamp() -> tuple[object, ...]:
-    """What the cached routines depend on: the code that builds and checks them."""
-    return (
-        CACHE_FORMAT,
-        __version__,
-        VERSION,
-        sys.version_info[:2],
-        *(file_stamp(Path(m.__file__ or "")) for m in (model, routine_load, durations)),
-    )
-
-
-class RoutineCache:
-    """Valid routines by file stamp, one small file each in ``<cache dir>/routines/`` (named
-    by a hash of the routine file's absolute path, which it holds to be sure).
-
-    Only the user's cache folder is written (never a routine folder); a cache entry that
-    cannot be read, or was written by other code, is not used; one that cannot be written
-    is not written.
-    """
-
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = (folder if folder is not None else paths.cache_dir()) / CACHE_FOLDER
-        self.hits = self.misses = 0
-        self._code = _code_stamp()
-        self._writes: dict[str, tuple[Stamp, Routine] | None] = {}
-
-    @staticmethod
-    def key(path: Path) -> str:
-        return os.path.abspath(path)
-
-    def file_of(self, key: str) -> Path:
-        digest = hashlib.sha256(os.fsencode(key)).hexdigest()[:32]
-        return self.folder / f"{digest}.pickle"
-
-    def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
-        """The routine checked from ``path`` when it had ``stamp``, or None."""
-        key = self.key(path)
-        found: object = None
-        if stamp is not None:
-            try:
-                found = pickle.loads(self.file_of(key).read_bytes())
-            except Exception:  # missing, torn, from an older version: not used
-                found = None
-        if (
-            isinstance(found, tuple)
-            and len(found) == 4
-            and found[:3] == (self._code, key, stamp)
-            and isinstance(found[3], Routine)
-        ):
-            self.hits += 1
-            return found[3]
-        self.misses += 1
-        return None
-
-    def put(self, path: Path, stamp: Stamp | None, routine: Routine | None) -> None:
-        """Remember ``routine`` as checked from ``path`` at ``stamp`` (None: forget it)."""
-        key = self.key(path)
-        self._writes[key] = (stamp, routine) if stamp is not None and routine else None
-
-    def save(self) -> None:
-        """Write what was put (each file atomically; failures are ignored)."""
-        writes, self._writes = self._writes, {}
-        for key, item in writes.items():
-            target = self.file_of(key)
-            if item is None:
-                with contextlib.suppress(OSError):
-                    target.unlink(missing_ok=True)
-                continue
-            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            try:
-                data = pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
-                self.folder.mkdir(parents=True, exist_ok=True)
-                temp.write_bytes(data)
-                os.replace(temp, target)
-            except (OSError, pickle.PicklingError, RecursionError):
-                with contextlib.suppress(OSError):
-                    temp.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------ listing

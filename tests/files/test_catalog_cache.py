@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backtimer.files import cache as cache_module
 from backtimer.files import catalog
 
 ROUTINE = 'name = "Cached"\n[[exercises]]\nname = "Knee to chest"\nhold = "20s"\n'
@@ -34,7 +35,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 def test_unchanged_files_come_from_the_cache(folder: Path, monkeypatch, isolated_dirs) -> None:
     first = catalog.all_entries()
-    assert len(list((isolated_dirs["cache"] / catalog.CACHE_FOLDER).iterdir())) >= 2
+    assert len(list((isolated_dirs["cache"] / cache_module.CACHE_FOLDER).iterdir())) >= 2
     seen = reads(monkeypatch)
     again = catalog.all_entries()
     assert seen == []
@@ -133,3 +134,21 @@ def test_a_cached_routine_needs_no_validator(folder: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert out.split() == ["Cached", "False", "False"]
+
+
+def test_check_of_unchanged_files_loads_no_pydantic(folder: Path) -> None:
+    import subprocess
+    import sys
+
+    from backtimer.cli.main import main
+
+    assert main(["check", str(folder)]) == 0  # fills the cache
+    code = (
+        "import sys; from backtimer.cli.main import main; status = main(['check', "
+        f"{str(folder)!r}]); print(status, 'pydantic' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.splitlines()[-1] == "0 False"
+    assert "ok " in out

@@ -1,0 +1,156 @@
+"""The cache of checked routines, in the user's cache folder (``BACKTIMER_CACHE_DIR``).
+
+One small file per routine file, named by a hash of its absolute path (which it holds, to be
+sure), with the file's stamp when it was checked (size, modification time in ns, inode and
+change time), a summary (exercise count and length, for ``check``) and the routine itself.
+A file whose stamp is the same is not read and validated again; any difference, an entry that
+cannot be read, or one written by other code (another version of backtimer, its routine
+model or pydantic), and the file is checked as usual. Files with errors are never cached
+(their messages name the file as the user sees it).
+
+Light on purpose: reading a summary imports neither pydantic nor the routine model, so
+``check`` of unchanged files answers about as fast as the interpreter starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from backtimer.files import paths
+
+if TYPE_CHECKING:
+    from backtimer.core.routine import Routine
+
+Stamp = tuple[int, int, int, int]
+Summary = tuple[int, float]  # exercises, seconds at the low end
+
+CACHE_FOLDER = "routines"
+CACHE_FORMAT = 3
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """What tells a changed file apart: size, modification time (ns), inode (an atomic save
+    replaces it) and change time; None for a file that cannot be looked at."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def _source_stamp(module: str, file: str | None = None) -> Stamp | None:
+    """The stamp of a module's source (or of ``file`` beside a package), found without
+    importing it."""
+    try:
+        spec = find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    origin = Path(spec.origin)
+    return file_stamp(origin.parent / file if file else origin)
+
+
+def code_stamp() -> tuple[object, ...]:
+    """What the cached routines depend on: the code that builds and checks them."""
+    from backtimer import __version__
+
+    return (
+        CACHE_FORMAT,
+        __version__,
+        sys.version_info[:2],
+        _source_stamp("pydantic", "version.py"),
+        *(
+            _source_stamp(f"backtimer.{name}")
+            for name in ("core.routine", "core.durations", "files.routine_load")
+        ),
+    )
+
+
+class RoutineCache:
+    """Checked routines by file stamp (see the module's docstring)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = (folder if folder is not None else paths.cache_dir()) / CACHE_FOLDER
+        self.hits = self.misses = 0
+        self._code = code_stamp()
+        self._writes: dict[str, tuple[Stamp, Summary, bytes] | None] = {}
+
+    @staticmethod
+    def key(path: Path) -> str:
+        return os.path.abspath(path)
+
+    def file_of(self, key: str) -> Path:
+        digest = hashlib.sha256(os.fsencode(key)).hexdigest()[:32]
+        return self.folder / f"{digest}.pickle"
+
+    def _entry(self, path: Path, stamp: Stamp | None) -> tuple[Summary, bytes] | None:
+        key = self.key(path)
+        found: object = None
+        if stamp is not None:
+            try:
+                found = pickle.loads(self.file_of(key).read_bytes())
+            except Exception:  # missing, torn, from an older version: not used
+                found = None
+        if isinstance(found, tuple) and len(found) == 5 and found[:3] == (self._code, key, stamp):
+            self.hits += 1
+            return found[3], found[4]
+        self.misses += 1
+        return None
+
+    def summary(self, path: Path, stamp: Stamp | None) -> Summary | None:
+        """(exercises, seconds) of the routine checked from ``path`` at ``stamp``, or None."""
+        entry = self._entry(path, stamp)
+        return entry[0] if entry is not None else None
+
+    def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
+        """The routine checked from ``path`` when it had ``stamp``, or None."""
+        entry = self._entry(path, stamp)
+        if entry is None:
+            return None
+        from backtimer.core.routine import Routine
+
+        try:
+            routine = pickle.loads(entry[1])
+        except Exception:
+            return None
+        return routine if isinstance(routine, Routine) else None
+
+    def put(self, path: Path, stamp: Stamp | None, routine: Routine | None) -> None:
+        """Remember ``routine`` as checked from ``path`` at ``stamp`` (None: forget it)."""
+        key = self.key(path)
+        if stamp is None or routine is None:
+            self._writes[key] = None
+            return
+        try:
+            data = pickle.dumps(routine, pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, RecursionError, TypeError):
+            self._writes[key] = None
+            return
+        self._writes[key] = (stamp, (len(routine.exercises), routine.total_seconds()), data)
+
+    def save(self) -> None:
+        """Write what was put (each file atomically; failures are ignored)."""
+        writes, self._writes = self._writes, {}
+        for key, item in writes.items():
+            target = self.file_of(key)
+            if item is None:
+                with contextlib.suppress(OSError):
+                    target.unlink(missing_ok=True)
+                continue
+            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            try:
+                data = pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
+                self.folder.mkdir(parents=True, exist_ok=True)
+                temp.write_bytes(data)
+                os.replace(temp, target)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    temp.unlink(missing_ok=True)
