@@ -30,10 +30,12 @@ Sections (``--only``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -140,10 +142,29 @@ class Tmux:
             time.sleep(0.004)
         raise TimeoutError(f"{text!r} did not appear:\n{self.screen()}")
 
+    #: Programs still running a second after their terminal closed (killed then).
+    lingering = 0
+
     def kill(self) -> None:
+        """Close the terminal; a program that does not leave with it is killed."""
+        try:
+            pid: int | None = self.pid()
+        except ValueError:
+            pid = None
         self.run("kill-server")
         if self.socket_path:
             Path(self.socket_path).unlink(missing_ok=True)
+        deadline = time.monotonic() + 1.0
+        while pid is not None and time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return
+            time.sleep(0.02)
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                Tmux.lingering += 1
 
 
 def cpu_ns(pid: int) -> int:
@@ -557,6 +578,8 @@ def main() -> int:
                 section_idle(setup, args.runs, args.hold)
             else:
                 SECTIONS[section](setup, args.runs)
+    if Tmux.lingering:
+        print(f"note: {Tmux.lingering} program(s) outlived their closed terminal (killed)")
     return 0
 
 
