@@ -19,7 +19,7 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cli_check import schema_errors  # the small JSON Schema validator
+from schema_check import schema_errors  # the small JSON Schema validator
 
 from backtimer.core.routine import (
     MAX_DURATION,
