@@ -34,12 +34,18 @@ from backtimer.core.durations import compact, hours_minutes_up
 from backtimer.core.literal import is_control
 
 MAX_DURATION = 2 * 60 * 60  # seconds: no single hold, rest or gap is longer
+MIN_DURATION = 0.05  # seconds: no hold, breath, rest or gap is shorter (except a gap of 0)
 MAX_SESSION = 4 * 60 * 60  # seconds: a whole session at its highest level
 MAX_COUNT = 100  # reps, sets, breaths
 MAX_EXERCISES = 200
 MAX_NAME = 120
 MAX_TEXT = 2000
-MAX_STEPS = 40
+MAX_STEPS = 40  # instruction lines of one exercise
+#: Steps in a whole plan at its highest level: several times any prescribed routine (20
+#: exercises of 3 sets of 15 reps on both sides, with rests, is about 3,600); every plan
+#: within it compiles in a fraction of a second (200 exercises x 100 reps x 100 sets x both
+#: sides, each within its own limit, once made 8 million steps: minutes and gigabytes).
+MAX_PLAN_STEPS = 10_000
 
 #: Used where neither the exercise nor the routine's [defaults] says otherwise.
 BUILTIN_DEFAULTS: dict[str, Any] = {
@@ -183,6 +189,12 @@ def _bounded(seconds: float, *, allow_zero: bool) -> float:
         raise ValueError(
             "must be 0 or more seconds" if allow_zero else "must be more than 0 seconds"
         )
+    if 0 < seconds < MIN_DURATION:
+        if allow_zero:
+            raise ValueError(
+                f"must be 0 (left out) or at least {_num(MIN_DURATION)} seconds, got {seconds:.3g}"
+            )
+        raise ValueError(f"must be at least {_num(MIN_DURATION)} seconds, got {seconds:.3g}")
     if seconds > MAX_DURATION:
         if seconds > 1000 * MAX_DURATION:  # no point in spelling out 27777777h46m40s
             raise ValueError("is far longer than the limit of 2 hours")
@@ -351,7 +363,7 @@ StepLine = Annotated[
     AfterValidator(_step),
 ]
 
-_seconds_schema = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DURATION}
+_seconds_schema = {"type": "number", "minimum": MIN_DURATION, "maximum": MAX_DURATION}
 _gap_seconds_schema = {"type": "number", "minimum": 0, "maximum": MAX_DURATION}
 _duration_string = {
     "type": "string",
@@ -570,6 +582,17 @@ class Routine(_Model):
             kind = "missing"
         return Settings(kind=kind, **values)
 
+    def step_count(self, level: Level = "low") -> int:
+        """How many steps the plan at ``level`` has (see backtimer.core.plan)."""
+        total = 0
+        last = len(self.exercises) - 1
+        for index in range(len(self.exercises)):
+            settings = self.settings(index)
+            total += settings.step_count(level_for(level, index))
+            if index < last and settings.transition > 0:
+                total += 1
+        return total
+
     def total_seconds(self, level: Level = "low") -> float:
         """Length of a session at ``level``; user-paced steps count as 0."""
         total = 0.0
@@ -651,6 +674,25 @@ class Settings:
             return (None,)
         return ("right", "left") if self.first_side == "right" else ("left", "right")
 
+    def step_count(self, level: LevelName | LevelChoice = "low") -> int:
+        """How many steps the plan has for this exercise (get ready to its last rep, no
+        transition): as backtimer.core.plan compiles them, gaps of 0 left out."""
+        dose = self.dose(level)
+        n, m = dose.reps, dose.sets
+        rest, set_rest, switch = (int(x > 0) for x in (self.rest, self.set_rest, self.switch))
+        sides = len(self.side_list)
+        count = int(self.get_ready > 0) + sides * m * n
+        count += sides * m * (n - 1) * rest
+        if sides == 2 and self.side_order == "sets_per_side":
+            return count + switch + 2 * (m - 1) * set_rest
+        count += (m - 1) * set_rest
+        if sides == 2:
+            if self.side_order == "alternating":
+                count += m * n * switch - m * (n - 1) * rest  # one rest per rep pair
+            else:
+                count += m * switch
+        return count
+
     def exercise_seconds(self, level: LevelName | LevelChoice = "low") -> float:
         """get_ready + every rep, rest, switch and set rest (no transition)."""
         dose = self.dose(level)
@@ -706,6 +748,15 @@ def semantic_issues(
             )
             continue
         settings = routine.settings(index)
+        if exercise.user_paced is False and settings.kind in ("user_paced", "missing"):
+            issues.append(
+                (
+                    ("exercises", index, "user_paced"),
+                    "user_paced = false needs a hold or a tempo to time the exercise "
+                    "(in the exercise or in [defaults])",
+                )
+            )
+            continue
         if settings.kind == "missing":
             issues.append(
                 (
@@ -730,6 +781,28 @@ def semantic_issues(
                 )
             )
     if whole and not issues:
+        steps = routine.step_count("high")
+        if steps > MAX_PLAN_STEPS:
+            counts = [routine.settings(i).step_count("high") for i in range(len(routine.exercises))]
+            worst = max(range(len(counts)), key=counts.__getitem__)
+            limit = f"the limit is {MAX_PLAN_STEPS:,}: fewer reps, sets or exercises"
+            if counts[worst] > MAX_PLAN_STEPS:
+                issues.append(
+                    (
+                        ("exercises", worst),
+                        f"this exercise alone has {counts[worst]:,} steps at its highest "
+                        f"level (the whole session {steps:,}); {limit}",
+                    )
+                )
+            else:
+                issues.append(
+                    (
+                        ("exercises",),
+                        f"the whole session has {steps:,} steps at its highest level "
+                        f"(the most, {counts[worst]:,}, in exercises[{worst}]); {limit}",
+                    )
+                )
+            return issues
         total = routine.total_seconds("high")
         if total > MAX_SESSION:
             issues.append(

@@ -36,7 +36,6 @@ from backtimer.files import paths
 from backtimer.files.atomic import atomic_write_text
 from backtimer.files.catalog import display_path
 from backtimer.files.routine_load import (
-    MAX_FILE_BYTES,
     LineLocator,
     NotReadable,
     Problem,
@@ -45,9 +44,14 @@ from backtimer.files.routine_load import (
     field_path,
     parse_toml,
     read_regular,
+    short_key,
 )
 
 CONFIG_NAME = "config.toml"
+#: A settings file is a few hundred bytes; a larger one is refused before it is parsed, so a
+#: huge [keymap] costs milliseconds, not seconds.
+MAX_CONFIG_BYTES = 64 * 1024
+MAX_KEYMAP = 100  # bindings in [keymap]; the app has a few dozen
 DURATION_FIELDS = ("breath", "get_ready", "rest")
 _BINDING_ID = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
 
@@ -70,7 +74,7 @@ def _speech_command(value: str) -> str:
 def _binding_id(value: str) -> str:
     if not _BINDING_ID.fullmatch(value):
         raise ValueError(
-            f"{printable(value)!r} is not a binding id (lower case words joined by _, "
+            f"{printable(short_key(value))!r} is not a binding id (lower case words joined by _, "
             'such as pain_stop = "p")'
         )
     return value
@@ -137,6 +141,7 @@ class Config(BaseModel):
     )
     keymap: dict[BindingId, KeyName] = Field(
         default_factory=dict,
+        max_length=MAX_KEYMAP,
         description='Keys for the app\'s bindings: binding id -> key, e.g. pain_stop = "p"',
     )
     theme: Annotated[str, Field(strict=True), AfterValidator(_theme)] = Field(
@@ -172,8 +177,8 @@ def _message(err: Any) -> str:
         key = str(loc[-1])
         close = difflib.get_close_matches(key, list(Config.model_fields), n=1, cutoff=0.6)
         if close:
-            return f"unknown setting {printable(key)!r} (did you mean {close[0]!r}?)"
-        return f"unknown setting {printable(key)!r}; known settings: " + ", ".join(
+            return f"unknown setting {printable(short_key(key))!r} (did you mean {close[0]!r}?)"
+        return f"unknown setting {printable(short_key(key))!r}; known settings: " + ", ".join(
             Config.model_fields
         )
     if kind in ("less_than_equal", "greater_than_equal") and loc and loc[0] in _BOUNDS:
@@ -211,7 +216,23 @@ def parse_config(text: str, label: str) -> tuple[Config, list[str]]:
         data = parse_toml(text, label)
     except RoutineError as exc:
         return Config(), [f"{p}; using the default settings" for p in exc.problems]
-    locator = LineLocator(text)
+    keymap = data.get("keymap")
+    if isinstance(keymap, dict) and len(keymap) > MAX_KEYMAP:
+        del data["keymap"]
+        line = LineLocator(text).line_of(("keymap",))
+        problem = Problem(
+            label,
+            f"has {len(keymap):,} bindings; the limit is {MAX_KEYMAP} (all ignored)",
+            line=line,
+            field="keymap",
+        )
+        config, warnings = parse_config_data(data, text, label)
+        return config, [str(problem), *warnings]
+    return parse_config_data(data, text, label)
+
+
+def parse_config_data(data: dict[str, Any], text: str, label: str) -> tuple[Config, list[str]]:
+    """Settings from parsed config ``data`` (``text`` locates its mistakes)."""
     try:
         return Config.model_validate(data), []
     except ValidationError as exc:
@@ -219,6 +240,7 @@ def parse_config(text: str, label: str) -> tuple[Config, list[str]]:
     except RecursionError:
         return Config(), [f"{label}: values nested too deeply; using the default settings"]
     problems = []
+    locator = LineLocator(text)  # only needed for mistakes
     for err in errors:
         loc = tuple(part for part in err["loc"] if part != "[key]")
         message = _message(err)
@@ -242,13 +264,13 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     path = config_path() if path is None else path
     label = _label(path)
     try:
-        data = read_regular(path, noun="settings file")
+        data = read_regular(path, limit=MAX_CONFIG_BYTES, noun="settings file")
     except FileNotFoundError:  # the usual case: the defaults, no validator to build
         return Config.model_construct(), []
     except NotReadable as exc:
         return Config(), [f"{label}: {exc.message}; using the defaults"]
-    if len(data) > MAX_FILE_BYTES:
-        return Config(), [f"{label}: is larger than 1 MiB; using the default settings"]
+    if len(data) > MAX_CONFIG_BYTES:
+        return Config(), [f"{label}: is larger than 64 KiB; using the default settings"]
     try:
         text = decode(data, label)
     except RoutineError as exc:

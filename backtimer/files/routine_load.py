@@ -63,6 +63,16 @@ class RoutineError(Exception):
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
+MAX_KEY_SHOWN = 40  # characters of a key in a message; a longer one is cut
+
+
+def short_key(key: str) -> str:
+    """A key as a message shows it: a 100,000-character key becomes a few words."""
+    if len(key) <= MAX_KEY_SHOWN:
+        return key
+    return f"{key[: MAX_KEY_SHOWN - 10]}... ({len(key):,} characters)"
+
+
 def field_path(loc: tuple[str | int, ...]) -> str:
     """("exercises", 2, "hold") -> "exercises[2].hold"; odd keys are quoted as in TOML."""
     out = ""
@@ -70,7 +80,7 @@ def field_path(loc: tuple[str | int, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            key = str(part)
+            key = short_key(str(part))
             if not _BARE_KEY.fullmatch(key):
                 key = '"' + printable(key.replace("\\", "\\\\").replace('"', '\\"')) + '"'
             out += ("." if out else "") + key
@@ -228,6 +238,11 @@ _TOML_MESSAGES: list[tuple[re.Pattern[str], str]] = [
         "before each exercise",
     ),
     (re.compile(r"Cannot declare \((.*?),?\) twice"), "the table [{0}] is declared twice"),
+    (
+        re.compile(r"Cannot mutate immutable namespace \((.*?),?\)"),
+        "{0} is already given as a value above ({0} = ...): write it one way only, "
+        "either all in that value or as [[{0}]] tables, one per item",
+    ),
     (
         re.compile(r"Expected newline or end of document after a statement"),
         'expected the end of the line after the value (text such as 30s must be quoted: "30s")',
@@ -415,7 +430,7 @@ def _problem_from_pydantic(err: Any, name: str, locator: LineLocator) -> Problem
     if kind == "extra_forbidden":
         key = str(loc[-1])
         model = _model_at(loc)
-        message = f"unknown key {key!r}"
+        message = f"unknown key {printable(short_key(key))!r}"
         if len(loc) == 2 and loc[0] in ("defaults", "source") and key in Routine.model_fields:
             # TOML puts every key after [defaults] into that table: a common slip.
             message += (
@@ -495,7 +510,17 @@ _KEY = re.compile(
 
 def _split_key(text: str) -> tuple[str, ...]:
     parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", text)
-    return tuple(p.strip("\"'") for p in parts)
+    return tuple(_key_text(p) for p in parts)
+
+
+def _key_text(part: str) -> str:
+    """One written key as the parser reads it: quotes off, escapes such as \\u0068 decoded."""
+    if part.startswith('"') and "\\" in part:
+        try:
+            return next(iter(tomllib.loads(f"{part} = 0")))
+        except (tomllib.TOMLDecodeError, StopIteration):
+            pass
+    return part.strip("\"'")
 
 
 class LineLocator:
