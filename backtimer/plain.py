@@ -15,6 +15,7 @@ nothing drifts however the waits fall.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import select
 import signal
@@ -56,6 +57,8 @@ EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_TERMINATED = 143  # SIGTERM
 EXIT_HANGUP = 129  # SIGHUP
+EXIT_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE), as Unix tools end
+EXIT_OUTPUT = 1  # standard output could not be written (a full disk): said on stderr
 
 MAX_WAIT = 0.25  # seconds: the longest wait between two ticks
 EXTEND_STEP = 5.0  # seconds added or removed by + and -
@@ -104,6 +107,12 @@ class Printer:
         self.pain_stops = 0
         self.end: Finished | EndedEarly | None = None
         self._elapsed = 0.0
+        self.write_error: OSError | None = None  # the output failed: nothing more is written
+
+    @property
+    def reader_gone(self) -> bool:
+        """Standard output is a pipe whose reader has closed it (``| head -1``)."""
+        return self.write_error is not None and self.write_error.errno == errno.EPIPE
 
     def line(self, text: str, at: float | None = None, session: Session | None = None) -> None:
         prefix = ""
@@ -111,8 +120,25 @@ class Printer:
             # Never backwards: an event reported late is printed when it was announced.
             self._elapsed = max(self._elapsed, session.active_seconds(at))
             prefix = f"[{clock_text(self._elapsed)}] "
-        self.out.write(prefix + printable(text) + "\n")
-        self.out.flush()
+        if self.write_error is not None:
+            return
+        try:
+            self.out.write(prefix + printable(text) + "\n")
+            self.out.flush()
+        except OSError as exc:
+            # Never raised into the runner: the listeners after this one (the history
+            # recorder) must still see every event. A full disk: said once, the session
+            # goes on (voice and history); a closed pipe ends the session (see PlainSession).
+            self.write_error = exc
+            _discard(self.out)
+            if exc.errno != errno.EPIPE:
+                with contextlib.suppress(OSError, ValueError):
+                    print(
+                        f"backtimer: cannot write the session's lines: {exc.strerror or exc}; "
+                        "the session goes on and is recorded",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         for event in events:
@@ -344,6 +370,8 @@ class PlainSession:
             key = "space" if self.source.keys else "p"
             self.printer.line(f"{resume_prompt(self.session.step)} Then press {key}.")
         while not self.session.over:
+            if self.printer.reader_gone:
+                raise Interrupted(EXIT_PIPE)
             if self.source.eof:
                 self._after_input_ended()
                 if self.session.over:
@@ -546,7 +574,7 @@ def run_plain(
         if voice and callable(waiter):
             with contextlib.suppress(KeyboardInterrupt):
                 waiter(FINAL_SPEECH_WAIT)
-        return EXIT_OK
+        return EXIT_OK if printer.write_error is None else EXIT_OUTPUT
     finally:
         with contextlib.suppress(Exception):
             player.close()
@@ -562,6 +590,16 @@ def _interrupted(player: CuePlayer, listeners: Sequence[Any], printer: Printer) 
                 hook()
     with contextlib.suppress(OSError, ValueError):
         printer.line("interrupted")
+
+
+def _discard(out: IO[str]) -> None:
+    """After a failed write, point the stream's file at /dev/null: what is still buffered
+    can then be flushed at exit without failing (and without a second message)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = out.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
 
 
 def _is_terminal(stream: IO[str]) -> bool:

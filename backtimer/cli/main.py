@@ -13,6 +13,8 @@ at once. pydantic is told not to scan the installed packages for plugins (backti
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
 import os
 import sys
@@ -234,6 +236,17 @@ def chosen_command(argv: Sequence[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a full disk shows only here when stdout is a file
+        return code
+    except KeyboardInterrupt:  # Ctrl-C, or SIGINT from outside: the shell's 128 + 2
+        return 130
+    except OSError as exc:
+        return _output_failed(exc)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(chosen_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
@@ -244,12 +257,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return open_picker()
         return handler(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # Output piped into `head` and the like: not an error worth a traceback.
-        sys.stderr.close()
-        return EXIT_OK
     except Exception as exc:
         # A routine error comes from the routine loader, so it is loaded by then (importing
         # it only to catch its errors would load pydantic for every command).
@@ -258,6 +265,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print_problems(exc.problems)
         return EXIT_INVALID
+
+
+#: Write errors that mean "the output cannot be written", whatever the command was printing.
+_OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+
+
+def _output_failed(exc: OSError) -> int:
+    """Output that cannot be written: a closed pipe (``| head -1``) ends quietly, as Unix
+    tools do; a full disk or another write error is said in one line, exit 1. Never a
+    traceback, and nothing more is tried on the broken stream (not even at exit)."""
+    if exc.errno not in _OUTPUT_ERRORS:
+        raise exc
+    _drop_stdout()
+    if exc.errno == errno.EPIPE:
+        return EXIT_OK
+    with contextlib.suppress(OSError, ValueError):
+        print(f"backtimer: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        sys.stderr.flush()
+    return EXIT_INVALID
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush at exit does not
+    fail again (the way Python's documentation recommends for SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover
