@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
@@ -101,6 +102,8 @@ class BacktimerApp(App[int]):
         # Ctrl-C leaves at once, as it does in a shell (Textual's default only hints at
         # ctrl+q): the terminal is restored and a running session is recorded as interrupted.
         Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True, id="interrupt"),
+        # Ctrl-Z pauses the session and stops the process, as in a shell; fg comes back paused.
+        Binding("ctrl+z", "suspend", "Suspend", show=False, priority=True, id="suspend"),
     ]
 
     def __init__(
@@ -130,6 +133,7 @@ class BacktimerApp(App[int]):
         self.offer_resume = offer_resume
         self.cli_sound: tuple[bool, bool] | None = None  # --no-bell/--no-voice, when run_app
         self.launches: list[Launch] = []
+        self.terminal_guard: Any = None  # a tui.terminal.TerminalGuard, set by run_app
         self.entry = entry
         self.level = level
         self.bell_on = bell
@@ -147,7 +151,9 @@ class BacktimerApp(App[int]):
     # ------------------------------------------------------------------ life cycle
 
     def on_mount(self) -> None:
-        if not self.is_headless:
+        if not self.is_headless and self.terminal_guard is not None:
+            self._guard_terminal(self.terminal_guard)
+        elif not self.is_headless:
             # SIGTERM and SIGHUP: leave cleanly (Textual restores the terminal), telling the
             # session's listeners that it was interrupted (see on_unmount).
             loop = asyncio.get_running_loop()
@@ -213,6 +219,67 @@ class BacktimerApp(App[int]):
             ),
             answered,
         )
+
+    def _guard_terminal(self, guard: Any) -> None:
+        """SIGTERM, SIGHUP, SIGINT and a dead terminal end the app, and the process within
+        a deadline even when the app cannot (see backtimer.tui.terminal); an outside SIGSTOP
+        and SIGCONT leave the session paused and the terminal in the app's mode."""
+        loop = asyncio.get_running_loop()
+        guard.finishers.append(self._record_interrupted_now)
+        guard.install(lambda code: loop.call_soon_threadsafe(self.exit, None, code))
+        guard.remember_app_mode()
+        textual_continue = signal.getsignal(signal.SIGCONT)
+
+        def on_continue(signum: int, frame: Any) -> None:
+            if getattr(self._driver, "_must_signal_resume", False) and callable(textual_continue):
+                textual_continue(signum, frame)  # back from our own Ctrl-Z: Textual resumes
+            else:
+                guard.reenter_app_mode()  # stopped from outside: the shell reset the modes
+                loop.call_soon_threadsafe(self._continued)
+
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGCONT, on_continue)
+        self.app_resume_signal.subscribe(self, lambda _app: self._continued())
+
+    def _record_interrupted_now(self) -> None:
+        """From the deadline's thread: mark a running session interrupted, write the history
+        (briefly), silence speech. Everything here is safe from another thread."""
+        with contextlib.suppress(Exception):
+            silence = getattr(self.player, "silence", None)
+            if callable(silence):
+                silence()
+        from backtimer.tui.terminal import FLUSH_WAIT
+
+        for launch in self.launches:
+            recorder = launch.recorder
+            if recorder is None:
+                continue
+            with contextlib.suppress(Exception):
+                recorder.on_interrupted()
+                recorder.flush(FLUSH_WAIT)
+
+    def action_suspend(self) -> None:
+        """Ctrl-Z: the session pauses, then the process stops; ``fg`` redraws it paused."""
+        session = self.session_screen
+        if session is not None and session.live:
+            from backtimer.core.engine import Command, State
+
+            if session.session.state is State.RUNNING:
+                session.do(Command.PAUSE)
+        self.action_suspend_process()
+
+    def _continued(self) -> None:
+        """Back after a stop: the session waits paused, and the whole screen is drawn."""
+        session = self.session_screen
+        if session is not None and session.live:
+            from backtimer.core.engine import Command, State
+
+            if session.session.state is State.RUNNING:
+                session.do(Command.PAUSE)
+        # Whatever the shell wrote meanwhile is painted over: a resize redraws every cell.
+        from textual import events
+
+        self.post_message(events.Resize(self.size, self.size))
 
     def on_unmount(self) -> None:
         session = self.current_session
@@ -344,6 +411,30 @@ class BacktimerApp(App[int]):
 
     # ------------------------------------------------------------------ actions
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification, from every screen, is literal text: a routine, file or folder
+        name with ``[a=b:c]`` or ``[b]`` in it is shown as written (never parsed as markup,
+        which raised MarkupError), and a control character (an escape sequence in a file
+        name once changed the terminal's title) is shown as an escape instead.
+        ``markup`` is accepted for Textual's signature and ignored."""
+        from backtimer.tui.widgets.text import safe
+
+        super().notify(
+            safe(str(message)),
+            title=safe(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def get_key_display(self, binding: Binding) -> str:
         if binding.key == "enter" and not binding.key_display:
             return "enter"
@@ -433,7 +524,12 @@ def run_app(
     app.notes.extend(notes)
     app.cli_sound = (bell, voice)
     app.cli_tones = tones
-    result = app.run()
+    guard = app.terminal_guard = TerminalGuard()
+    try:
+        result = app.run()
+    finally:
+        guard.uninstall()
+        guard.restore()  # the modes from before the app, whatever Textual restored
     if app.return_code not in (None, 0):
         return app.return_code
     return result if isinstance(result, int) else 0

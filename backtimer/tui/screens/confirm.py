@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from backtimer.tui.widgets.keybar import KeyBar
+from backtimer.tui.widgets.text import safe
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -24,8 +25,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, question: str, detail: str = "", *, yes: str = "Yes", no: str = "No"):
         super().__init__()
-        self.question = question
-        self.detail = detail
+        # Literal (markup=False below) and without control characters: routine and file
+        # names come from the user's disk.
+        self.question = safe(question)
+        self.detail = safe(detail)
         self.yes = yes
         self.no = no
 

@@ -238,7 +238,7 @@ class SettingsScreen(Screen[Config | None]):
 
     def compose(self) -> ComposeResult:
         config = self.config
-        yield Static(f"Settings · {display_path(self.path)}", id="settings-title")
+        yield Static(literal(f"Settings · {display_path(self.path)}"), id="settings-title")
         with VerticalScroll(id="settings-body"):
             if self.warnings:
                 text = Text(
