@@ -276,10 +276,11 @@ class BacktimerApp(App[int]):
 
             if session.session.state is State.RUNNING:
                 session.do(Command.PAUSE)
-        # Whatever the shell wrote meanwhile is painted over: a resize redraws every cell.
-        from textual import events
-
-        self.post_message(events.Resize(self.size, self.size))
+        # Whatever the shell wrote meanwhile is painted over: every widget is drawn again
+        # (Textual only redraws what changed, and nothing did).
+        self.screen.refresh(layout=True)
+        for widget in self.screen.query("*"):
+            widget.refresh()
 
     def on_unmount(self) -> None:
         session = self.current_session

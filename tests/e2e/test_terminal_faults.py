@@ -102,12 +102,13 @@ class Pane:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", check=False).stdout
 
-    def wait_for(self, text: str, timeout: float = WAIT) -> str:
+    def wait_for(self, text: str, timeout: float = WAIT, *, gone: tuple[str, ...] = ()) -> str:
+        """The screen once it shows ``text`` (and, still drawing, none of ``gone``)."""
         end = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < end:
             screen = self.screen()
-            if text in screen:
+            if text in screen and not any(word in screen for word in gone):
                 return screen
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {text!r}; the screen was:\n{screen}")
@@ -230,8 +231,9 @@ def test_sigstop_and_sigcont_then_any_exit_restores_the_terminal(
         os.kill(pid, signal.SIGCONT)  # continued from outside: still a background job
         time.sleep(0.5)
         pane.keys("fg", "Enter")  # and back in front
-        screen = pane.wait_for("PAUSED")  # it waits for the person, drawn again
-        assert "READY>" not in screen and "Stopped" not in screen  # every cell repainted
+        # It waits for the person, drawn again: every cell repainted, the shell's lines gone.
+        pane.wait_for("PAUSED", gone=("READY>", "Stopped"))
+        pane.wait_for("Terminal faults", gone=("READY>", "Stopped"))
         pane.keys("C-c")  # leave
         end = time.monotonic() + WAIT
         while alive(pid) and time.monotonic() < end:
@@ -257,9 +259,9 @@ def test_ctrl_z_pauses_and_fg_draws_the_session_paused(tmp_path: Path, routine: 
         modes = stty(pane)
         assert {"icanon", "echo", "isig"} <= modes  # the shell got its modes back
         pane.keys("fg", "Enter")
-        screen = pane.wait_for("PAUSED")
-        assert "Terminal faults" in screen
-        assert "READY>" not in screen and "Stopped" not in screen  # every cell repainted
+        # Drawn again, paused: every cell repainted, the shell's lines gone.
+        pane.wait_for("PAUSED", gone=("READY>", "Stopped"))
+        pane.wait_for("Terminal faults", gone=("READY>", "Stopped"))
         time.sleep(1.5)  # paused for real: the clock does not move
         assert "PAUSED" in pane.screen()
         pane.keys("C-c")
