@@ -24,6 +24,8 @@ from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
+from backtimer.core.engine import Command, State
+from backtimer.core.literal import shown
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, unknown_bindings
@@ -38,6 +40,7 @@ from backtimer.session.launch import (
 )
 from backtimer.session.runner import Clock, Listener
 from backtimer.tui.messages import StartRoutine
+from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
 
 EntriesFn = Callable[[], list[Entry]]
 EditFn = Callable[[Path], str | None]
@@ -248,8 +251,6 @@ class BacktimerApp(App[int]):
             silence = getattr(self.player, "silence", None)
             if callable(silence):
                 silence()
-        from backtimer.tui.terminal import FLUSH_WAIT
-
         for launch in self.launches:
             recorder = launch.recorder
             if recorder is None:
@@ -258,24 +259,19 @@ class BacktimerApp(App[int]):
                 recorder.on_interrupted()
                 recorder.flush(FLUSH_WAIT)
 
+    def _pause_running_session(self) -> None:
+        session = self.session_screen
+        if session is not None and session.live and session.session.state is State.RUNNING:
+            session.do(Command.PAUSE)
+
     def action_suspend(self) -> None:
         """Ctrl-Z: the session pauses, then the process stops; ``fg`` redraws it paused."""
-        session = self.session_screen
-        if session is not None and session.live:
-            from backtimer.core.engine import Command, State
-
-            if session.session.state is State.RUNNING:
-                session.do(Command.PAUSE)
+        self._pause_running_session()
         self.action_suspend_process()
 
     def _continued(self) -> None:
         """Back after a stop: the session waits paused, and the whole screen is drawn."""
-        session = self.session_screen
-        if session is not None and session.live:
-            from backtimer.core.engine import Command, State
-
-            if session.session.state is State.RUNNING:
-                session.do(Command.PAUSE)
+        self._pause_running_session()
         # Whatever the shell wrote meanwhile is painted over: every widget is drawn again
         # (Textual only redraws what changed, and nothing did).
         self.screen.refresh(layout=True)
@@ -426,11 +422,9 @@ class BacktimerApp(App[int]):
         which raised MarkupError), and a control character (an escape sequence in a file
         name once changed the terminal's title) is shown as an escape instead.
         ``markup`` is accepted for Textual's signature and ignored."""
-        from backtimer.tui.widgets.text import safe
-
         super().notify(
-            safe(str(message)),
-            title=safe(str(title)),
+            shown(str(message)),
+            title=shown(str(title)),
             severity=severity,
             timeout=timeout,
             markup=False,

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from backtimer.core.literal import shown
 from backtimer.tui.widgets.keybar import KeyBar
-from backtimer.tui.widgets.text import safe
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -27,8 +27,8 @@ class ConfirmScreen(ModalScreen[bool]):
         super().__init__()
         # Literal (markup=False below) and without control characters: routine and file
         # names come from the user's disk.
-        self.question = safe(question)
-        self.detail = safe(detail)
+        self.question = shown(question)
+        self.detail = shown(detail)
         self.yes = yes
         self.no = no
 
