@@ -97,6 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             stamp = file_stamp(path)  # before reading it
             summary = cache.summary(path, stamp)
             if summary is None:
+                # Deferred (start-up, see above): pydantic loads only for a file that changed.
                 from backtimer.files.routine_load import RoutineError, load_routine
 
                 try:

@@ -23,6 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from backtimer import __version__
 from backtimer.files import paths
 
 if TYPE_CHECKING:
@@ -60,7 +61,6 @@ def _source_stamp(module: str, file: str | None = None) -> Stamp | None:
 
 def code_stamp() -> tuple[object, ...]:
     """What the cached routines depend on: the code that builds and checks them."""
-    from backtimer import __version__
 
     return (
         CACHE_FORMAT,
@@ -115,6 +115,8 @@ class RoutineCache:
         entry = self._entry(path, stamp)
         if entry is None:
             return None
+        # Deferred: the routine model (pydantic) loads only when a whole routine is read back;
+        # a check of unchanged files reads their summaries alone.
         from backtimer.core.routine import Routine
 
         try:

@@ -40,6 +40,8 @@ from backtimer.files.config import (
     save_config,
     unknown_bindings,
 )
+from backtimer.session.cues import default_player
+from backtimer.sound import tones
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal
 
@@ -390,9 +392,6 @@ class SettingsScreen(Screen[Config | None]):
         self.run_worker(lambda: self._test_sound(config), thread=True, exclusive=True)
 
     def _test_sound(self, config: Config) -> None:
-        from backtimer.session.cues import default_player
-        from backtimer.sound import tones
-
         player = default_player(
             lambda: None,
             voice=config.voice,
