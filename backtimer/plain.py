@@ -42,6 +42,7 @@ from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
+from backtimer.history.recorder import RecordingWatch
 from backtimer.session.cues import (
     CuePlayer,
     Cues,
@@ -359,6 +360,7 @@ class PlainSession:
         self.printer = printer
         self.clock = clock
         self.wait = wait if wait is not None else source.wait
+        self.after_tick: Callable[[], None] = lambda: None  # e.g. the history's status
 
     # -------------------------------------------------------------- loop
 
@@ -379,6 +381,7 @@ class PlainSession:
             timeout = self.timeout(self.clock())
             ready = self.wait(timeout)
             self.runner.tick()
+            self.after_tick()
             if ready and not self.source.eof:
                 # None: the input has ended; the next round sees to what that means.
                 for token in self.source.read() or ():
@@ -542,6 +545,8 @@ def run_plain(
         start_index=start_index,
     )
     loop = PlainSession(runner, source, printer, clock=clock, wait=wait)
+    recording = RecordingWatch(listeners, printer.line)  # "Recording is behind: ..."
+    loop.after_tick = recording.poll
 
     exercises = len(routine.exercises)
     printer.line(
@@ -570,6 +575,9 @@ def run_plain(
             _interrupted(player, runner.listeners, printer)
             return code
         printer.line(printer.summary(plan, start_index))
+        unrecorded = recording.summary()
+        if unrecorded:
+            printer.line(unrecorded)
         waiter = getattr(player, "wait_idle", None)
         if voice and callable(waiter):
             with contextlib.suppress(KeyboardInterrupt):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from backtimer import __version__
@@ -89,6 +90,13 @@ def cmd_edit(args: argparse.Namespace) -> int:
         _err(
             "backtimer edit: no editor found: set $VISUAL or $EDITOR "
             "(for example: export EDITOR=nano)"
+        )
+        return EXIT_INVALID
+    if shutil.which(editor[0]) is None:
+        # Before anything is copied: a bundled routine's copy would be left behind.
+        _err(
+            f"backtimer edit: cannot start the editor {printable(editor[0])!r}: it was not "
+            "found (set $VISUAL or $EDITOR to an installed editor, e.g. export EDITOR=nano)"
         )
         return EXIT_INVALID
     try:

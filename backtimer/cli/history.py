@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from backtimer import __version__
-from backtimer.core.literal import flat
+from backtimer.core.literal import flat, printable
 from backtimer.files.atomic import atomic_create_text, atomic_write_text
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
 from backtimer.history.export import CSV_HELP, write_csv, write_json
@@ -97,12 +97,20 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"backtimer: {message}", file=sys.stderr)
+    print(f"backtimer: {printable(message)}", file=sys.stderr)
     return EXIT_INVALID
 
 
 def _open(args: argparse.Namespace) -> HistoryDB:
+    """Read-only: nothing a reader does can change the history."""
     return open_history(args.data_dir, create=False)
+
+
+def _warn(db: HistoryDB) -> None:
+    """The history's notes (a damaged write-ahead file, sessions waiting in a journal,
+    records with damaged values left out), on stderr."""
+    for note in db.notes:
+        print(f"backtimer: warning: {printable(note)}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------ history
@@ -157,10 +165,12 @@ def run_history(args: argparse.Namespace) -> int:
                 return EXIT_OK
         except HistoryUnavailable as exc:
             return _fail(exc.message)
-        return run_history_app(db)
+        finally:
+            _warn(db)
+        return run_history_app(db, args.since)
 
 
-def run_history_app(db: HistoryDB) -> int:
+def run_history_app(db: HistoryDB, since: date | None = None) -> int:
     # Deferred: Textual loads only when the history screen opens, not for a listing or an
     # export (which a script may run often).
     from textual.app import App
@@ -171,7 +181,10 @@ def run_history_app(db: HistoryDB) -> int:
         TITLE = "backtimer history"
 
         def on_mount(self) -> None:
-            self.push_screen(HistoryScreen(db=db), callback=lambda _: self.exit())
+            screen = HistoryScreen(db=db, since=since)
+            self.push_screen(screen, callback=lambda _: self.exit())
+            for note in db.notes:
+                self.notify(note, severity="warning", timeout=15, markup=False)
 
     HistoryApp().run()
     return EXIT_OK
@@ -180,14 +193,15 @@ def run_history_app(db: HistoryDB) -> int:
 # ------------------------------------------------------------------------ report
 
 
-def write_atomic(path: Path, text: str, *, force: bool) -> None:
+def write_atomic(path: Path, text: str, *, force: bool) -> str | None:
     """Write ``text`` to ``path`` whole or not at all (:mod:`backtimer.files.atomic`). Without
     ``force`` an existing file is never replaced (FileExistsError); with it, the file is
-    replaced as asked, no backup kept (a report is written again from the history)."""
+    replaced as asked and the version replaced is kept as ``FILE.bak`` (it may be a file of
+    the person's, not an earlier report: issue 13). Returns a message naming the backup."""
     if force:
-        atomic_write_text(path, text, backup=False)
-    else:
-        atomic_create_text(path, text)
+        return atomic_write_text(path, text)
+    atomic_create_text(path, text)
+    return None
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -201,15 +215,19 @@ def run_report(args: argparse.Namespace) -> int:
             text = build_report(db, since=args.since, until=now.date(), now=now)
         except HistoryUnavailable as exc:
             return _fail(exc.message)
+        finally:
+            _warn(db)
     if args.out is None:
         sys.stdout.write(text)
         return EXIT_OK
     out: Path = args.out.expanduser()
     try:
-        write_atomic(out, text, force=args.force)
+        kept = write_atomic(out, text, force=args.force)
     except FileExistsError:
         return _fail(f"{out} already exists; use --force to replace it")
     except OSError as exc:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")
-    print(f"report written to {out}", file=sys.stderr)
+    print(f"report written to {printable(str(out))}", file=sys.stderr)
+    if kept:
+        print(f"backtimer: {printable(kept)}", file=sys.stderr)
     return EXIT_OK

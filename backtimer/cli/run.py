@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from backtimer.core.literal import printable
 from backtimer.files import catalog
 from backtimer.files.config import Config
 from backtimer.session.launch import (
@@ -96,7 +97,7 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
     config = settings(notes)
     resume = None
     if args.resume is not False:
-        found = find_resume(entry, args.data_dir)
+        found = find_resume(entry, args.data_dir, config=config, notes=notes)
         if found is not None:
             where = describe_resume(found)
             if args.resume or _ask(f"Resume the interrupted session at {where}? [y/N] "):
@@ -128,7 +129,9 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
             start_index=launch.start_index,
         )
     finally:
-        launch.close()
+        message = launch.close()
+        if message:
+            print(f"backtimer: {printable(message)}", file=sys.stderr)
 
 
 def _review_levels_plain(

@@ -6,8 +6,10 @@ then renamed over the target with ``os.replace`` (atomic on POSIX and Windows), 
 is fsync'd so that the rename itself survives a power cut. A crash at any moment leaves either
 the old file or the new one, byte for byte; at worst a stray temporary file.
 
-A file a person wrote by hand (one with comments) gets a backup, ``NAME.bak``, before it is
-replaced: a program rewriting it could otherwise lose what the person meant.
+Every existing, non-empty file gets a backup, ``NAME.bak`` (the version being replaced), before
+it is replaced: a program rewriting a person's file could otherwise lose what they meant,
+with comments or without. Only ``backup=False`` (restoring a version the caller kept itself,
+or writing the backup itself) skips it.
 """
 
 from __future__ import annotations
@@ -142,22 +144,17 @@ def atomic_write_bytes(
 ) -> Path | None:
     """Replace ``path`` with ``data`` atomically; returns the backup's path if one was kept.
 
-    With ``backup`` (the default), an existing file with comments (or one that is not UTF-8
-    text: who knows what it holds) is first copied to ``NAME.bak``, itself written atomically
-    and fsync'd; ``backup_always`` keeps a backup of any existing, non-empty file.
-    The file's permission bits are kept. Raises OSError if anything fails; the temporary
-    file is then removed and ``path`` is as it was.
+    With ``backup`` (the default) an existing, non-empty file is first copied to ``NAME.bak``,
+    itself written atomically and fsync'd (``backup_always`` is the same, kept for callers
+    that say so). The file's permission bits are kept. Raises OSError if anything fails;
+    the temporary file is then removed and ``path`` is as it was.
     """
     target = _target(path)
     mode = _mode_of(target)  # None: a new file
     kept: Path | None = None
     if mode is not None and (backup or backup_always):
         old = target.read_bytes()
-        try:
-            worth_keeping = has_comments(old.decode("utf-8"))
-        except UnicodeDecodeError:
-            worth_keeping = True
-        if old and ((worth_keeping and backup) or backup_always):
+        if old and old != data:
             kept = backup_path(target)
             _replace_with(kept, old, mode=mode)
     _replace_with(target, data, mode=mode, before_replace=_before_replace)

@@ -13,15 +13,19 @@ No terminal UI here: the CLI (``cli_edit``) and the app call these functions and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -254,6 +258,24 @@ def new_routine_text(name: str, source: Entry | None = None) -> tuple[str, list[
     return text, notes
 
 
+def routines_folder_problem() -> str | None:
+    """A message when the user's routines folder cannot hold routines (something that is
+    not a folder is in its place); None when it is a folder or does not exist yet."""
+    folder = paths.user_routines_dir()
+    try:
+        if not os.path.lexists(folder) or folder.is_dir():
+            return None
+    except OSError as exc:
+        return f"your routines folder {display_path(folder)} cannot be used: {exc.strerror or exc}"
+    for parent in [folder, *folder.parents]:
+        if os.path.lexists(parent) and not parent.is_dir():
+            where = f"your routines folder {display_path(folder)}"
+            if parent != folder:
+                where += f" cannot be made: {display_path(parent)}"
+            return f"{where} is a file, not a folder; move it away or rename it"
+    return None
+
+
 def create_routine(name: str, source: Entry | None = None) -> tuple[Path, list[str]]:
     """Write ``<user routines>/NAME.toml``; returns its path and notes for the user.
 
@@ -265,6 +287,9 @@ def create_routine(name: str, source: Entry | None = None) -> tuple[Path, list[s
         raise ValueError(problem)
     text, notes = new_routine_text(name, source)
     folder = paths.user_routines_dir()
+    problem = routines_folder_problem()
+    if problem:
+        raise EditError(f"cannot write the routine: {problem}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file where the folder should be
@@ -543,6 +568,9 @@ def edit_target(name: str) -> EditTarget:
         if user_file.exists():
             return EditTarget(_regular(user_file, display_path(user_file)))
         bundled = paths.bundled_routines_dir() / f"{name}.toml"
+        problem = routines_folder_problem()
+        if problem and not candidate.is_file():
+            raise EditError(problem)
         if bundled.is_file():
             copy_to_user(bundled)
             return EditTarget(
@@ -617,10 +645,76 @@ def _choice(ask: Ask, say_err: Say, original_valid: bool) -> str:
         say_err("Please answer e (edit again), k (keep) or r (restore).")
 
 
-def _run_editor(editor: Sequence[str], path: Path) -> int:
-    """The editor's exit status; OSError if it cannot be started."""
-    completed = subprocess.run([*editor, os.path.abspath(path)], check=False)
-    return completed.returncode
+class EditorStopped(Exception):
+    """backtimer was told to stop (SIGTERM, SIGHUP) while the editor was open; the editor
+    was stopped too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: How long an editor gets to end after the signal is passed on, before it is killed.
+EDITOR_GRACE = 3.0
+
+
+def run_editor_process(editor: Sequence[str], path: Path) -> int:
+    """The editor's exit status; OSError if it cannot be started.
+
+    SIGTERM and SIGHUP sent to backtimer while the editor is open are passed on to the
+    editor (it would otherwise stay behind, holding the terminal), which is then waited for
+    (killed after :data:`EDITOR_GRACE` seconds); :class:`EditorStopped` is raised.
+    """
+    proc = subprocess.Popen([*editor, os.path.abspath(path)])
+    stopped: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        stopped.append(signum)
+        with contextlib.suppress(OSError):
+            proc.send_signal(signum)
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(OSError, ValueError):
+                previous[sig] = signal.signal(sig, forward)
+    try:
+        while True:
+            try:
+                status = proc.wait(timeout=EDITOR_GRACE if stopped else None)
+                break
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            proc.kill()
+        proc.wait()
+        raise
+    finally:
+        for restored, handler in previous.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(restored, handler)
+    if stopped:
+        raise EditorStopped(stopped[0])
+    return status
+
+
+_run_editor = run_editor_process
+
+
+def _drop_unchanged_copy(target: EditTarget, original: bytes, say: Say) -> None:
+    """A bundled routine's copy made for this edit goes when it was not changed (it would
+    otherwise take the bundled one's place for nothing)."""
+    if target.copied_from is None:
+        return
+    try:
+        unchanged = target.path.read_bytes() == original
+    except OSError:
+        return
+    if unchanged:
+        with contextlib.suppress(OSError):
+            target.path.unlink()
+            say(f"removed the unchanged copy {display_path(target.path)}")
 
 
 def edit_routine(
@@ -670,12 +764,16 @@ def edit_routine(
     while True:
         try:
             status = run_editor(editor, path)
-        except OSError as exc:
-            say_err(
-                f"cannot start the editor {printable(editor[0])!r}: {exc.strerror or exc} "
-                "(set $VISUAL or $EDITOR)"
-            )
-            return 1
+        except (OSError, EditorStopped) as exc:
+            if isinstance(exc, EditorStopped):
+                say_err(f"stopped (signal {exc.signum}); the editor was closed too")
+            else:
+                say_err(
+                    f"cannot start the editor {printable(editor[0])!r}: "
+                    f"{exc.strerror or exc} (set $VISUAL or $EDITOR)"
+                )
+            _drop_unchanged_copy(target, original, say)
+            return 128 + exc.signum if isinstance(exc, EditorStopped) else 1
         if status != 0:
             say_err(f"the editor exited with status {status}")
         problems, routine = _problems(path, label)

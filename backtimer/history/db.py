@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import struct
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -145,8 +147,19 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )
         """,
     ),
+    (
+        # 2: journals of records that could not be written in time (a full disk, a held
+        # lock), added at a later start: each one's id, so that it is added exactly once.
+        """
+        CREATE TABLE merged_journals (
+            id TEXT PRIMARY KEY,
+            merged_at TEXT NOT NULL
+        )
+        """,
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The tables readers need (those of the first release).
 OUR_TABLES = frozenset({"sessions", "steps", "pauses", "pain_events", "planned_work", "levels"})
 
 
@@ -204,6 +217,68 @@ def guard(path: Path | str) -> Iterator[None]:
         raise HistoryUnavailable(explain(path, exc)) from exc
 
 
+# ------------------------------------------------------------------------ the -wal file
+
+WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def _wal_checksum(data: bytes, big_endian: bool, s0: int = 0, s1: int = 0) -> tuple[int, int]:
+    words = struct.unpack(f"{'>' if big_endian else '<'}{len(data) // 4}I", data)
+    mask = 0xFFFFFFFF
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & mask
+        s1 = (s1 + words[i + 1] + s0) & mask
+    return s0, s1
+
+
+def wal_problem(path: Path) -> str | None:
+    """A message when the database's write-ahead file (``NAME-wal``) does not read back whole:
+    its header or one of its frames fails SQLite's own checksums, so the sessions written
+    after that point cannot be read (SQLite would silently stop there, and a writer would
+    then drop the rest). None when it is whole, empty or absent.
+
+    See https://www.sqlite.org/fileformat2.html#walformat: a 32-byte header, then frames of
+    a 24-byte header and a page, each checksum chained from the one before. Frames after
+    the current ones (other salts: left from before the file was restarted) are normal.
+    """
+    wal = Path(f"{path}-wal")
+    try:
+        with wal.open("rb") as handle:
+            header = handle.read(32)
+            if not header:
+                return None
+            damaged = f"the history's write-ahead file {wal} is damaged"
+            if len(header) < 32:
+                return f"{damaged} (cut short)"
+            magic, _version, page_size, _seq, salt1, salt2, c0, c1 = struct.unpack(">8I", header)
+            if magic not in WAL_MAGIC or page_size < 512 or page_size > 65536:
+                return f"{damaged} (not a write-ahead log)"
+            big = magic & 1 == 1
+            if (c0, c1) != _wal_checksum(header[:24], big):
+                return f"{damaged} (its header fails its checksum)"
+            s0, s1 = c0, c1
+            frames = 0
+            while True:
+                frame = handle.read(24 + page_size)
+                if len(frame) < 24 + page_size:
+                    return None  # the end (a short tail was never committed)
+                _page, _commit, f1, f2, k0, k1 = struct.unpack(">6I", frame[:24])
+                if (f1, f2) != (salt1, salt2):
+                    return None  # frames left from before: not part of the log
+                s0, s1 = _wal_checksum(frame[:8], big, s0, s1)
+                s0, s1 = _wal_checksum(frame[24:], big, s0, s1)
+                if (s0, s1) != (k0, k1):
+                    return (
+                        f"{damaged}: frame {frames + 1} fails its checksum, so what was "
+                        "written after it cannot be read"
+                    )
+                frames += 1
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot read the history's write-ahead file {wal}: {exc.strerror or exc}"
+
+
 # ------------------------------------------------------------------------ liveness
 
 
@@ -259,7 +334,14 @@ STATUS_SQL = (
 )
 
 
+def _text(raw: bytes) -> str:
+    """Text from the file as it is: bytes that are not UTF-8 (a damaged value) are kept as
+    escapes (shown as \\xNN) instead of failing the whole query."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def _configure(conn: sqlite3.Connection, *, busy_ms: int) -> None:
+    conn.text_factory = _text
     conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
@@ -273,11 +355,23 @@ class HistoryDB:
     """An open history: ``conn`` for the thread that opened it; :meth:`connect` for others.
 
     ``path`` is None for an empty, in-memory history (no file yet, opened to read only).
+    ``readonly``: opened to read (it cannot change the file: see :func:`open_history`).
+    ``notes``: messages for the user about the history as it was opened (a damaged
+    write-ahead file, unsaved records waiting in a journal or just added from one).
     """
 
-    def __init__(self, path: Path | None, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        conn: sqlite3.Connection,
+        *,
+        readonly: bool = False,
+        notes: Sequence[str] = (),
+    ) -> None:
         self.path = path
         self.conn = conn
+        self.readonly = readonly
+        self.notes: list[str] = list(notes)
 
     @property
     def label(self) -> str:
@@ -332,6 +426,19 @@ def _apply_migrations(conn: sqlite3.Connection, migrations: Sequence[tuple[str, 
         raise
 
 
+def _remove_stale_reserves(path: Path) -> None:
+    """Space set aside by a session's writer (see the recorder) whose process is gone."""
+    try:
+        found = list(path.parent.glob(f"{path.name}.reserve-*"))
+    except OSError:
+        return
+    for reserve in found:
+        pid = reserve.name.rpartition("-")[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            with suppress(OSError):
+                reserve.unlink()
+
+
 def empty_history() -> HistoryDB:
     """An empty history in memory: what a reader sees before the first session."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -354,6 +461,86 @@ def _check_header(path: Path) -> None:
         )
 
 
+def journal_paths(db_path: Path) -> list[Path]:
+    """Journals of records that could not be written in time (see
+    :mod:`backtimer.history.writer`) waiting beside ``db_path``, oldest first."""
+    try:
+        found = list(db_path.parent.glob(f"{db_path.name}.pending-*.json"))
+    except OSError:
+        return []
+
+    def age(path: Path) -> tuple[float, str]:
+        try:
+            return (path.stat().st_mtime, path.name)
+        except OSError:
+            return (0.0, path.name)
+
+    return sorted(found, key=age)
+
+
+def _pending_note(path: Path) -> list[str]:
+    """For readers: sessions kept in journals, not yet in the history."""
+    found = journal_paths(path)
+    if not found:
+        return []
+    what = "1 session's records wait" if len(found) == 1 else f"{len(found)} sessions' records wait"
+    return [
+        f"{what} in {path.parent} to be added to the history at the next session "
+        "(they could not be written in time); they are not shown here yet"
+    ]
+
+
+def _open_readonly(path: Path, busy_ms: int, latest: int) -> HistoryDB:
+    """A connection that cannot change the file: SQLite's ``mode=ro``. It reads the
+    write-ahead file but can never checkpoint it into the database, truncate it or delete
+    it (SQLite only does that from a connection that may write)."""
+    notes = []
+    problem = wal_problem(path)
+    if problem:
+        notes.append(f"{problem}. {_LEFT_AS_IS}; showing what can be read")
+    notes += _pending_note(path)
+    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+    conn: sqlite3.Connection | None = None
+    try:
+        with guard(path):
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_ms / 1000)
+            conn.text_factory = _text
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            conn.execute("PRAGMA query_only = ON")
+            conn.create_function("bt_alive", 2, pid_alive)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            }
+            if version > latest:
+                raise HistoryUnavailable(
+                    f"the history file {path} was written by a newer version of backtimer "
+                    f"(schema {version}; this version knows up to {latest}). {_LEFT_AS_IS}; "
+                    "update backtimer to use it"
+                )
+            if version == 0 and not tables:
+                conn.close()
+                empty = empty_history()
+                empty.notes = notes
+                return empty  # an empty file: nothing recorded yet
+            if version == 0 or not tables >= OUR_TABLES:
+                what = "another program's database" if version == 0 else "missing some tables"
+                raise HistoryUnavailable(
+                    f"the history file {path} is {what} (tables: "
+                    f"{', '.join(sorted(tables)) or 'none'}). {_LEFT_AS_IS}; "
+                    "move it away to start a new history"
+                )
+        return HistoryDB(path, conn, readonly=True, notes=notes)
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+
+
 def open_history(
     data_dir: Path | None = None,
     *,
@@ -363,8 +550,12 @@ def open_history(
 ) -> HistoryDB:
     """Open (and create, and migrate) the history in ``data_dir`` (default: the data dir).
 
-    ``create=False`` (readers: ``history``, ``report``): when there is no file yet, return an
-    empty in-memory history instead of creating one. Raises :class:`HistoryUnavailable`.
+    ``create=False`` (readers: ``history``, ``report``, ``list``, the picker): opened read-only
+    (see :func:`_open_readonly`: nothing is ever written, checkpointed or deleted); when there
+    is no file yet, an empty in-memory history instead. A writer (``create=True``) refuses a
+    damaged write-ahead file (it would drop what follows the damage). Journals of records
+    that could not be written in time are added by :func:`backtimer.history.writer.merge_into`.
+    Raises :class:`HistoryUnavailable`.
     """
     migrations = MIGRATIONS if migrations is None else migrations
     latest = len(migrations)
@@ -376,7 +567,9 @@ def open_history(
         present = False
     if not present:
         if not create:
-            return empty_history()
+            empty = empty_history()
+            empty.notes = _pending_note(path)
+            return empty
         if folder.exists() and not folder.is_dir():
             raise HistoryUnavailable(
                 f"cannot create the history in {folder}: it is a file, not a folder"
@@ -390,6 +583,14 @@ def open_history(
             ) from exc
     else:
         _check_header(path)
+        if not create:
+            return _open_readonly(path, busy_ms, latest)
+        problem = wal_problem(path)
+        if problem:
+            raise HistoryUnavailable(
+                f"{problem}. {_LEFT_AS_IS} (writing would drop what follows the damage); "
+                f"move {path.name} and {path.name}-wal away together to start a new history"
+            )
 
     conn: sqlite3.Connection | None = None
     try:
@@ -427,6 +628,7 @@ def open_history(
                 conn.execute("PRAGMA journal_mode = WAL")
             if version < latest:
                 _apply_migrations(conn, migrations)
+        _remove_stale_reserves(path)
         return HistoryDB(path, conn)
     except BaseException:
         if conn is not None:

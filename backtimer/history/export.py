@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TextIO
 
+from backtimer.core.literal import printable
 from backtimer.history.db import STATUS_SQL, HistoryDB
 
 SESSION_FIELDS = (
@@ -37,7 +38,11 @@ SESSION_FIELDS = (
     ("active_seconds", "s.active_seconds"),
     ("plan_steps", "s.plan_steps"),
     ("resume_index", "s.resume_index"),
-    ("resume_step", "json(s.resume_step)"),
+    # A damaged value is exported as the text it is (json() would fail on it).
+    (
+        "resume_step",
+        "CASE WHEN json_valid(s.resume_step) THEN json(s.resume_step) ELSE s.resume_step END",
+    ),
     ("resumes", "s.resumes"),
 )
 STEP_FIELDS = (
@@ -147,13 +152,25 @@ def json_sessions(db: HistoryDB, *, since: date | None = None) -> Iterator[str]:
             yield "".join(parts)
 
 
+#: JSON escapes C0 control characters itself; these too never appear raw (DEL and the C1
+#: controls, which some terminals obey like escapes, and the line separators).
+_JSON_RAW: dict[int, str] = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029)}
+# Bytes of a damaged value that are not UTF-8 (kept as surrogate escapes when read).
+_JSON_RAW.update({c: "\\ufffd" for c in range(0xDC80, 0xDD00)})
+
+
+def json_safe(text: str) -> str:
+    """JSON text with no raw control characters (still the same JSON value)."""
+    return text.translate(_JSON_RAW)
+
+
 def write_json(db: HistoryDB, out: TextIO, *, since: date | None = None) -> int:
     """Write the JSON list; returns the number of sessions."""
     count = 0
     out.write("[")
     for text in json_sessions(db, since=since):
         out.write(",\n" if count else "\n")
-        out.write(text)
+        out.write(json_safe(text))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -249,10 +266,32 @@ def csv_rows(db: HistoryDB, *, since: date | None = None) -> Iterator[tuple]:
             yield ("session", *session, *empty)
 
 
+#: A cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV
+#: injection); such a text cell is written with a ' in front.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell that is safe to open in a spreadsheet: numbers as they are; text with no raw
+    control characters (escaped as \\xNN; line breaks kept, quoted by the CSV writer) and,
+    if it would start a formula, a ' in front."""
+    if not isinstance(value, str):
+        return value
+    formula = value.startswith(FORMULA_START)
+    if not value.isprintable():
+        value = "\n".join(printable(part) for part in value.split("\n"))
+    return "'" + value if formula else value
+
+
+def _safe_row(row: tuple) -> tuple:
+    return tuple(csv_cell(v) for v in row)
+
+
 def write_csv(db: HistoryDB, out: TextIO, *, since: date | None = None) -> int:
     """Write the CSV (with a header row); returns the number of data rows.
 
-    The session's fields are turned into CSV once per session, not once per step.
+    The session's fields are turned into CSV once per session, not once per step. Every
+    text cell goes through :func:`csv_cell`.
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -267,7 +306,10 @@ def write_csv(db: HistoryDB, out: TextIO, *, since: date | None = None) -> int:
 
     count = 0
     empty = (None,) * len(CSV_RECORD_COLUMNS)
-    for session, steps, pains in csv_sessions(db, since=since):
+    for session, raw_steps, raw_pains in csv_sessions(db, since=since):
+        session = _safe_row(session)
+        steps = [_safe_row(row) for row in raw_steps]
+        pains = [_safe_row(row) for row in raw_pains]
         if steps:
             head = render([session])[:-1]
             lines = render(steps).split("\n")[:-1]

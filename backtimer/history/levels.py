@@ -80,7 +80,10 @@ def _level_at(settings: Settings, stored: object, index: int) -> LevelChoice:
 
 
 def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
+    """A stored number, or None (also for a damaged value: text where a number belongs)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def stored_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
@@ -96,7 +99,9 @@ def stored_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
         ).fetchall()
     out: dict[int, LevelChoice] = {}
     for index, name, hold, reps, sets in rows:
-        if 0 <= index < len(routine.exercises) and routine.exercises[index].name == name:
+        if not isinstance(index, int) or not 0 <= index < len(routine.exercises):
+            continue  # another routine's layout, or a damaged value
+        if routine.exercises[index].name == name:
             out[index] = LevelChoice(_finite(hold), _finite(reps), _finite(sets))
     return out
 

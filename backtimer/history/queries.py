@@ -9,16 +9,94 @@ Dates (``since``, ``today``) are local calendar dates, compared with each sessio
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from backtimer.core.literal import printable
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import LevelChoice
 from backtimer.files.catalog import load_entry
 from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB
 from backtimer.history.recorder import file_sha256, step_identity, utc_iso
+
+#: Python's time zones stop short of a day either way.
+MAX_OFFSET = 24 * 3600 - 1
+
+
+# ------------------------------------------------------------------------ damaged values
+#
+# A value in a row that is not what the schema says (a date that does not parse, an offset of
+# days, text where a number belongs: edited by hand, or another program) must not take the
+# whole history down with it. Each query checks its rows; a row with a damaged value is left
+# out and a note (for the person) is added to ``db.notes``; the rest is shown.
+
+
+def _damaged(db: HistoryDB, what: str, field_name: str, value: object) -> None:
+    shown = printable(repr(value))
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    note = (
+        f"{what} in the history has a damaged value ({field_name} = {shown}); "
+        "it is left out here, and the rest is shown"
+    )
+    if note not in db.notes:
+        db.notes.append(note)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _is_day(value: object) -> bool:
+    try:
+        date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _is_time(value: object, optional: bool = False) -> bool:
+    if value is None:
+        return optional
+    try:
+        return parse_utc(value) is not None  # type: ignore[arg-type]
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def _is_offset(value: object) -> bool:
+    return _is_int(value) and abs(value) <= MAX_OFFSET  # type: ignore[arg-type]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _checked(
+    db: HistoryDB,
+    rows: Iterable[tuple],
+    what: Callable[[tuple], str],
+    checks: dict[int, tuple[str, Callable[[object], bool]]],
+) -> list[tuple]:
+    """The rows whose columns pass their checks (column -> (name, check)); a note for each
+    row left out."""
+    out = []
+    for row in rows:
+        for column, (name, check) in checks.items():
+            if not check(row[column]):
+                _damaged(db, what(row), name, row[column])
+                break
+        else:
+            out.append(row)
+    return out
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -113,12 +191,37 @@ def list_sessions(
         ORDER BY s.started_at {order}, s.id {order}{limit_sql}
     """
     with db.reading() as conn:
-        return [SessionRow(*row) for row in conn.execute(sql, params)]
+        rows = conn.execute(sql, params).fetchall()
+    return [_session_row(row) for row in _checked(db, rows, _session_what, SESSION_CHECKS)]
 
 
-def count_sessions(db: HistoryDB) -> int:
+def _session_what(row: tuple) -> str:
+    return f"session {printable(str(row[0]))}"
+
+
+#: Column checks of a session row (see _SESSION_COLUMNS).
+SESSION_CHECKS: dict[int, tuple[str, Callable[[object], bool]]] = {
+    0: ("id", _is_int),
+    7: ("started_at", _is_time),
+    8: ("ended_at", lambda v: _is_time(v, optional=True)),
+    9: ("day", _is_day),
+    10: ("utc_offset", _is_offset),
+    13: ("active_seconds", _is_number),
+    14: ("plan_steps", _is_int),
+    15: ("resume_index", _is_int),
+    16: ("resumes", _is_int),
+}
+
+
+def _session_row(row: tuple) -> SessionRow:
+    t = [_text(v) for v in row[1:7]]
+    return SessionRow(row[0], t[0], t[1], t[2], t[3], t[4], t[5], *row[7:])
+
+
+def count_sessions(db: HistoryDB, *, since: date | None = None) -> int:
+    where, params = _since_clause(since, None)
     with db.reading() as conn:
-        return conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        return conn.execute(f"SELECT COUNT(*) FROM sessions s WHERE {where}", params).fetchone()[0]
 
 
 def minutes_per_day(db: HistoryDB, first: date, last: date) -> dict[date, float]:
@@ -130,6 +233,9 @@ def minutes_per_day(db: HistoryDB, first: date, last: date) -> dict[date, float]
             (first.isoformat(), last.isoformat()),
         ).fetchall()
     for day, seconds in rows:
+        if not _is_day(day) or not (seconds is None or _is_number(seconds)):
+            _damaged(db, f"a session of {printable(str(day))}", "day or active_seconds", day)
+            continue
         out[date.fromisoformat(day)] = (seconds or 0.0) / 60
     return out
 
@@ -142,7 +248,14 @@ def pain_days(db: HistoryDB, first: date, last: date) -> dict[date, int]:
             "WHERE s.day BETWEEN ? AND ? GROUP BY s.day",
             (first.isoformat(), last.isoformat()),
         ).fetchall()
-    return {date.fromisoformat(day): n for day, n in rows}
+    return {date.fromisoformat(day): n for day, n in rows if _day_ok(db, day)}
+
+
+def _day_ok(db: HistoryDB, day: object) -> bool:
+    if _is_day(day):
+        return True
+    _damaged(db, "a session", "day", day)
+    return False
 
 
 _DID_WORK = (
@@ -160,7 +273,7 @@ def active_days(
         rows = conn.execute(
             f"SELECT DISTINCT s.day FROM sessions s WHERE {where} AND {_DID_WORK}", params
         ).fetchall()
-    return {date.fromisoformat(row[0]) for row in rows}
+    return {date.fromisoformat(row[0]) for row in rows if _day_ok(db, row[0])}
 
 
 def streak(db: HistoryDB, today: date) -> int:
@@ -178,6 +291,8 @@ def streak(db: HistoryDB, today: date) -> int:
         count = 0
         expected = today
         for (text,) in cursor:
+            if not _day_ok(db, text):
+                continue
             day = date.fromisoformat(text)
             if count == 0 and day == today - timedelta(days=1):
                 expected = day
@@ -240,7 +355,18 @@ def completion(
                  CASE p.side WHEN 'right' THEN 0 WHEN 'left' THEN 1 ELSE 2 END
     """
     with db.reading() as conn:
-        return [Completion(*row) for row in conn.execute(sql, params)]
+        rows = conn.execute(sql, params).fetchall()
+    checks: dict[int, tuple[str, Callable[[object], bool]]] = {
+        1: ("exercise_index", _is_int),
+        4: ("reps", _is_number),
+        5: ("done", _is_number),
+        6: ("skipped", _is_number),
+    }
+    kept = _checked(db, rows, lambda r: f"exercise {printable(_text(r[2]))}", checks)
+    return [
+        Completion(_text(r[0]), r[1], _text(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]), r[7])
+        for r in kept
+    ]
 
 
 @dataclass(frozen=True)
@@ -289,12 +415,53 @@ def pain_events(
         f"ORDER BY p.at {order}, p.id {order}{limit_sql}"
     )
     with db.reading() as conn:
-        return [PainRow(*row) for row in conn.execute(sql, params)]
+        rows = conn.execute(sql, params).fetchall()
+    checks: dict[int, tuple[str, Callable[[object], bool]]] = {
+        4: ("utc_offset", _is_offset),
+        5: ("step_index", _is_int),
+        7: ("exercise_index", _is_int),
+        10: ("set", _is_int),
+        11: ("rep", _is_int),
+        12: ("session_second", _is_number),
+        14: ("severity", lambda v: v is None or (_is_int(v) and 0 <= v <= 10)),  # type: ignore[operator]
+        16: ("at", _is_time),
+    }
+    kept = _checked(db, rows, lambda r: f"pain event {printable(str(r[0]))}", checks)
+    return [
+        PainRow(
+            id=r[0],
+            session_id=r[1],
+            routine=_text(r[2]),
+            day=_text(r[3]),
+            utc_offset=r[4],
+            step_index=r[5],
+            phase=_text(r[6]),
+            exercise_index=r[7],
+            exercise=_text(r[8]),
+            side=r[9] if r[9] in ("right", "left") else None,
+            set=r[10],
+            rep=r[11],
+            session_second=r[12],
+            where=None if r[13] is None else _text(r[13]),
+            severity=r[14],
+            note=None if r[15] is None else _text(r[15]),
+            at=r[16],
+        )
+        for r in kept
+    ]
 
 
-def count_pain_events(db: HistoryDB) -> int:
+def count_pain_events(db: HistoryDB, *, since: date | None = None) -> int:
+    if since is None:
+        sql, params = "SELECT COUNT(*) FROM pain_events", []
+    else:
+        sql = (
+            "SELECT COUNT(*) FROM pain_events p JOIN sessions s ON s.id = p.session_id "
+            "WHERE s.day >= ?"
+        )
+        params = [since.isoformat()]
     with db.reading() as conn:
-        return conn.execute("SELECT COUNT(*) FROM pain_events").fetchone()[0]
+        return conn.execute(sql, params).fetchone()[0]
 
 
 # ------------------------------------------------------------------------ resume
@@ -333,14 +500,25 @@ class Resumable:
 
 
 def find_resumable(
-    db: HistoryDB, now: datetime | None = None, *, max_age: timedelta = timedelta(hours=24)
+    db: HistoryDB,
+    now: datetime | None = None,
+    *,
+    max_age: timedelta = timedelta(hours=24),
+    prepare: Callable[[Any], Any] | None = None,
+    reasons: list[str] | None = None,
 ) -> Resumable | None:
     """The latest session, if it started in the last ``max_age`` and was interrupted.
 
     Only the latest session: once the user has done (or started) another one, an older
     interruption is not offered again. It is resumable when the routine file still loads and
-    its plan has the same step (exercise, side, set, rep) at the stored index. Reads only.
+    its plan, compiled the way ``run`` compiles it (``prepare(routine)``: the settings'
+    defaults filled in), has the same step (exercise, side, set, rep) at the stored index.
+    When an interrupted session cannot be resumed, ``reasons`` gets why. Reads only.
     """
+
+    def why(text: str) -> None:
+        if reasons is not None:
+            reasons.append(text)
 
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
@@ -357,38 +535,84 @@ def find_resumable(
         return None
     (sid, routine, key, origin, path_text, sha, level_text, started, active, plan_steps,
      index, step_json, status) = row  # fmt: skip
-    if status != "interrupted" or index <= 0 or not step_json:
+    if status != "interrupted":
         return None
+    checks = [
+        ("resume_index", index, _is_int(index)),
+        ("started_at", started, _is_time(started)),
+        ("active_seconds", active, _is_number(active)),
+        ("path", path_text, isinstance(path_text, str) and bool(path_text)),
+    ]
+    for name, value, ok in checks:
+        if not ok:
+            _damaged(db, f"session {printable(str(sid))}", name, value)
+            why(f"the interrupted session cannot be resumed: its {name} is damaged")
+            return None
+    if index <= 0 or not step_json:
+        return None  # interrupted before its first step ended: nothing to go on with
     path = Path(path_text)
+    name = printable(_text(routine))
     try:
         stored_step = json.loads(step_json)
-    except ValueError:
+        if not isinstance(stored_step, dict):
+            raise ValueError
+    except (ValueError, TypeError):
+        why(f"the interrupted session of {name} cannot be resumed: its place is damaged")
         return None
     entry = load_entry(path, origin if origin in ("bundled", "user", "path") else "path")
     if entry.routine is None:
+        first = printable(str(entry.problems[0])) if entry.problems else "it cannot be read"
+        why(
+            f"the interrupted session of {name} cannot be resumed: its routine file "
+            f"{printable(str(path))} does not load now ({first})"
+        )
         return None
-    level = parse_level(level_text)
+    level = parse_level(_text(level_text))
     try:
-        plan = compile_plan(entry.routine, level)
-    except Exception:
+        routine_run = prepare(entry.routine) if prepare is not None else entry.routine
+        plan = compile_plan(routine_run, level)
+    except Exception as exc:  # a routine that loads always compiles; be safe anyway
+        why(f"the interrupted session of {name} cannot be resumed: {printable(str(exc))}")
         return None
     if index >= len(plan.steps) or step_identity(plan.steps[index]) != stored_step:
+        where = _describe(stored_step)
+        now_there = (
+            _describe(step_identity(plan.steps[index]))
+            if index < len(plan.steps)
+            else f"the end ({len(plan.steps)} steps)"
+        )
+        why(
+            f"the interrupted session of {name} cannot be resumed: the routine or the "
+            f"settings changed since, and step {index + 1} is now {now_there}, "
+            f"not {where}"
+        )
         return None
     started_at = parse_utc(started)
     assert started_at is not None
     return Resumable(
         session_id=sid,
-        routine=routine,
-        routine_key=key,
-        origin=origin,
+        routine=_text(routine),
+        routine_key=_text(key),
+        origin=_text(origin),
         path=path,
         level=level,
         step_index=index,
         step=stored_step,
         started_at=started_at,
-        active_seconds=active,
-        plan_steps=plan_steps,
+        active_seconds=float(active),
+        plan_steps=plan_steps if _is_int(plan_steps) else len(plan.steps),
         same_file=bool(sha) and file_sha256(path) == sha,
         entry=entry,
         plan=plan,
     )
+
+
+def _describe(step: dict[str, Any]) -> str:
+    parts = [
+        printable(str(step.get("exercise", "?"))),
+        str(step.get("phase", "?")).replace("_", " "),
+    ]
+    if step.get("side"):
+        parts.append(f"{step['side']} side")
+    parts.append(f"set {step.get('set', '?')}, rep {step.get('rep', '?')}")
+    return ", ".join(parts)

@@ -14,15 +14,15 @@ resumed at the same exercise, side, set and rep.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import queue
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -45,7 +45,15 @@ from backtimer.history.db import (
     HistoryUnavailable,
     explain,
     open_history,
-    process_identity,
+)
+from backtimer.history.writer import (  # noqa: F401 (file_sha256: for importers)
+    Batch,
+    Op,
+    Writer,
+    file_sha256,
+    merge_into,
+    transient,
+    write_journal,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +62,18 @@ if TYPE_CHECKING:
 Clock = Callable[[], float]
 Wall = Callable[[], datetime]
 MAX_NOTE = 2000
-RETRIES = 3
+#: Waits between attempts while the history cannot be written: from the first to the most.
+RETRY_FIRST = 0.1
+RETRY_MAX = 1.0
+#: How long a writer waits for another program's write lock before calling it a failure
+#: (and retrying later): short, so that the person hears of it soon.
+BUSY_MS = 500
+#: At close: how long to keep trying before keeping the rest in a journal (with the lock
+#: wait above, an exit never waits much more than a second and a half for the history).
+CLOSE_WAIT = 0.8
+#: Space set aside beside the database while a session runs (a file, freed at close), so
+#: that a journal can still be written when the disk has filled up meanwhile.
+RESERVE_BYTES = 256 * 1024
 
 
 class RoutineEntry(Protocol):
@@ -68,6 +87,10 @@ class RoutineEntry(Protocol):
 
     @property
     def origin(self) -> str: ...
+
+
+def reserve_path(db_path: Path) -> Path:
+    return db_path.with_name(f"{db_path.name}.reserve-{os.getpid()}")
 
 
 def utc_iso(moment: datetime) -> str:
@@ -89,13 +112,6 @@ def level_text(level: object) -> str:
             out[str(index)] = asdict(choice) if hasattr(choice, "__dataclass_fields__") else choice
         return json.dumps(out, sort_keys=True)
     return str(level)
-
-
-def file_sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def step_identity(step: Step) -> dict[str, Any]:
@@ -129,9 +145,35 @@ def _clean_text(value: str | None, limit: int) -> str | None:
 
 # ------------------------------------------------------------------------ records
 
-# A batch is a list of (operation, values) tuples, written in one transaction.
-Op = tuple[str, dict[str, Any]]
+# A batch is a list of (operation, values) tuples, written in one transaction
+# (see backtimer.history.writer).
 _STOP = object()
+
+
+@dataclass(frozen=True)
+class RecordingStatus:
+    """Where the history writer is: ``pending`` records not written yet; ``last_error`` why
+    (None while it keeps up); ``failures``: attempts that failed so far; ``journal``: where
+    the unwritten records were kept at close (None if none had to be)."""
+
+    pending: int = 0
+    last_error: str | None = None
+    failures: int = 0
+    journal: Path | None = None
+
+    @property
+    def behind(self) -> bool:
+        return self.pending > 0 and self.last_error is not None
+
+    def text(self) -> str | None:
+        """One line for the person, while the history is behind."""
+        if not self.behind:
+            return None
+        noun = "record" if self.pending == 1 else "records"
+        return (
+            f"Recording is behind: {self.pending} {noun} not written yet ({self.last_error}); "
+            "they are kept and retried."
+        )
 
 
 class Recorder:
@@ -141,6 +183,12 @@ class Recorder:
     calls :meth:`on_pain_details` after the pain dialog, :meth:`on_interrupted` on SIGTERM,
     SIGHUP or Ctrl-C, and :meth:`close` at the end. ``problem`` holds a message for the user
     if something could not be written (the session goes on regardless).
+
+    Records that cannot be written (a full disk, another program holding the write lock)
+    are kept, in order, and retried until they are; :meth:`status` says how many wait and
+    why. Those still unwritten at :meth:`close` (after ``close_wait`` more seconds) are
+    kept in a journal beside the database, added at the next start; ``exit_message`` then
+    says so, for the person.
     """
 
     def __init__(
@@ -155,6 +203,9 @@ class Recorder:
         wall: Wall = local_now,
         on_problem: Callable[[str], None] | None = None,
         owns_db: bool = False,
+        busy_ms: int = BUSY_MS,
+        close_wait: float = CLOSE_WAIT,
+        reserve_bytes: int = RESERVE_BYTES,
     ) -> None:
         self.db = db
         self.owns_db = owns_db
@@ -173,18 +224,29 @@ class Recorder:
         self._step_started: dict[int, str] = {}
         self._session: Session | None = None
         self._active_base = resume.active_seconds if resume is not None else 0.0
+        self.busy_ms = busy_ms
+        self._close_wait = close_wait
+        self.journal: Path | None = None  # where unwritten records were kept at close
+        self.exit_message: str | None = None  # for the person, after close
+        self.notes: list[str] = []  # about the history as it was opened
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._queued = 0  # records put on the queue (UI thread)
+        self._written = 0  # records written, or kept for a journal (worker)
+        self._failures = 0
+        self._last_error: str | None = None
         # Worker-thread state (only the worker touches these).
-        self._session_id: int | None = resume.session_id if resume is not None else None
-        self._pause_id: int | None = None
-        self._pain_id: int | None = None
+        self._backlog: deque[Batch] = deque()
+        self._refused: list[Batch] = []
+        self._writer = Writer(resume.session_id if resume is not None else None)
+        self._reserve_bytes = reserve_bytes
+        self._reserve: Path | None = None
         self._thread = threading.Thread(target=self._work, name="history-writer", daemon=True)
         self._thread.start()
 
     @property
     def session_id(self) -> int | None:
         """The session's row id, once written (read after :meth:`flush`)."""
-        return self._session_id
+        return self._writer.session_id
 
     # ------------------------------------------------------------ listener (UI thread)
 
@@ -285,7 +347,11 @@ class Recorder:
                     )
                 )
         if ops:
-            self._queue.put(ops)
+            self._put(ops)
+
+    def _put(self, batch: list[Op]) -> None:
+        self._queued += len(batch)
+        self._queue.put(batch)
 
     def _active(self, session: Session, at: float) -> float:
         return round(self._active_base + session.active_seconds(at), 3)
@@ -341,7 +407,7 @@ class Recorder:
             "severity": severity,
             "note": _clean_text(note, MAX_NOTE),
         }
-        self._queue.put([("pain_details", values)])
+        self._put([("pain_details", values)])
 
     def on_interrupted(self) -> None:
         """The process is being stopped (SIGTERM, SIGHUP, Ctrl-C): mark the session
@@ -359,7 +425,7 @@ class Recorder:
         if session is not None:
             active = round(self._active_base + session.active_seconds(self.clock()), 3)
             index = session.index
-        self._queue.put(
+        self._put(
             [
                 (
                     "end",
@@ -375,23 +441,40 @@ class Recorder:
         )
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        """Wait until everything queued so far is written. False on timeout."""
+        """Wait until everything queued so far is written (or, after close, kept in a
+        journal). False on timeout."""
         if not self._thread.is_alive():
             return True
         done = threading.Event()
         self._queue.put(done)
         return done.wait(timeout)
 
-    def close(self, timeout: float | None = 10.0) -> None:
-        """Write what is queued and stop the worker. The session's status is left as is."""
+    def close(self, timeout: float | None = 10.0) -> str | None:
+        """Write what is queued and stop the worker. The session's status is left as is.
+
+        What cannot be written within ``close_wait`` seconds is kept in a journal. Returns
+        :attr:`exit_message` (None when everything was written)."""
         if self.closed:
-            return
+            return self.exit_message
         self.closed = True
         self._queue.put(_STOP)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
         if self.owns_db:
             self.db.close()
+        return self.exit_message
+
+    # ------------------------------------------------------------ status (any thread)
+
+    def status(self) -> RecordingStatus:
+        """How far behind the history is: records not written yet, and why."""
+        pending = self._queued - self._written
+        return RecordingStatus(
+            pending=max(0, pending),
+            last_error=self._last_error if pending > 0 else None,
+            failures=self._failures,
+            journal=self.journal,
+        )
 
     # ------------------------------------------------------------ worker thread
 
@@ -402,200 +485,211 @@ class Recorder:
                 with contextlib.suppress(Exception):
                     self.on_problem(message)
 
-    def _work(self) -> None:
-        conn: sqlite3.Connection | None = None
+    def _connect(self) -> sqlite3.Connection | None:
         try:
-            conn = self.db.connect()
+            return self.db.connect(busy_ms=self.busy_ms)
         except HistoryUnavailable as exc:
-            self._report(exc.message)
+            self._failed(exc.message)
+            return None
+
+    def _failed(self, message: str) -> None:
+        self._failures += 1
+        self._last_error = message
+
+    def _make_reserve(self) -> None:
+        if self.db.path is None or self._reserve_bytes <= 0:
+            return
+        reserve = reserve_path(self.db.path)
+        try:
+            fd = os.open(reserve, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError:
+            return
+        try:
+            try:
+                os.posix_fallocate(fd, 0, self._reserve_bytes)
+            except (AttributeError, OSError):
+                os.write(fd, bytes(self._reserve_bytes))
+            self._reserve = reserve
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(reserve)
+        finally:
+            os.close(fd)
+
+    def _free_reserve(self) -> None:
+        if self._reserve is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._reserve)
+            self._reserve = None
+
+    def _work(self) -> None:
+        self._make_reserve()
+        try:
+            self._work_loop()
+        finally:
+            self._free_reserve()
+
+    def _work_loop(self) -> None:
+        backlog = self._backlog
+        conn: sqlite3.Connection | None = None
+        waiters: list[threading.Event] = []
+        delay = RETRY_FIRST
+        deadline: float | None = None  # closing: keep trying until then, then a journal
         try:
             while True:
-                item = self._queue.get()
-                if item is _STOP:
+                # Take what is queued; wait for more only when there is nothing to retry.
+                timeout: float | None
+                if deadline is not None:
+                    timeout = 0.0
+                elif backlog and self._last_error is not None:
+                    timeout = delay
+                elif backlog:
+                    timeout = 0.0
+                else:
+                    timeout = None
+                items = []
+                try:
+                    items.append(self._queue.get(timeout=timeout))
+                    while True:
+                        items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    pass
+                for item in items:
+                    if item is _STOP:
+                        deadline = time.monotonic() + self._close_wait
+                    elif isinstance(item, threading.Event):
+                        waiters.append(item)
+                    else:
+                        backlog.append(item)
+                # Write the backlog in order, as far as it goes.
+                while backlog:
+                    if conn is None:
+                        conn = self._connect()
+                        if conn is None:
+                            break
+                    batch = backlog[0]
+                    try:
+                        self._writer.write(conn, batch)
+                    except (sqlite3.Error, OSError) as exc:
+                        message = explain(self.db.label, exc)
+                        if transient(exc):
+                            self._failed(message)
+                            # A fresh connection next time (after an I/O error SQLite's
+                            # own state of the file may be stale).
+                            with contextlib.suppress(sqlite3.Error):
+                                conn.close()
+                            conn = None
+                            break
+                        # A record the database refuses (not a passing fault): write the
+                        # others; keep the refused ones for the journal.
+                        backlog.popleft()
+                        self._report("history not saved: " + message)
+                        if len(batch) > 1:
+                            for op in reversed(batch):
+                                backlog.appendleft([op])
+                        else:
+                            self._refused.append(batch)
+                            self._written += len(batch)  # counted as kept, not pending
+                        continue
+                    backlog.popleft()
+                    self._written += len(batch)
+                    if not backlog:
+                        self._last_error = None
+                        delay = RETRY_FIRST
+                if backlog and self._last_error is not None:
+                    delay = min(delay * 2, RETRY_MAX)
+                if not backlog:
+                    for waiter in waiters:
+                        waiter.set()
+                    waiters.clear()
+                if deadline is not None and (not backlog or time.monotonic() >= deadline):
                     break
-                if isinstance(item, threading.Event):
-                    item.set()
-                    continue
-                if conn is not None:
-                    self._write(conn, item)
+                if deadline is not None and backlog:
+                    time.sleep(min(RETRY_FIRST, max(0.0, deadline - time.monotonic())))
+            self._keep_the_rest(list(backlog))
         finally:
+            for waiter in waiters:
+                waiter.set()
             if conn is not None:
-                conn.close()
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
 
-    def _write(self, conn: sqlite3.Connection, batch: list[Op]) -> None:
-        for attempt in range(RETRIES):
-            saved = (self._session_id, self._pause_id, self._pain_id)
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for name, values in batch:
-                    getattr(self, f"_w_{name}")(conn, values)
-                conn.execute("COMMIT")
+    def _keep_the_rest(self, unwritten: list[Batch]) -> None:
+        """At close: what is still not written goes to a journal beside the database."""
+        batches = [*unwritten, *self._refused]
+        if not batches:
+            return
+        records = sum(len(b) for b in batches)
+        reason = self._last_error or self.problem or "it could not be written"
+        if self.db.path is None:
+            self.exit_message = f"{records} history records could not be written ({reason})"
+            return
+        self._free_reserve()  # its space is for this
+        try:
+            self.journal = write_journal(self.db.path, self._writer, batches)
+        except OSError as exc:
+            self.exit_message = (
+                f"{records} history records could not be written ({reason}) nor kept: "
+                f"{exc.strerror or exc}"
+            )
+            return
+        self._written += sum(len(b) for b in unwritten)
+        self.exit_message = (
+            f"the history could not be written in time ({reason}): this session's "
+            f"{records} unsaved records are kept in {self.journal} and will be added to "
+            "the history at the next start"
+        )
+
+
+class RecordingWatch:
+    """Tells the person when the history falls behind, and when it has caught up.
+
+    ``RecordingWatch(listeners, say)``: the listeners with a ``status()`` (recorders) are
+    watched; call :meth:`poll` often (every tick, or every second): ``say(text)`` is called
+    once when recording falls behind, when its reason changes, and once when it has caught
+    up. ``say`` gets plain text (no markup).
+    """
+
+    CAUGHT_UP = "History caught up: everything so far is recorded."
+
+    def __init__(self, listeners: Sequence[Any], say: Callable[[str], None]) -> None:
+        self.recorders = [r for r in listeners if callable(getattr(r, "status", None))]
+        self.say = say
+        self.behind = False
+        self._reason: str | None = None
+
+    def poll(self) -> None:
+        for recorder in self.recorders:
+            status = recorder.status()
+            if status.behind:
+                if not self.behind or status.last_error != self._reason:
+                    self.behind = True
+                    self._reason = status.last_error
+                    self.say(status.text() or "")
                 return
-            except sqlite3.Error as exc:
-                self._session_id, self._pause_id, self._pain_id = saved
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                busy = isinstance(exc, sqlite3.OperationalError) and (
-                    "locked" in str(exc) or "busy" in str(exc)
+        if self.behind:
+            self.behind = False
+            self._reason = None
+            self.say(self.CAUGHT_UP)
+
+    def summary(self, wait: float = 1.0) -> str | None:
+        """For the end of a session: what the history does not hold yet (None: it holds
+        everything). Waits up to ``wait`` seconds for the writer first."""
+        for recorder in self.recorders:
+            flush = getattr(recorder, "flush", None)
+            if callable(flush):
+                flush(wait)
+        for recorder in self.recorders:
+            status = recorder.status()
+            if status.pending:
+                noun = "record" if status.pending == 1 else "records"
+                why = f" ({status.last_error})" if status.last_error else ""
+                return (
+                    f"Not all of this is in the history yet: {status.pending} {noun} still "
+                    f"waiting to be written{why}. They are kept, and added at the next start "
+                    "if they cannot be written now."
                 )
-                if busy and attempt < RETRIES - 1:
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                self._report("history not saved: " + explain(self.db.label, exc))
-                if not busy and len(batch) > 1:
-                    # Keep what can be kept: each record on its own (the end of a session
-                    # is still written when its last step cannot be).
-                    for op in batch:
-                        self._write(conn, [op])
-                return
-
-    def _w_begin(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        sha = file_sha256(Path(v["path"]))
-        cursor = conn.execute(
-            "INSERT INTO sessions (routine, routine_key, origin, path, sha256, level, "
-            "started_at, day, utc_offset, status, plan_steps, pid, process) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-            (
-                v["routine"],
-                v["routine_key"],
-                v["origin"],
-                v["path"],
-                sha,
-                v["level"],
-                v["started_at"],
-                v["day"],
-                v["utc_offset"],
-                v["plan_steps"],
-                v["pid"],
-                process_identity(v["pid"]),
-            ),
-        )
-        self._session_id = cursor.lastrowid
-        conn.executemany(
-            "INSERT INTO planned_work (session_id, exercise_index, exercise, side, reps) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(self._session_id, *row) for row in v["planned"]],
-        )
-
-    def _w_resume_session(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        self._session_id = v["id"]
-        conn.execute(
-            "UPDATE sessions SET status = 'running', ended_at = NULL, pid = ?, process = ?, "
-            "plan_steps = ?, sha256 = ?, resumes = resumes + 1 WHERE id = ?",
-            (
-                v["pid"],
-                process_identity(v["pid"]),
-                v["plan_steps"],
-                file_sha256(Path(v["path"])),
-                v["id"],
-            ),
-        )
-
-    def _w_at(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._session_id is None:
-            return
-        conn.execute(
-            "UPDATE sessions SET resume_index = ?, resume_step = ? WHERE id = ?",
-            (v["index"], v["step"], self._session_id),
-        )
-
-    def _w_step(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._session_id is None:
-            return
-        conn.execute(
-            "INSERT INTO steps (session_id, step_index, phase, exercise_index, exercise, side, "
-            "set_no, rep, planned_seconds, actual_seconds, status, started_at, ended_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            # Run again ("back"): one row, done if any run was done, the time of all runs.
-            "ON CONFLICT (session_id, step_index) DO UPDATE SET "
-            "status = CASE WHEN steps.status = 'done' OR excluded.status = 'done' "
-            "THEN 'done' ELSE 'skipped' END, "
-            "actual_seconds = steps.actual_seconds + excluded.actual_seconds, "
-            "ended_at = excluded.ended_at",
-            (
-                self._session_id,
-                v["step_index"],
-                v["phase"],
-                v["exercise_index"],
-                v["exercise"],
-                v["side"],
-                v["set_no"],
-                v["rep"],
-                v["planned_seconds"],
-                v["actual_seconds"],
-                v["status"],
-                v["started_at"],
-                v["ended_at"],
-            ),
-        )
-        conn.execute(
-            "UPDATE sessions SET active_seconds = max(active_seconds, ?) WHERE id = ?",
-            (v["active"], self._session_id),
-        )
-
-    def _w_pause(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._session_id is None:
-            return
-        cursor = conn.execute(
-            "INSERT INTO pauses (session_id, started_at, reason) VALUES (?, ?, ?)",
-            (self._session_id, v["at"], v["reason"]),
-        )
-        self._pause_id = cursor.lastrowid
-
-    def _w_resume(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._pause_id is None:
-            return  # resumed after a pain stop: not a pause
-        conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self._pause_id))
-        self._pause_id = None
-
-    def _w_pain(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._session_id is None:
-            return
-        cursor = conn.execute(
-            "INSERT INTO pain_events (session_id, step_index, phase, exercise_index, exercise, "
-            "side, set_no, rep, session_second, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self._session_id,
-                v["step_index"],
-                v["phase"],
-                v["exercise_index"],
-                v["exercise"],
-                v["side"],
-                v["set_no"],
-                v["rep"],
-                v["session_second"],
-                v["at"],
-            ),
-        )
-        self._pain_id = cursor.lastrowid
-
-    def _w_pain_details(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._pain_id is None:
-            return
-        conn.execute(
-            "UPDATE pain_events SET location = ?, severity = ?, note = ? WHERE id = ?",
-            (v["where"], v["severity"], v["note"], self._pain_id),
-        )
-
-    def _w_end(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
-        if self._session_id is None:
-            return
-        if self._pause_id is not None and v["status"] != "interrupted":
-            conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self._pause_id))
-            self._pause_id = None
-        sets = ["status = ?", "ended_at = ?"]
-        params: list[Any] = [v["status"], v["at"]]
-        if v["active"] is not None:
-            sets.append("active_seconds = max(active_seconds, ?)")
-            params.append(v["active"])
-        if v["index"] is not None:
-            sets.append("resume_index = ?")
-            params.append(v["index"])
-        where = "id = ?" + (" AND status = 'running'" if v["only_running"] else "")
-        conn.execute(
-            f"UPDATE sessions SET {', '.join(sets)} WHERE {where}", [*params, self._session_id]
-        )
+        return None
 
 
 class NullRecorder:
@@ -605,6 +699,11 @@ class NullRecorder:
         self.problem = problem
         self.closed = False
         self.session_id: int | None = None
+        self.exit_message: str | None = None
+        self.journal: Path | None = None
+
+    def status(self) -> RecordingStatus:
+        return RecordingStatus()
 
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         pass
@@ -620,8 +719,9 @@ class NullRecorder:
     def flush(self, timeout: float | None = 10.0) -> bool:
         return True
 
-    def close(self, timeout: float | None = 10.0) -> None:
+    def close(self, timeout: float | None = 10.0) -> str | None:
         self.closed = True
+        return None
 
 
 def start_recorder(
@@ -642,7 +742,7 @@ def start_recorder(
             db = open_history(data_dir)
     except HistoryUnavailable as exc:
         return NullRecorder(exc.message)
-    return Recorder(
+    recorder = Recorder(
         db,
         routine_entry,
         plan,
@@ -652,3 +752,6 @@ def start_recorder(
         owns_db=owns_db,
         clock=clock,
     )
+    # An earlier session kept in a journal (not written in time) is added now.
+    recorder.notes = [*db.notes, *merge_into(db)]
+    return recorder

@@ -36,7 +36,9 @@ STATUS_WORDS = {
     "interrupted": "interrupted",
     "running": "in progress",
 }
-_MD_SPECIAL = set("\\`*_[]<>|#")
+#: Escaped with a backslash (CommonMark allows it before any ASCII punctuation): emphasis,
+#: code, links, HTML, tables, headings, strikethrough (~~) and entities (&amp;).
+_MD_SPECIAL = set("\\`*_[]<>|#~&!")
 
 
 def md(text: object) -> str:
@@ -88,7 +90,16 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
         ):
             levels.setdefault(path, set()).add(level if level in ("low", "high") else "custom")
     return [
-        RoutineUse(r[0], r[1], r[2], r[3] or "", tuple(sorted(levels.get(r[2], ()))), *r[4:])
+        RoutineUse(
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            str(r[3] or ""),
+            tuple(sorted(str(level) for level in levels.get(r[2], ()))),
+            r[4],
+            str(r[5]),
+            str(r[6]),
+        )
         for r in rows
     ]
 
@@ -162,10 +173,13 @@ def _weeks(db: HistoryDB, since: date, until: date, days_active: set[date]) -> l
         FROM sessions s WHERE s.day BETWEEN ? AND ? GROUP BY week
     """
     with db.reading() as conn:
-        found = {
-            date.fromisoformat(r[0]): r[1:]
-            for r in conn.execute(sql, (since.isoformat(), until.isoformat()))
-        }
+        rows = conn.execute(sql, (since.isoformat(), until.isoformat())).fetchall()
+    found = {}
+    for r in rows:
+        try:
+            found[date.fromisoformat(r[0])] = r[1:]
+        except (TypeError, ValueError):
+            continue  # a damaged day (its session is reported by the other queries)
     rows = []
     monday = since - timedelta(days=since.weekday())
     while monday <= until:
@@ -228,6 +242,18 @@ def _pain_rows(rows: list[PainRow]) -> list[list[str]]:
     return out
 
 
+def _first_day(db: HistoryDB) -> date | None:
+    """The first day with a session (a damaged day is passed over)."""
+    with db.reading() as conn:
+        rows = conn.execute("SELECT DISTINCT day FROM sessions ORDER BY day LIMIT 50").fetchall()
+    for (day,) in rows:
+        try:
+            return date.fromisoformat(day)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 def build_report(
     db: HistoryDB,
     *,
@@ -241,6 +267,9 @@ def build_report(
     since = since or until - timedelta(days=DEFAULT_DAYS - 1)
     if since > until:
         since = until
+    first = _first_day(db)
+    if first is not None and since < first <= until:
+        since = first  # --since 0001-01-01: from the first session, not from year 1
     span = (until - since).days + 1
     days_active = active_days(db, since=since, until=until)
     with db.reading() as conn:
@@ -281,7 +310,7 @@ def build_report(
     lines.append("")
     if not sessions:
         lines += ["No sessions were recorded in this period.", ""]
-        return "\n".join(lines)
+        return "\n".join(_notes(db, lines))
 
     lines += ["## Routines and prescriptions", ""]
     for use in _routines_used(db, since, until):
@@ -337,4 +366,13 @@ def build_report(
     else:
         lines.append("No pain events were recorded in this period.")
     lines.append("")
-    return "\n".join(lines)
+    return "\n".join(_notes(db, lines))
+
+
+def _notes(db: HistoryDB, lines: list[str]) -> list[str]:
+    """What the reader of the report must know: damaged records left out, and the like."""
+    if db.notes:
+        lines += ["## Notes", ""]
+        lines += [f"- {md(note)}" for note in db.notes]
+        lines.append("")
+    return lines

@@ -20,6 +20,7 @@ from backtimer.history.db import HistoryUnavailable, open_history
 from backtimer.history.levels import accept, current_levels, review_levels, reviewed_levels
 from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
+from backtimer.history.writer import merge_pending
 from backtimer.session.runner import Clock
 
 
@@ -36,9 +37,13 @@ class Launch:
     resume: Any = None
     notes: list[str] = field(default_factory=list)
 
-    def close(self) -> None:
+    def close(self) -> str | None:
+        """Stop the history writer; returns a message for the person when records could
+        not be written in time (kept in a journal beside the history, or lost: it says)."""
         if self.recorder is not None:
-            self.recorder.close()
+            message = self.recorder.close()
+            return message if isinstance(message, str) else None
+        return None
 
 
 def settings(notes: list[str] | None = None) -> Config:
@@ -111,6 +116,7 @@ def prepare(
         launch.recorder = start_recorder(
             entry, plan, level, data_dir=data_dir, resume=resume, clock=clock
         )
+        notes.extend(getattr(launch.recorder, "notes", ()))
         problem = getattr(launch.recorder, "problem", None)
         if problem:
             notes.append(f"History is off for this session: {problem}")
@@ -155,24 +161,51 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
     return None
 
 
-def find_resume(entry: Entry | None, data_dir: Path | None) -> Any:
-    """An interrupted session of the last 24 hours to offer (of ``entry``'s file, if given)."""
+def find_resume(
+    entry: Entry | None,
+    data_dir: Path | None,
+    *,
+    config: Config | None = None,
+    notes: list[str] | None = None,
+) -> Any:
+    """An interrupted session of the last 24 hours to offer (of ``entry``'s file, if given).
 
+    Its plan is compiled the way ``run`` compiles one (the settings' defaults filled in), so
+    that the stored step is compared with like; when it cannot be resumed, ``notes`` gets why.
+    """
+
+    if config is None:
+        config = settings()
+    # A session kept in a journal (not written in time) may be the one to resume: add it.
+    added = merge_pending(data_dir)
+    if notes is not None:
+        notes.extend(added)
     try:
         db = open_history(data_dir, create=False)
     except HistoryUnavailable:
         return None
+    reasons: list[str] = []
     try:
-        found = find_resumable(db)
+        found = find_resumable(
+            db, prepare=lambda routine: with_config_defaults(routine, config), reasons=reasons
+        )
     except HistoryUnavailable:
         return None
     finally:
         db.close()
     if found is None:
+        if notes is not None and reasons:
+            matching = entry is None or any(_mentions(reason, entry) for reason in reasons)
+            if matching:
+                notes.extend(reasons)
         return None
     if entry is not None and _same_file(entry.path, found.path) is False:
         return None
     return found
+
+
+def _mentions(reason: str, entry: Entry) -> bool:
+    return entry.routine is not None and entry.routine.name in reason
 
 
 def _same_file(a: Path, b: Path) -> bool:

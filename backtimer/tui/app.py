@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
-import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
 from backtimer.core.engine import Command, State
-from backtimer.core.literal import shown
+from backtimer.core.literal import printable, shown
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, unknown_bindings
@@ -58,8 +59,14 @@ def run_editor(path: Path) -> str | None:
     argv = find_editor()
     if argv is None:
         return "No editor found: set $VISUAL or $EDITOR"
+    from backtimer.files.editing import EditorStopped, run_editor_process
+
     try:
-        subprocess.run([*argv, str(path)], check=False)
+        run_editor_process(argv, path)
+    except EditorStopped as exc:
+        # SIGTERM or SIGHUP while the editor was open: it was ended too; now the app's own
+        # handler (restored) ends the app, as it would have without an editor.
+        os.kill(os.getpid(), exc.signum)
     except OSError as exc:
         return f"Could not start {argv[0]}: {exc.strerror or exc}"
     return None
@@ -137,6 +144,7 @@ class BacktimerApp(App[int]):
         self.cli_sound: tuple[bool, bool] | None = None  # --no-bell/--no-voice, when run_app
         self.launches: list[Launch] = []
         self.terminal_guard: Any = None  # a tui.terminal.TerminalGuard, set by run_app
+        self.exit_notes: list[str] = []  # for stderr after the app (unsaved history)
         self.entry = entry
         self.level = level
         self.bell_on = bell
@@ -166,7 +174,12 @@ class BacktimerApp(App[int]):
         if self.player is None:
             self.player = self._new_player()
         self.apply_settings(self.config)
-        resume = find_resume(self.entry, self.data_dir) if self.offer_resume else None
+        resume = None
+        if self.offer_resume:
+            why: list[str] = []
+            resume = find_resume(self.entry, self.data_dir, config=self.config, notes=why)
+            for note in why:
+                self.notify(note, severity="warning", timeout=10, markup=False)
         if self.entry is None:
             from backtimer.tui.screens.picker import PickerScreen
 
@@ -287,7 +300,9 @@ class BacktimerApp(App[int]):
             close()
         for launch in self.launches:
             with contextlib.suppress(Exception):
-                launch.close()  # flushes the history writer
+                message = launch.close()  # flushes the history writer
+                if message:
+                    self.exit_notes.append(message)  # printed once the terminal is back
 
     def _new_player(self) -> Any:
         from backtimer.session.cues import default_player
@@ -364,6 +379,7 @@ class BacktimerApp(App[int]):
         listeners: list[Listener] = [self.make_cues(), *self.extra_listeners]
         if launch.recorder is not None:
             listeners.append(launch.recorder)
+            self._watch_recording(launch.recorder)
         self.current_session = SessionScreen(
             launch.entry,
             level=launch.level,
@@ -376,6 +392,23 @@ class BacktimerApp(App[int]):
             countdown=self.config.countdown,
         )
         self.push_screen(self.current_session)
+
+    def _watch_recording(self, recorder: Any) -> None:
+        """A notice while the history falls behind (a full disk, a held lock), and when it
+        has caught up; checked every second."""
+        from backtimer.history.recorder import RecordingWatch
+
+        def say(text: str) -> None:
+            behind = text != RecordingWatch.CAUGHT_UP
+            self.notify(
+                text,
+                severity="warning" if behind else "information",
+                timeout=30 if behind else 5,
+                markup=False,
+            )
+
+        watch = RecordingWatch([recorder], say)
+        self.set_interval(1.0, watch.poll)
 
     def on_start_routine(self, message: StartRoutine) -> None:
         self.start_session(message.entry)
@@ -525,6 +558,8 @@ def run_app(
     finally:
         guard.uninstall()
         guard.restore()  # the modes from before the app, whatever Textual restored
+    for note in app.exit_notes:
+        print(f"backtimer: {printable(note)}", file=sys.stderr)
     if app.return_code not in (None, 0):
         return app.return_code
     return result if isinstance(result, int) else 0

@@ -157,11 +157,19 @@ def test_history_plain_table_when_piped(month, capsys):
 
 def test_history_in_a_terminal_opens_the_screen(month, monkeypatch):
     calls = []
-    monkeypatch.setattr(cli_history, "run_history_app", lambda db: calls.append(db) or 0)
+    since = []
+    monkeypatch.setattr(
+        cli_history,
+        "run_history_app",
+        lambda db, after=None: calls.append(db) or since.append(after) or 0,
+    )
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert main(["history", "--data-dir", str(month["data"])]) == 0
     assert len(calls) == 1 and calls[0].path == month["data"] / "history.sqlite3"
+    # --since reaches the screen.
+    assert main(["history", "--since", "2024-04-10", "--data-dir", str(month["data"])]) == 0
+    assert since == [None, date(2024, 4, 10)]
 
 
 def test_bad_dates_are_usage_errors(capsys):
@@ -212,7 +220,10 @@ def test_report_to_stdout_and_to_a_file(month, tmp_path, capsys, monkeypatch):
     assert out.read_text() == "my notes\n"
     assert main([*argv, str(out), "--force"]) == 0
     assert out.read_text() == printed
-    assert sorted(p.name for p in out.parent.iterdir()) == ["april.md"]  # no temp file left
+    # No temp file left; the replaced file is kept (issue 13: every write keeps a backup).
+    assert sorted(p.name for p in out.parent.iterdir()) == ["april.md", "april.md.bak"]
+    assert (out.parent / "april.md.bak").read_text() == "my notes\n"
+    assert "april.md.bak" in capsys.readouterr().err
     # A folder that does not exist.
     assert main([*argv, str(tmp_path / "nowhere" / "r.md")]) == 1
     assert "cannot write" in capsys.readouterr().err

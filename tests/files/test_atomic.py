@@ -64,12 +64,17 @@ def test_line_endings_and_unicode_are_kept_byte_for_byte(tmp_path: Path) -> None
     assert target.read_bytes() == text.encode("utf-8")
 
 
-def test_file_without_comments_is_replaced_without_backup(tmp_path: Path) -> None:
+def test_file_without_comments_is_replaced_with_a_backup_too(tmp_path: Path) -> None:
+    # Issue 13: every write to a user's file keeps a backup, not only files with comments.
     target = tmp_path / "r.toml"
     target.write_text('name = "A"\n')
-    assert atomic_write_text(target, 'name = "B"\n') is None
+    message = atomic_write_text(target, 'name = "B"\n')
+    assert message is not None and str(backup_path(target)) in message
     assert target.read_text() == 'name = "B"\n'
-    assert not backup_path(target).exists()
+    assert backup_path(target).read_text() == 'name = "A"\n'
+    # The same content again changes nothing, and needs no backup.
+    assert atomic_write_text(target, 'name = "B"\n') is None
+    assert backup_path(target).read_text() == 'name = "A"\n'
 
 
 def test_file_with_comments_gets_a_byte_identical_backup(tmp_path: Path) -> None:

@@ -190,10 +190,12 @@ def test_defaults_round_trip_without_speech_command_or_keymap() -> None:
     assert load_config() == (Config(), [])
 
 
-def test_saving_over_our_own_file_keeps_no_backup() -> None:
+def test_saving_over_our_own_file_keeps_a_backup_too() -> None:
+    # Issue 13: every write to a user's file keeps a backup.
     save_config(Config(countdown=4))
-    assert save_config(Config(countdown=5)) is None
-    assert not Path(str(config_path()) + ".bak").exists()
+    before = config_path().read_text(encoding="utf-8")
+    assert save_config(Config(countdown=5)) is not None
+    assert Path(str(config_path()) + ".bak").read_text(encoding="utf-8") == before
     assert load_config()[0].countdown == 5
 
 

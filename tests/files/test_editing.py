@@ -406,11 +406,14 @@ def test_keep_changes_writes_the_file_with_a_backup(user_routines: Path) -> None
     assert len(changed_lines(COMMENTED, text)) == 2
 
 
-def test_keep_changes_without_comments_keeps_no_backup(user_routines: Path) -> None:
+def test_keep_changes_without_comments_keeps_a_backup_too(user_routines: Path) -> None:
+    # Issue 13: "keep holds" on a routine without comments overwrote it with no .bak.
     plain = 'name = "Plain"\n[[exercises]]\nname = "A"\nhold = "30s"\n'
     entry = user_entry(user_routines, plain)
     result = keep_changes(entry, {0: 40})
-    assert result.backup is None and not (user_routines / "mine.toml.bak").exists()
+    assert result.backup == user_routines / "mine.toml.bak"
+    assert result.backup.read_text(encoding="utf-8") == plain
+    assert "mine.toml.bak" in result.message
     assert hold_of(entry.path.read_text(), 0) == "40s"
 
 

@@ -22,7 +22,7 @@ def test_creates_the_file_in_the_data_dir_with_the_schema(isolated_dirs):
     try:
         assert db.path == isolated_dirs["data"] / "history.sqlite3"
         conn = db.conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
@@ -80,7 +80,7 @@ def test_migrations_are_applied_in_order_from_the_stored_version(tmp_path):
         ("UPDATE levels SET note = note || '+v3'",),
     ]
     with open_history(tmp_path, migrations=later) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) + 2
         assert db.conn.execute("SELECT reps, note FROM levels").fetchone() == (10, "v2+v3")
     # Already at the latest version: nothing runs again.
     with open_history(tmp_path, migrations=later) as db:
@@ -95,7 +95,7 @@ def test_a_failing_migration_changes_nothing(tmp_path):
     with pytest.raises(HistoryUnavailable):
         open_history(tmp_path, migrations=broken)
     with open_history(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = [r[1] for r in db.conn.execute("PRAGMA table_info(levels)")]
         assert "x" not in columns
     assert before.keys() <= _snapshot(tmp_path).keys()

@@ -65,7 +65,9 @@ class HistoryData:
     pains: list[queries.PainRow] = field(default_factory=list)
 
 
-def load(db: HistoryDB, today: date) -> HistoryData:
+def load(db: HistoryDB, today: date, since: date | None = None) -> HistoryData:
+    """The chart is always the last 4 weeks; ``since`` (``history --since``) limits the
+    lists, their counts and the completion to the sessions on or after it."""
     first = today - timedelta(days=DAYS - 1)
     minutes = queries.minutes_per_day(db, first, today)
     pains = queries.pain_days(db, first, today)
@@ -73,11 +75,11 @@ def load(db: HistoryDB, today: date) -> HistoryData:
         today=today,
         days=[(day, minutes[day], pains.get(day, 0)) for day in sorted(minutes)],
         streak=queries.streak(db, today),
-        total_sessions=queries.count_sessions(db),
-        total_pains=queries.count_pain_events(db),
-        sessions=queries.list_sessions(db, limit=SESSION_ROWS),
-        completion=queries.completion(db, since=first, until=today),
-        pains=queries.pain_events(db, limit=PAIN_ROWS),
+        total_sessions=queries.count_sessions(db, since=since),
+        total_pains=queries.count_pain_events(db, since=since),
+        sessions=queries.list_sessions(db, limit=SESSION_ROWS, since=since),
+        completion=queries.completion(db, since=max(first, since or first), until=today),
+        pains=queries.pain_events(db, limit=PAIN_ROWS, since=since),
     )
 
 
@@ -189,16 +191,19 @@ class HistoryScreen(Screen[None]):
         *,
         today: date | None = None,
         data_dir=None,
+        since: date | None = None,
         name: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
+        self.since = since
         self._db = db
         self._own_db = db is None
         self._data_dir = data_dir
         self.today = today or date.today()
         self.data: HistoryData | None = None
         self.problem: str | None = None
+        self.notes: list[str] = []
         self._filled: set[str] = {"tab-sessions"}
         self._read()
 
@@ -206,7 +211,9 @@ class HistoryScreen(Screen[None]):
         try:
             if self._db is None:
                 self._db = open_history(self._data_dir, create=False)
-            self.data = load(self._db, self.today)
+            self.data = load(self._db, self.today, self.since)
+            # Damaged rows left out, a damaged -wal, sessions waiting in a journal.
+            self.notes = list(self._db.notes)
         except HistoryUnavailable as exc:
             self.problem = exc.message
         finally:
@@ -264,6 +271,8 @@ class HistoryScreen(Screen[None]):
         text = Text("History")
         noun = "session" if data.total_sessions == 1 else "sessions"
         text.append(f"  ·  {data.total_sessions} {noun}", style="")
+        if self.since is not None:
+            text.append(f" since {self.since.isoformat()}")
         days = "day" if data.streak == 1 else "days"
         text.append("  ·  streak ")
         text.append(f"{data.streak} {days}", style="green" if data.streak else "")
@@ -277,6 +286,9 @@ class HistoryScreen(Screen[None]):
         data = self.data
         if data is None:
             return
+        if self._own_db:  # a history given by the caller: the caller shows its notes
+            for note in self.notes:
+                self.notify(note, severity="warning", timeout=15, markup=False)
         self._fill_sessions(data)
         self.query_one("#history-sessions", DataTable).focus()
 

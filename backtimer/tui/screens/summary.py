@@ -296,6 +296,9 @@ class SummaryScreen(Screen[None]):
         with VerticalScroll(id="summary-body"):
             yield Static(literal(self.routine_name, "bold"), id="summary-routine")
             yield Static(self._numbers(), id="summary-numbers")
+            unrecorded = self._unrecorded()
+            if unrecorded:  # never claim what the history does not hold
+                yield Static(literal(unrecorded, "bold"), id="summary-recording")
             if tally.pains:
                 pains = Text()
                 pains.append("Pain stops\n", style="bold")
@@ -309,6 +312,23 @@ class SummaryScreen(Screen[None]):
                 yield Static(self._offer(changes), id="summary-keep")
             yield Static(self._exercises(), id="summary-exercises")
         yield KeyBar()
+
+    def _unrecorded(self) -> str | None:
+        """What the history does not hold yet (recording fell behind), or None."""
+        launches = getattr(self.app, "launches", None) or []
+        recorder = getattr(launches[-1], "recorder", None) if launches else None
+        status = getattr(recorder, "status", None)
+        if not callable(status):
+            return None
+        now = status()
+        if not now.behind:
+            return None
+        noun = "record" if now.pending == 1 else "records"
+        return (
+            f"Not all of this is in the history yet: {now.pending} {noun} still waiting to "
+            f"be written ({now.last_error}). They are kept, and added at the next start if "
+            "they cannot be written before you quit."
+        )
 
     def _offer(self, changes: list[HoldChange]) -> Text:
         text = Text("Keep the changed holds in the routine file?\n", style="bold")

@@ -1,0 +1,386 @@
+"""Turning a session's records into rows, and keeping the ones that cannot be written yet.
+
+A record is an ``(operation, values)`` pair (``begin``, ``at``, ``step``, ``pause``, ...);
+a batch is the records of one instant, written in one transaction by :class:`Writer`, which
+also holds what later records refer to (the session's row id, the open pause, the latest
+pain event).
+
+When the history cannot be written (a full disk, another program holding its write lock)
+the recorder keeps its batches and retries them. A session whose records are still not
+written when the program exits is kept in a **journal** beside the database,
+``history.sqlite3.pending-<id>.json`` (JSON: the writer's state and the batches, in order),
+which the next writer that opens the history adds to it (:func:`merge_journals`), exactly
+once: the journal's id is stored in the same transaction (table ``merged_journals``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from backtimer.files.atomic import atomic_create_text
+from backtimer.history.db import (
+    HistoryDB,
+    HistoryUnavailable,
+    explain,
+    history_path,
+    journal_paths,
+    open_history,
+    process_identity,
+)
+
+Op = tuple[str, dict[str, Any]]
+Batch = list[Op]
+
+JOURNAL_GLOB = "*.pending-*.json"
+JOURNAL_FORMAT = 1
+
+#: SQLite error texts that say "try again later": the lock, a full disk, an I/O error
+#: (a disk that is briefly gone or full), a file that cannot be opened right now.
+_TRANSIENT = ("locked", "busy", "full", "disk i/o", "unable to open", "readonly", "read-only")
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether writing again later may succeed (anything but a refused record)."""
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return False
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+        return any(word in text for word in _TRANSIENT) or isinstance(exc, sqlite3.OperationalError)
+    return False
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+class Writer:
+    """Writes batches of records; ``session_id``, ``pause_id`` and ``pain_id`` carry over
+    from one batch to the next (and into a journal)."""
+
+    def __init__(
+        self,
+        session_id: int | None = None,
+        pause_id: int | None = None,
+        pain_id: int | None = None,
+    ) -> None:
+        self.session_id = session_id
+        self.pause_id = pause_id
+        self.pain_id = pain_id
+
+    def state(self) -> dict[str, int | None]:
+        return {"session_id": self.session_id, "pause_id": self.pause_id, "pain_id": self.pain_id}
+
+    def apply(self, conn: sqlite3.Connection, batch: Batch) -> None:
+        """Write ``batch`` inside the caller's transaction (the state is restored by the
+        caller if the transaction is rolled back: see :meth:`write`)."""
+        for name, values in batch:
+            getattr(self, f"_w_{name}")(conn, values)
+
+    def write(self, conn: sqlite3.Connection, batch: Batch) -> None:
+        """Write ``batch`` in one transaction; on any error nothing of it is written, the
+        state is as before, and the error is raised."""
+        saved = self.state()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            self.apply(conn, batch)
+            conn.execute("COMMIT")
+        except BaseException:
+            self.session_id, self.pause_id, self.pain_id = saved.values()
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------ records
+
+    def _w_begin(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        # Fixed on the first attempt, so a retry or a journal keeps what was true then.
+        if "sha256" not in v:
+            v["sha256"] = file_sha256(Path(v["path"]))
+        if "process" not in v:
+            v["process"] = process_identity(v["pid"])
+        cursor = conn.execute(
+            "INSERT INTO sessions (routine, routine_key, origin, path, sha256, level, "
+            "started_at, day, utc_offset, status, plan_steps, pid, process) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+            (
+                v["routine"],
+                v["routine_key"],
+                v["origin"],
+                v["path"],
+                v["sha256"],
+                v["level"],
+                v["started_at"],
+                v["day"],
+                v["utc_offset"],
+                v["plan_steps"],
+                v["pid"],
+                v["process"],
+            ),
+        )
+        self.session_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO planned_work (session_id, exercise_index, exercise, side, reps) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(self.session_id, *row) for row in v["planned"]],
+        )
+
+    def _w_resume_session(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if "sha256" not in v:
+            v["sha256"] = file_sha256(Path(v["path"]))
+        if "process" not in v:
+            v["process"] = process_identity(v["pid"])
+        self.session_id = v["id"]
+        conn.execute(
+            "UPDATE sessions SET status = 'running', ended_at = NULL, pid = ?, process = ?, "
+            "plan_steps = ?, sha256 = ?, resumes = resumes + 1 WHERE id = ?",
+            (v["pid"], v["process"], v["plan_steps"], v["sha256"], v["id"]),
+        )
+
+    def _w_at(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.session_id is None:
+            return
+        conn.execute(
+            "UPDATE sessions SET resume_index = ?, resume_step = ? WHERE id = ?",
+            (v["index"], v["step"], self.session_id),
+        )
+
+    def _w_step(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.session_id is None:
+            return
+        conn.execute(
+            "INSERT INTO steps (session_id, step_index, phase, exercise_index, exercise, side, "
+            "set_no, rep, planned_seconds, actual_seconds, status, started_at, ended_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            # Run again ("back"): one row, done if any run was done, the time of all runs.
+            "ON CONFLICT (session_id, step_index) DO UPDATE SET "
+            "status = CASE WHEN steps.status = 'done' OR excluded.status = 'done' "
+            "THEN 'done' ELSE 'skipped' END, "
+            "actual_seconds = steps.actual_seconds + excluded.actual_seconds, "
+            "ended_at = excluded.ended_at",
+            (
+                self.session_id,
+                v["step_index"],
+                v["phase"],
+                v["exercise_index"],
+                v["exercise"],
+                v["side"],
+                v["set_no"],
+                v["rep"],
+                v["planned_seconds"],
+                v["actual_seconds"],
+                v["status"],
+                v["started_at"],
+                v["ended_at"],
+            ),
+        )
+        conn.execute(
+            "UPDATE sessions SET active_seconds = max(active_seconds, ?) WHERE id = ?",
+            (v["active"], self.session_id),
+        )
+
+    def _w_pause(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.session_id is None:
+            return
+        cursor = conn.execute(
+            "INSERT INTO pauses (session_id, started_at, reason) VALUES (?, ?, ?)",
+            (self.session_id, v["at"], v["reason"]),
+        )
+        self.pause_id = cursor.lastrowid
+
+    def _w_resume(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.pause_id is None:
+            return  # resumed after a pain stop: not a pause
+        conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self.pause_id))
+        self.pause_id = None
+
+    def _w_pain(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.session_id is None:
+            return
+        cursor = conn.execute(
+            "INSERT INTO pain_events (session_id, step_index, phase, exercise_index, exercise, "
+            "side, set_no, rep, session_second, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.session_id,
+                v["step_index"],
+                v["phase"],
+                v["exercise_index"],
+                v["exercise"],
+                v["side"],
+                v["set_no"],
+                v["rep"],
+                v["session_second"],
+                v["at"],
+            ),
+        )
+        self.pain_id = cursor.lastrowid
+
+    def _w_pain_details(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.pain_id is None:
+            return
+        conn.execute(
+            "UPDATE pain_events SET location = ?, severity = ?, note = ? WHERE id = ?",
+            (v["where"], v["severity"], v["note"], self.pain_id),
+        )
+
+    def _w_end(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.session_id is None:
+            return
+        if self.pause_id is not None and v["status"] != "interrupted":
+            conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self.pause_id))
+            self.pause_id = None
+        sets = ["status = ?", "ended_at = ?"]
+        params: list[Any] = [v["status"], v["at"]]
+        if v["active"] is not None:
+            sets.append("active_seconds = max(active_seconds, ?)")
+            params.append(v["active"])
+        if v["index"] is not None:
+            sets.append("resume_index = ?")
+            params.append(v["index"])
+        where = "id = ?" + (" AND status = 'running'" if v["only_running"] else "")
+        conn.execute(
+            f"UPDATE sessions SET {', '.join(sets)} WHERE {where}", [*params, self.session_id]
+        )
+
+
+# ------------------------------------------------------------------------ journals
+
+
+def write_journal(db_path: Path, writer: Writer, batches: Iterable[Batch]) -> Path:
+    """Keep ``batches`` (not written yet) beside the database; returns the journal's path.
+    Raises OSError when it cannot be written (nothing is left half-written)."""
+    ident = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(4)}"
+    data = {
+        "format": JOURNAL_FORMAT,
+        "id": ident,
+        "database": db_path.name,
+        "state": writer.state(),
+        "batches": [[[name, values] for name, values in batch] for batch in batches],
+    }
+    path = db_path.with_name(f"{db_path.name}.pending-{ident}.json")
+    atomic_create_text(path, json.dumps(data, ensure_ascii=True, indent=None) + "\n")
+    return path
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    merged: list[Path]  # journals added to the history (and removed)
+    problems: list[str]  # for the user: journals left as they are, and why
+
+
+def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
+        raise ValueError("not a journal this version of backtimer knows")
+    state = data["state"]
+    writer = Writer(state.get("session_id"), state.get("pause_id"), state.get("pain_id"))
+    batches = [[(str(name), dict(values)) for name, values in batch] for batch in data["batches"]]
+    for batch in batches:
+        for name, _ in batch:
+            if not hasattr(Writer, f"_w_{name}"):
+                raise ValueError(f"unknown record {name!r}")
+    return str(data["id"]), writer, batches
+
+
+def merge_journals(conn: sqlite3.Connection, db_path: Path) -> MergeResult:
+    """Add every journal beside ``db_path`` to the history (a writable connection), each in
+    one transaction, exactly once. A journal that cannot be added is left as it is."""
+    merged: list[Path] = []
+    problems: list[str] = []
+    for path in journal_paths(db_path):
+        try:
+            ident, writer, batches = _load_journal(path)
+        except FileNotFoundError:
+            continue  # merged by another backtimer meanwhile
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            problems.append(
+                f"the unsaved records in {path} cannot be read ({exc}); it was left as it is"
+            )
+            continue
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                done = conn.execute(
+                    "SELECT 1 FROM merged_journals WHERE id = ?", (ident,)
+                ).fetchone()
+                fresh = done is None
+                if fresh:
+                    for batch in batches:
+                        writer.apply(conn, batch)
+                    if writer.session_id is not None:
+                        # Its process has ended: a session left running was interrupted.
+                        conn.execute(
+                            "UPDATE sessions SET status = 'interrupted' "
+                            "WHERE id = ? AND status = 'running'",
+                            (writer.session_id,),
+                        )
+                    conn.execute(
+                        "INSERT INTO merged_journals (id, merged_at) VALUES (?, ?)",
+                        (ident, datetime.now(UTC).isoformat(timespec="seconds")),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
+            reason = explain(db_path, exc) if isinstance(exc, sqlite3.Error) else str(exc)
+            problems.append(
+                f"the unsaved records in {path} could not be added yet ({reason}); "
+                "it was left as it is and will be tried again"
+            )
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            problems.append(f"{path} was added to the history but cannot be removed ({exc})")
+        if fresh:
+            merged.append(path)
+    return MergeResult(merged, problems)
+
+
+def merge_into(db: HistoryDB) -> list[str]:
+    """Add the journals waiting beside ``db`` (opened to write); returns notes for the
+    person: what was added, and journals that could not be (left as they are)."""
+    if db.path is None or db.readonly or not journal_paths(db.path):
+        return []
+    result = merge_journals(db.conn, db.path)
+    notes = list(result.problems)
+    if result.merged:
+        n = len(result.merged)
+        notes.insert(
+            0,
+            f"added {'a session' if n == 1 else f'{n} sessions'} to the history that could "
+            "not be written in time before",
+        )
+    return notes
+
+
+def merge_pending(data_dir: Path | None = None) -> list[str]:
+    """At a start: add any journals beside the history (opening it to write only when
+    there are some). Returns notes for the person."""
+    if not journal_paths(history_path(data_dir)):
+        return []
+    try:
+        with open_history(data_dir) as db:
+            return merge_into(db)
+    except HistoryUnavailable as exc:
+        return [f"unsaved records wait beside the history, but {exc.message}"]
