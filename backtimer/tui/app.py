@@ -54,12 +54,12 @@ EXIT_INTERRUPTED = 130  # Ctrl-C
 
 def run_editor(path: Path) -> str | None:
     """Edit ``path`` in the user's editor (blocking). Returns an error message, or None."""
-    from backtimer.files.editing import find_editor  # not needed before the first frame
+    # Not needed before the first frame.
+    from backtimer.files.editing import EditorStopped, find_editor, run_editor_process
 
     argv = find_editor()
     if argv is None:
         return "No editor found: set $VISUAL or $EDITOR"
-    from backtimer.files.editing import EditorStopped, run_editor_process
 
     try:
         run_editor_process(argv, path)
