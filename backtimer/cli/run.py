@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from backtimer.files import catalog
-from backtimer.files.config import Config
+from backtimer.files.config import Config, unknown_bindings
+from backtimer.session.commands import binding_ids
 from backtimer.session.launch import (
     accept_levels,
     describe_resume,
@@ -94,6 +95,7 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
 
     notes: list[str] = []
     config = settings(notes)
+    notes.extend(unknown_bindings(config, binding_ids()))
     resume = None
     if args.resume is not False:
         found = find_resume(entry, args.data_dir)
@@ -126,6 +128,7 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
             plan=launch.plan,
             routine=launch.routine,
             start_index=launch.start_index,
+            keymap=dict(config.keymap),
         )
     finally:
         launch.close()
