@@ -147,7 +147,7 @@ COMMANDS: tuple[Key, ...] = (
     Key(
         "more",
         "plus,equals_sign",
-        "extend(5)",
+        "more",
         "±5s",
         "Five seconds more on this hold",
         "session",
@@ -159,7 +159,7 @@ COMMANDS: tuple[Key, ...] = (
     Key(
         "less",
         "minus",
-        "extend(-5)",
+        "less",
         "5s less",
         "Five seconds less on this hold",
         "session",

@@ -394,7 +394,7 @@ class SessionScreen(Screen[None]):
         session = self.session
         step = session.step
         # Keys that do nothing on this step are left out of the footer.
-        if action == "extend":
+        if action in ("more", "less"):
             return step.phase_info.extendable and step.seconds is not None and not session.over
         if action == "advance":
             return step.user_paced and not session.over
@@ -420,10 +420,14 @@ class SessionScreen(Screen[None]):
     def action_back(self) -> None:
         self.shown(self.controller.back())
 
-    def action_extend(self, seconds: float) -> None:
-        seconds = float(seconds)
-        more = self.controller.more(seconds) if seconds > 0 else self.controller.less(-seconds)
-        events = self.shown(more)
+    def action_more(self) -> None:
+        """A few seconds more on this hold (the controller's EXTEND_STEP, as in --plain)."""
+        self._extended(self.shown(self.controller.more()))
+
+    def action_less(self) -> None:
+        self._extended(self.shown(self.controller.less()))
+
+    def _extended(self, events: list[Event]) -> None:
         changed = [e for e in events if isinstance(e, Extended)]
         if changed:
             delta = changed[-1].delta
