@@ -20,17 +20,16 @@ import os
 import select
 import signal
 import sys
+import termios
 import threading
 import time
+import tty
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 from backtimer.core.durations import elapsed as clock_text
 from backtimer.core.engine import (
-    Command,
-    EndedEarly,
     Event,
-    Finished,
     PainStopped,
     Refused,
     Session,
@@ -43,43 +42,85 @@ from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
 from backtimer.history.recorder import RecordingWatch
+from backtimer.session.commands import (
+    CHAR_KEYS,
+    Key,
+    char_key,
+    key_words,
+    plain_help,
+    plain_keymap,
+    plain_words,
+)
+from backtimer.session.controller import (
+    EXIT_HANGUP,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    SessionController,
+    pain_amount,
+    pain_place,
+    refusal_text,
+)
 from backtimer.session.cues import (
     CuePlayer,
-    Cues,
     announcement,
     default_player,
     is_stale,
     terminal_bell,
 )
-from backtimer.session.launch import resume_prompt
-from backtimer.session.runner import Listener, SessionRunner
+from backtimer.session.runner import Listener
+from backtimer.session.tally import PAIN_PLACES, SAFETY_MESSAGE, PainChoice, summary_line
 
-EXIT_OK = 0
-EXIT_INTERRUPTED = 130  # Ctrl-C
-EXIT_TERMINATED = 143  # SIGTERM
-EXIT_HANGUP = 129  # SIGHUP
+__all__ = [
+    "EXIT_HANGUP",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_OUTPUT",
+    "EXIT_PIPE",
+    "EXIT_TERMINATED",
+]
+
 EXIT_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE), as Unix tools end
 EXIT_OUTPUT = 1  # standard output could not be written (a full disk): said on stderr
 
 MAX_WAIT = 0.25  # seconds: the longest wait between two ticks
-EXTEND_STEP = 5.0  # seconds added or removed by + and -
 FINAL_SPEECH_WAIT = 6.0  # seconds: let "Session complete" be heard before exiting
 
-SAFETY = "Stop the exercise now. If the pain persists, seek professional advice."
+SAFETY = SAFETY_MESSAGE  # the same words as the app's pain screen
 
-KEY_HELP = (
-    "Keys: space pause/resume, x or Esc pain stop, n skip step, s skip exercise, b back, "
-    "+/- 5 seconds, enter next (when a step waits for you), q quit, h help."
-)
-LINE_HELP = (
-    "Commands, one per line: p pause/resume, x pain stop, n skip step, s skip exercise, "
-    "b back, + or - 5 seconds, empty line or a: next (when a step waits for you), q quit, "
-    "h help."
-)
+PLACES = ", ".join(f"{n} {place}" for n, place in enumerate(PAIN_PLACES, 1))
 KEY_CHOICE = "Press e or enter to end the session, s to skip this exercise, r to resume."
-LINE_CHOICE = "Type end (the default), skip (this exercise) or resume."
+LINE_CHOICE = (
+    "Type end (the default), skip (this exercise) or resume; before that, if you like: "
+    "where PLACE, much 0-10, note TEXT."
+)
+KEY_WHERE = (
+    f"Where does it hurt? Press {PLACES}; enter skips the question. "
+    "Or at once: e ends the session, s skips this exercise, r resumes."
+)
+KEY_MUCH = "How much, 0 to 10? Type the number, then enter (enter alone skips the question)."
+KEY_NOTE = "A note? Type it, then enter (enter alone: no note)."
 
 Wait = Callable[[float], bool]
+
+#: Key names back to the characters typed, for a note ("?" is question_mark as a key).
+KEY_CHARS = {name: char for char, name in CHAR_KEYS.items() if char.isprintable()}
+
+
+def key_help(keymap: dict[str, str] | None = None) -> str:
+    """The keys of --plain on a terminal, from the command table (a keymap moves them)."""
+    keys = [plain_help(where, keys=True, keymap=keymap) for where in ("session", "app")]
+    return "Keys: " + ", ".join(k for k in keys if k) + "."
+
+
+def line_help() -> str:
+    """The commands of --plain from a pipe, one per line, from the command table."""
+    lines = [plain_help(where, keys=False) for where in ("session", "app")]
+    return "Commands, one per line: " + ", ".join(x for x in lines if x) + "."
+
+
+KEY_HELP = key_help()
+LINE_HELP = line_help()
 
 
 class Interrupted(Exception):
@@ -104,10 +145,8 @@ class Printer:
         self.routine = routine
         self.out = out
         self.keys = keys
-        self.done: set[int] = set()
-        self.pain_stops = 0
-        self.end: Finished | EndedEarly | None = None
         self._elapsed = 0.0
+        self.session: Session | None = None
         self.write_error: OSError | None = None  # the output failed: nothing more is written
 
     @property
@@ -141,19 +180,30 @@ class Printer:
                         flush=True,
                     )
 
+    def echo(self, text: str) -> None:
+        """What the person types on a terminal (cbreak mode does not echo it); "\\n" ends
+        the answer, "\\b" takes back a character."""
+        if text == "\n":
+            shown = text
+        elif text == "\b":
+            shown = "\b \b"
+        else:
+            shown = printable(text)
+        self.out.write(shown)
+        self.out.flush()
+
     def on_events(self, events: Sequence[Event], session: Session) -> None:
+        self.session = session
         for event in events:
             if isinstance(event, StepEnded):
-                if not event.skipped:
-                    self.done.add(event.step.index)
                 continue
-            if isinstance(event, Finished | EndedEarly):
-                self.end = event
             if isinstance(event, PainStopped):
                 self._pain(event, session)
                 continue
             if isinstance(event, Refused):
-                self._refused(event)
+                why = refusal_text(event, session)
+                if why:
+                    self.line(why)
                 continue
             if is_stale(event, session):
                 continue
@@ -162,7 +212,6 @@ class Printer:
                 self.line(text, event.at, session)
 
     def _pain(self, event: PainStopped, session: Session) -> None:
-        self.pain_stops += 1
         where = event.exercise
         if event.side:
             where += f", {event.side} side"
@@ -178,34 +227,7 @@ class Printer:
         exercise = self.routine.exercises[event.exercise_index]
         if exercise.stop_if:
             self.line(f"Stop if: {' '.join(exercise.stop_if.split())}")
-        self.line(KEY_CHOICE if self.keys else LINE_CHOICE)
-
-    def _refused(self, event: Refused) -> None:
-        if event.command in (Command.TICK, Command.ADVANCE):
-            return  # enter on a timed step: nothing to say
-        if event.command is Command.EXTEND:
-            self.line("Only a hold can be made longer or shorter.")
-        else:
-            self.line(f"Not possible now: {event.command.value.replace('_', ' ')}.")
-
-    def summary(self, plan: Plan, start_index: int = 0) -> str:
-        """One line; a resumed session counts from the step it resumed at (the steps done
-        before the interruption are in the history, not in this run)."""
-        total = len(plan.steps) - start_index
-        if isinstance(self.end, Finished):
-            reached = len(plan.steps)
-        elif isinstance(self.end, EndedEarly) and self.end.step is not None:
-            reached = self.end.step.index
-        else:
-            reached = start_index
-        skipped = sum(1 for i in range(start_index, reached) if i not in self.done)
-        active = self.end.active_seconds if self.end is not None else 0.0
-        resumed = f" (resumed at step {start_index + 1})" if start_index else ""
-        return (
-            f"Summary: {len(self.done)} of {_plural(total, 'step')} done{resumed}, "
-            f"{skipped} skipped, {_plural(self.pain_stops, 'pain stop')}, "
-            f"{clock_text(active)} active."
-        )
+        self.line(KEY_WHERE if self.keys else LINE_CHOICE)
 
 
 # ------------------------------------------------------------------------ input
@@ -286,9 +308,6 @@ class KeyInput:
 
     @contextlib.contextmanager
     def cbreak(self) -> Iterator[None]:
-        import termios
-        import tty
-
         try:
             self._saved = termios.tcgetattr(self.fd)
             tty.setcbreak(self.fd, termios.TCSANOW)
@@ -302,8 +321,6 @@ class KeyInput:
     def restore(self) -> None:
         if self._saved is None:
             return
-        import termios
-
         with contextlib.suppress(OSError, termios.error):
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
         self._saved = None
@@ -325,52 +342,63 @@ class KeyInput:
             return None
         text = data.decode("utf-8", "replace")
         if text == "\x1b":
-            return ["esc"]  # Esc on its own: pain stop
+            return ["escape"]  # Esc on its own: pain stop
         if text.startswith("\x1b"):
             return []  # an arrow or function key: ignored
-        tokens = []
-        for ch in text:
-            if ch in "\r\n":
-                tokens.append("enter")
-            elif ch == " ":
-                tokens.append("space")
-            elif ch.isprintable():
-                tokens.append(ch.lower())
-        return tokens
+        # Key names as the command table has them: "N" stays "N" (skip the exercise).
+        return [name for name in map(char_key, text) if name is not None]
 
 
 # ------------------------------------------------------------------------ the session
 
 
 class PlainSession:
-    """The loop: wait for input or the next due moment, tick, apply commands."""
+    """The loop: wait for input or the next due moment, tick, apply commands.
+
+    Commands come from the command table (:mod:`backtimer.session.commands`): key names on a
+    terminal, words from a pipe; each runs a :class:`SessionController` method. After a pain
+    stop, the answers (where, how much, a note) and the choice are asked for: questions in
+    turn on a terminal, ``where``/``much``/``note`` lines and then ``end``/``skip``/``resume``
+    from a pipe.
+    """
 
     def __init__(
         self,
-        runner: SessionRunner,
+        controller: SessionController,
         source: LineInput | KeyInput,
         printer: Printer,
         *,
         clock: Callable[[], float],
         wait: Wait | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
-        self.runner = runner
-        self.session = runner.session
+        self.controller = controller
+        self.session = controller.session
         self.source = source
         self.printer = printer
         self.clock = clock
         self.wait = wait if wait is not None else source.wait
         self.after_tick: Callable[[], None] = lambda: None  # e.g. the history's status
+        self.keymap = dict(keymap or {})
+        if source.keys:
+            self.running = plain_keymap("session", keymap) | plain_keymap("app", keymap)
+            self.choices = plain_keymap("pain", keymap)
+        else:
+            self.running = plain_words("session") | plain_words("app")
+            self.choices = plain_words("pain")
+        self.question = "where"  # on a terminal after a pain stop: where, much, note, choice
+        self.typed = ""
 
     # -------------------------------------------------------------- loop
 
     def run(self) -> None:
-        self.runner.do(Command.START)
-        if self.session.index > 0:
+        _, resuming = self.controller.start()
+        if resuming is not None:
             # Resumed mid-exercise: wait for the person to get back into position.
-            self.runner.do(Command.PAUSE)
-            key = "space" if self.source.keys else "p"
-            self.printer.line(f"{resume_prompt(self.session.step)} Then press {key}.")
+            key = key_words(self.keymap.get("pause") or "space") if self.source.keys else "p"
+            prompt = f"{resuming} Then press {key}."
+            self.printer.line(prompt)
+            self.controller.announce(prompt)
         while not self.session.over:
             if self.printer.reader_gone:
                 raise Interrupted(EXIT_PIPE)
@@ -380,7 +408,7 @@ class PlainSession:
                     break
             timeout = self.timeout(self.clock())
             ready = self.wait(timeout)
-            self.runner.tick()
+            self.controller.tick()
             self.after_tick()
             if ready and not self.source.eof:
                 # None: the input has ended; the next round sees to what that means.
@@ -405,56 +433,146 @@ class PlainSession:
         """No more commands can come: a step waiting for one, or a pause, would never end."""
         session = self.session
         if session.state is State.PAIN_STOPPED:
-            self.runner.do(Command.END)  # after a pain stop, the default: end the session
+            self.controller.finish_pain(None)  # the default: end the session
         elif session.state is State.PAUSED:
             self.printer.line("Input has ended: resuming.")
-            self.runner.do(Command.RESUME)
+            self.controller.resume()
         elif session.state is State.RUNNING and session.step.user_paced:
             self.printer.line("Input has ended: moving on.")
-            self.runner.do(Command.ADVANCE)
+            self.controller.advance()
 
     # -------------------------------------------------------------- commands
 
-    def command(self, token: str) -> None:
-        word = token.strip().lower()
-        if self.session.state is State.PAIN_STOPPED:
-            self._pain_choice(word)
-            return
-        if word in ("x", "esc", "pain"):
-            self.runner.do(Command.PAIN)
-        elif word in ("p", "space", "pause", "resume"):
-            if self.session.state is State.PAUSED:
-                self.runner.do(Command.RESUME)
-            else:
-                self.runner.do(Command.PAUSE)
-        elif word in ("n", "next", "skip"):
-            self.runner.do(Command.SKIP_STEP)
-        elif word in ("s", "skip exercise"):
-            self.runner.do(Command.SKIP_EXERCISE)
-        elif word in ("b", "back"):
-            self.runner.do(Command.BACK)
-        elif word in ("+", "more"):
-            self.runner.do(Command.EXTEND, EXTEND_STEP)
-        elif word in ("-", "less"):
-            self.runner.do(Command.EXTEND, -EXTEND_STEP)
-        elif word in ("q", "quit", "end"):
-            self.runner.do(Command.END)
-        elif word in ("", "enter", "a", "advance", "done"):
-            self.runner.do(Command.ADVANCE)
-        elif word in ("h", "?", "help"):
-            self.printer.line(KEY_HELP if self.source.keys else LINE_HELP)
-        else:
-            self.printer.line(f"Unknown command {token.strip()!r}: h for help.")
+    def lookup(self, table: dict[str, Key], token: str) -> Key | None:
+        if self.source.keys:
+            return table.get(token)
+        word = " ".join(token.split())
+        return table.get(word) or table.get(word.lower())
 
-    def _pain_choice(self, word: str) -> None:
-        if word in ("", "enter", "e", "end", "q", "quit"):
-            self.runner.do(Command.END)
-        elif word in ("s", "skip", "skip exercise"):
-            self.runner.do(Command.SKIP_EXERCISE)
-        elif word in ("r", "resume"):
-            self.runner.do(Command.RESUME)
-        else:
-            self.printer.line(KEY_CHOICE if self.source.keys else LINE_CHOICE)
+    def command(self, token: str) -> None:
+        if self.session.state is State.PAIN_STOPPED:
+            if self.source.keys:
+                self._pain_key(token)
+            else:
+                self._pain_line(token)
+            return
+        key = self.lookup(self.running, token)
+        if key is None:
+            if self.source.keys:
+                return  # a key that means nothing here
+            self.printer.line(f"Unknown command {token.strip()!r}: h for help.")
+            return
+        self.run_command(key)
+
+    def run_command(self, key: Key) -> None:
+        name = key.plain
+        if name == "help":
+            self.printer.line(key_help(self.keymap) if self.source.keys else LINE_HELP)
+        elif name == "pain":
+            self.question, self.typed = "where", ""
+            self.controller.pain()
+        elif name is not None:
+            getattr(self.controller, name)()
+
+    # -------------------------------------------------------------- after a pain stop
+
+    def _choose(self, key: Key | None) -> bool:
+        if key is None or key.plain is None:
+            return False
+        choice: PainChoice = "skip_exercise" if key.plain == "skip_exercise" else key.plain  # type: ignore[assignment]
+        form = self.controller.pain_form
+        self.controller.finish_pain(form.details(choice) if form is not None else None)
+        return True
+
+    def _pain_line(self, token: str) -> None:
+        """A line after a pain stop: an answer (where/much/note) or the choice."""
+        form = self.controller.pain_form
+        word = " ".join(token.split())
+        head, _, rest = word.partition(" ")
+        head = head.lower()
+        if head == "how" and rest.lower().startswith("much"):
+            head, rest = "much", rest[4:].strip()
+        if form is not None and head == "where":
+            place = pain_place(rest)
+            if place is None:
+                self.printer.line(f"Where: one of {', '.join(PAIN_PLACES)} (or its number).")
+            else:
+                form.where = place
+                self.printer.line(f"Where: {place}.")
+            return
+        if form is not None and head == "much":
+            amount = pain_amount(rest)
+            if amount is None:
+                self.printer.line("How much: a number from 0 to 10.")
+            else:
+                form.how_much = amount
+                self.printer.line(f"How much: {amount}/10.")
+            return
+        if form is not None and head == "note":
+            form.note = token.strip()[4:].strip()[:500]
+            self.printer.line("Note kept." if form.note else "No note.")
+            return
+        if not self._choose(self.lookup(self.choices, token)):
+            self.printer.line(LINE_CHOICE)
+
+    def _pain_key(self, key: str) -> None:
+        """A key after a pain stop: the questions in turn, then the choice."""
+        form = self.controller.pain_form
+        question = self.question if form is not None else "choice"
+        if question == "note":
+            if key in ("ctrl+e", "ctrl+r"):
+                self._choose(self.choices.get(key))
+            elif key == "enter":
+                assert form is not None
+                form.note = self.typed.strip()[:500]
+                self.printer.echo("\n")
+                self._next_question()
+            elif key == "backspace":
+                self.typed = self.typed[:-1]
+                self.printer.echo("\b")
+            else:
+                char = KEY_CHARS.get(key, key)
+                if len(char) == 1:
+                    self.typed += char
+                    self.printer.echo(char)
+            return
+        if question == "choice" or (key not in ("enter", "backspace") and not key.isdigit()):
+            if not self._choose(self.choices.get(key)) and question == "choice":
+                self.printer.line(KEY_CHOICE)
+            return
+        assert form is not None
+        if question == "where":
+            if key.isdigit():
+                place = pain_place(key)
+                if place is None:
+                    return
+                form.where = place
+                self.printer.line(f"Where: {place}.")
+            self._next_question()
+        elif question == "much":
+            if key == "backspace":
+                self.typed = self.typed[:-1]
+                self.printer.echo("\b")
+            elif key.isdigit() and len(self.typed) < 2:
+                self.typed += key
+                self.printer.echo(key)
+            elif key == "enter":
+                self.printer.echo("\n")
+                if self.typed:
+                    amount = pain_amount(self.typed)
+                    if amount is None:
+                        self.typed = ""
+                        self.printer.line("How much: a number from 0 to 10. " + KEY_MUCH)
+                        return
+                    form.how_much = amount
+                self._next_question()
+
+    def _next_question(self) -> None:
+        self.typed = ""
+        following = {"where": "much", "much": "note", "note": "choice"}
+        self.question = following.get(self.question, "choice")
+        text = {"much": KEY_MUCH, "note": KEY_NOTE, "choice": KEY_CHOICE}[self.question]
+        self.printer.line(text)
 
 
 # ------------------------------------------------------------------------ signals
@@ -505,6 +623,7 @@ def run_plain(
     plan: Plan | None = None,
     routine: Routine | None = None,
     start_index: int = 0,
+    keymap: dict[str, str] | None = None,
 ) -> int:
     """Run a session with printed announcements; returns the exit code.
 
@@ -512,8 +631,8 @@ def run_plain(
     clock); True means a command may be read now. ``player`` replaces the real bell and
     speech; ``listeners`` are added after the cue layer and the printer (a history recorder):
     on Ctrl-C, SIGTERM or SIGHUP each one that has an ``on_interrupted()`` method is told.
-    ``speech_command``, ``tones``, ``volume``, ``speech_rate`` and ``countdown`` come from
-    the config (see backtimer.files.config).
+    ``speech_command``, ``tones``, ``volume``, ``speech_rate``, ``countdown`` and ``keymap``
+    come from the config (see backtimer.files.config).
     """
     out = stdout if stdout is not None else sys.stdout
     inp = stdin if stdin is not None else sys.stdin
@@ -535,16 +654,20 @@ def run_plain(
             volume=volume,
             rate=speech_rate,
         )
-    cues = Cues(player, bell=bell, voice=voice)
     printer = Printer(routine, out, keys=source.keys)
-    runner = SessionRunner(
+    controller = SessionController(
         plan,
+        routine,
         clock=clock,
-        listeners=[cues, printer, *listeners],
+        player=player,
+        bell=bell,
+        voice=voice,
+        views=[printer],
+        listeners=listeners,
         countdown=countdown,
         start_index=start_index,
     )
-    loop = PlainSession(runner, source, printer, clock=clock, wait=wait)
+    loop = PlainSession(controller, source, printer, clock=clock, wait=wait, keymap=keymap)
     recording = RecordingWatch(listeners, printer.line)  # "Recording is behind: ..."
     loop.after_tick = recording.poll
 
@@ -559,7 +682,7 @@ def run_plain(
             printer.line(warning)  # never silence without a word
     for caution in routine.cautions:
         printer.line(f"Caution: {printable(caution)}")
-    printer.line(KEY_HELP if source.keys else LINE_HELP)
+    printer.line(key_help(keymap) if source.keys else LINE_HELP)
 
     code = EXIT_OK
     terminal = source.cbreak() if isinstance(source, KeyInput) else contextlib.nullcontext()
@@ -572,9 +695,11 @@ def run_plain(
             except Interrupted as exc:
                 code = exc.code
         if code != EXIT_OK:
-            _interrupted(player, runner.listeners, printer)
+            controller.interrupted()
+            with contextlib.suppress(OSError, ValueError):
+                printer.line("interrupted")
             return code
-        printer.line(printer.summary(plan, start_index))
+        printer.line(summary_line(controller.tally))
         unrecorded = recording.summary()
         if unrecorded:
             printer.line(unrecorded)
@@ -584,20 +709,7 @@ def run_plain(
                 waiter(FINAL_SPEECH_WAIT)
         return EXIT_OK if printer.write_error is None else EXIT_OUTPUT
     finally:
-        with contextlib.suppress(Exception):
-            player.close()
-
-
-def _interrupted(player: CuePlayer, listeners: Sequence[Any], printer: Printer) -> None:
-    with contextlib.suppress(Exception):
-        player.silence()
-    for listener in listeners:
-        hook = getattr(listener, "on_interrupted", None)
-        if callable(hook):
-            with contextlib.suppress(Exception):
-                hook()
-    with contextlib.suppress(OSError, ValueError):
-        printer.line("interrupted")
+        controller.close()
 
 
 def _discard(out: IO[str]) -> None:

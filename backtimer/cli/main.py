@@ -180,6 +180,56 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------ keys
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Every key of the app and --plain, with the binding id that ``[keymap]`` may name."""
+    # Deferred: only this command needs the settings model (pydantic); the CLI starts lean.
+    import json
+
+    from backtimer.files.config import load_config, unknown_bindings
+    from backtimer.files.routine_load import printable
+    from backtimer.session.commands import SECTIONS, binding_ids, commands, key_words
+
+    config, warnings = load_config()
+    keymap = dict(config.keymap)
+    for message in [*warnings, *unknown_bindings(config, binding_ids())]:
+        print(f"backtimer: {printable(message)}", file=sys.stderr)
+    if args.json:
+        out = [
+            {
+                "id": key.id,
+                "keys": keymap.get(key.id, key.keys),
+                "default_keys": key.keys,
+                "where": where,
+                "description": key.description,
+            }
+            for where, _ in SECTIONS
+            for key in commands(where)
+        ]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    rows = [
+        (key.id, key_words(keymap.get(key.id, key.keys)), key.description, key.id in keymap)
+        for where, _ in SECTIONS
+        for key in commands(where)
+    ]
+    id_width = max(len(row[0]) for row in rows)
+    key_width = max(len(row[1]) for row in rows)
+    for where, title in SECTIONS:
+        print(f"{title or 'The routine list'}:")
+        for key in commands(where):
+            keys = key_words(keymap.get(key.id, key.keys))
+            moved = "  (moved by your keymap)" if key.id in keymap else ""
+            print(f"  {key.id:<{id_width}}  {keys:<{key_width}}  {key.description}{moved}")
+    print(
+        '\nMove a key in config.toml: [keymap] then binding_id = key, e.g. pain = "p"; '
+        "see 'backtimer --help' and the settings screen."
+    )
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------ parser
 
 Handler = Callable[[argparse.Namespace], int]
@@ -209,6 +259,12 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of a routine file")
     schema.add_argument("--version", action="version", version=f"backtimer {__version__}")
     schema.set_defaults(handler=cmd_schema)
+
+    keys = sub.add_parser(
+        "keys", help="list every key and its binding id (for [keymap] in config.toml)"
+    )
+    keys.add_argument("--json", action="store_true", help="print JSON")
+    keys.set_defaults(handler=cmd_keys)
 
     registered: set[str] = set()
     for name, (module, summary) in COMMANDS.items():

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from backtimer.core.literal import printable
 from backtimer.files import catalog
-from backtimer.files.config import Config
+from backtimer.files.config import Config, unknown_bindings
+from backtimer.session.commands import binding_ids
 from backtimer.session.launch import (
     accept_levels,
     describe_resume,
@@ -95,6 +96,7 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
 
     notes: list[str] = []
     config = settings(notes)
+    notes.extend(unknown_bindings(config, binding_ids()))
     resume = None
     if args.resume is not False:
         found = find_resume(entry, args.data_dir, config=config, notes=notes)
@@ -127,6 +129,7 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
             plan=launch.plan,
             routine=launch.routine,
             start_index=launch.start_index,
+            keymap=dict(config.keymap),
         )
     finally:
         message = launch.close()

@@ -1,9 +1,15 @@
 """The full-screen app: the picker, the session, the pain stop, the summary and help.
 
-``make_app(...)`` builds the app with everything injectable (the clock, the cue player, extra
-runner listeners, the routine list, the editor), so that tests and snapshot apps drive it
-with a fake clock and a recording player; ``run_app(entry)`` is what ``backtimer run`` and
-``backtimer`` (the picker) call.
+``make_app(...)`` does the whole assembly (settings, the cue player, history, every screen's
+dependencies) with everything injectable (the clock, the cue player, extra runner listeners,
+the routine list, the editor), so that tests and snapshot apps run the same code as
+``backtimer`` with a fake clock and a recording player; ``run_app(entry)`` is what
+``backtimer run`` and ``backtimer`` (the picker) call.
+
+The app is the only place that knows every screen: it builds each one with what it needs
+(data dir, player, entries, config) and reacts to their messages
+(:mod:`backtimer.tui.messages`); no screen imports the app or reads its attributes. A session
+is a :class:`~backtimer.session.controller.SessionController`, the same as ``--plain``'s.
 
 The pain stop is a priority binding on the app (``x`` and ``escape``): it works from every
 screen, whatever has focus, and stops the session's clock synchronously on the key press.
@@ -30,6 +36,14 @@ from backtimer.core.literal import printable, shown
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, unknown_bindings
+from backtimer.session.commands import binding_ids
+from backtimer.session.controller import (
+    EXIT_HANGUP,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    controller_for,
+)
+from backtimer.session.cues import default_player
 from backtimer.session.launch import (
     Launch,
     accept_levels,
@@ -40,16 +54,22 @@ from backtimer.session.launch import (
     settings,
 )
 from backtimer.session.runner import Clock, Listener
-from backtimer.tui.messages import StartRoutine
+from backtimer.tui.keys import bindings
+from backtimer.tui.messages import SessionOver, SettingsSaved, StartRoutine, SummaryClosed
+from backtimer.tui.screens import pop_above
+from backtimer.tui.screens.confirm import ConfirmScreen
+from backtimer.tui.screens.help import HelpScreen
+from backtimer.tui.screens.levels import LevelOfferScreen
+from backtimer.tui.screens.pain import PainScreen
+from backtimer.tui.screens.picker import PickerScreen
+from backtimer.tui.screens.session import SessionScreen
+from backtimer.tui.screens.summary import SummaryScreen
 from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
 
 EntriesFn = Callable[[], list[Entry]]
 EditFn = Callable[[Path], str | None]
 
 TICK_INTERVAL = 1.0  # longest wait between engine ticks; the screen wakes when its display changes
-EXIT_TERMINATED = 143  # SIGTERM (as in --plain)
-EXIT_HANGUP = 129  # SIGHUP
-EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
 def run_editor(path: Path) -> str | None:
@@ -86,35 +106,7 @@ class BacktimerApp(App[int]):
         (22, "-tall"),
     ]
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "x",
-            "pain",
-            "Pain stop",
-            key_display="x/esc",
-            show=False,  # shown first on every screen by widgets.keybar.PainKey
-            priority=True,
-            id="pain",
-            tooltip="Pain stop: clock and sound stop at once",
-        ),
-        Binding(
-            "escape",
-            "pain",
-            "Pain stop",
-            show=False,
-            priority=True,
-            id="pain_escape",
-            tooltip="Pain stop, too",
-        ),
-        Binding(
-            "question_mark", "help", "Help", key_display="?", id="help", tooltip="All the keys"
-        ),
-        # Ctrl-C leaves at once, as it does in a shell (Textual's default only hints at
-        # ctrl+q): the terminal is restored and a running session is recorded as interrupted.
-        Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True, id="interrupt"),
-        # Ctrl-Z pauses the session and stops the process, as in a shell; fg comes back paused.
-        Binding("ctrl+z", "suspend", "Suspend", show=False, priority=True, id="suspend"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     def __init__(
         self,
@@ -153,11 +145,12 @@ class BacktimerApp(App[int]):
         self.cli_tones = True  # --no-tones, when run_app
         self.clock = clock
         self.player = player
+        self.own_player = player is None  # made here (replaced when the voice settings change)
         self.extra_listeners = list(listeners)
         self.entries_fn = entries
         self.edit_fn = edit
         self.tick_interval = tick_interval
-        self.current_session: Any = None  # the latest session screen started
+        self.current_session: SessionScreen | None = None  # the latest session screen started
 
     # ------------------------------------------------------------------ life cycle
 
@@ -181,13 +174,14 @@ class BacktimerApp(App[int]):
             for note in why:
                 self.notify(note, severity="warning", timeout=10, markup=False)
         if self.entry is None:
-            from backtimer.tui.screens.picker import PickerScreen
-
-            self.push_screen(PickerScreen())
+            self.push_screen(self.picker_screen())
         if resume is not None:
             self.ask_resume(resume)
         elif self.entry is not None:
             self.start_session(self.entry)
+
+    def picker_screen(self) -> PickerScreen:
+        return PickerScreen(entries=self.entries_fn, edit=self.edit_file, data_dir=self.data_dir)
 
     def apply_settings(self, config: Config) -> None:
         """Apply settings (at start, and after the settings screen saves): theme, keymap,
@@ -199,25 +193,24 @@ class BacktimerApp(App[int]):
         else:
             self.notify(f"Unknown theme {config.theme!r} in the settings", severity="warning")
         self.set_keymap(dict(config.keymap))
-        if config.keymap:  # checking the names imports every screen: only when there are some
-            from backtimer.tui.screens.settings import known_binding_ids
-
-            for message in unknown_bindings(config, known_binding_ids()):
-                self.notify(message, severity="warning")
+        for message in unknown_bindings(config, binding_ids()):
+            self.notify(message, severity="warning")
         if previous is not config and self.cli_sound is not None:
             bell_allowed, voice_allowed = self.cli_sound
             self.bell_on = bell_allowed and config.bell
             self.voice_on = voice_allowed and config.voice
             self.tones_on = self.cli_tones and config.tones
-            if _sound_settings(previous) != _sound_settings(config):
+            if _sound_settings(previous) != _sound_settings(config) and self.own_player:
                 self._replace_player()
         for note in self.notes:
             self.notify(note, severity="warning", timeout=8)
         self.notes.clear()
 
+    def on_settings_saved(self, message: SettingsSaved) -> None:
+        self.apply_settings(message.config)
+
     def ask_resume(self, resume: Any) -> None:
         """Offer to go on with an interrupted session at the step where it stopped."""
-        from backtimer.tui.screens.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -305,7 +298,6 @@ class BacktimerApp(App[int]):
                     self.exit_notes.append(message)  # printed once the terminal is back
 
     def _new_player(self) -> Any:
-        from backtimer.session.cues import default_player
 
         return default_player(
             self.bell,
@@ -329,11 +321,6 @@ class BacktimerApp(App[int]):
         if callable(close):
             close()
 
-    def make_cues(self) -> Listener:
-        from backtimer.session.cues import Cues
-
-        return Cues(self.player, bell=self.bell_on, voice=self.voice_on)
-
     def start_session(self, entry: Entry, *, resume: Any = None) -> None:
         """Start a session; at the current level, first offer any step up or down."""
         if entry.routine is None and resume is None:
@@ -342,7 +329,6 @@ class BacktimerApp(App[int]):
         if resume is None and self.level == "current" and self.record:
             changes = level_changes(entry, self.config, self.data_dir)
             if changes:
-                from backtimer.tui.screens.levels import LevelOfferScreen
 
                 def chosen(accepted: list | None) -> None:
                     problem = accept_levels(entry, accepted or [], self.data_dir)
@@ -355,8 +341,6 @@ class BacktimerApp(App[int]):
         self._launch(entry, resume)
 
     def _launch(self, entry: Entry, resume: Any) -> None:
-        from backtimer.tui.screens.session import SessionScreen
-
         launch = prepare(
             entry,
             level=self.level,
@@ -376,20 +360,23 @@ class BacktimerApp(App[int]):
         fallback = status.fallback() if status is not None else None
         if fallback:
             self.notify(fallback, timeout=8, markup=False)
-        listeners: list[Listener] = [self.make_cues(), *self.extra_listeners]
+        controller = controller_for(
+            launch,
+            clock=self.clock,
+            player=self.player,
+            bell=self.bell_on,
+            voice=self.voice_on,
+            listeners=self.extra_listeners,
+            countdown=self.config.countdown,
+        )
         if launch.recorder is not None:
-            listeners.append(launch.recorder)
             self._watch_recording(launch.recorder)
         self.current_session = SessionScreen(
+            controller,
             launch.entry,
             level=launch.level,
-            clock=self.clock,
-            listeners=listeners,
             tick_interval=self.tick_interval,
-            plan=launch.plan,
-            routine=launch.routine,
-            start_index=launch.start_index,
-            countdown=self.config.countdown,
+            keymap=dict(self.config.keymap),
         )
         self.push_screen(self.current_session)
 
@@ -413,6 +400,28 @@ class BacktimerApp(App[int]):
     def on_start_routine(self, message: StartRoutine) -> None:
         self.start_session(message.entry)
 
+    def on_session_over(self, message: SessionOver) -> None:
+        """The session screen's run ended: its summary replaces it."""
+        screen = self.session_screen
+        if screen is not None:
+            pop_above(screen)
+        summary = SummaryScreen(
+            message.tally,
+            message.routine_name,
+            message.entry,
+            data_dir=self.data_dir,
+        )
+        self.switch_screen(summary)
+
+    def on_summary_closed(self, message: SummaryClosed) -> None:
+        """Back to the routines (read again: a kept change may have altered one), or quit."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, PickerScreen):
+                screen.pop_until_active()
+                screen.refresh_entries()
+                return
+        self.exit(0)
+
     def edit_file(self, path: Path) -> str | None:
         """Suspend the app, run the editor on ``path``, come back. Returns an error or None."""
         try:
@@ -420,14 +429,14 @@ class BacktimerApp(App[int]):
                 return self.edit_fn(path)
         except SuspendNotSupported:
             return self.edit_fn(path)
+        finally:
+            self.refresh()
 
     # ------------------------------------------------------------------ queries
 
     @property
-    def session_screen(self) -> Any:
+    def session_screen(self) -> SessionScreen | None:
         """The session screen in the stack (if any), whatever is shown on top of it."""
-        from backtimer.tui.screens.session import SessionScreen
-
         for screen in reversed(self.screen_stack):
             if isinstance(screen, SessionScreen):
                 return screen
@@ -435,8 +444,6 @@ class BacktimerApp(App[int]):
 
     @property
     def from_picker(self) -> bool:
-        from backtimer.tui.screens.picker import PickerScreen
-
         return any(isinstance(s, PickerScreen) for s in self.screen_stack)
 
     # ------------------------------------------------------------------ actions
@@ -470,13 +477,9 @@ class BacktimerApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pain":
-            from backtimer.tui.screens.pain import PainScreen
-
             # Already stopped: let the keys reach the pain screen's own widgets.
             return not isinstance(self.screen, PainScreen)
         if action == "help":
-            from backtimer.tui.screens.help import HelpScreen
-
             return not isinstance(self.screen, HelpScreen)
         return True
 
@@ -485,13 +488,9 @@ class BacktimerApp(App[int]):
         session = self.session_screen
         if session is not None and session.pain_stop():
             return
-        from backtimer.tui.screens.pain import PainScreen
-
         self.push_screen(PainScreen(None))
 
     def action_help(self) -> None:
-        from backtimer.tui.screens.help import HelpScreen
-
         self.push_screen(HelpScreen())
 
     def action_interrupt(self) -> None:
@@ -510,15 +509,41 @@ def _sound_settings(config: Config) -> tuple[Any, ...]:
     )
 
 
-def make_app(entry: Entry | None = None, **options: Any) -> BacktimerApp:
-    """The app, with every outside dependency injectable: the keyword arguments of
-    :class:`BacktimerApp` (tests pass a fake ``clock``, a recording ``player``, extra runner
-    ``listeners`` such as a history recorder, an ``entries`` function, an ``edit`` function,
-    ``tick_interval=None`` to drive ticks by hand, ``config``, ``data_dir``, ``record``).
+def make_app(
+    entry: Entry | None = None,
+    *,
+    config: Config | None = None,
+    bell: bool = True,
+    voice: bool = True,
+    tones: bool = True,
+    **options: Any,
+) -> BacktimerApp:
+    """The app, assembled as ``backtimer`` runs it, with every outside dependency injectable:
+    the keyword arguments of :class:`BacktimerApp` (tests pass a fake ``clock``, a recording
+    ``player``, extra runner ``listeners`` such as a history recorder, an ``entries``
+    function, an ``edit`` function, ``tick_interval=None`` to drive ticks by hand,
+    ``data_dir``, ``record``, ``offer_resume``).
 
-    ``entry`` None opens the picker; an entry starts its session at once.
+    ``config`` None reads config.toml (its problems become notices at start); ``bell``,
+    ``voice`` and ``tones`` False (--no-bell, --no-voice, --no-tones) win over the settings,
+    also after the settings screen saves. ``entry`` None opens the picker; an entry starts
+    its session at once.
     """
-    return BacktimerApp(entry, **options)
+    notes: list[str] = []
+    if config is None:
+        config = settings(notes)
+    app = BacktimerApp(
+        entry,
+        bell=bell and config.bell,
+        voice=voice and config.voice,
+        tones=tones and config.tones,
+        config=config,
+        **options,
+    )
+    app.notes.extend(notes)
+    app.cli_sound = (bell, voice)
+    app.cli_tones = tones
+    return app
 
 
 def run_app(
@@ -536,22 +561,16 @@ def run_app(
     Sessions are recorded in the history; settings come from config.toml (their problems are
     shown as notices). ``resume`` None offers to resume an interrupted session, False never.
     """
-    notes: list[str] = []
-    config = settings(notes)
     app = make_app(
         entry,
         level=level,
-        bell=bell and config.bell,
-        voice=voice and config.voice,
-        tones=tones and config.tones,
-        config=config,
+        bell=bell,
+        voice=voice,
+        tones=tones,
         data_dir=data_dir,
         record=True,
         offer_resume=resume is not False,
     )
-    app.notes.extend(notes)
-    app.cli_sound = (bell, voice)
-    app.cli_tones = tones
     guard = app.terminal_guard = TerminalGuard()
     try:
         result = app.run()

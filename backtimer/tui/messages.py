@@ -1,33 +1,24 @@
-"""Small messages passed between the app's screens, and what a pain stop records.
+"""Small messages passed between the app's screens (Textual messages, plain dataclasses).
 
-:class:`PainDetails` is plain data (no Textual) so that a runner listener such as the history
-recorder can receive it: after the pain screen closes, the session screen calls
-``listener.on_pain_details(details, session)`` on every runner listener that has that method,
-*before* it applies the user's choice (end, skip exercise or resume) to the engine.
+Screens never call the app or each other by name: they post one of these and the app, which
+built them, decides what comes next. :class:`PainDetails` (what a pain stop records) is plain
+data from :mod:`backtimer.session.tally`, re-exported here for the screens.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from backtimer.core.engine import PainStopped
 from backtimer.files.catalog import Entry
+from backtimer.session.tally import PainChoice as PainChoice
+from backtimer.session.tally import PainDetails as PainDetails
 
-PainChoice = Literal["end", "skip_exercise", "resume"]
-
-
-@dataclass(frozen=True)
-class PainDetails:
-    """What the user said on the pain screen (all optional) and what they chose next."""
-
-    choice: PainChoice
-    where: str | None = None  # one of the quick picks, e.g. "lower back"
-    how_much: int | None = None  # 0-10
-    note: str = ""
-    event: PainStopped | None = None  # the engine's record: exercise, side, set, rep, second
+if TYPE_CHECKING:
+    from backtimer.files.config import Config
+    from backtimer.session.tally import Tally
 
 
 @dataclass
@@ -35,3 +26,25 @@ class StartRoutine(Message):
     """The picker asks the app to start a session of this routine."""
 
     entry: Entry
+
+
+@dataclass
+class SessionOver(Message):
+    """A session finished or ended early: the app shows its summary."""
+
+    tally: Tally
+    routine_name: str
+    entry: Entry | None
+
+
+@dataclass
+class SummaryClosed(Message):
+    """The summary is done with: back to the routines (if the session came from them), or
+    quit."""
+
+
+@dataclass
+class SettingsSaved(Message):
+    """The settings screen saved these settings: the app applies them."""
+
+    config: Config

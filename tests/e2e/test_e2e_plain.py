@@ -124,7 +124,9 @@ def test_input_closed_at_once_runs_to_the_end(start) -> None:  # type: ignore[no
         (2, SAYS[2]),
         (3, "Session complete. Well done."),
     ]
-    assert lines[-1] == "Summary: 3 of 3 steps done, 0 skipped, 0 pain stops, 00:03 active."
+    assert lines[-1] == (
+        "Summary: Done 3 of 3 holds and reps; Skipped 0; Pain stops 0; Active time 3 s."
+    )
     assert 2.9 <= took < 10.0  # three seconds of holds, plus the start of Python
 
 
@@ -147,7 +149,9 @@ def test_pain_stop_then_end(start) -> None:  # type: ignore[no-untyped-def]
     assert "Stop if: pain in the front of the hip" in lines
     assert any(line.endswith("] Session ended.") for line in lines)
     assert "Session complete. Well done." not in "\n".join(lines)
-    assert lines[-1].startswith("Summary: 0 of 3 steps done, 0 skipped, 1 pain stop")
+    assert lines[-1].startswith(
+        "Summary: Done 0 of 3 holds and reps; Skipped 0; Not reached 3; Pain stops 1;"
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,9 @@ from backtimer.files.routine_load import validate_text
 from backtimer.plain import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
+    KEY_CHOICE,
+    KEY_MUCH,
+    KEY_WHERE,
     LINE_CHOICE,
     SAFETY,
     Interrupted,
@@ -147,7 +150,10 @@ def test_a_full_run_prints_every_announcement_in_order() -> None:
     assert timed(lines)[2:5] == ["[00:05] 3", "[00:06] 2", "[00:07] 1"]
     assert "[00:44] Halfway." in lines
     assert len([line for line in lines if line[8:] in ("3", "2", "1")]) == 18
-    assert lines[-1] == "Summary: 13 of 13 steps done, 0 skipped, 0 pain stops, 01:17 active."
+    assert (
+        lines[-1]
+        == "Summary: Done 6 of 6 holds and reps; Skipped 0; Pain stops 0; Active time 1 min 17 s."
+    )
     assert lines[0] == "Two (low level): 2 exercises, 13 steps, about 01:17."
     # The same words went to the cue layer, and the session ended on time.
     assert player.said[0] == plan.steps[0].say
@@ -212,7 +218,10 @@ def test_pain_then_resume_restarts_the_step() -> None:
         ("say", "Resuming. Right side. Rep 1 of 2. Hold 5 seconds."),
     ]
     # One second of the hold was done twice; the five seconds of the pain stop don't count.
-    assert lines[-1] == "Summary: 13 of 13 steps done, 0 skipped, 1 pain stop, 01:18 active."
+    assert (
+        lines[-1]
+        == "Summary: Done 6 of 6 holds and reps; Skipped 0; Pain stops 1; Active time 1 min 18 s."
+    )
     assert clock.t - 1000 == pytest.approx(83.0)
 
 
@@ -221,7 +230,10 @@ def test_pain_then_skip_goes_to_the_next_exercise() -> None:
     assert code == 0
     i = lines.index(LINE_CHOICE)
     assert lines[i + 1] == "[00:04] Bridge. Lie on your back. Starting in 3 seconds."
-    assert lines[-1] == "Summary: 5 of 13 steps done, 8 skipped, 1 pain stop, 00:50 active."
+    assert (
+        lines[-1]
+        == "Summary: Done 2 of 6 holds and reps; Skipped 4; Pain stops 1; Active time 50 s."
+    )
 
 
 @pytest.mark.parametrize("choice", ["end", "e", "", "q"])
@@ -229,7 +241,10 @@ def test_pain_then_end(choice: str) -> None:
     code, lines, _, clock = run([(4.0, "x"), (6.0, choice)])
     assert code == 0
     assert lines[-2] == "[00:04] Session ended."
-    assert lines[-1] == "Summary: 1 of 13 steps done, 0 skipped, 1 pain stop, 00:04 active."
+    assert lines[-1] == (
+        "Summary: Done 0 of 6 holds and reps; Skipped 0; Not reached 6; Pain stops 1; "
+        "Active time 4 s."
+    )
     assert clock.t - 1000 == pytest.approx(6.0)
 
 
@@ -254,7 +269,7 @@ def test_pause_and_resume() -> None:
     assert lines[i + 1] == "[00:04] Resuming."
     assert lines[i + 2] == "[00:05] 3"  # the clock stood still for six seconds
     assert ("say", "Paused.") in player.calls
-    assert lines[-1].endswith("01:17 active.")
+    assert lines[-1].endswith("Active time 1 min 17 s.")
     assert clock.t - 1000 == pytest.approx(83.0)
 
 
@@ -270,7 +285,10 @@ def test_quit_ends_the_session() -> None:
     code, lines, player, clock = run([(10.5, "q"), (11.0, "n")])
     assert code == 0
     assert lines[-2] == "[00:10] Session ended."
-    assert lines[-1] == "Summary: 3 of 13 steps done, 0 skipped, 0 pain stops, 00:10 active."
+    assert lines[-1] == (
+        "Summary: Done 1 of 6 holds and reps; Skipped 0; Not reached 5; Pain stops 0; "
+        "Active time 10 s."
+    )
     assert player.said[-1] == "Session ended."
     assert clock.t - 1000 == pytest.approx(10.5)
 
@@ -298,8 +316,11 @@ def test_skip_back_extend_and_unknown_commands() -> None:
         "Unknown command 'hello': h for help.",
         "[00:06] Release. Rest 2 seconds.",
     ]
-    # get ready was skipped twice (redone by back in between): it counts once as skipped.
-    assert lines[-1] == "Summary: 12 of 13 steps done, 1 skipped, 0 pain stops, 01:15 active."
+    # get ready was skipped twice (redone by back in between); the summary counts holds and
+    # reps, as the app's does: all done. 75.5 active seconds are said as 1 min 16 s.
+    assert lines[-1] == (
+        "Summary: Done 6 of 6 holds and reps; Skipped 0; Pain stops 0; Active time 1 min 16 s."
+    )
 
 
 def test_a_user_paced_step_waits_for_enter() -> None:
@@ -310,7 +331,10 @@ def test_a_user_paced_step_waits_for_enter() -> None:
         "[00:01] Repeat as tolerated, at your own pace. Press enter when you are done.",
         "[00:30] Cat cow. Hold 4 seconds.",  # no get ready: the hold introduces it
     ]
-    assert lines[-1] == "Summary: 2 of 3 steps done, 1 skipped, 0 pain stops, 00:34 active."
+    assert (
+        lines[-1]
+        == "Summary: Done 2 of 2 holds and reps; Skipped 0; Pain stops 0; Active time 34 s."
+    )
     assert clock.t - 1000 == pytest.approx(34.0)
 
 
@@ -461,3 +485,165 @@ def test_the_routines_cautions_are_printed_first(tmp_path) -> None:
     assert code == 0
     lines = out.getvalue().splitlines()
     assert lines[1] == "Caution: Stop if it hurts."
+
+
+# ------------------------------------------------------------------------ one session core
+
+
+class Details:
+    """A listener that keeps what a pain stop recorded (as the history recorder does)."""
+
+    def __init__(self) -> None:
+        self.details: list = []
+
+    def on_events(self, events: list[Event], session: Session) -> None:
+        pass
+
+    def on_pain_details(self, details, session: Session) -> None:  # type: ignore[no-untyped-def]
+        self.details.append(details)
+
+
+def test_capital_n_on_a_pipe_skips_the_exercise_and_small_n_the_step() -> None:
+    code, lines, _, _ = run([(4.0, "N")])
+    assert code == 0
+    assert "[00:04] Bridge. Lie on your back. Starting in 3 seconds." in lines
+    assert not any("Left side" in line for line in lines)  # the whole exercise was skipped
+    code, lines, _, _ = run([(4.0, "n")])
+    assert code == 0
+    assert "[00:04] Release. Rest 2 seconds." in lines  # only the hold was skipped
+
+
+def test_a_pain_stop_from_a_pipe_records_where_how_much_and_a_note() -> None:
+    details = Details()
+    code, lines, _, _ = run(
+        [
+            (4.0, "x"),
+            (4.5, "where back"),
+            (5.0, "much 11"),
+            (5.5, "how much 6"),
+            (6.0, "note sharp when lifting"),
+            (7.0, "resume"),
+        ],
+        listeners=[details],
+    )
+    assert code == 0
+    assert "Where: lower back." in lines
+    assert "How much: a number from 0 to 10." in lines
+    assert "How much: 6/10." in lines
+    assert "Note kept." in lines
+    (said,) = details.details
+    assert (said.choice, said.where, said.how_much, said.note) == (
+        "resume",
+        "lower back",
+        6,
+        "sharp when lifting",
+    )
+    assert said.event is not None and said.event.exercise == "Knee to chest"
+    assert lines[-1].startswith("Summary: Done 6 of 6 holds and reps; Skipped 0; Pain stops 1;")
+
+
+def test_answers_after_a_pain_stop_are_kept_when_the_input_ends() -> None:
+    details = Details()
+    code, lines, _, _ = run([(4.0, "x"), (4.5, "where 2")], listeners=[details])
+    assert code == 0
+    assert lines[-2] == "[00:04] Session ended."
+    (said,) = details.details
+    assert (said.choice, said.where, said.how_much, said.note) == ("end", "hip", None, "")
+
+
+def test_an_unknown_place_says_the_choices() -> None:
+    code, lines, _, _ = run([(4.0, "x"), (4.5, "where elbow"), (5.0, "end")])
+    assert code == 0
+    assert "Where: one of lower back, hip, leg, buttock, neck, other (or its number)." in lines
+
+
+def terminal_run(keys: list[tuple[float, bytes]], **options: object) -> tuple[int, list[str]]:
+    """Run with standard input a terminal (a pty) and these keys at these session times."""
+    master, slave = os.openpty()
+    stdin = os.fdopen(slave, "r")
+    try:
+        clock = FakeClock()
+        pending = iter(keys)
+        due = next(pending, None)
+
+        def wait(timeout: float) -> bool:
+            nonlocal due
+            while due and clock.t - 1000 >= due[0] - 1e-9:
+                os.write(master, due[1])
+                due = next(pending, None)
+            ready, _, _ = select.select([slave], [], [], 0)
+            if ready:
+                return True
+            clock.t += timeout
+            assert clock.t - 1000 < 600, "the session never ended"
+            return False
+
+        out = io.StringIO()
+        code = run_plain(
+            entry_of(TWO),
+            stdin=stdin,
+            stdout=out,
+            clock=clock,
+            wait=wait,
+            player=RecordingPlayer(),
+            **options,  # type: ignore[arg-type]
+        )
+        return code, out.getvalue().splitlines()
+    finally:
+        stdin.close()
+        os.close(master)
+
+
+def test_capital_n_on_a_terminal_skips_the_exercise() -> None:
+    code, lines = terminal_run([(4.0, b"N"), (8.0, b"q")])
+    assert code == 0
+    assert "[00:04] Bridge. Lie on your back. Starting in 3 seconds." in lines
+    assert not any("Left side" in line for line in lines)
+    code, lines = terminal_run([(4.0, b"n"), (5.0, b"q")])
+    assert code == 0
+    assert "[00:04] Release. Rest 2 seconds." in lines
+
+
+def test_a_pain_stop_on_a_terminal_asks_where_how_much_and_a_note() -> None:
+    details = Details()
+    code, lines = terminal_run(
+        [(4.0, b"x"), (4.5, b"1"), (5.0, b"7\r"), (5.5, b"hurts\x7fs!\r"), (6.0, b"r")],
+        listeners=[details],
+    )
+    assert code == 0
+    i = next(n for n, line in enumerate(lines) if "Pain stop:" in line)
+    assert lines[i + 1 : i + 4] == [SAFETY, "Stop if: pain in the front of the hip", KEY_WHERE]
+    assert lines[i + 4] == "Where: lower back."
+    assert lines[i + 5] == KEY_MUCH
+    (said,) = details.details
+    assert (said.choice, said.where, said.how_much, said.note) == (
+        "resume",
+        "lower back",
+        7,
+        "hurts!",
+    )
+    assert "[00:04] Resuming." in lines
+
+
+def test_on_a_terminal_the_choice_can_come_at_once_and_enter_skips_questions() -> None:
+    details = Details()
+    code, lines = terminal_run([(4.0, b"x"), (4.5, b"s")], listeners=[details])
+    assert code == 0
+    assert "[00:04] Bridge. Lie on your back. Starting in 3 seconds." in lines
+    assert details.details[0].choice == "skip_exercise"
+    details = Details()
+    code, lines = terminal_run([(4.0, b"x"), (4.5, b"\r\r\r\r")], listeners=[details])
+    assert code == 0
+    assert lines[-2] == "[00:04] Session ended."
+    assert details.details[0] == details.details[0].__class__(
+        "end", None, None, "", details.details[0].event
+    )
+    assert KEY_CHOICE in lines
+
+
+def test_a_keymap_moves_a_key_in_plain_mode_too() -> None:
+    code, lines = terminal_run([(4.0, b"p"), (5.0, b"e")], keymap={"pain": "p"})
+    assert code == 0
+    assert any("Pain stop:" in line for line in lines)
+    assert lines[1].startswith("Keys: space pause/resume")
+    assert "p or esc pain stop" in lines[1]

@@ -146,9 +146,13 @@ def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
     assert "Traceback" not in second.stderr
     assert sessions(tmp_path / "data") == [("completed", 7)]
     summary = second.stdout.strip().splitlines()[-1]
-    remaining = 7 - found.step_index
-    assert summary.startswith(f"Summary: {remaining} of {remaining} steps done (resumed at")
-    assert " 0 skipped" in summary
+    # Holds and reps, counted from the step it resumed at (as the app's summary counts).
+    remaining = sum(1 for step in found.plan.steps[found.step_index :] if step.is_work)
+    assert summary.startswith(
+        f"Summary: Done {remaining} of {remaining} holds and reps; "
+        f"Resumed at step {found.step_index + 1} of 7;"
+    )
+    assert "; Skipped 0;" in summary
 
 
 async def test_ctrl_c_leaves_and_records_the_session_as_interrupted(tmp_path: Path) -> None:

@@ -5,23 +5,20 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from backtimer.core.literal import shown
+from backtimer.tui.keys import bindings
 from backtimer.tui.widgets.keybar import KeyBar
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True (yes) or False (no). ``y``/``n`` answer too; no is focused."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm_yes", tooltip="Yes"),
-        Binding("n", "answer(False)", "No", id="confirm_no", tooltip="No"),
-        Binding("q", "answer(True)", "Yes", show=False, id="confirm_quit", tooltip="Yes (q twice)"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("confirm")
 
     def __init__(self, question: str, detail: str = "", *, yes: str = "Yes", no: str = "No"):
         super().__init__()

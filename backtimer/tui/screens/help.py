@@ -1,4 +1,7 @@
-"""Help: every key of every screen, as currently bound (a keymap's changes included)."""
+"""Help: every key of every screen, as currently bound (a keymap's changes included).
+
+The keys come from the command table (:mod:`backtimer.session.commands`), not from the
+screens' classes, so help imports no screen and no app."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from backtimer.session.commands import SECTIONS
+from backtimer.tui.keys import bindings
 from backtimer.tui.widgets.keybar import KeyBar
 
 KEY_WORDS = {"enter": "enter", "escape": "esc", "space": "space"}
@@ -37,46 +42,16 @@ def describe(binding: Binding) -> str:
 
 
 def sections() -> list[tuple[str, list[Binding]]]:
-    """Every screen's bindings, in the order a user meets them."""
-    from backtimer.tui.app import BacktimerApp
-    from backtimer.tui.screens.confirm import ConfirmScreen
-    from backtimer.tui.screens.history import HistoryScreen
-    from backtimer.tui.screens.levels import LevelOfferScreen
-    from backtimer.tui.screens.pain import PainScreen
-    from backtimer.tui.screens.picker import NewRoutineScreen, PickerScreen
-    from backtimer.tui.screens.session import SessionScreen
-    from backtimer.tui.screens.settings import SettingsScreen
-    from backtimer.tui.screens.summary import SummaryScreen
-
-    def own(bindings: list) -> list[Binding]:
-        return [b for b in bindings if isinstance(b, Binding)]
-
-    return [
-        ("Everywhere", own(BacktimerApp.BINDINGS)),
-        ("During a session", own(SessionScreen.BINDINGS)),
-        ("Choosing a routine", own(PickerScreen.BINDINGS)),
-        ("After a pain stop", own(PainScreen.BINDINGS)),
-        ("Summary", own(SummaryScreen.BINDINGS)),
-        ("New routine", own(NewRoutineScreen.BINDINGS)),
-        ("Levels before a session", own(LevelOfferScreen.BINDINGS)),
-        ("History", own(HistoryScreen.BINDINGS)),
-        ("Settings", own(SettingsScreen.BINDINGS)),
-        ("Questions", own(ConfirmScreen.BINDINGS)),
-        ("Help", own(HelpScreen.BINDINGS)),
-    ]
+    """Every screen's bindings, in the order a user meets them (from the command table)."""
+    out = []
+    for where, title in SECTIONS:
+        if title:
+            out.append((title, [b for b in bindings(where) if isinstance(b, Binding)]))
+    return out
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "question_mark,enter,q",
-            "close",
-            "Close",
-            key_display="?",
-            id="help_close",
-            tooltip="Close this help",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("help")
 
     def compose(self) -> ComposeResult:
         keymap = getattr(self.app, "_keymap", {}) or {}

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from backtimer.core.durations import hours_minutes
 from backtimer.history import queries
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
+from backtimer.tui.keys import bindings
 from backtimer.tui.widgets.text import literal as shown_literally
 
 DAYS = 28  # the chart and the completion table cover the last 4 weeks
@@ -176,14 +177,7 @@ class HistoryScreen(Screen[None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # escape is the app's pain stop wherever a session can run, so q goes back.
-        Binding("q", "close", "Back", id="history_close"),
-        Binding("escape", "close", "Back", show=False, id="history_escape"),
-        Binding("s", "tab('tab-sessions')", "Sessions", id="history_sessions"),
-        Binding("e", "tab('tab-exercises')", "Exercises", id="history_exercises"),
-        Binding("p", "tab('tab-pain')", "Pain", id="history_pain"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("history")
 
     def __init__(
         self,

@@ -17,12 +17,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 
 from backtimer.history.levels import LevelChange
+from backtimer.tui.keys import bindings
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal
 
@@ -31,9 +32,7 @@ class OfferList(OptionList):
     """The step-ups, each ``[x] name: what`` with why below it; space, enter or a click
     ticks or unticks the highlighted one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "tick", "Tick/untick", id="levels_toggle", tooltip="Take it or not"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("levels_list")
 
     def __init__(self, changes: Sequence[LevelChange], *, id: str | None = None) -> None:
         self.changes = list(changes)
@@ -107,9 +106,7 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "start", "Start", id="levels_start", tooltip="Start with these levels"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("levels")
 
     def __init__(self, changes: Sequence[LevelChange]) -> None:
         super().__init__()

@@ -11,13 +11,14 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from backtimer.core.engine import PainStopped
 from backtimer.core.phases import phase_info
+from backtimer.tui.keys import bindings
 from backtimer.tui.messages import PainChoice, PainDetails
 from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal
 
@@ -43,36 +44,7 @@ def where_stopped(event: PainStopped) -> Text:
 class PainScreen(ModalScreen[PainDetails | None]):
     """Stop. Where, how much, a note; then end the session (default), skip, or resume."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority: they work from the text fields too (an Input has its own ctrl+e).
-        Binding(
-            "ctrl+e",
-            "choose('end')",
-            "End session",
-            key_display="^e",
-            id="pain_end",
-            tooltip="End the session (the default)",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+s",
-            "choose('skip_exercise')",
-            "Skip exercise",
-            key_display="^s",
-            id="pain_skip",
-            tooltip="Skip the rest of this exercise",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+r",
-            "choose('resume')",
-            "Resume",
-            key_display="^r",
-            id="pain_resume",
-            tooltip="Resume: the interrupted step starts again",
-            priority=True,
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("pain")
 
     def __init__(self, event: PainStopped | None, *, stop_if: str | None = None) -> None:
         super().__init__()

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -43,11 +44,14 @@ from backtimer.core.progression import routine_has_ranges
 from backtimer.core.routine import Level, LevelChoice, Routine
 from backtimer.files import catalog, editing, paths
 from backtimer.files.catalog import Entry
+from backtimer.files.config import Config
 from backtimer.files.routine_load import RoutineError
 from backtimer.history.db import HistoryUnavailable, open_history
 from backtimer.history.levels import current_levels
-from backtimer.tui.messages import StartRoutine
+from backtimer.tui.keys import bindings
+from backtimer.tui.messages import SettingsSaved, StartRoutine
 from backtimer.tui.screens.history import HistoryScreen
+from backtimer.tui.screens.settings import SettingsScreen
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
 
@@ -186,9 +190,7 @@ def preview(
 class RoutineList(OptionList):
     """The routines; enter starts the highlighted one (and says so in the footer)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Start", id="start_selected", tooltip="Start this routine"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("routine_list")
 
 
 Stamp = tuple[int, int, int] | None
@@ -221,19 +223,22 @@ class PickerScreen(Screen[None]):
     #: Seconds of checking routine files between two frames, after the first one.
     CHECK_SLICE: ClassVar[float] = 0.04
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "start", "Start", id="start", tooltip="Start the selected routine"),
-        Binding("e", "edit", "Edit", id="edit", tooltip="Edit it in $VISUAL or $EDITOR"),
-        Binding("n", "new", "New", id="new_routine", tooltip="Create a new routine"),
-        Binding("h", "history", "History", id="history", tooltip="Past sessions and pain stops"),
-        Binding("s", "settings", "Settings", id="settings", tooltip="Voice, bell, timings, keys"),
-        Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit backtimer"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("picker")
 
     def __init__(
-        self, *, data_dir: Path | None = None, watch_interval: float | None = None
+        self,
+        *,
+        entries: Callable[[], list[Entry]] = catalog.listed_entries,
+        edit: Callable[[Path], str | None] | None = None,
+        data_dir: Path | None = None,
+        watch_interval: float | None = None,
     ) -> None:
+        """``entries``: reads the routines (every one, valid or not); ``edit``: opens a file
+        in the user's editor and returns an error or None (the app suspends itself around
+        it); ``data_dir``: the history's folder, for levels and the history screen."""
         super().__init__()
+        self.entries_fn = entries
+        self.edit = edit
         self.entries: list[Entry] = []
         self.levels: dict[Path, dict[int, LevelChoice]] = {}  # current levels, by file
         self.levels_note: str | None = None  # why the history could not be read
@@ -280,14 +285,11 @@ class PickerScreen(Screen[None]):
     # ------------------------------------------------------------------ levels
 
     def _history_dir(self) -> Path | None:
-        if self.data_dir is not None:
-            return self.data_dir
-        return getattr(self.app, "data_dir", None)
+        return self.data_dir
 
     def load_levels(self, entries: list[Entry]) -> None:
         """Read the current levels of ``entries`` (those with ranges) from the history,
         read only; a history that cannot be read leaves the low end and a note."""
-
         wanted = [e for e in entries if e.routine is not None and routine_has_ranges(e.routine)]
         for entry in entries:
             self.levels.pop(entry.path, None)
@@ -313,7 +315,7 @@ class PickerScreen(Screen[None]):
         option_list = self.query_one("#routines", OptionList)
         if keep is None and self.entries and option_list.highlighted is not None:
             keep = self.entries[option_list.highlighted].path
-        self.entries = list(self.app.entries_fn())  # type: ignore[attr-defined]
+        self.entries = list(self.entries_fn())
         self.levels.clear()
         self._stamps = {entry.path: file_stamp(entry.path) for entry in self.entries}
         self._listings = {folder: toml_listing(folder) for folder in self._folders()}
@@ -464,7 +466,6 @@ class PickerScreen(Screen[None]):
     def show_preview(self, index: int, *, scroll_home: bool = True) -> None:
         if not 0 <= index < len(self.entries):
             return
-
         entry = self._check(index)
         parts = preview(entry, self.level_of(entry), levels_note=self.levels_note)
         spaced: list[Text | Table] = []
@@ -504,8 +505,10 @@ class PickerScreen(Screen[None]):
         path = self._user_copy(entry) if entry.origin == "bundled" else entry.path
         if path is None:
             return
-        error = self.app.edit_file(path)  # type: ignore[attr-defined]
-        self.app.refresh()
+        if self.edit is None:
+            self.notify("Editing is not available here", severity="error")
+            return
+        error = self.edit(path)
         if error:
             self.notify(error, severity="error", markup=False)
         self.refresh_entries(keep=path)
@@ -554,14 +557,9 @@ class PickerScreen(Screen[None]):
         self.app.push_screen(HistoryScreen(data_dir=self._history_dir()))
 
     def action_settings(self) -> None:
-        from backtimer.tui.screens.settings import SettingsScreen
-
-        def saved(config: Any) -> None:
-            if config is None:
-                return
-            apply = getattr(self.app, "apply_settings", None)
-            if callable(apply):
-                apply(config)
+        def saved(config: Config | None) -> None:
+            if config is not None:
+                self.post_message(SettingsSaved(config))
 
         self.app.push_screen(SettingsScreen(), saved)
 
@@ -612,17 +610,7 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+x",
-            "cancel",
-            "Cancel",
-            key_display="^x",
-            priority=True,
-            id="new_cancel",
-            tooltip="Do not create a routine",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("new_routine")
 
     def __init__(self, source: Entry | None = None) -> None:
         super().__init__()

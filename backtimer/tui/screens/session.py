@@ -1,22 +1,24 @@
 """The session screen: the phase in words and colour, a big countdown, what to do, what's next.
 
-The screen owns a :class:`~backtimer.session.runner.SessionRunner`. One interval (0.25 s) calls
-:meth:`SessionScreen.tick`; the widgets are only updated when something they show changes
-(the countdown shows ``ceil(remaining)``), so a running session redraws about once a second.
-Keys call the runner's commands directly; the pain stop (an app binding) calls
+The screen is a view of a :class:`~backtimer.session.controller.SessionController` (built by
+the app, the same one ``--plain`` drives): keys call its commands, and the screen shows what
+changed. A timer calls :meth:`SessionScreen.tick` when the display next changes; the widgets
+are only updated when something they show changes (the countdown shows ``ceil(remaining)``),
+so a running session redraws about once a second. The pain stop (an app binding) calls
 :meth:`SessionScreen.pain_stop`, which stops the engine's clock before anything else happens.
+When the session is over the screen posts :class:`~backtimer.tui.messages.SessionOver`; the
+app shows the summary.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
@@ -30,25 +32,27 @@ from backtimer.core.engine import (
     Event,
     Extended,
     Finished,
-    PainStopped,
     Paused,
     Refused,
     State,
 )
 from backtimer.core.phases import DONE, PHASES
-from backtimer.core.plan import Plan, Step, compile_plan
+from backtimer.core.plan import Plan, Step
 from backtimer.core.progression import describe_level, high_level
 from backtimer.core.routine import Exercise, LevelChoice, Routine
 from backtimer.files.catalog import Entry
-from backtimer.session.runner import Clock, Listener, SessionRunner
-from backtimer.tui.messages import PainDetails
+from backtimer.session.commands import key_words
+from backtimer.session.controller import SessionController, refusal_text
+from backtimer.session.tally import PainDetails
+from backtimer.tui.keys import bindings
+from backtimer.tui.messages import SessionOver
 from backtimer.tui.screens import pop_above
-from backtimer.tui.screens.summary import SummaryScreen, Tally
+from backtimer.tui.screens.confirm import ConfirmScreen
+from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
 from backtimer.tui.widgets.text import counter_line, literal, side_words, step_brief
 
-EXTEND_BY = 5.0  # seconds added or removed by + and -
 MIN_WAKE = 0.02  # seconds: the shortest wait between two ticks
 WAKE_MARGIN = 0.01  # seconds: wake just after a whole second, not just before it
 
@@ -76,84 +80,31 @@ class SessionScreen(Screen[None]):
     """A running session. Built by the app; see the module's docstring."""
 
     # In the footer's order: what matters most comes first (narrow terminals cut the end).
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "pause", "Pause", id="pause", tooltip="Pause / resume"),
-        Binding("space", "resume", "Resume", id="resume", tooltip="Resume (when paused)"),
-        Binding("n", "skip_step", "Skip", id="skip_step", tooltip="Skip this step"),
-        Binding(
-            "plus,equals_sign",
-            "extend(5)",
-            "±5s",
-            key_display="+/-",
-            id="more",
-            tooltip="Five seconds more on this hold",
-        ),
-        Binding(
-            "minus",
-            "extend(-5)",
-            "5s less",
-            show=False,
-            id="less",
-            tooltip="Five seconds less on this hold",
-        ),
-        Binding(
-            "enter",
-            "advance",
-            "Done",
-            key_display="enter",
-            id="advance",
-            tooltip="Done with a step at your own pace",
-        ),
-        Binding(
-            "q", "quit_session", "Quit", id="quit", tooltip="End the session early (asks first)"
-        ),
-        Binding(
-            "b",
-            "back",
-            "Back",
-            id="back",
-            tooltip="Restart this step (at its start: the one before)",
-        ),
-        Binding(
-            "N",
-            "skip_exercise",
-            "Skip ex.",
-            key_display="N",
-            id="skip_exercise",
-            tooltip="Skip the rest of this exercise",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("session")
 
     def __init__(
         self,
+        controller: SessionController,
         entry: Entry,
         *,
         level: Any = "low",
-        clock: Clock,
-        listeners: Sequence[Listener] = (),
         tick_interval: float | None = 1.0,
-        plan: Plan | None = None,
-        routine: Routine | None = None,
-        start_index: int = 0,
-        countdown: int = 3,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
-        """``plan``/``routine`` as prepared by :func:`backtimer.session.launch.prepare` (settings
-        applied); ``start_index`` > 0 resumes an interrupted session at that step."""
+        """``controller``: the session to show and drive (see
+        :func:`backtimer.session.controller.controller_for`); ``entry``: the routine as on
+        disk; ``level``: "low", "high", or {exercise index: LevelChoice}; ``keymap``: the
+        user's keys, for the words of the resume prompt."""
         super().__init__()
-        assert entry.routine is not None
+        self.controller = controller
         self.entry = entry
-        self.level = level  # "low", "high", or {exercise index: LevelChoice}
-        self.routine: Routine = routine if routine is not None else entry.routine
-        self.plan: Plan = plan if plan is not None else compile_plan(self.routine, level)
-        self.tally = Tally(self.plan)
-        self.runner = SessionRunner(
-            self.plan,
-            clock=clock,
-            listeners=[*listeners, self.tally],
-            start_index=start_index,
-            countdown=countdown,
-        )
+        self.level = level
+        self.routine: Routine = controller.routine
+        self.plan: Plan = controller.plan
+        self.tally = controller.tally
+        self.runner = controller.runner
         self.tick_interval = tick_interval
+        self.keymap = dict(keymap or {})
         self.redraws = 0  # how many times the display changed (for tests and benchmarks)
         self._shown: dict[str, Hashable] = {}
         self._view: Hashable = None
@@ -191,17 +142,14 @@ class SessionScreen(Screen[None]):
                 timeout=20,
                 markup=False,
             )
-        self._handle(self.runner.do(Command.START))
-        if self.session.index > 0:
+        events, resuming = self.controller.start()
+        self._handle(events)
+        if resuming is not None:
             # Resumed mid-exercise: the clock waits until the person is back in position.
-            from backtimer.session.launch import resume_prompt
-
-            self.do(Command.PAUSE)
-            prompt = f"{resume_prompt(self.session.step)} Then press space."
+            key = key_words(self.keymap.get("pause") or "space")
+            prompt = f"{resuming} Then press {key}."
             self.notify(prompt, timeout=15)
-            player = getattr(self.app, "player", None)
-            if player is not None and getattr(self.app, "voice_on", False):
-                player.say(prompt)
+            self.controller.announce(prompt)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -234,23 +182,28 @@ class SessionScreen(Screen[None]):
 
     @property
     def session(self) -> Any:
-        return self.runner.session
+        return self.controller.session
 
     @property
     def live(self) -> bool:
         """A session that has not finished or ended."""
-        return not self.session.over
+        return self.controller.live
 
     def tick(self) -> list[Event]:
         """Advance the engine to the clock's time; redraw only if the display changed."""
-        events = self.runner.tick()
+        events = self.controller.tick()
         self._handle(events)
         return events
 
     def do(self, command: Command, amount: float = 0.0) -> list[Event]:
-        events = self.runner.do(command, amount)
+        """An engine command through the controller, shown (tests and benchmarks)."""
+        return self.shown(self.controller.do(command, amount))
+
+    def shown(self, events: list[Event]) -> list[Event]:
+        """After a command: show what changed, and wake for the next change (a key can
+        move it: pause, +5 s, skip)."""
         self._handle(events)
-        self._schedule()  # a key can move the next change (pause, +5 s, skip)
+        self._schedule()
         return events
 
     def _handle(self, events: Sequence[Event]) -> None:
@@ -267,8 +220,7 @@ class SessionScreen(Screen[None]):
         self._over = True
         if self._timer is not None:
             self._timer.stop()
-        pop_above(self)
-        self.app.switch_screen(SummaryScreen(self.tally, self.routine.name, self.entry))
+        self.post_message(SessionOver(self.tally, self.routine.name, self.entry))
 
     # ------------------------------------------------------------------ display
 
@@ -299,7 +251,7 @@ class SessionScreen(Screen[None]):
     def refresh_view(self) -> bool:
         """Update the widgets if anything shown changed. Returns True if it did."""
         session = self.session
-        now = self.runner.now()
+        now = self.controller.now()
         step: Step = session.step
         state: State = session.state
         remaining = session.remaining(now)
@@ -442,7 +394,7 @@ class SessionScreen(Screen[None]):
         session = self.session
         step = session.step
         # Keys that do nothing on this step are left out of the footer.
-        if action == "extend":
+        if action in ("more", "less"):
             return step.phase_info.extendable and step.seconds is not None and not session.over
         if action == "advance":
             return step.user_paced and not session.over
@@ -454,27 +406,28 @@ class SessionScreen(Screen[None]):
         return True
 
     def action_pause(self) -> None:
-        state = self.session.state
-        if state is State.RUNNING:
-            self.do(Command.PAUSE)
-        elif state is State.PAUSED:
-            self.do(Command.RESUME)
+        self.shown(self.controller.pause())
 
     def action_resume(self) -> None:
-        if self.session.state is State.PAUSED:
-            self.do(Command.RESUME)
+        self.shown(self.controller.resume())
 
     def action_skip_step(self) -> None:
-        self.do(Command.SKIP_STEP)
+        self.shown(self.controller.skip_step())
 
     def action_skip_exercise(self) -> None:
-        self.do(Command.SKIP_EXERCISE)
+        self.shown(self.controller.skip_exercise())
 
     def action_back(self) -> None:
-        self.do(Command.BACK)
+        self.shown(self.controller.back())
 
-    def action_extend(self, seconds: float) -> None:
-        events = self.do(Command.EXTEND, float(seconds))
+    def action_more(self) -> None:
+        """A few seconds more on this hold (the controller's EXTEND_STEP, as in --plain)."""
+        self._extended(self.shown(self.controller.more()))
+
+    def action_less(self) -> None:
+        self._extended(self.shown(self.controller.less()))
+
+    def _extended(self, events: list[Event]) -> None:
         changed = [e for e in events if isinstance(e, Extended)]
         if changed:
             delta = changed[-1].delta
@@ -483,34 +436,24 @@ class SessionScreen(Screen[None]):
                 f"{sign}{short(abs(delta))}: hold is now {short(changed[-1].seconds)}",
                 timeout=2,
             )
-        elif any(isinstance(e, Refused) for e in events):
-            step = self.session.step
-            why = (
-                "only a hold can be made longer or shorter"
-                if not step.phase_info.extendable
-                else "the hold cannot be shorter than that"
-            )
-            self.notify(why.capitalize(), timeout=2)
+            return
+        for event in events:
+            if isinstance(event, Refused):
+                why = refusal_text(event, self.session)
+                if why:
+                    self.notify(why.rstrip("."), timeout=2)
 
     def action_advance(self) -> None:
         if self.session.step.user_paced:
-            self.do(Command.ADVANCE)
+            self.shown(self.controller.advance())
 
     def action_quit_session(self) -> None:
-        from backtimer.tui.screens.confirm import ConfirmScreen
-
         # The clock waits while the question is asked; "keep going" picks it up again.
-        paused_here = self.session.state is State.RUNNING
-        if paused_here:
-            self.do(Command.PAUSE)
+        paused_here = self.controller.ask_quit()
+        self.shown([])
 
         def answered(yes: bool | None) -> None:
-            if not self.live:
-                return
-            if yes:
-                self.do(Command.END)
-            elif paused_here and self.session.state is State.PAUSED:
-                self.do(Command.RESUME)
+            self.shown(self.controller.quit_answered(bool(yes), paused_here))
 
         self.app.push_screen(
             ConfirmScreen(
@@ -527,49 +470,25 @@ class SessionScreen(Screen[None]):
         every runner listener that has an ``on_interrupted()`` method (as --plain does)."""
         if self._timer is not None:
             self._timer.stop()
-        player = getattr(self.app, "player", None)
-        with contextlib.suppress(Exception):
-            if player is not None:
-                player.silence()
-        for listener in self.runner.listeners:
-            hook = getattr(listener, "on_interrupted", None)
-            if callable(hook):
-                with contextlib.suppress(Exception):
-                    hook()
+        self.controller.interrupted()
 
     # ------------------------------------------------------------------ pain
 
     def pain_stop(self) -> bool:
         """Stop now: the engine's PAIN command runs before anything else (the cue layer
         silences on PainStopped). Returns False if there was no session to stop."""
-        if not self.session.accepts(Command.PAIN):
-            return False
-        events = self.runner.do(Command.PAIN)
-        stopped = next((e for e in events if isinstance(e, PainStopped)), None)
-        self._handle(events)
+        stopped = self.controller.pain()
         if stopped is None:
             return False
-        from backtimer.tui.screens.pain import PainScreen
-
+        self._handle([])
         pop_above(self)
-        exercise = self.routine.exercises[stopped.exercise_index]
         self.app.push_screen(
-            PainScreen(stopped, stop_if=exercise.stop_if), callback=self._after_pain
+            PainScreen(stopped, stop_if=self.controller.stop_if(stopped)),
+            callback=self._after_pain,
         )
         return True
 
     def _after_pain(self, details: PainDetails | None) -> None:
-        if not self.live:
-            return
-        if details is None:  # closed without a choice: the default, end the session
-            details = PainDetails("end")
-        for listener in self.runner.listeners:
-            report = getattr(listener, "on_pain_details", None)
-            if callable(report):
-                report(details, self.session)
-        command = {
-            "end": Command.END,
-            "skip_exercise": Command.SKIP_EXERCISE,
-            "resume": Command.RESUME,
-        }[details.choice]
-        self.do(command)
+        """The pain screen's answers and choice (None: closed without one, the default:
+        end the session)."""
+        self.shown(self.controller.finish_pain(details))

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from pydantic import ValidationError
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
@@ -40,8 +40,10 @@ from backtimer.files.config import (
     save_config,
     unknown_bindings,
 )
+from backtimer.session.commands import binding_ids
 from backtimer.session.cues import default_player
 from backtimer.sound import tones
+from backtimer.tui.keys import bindings
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal
 
@@ -67,30 +69,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 
 def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: what the keymap may name."""
-    from textual.binding import Binding as _Binding
-
-    from backtimer.tui.app import BacktimerApp
-    from backtimer.tui.screens import (
-        confirm,
-        help,
-        history,
-        levels,
-        pain,
-        picker,
-        session,
-        summary,
-    )
-
-    ids: set[str] = set()
-    classes: list[Any] = [BacktimerApp]
-    for module in (confirm, help, history, levels, pain, picker, session, summary):
-        classes.extend(v for v in vars(module).values() if isinstance(v, type))
-    classes.append(SettingsScreen)
-    for cls in classes:
-        for binding in getattr(cls, "BINDINGS", ()) or ():
-            if isinstance(binding, _Binding) and binding.id:
-                ids.add(binding.id)
-    return ids
+    return set(binding_ids())
 
 
 def keymap_text(keymap: dict[str, str]) -> str:
@@ -191,26 +170,7 @@ class SettingsScreen(Screen[Config | None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+s",
-            "save",
-            "Save",
-            key_display="^s",
-            priority=True,
-            id="settings_save",
-            tooltip="Check and save the settings",
-        ),
-        Binding(
-            "ctrl+x",
-            "cancel",
-            "Cancel",
-            key_display="^x",
-            priority=True,
-            id="settings_cancel",
-            tooltip="Leave without saving",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("settings")
 
     def __init__(
         self,

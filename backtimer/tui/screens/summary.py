@@ -1,4 +1,7 @@
-"""The summary at the end of a session (finished, or ended early), and the tally behind it.
+"""The summary at the end of a session (finished, or ended early).
+
+The counts come from the session's :class:`~backtimer.session.tally.Tally` (re-exported
+here), in the words of :func:`~backtimer.session.tally.summary_rows`, as ``--plain`` says them.
 
 When holds were made longer or shorter during the session (``+``/``-``), the summary offers
 to keep them in the routine file (``k``): :func:`backtimer.files.editing.keep_changes` writes
@@ -9,108 +12,39 @@ in the history instead (the file keeps the range).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backtimer.core.durations import compact, short
-from backtimer.core.engine import (
-    EndedEarly,
-    Event,
-    Extended,
-    Finished,
-    PainStopped,
-    Session,
-    StepEnded,
-)
-from backtimer.core.phases import phase_info
+from backtimer.core.durations import compact
 from backtimer.core.plan import Plan
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
-from backtimer.tui.messages import PainDetails
+from backtimer.files.editing import EditError, keep_changes
+from backtimer.files.routine_load import RoutineError
+from backtimer.history.db import HistoryUnavailable, open_history
+from backtimer.history.levels import store_hold_level
+from backtimer.session.tally import (
+    PainRecord,
+    Tally,
+    pain_said,
+    pain_where,
+    summary_rows,
+    summary_title,
+)
+from backtimer.tui.keys import bindings
+from backtimer.tui.messages import SummaryClosed
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
-
-
-@dataclass
-class PainRecord:
-    event: PainStopped
-    details: PainDetails | None = None
-
-
-@dataclass
-class Tally:
-    """A runner listener that counts what happened, for the summary.
-
-    "Done" and "skipped" count the work steps (holds and reps): a work step is done when it
-    ran to its end (or the user pressed enter on a step at their own pace), skipped when the
-    session moved past it without that. Steps after an early end are "not reached".
-    """
-
-    plan: Plan
-    done: set[int] = field(default_factory=set)
-    pains: list[PainRecord] = field(default_factory=list)
-    outcome: Literal["finished", "ended_early"] | None = None
-    active_seconds: float = 0.0
-    reached: int = 0  # steps before this index were reached
-    #: Holds changed with +/-: step index -> seconds added in all (negative: removed),
-    #: in the order of their latest change (the most recently changed last).
-    extensions: dict[int, float] = field(default_factory=dict)
-
-    def on_events(self, events: Sequence[Event], session: Session) -> None:
-        for event in events:
-            if isinstance(event, Extended):
-                index = event.step.index
-                self.extensions.pop(index, None)
-                self.extensions[index] = session.extensions.get(index, 0.0)
-            elif isinstance(event, StepEnded) and not event.skipped and event.step.is_work:
-                self.done.add(event.step.index)
-            elif isinstance(event, PainStopped):
-                self.pains.append(PainRecord(event))
-            elif isinstance(event, Finished):
-                self.outcome = "finished"
-                self.active_seconds = event.active_seconds
-                self.reached = len(self.plan.steps)
-            elif isinstance(event, EndedEarly):
-                self.outcome = "ended_early"
-                self.active_seconds = event.active_seconds
-                self.reached = session.index if event.step is not None else 0
-
-    def on_pain_details(self, details: PainDetails, session: Session) -> None:
-        if self.pains:
-            self.pains[-1].details = details
-
-    @property
-    def work_steps(self) -> list[int]:
-        return [s.index for s in self.plan.steps if s.is_work]
-
-    @property
-    def skipped(self) -> int:
-        return sum(1 for i in self.work_steps if i < self.reached and i not in self.done)
-
-    @property
-    def not_reached(self) -> int:
-        return len(self.work_steps) - len(self.done) - self.skipped
-
-    def per_exercise(self) -> list[tuple[str, int, int]]:
-        """(exercise name, work steps done, work steps planned), in order."""
-        rows: dict[int, list] = {}
-        for step in self.plan.steps:
-            if step.is_work:
-                row = rows.setdefault(step.exercise_index, [step.exercise, 0, 0])
-                row[2] += 1
-                if step.index in self.done:
-                    row[1] += 1
-        return [(name, done, total) for name, done, total in rows.values()]
 
 
 @dataclass(frozen=True)
@@ -203,30 +137,16 @@ def hold_changes(
 
 
 def pain_line(record: PainRecord) -> Text:
-    event = record.event
+    """ "• Knee to chest, right side, rep 1 of 2, at 4 s — lower back, 6/10 — a note"."""
     text = Text("• ")
-    text.append_text(literal(event.exercise, "bold"))
-    where = []
-    if event.side:
-        where.append(f"{event.side} side")
-    if phase_info(event.phase).work and event.step.reps > 1:
-        where.append(f"rep {event.rep} of {event.step.reps}")
-    if event.step.sets > 1:
-        where.append(f"set {event.set} of {event.step.sets}")
-    where.append(f"at {short(event.session_second)}")
-    text.append(", " + ", ".join(where))
-    details = record.details
-    if details is not None:
-        said = []
-        if details.where:
-            said.append(details.where)
-        if details.how_much is not None:
-            said.append(f"{details.how_much}/10")
-        if said:
-            text.append(" — " + ", ".join(said))
-        if details.note:
-            text.append(" — ")
-            text.append_text(literal(details.note, "italic"))
+    text.append_text(literal(record.event.exercise, "bold"))
+    text.append(", " + pain_where(record))
+    said = pain_said(record)
+    if said:
+        text.append(" — " + said)
+    if record.details is not None and record.details.note:
+        text.append(" — ")
+        text.append_text(literal(record.details.note, "italic"))
     return text
 
 
@@ -234,22 +154,12 @@ class SummaryScreen(Screen[None]):
     """What was done: steps done and skipped, pain stops, active time; and an offer to keep
     the holds changed during the session.
 
-    ``entry``: the routine as on disk (what "keep" writes to); if not given, the app's
-    latest session screen's ``entry`` is used when its tally is this one. ``data_dir``: the
-    history's folder, for a kept hold that is a range (default: the app's ``data_dir``).
+    ``entry``: the routine as on disk (what "keep" writes to; None: nothing to keep it in).
+    ``data_dir``: the history's folder, for a kept hold that is a range. Closing posts
+    :class:`~backtimer.tui.messages.SummaryClosed`: the app goes back to the routines or quits.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "close", "Close", id="close", tooltip="Back to the routines, or quit"),
-        Binding(
-            "k",
-            "keep",
-            "Keep holds",
-            id="keep_holds",
-            tooltip="Keep the holds changed with +/- in the routine file",
-        ),
-        Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit backtimer"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("summary")
 
     def __init__(
         self,
@@ -262,19 +172,10 @@ class SummaryScreen(Screen[None]):
         super().__init__()
         self.tally = tally
         self.routine_name = routine_name
-        self._entry = entry
-        self._data_dir = data_dir
+        self.entry = entry
+        self.data_dir = data_dir
         self.kept: Any = None  # the KeepResult, once kept
         self.keep_error: str | None = None
-
-    @property
-    def entry(self) -> Entry | None:
-        if self._entry is not None:
-            return self._entry
-        session = getattr(self.app, "current_session", None)
-        if session is not None and getattr(session, "tally", None) is self.tally:
-            return getattr(session, "entry", None)
-        return None
 
     @property
     def changes(self) -> list[HoldChange]:
@@ -291,7 +192,7 @@ class SummaryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         tally = self.tally
         finished = tally.outcome == "finished"
-        title = "SESSION COMPLETE" if finished else "ENDED EARLY"
+        title = summary_title(tally)
         yield Static(title, id="summary-title", classes="finished" if finished else "early")
         with VerticalScroll(id="summary-body"):
             yield Static(literal(self.routine_name, "bold"), id="summary-routine")
@@ -348,9 +249,6 @@ class SummaryScreen(Screen[None]):
 
     def action_keep(self) -> None:
         """Write the changed holds into the routine file; say what happened."""
-        from backtimer.files.editing import EditError, keep_changes
-        from backtimer.files.routine_load import RoutineError
-
         entry = self.entry
         changes = self.changes
         if entry is None or not changes or self.kept is not None:
@@ -379,14 +277,8 @@ class SummaryScreen(Screen[None]):
 
     def _store_levels(self, entry: Entry, hold_levels: Mapping[int, float]) -> str:
         """A kept hold that is a range: the exercise's current level, in the history."""
-        from backtimer.history.db import HistoryUnavailable, open_history
-        from backtimer.history.levels import store_hold_level
-
-        data_dir = self._data_dir
-        if data_dir is None:
-            data_dir = getattr(self.app, "data_dir", None)
         try:
-            with open_history(data_dir) as db:
+            with open_history(self.data_dir) as db:
                 for index, hold in hold_levels.items():
                     store_hold_level(db, entry, index, hold)
         except HistoryUnavailable as exc:
@@ -394,19 +286,12 @@ class SummaryScreen(Screen[None]):
         return "Stored as the current level for the next session."
 
     def _numbers(self) -> Table:
-        tally = self.tally
-        total = len(tally.work_steps)
+        """The same rows as --plain's summary line (backtimer.session.tally.summary_rows)."""
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        table.add_row(
-            "Done", f"{len(tally.done)} of {plural(total, 'hold or rep', 'holds and reps')}"
-        )
-        table.add_row("Skipped", str(tally.skipped))
-        if tally.not_reached:
-            table.add_row("Not reached", str(tally.not_reached))
-        table.add_row("Pain stops", str(len(tally.pains)))
-        table.add_row("Active time", short(tally.active_seconds))
+        for label, value in summary_rows(self.tally):
+            table.add_row(label, value)
         return table
 
     def _exercises(self) -> Table:
@@ -419,14 +304,7 @@ class SummaryScreen(Screen[None]):
         return table
 
     def action_close(self) -> None:
-        from backtimer.tui.screens.picker import PickerScreen
-
-        for screen in reversed(self.app.screen_stack):
-            if isinstance(screen, PickerScreen):
-                screen.pop_until_active()
-                screen.refresh_entries()
-                return
-        self.app.exit(0)
+        self.post_message(SummaryClosed())
 
     def action_quit_app(self) -> None:
         self.app.exit(0)

@@ -10,12 +10,16 @@ from textual.containers import Horizontal
 from textual.keys import format_key
 from textual.widgets import Footer, Static
 
+from backtimer.session.commands import commands
+
 
 def pain_keys(app_keymap: dict[str, str]) -> str:
     """The pain-stop keys as bound now (a keymap may have moved them): "x/esc"."""
     keys: list[str] = []
-    for binding_id, default in (("pain", "x"), ("pain_escape", "escape")):
-        for key in app_keymap.get(binding_id, default).split(","):
+    for command in commands("app"):
+        if command.action != "pain":
+            continue
+        for key in app_keymap.get(command.id, command.keys).split(","):
             keys.append(format_key(key.strip()))
     return "/".join(k for k in keys if k)
 

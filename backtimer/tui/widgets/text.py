@@ -13,20 +13,16 @@ from backtimer.core.durations import short
 from backtimer.core.literal import shown
 from backtimer.core.plan import Step
 
-#: Words for the quick picks of the pain screen.
-PAIN_PLACES: tuple[str, ...] = ("lower back", "hip", "leg", "buttock", "neck", "other")
-
-SAFETY_MESSAGE = "Stop. If pain persists, seek advice from a physiotherapist or doctor."
+# Shared with --plain (one wording for both front ends), re-exported for the screens.
+from backtimer.core.words import plural as plural
+from backtimer.session.tally import PAIN_PLACES as PAIN_PLACES
+from backtimer.session.tally import SAFETY_MESSAGE as SAFETY_MESSAGE
 
 
 def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
     """Routine or user text as shown: literally (no markup) and without terminal escapes
     (:func:`backtimer.core.literal.shown`); ``lines=False``: on one line."""
     return Text(shown(text, lines=lines), style=style)
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
 def counter_line(step: Step) -> str:

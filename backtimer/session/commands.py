@@ -1,0 +1,509 @@
+"""Every key of backtimer, once: id, keys, what it does and where it applies.
+
+This table is pure data (no Textual). From it come the Textual ``BINDINGS`` of the app and
+each screen (:mod:`backtimer.tui.keys`), the keys and line words of ``--plain``
+(:mod:`backtimer.plain`), the help screen, ``backtimer keys`` (the binding ids that
+``[keymap]`` in config.toml may name) and the key tables of the README (a test regenerates
+them and compares). So a key does the same thing in the app and in ``--plain``, and every
+documented key is a real one.
+
+Keys are Textual key names (``space``, ``escape``, ``plus``, ``ctrl+e``), comma separated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backtimer.session.tally import PAIN_PLACES
+
+#: Where a key applies, in the order a user meets them: (where, title in help and README).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("app", "Everywhere"),
+    ("session", "During a session"),
+    ("picker", "Choosing a routine"),
+    ("pain", "After a pain stop"),
+    ("summary", "Summary"),
+    ("new_routine", "New routine"),
+    ("levels", "Levels before a session"),
+    ("history", "History"),
+    ("settings", "Settings"),
+    ("confirm", "Questions"),
+    ("help", "Help"),
+    ("routine_list", ""),  # the picker's list itself (enter); not a section of its own
+    ("levels_list", ""),  # the list of step-ups on the levels screen (space)
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One command. ``plain``: the :class:`~backtimer.session.controller.SessionController`
+    method (or plain-mode command) it runs in ``--plain``; ``words``: more names for it on a
+    line from a pipe; ``plain_keys``: its keys in ``--plain`` on a terminal, when they differ
+    from ``keys`` (the pain dialog's text fields need control keys in the app)."""
+
+    id: str
+    keys: str
+    action: str
+    label: str
+    description: str
+    where: str
+    key_display: str | None = None
+    show: bool = True
+    priority: bool = False
+    plain: str | None = None
+    words: tuple[str, ...] = ()
+    plain_keys: str | None = None
+    plain_label: str | None = None
+    plain_description: str | None = None  # what it does in --plain, when that differs
+
+
+COMMANDS: tuple[Key, ...] = (
+    # ---------------------------------------------------------------- everywhere
+    Key(
+        "pain",
+        "x",
+        "pain",
+        "Pain stop",
+        "Pain stop: clock and sound stop at once",
+        "app",
+        key_display="x/esc",
+        show=False,  # shown first on every screen by widgets.keybar.PainKey
+        priority=True,
+        plain="pain",
+        words=("x", "pain"),
+        plain_label="pain stop",
+    ),
+    Key(
+        "pain_escape",
+        "escape",
+        "pain",
+        "Pain stop",
+        "Pain stop, too",
+        "app",
+        show=False,
+        priority=True,
+        plain="pain",
+        words=("esc", "escape"),
+        plain_label="pain stop",
+    ),
+    Key(
+        "help",
+        "question_mark",
+        "help",
+        "Help",
+        "All the keys",
+        "app",
+        key_display="?",
+        plain="help",
+        words=("h", "?", "help"),
+        plain_label="help",
+    ),
+    # Ctrl-C leaves at once, as it does in a shell (Textual's default only hints at
+    # ctrl+q): the terminal is restored and a running session is recorded as interrupted.
+    Key(
+        "interrupt",
+        "ctrl+c",
+        "interrupt",
+        "Interrupt",
+        "Leave at once (the session is kept as interrupted)",
+        "app",
+        show=False,
+        priority=True,
+    ),
+    # Ctrl-Z pauses the session and stops the process, as in a shell; fg comes back paused.
+    Key(
+        "suspend",
+        "ctrl+z",
+        "suspend",
+        "Suspend",
+        "Suspend (the session pauses; fg brings it back)",
+        "app",
+        show=False,
+        priority=True,
+    ),
+    # ---------------------------------------------------------------- a session
+    # In the footer's order: what matters most comes first (narrow terminals cut the end).
+    Key(
+        "pause",
+        "space",
+        "pause",
+        "Pause",
+        "Pause / resume",
+        "session",
+        plain="pause",
+        words=("p", "space", "pause"),
+        plain_label="pause/resume",
+    ),
+    Key(
+        "resume",
+        "space",
+        "resume",
+        "Resume",
+        "Resume (when paused)",
+        "session",
+        plain="resume",
+        words=("resume",),
+    ),
+    Key(
+        "skip_step",
+        "n",
+        "skip_step",
+        "Skip",
+        "Skip this step",
+        "session",
+        plain="skip_step",
+        words=("n", "next", "skip", "skip step"),
+        plain_label="skip step",
+    ),
+    Key(
+        "more",
+        "plus,equals_sign",
+        "more",
+        "±5s",
+        "Five seconds more on this hold",
+        "session",
+        key_display="+/-",
+        plain="more",
+        words=("+", "=", "more"),
+        plain_label="5 seconds more",
+    ),
+    Key(
+        "less",
+        "minus",
+        "less",
+        "5s less",
+        "Five seconds less on this hold",
+        "session",
+        show=False,
+        plain="less",
+        words=("-", "less"),
+        plain_label="5 seconds less",
+    ),
+    Key(
+        "advance",
+        "enter",
+        "advance",
+        "Done",
+        "Done with a step at your own pace",
+        "session",
+        key_display="enter",
+        plain="advance",
+        words=("", "enter", "a", "advance", "done"),
+        plain_label="done (a step at your own pace)",
+    ),
+    Key(
+        "quit",
+        "q",
+        "quit_session",
+        "Quit",
+        "End the session early (asks first)",
+        "session",
+        plain="end",
+        words=("q", "quit", "end"),
+        plain_label="quit (at once)",
+        plain_description="End the session at once (recorded as ended early)",
+    ),
+    Key(
+        "back",
+        "b",
+        "back",
+        "Back",
+        "Restart this step (at its start: the one before)",
+        "session",
+        plain="back",
+        words=("b", "back"),
+        plain_label="back",
+    ),
+    Key(
+        "skip_exercise",
+        "N",
+        "skip_exercise",
+        "Skip ex.",
+        "Skip the rest of this exercise",
+        "session",
+        key_display="N",
+        plain="skip_exercise",
+        words=("N", "skip exercise"),
+        plain_label="skip exercise",
+    ),
+    # ---------------------------------------------------------------- the picker
+    Key("start", "enter", "start", "Start", "Start the selected routine", "picker"),
+    Key("edit", "e", "edit", "Edit", "Edit it in $VISUAL or $EDITOR", "picker"),
+    Key("new_routine", "n", "new", "New", "Create a new routine", "picker"),
+    Key("history", "h", "history", "History", "Past sessions and pain stops", "picker"),
+    Key("settings", "s", "settings", "Settings", "Voice, bell, timings, keys", "picker"),
+    Key("quit", "q", "quit_app", "Quit", "Quit backtimer", "picker"),
+    Key("start_selected", "enter", "select", "Start", "Start this routine", "routine_list"),
+    # ---------------------------------------------------------------- after a pain stop
+    # Priority: they work from the text fields too (an Input has its own ctrl+e). In
+    # --plain on a terminal, single letters do (ctrl+s would stop the terminal's output).
+    Key(
+        "pain_end",
+        "ctrl+e",
+        "choose('end')",
+        "End session",
+        "End the session (the default)",
+        "pain",
+        key_display="^e",
+        priority=True,
+        plain="end",
+        words=("end", "e", "", "enter", "q", "quit"),
+        plain_keys="e,enter,ctrl+e",
+        plain_label="end the session (the default)",
+    ),
+    Key(
+        "pain_skip",
+        "ctrl+s",
+        "choose('skip_exercise')",
+        "Skip exercise",
+        "Skip the rest of this exercise",
+        "pain",
+        key_display="^s",
+        priority=True,
+        plain="skip_exercise",
+        words=("skip", "s", "skip exercise"),
+        plain_keys="s",
+        plain_label="skip this exercise",
+    ),
+    Key(
+        "pain_resume",
+        "ctrl+r",
+        "choose('resume')",
+        "Resume",
+        "Resume: the interrupted step starts again",
+        "pain",
+        key_display="^r",
+        priority=True,
+        plain="resume",
+        words=("resume", "r"),
+        plain_keys="r,ctrl+r",
+        plain_label="resume",
+    ),
+    # ---------------------------------------------------------------- the summary
+    Key("close", "enter", "close", "Close", "Back to the routines, or quit", "summary"),
+    Key(
+        "keep_holds",
+        "k",
+        "keep",
+        "Keep holds",
+        "Keep the holds changed with +/- in the routine file",
+        "summary",
+    ),
+    Key("quit", "q", "quit_app", "Quit", "Quit backtimer", "summary"),
+    # ---------------------------------------------------------------- dialogs and screens
+    Key(
+        "new_cancel",
+        "ctrl+x",
+        "cancel",
+        "Cancel",
+        "Do not create a routine",
+        "new_routine",
+        key_display="^x",
+        priority=True,
+    ),
+    Key("levels_start", "s", "start", "Start", "Start with these levels", "levels"),
+    Key("levels_toggle", "space", "tick", "Tick/untick", "Take it or not", "levels_list"),
+    # escape is the app's pain stop wherever a session can run, so q goes back.
+    Key("history_close", "q", "close", "Back", "Back", "history"),
+    Key("history_escape", "escape", "close", "Back", "Back", "history", show=False),
+    Key("history_sessions", "s", "tab('tab-sessions')", "Sessions", "Sessions", "history"),
+    Key("history_exercises", "e", "tab('tab-exercises')", "Exercises", "Exercises", "history"),
+    Key("history_pain", "p", "tab('tab-pain')", "Pain", "Pain", "history"),
+    Key(
+        "settings_save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Check and save the settings",
+        "settings",
+        key_display="^s",
+        priority=True,
+    ),
+    Key(
+        "settings_cancel",
+        "ctrl+x",
+        "cancel",
+        "Cancel",
+        "Leave without saving",
+        "settings",
+        key_display="^x",
+        priority=True,
+    ),
+    Key("confirm_yes", "y", "answer(True)", "Yes", "Yes", "confirm"),
+    Key("confirm_no", "n", "answer(False)", "No", "No", "confirm"),
+    Key("confirm_quit", "q", "answer(True)", "Yes", "Yes (q twice)", "confirm", show=False),
+    Key(
+        "help_close",
+        "question_mark,enter,q",
+        "close",
+        "Close",
+        "Close this help",
+        "help",
+        key_display="?",
+    ),
+)
+
+
+#: After a pain stop, --plain also takes these lines (optional, before the choice).
+PAIN_LINES: tuple[tuple[str, str], ...] = (
+    (
+        "where PLACE",
+        "where it hurts: " + ", ".join(PAIN_PLACES) + " (or its number, 1 to "
+        f"{len(PAIN_PLACES)}, or a part of it such as back)",
+    ),
+    ("much N", "how much it hurts, 0 to 10 (also: how much N)"),
+    ("note TEXT", "a note, kept with the pain stop"),
+)
+
+
+def commands(where: str) -> list[Key]:
+    """The commands of one screen (``where``: a name of :data:`SECTIONS`), in order."""
+    if where not in dict(SECTIONS):
+        raise KeyError(f"no such section of the command table: {where!r}")
+    return [key for key in COMMANDS if key.where == where]
+
+
+def binding_ids() -> list[str]:
+    """Every binding id, once each, in the table's order: what ``[keymap]`` may name."""
+    seen: dict[str, None] = {}
+    for key in COMMANDS:
+        seen.setdefault(key.id, None)
+    return list(seen)
+
+
+# ------------------------------------------------------------------------ reading keys
+
+#: How a key name is written for people (README, --plain's help).
+KEY_WORDS: dict[str, str] = {
+    "space": "space",
+    "enter": "enter",
+    "escape": "esc",
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+}
+
+
+def key_words(keys: str) -> str:
+    """ "plus,equals_sign" -> "+ / =", "ctrl+e" -> "ctrl+e"."""
+    return " / ".join(KEY_WORDS.get(k, k) for k in split_keys(keys))
+
+
+def split_keys(keys: str) -> list[str]:
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+#: A character typed on a terminal -> its key name (letters and digits are their own).
+CHAR_KEYS: dict[str, str] = {
+    " ": "space",
+    "\r": "enter",
+    "\n": "enter",
+    "\x1b": "escape",
+    "?": "question_mark",
+    "+": "plus",
+    "-": "minus",
+    "=": "equals_sign",
+    "\x7f": "backspace",
+    "\x08": "backspace",
+    "\t": "tab",
+}
+
+
+def char_key(char: str) -> str | None:
+    """The key name of one character typed on a terminal (None: nothing we name)."""
+    if char in CHAR_KEYS:
+        return CHAR_KEYS[char]
+    code = ord(char)
+    if 1 <= code <= 26:
+        return f"ctrl+{chr(code + 96)}"
+    if char.isprintable():
+        return char
+    return None
+
+
+def plain_keymap(where: str, keymap: dict[str, str] | None = None) -> dict[str, Key]:
+    """Key name -> command for ``--plain`` on a terminal, in one section; ``keymap`` (from
+    config.toml) moves keys as it does in the app. The first command to claim a key keeps
+    it (space pauses and resumes: that is the ``pause`` command)."""
+    keymap = keymap or {}
+    found: dict[str, Key] = {}
+    for key in commands(where):
+        if key.plain is None:
+            continue
+        keys = keymap.get(key.id) or key.plain_keys or key.keys
+        for name in split_keys(keys):
+            found.setdefault(name, key)
+    return found
+
+
+def plain_words(where: str) -> dict[str, Key]:
+    """A line's word -> command for ``--plain`` from a pipe, in one section. Words are
+    matched as typed first ("N" skips the exercise, "n" the step), then in lower case."""
+    found: dict[str, Key] = {}
+    for key in commands(where):
+        if key.plain is None:
+            continue
+        for word in key.words:
+            found.setdefault(word, key)
+    return found
+
+
+def plain_help(where: str, *, keys: bool, keymap: dict[str, str] | None = None) -> str:
+    """ "space pause/resume, x / esc pain stop, ..." for --plain's help line."""
+    parts: list[str] = []
+    labels: dict[str, list[str]] = {}
+    for key in commands(where):
+        if key.plain is None or key.plain_label is None:
+            continue
+        if keys:
+            name = key_words((keymap or {}).get(key.id) or key.plain_keys or key.keys)
+        else:
+            name = next((w for w in key.words if w), "") or "an empty line"
+            if "" in key.words:
+                name = f"an empty line or {name}"
+        labels.setdefault(key.plain_label, []).append(name)
+    for label, names in labels.items():
+        parts.append(f"{' or '.join(names)} {label}")
+    return ", ".join(parts)
+
+
+# ------------------------------------------------------------------------ the README
+
+
+def readme_keys() -> str:
+    """The README's key tables (between its ``<!-- keys -->`` markers), from this table.
+    ``python -m backtimer.session.commands`` prints them."""
+    out: list[str] = []
+    for where, title in SECTIONS:
+        rows = [key for key in commands(where)]
+        if not title or not rows:
+            continue
+        out.append(f"**{title}**\n")
+        out.append("| key | binding id | what it does |")
+        out.append("| --- | --- | --- |")
+        for key in rows:
+            keys = " / ".join(f"`{k}`" for k in key_words(key.keys).split(" / "))
+            out.append(f"| {keys} | `{key.id}` | {key.description} |")
+        out.append("")
+    out.append("**`--plain` from a pipe: one command a line**\n")
+    out.append("| line | what it does |")
+    out.append("| --- | --- |")
+    for where in ("app", "session", "pain"):
+        seen: set[str] = set()
+        for key in commands(where):
+            if key.plain is None or key.id in seen:
+                continue
+            seen.add(key.id)
+            words = ", ".join(f"`{w}`" if w else "an empty line" for w in key.words)
+            context = " (after a pain stop)" if where == "pain" else ""
+            what = key.plain_description or key.description
+            out.append(f"| {words} | {what}{context} |")
+        if where == "pain":
+            for line, what in PAIN_LINES:
+                out.append(f"| `{line}` | {what} (after a pain stop) |")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m backtimer.session.commands
+    print(readme_keys(), end="")
