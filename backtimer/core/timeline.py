@@ -509,13 +509,13 @@ class _Fitter:
         late: Cue | None = None
         if self.timed_work(index + 1):
             slot = self.next_slot(index + 1)
-            for text in slot.variants if slot else []:
-                if not text:
+            for option in slot.variants if slot else []:
+                if not option:
                     continue
-                spoken = self.length(text)
+                spoken = self.length(option)
                 at = limit - spoken
                 if at >= free_from:
-                    late = Cue(at, text, None, spoken, "next", from_end=True)
+                    late = Cue(at, option, None, spoken, "next", from_end=True)
                     break
         if late is not None:
             cues.append(late)
