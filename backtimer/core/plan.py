@@ -19,7 +19,14 @@ from typing import Any
 from backtimer.core.durations import spoken
 from backtimer.core.phases import PHASES, WORK_PHASES, Phase, PhaseInfo
 from backtimer.core.routine import Dose, Level, Routine, Settings, Side, level_for
-from backtimer.core.timeline import Cue, Detail, LengthFn, fit_steps
+from backtimer.core.timeline import (
+    Cue,
+    Detail,
+    LengthFn,
+    _says_position,
+    fit_steps,
+    spoken_duration,
+)
 
 SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
 
@@ -229,24 +236,6 @@ def compile_plan(
     if length is not None:
         steps = fit_steps(steps, routine, level, length, countdown=countdown, detail=detail)
     return Plan(name=routine.name, steps=tuple(steps), level=level_name, speech=speech)
-
-
-_STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
-_STEMS |= {"standing": "stand", "back,": "back"}
-_FILLER = frozenset({"a", "an", "the", "on", "your", "one", "while", "down", "in", "at", "with"})
-
-
-def _content_words(text: str) -> list[str]:
-    words = [w.strip(".,;:!?()").lower() for w in text.split()]
-    return [_STEMS.get(w, w) for w in words if w and w not in _FILLER]
-
-
-def _says_position(step: str, position: str) -> bool:
-    """Whether an instruction's opening already says the position ("Lie on one side" for
-    "Lie on your side"), so that the position need not be read out before it."""
-    wanted = _content_words(position)
-    opening = _content_words(step)[: len(wanted) + 3]
-    return bool(wanted) and all(word in opening for word in wanted)
 
 
 def _tempo_words(settings: Settings, dose: Dose) -> str:

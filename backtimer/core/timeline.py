@@ -120,6 +120,52 @@ def estimator(rate: float = DEFAULT_RATE) -> LengthFn:
 # ------------------------------------------------------------------------ words
 
 
+def _exact(value: float) -> str:
+    """A number as written, never rounded: 2.5 -> "2.5", 7199.125 -> "7199.125"."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = f"{value:.12f}".rstrip("0").rstrip(".")
+    return text
+
+
+def spoken_duration(seconds: float) -> str:
+    """30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds".
+
+    Exact: what is said is what is timed (no rounding of fractional seconds).
+    """
+    if not float(seconds).is_integer():
+        return f"{_exact(seconds)} seconds"
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
+    if minutes:
+        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+    if secs or not (hours or minutes):
+        parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
+    return " ".join(parts)
+
+
+_STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
+_STEMS |= {"standing": "stand", "back,": "back"}
+_FILLER = frozenset({"a", "an", "the", "on", "your", "one", "while", "down", "in", "at", "with"})
+
+
+def _content_words(text: str) -> list[str]:
+    words = [w.strip(".,;:!?()").lower() for w in text.split()]
+    return [_STEMS.get(w, w) for w in words if w and w not in _FILLER]
+
+
+def _says_position(step: str, position: str) -> bool:
+    """Whether an instruction's opening already says the position ("Lie on one side" for
+    "Lie on your side"), so that the position need not be read out before it."""
+    wanted = _content_words(position)
+    opening = _content_words(step)[: len(wanted) + 3]
+    return bool(wanted) and all(word in opening for word in wanted)
+
+
 def sentence(text: str) -> str:
     text = " ".join(text.split())
     if not text:
@@ -224,8 +270,6 @@ class _Fitter:
         return step.is_work and step.seconds is not None
 
     def hold_words(self, step: Step) -> str:
-        from backtimer.core.plan import spoken_duration
-
         dose = self.dose(step)
         if dose.breaths is not None:
             return f"Hold for {dose.breaths} breath" + ("s" if dose.breaths != 1 else "")
@@ -258,8 +302,6 @@ class _Fitter:
 
     def intro(self, step: Step) -> list[str]:
         """Before an exercise: name, position, every instruction, caution, stop-if, timing."""
-        from backtimer.core.plan import _says_position
-
         exercise = self.exercise(step)
         lines = [sentence(exercise.name)]
         first = exercise.steps[0] if exercise.steps else ""
@@ -328,8 +370,6 @@ class _Fitter:
 
     def head_slots(self, index: int) -> list[_Slot]:
         """What a gap step says when it starts."""
-        from backtimer.core.plan import spoken_duration
-
         step = self.steps[index]
         following = self.steps[index + 1] if index + 1 < len(self.steps) else None
         if step.phase == "get_ready":
