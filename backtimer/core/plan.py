@@ -25,7 +25,6 @@ from backtimer.core.timeline import (
     LengthFn,
     _says_position,
     fit_steps,
-    spoken_duration,
 )
 
 SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number

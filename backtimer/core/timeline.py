@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from backtimer.core.durations import spoken as spoken_duration
+
 if TYPE_CHECKING:  # plan imports this module; the types are only for annotations
     from backtimer.core.plan import Step
     from backtimer.core.routine import Exercise, Level, Routine, Settings
@@ -118,34 +120,6 @@ def estimator(rate: float = DEFAULT_RATE) -> LengthFn:
 
 
 # ------------------------------------------------------------------------ words
-
-
-def _exact(value: float) -> str:
-    """A number as written, never rounded: 2.5 -> "2.5", 7199.125 -> "7199.125"."""
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        text = f"{value:.12f}".rstrip("0").rstrip(".")
-    return text
-
-
-def spoken_duration(seconds: float) -> str:
-    """30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds".
-
-    Exact: what is said is what is timed (no rounding of fractional seconds).
-    """
-    if not float(seconds).is_integer():
-        return f"{_exact(seconds)} seconds"
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
-    if minutes:
-        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
-    if secs or not (hours or minutes):
-        parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
-    return " ".join(parts)
 
 
 _STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
