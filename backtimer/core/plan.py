@@ -19,6 +19,13 @@ from typing import Any
 from backtimer.core.durations import spoken
 from backtimer.core.phases import PHASES, WORK_PHASES, Phase, PhaseInfo
 from backtimer.core.routine import Dose, Level, Routine, Settings, Side, level_for
+from backtimer.core.timeline import (
+    Cue,
+    Detail,
+    LengthFn,
+    _says_position,
+    fit_steps,
+)
 
 SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
 
@@ -39,6 +46,8 @@ class Step:
     seconds: float | None  # None: user-paced, waits for a key
     say: str
     breaths: int | None = None
+    cues: tuple[Cue, ...] = ()  # the step's timeline (empty in a plan compiled without lengths)
+    added: float = 0.0  # seconds its words added to the routine's value
 
     @property
     def user_paced(self) -> bool:
@@ -60,10 +69,24 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Speech:
+    """The voice settings a plan's timeline was fitted for."""
+
+    engine: str | None  # the speech engine's name, None: no voice (lengths estimated)
+    rate: int  # words per minute
+    measured: bool  # lengths rendered by the engine (True) or estimated (False)
+    detail: Detail = "full"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"engine": self.engine, "rate": self.rate, "measured": self.measured}
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     steps: tuple[Step, ...]
     level: str = "low"
+    speech: Speech | None = None
     _offsets: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -98,28 +121,37 @@ class Plan:
                 return step.index
         return None
 
+    @property
+    def added_seconds(self) -> float:
+        """Seconds the words added to the routine's own values."""
+        return sum(s.added for s in self.steps)
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "level": self.level,
             "total_seconds": self.total_seconds,
-            "steps": [
-                {
-                    "phase": s.phase,
-                    "exercise": s.exercise,
-                    "exercise_index": s.exercise_index,
-                    "side": s.side,
-                    "set": s.set,
-                    "sets": s.sets,
-                    "rep": s.rep,
-                    "reps": s.reps,
-                    "seconds": s.seconds,
-                    "breaths": s.breaths,
-                    "say": s.say,
-                }
-                for s in self.steps
-            ],
         }
+        if self.speech is not None:
+            out["speech"] = self.speech.to_json()
+        out["steps"] = [
+            {
+                "phase": s.phase,
+                "exercise": s.exercise,
+                "exercise_index": s.exercise_index,
+                "side": s.side,
+                "set": s.set,
+                "sets": s.sets,
+                "rep": s.rep,
+                "reps": s.reps,
+                "seconds": s.seconds,
+                "breaths": s.breaths,
+                "say": s.say,
+                "cues": [c.to_json() for c in s.cues],
+            }
+            for s in self.steps
+        ]
+        return out
 
 
 # ------------------------------------------------------------------------ words
@@ -146,19 +178,34 @@ def _side_word(side: Side | None) -> str:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, keep: frozenset[str] = frozenset()) -> None:
         self.steps: list[Step] = []
+        self.keep = keep  # phases kept at 0 seconds (their words may need time)
 
     def add(self, **values: Any) -> None:
         seconds = values["seconds"]
-        if seconds is not None and seconds <= 0:
+        if seconds is not None and seconds <= 0 and values["phase"] not in self.keep:
             return  # a gap of 0 is left out
         self.steps.append(Step(index=len(self.steps), **values))
 
 
-def compile_plan(routine: Routine, level: Level = "low") -> Plan:
-    """The plan of a validated routine at a level (the low end of every range by default)."""
-    builder = _Builder()
+def compile_plan(
+    routine: Routine,
+    level: Level = "low",
+    *,
+    length: LengthFn | None = None,
+    countdown: int = 3,
+    detail: Detail = "full",
+    speech: Speech | None = None,
+) -> Plan:
+    """The plan of a validated routine at a level (the low end of every range by default).
+
+    With ``length`` (a text's spoken length in seconds), every step gets its cue timeline
+    (see :mod:`backtimer.core.timeline`) and gaps are made as long as their words need;
+    ``say`` is then everything said during the step. Without it, the plan is the routine's
+    timing alone and ``say`` what is announced as a step starts.
+    """
+    builder = _Builder(frozenset({"get_ready"}) if length is not None else frozenset())
     last = len(routine.exercises) - 1
     for index, exercise in enumerate(routine.exercises):
         settings = routine.settings(index)
@@ -184,25 +231,10 @@ def compile_plan(routine: Routine, level: Level = "low") -> Plan:
                 say=_join("Well done", say),
             )
     level_name = level if isinstance(level, str) else "current"
-    return Plan(name=routine.name, steps=tuple(builder.steps), level=level_name)
-
-
-_STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
-_STEMS |= {"standing": "stand", "back,": "back"}
-_FILLER = frozenset({"a", "an", "the", "on", "your", "one", "while", "down", "in", "at", "with"})
-
-
-def _content_words(text: str) -> list[str]:
-    words = [w.strip(".,;:!?()").lower() for w in text.split()]
-    return [_STEMS.get(w, w) for w in words if w and w not in _FILLER]
-
-
-def _says_position(step: str, position: str) -> bool:
-    """Whether an instruction's opening already says the position ("Lie on one side" for
-    "Lie on your side"), so that the position need not be read out before it."""
-    wanted = _content_words(position)
-    opening = _content_words(step)[: len(wanted) + 3]
-    return bool(wanted) and all(word in opening for word in wanted)
+    steps = builder.steps
+    if length is not None:
+        steps = fit_steps(steps, routine, level, length, countdown=countdown, detail=detail)
+    return Plan(name=routine.name, steps=tuple(steps), level=level_name, speech=speech)
 
 
 def _tempo_words(settings: Settings, dose: Dose) -> str:
@@ -278,7 +310,8 @@ def _compile_exercise(
         # The rhythm of a rep is said once, before the first rep, so each rep is just a count.
         intro.append(_tempo_words(settings, dose))
     # With no time to get ready, the first work step introduces the exercise instead.
-    pending_intro = [] if settings.get_ready else intro[:3]
+    kept = "get_ready" in builder.keep  # a fitted plan introduces it in its get-ready
+    pending_intro = [] if settings.get_ready or kept else intro[:3]
     if sides[0] is not None:
         intro.append(f"{sides[0].capitalize()} side first")
     builder.add(

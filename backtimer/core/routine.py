@@ -443,6 +443,18 @@ class Source(_Model):
     note: Text | None = Field(None, description="How the routine was transcribed")
 
 
+class TempoNames(_Model):
+    """What each tempo part is called when it is announced, in the exercise's own words."""
+
+    lift: Name | None = Field(None, description='e.g. "knees to the right"')
+    hold: Name | None = Field(None, description='e.g. "hold"')
+    lower: Name | None = Field(None, description='e.g. "back to the middle"')
+    pause: Name | None = Field(None, description='e.g. "breathe in"')
+
+
+TEMPO_PARTS = ("lift", "hold", "lower", "pause")
+
+
 class Tempo(_Model):
     """The timing of one counted rep, e.g. bridges: lift 2 s, hold 1 s, lower 2 s."""
 
@@ -450,23 +462,29 @@ class Tempo(_Model):
     hold: GapValue = 0.0
     lower: GapValue = 0.0
     pause: GapValue = 0.0
+    names: TempoNames | None = Field(
+        None,
+        description="What each part is called when it is announced (default: lift, hold, "
+        'lower, pause), e.g. { lift = "knees to the right", lower = "back to the middle" }',
+    )
 
     @property
     def seconds(self) -> float:
         return self.lift + self.hold + self.lower + self.pause
 
+    def name(self, part: str) -> str:
+        own = getattr(self.names, part, None) if self.names is not None else None
+        return " ".join(own.split()) if own else part
+
+    def parts(self) -> list[tuple[str, float]]:
+        """(name, seconds) of each part that takes time, in order."""
+        return [(self.name(p), getattr(self, p)) for p in TEMPO_PARTS if getattr(self, p)]
+
     def describe(self) -> str:
-        parts = [
+        return ", ".join(
             f"{label} {_num(value)} second{'' if value == 1 else 's'}"
-            for label, value in (
-                ("lift", self.lift),
-                ("hold", self.hold),
-                ("lower", self.lower),
-                ("pause", self.pause),
-            )
-            if value
-        ]
-        return ", ".join(parts)
+            for label, value in self.parts()
+        )
 
 
 TIMING_FIELDS = (
@@ -526,6 +544,13 @@ class Defaults(Timing):
     """Routine-wide defaults for every timing field; an exercise's own value wins."""
 
 
+class SideWords(_Model):
+    """What each side means in this exercise, as it is announced ("right leg")."""
+
+    right: Name = Field(description='e.g. "right leg" or "lying on your left side"')
+    left: Name = Field(description='e.g. "left leg" or "lying on your right side"')
+
+
 class Exercise(Timing):
     name: Name = Field(description="The exercise's name, as it is announced")
     position: Name | None = Field(
@@ -543,6 +568,10 @@ class Exercise(Timing):
         None, description="When to stop, e.g. pain in the front of the hip"
     )
     note: Text | None = Field(None, description="A remark, e.g. where a number was chosen")
+    side_words: SideWords | None = Field(
+        None,
+        description="How the sides are named when announced (default: right side, left side)",
+    )
 
 
 class Routine(_Model):

@@ -1,0 +1,576 @@
+"""The cue timeline of every step: what is said and which sound plays, and when.
+
+Pure: the length of a spoken text comes from a function passed in (``length(text) ->
+seconds``), like the clock is passed to the engine. The shell measures it with the speech
+engine where it can (see :mod:`backtimer.sound.lengths`); :func:`estimate` is the fallback,
+from the words-per-minute rate with a safety margin.
+
+A :class:`Cue` is at ``at`` seconds from its step's start, says ``say`` (or nothing) and/or
+plays ``sound`` (one of :data:`SOUNDS`), and its words take ``seconds``. :func:`fit_steps`
+lays the cues of a compiled plan out so that, for a listener on the floor:
+
+- no two spoken cues overlap, and every spoken cue ends before its step does (nothing is cut
+  off except by the person: pause, pain stop, skip, quit);
+- every hold and rep starts on its deadline with a cue at its first instant: one word or a
+  sound (a rep: the first tempo part's words, with the rep number);
+- what comes next (side, set, rep, hold length, "last one") is said in the step before, and
+  the last ``countdown`` seconds before every timed hold or set of reps are counted, out of
+  get-ready, rest, switch, set rest and transition; a hold keeps its own countdown;
+- words that do not fit move to the step before where they fit (an exercise's introduction
+  into the transition before it), then get-ready, transition, switch and rests are made
+  longer, by whole seconds, only as much as their words need. Holds, reps and tempo parts
+  never change length.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from backtimer.core.durations import spoken as spoken_duration
+
+if TYPE_CHECKING:  # plan imports this module; the types are only for annotations
+    from backtimer.core.plan import Step
+    from backtimer.core.routine import Exercise, Level, Routine, Settings
+
+LengthFn = Callable[[str], float]
+Detail = Literal["full", "brief"]
+DETAILS: tuple[Detail, ...] = ("full", "brief")
+
+#: The app's own sounds, by name: what each one marks. Kept small on purpose; the sound
+#: layer (tones, mixer) plays them, and where it cannot, the terminal bell stands in.
+SOUNDS: dict[str, str] = {
+    "tick": "a countdown second",
+    "go": "a hold starts",
+    "release": "a hold ends: release",
+    "switch": "switch sides",
+    "tempo": "a tempo part of a rep starts",
+    "done": "the session is complete",
+    "stop": "a pain stop",
+}
+
+GAP = 0.3  # seconds of quiet between two utterances, so they do not run together
+COUNT_ROOM = 0.95  # a countdown number must be said within this part of its second
+HALFWAY_FROM = 20.0  # holds at least this long get a "Halfway" (as the engine's)
+DEFAULT_RATE = 175  # words per minute: espeak-ng's default
+MIN_RATE, MAX_RATE = 80, 450
+ESTIMATE_MARGIN = 1.2  # an estimate errs on the long side
+SENTENCE_PAUSE = 0.15  # seconds an engine pauses at a full stop or comma (estimate)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One moment of a step's timeline."""
+
+    at: float  # seconds from the step's start
+    say: str | None = None
+    sound: str | None = None
+    seconds: float = 0.0  # how long the words take (0: a sound only)
+    kind: str = "say"  # what it is for: intro, head, next, count, go, tempo, halfway, moved
+    from_end: bool = False  # timed from the step's end: moves when a hold is made longer
+
+    @property
+    def end(self) -> float:
+        return self.at + self.seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "say": self.say, "sound": self.sound, "seconds": self.seconds}
+
+
+# ------------------------------------------------------------------------ lengths
+
+
+def _number_words(token: str) -> int:
+    """How many words a number is said in: 3 -> 1, 30 -> 1, 45 -> 2, 120 -> 3, 2.5 -> 3."""
+    if "." in token:
+        whole, _, frac = token.partition(".")
+        return _number_words(whole or "0") + 1 + len(frac)
+    value = int(token) if len(token) < 10 else 10**9
+    if value < 20 or (value < 100 and value % 10 == 0):
+        return 1
+    if value < 100:
+        return 2
+    if value < 1000:
+        return 2 + _number_words(str(value % 100)) if value % 100 else 2
+    return 2 + _number_words(str(value % 1000))
+
+
+def spoken_words(text: str) -> int:
+    """The number of words ``text`` is said in (numbers spelt out)."""
+    count = 0
+    for token in re.findall(r"[0-9]+(?:\.[0-9]+)?|[^\W\d_]+(?:'[^\W\d_]+)?", text):
+        count += _number_words(token) if token[0].isdigit() else 1
+    return count
+
+
+def estimate(text: str, rate: float = DEFAULT_RATE) -> float:
+    """Seconds ``text`` takes at ``rate`` words per minute, erring on the long side."""
+    words = spoken_words(text)
+    if not words:
+        return 0.0
+    pauses = len(re.findall(r"[.,;:!?](?=\s|$)", text.strip()))
+    return round(words * 60.0 / rate * ESTIMATE_MARGIN + pauses * SENTENCE_PAUSE + 0.1, 3)
+
+
+def estimator(rate: float = DEFAULT_RATE) -> LengthFn:
+    return lambda text: estimate(text, rate)
+
+
+# ------------------------------------------------------------------------ words
+
+
+_STEMS = {"lying": "lie", "lay": "lie", "kneeling": "kneel", "sitting": "sit", "seated": "sit"}
+_STEMS |= {"standing": "stand", "back,": "back"}
+_FILLER = frozenset({"a", "an", "the", "on", "your", "one", "while", "down", "in", "at", "with"})
+
+
+def _content_words(text: str) -> list[str]:
+    words = [w.strip(".,;:!?()").lower() for w in text.split()]
+    return [_STEMS.get(w, w) for w in words if w and w not in _FILLER]
+
+
+def _says_position(step: str, position: str) -> bool:
+    """Whether an instruction's opening already says the position ("Lie on one side" for
+    "Lie on your side"), so that the position need not be read out before it."""
+    wanted = _content_words(position)
+    opening = _content_words(step)[: len(wanted) + 3]
+    return bool(wanted) and all(word in opening for word in wanted)
+
+
+def sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    if text[-1] not in ".!?":
+        text += "."
+    return text[0].upper() + text[1:]
+
+
+def join(*parts: str) -> str:
+    return " ".join(p for p in (sentence(x) for x in parts if x) if p)
+
+
+def side_words(exercise: Exercise | None, side: str | None) -> str:
+    """How a side is named: the exercise's own words ("right leg") or "right side"."""
+    if side is None:
+        return ""
+    own = getattr(exercise, "side_words", None)
+    if own is not None:
+        words = getattr(own, side, None)
+        if words:
+            return " ".join(str(words).split())
+    return f"{side} side"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def stop_if_words(text: str) -> str:
+    """ "pain in the hip" -> "Stop if you feel pain in the hip." (a sentence that already
+    says when to stop is kept as it is)."""
+    text = " ".join(text.split())
+    lowered = text.lower()
+    if any(w in lowered for w in ("stop", "discontinue", "if you", "pain:")):
+        return sentence(text)
+    return sentence(f"Stop if you feel {text[0].lower()}{text[1:]}")
+
+
+# ------------------------------------------------------------------------ fitting
+
+
+@dataclass
+class _Slot:
+    """Words for one place of the timeline, richest first; None: the place may stay quiet."""
+
+    variants: list[str | None]
+    kind: str
+    sound: str | None = None
+
+
+def _speak(length: LengthFn, text: str | None) -> float:
+    if not text:
+        return 0.0
+    return max(0.0, float(length(text)))
+
+
+class _Fitter:
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        routine: Routine,
+        level: Level,
+        length: LengthFn,
+        countdown: int,
+        detail: Detail,
+    ) -> None:
+        self.steps = list(steps)
+        self.routine = routine
+        self.level = level
+        self.countdown = max(0, countdown)
+        self.detail = detail
+        self._cache: dict[str, float] = {}
+        self._length = length
+        self.cues: list[list[Cue]] = [[] for _ in self.steps]
+        self.seconds: list[float | None] = [s.seconds for s in self.steps]
+
+    def length(self, text: str | None) -> float:
+        if not text:
+            return 0.0
+        if text not in self._cache:
+            self._cache[text] = _speak(self._length, text)
+        return self._cache[text]
+
+    # -------------------------------------------------------------- what is said
+
+    def settings(self, step: Step) -> Settings:
+        return self.routine.settings(step.exercise_index)
+
+    def dose(self, step: Step) -> Any:
+        from backtimer.core.routine import level_for
+
+        return self.settings(step).dose(level_for(self.level, step.exercise_index))
+
+    def exercise(self, step: Step) -> Exercise:
+        return self.routine.exercises[step.exercise_index]
+
+    def timed_work(self, index: int) -> bool:
+        if not 0 <= index < len(self.steps):
+            return False
+        step = self.steps[index]
+        return step.is_work and step.seconds is not None
+
+    def hold_words(self, step: Step) -> str:
+        dose = self.dose(step)
+        if dose.breaths is not None:
+            return f"Hold for {dose.breaths} breath" + ("s" if dose.breaths != 1 else "")
+        return f"Hold {spoken_duration(dose.rep_seconds)}"
+
+    def timed_words(self, step: Step) -> str:
+        """What is timed: "Hold 30 seconds, 3 times on each side, right leg first"."""
+        settings, dose = self.settings(step), self.dose(step)
+        exercise = self.exercise(step)
+        if settings.kind == "user_paced":
+            what = "At your own pace: press enter when you are done"
+        elif settings.kind == "tempo":
+            assert settings.tempo is not None
+            count = f"{dose.reps} reps" if dose.reps > 1 else "One rep"
+            what = f"{count}: {settings.tempo.describe()}"
+        else:
+            what = self.hold_words(step)
+            if dose.reps > 1:
+                what += f", {dose.reps} times"
+        sides = settings.side_list
+        if sides[0] is not None and settings.kind != "tempo":
+            what += " on each side"
+        elif sides[0] is not None:
+            what += ", on each side"
+        if dose.sets > 1:
+            what += f", {dose.sets} sets"
+        if sides[0] is not None:
+            what += f", {side_words(exercise, sides[0])} first"
+        return sentence(what)
+
+    def intro(self, step: Step) -> list[str]:
+        """Before an exercise: name, position, every instruction, caution, stop-if, timing."""
+        exercise = self.exercise(step)
+        lines = [sentence(exercise.name)]
+        first = exercise.steps[0] if exercise.steps else ""
+        if exercise.position and not _says_position(first, exercise.position):
+            lines.append(sentence(exercise.position))
+        if self.detail == "brief":
+            if first:
+                lines.append(sentence(first))
+            return lines
+        lines += [sentence(line) for line in exercise.steps]
+        if exercise.caution:
+            lines.append(sentence(exercise.caution))
+        if exercise.stop_if:
+            lines.append(stop_if_words(exercise.stop_if))
+        lines.append(self.timed_words(step))
+        return [line for line in lines if line]
+
+    def first_of_set(self, index: int) -> bool:
+        """The first work step of its set (of its side too, with every set on one side)."""
+        step = self.steps[index]
+        per_side = self.settings(step).side_order == "sets_per_side"
+        for earlier in reversed(self.steps[:index]):
+            if earlier.exercise_index != step.exercise_index:
+                return True
+            same_side = not per_side or earlier.side == step.side
+            if earlier.is_work and earlier.set == step.set and same_side:
+                return False
+        return True
+
+    def previous_work(self, index: int) -> Step | None:
+        step = self.steps[index]
+        for earlier in reversed(self.steps[:index]):
+            if earlier.exercise_index != step.exercise_index:
+                return None
+            if earlier.is_work:
+                return earlier
+        return None
+
+    def next_slot(self, index: int) -> _Slot | None:
+        """What the work step ``index`` is, said in the step before it."""
+        step = self.steps[index]
+        dose = self.dose(step)
+        settings = self.settings(step)
+        if step.seconds is None:
+            return None  # at your own pace: it says itself, with no deadline to meet
+        needed: list[str] = []
+        if dose.sets > 1 and self.first_of_set(index):
+            needed.append(f"Set {step.set} of {dose.sets}")
+        before = self.previous_work(index)
+        if step.side is not None and (before is None or before.side != step.side):
+            needed.append(_cap(side_words(self.exercise(step), step.side)))
+        if settings.kind == "tempo":
+            if step.rep != 1:
+                # Said with its first tempo part too, where reps follow each other.
+                needed.append("Last one" if step.rep == dose.reps else f"Rep {step.rep}")
+            elif dose.reps > 1:
+                needed.append(f"{dose.reps} reps")
+            else:
+                needed.append("One rep")
+            return _Slot([join(*needed)], "next")
+        if dose.reps > 1:
+            needed.append("Last one" if step.rep == dose.reps else f"Rep {step.rep} of {dose.reps}")
+        full = join(*needed, self.hold_words(step))
+        short = join(*needed) or full  # the hold's length at least
+        return _Slot([full, short] if short != full else [full], "next")
+
+    def head_slots(self, index: int) -> list[_Slot]:
+        """What a gap step says when it starts."""
+        step = self.steps[index]
+        following = self.steps[index + 1] if index + 1 < len(self.steps) else None
+        if step.phase == "get_ready":
+            lines: list[str] = []
+            if index == 0 or not any(s.phase == "get_ready" for s in self.steps[:index]):
+                lines += [sentence(c) for c in self.routine.cautions]
+            lines += self.intro(step)
+            return [_Slot([line], "intro") for line in lines if line]
+        if step.phase == "rest":
+            rest = spoken_duration(step.seconds or 0.0)
+            return [_Slot([f"Release and rest {rest}.", "Release."], "head", "release")]
+        if step.phase == "switch_sides":
+            return [_Slot(["Switch sides."], "head", "switch")]
+        if step.phase == "set_rest":
+            done = f"Set {step.set} of {step.sets} done."
+            rest = spoken_duration(step.seconds or 0.0)
+            return [_Slot([f"{done} Rest {rest}.", done], "head", "release")]
+        if step.phase == "transition":
+            slots = [_Slot(["Well done."], "head", "release")]
+            if following is not None:
+                nxt = self.exercise(following)
+                here = self.exercise(step)
+                words = f"Next: {' '.join(nxt.name.split())}."
+                if nxt.position and nxt.position != here.position:
+                    words += " Change position."
+                slots.append(_Slot([words], "head"))
+            return slots
+        return []
+
+    # -------------------------------------------------------------- layout
+
+    def fit(self) -> list[Step]:
+        for index, step in enumerate(self.steps):
+            if step.is_work:
+                self.fit_work(index)
+            else:
+                self.fit_gap(index)
+        out = []
+        for index, step in enumerate(self.steps):
+            cues = tuple(sorted(self.cues[index], key=lambda c: c.at))
+            seconds = self.seconds[index]
+            said = " ".join(c.say for c in cues if c.say)
+            added = 0.0
+            if seconds is not None and step.seconds is not None:
+                added = max(0.0, seconds - step.seconds)
+            out.append(replace(step, seconds=seconds, say=said, cues=cues, added=added))
+        return out
+
+    def fit_gap(self, index: int) -> None:
+        step = self.steps[index]
+        base = step.seconds
+        heads = self.head_slots(index)
+        nxt = self.next_slot(index + 1) if self.timed_work(index + 1) else None
+        counts = self.countdown if self.timed_work(index + 1) else 0
+        if base is None:  # never: gaps are timed; but a gap without a deadline cannot overrun
+            base = 0.0
+
+        def need(head: list[str | None], next_words: str | None) -> float:
+            total = 0.0
+            for text in head:
+                if text:
+                    total += self.length(text) + GAP
+            if next_words:
+                total += self.length(next_words) + GAP
+            return total + counts
+
+        rich = [s.variants[0] for s in heads]
+        lean = [s.variants[-1] for s in heads]
+        n_rich = nxt.variants[0] if nxt else None
+        n_lean = nxt.variants[-1] if nxt else None
+        choice = None
+        for head, words in ((rich, n_rich), (lean, n_rich), (rich, n_lean), (lean, n_lean)):
+            if need(head, words) <= base + 1e-9:
+                choice = (head, words)
+                break
+        if choice is None and step.phase == "get_ready" and index > 0:
+            # Fit by moving words: the start of the introduction into the transition before.
+            spare = self._spare(index - 1)
+            keep = list(heads)
+            shifted: list[_Slot] = []
+            while keep and spare > 0 and need(lean[len(shifted) + 1 :], n_lean) > base:
+                first = keep[0]
+                cost = self.length(first.variants[-1]) + GAP
+                if cost > spare:
+                    break
+                spare -= cost
+                shifted.append(keep.pop(0))
+            if shifted:
+                self._append_moved(index - 1, shifted)
+                heads = keep
+                rich = [s.variants[0] for s in heads]
+                lean = [s.variants[-1] for s in heads]
+                for head, words in ((rich, n_rich), (lean, n_rich), (rich, n_lean)):
+                    if need(head, words) <= base + 1e-9:
+                        choice = (head, words)
+                        break
+        if choice is None:
+            # Fit by time: longer, by whole seconds, only as much as the words need.
+            choice = (lean, n_lean)
+        head, words = choice
+        seconds = max(base, math.ceil(need(head, words) - 1e-9))
+        self.seconds[index] = float(seconds) if seconds != base else step.seconds
+        cues: list[Cue] = []
+        t = 0.0
+        for number, (slot, text) in enumerate(zip(heads, head, strict=True)):
+            sound = slot.sound if number == 0 else None
+            if not text and sound is None:
+                continue
+            spoken = self.length(text)
+            cues.append(Cue(t, text or None, sound, spoken, slot.kind))
+            t += spoken + GAP if text else 0.0
+        total = float(seconds)
+        if words:
+            spoken = self.length(words)
+            at = max(t, total - counts - GAP - spoken)
+            cues.append(Cue(at, words, None, spoken, "next", from_end=True))
+        cues += self.count_cues(total, counts)
+        self.cues[index] = cues
+
+    def _spare(self, index: int) -> float:
+        """Quiet time at the end of an already fitted gap step (no countdown in it)."""
+        seconds = self.seconds[index]
+        if seconds is None or self.steps[index].phase != "transition":
+            return 0.0
+        used = max((c.end for c in self.cues[index] if c.say), default=0.0)
+        return max(0.0, seconds - used - GAP)
+
+    def _append_moved(self, index: int, slots: list[_Slot]) -> None:
+        cues = self.cues[index]
+        t = max((c.end + GAP for c in cues if c.say), default=0.0)
+        for slot in slots:
+            text = slot.variants[-1]
+            spoken = self.length(text)
+            cues.append(Cue(t, text, None, spoken, "moved"))
+            t += spoken + GAP
+
+    def count_cues(self, total: float, counts: int) -> list[Cue]:
+        cues = []
+        for number in range(counts, 0, -1):
+            word = str(number)
+            fits = self.length(word) <= COUNT_ROOM
+            cues.append(
+                Cue(
+                    total - number,
+                    word if fits else None,
+                    "tick",
+                    self.length(word) if fits else 0.0,
+                    "count",
+                    from_end=True,
+                )
+            )
+        return cues
+
+    def fit_work(self, index: int) -> None:
+        step = self.steps[index]
+        if step.seconds is None:
+            text = step.say
+            self.cues[index] = [Cue(0.0, text, "go", self.length(text), "head")]
+            return
+        total = step.seconds
+        if step.phase == "rep" and self.settings(step).kind == "tempo":
+            self.cues[index] = self.tempo_cues(step, total)
+            return
+        counts = min(self.countdown, int(total) - 1) if total >= 2 else 0
+        counts = max(0, counts)
+        cues = self.count_cues(total, counts)
+        limit = total - counts - GAP if counts else total
+        go_words = "Hold"
+        go_len = self.length(go_words)
+        if go_len <= (total - counts if counts else total) - (GAP if counts else 0.0):
+            cues.append(Cue(0.0, go_words, "go", go_len, "go"))
+            free_from = go_len + GAP
+        else:
+            cues.append(Cue(0.0, None, "go", 0.0, "go"))
+            free_from = 0.0
+        # What the next work step is, when it follows at once (no rest between them).
+        late: Cue | None = None
+        if self.timed_work(index + 1):
+            slot = self.next_slot(index + 1)
+            for option in slot.variants if slot else []:
+                if not option:
+                    continue
+                spoken = self.length(option)
+                at = limit - spoken
+                if at >= free_from:
+                    late = Cue(at, option, None, spoken, "next", from_end=True)
+                    break
+        if late is not None:
+            cues.append(late)
+            limit = late.at - GAP
+        if total >= HALFWAY_FROM:
+            spoken = self.length("Halfway")
+            at = total / 2
+            if at >= free_from and at + spoken <= limit:
+                cues.append(Cue(at, "Halfway", None, spoken, "halfway"))
+        self.cues[index] = cues
+
+    def tempo_cues(self, step: Step, total: float) -> list[Cue]:
+        settings = self.settings(step)
+        assert settings.tempo is not None
+        dose = self.dose(step)
+        parts = settings.tempo.parts()
+        cues: list[Cue] = []
+        t = 0.0
+        for number, (word, seconds) in enumerate(parts):
+            room = seconds - (GAP if number < len(parts) - 1 else 0.0)
+            options: list[str] = []
+            if number == 0 and dose.reps > 1:
+                count = f"{step.rep}, last one" if step.rep == dose.reps else f"{step.rep}"
+                options.append(join(count, word))
+                options.append(join(str(step.rep), word))
+            options.append(sentence(word))
+            chosen = next((o for o in options if self.length(o) <= room), None)
+            spoken = self.length(chosen)
+            cues.append(Cue(t, chosen, "tempo", spoken, "tempo" if number else "go"))
+            t += seconds
+        return cues
+
+
+def fit_steps(
+    steps: Sequence[Step],
+    routine: Routine,
+    level: Level,
+    length: LengthFn,
+    *,
+    countdown: int = 3,
+    detail: Detail = "full",
+) -> list[Step]:
+    """The steps with their cue timelines, gaps made as long as their words need."""
+    return _Fitter(steps, routine, level, length, countdown, detail).fit()
