@@ -671,24 +671,28 @@ def run_plain(
     recording = RecordingWatch(listeners, printer.line)  # "Recording is behind: ..."
     loop.after_tick = recording.poll
 
-    exercises = len(routine.exercises)
-    printer.line(
-        f"{routine.name} ({plan.level} level): {_plural(exercises, 'exercise')}, "
-        f"{_plural(len(plan.steps), 'step')}, about {clock_text(plan.total_seconds)}."
-    )
-    status = getattr(player, "status", None)
-    for warning in (status.warning(), status.fallback()) if status is not None else ():
-        if warning:
-            printer.line(warning)  # never silence without a word
-    for caution in routine.cautions:
-        printer.line(f"Caution: {printable(caution)}")
-    printer.line(key_help(keymap) if source.keys else LINE_HELP)
+    def announce() -> None:
+        """The session's first lines; inside the signal handling, so a Ctrl-C or SIGTERM
+        that comes while they print still records the session as interrupted."""
+        exercises = len(routine.exercises)
+        printer.line(
+            f"{routine.name} ({plan.level} level): {_plural(exercises, 'exercise')}, "
+            f"{_plural(len(plan.steps), 'step')}, about {clock_text(plan.total_seconds)}."
+        )
+        status = getattr(player, "status", None)
+        for warning in (status.warning(), status.fallback()) if status is not None else ():
+            if warning:
+                printer.line(warning)  # never silence without a word
+        for caution in routine.cautions:
+            printer.line(f"Caution: {printable(caution)}")
+        printer.line(key_help(keymap) if source.keys else LINE_HELP)
 
     code = EXIT_OK
     terminal = source.cbreak() if isinstance(source, KeyInput) else contextlib.nullcontext()
     try:
         with _stop_signals(), terminal:
             try:
+                announce()
                 loop.run()
             except KeyboardInterrupt:
                 code = EXIT_INTERRUPTED
