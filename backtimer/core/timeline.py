@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from backtimer.core.durations import spoken as spoken_duration
+from backtimer.core.routine import level_for
 
 if TYPE_CHECKING:  # plan imports this module; the types are only for annotations
     from backtimer.core.plan import Step
@@ -230,8 +231,6 @@ class _Fitter:
         return self.routine.settings(step.exercise_index)
 
     def dose(self, step: Step) -> Any:
-        from backtimer.core.routine import level_for
-
         return self.settings(step).dose(level_for(self.level, step.exercise_index))
 
     def exercise(self, step: Step) -> Exercise:

@@ -16,6 +16,7 @@ once: the journal's id is stored in the same transaction (table ``merged_journal
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -61,8 +62,6 @@ def transient(exc: BaseException) -> bool:
 
 
 def file_sha256(path: Path) -> str:
-    import hashlib
-
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
