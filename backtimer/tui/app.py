@@ -142,10 +142,41 @@ class BacktimerApp(App[int]):
         self.edit_fn = edit
         self.tick_interval = tick_interval
         self.current_session: Any = None  # the latest session screen started
+        self._held_notes: list[tuple[Any, ...]] | None = None
 
     # ------------------------------------------------------------------ life cycle
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """No toast over a running session: while it is the screen shown (or about to be),
+        a message is a line in the session screen's own layout instead."""
+        if self._held_notes is not None:
+            self._held_notes.append((message, title, severity, timeout, markup))
+            return
+        session = self.current_session
+        if session is not None and session.live and self.screen is session:
+            session.notify(message, title=title)
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def on_mount(self) -> None:
+        # Messages from start-up wait until it is known whether a session is shown.
+        self._held_notes = []
+        try:
+            self._start()
+        finally:
+            held, self._held_notes = self._held_notes, None
+            for message, title, severity, timeout, markup in held:
+                self.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _start(self) -> None:
         if not self.is_headless:
             # SIGTERM and SIGHUP: leave cleanly (Textual restores the terminal), telling the
             # session's listeners that it was interrupted (see on_unmount).
@@ -287,15 +318,6 @@ class BacktimerApp(App[int]):
             record=self.record,
         )
         self.launches.append(launch)
-        for note in launch.notes:
-            self.notify(note, severity="warning", timeout=8)
-        warning = self.sound_warning()
-        if warning:
-            self.notify(warning, severity="warning", timeout=15, markup=False)
-        status = getattr(self.player, "status", None)
-        fallback = status.fallback() if status is not None else None
-        if fallback:
-            self.notify(fallback, timeout=8, markup=False)
         listeners: list[Listener] = [self.make_cues(), *self.extra_listeners]
         if launch.recorder is not None:
             listeners.append(launch.recorder)
@@ -311,6 +333,16 @@ class BacktimerApp(App[int]):
             countdown=self.config.countdown,
         )
         self.push_screen(self.current_session)
+        # Shown in the session screen's own layout, not as toasts over it (see notify).
+        for note in launch.notes:
+            self.notify(note, severity="warning", timeout=8)
+        warning = self.sound_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=15, markup=False)
+        status = getattr(self.player, "status", None)
+        fallback = status.fallback() if status is not None else None
+        if fallback:
+            self.notify(fallback, timeout=8, markup=False)
 
     def on_start_routine(self, message: StartRoutine) -> None:
         self.start_session(message.entry)

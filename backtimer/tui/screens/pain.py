@@ -19,7 +19,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 from backtimer.core.engine import PainStopped
 from backtimer.core.phases import phase_info
 from backtimer.tui.messages import PainChoice, PainDetails
-from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal
+from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal, stop_if_text
 
 
 def where_stopped(event: PainStopped) -> Text:
@@ -84,10 +84,7 @@ class PainScreen(ModalScreen[PainDetails | None]):
             yield Static("STOP", id="pain-title")
             yield Static(SAFETY_MESSAGE, id="pain-message")
             if self.stop_if:
-                yield Static(
-                    Text("Stop if: ", style="bold").append_text(literal(self.stop_if)),
-                    id="pain-stop-if",
-                )
+                yield Static(stop_if_text(self.stop_if), id="pain-stop-if")
             if self.event is None:
                 with Horizontal(classes="pain-buttons"):
                     yield Button("Close", id="close", variant="primary", compact=True)

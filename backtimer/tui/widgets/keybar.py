@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.keys import format_key
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 
 def pain_keys(app_keymap: dict[str, str]) -> str:
@@ -43,6 +44,23 @@ class PainKey(Static):
         await self.app.run_action("pain")
 
 
+class KeyFooter(Footer):
+    """A ``Footer`` whose "? Help" key sits at its right end: a narrow terminal cuts the
+    keys in the middle, never the way to the list of them all."""
+
+    DEFAULT_CSS = """
+    KeyFooter FooterKey.-help-key {
+        dock: right;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action in ("help", "app.help"):
+                widget.add_class("-help-key")
+            yield widget
+
+
 class KeyBar(Horizontal):
     DEFAULT_CSS = """
     KeyBar {
@@ -58,4 +76,4 @@ class KeyBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield PainKey()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
