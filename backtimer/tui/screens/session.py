@@ -232,7 +232,7 @@ class SessionScreen(Screen[None]):
             self._view = None  # show it now
             self.refresh_view()
 
-    def notify(  # type: ignore[override]
+    def notify(
         self,
         message: str,
         *,
@@ -397,6 +397,7 @@ class SessionScreen(Screen[None]):
             phase_big.update(big.replace(" SIDE", ""), short=big.split(" ·")[0])
             for widget in (
                 self.query_one("#phase-band"),
+                band,
                 self.query_one("#step-meter"),
                 self.query_one("#countdown"),
             ):
