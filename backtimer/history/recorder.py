@@ -32,6 +32,7 @@ from backtimer.core.engine import (
     Event,
     Finished,
     PainStopped,
+    PainWithdrawn,
     Paused,
     Resumed,
     Session,
@@ -242,6 +243,18 @@ class Recorder:
                 )
             elif isinstance(event, Paused):
                 ops.append(("pause", {"at": utc_iso(wall_at(event.at)), "reason": event.reason}))
+            elif isinstance(event, PainWithdrawn):
+                # Pressed by mistake: the pain event becomes the pause it really was.
+                self._pain_open = False
+                ops.append(
+                    (
+                        "pain_withdrawn",
+                        {
+                            "started_at": utc_iso(wall_at(event.stopped_at)),
+                            "at": utc_iso(wall_at(event.at)),
+                        },
+                    )
+                )
             elif isinstance(event, Resumed):
                 self._pain_open = False
                 ops.append(("resume", {"at": utc_iso(wall_at(event.at))}))
@@ -548,6 +561,20 @@ class Recorder:
             return  # resumed after a pain stop: not a pause
         conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self._pause_id))
         self._pause_id = None
+
+    def _w_pain_withdrawn(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        """A pain stop pressed by mistake: no pain event (no report line, no step down),
+        kept as a pause from the stop to the resume."""
+        if self._session_id is None:
+            return
+        if self._pain_id is not None:
+            conn.execute("DELETE FROM pain_events WHERE id = ?", (self._pain_id,))
+            self._pain_id = None
+        conn.execute(
+            "INSERT INTO pauses (session_id, started_at, ended_at, reason) "
+            "VALUES (?, ?, ?, 'user')",
+            (self._session_id, v["started_at"], v["at"]),
+        )
 
     def _w_pain(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
         if self._session_id is None:

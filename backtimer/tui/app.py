@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 
+from backtimer.core.engine import Command, State
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, unknown_bindings
@@ -87,12 +88,12 @@ class BacktimerApp(App[int]):
         ),
         Binding(
             "escape",
-            "pain",
-            "Pain stop",
+            "escape",
+            "Close / pain stop",
             show=False,
             priority=True,
             id="pain_escape",
-            tooltip="Pain stop, too",
+            tooltip="Close what is open on top; in a session with nothing open, pain stop",
         ),
         Binding(
             "question_mark", "help", "Help", key_display="?", id="help", tooltip="All the keys"
@@ -392,6 +393,21 @@ class BacktimerApp(App[int]):
             return not isinstance(self.screen, HelpScreen)
         return True
 
+    def action_escape(self) -> None:
+        """Escape closes what is open on top (help, a dialog, the history); it is the pain
+        stop only where nothing is open: on a session screen itself, or the first screen."""
+        top = self.screen
+        stack = self.screen_stack
+        if getattr(top, "ESCAPE_IS_PAIN", False) or len(stack) <= 2:
+            self.action_pain()
+            return
+        for name in ("escape", "close", "cancel"):
+            action = getattr(top, f"action_{name}", None)
+            if callable(action):
+                action()
+                return
+        top.dismiss(None)
+
     def action_pain(self) -> None:
         """Pain stop: the clock stops first (synchronously), then the screen is shown."""
         session = self.session_screen
@@ -402,9 +418,22 @@ class BacktimerApp(App[int]):
         self.push_screen(PainScreen(None))
 
     def action_help(self) -> None:
+        """Help over a running session pauses it (reading takes a while) and resumes it on
+        close; a pause the person made stays."""
         from backtimer.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        session = self.session_screen
+        paused_here = (
+            session is not None and session.live and session.session.state is State.RUNNING
+        )
+        if paused_here:
+            session.do(Command.PAUSE)
+
+        def closed(_: None) -> None:
+            if paused_here and session.live and session.session.state is State.PAUSED:
+                session.do(Command.RESUME)
+
+        self.push_screen(HelpScreen(), closed)
 
     def action_interrupt(self) -> None:
         self.exit(None, EXIT_INTERRUPTED)

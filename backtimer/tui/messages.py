@@ -16,7 +16,7 @@ from textual.message import Message
 from backtimer.core.engine import PainStopped
 from backtimer.files.catalog import Entry
 
-PainChoice = Literal["end", "skip_exercise", "resume"]
+PainChoice = Literal["end", "skip_exercise", "resume", "mistake"]
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,14 @@ def sections() -> list[tuple[str, list[Binding]]]:
     from backtimer.tui.screens.summary import SummaryScreen
 
     def own(bindings: list) -> list[Binding]:
-        return [b for b in bindings if isinstance(b, Binding)]
+        """Each key once: space pauses and resumes, one line says so."""
+        seen: set[str] = set()
+        out = []
+        for binding in bindings:
+            if isinstance(binding, Binding) and binding.key not in seen:
+                seen.add(binding.key)
+                out.append(binding)
+        return out
 
     return [
         ("Everywhere", own(BacktimerApp.BINDINGS)),
@@ -72,7 +79,7 @@ class HelpScreen(ModalScreen[None]):
             "question_mark,enter,q",
             "close",
             "Close",
-            key_display="?",
+            key_display="esc",
             id="help_close",
             tooltip="Close this help",
         ),

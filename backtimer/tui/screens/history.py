@@ -225,7 +225,7 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # escape is the app's pain stop wherever a session can run, so q goes back.
-        Binding("q", "close", "Back", id="history_close"),
+        Binding("q", "close", "Back", key_display="esc/q", id="history_close"),
         Binding("escape", "close", "Back", show=False, id="history_escape"),
         Binding("s", "tab('tab-sessions')", "Sessions", id="history_sessions"),
         Binding("e", "tab('tab-exercises')", "Exercises", id="history_exercises"),

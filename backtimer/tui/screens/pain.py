@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -72,6 +73,15 @@ class PainScreen(ModalScreen[PainDetails | None]):
             tooltip="Resume: the interrupted step starts again",
             priority=True,
         ),
+        Binding(
+            "ctrl+u",
+            "choose('mistake')",
+            "By mistake",
+            key_display="^u",
+            id="pain_mistake",
+            tooltip="Pressed by mistake: no pain recorded, the step goes on where it was",
+            priority=True,
+        ),
     ]
 
     def __init__(self, event: PainStopped | None, *, stop_if: str | None = None) -> None:
@@ -114,17 +124,42 @@ class PainScreen(ModalScreen[PainDetails | None]):
                 yield Button("End session", id="end", variant="error", compact=True)
                 yield Button("Skip exercise", id="skip_exercise", compact=True)
                 yield Button("Resume", id="resume", compact=True)
+                yield Button("Pressed by mistake", id="mistake", compact=True)
         yield Footer(compact=True)
+
+    def action_escape(self) -> None:
+        """Escape closes the message without a session; after a real stop it does nothing
+        (the choice is made with a button: escape must not end or resume a session)."""
+        if self.event is None:
+            self.dismiss(None)
 
     def on_mount(self) -> None:
         first = "#close" if self.event is None else "#end"
         self.query_one(first, Button).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        """How much is one key away: a digit typed anywhere but in the note goes into it,
+        and tab from the default button goes to it (not through every other button)."""
+        if self.event is None:
+            return
+        how_much = self.query_one("#pain-how-much", Input)
+        focused = self.focused
+        if event.character and event.character.isdigit() and not isinstance(focused, Input):
+            event.stop()
+            event.prevent_default()
+            how_much.focus()
+            how_much.value = (how_much.value + event.character)[-2:]
+            how_much.cursor_position = len(how_much.value)
+        elif event.key == "tab" and focused is not None and focused.id == "end":
+            event.stop()
+            event.prevent_default()
+            how_much.focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "close":
             self.dismiss(None)
-        elif event.button.id in ("end", "skip_exercise", "resume"):
+        elif event.button.id in ("end", "skip_exercise", "resume", "mistake"):
             self.action_choose(event.button.id)  # type: ignore[arg-type]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -140,6 +175,9 @@ class PainScreen(ModalScreen[PainDetails | None]):
     def action_choose(self, choice: PainChoice) -> None:
         if self.event is None:
             self.dismiss(None)
+            return
+        if choice == "mistake":  # nothing to record: the details are not asked for
+            self.dismiss(PainDetails(choice="mistake", event=self.event))
             return
         how_much_text = self.query_one("#pain-how-much", Input).value.strip()
         how_much: int | None = None

@@ -77,6 +77,8 @@ def labelled(label: str, value: str) -> Text:
 class SessionScreen(Screen[None]):
     """A running session. Built by the app; see the module's docstring."""
 
+    ESCAPE_IS_PAIN = True  # nothing is open over it: escape is a pain stop here (as x)
+
     # In the footer's order: what matters most comes first (narrow terminals cut the end).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "pause", "Pause", id="pause", tooltip="Pause / resume"),
@@ -663,6 +665,11 @@ class SessionScreen(Screen[None]):
             return
         if details is None:  # closed without a choice: the default, end the session
             details = PainDetails("end")
+        if details.choice == "mistake":
+            # No pain: nothing reported to the listeners (the engine's PainWithdrawn tells
+            # the recorder to keep it as a pause); the step goes on where it was.
+            self.do(Command.MISTAKE)
+            return
         for listener in self.runner.listeners:
             report = getattr(listener, "on_pain_details", None)
             if callable(report):

@@ -12,10 +12,12 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 
-def pain_keys(app_keymap: dict[str, str]) -> str:
-    """The pain-stop keys as bound now (a keymap may have moved them): "x/esc"."""
+def pain_keys(app_keymap: dict[str, str], escape: bool = True) -> str:
+    """The pain-stop keys as bound now (a keymap may have moved them): "x/esc", or "x"
+    where escape closes what is open instead."""
     keys: list[str] = []
-    for binding_id, default in (("pain", "x"), ("pain_escape", "escape")):
+    ids = (("pain", "x"), ("pain_escape", "escape")) if escape else (("pain", "x"),)
+    for binding_id, default in ids:
         for key in app_keymap.get(binding_id, default).split(","):
             keys.append(format_key(key.strip()))
     return "/".join(k for k in keys if k)
@@ -37,7 +39,8 @@ class PainKey(Static):
 
     def on_mount(self) -> None:
         keymap = getattr(self.app, "_keymap", {}) or {}
-        self.update(Text(f"{pain_keys(keymap)} Pain stop"))
+        escape = bool(getattr(self.screen, "ESCAPE_IS_PAIN", False))
+        self.update(Text(f"{pain_keys(keymap, escape)} Pain stop"))
 
     async def on_click(self, event: events.Click) -> None:
         event.stop()
