@@ -11,6 +11,7 @@ from textual.app import App
 from textual.widgets import Checkbox, Input, Select, TextArea
 
 from backtimer.files.config import Config, load_config
+from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.settings import SettingsScreen, known_binding_ids, parse_keymap
 
 THEMES = ["textual-dark", "textual-light", "nord"]
@@ -88,6 +89,16 @@ async def test_cancel_writes_nothing(path: Path) -> None:
         await pilot.pause()
         field(app, "countdown").value = "7"
         await pilot.press("ctrl+x")
+        await pilot.pause()
+        # A change was made: cancel asks before throwing it away ("keep editing" stays).
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert field(app, "countdown").value == "7"
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        await pilot.press("y")
         await pilot.pause()
         assert not isinstance(app.screen, SettingsScreen)
     assert app.results == [None]
