@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from backtimer.history.db import open_history
@@ -26,7 +26,7 @@ def test_a_bundled_routine_is_named_and_its_level_said_in_words(tmp_path: Path) 
             db,
             since=date(2024, 1, 1),
             until=date(2024, 1, 31),
-            now=datetime(2024, 1, 31, 20, 0, tzinfo=timezone.utc),
+            now=datetime(2024, 1, 31, 20, 0, tzinfo=UTC),
         )
     assert "File: bundled routine desk-break · 1 session" in text
     assert "level: current (per exercise)" in text
