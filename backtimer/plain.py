@@ -31,6 +31,7 @@ from backtimer.core.engine import (
     Event,
     Finished,
     PainStopped,
+    PainWithdrawn,
     Refused,
     Session,
     State,
@@ -72,8 +73,14 @@ LINE_HELP = (
     "b back, + or - 5 seconds, empty line or a: next (when a step waits for you), q quit, "
     "h help."
 )
-KEY_CHOICE = "Press e or enter to end the session, s to skip this exercise, r to resume."
-LINE_CHOICE = "Type end (the default), skip (this exercise) or resume."
+KEY_CHOICE = (
+    "Press e or enter to end the session, s to skip this exercise, r to resume, "
+    "m if it was pressed by mistake."
+)
+LINE_CHOICE = (
+    "Type end (the default), skip (this exercise), resume, or mistake (pressed by mistake)."
+)
+MISTAKE_TEXT = "Pressed by mistake: no pain recorded. Going on where it was."
 
 Wait = Callable[[float], bool]
 
@@ -124,6 +131,10 @@ class Printer:
                 self.end = event
             if isinstance(event, PainStopped):
                 self._pain(event, session)
+                continue
+            if isinstance(event, PainWithdrawn):
+                self.pain_stops = max(0, self.pain_stops - 1)
+                self.line(MISTAKE_TEXT, event.at, session)
                 continue
             if isinstance(event, Refused):
                 self._refused(event)
@@ -422,6 +433,8 @@ class PlainSession:
             self.runner.do(Command.SKIP_EXERCISE)
         elif word in ("r", "resume"):
             self.runner.do(Command.RESUME)
+        elif word in ("m", "mistake", "by mistake"):
+            self.runner.do(Command.MISTAKE)
         else:
             self.printer.line(KEY_CHOICE if self.source.keys else LINE_CHOICE)
 

@@ -461,3 +461,16 @@ def test_the_routines_cautions_are_printed_first(tmp_path) -> None:
     assert code == 0
     lines = out.getvalue().splitlines()
     assert lines[1] == "Caution: Stop if it hurts."
+
+
+def test_pain_pressed_by_mistake_goes_on_where_it_was() -> None:
+    """The pipe word ``mistake``: no pain stop counted, the hold goes on where it was (the
+    second of the hold already done is not done again), the stop is only a pause."""
+    code, lines, _, clock = run([(4.0, "x"), (9.0, "mistake")])
+    assert code == 0
+    i = lines.index(LINE_CHOICE)
+    assert "mistake" in LINE_CHOICE
+    assert lines[i + 1] == "[00:04] Pressed by mistake: no pain recorded. Going on where it was."
+    assert not lines[i + 2].startswith("[00:04] Right side. Rep 1 of 2.")  # not restarted
+    assert lines[-1] == "Summary: 13 of 13 steps done, 0 skipped, 0 pain stops, 01:17 active."
+    assert clock.t - 1000 == pytest.approx(82.0)

@@ -124,7 +124,7 @@ class PainScreen(ModalScreen[PainDetails | None]):
                 yield Button("End session", id="end", variant="error", compact=True)
                 yield Button("Skip exercise", id="skip_exercise", compact=True)
                 yield Button("Resume", id="resume", compact=True)
-                yield Button("Pressed by mistake", id="mistake", compact=True)
+                yield Button("By mistake", id="mistake", compact=True)
         yield Footer(compact=True)
 
     def action_escape(self) -> None:
