@@ -93,7 +93,7 @@ class BacktimerApp(App[int]):
             show=False,
             priority=True,
             id="pain_escape",
-            tooltip="Close what is open on top; in a session with nothing open, pain stop",
+            tooltip="Close what is open; on a session, pain stop",
         ),
         Binding(
             "question_mark", "help", "Help", key_display="?", id="help", tooltip="All the keys"

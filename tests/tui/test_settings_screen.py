@@ -117,6 +117,9 @@ async def test_the_cancel_button_keeps_an_existing_file_byte_for_byte(path: Path
         field(app, "countdown").value = "9"
         await pilot.click("#settings-cancel")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # a change: asked before it is lost
+        await pilot.press("y")
+        await pilot.pause()
     assert app.results == [None]
     assert path.read_text(encoding="utf-8") == original
 

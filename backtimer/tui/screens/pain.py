@@ -79,7 +79,7 @@ class PainScreen(ModalScreen[PainDetails | None]):
             "By mistake",
             key_display="^u",
             id="pain_mistake",
-            tooltip="Pressed by mistake: no pain recorded, the step goes on where it was",
+            tooltip="Pressed by mistake: no pain, the step goes on",
             priority=True,
         ),
     ]
@@ -128,10 +128,8 @@ class PainScreen(ModalScreen[PainDetails | None]):
         yield Footer(compact=True)
 
     def action_escape(self) -> None:
-        """Escape closes the message without a session; after a real stop it does nothing
-        (the choice is made with a button: escape must not end or resume a session)."""
-        if self.event is None:
-            self.dismiss(None)
+        """Escape decides nothing here: after a real stop it must not end or resume the
+        session, and as the pain key it is already answered. Enter or a button closes."""
 
     def on_mount(self) -> None:
         first = "#close" if self.event is None else "#end"
