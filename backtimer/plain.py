@@ -31,6 +31,7 @@ from backtimer.core.durations import elapsed as clock_text
 from backtimer.core.engine import (
     Event,
     PainStopped,
+    PainWithdrawn,
     Refused,
     Session,
     State,
@@ -89,14 +90,18 @@ FINAL_SPEECH_WAIT = 6.0  # seconds: let "Session complete" be heard before exiti
 SAFETY = SAFETY_MESSAGE  # the same words as the app's pain screen
 
 PLACES = ", ".join(f"{n} {place}" for n, place in enumerate(PAIN_PLACES, 1))
-KEY_CHOICE = "Press e or enter to end the session, s to skip this exercise, r to resume."
-LINE_CHOICE = (
-    "Type end (the default), skip (this exercise) or resume; before that, if you like: "
-    "where PLACE, much 0-10, note TEXT."
+KEY_CHOICE = (
+    "Press e or enter to end the session, s to skip this exercise, r to resume, "
+    "m if it was pressed by mistake."
 )
+LINE_CHOICE = (
+    "Type end (the default), skip (this exercise), resume, or mistake (pressed by mistake); "
+    "before that, if you like: where PLACE, much 0-10, note TEXT."
+)
+MISTAKE_TEXT = "Pressed by mistake: no pain recorded. Going on where it was."
 KEY_WHERE = (
     f"Where does it hurt? Press {PLACES}; enter skips the question. "
-    "Or at once: e ends the session, s skips this exercise, r resumes."
+    "Or at once: e ends the session, s skips this exercise, r resumes, m: by mistake."
 )
 KEY_MUCH = "How much, 0 to 10? Type the number, then enter (enter alone skips the question)."
 KEY_NOTE = "A note? Type it, then enter (enter alone: no note)."
@@ -199,6 +204,9 @@ class Printer:
                 continue
             if isinstance(event, PainStopped):
                 self._pain(event, session)
+                continue
+            if isinstance(event, PainWithdrawn):
+                self.line(MISTAKE_TEXT, event.at, session)
                 continue
             if isinstance(event, Refused):
                 why = refusal_text(event, session)
@@ -520,7 +528,7 @@ class PlainSession:
         form = self.controller.pain_form
         question = self.question if form is not None else "choice"
         if question == "note":
-            if key in ("ctrl+e", "ctrl+r"):
+            if key in ("ctrl+e", "ctrl+r", "ctrl+u"):
                 self._choose(self.choices.get(key))
             elif key == "enter":
                 assert form is not None

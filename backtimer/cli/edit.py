@@ -70,7 +70,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     for note in notes:
         _err(f"note: {note}")
-    print(printable(str(path)))
+    print(printable(str(path)))  # stdout: the path alone, for scripts
+    name = printable(args.name)
+    _err(
+        "What next:\n"
+        f"  backtimer edit {name}    open it in your editor (each exercise's hold, reps, steps)\n"
+        f"  backtimer check {name}   say what is wrong in it, with the line\n"
+        f"  backtimer run {name}     start a session with it"
+    )
     return EXIT_OK
 
 

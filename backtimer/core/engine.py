@@ -48,6 +48,7 @@ class Command(StrEnum):
     PAIN = "pain"
     END = "end"
     ADVANCE = "advance"
+    MISTAKE = "mistake"  # the pain stop was pressed by mistake: take it back
 
 
 S, C = State, Command
@@ -80,6 +81,8 @@ NEXT_STATE: dict[tuple[State, Command], State] = {
     (S.PAIN_STOPPED, C.RESUME): S.RUNNING,
     (S.PAIN_STOPPED, C.SKIP_EXERCISE): S.RUNNING,
     (S.PAIN_STOPPED, C.END): S.ENDED_EARLY,
+    # Pressed by mistake: no pain; the step goes on where it was (the stop was a pause).
+    (S.PAIN_STOPPED, C.MISTAKE): S.RUNNING,
     (S.FINISHED, C.TICK): S.FINISHED,
     (S.ENDED_EARLY, C.TICK): S.ENDED_EARLY,
 }
@@ -145,6 +148,15 @@ class Resumed(Event):
 
 
 @dataclass(frozen=True)
+class PainWithdrawn(Resumed):
+    """A pain stop pressed by mistake, taken back: nothing happened but a pause (from
+    ``stopped_at`` to ``at``); the step goes on where it was. Listeners that record pain
+    stops undo theirs; to the others it is a resume."""
+
+    stopped_at: float
+
+
+@dataclass(frozen=True)
 class Extended(Event):
     step: Step
     delta: float  # seconds actually added (negative: removed)
@@ -205,6 +217,7 @@ class Session:
         self.countdown = countdown
         self.started_at: float | None = None
         self.paused_at: float | None = None  # while paused or pain-stopped
+        self.pain_at: float | None = None  # when the current pain stop began
         self.ended_at: float | None = None  # when the session finished or ended early
         self.paused_total = 0.0
         self.deadline: float | None = None  # current step's end; None if user-paced
@@ -462,7 +475,13 @@ class Session:
         ended = self._leave(now, skipped=True)
         return [Resumed(now, paused), ended, *self._enter(self.index, now)]
 
+    def _mistake(self, now: float) -> list[Event]:
+        stopped_at = self.pain_at if self.pain_at is not None else now
+        self.pain_at = None
+        return [PainWithdrawn(now, self._restart_clock(now), stopped_at)]
+
     def _pain(self, now: float) -> list[Event]:
+        self.pain_at = now
         self._stop_clock(now)
         step = self.step
         return [

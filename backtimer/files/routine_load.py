@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backtimer.core.literal import printable
 from backtimer.core.routine import (
@@ -424,6 +424,48 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     return model
 
 
+def _edits(a: str, b: str) -> int:
+    """Edits from ``a`` to ``b``: insert, delete, replace, or swap two neighbours ("rpes" ->
+    "reps" is one edit, "rpes" -> "rest" two)."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _fits(model: type[BaseModel], field: str, value: Any) -> bool:
+    """Whether ``value`` would be valid as ``field`` of ``model`` (its kind matches)."""
+    annotation = model.model_fields[field].annotation
+    if annotation is None:
+        return False
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except Exception:
+        return False
+    return True
+
+
+def _closest_field(key: str, value: Any, model: type[BaseModel]) -> str | None:
+    """The field an unknown key most likely meant: fewest edits, then one whose kind fits
+    the value (``rpes = "2-3"`` -> reps, not rest), then the name."""
+    typed = key.lower()
+    best: tuple[int, int, str] | None = None
+    for field in model.model_fields:
+        edits = _edits(typed, field)
+        if edits > max(1, min(len(typed), len(field)) // 3):
+            continue
+        candidate = (edits, 0 if _fits(model, field, value) else 1, field)
+        if best is None or candidate < best:
+            best = candidate
+    return best[2] if best else None
+
+
 def _problem_from_pydantic(err: Any, name: str, locator: LineLocator) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -438,9 +480,12 @@ def _problem_from_pydantic(err: Any, name: str, locator: LineLocator) -> Problem
                 f"(every key after [{loc[0]}] belongs to it)"
             )
         elif model is not None:
-            close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+            close = _closest_field(key, err.get("input"), model)
+            if close is None:
+                found = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+                close = found[0] if found else None
             if close:
-                message += f" (did you mean {close[0]!r}?)"
+                message += f" (did you mean {close!r}?)"
             else:
                 message += f"; expected one of: {', '.join(sorted(model.model_fields))}"
     elif kind == "missing" and loc == ("exercises",):

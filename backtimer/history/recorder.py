@@ -32,6 +32,7 @@ from backtimer.core.engine import (
     Event,
     Finished,
     PainStopped,
+    PainWithdrawn,
     Paused,
     Resumed,
     Session,
@@ -304,6 +305,18 @@ class Recorder:
                 )
             elif isinstance(event, Paused):
                 ops.append(("pause", {"at": utc_iso(wall_at(event.at)), "reason": event.reason}))
+            elif isinstance(event, PainWithdrawn):
+                # Pressed by mistake: the pain event becomes the pause it really was.
+                self._pain_open = False
+                ops.append(
+                    (
+                        "pain_withdrawn",
+                        {
+                            "started_at": utc_iso(wall_at(event.stopped_at)),
+                            "at": utc_iso(wall_at(event.at)),
+                        },
+                    )
+                )
             elif isinstance(event, Resumed):
                 self._pain_open = False
                 ops.append(("resume", {"at": utc_iso(wall_at(event.at))}))

@@ -70,6 +70,7 @@ class RoutineUse:
     sessions: int
     first: str
     last: str
+    origin: str = ""
 
 
 def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
@@ -77,7 +78,7 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
         SELECT s.routine, s.routine_key, s.path,
                (SELECT s2.sha256 FROM sessions s2 WHERE s2.path = s.path
                   AND s2.day BETWEEN ?1 AND ?2 ORDER BY s2.started_at DESC LIMIT 1),
-               COUNT(*), MIN(s.day), MAX(s.day)
+               COUNT(*), MIN(s.day), MAX(s.day), MAX(s.origin)
         FROM sessions s WHERE s.day BETWEEN ?1 AND ?2
         GROUP BY s.routine, s.routine_key, s.path ORDER BY COUNT(*) DESC, s.routine
     """
@@ -88,7 +89,9 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
         for path, level in conn.execute(
             "SELECT DISTINCT path, level FROM sessions WHERE day BETWEEN ? AND ?", period
         ):
-            levels.setdefault(path, set()).add(level if level in ("low", "high") else "custom")
+            # low, high, or the person's own level per exercise (JSON), progressed over time
+            words = level if level in ("low", "high") else "current (per exercise)"
+            levels.setdefault(path, set()).add(words)
     return [
         RoutineUse(
             str(r[0]),
@@ -99,6 +102,7 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
             r[4],
             str(r[5]),
             str(r[6]),
+            str(r[7] or ""),
         )
         for r in rows
     ]
@@ -107,7 +111,10 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
 def _prescription(use: RoutineUse) -> list[str]:
     path = Path(use.path)
     lines = [f"### {md(use.routine)}", ""]
-    where = md(display_path(path))
+    # A bundled routine is named, not shown as a path inside the installed package.
+    where = (
+        f"bundled routine {md(path.stem)}" if use.origin == "bundled" else md(display_path(path))
+    )
     levels = ", ".join(md(level) for level in use.levels)
     noun = "session" if use.sessions == 1 else "sessions"
     lines.append(

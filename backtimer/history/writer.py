@@ -209,6 +209,20 @@ class Writer:
         conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self.pause_id))
         self.pause_id = None
 
+    def _w_pain_withdrawn(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        """A pain stop pressed by mistake: no pain event (no report line, no step down),
+        kept as a pause from the stop to the resume."""
+        if self.session_id is None:
+            return
+        if self.pain_id is not None:
+            conn.execute("DELETE FROM pain_events WHERE id = ?", (self.pain_id,))
+            self.pain_id = None
+        conn.execute(
+            "INSERT INTO pauses (session_id, started_at, ended_at, reason) "
+            "VALUES (?, ?, ?, 'user')",
+            (self.session_id, v["started_at"], v["at"]),
+        )
+
     def _w_pain(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
         if self.session_id is None:
             return

@@ -73,12 +73,15 @@ COMMANDS: tuple[Key, ...] = (
         words=("x", "pain"),
         plain_label="pain stop",
     ),
+    # Escape closes what is open on top (help, a question, a dialog, the history); it is
+    # the pain stop only where nothing is open: the session screen itself, or the first
+    # screen (SessionScreen.ESCAPE_IS_PAIN; the footer says x/esc only there).
     Key(
         "pain_escape",
         "escape",
-        "pain",
-        "Pain stop",
-        "Pain stop, too",
+        "escape",
+        "Close / pain stop",
+        "Close what is open; on a session, pain stop",
         "app",
         show=False,
         priority=True,
@@ -279,6 +282,20 @@ COMMANDS: tuple[Key, ...] = (
         plain_keys="r,ctrl+r",
         plain_label="resume",
     ),
+    Key(
+        "pain_mistake",
+        "ctrl+u",
+        "choose('mistake')",
+        "By mistake",
+        "Pressed by mistake: no pain, the step goes on",
+        "pain",
+        key_display="^u",
+        priority=True,
+        plain="mistake",
+        words=("mistake", "m", "by mistake"),
+        plain_keys="m,ctrl+u",
+        plain_label="pressed by mistake (no pain recorded, the step goes on)",
+    ),
     # ---------------------------------------------------------------- the summary
     Key("close", "enter", "close", "Close", "Back to the routines, or quit", "summary"),
     Key(
@@ -303,8 +320,8 @@ COMMANDS: tuple[Key, ...] = (
     ),
     Key("levels_start", "s", "start", "Start", "Start with these levels", "levels"),
     Key("levels_toggle", "space", "tick", "Tick/untick", "Take it or not", "levels_list"),
-    # escape is the app's pain stop wherever a session can run, so q goes back.
-    Key("history_close", "q", "close", "Back", "Back", "history"),
+    # escape closes the history too (the app's escape closes what is open on top).
+    Key("history_close", "q", "close", "Back", "Back", "history", key_display="esc/q"),
     Key("history_escape", "escape", "close", "Back", "Back", "history", show=False),
     Key("history_sessions", "s", "tab('tab-sessions')", "Sessions", "Sessions", "history"),
     Key("history_exercises", "e", "tab('tab-exercises')", "Exercises", "Exercises", "history"),
@@ -339,7 +356,7 @@ COMMANDS: tuple[Key, ...] = (
         "Close",
         "Close this help",
         "help",
-        key_display="?",
+        key_display="esc",
     ),
 )
 

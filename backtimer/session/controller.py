@@ -38,6 +38,7 @@ PAIN_COMMANDS: dict[PainChoice, Command] = {
     "end": Command.END,
     "skip_exercise": Command.SKIP_EXERCISE,
     "resume": Command.RESUME,
+    "mistake": Command.MISTAKE,
 }
 
 
@@ -262,12 +263,23 @@ class SessionController:
                 self.pain_form.details("end") if self.pain_form is not None else PainDetails("end")
             )
         self.pain_form = None
+        if details.choice == "mistake":
+            return self.mistake()
         for listener in self.listeners:
             report = getattr(listener, "on_pain_details", None)
             if callable(report):
                 with contextlib.suppress(Exception):
                     report(details, self.session)
         return self.do(PAIN_COMMANDS[details.choice])
+
+    def mistake(self) -> list[Event]:
+        """The pain stop was pressed by mistake: no pain is reported to the listeners (the
+        engine's PainWithdrawn tells the recorder to turn the stop into a pause) and the step
+        goes on where it was."""
+        if not self.live:
+            return []
+        self.pain_form = None
+        return self.do(Command.MISTAKE)
 
     # ------------------------------------------------------------------ the end
 

@@ -20,6 +20,7 @@ from backtimer.core.engine import (
     Extended,
     Finished,
     PainStopped,
+    PainWithdrawn,
     Session,
     StepEnded,
 )
@@ -33,7 +34,7 @@ SAFETY_MESSAGE = "Stop. If pain persists, seek advice from a physiotherapist or 
 #: The quick picks for where it hurts (the pain screen's buttons, ``where`` lines in --plain).
 PAIN_PLACES: tuple[str, ...] = ("lower back", "hip", "leg", "buttock", "neck", "other")
 
-PainChoice = Literal["end", "skip_exercise", "resume"]
+PainChoice = Literal["end", "skip_exercise", "resume", "mistake"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Tally:
                 self.done.add(event.step.index)
             elif isinstance(event, PainStopped):
                 self.pains.append(PainRecord(event))
+            elif isinstance(event, PainWithdrawn) and self.pains:
+                self.pains.pop()  # pressed by mistake: no pain stop to report
             elif isinstance(event, Finished):
                 self.outcome = "finished"
                 self.active_seconds = event.active_seconds

@@ -151,10 +151,21 @@ class BacktimerApp(App[int]):
         self.edit_fn = edit
         self.tick_interval = tick_interval
         self.current_session: SessionScreen | None = None  # the latest session screen started
+        self._held_notes: list[tuple[Any, ...]] | None = None
 
     # ------------------------------------------------------------------ life cycle
 
     def on_mount(self) -> None:
+        # Messages from start-up wait until it is known whether a session is shown.
+        self._held_notes = []
+        try:
+            self._start()
+        finally:
+            held, self._held_notes = self._held_notes, None
+            for message, title, severity, timeout, markup in held:
+                self.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _start(self) -> None:
         if not self.is_headless and self.terminal_guard is not None:
             self._guard_terminal(self.terminal_guard)
         elif not self.is_headless:
@@ -351,15 +362,6 @@ class BacktimerApp(App[int]):
             record=self.record,
         )
         self.launches.append(launch)
-        for note in launch.notes:
-            self.notify(note, severity="warning", timeout=8)
-        warning = self.sound_warning()
-        if warning:
-            self.notify(warning, severity="warning", timeout=15, markup=False)
-        status = getattr(self.player, "status", None)
-        fallback = status.fallback() if status is not None else None
-        if fallback:
-            self.notify(fallback, timeout=8, markup=False)
         controller = controller_for(
             launch,
             clock=self.clock,
@@ -379,6 +381,16 @@ class BacktimerApp(App[int]):
             keymap=dict(self.config.keymap),
         )
         self.push_screen(self.current_session)
+        # Shown in the session screen's own layout, not as toasts over it (see notify).
+        for note in launch.notes:
+            self.notify(note, severity="warning", timeout=8)
+        warning = self.sound_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=15, markup=False)
+        status = getattr(self.player, "status", None)
+        fallback = status.fallback() if status is not None else None
+        if fallback:
+            self.notify(fallback, timeout=8, markup=False)
 
     def _watch_recording(self, recorder: Any) -> None:
         """A notice while the history falls behind (a full disk, a held lock), and when it
@@ -461,7 +473,17 @@ class BacktimerApp(App[int]):
         name with ``[a=b:c]`` or ``[b]`` in it is shown as written (never parsed as markup,
         which raised MarkupError), and a control character (an escape sequence in a file
         name once changed the terminal's title) is shown as an escape instead.
-        ``markup`` is accepted for Textual's signature and ignored."""
+        ``markup`` is accepted for Textual's signature and ignored.
+
+        No toast over a running session: while it is the screen shown (or about to be, at
+        start-up), a message is a line in the session screen's own layout instead."""
+        if self._held_notes is not None:
+            self._held_notes.append((message, title, severity, timeout, markup))
+            return
+        session = self.current_session
+        if session is not None and session.live and self.screen is session:
+            session.notify(shown(str(message)), title=shown(str(title)))
+            return
         super().notify(
             shown(str(message)),
             title=shown(str(title)),
@@ -483,6 +505,21 @@ class BacktimerApp(App[int]):
             return not isinstance(self.screen, HelpScreen)
         return True
 
+    def action_escape(self) -> None:
+        """Escape closes what is open on top (help, a dialog, the history); it is the pain
+        stop only where nothing is open: on a session screen itself, or the first screen."""
+        top = self.screen
+        stack = self.screen_stack
+        if getattr(top, "ESCAPE_IS_PAIN", False) or len(stack) <= 2:
+            self.action_pain()
+            return
+        for name in ("escape", "close", "cancel"):
+            action = getattr(top, f"action_{name}", None)
+            if callable(action):
+                action()
+                return
+        top.dismiss(None)
+
     def action_pain(self) -> None:
         """Pain stop: the clock stops first (synchronously), then the screen is shown."""
         session = self.session_screen
@@ -491,7 +528,20 @@ class BacktimerApp(App[int]):
         self.push_screen(PainScreen(None))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        """Help over a running session pauses it (reading takes a while) and resumes it on
+        close; a pause the person made stays."""
+        session = self.session_screen
+        if session is None or not session.live or session.session.state is not State.RUNNING:
+            self.push_screen(HelpScreen())
+            return
+        shown = session
+        shown.do(Command.PAUSE)
+
+        def closed(_: None) -> None:
+            if shown.live and shown.session.state is State.PAUSED:
+                shown.do(Command.RESUME)
+
+        self.push_screen(HelpScreen(), closed)
 
     def action_interrupt(self) -> None:
         self.exit(None, EXIT_INTERRUPTED)

@@ -28,6 +28,7 @@ from backtimer.core.engine import (
     Finished,
     Halfway,
     PainStopped,
+    PainWithdrawn,
     Paused,
     Refused,
     Resumed,
@@ -125,7 +126,14 @@ LEGAL: dict[State, set[Command]] = {
         Command.PAIN,
         Command.END,
     },
-    State.PAIN_STOPPED: {Command.TICK, Command.RESUME, Command.SKIP_EXERCISE, Command.END},
+    # Issue 12: MISTAKE takes a pain stop pressed by mistake back.
+    State.PAIN_STOPPED: {
+        Command.TICK,
+        Command.RESUME,
+        Command.SKIP_EXERCISE,
+        Command.END,
+        Command.MISTAKE,
+    },
     State.FINISHED: {Command.TICK},
     State.ENDED_EARLY: {Command.TICK},
 }
@@ -403,6 +411,15 @@ def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
         StepEnded(T1, PLAN.steps[HOLD], 5.0, True),
         EndedEarly(T1, PLAN.steps[HOLD], 5.0),
     ]
+
+
+@expect(State.PAIN_STOPPED, Command.MISTAKE)
+def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
+    # Pressed by mistake: the hold goes on where it was; the stop was a pause.
+    assert s.state is State.RUNNING and s.index == HOLD
+    assert ev == [PainWithdrawn(now, now - T1, T1)]
+    assert s.deadline == before["deadline"] + (now - T1)
+    assert s.remaining(now) == pytest.approx(25.0)
 
 
 # FINISHED and ENDED_EARLY: only ticks, which do nothing ----------------------------------

@@ -152,3 +152,60 @@ def test_a_session_in_a_real_terminal_with_a_pain_stop(tmux: Tmux, tmp_path: Pat
     assert "Pain stops   1" in summary
     tmux.keys("q")
     tmux.wait_for(lambda t: "ENDED EARLY" not in t, "the app to exit")
+
+
+LONG_HOLDS = """\
+name = "Two long holds"
+
+[[exercises]]
+name = "Long hold"
+steps = ["Hold still."]
+hold = "60s"
+reps = 2
+rest = "1s"
+get_ready = "1s"
+"""
+
+
+def test_escape_on_the_help_overlay_records_no_pain_event(tmux: Tmux, tmp_path: Path) -> None:
+    """Escape closes the help (it is the pain stop only on the session itself): no STOP
+    screen, and the history has no pain event for the physio's report."""
+    import sqlite3
+
+    routine = tmp_path / "long.toml"
+    routine.write_text(LONG_HOLDS, encoding="utf-8")
+    data = tmp_path / "data"
+    env = {
+        "BACKTIMER_CONFIG_DIR": str(tmp_path / "config"),
+        "BACKTIMER_DATA_DIR": str(data),
+        "HOME": str(tmp_path / "home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
+    argv = [sys.executable, "-m", "backtimer", "run", str(routine), "--no-voice", "--no-bell"]
+    tmux.start(argv, env, (80, 24))
+    tmux.wait_for(lambda t: "HOLD" in t and "x/esc Pain stop" in t, "the hold")
+    tmux.keys("?")
+    tmux.wait_for(lambda t: "During a session" in t and "x Pain stop" in t, "the help")
+    tmux.keys("Escape")
+    text = tmux.wait_for(lambda t: "During a session" not in t, "the help to close")
+    time.sleep(0.5)  # a real wait: a STOP screen, if any, would be up by now
+    text = tmux.screen()
+    assert "physiotherapist" not in text and "STOPPED" not in text
+    assert "HOLD" in text
+    # End the session the ordinary way; the history holds no pain event.
+    tmux.keys("q")
+    tmux.wait_for(lambda t: "End the session now?" in t, "the question")
+    tmux.keys("y")
+    tmux.wait_for(lambda t: "ENDED EARLY" in t, "the summary")
+    tmux.keys("q")
+    tmux.wait_for(lambda t: "ENDED EARLY" not in t, "the app to exit")
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and not (data / "history.sqlite3").exists():
+        time.sleep(0.1)
+    conn = sqlite3.connect(data / "history.sqlite3")
+    try:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM pain_events").fetchone()[0] == 0
+    finally:
+        conn.close()

@@ -163,7 +163,15 @@ def test_new_writes_a_valid_commented_routine(
 ) -> None:
     assert main(["new", "my-morning"]) == 0
     path = user_routines / "my-morning.toml"
-    assert capsys.readouterr().out.strip() == str(path)
+    out, err = capsys.readouterr()
+    assert out.strip() == str(path)
+    # What to do next, on stderr (stdout stays the path alone, for scripts).
+    for step in (
+        "backtimer edit my-morning",
+        "backtimer check my-morning",
+        "backtimer run my-morning",
+    ):
+        assert step in err
     text = path.read_text(encoding="utf-8")
     assert text == template_text("my-morning")
     assert validate_text(text, "x").name == "my-morning"

@@ -538,3 +538,21 @@ def test_printable() -> None:
 def test_load_routine_takes_str_and_path_like(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     assert load_routine(str(path)).name == load_routine(path).name == "Evening stretches"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "meant"),
+    [
+        ("rpes", '"2-3"', "reps"),
+        ("rpes", "3", "reps"),
+        ("hodl", '"30s"', "hold"),
+        ("rset", "10", "rest"),
+    ],
+)
+def test_did_you_mean_prefers_the_fewest_edits_and_a_field_of_the_same_kind(
+    key: str, value: str, meant: str
+) -> None:
+    text = f'name = "R"\n[[exercises]]\nname = "A"\nhold = 5\n{key} = {value}\n'
+    with pytest.raises(RoutineError) as info:
+        validate_text(text, "r.toml")
+    assert f"unknown key {key!r} (did you mean {meant!r}?)" in str(info.value)

@@ -647,3 +647,26 @@ def test_a_keymap_moves_a_key_in_plain_mode_too() -> None:
     assert any("Pain stop:" in line for line in lines)
     assert lines[1].startswith("Keys: space pause/resume")
     assert "p or esc pain stop" in lines[1]
+
+
+def test_pain_pressed_by_mistake_goes_on_where_it_was() -> None:
+    """The pipe word ``mistake``: no pain stop counted, the hold goes on where it was (the
+    second of the hold already done is not done again), the stop is only a pause."""
+    code, lines, _, clock = run([(4.0, "x"), (9.0, "mistake")])
+    assert code == 0
+    i = lines.index(LINE_CHOICE)
+    assert "mistake" in LINE_CHOICE
+    assert lines[i + 1] == "[00:04] Pressed by mistake: no pain recorded. Going on where it was."
+    assert not lines[i + 2].startswith("[00:04] Right side. Rep 1 of 2.")  # not restarted
+    assert lines[-1] == (
+        "Summary: Done 6 of 6 holds and reps; Skipped 0; Pain stops 0; Active time 1 min 17 s."
+    )
+    assert clock.t - 1000 == pytest.approx(82.0)
+
+
+def test_pain_pressed_by_mistake_on_a_terminal_is_m() -> None:
+    details = Details()
+    code, lines = terminal_run([(4.0, b"x"), (4.5, b"m"), (30.0, b"q")], listeners=[details])
+    assert code == 0
+    assert "[00:04] Pressed by mistake: no pain recorded. Going on where it was." in lines
+    assert details.details == []  # no pain reported to the listeners

@@ -64,3 +64,7 @@ class HistorySnapshotApp(App[None]):
 
 
 app = HistorySnapshotApp()
+
+
+if __name__ == "__main__":
+    app.run()

@@ -34,7 +34,22 @@ RunBefore = Callable[[Pilot], Awaitable[None]]
 
 #: Seconds into the "Morning back care" routine for each scene (see routines/morning.toml):
 #: get ready 0-10, hold (right) 10-20, rest 20-30, hold 30-40, switch sides 40-45, ...
-AT = {"hold": 14.0, "rest": 22.5, "switch_sides": 42.0}
+AT = {"get_ready": 1.0, "hold": 14.0, "rest": 22.5, "switch_sides": 42.0}
+
+
+def transition_at() -> float:
+    """A second into the first change of exercise."""
+    from backtimer.core.plan import compile_plan
+
+    entry = load_entry(ROUTINES / "morning.toml", "bundled")
+    assert entry.routine is not None
+    plan = compile_plan(entry.routine, "low")
+    start = 0.0
+    for step in plan.steps:
+        if step.phase == "transition":
+            return start + 1.0
+        start += step.seconds or 0.0
+    raise AssertionError("no transition in morning.toml")
 
 
 def morning_app(clock: FakeClock) -> BacktimerApp:
@@ -80,7 +95,7 @@ def session(phase: str, *, paused: bool = False) -> tuple[BacktimerApp, RunBefor
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
-        advance(app, clock, AT[phase])
+        advance(app, clock, transition_at() if phase == "transition" else AT[phase])
         if paused:
             await pilot.press("space")
         await pilot.pause()
@@ -123,7 +138,9 @@ def summary() -> tuple[BacktimerApp, RunBefore]:
 SCENES: dict[str, Callable[[], tuple[BacktimerApp, RunBefore]]] = {
     "picker": picker,
     "picker_levels": picker_levels,
+    "get_ready": lambda: session("get_ready"),
     "hold": lambda: session("hold"),
+    "transition": lambda: session("transition"),
     "rest": lambda: session("rest"),
     "switch_sides": lambda: session("switch_sides"),
     "paused": lambda: session("hold", paused=True),

@@ -14,7 +14,7 @@ from snapshot_apps.common import (
     screen_text,
     write_routine,
 )
-from textual.widgets import Digits, Static
+from textual.widgets import Static
 
 from backtimer.core.engine import Command, State
 from backtimer.files.catalog import Entry
@@ -22,6 +22,7 @@ from backtimer.session.cues import RecordingPlayer
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.summary import SummaryScreen
+from backtimer.tui.widgets.bigtext import BigText
 
 SIZE = (80, 24)
 
@@ -31,7 +32,7 @@ def phase_text(app) -> str:
 
 
 def countdown(app) -> str:
-    return app.session_screen.query_one("#countdown", Digits).value
+    return app.session_screen.query_one("#countdown", BigText).value
 
 
 @pytest.fixture
@@ -386,8 +387,9 @@ async def test_the_routines_cautions_are_shown_at_the_start(tmp_path: Path) -> N
     app = build_app(entry, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        notes = [n.message for n in app._notifications]
-        assert "Stop if it hurts [bold]now[/bold]." in notes
+        # In the session screen's own layout (no toast over it), literally.
+        assert not app._notifications
+        assert "Stop if it hurts [bold]now[/bold]." in screen_text(app)
 
 
 async def test_a_long_hold_repaints_the_step_meter_only_when_a_cell_changes(

@@ -6,6 +6,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from textual.app import App
 from textual.widgets import DataTable, Static, TabbedContent
 
@@ -148,3 +149,29 @@ def test_chart_bars_pain_marks_and_labels():
 
 def test_snapshot_80x24(snap_compare):
     assert snap_compare(SNAPSHOT_APP, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_sizes(snap_compare, size):
+    """The chart fills the box at every width (today at the right end)."""
+    assert snap_compare(SNAPSHOT_APP, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_pain_tab(snap_compare, size):
+    """Pain events with their notes whole (wrapped), the highlighted one in full below."""
+    assert snap_compare(SNAPSHOT_APP, terminal_size=size, press=["p"])
+
+
+@pytest.mark.parametrize("width", [56, 60, 76, 116])
+def test_the_chart_fills_its_width(width):
+    today = date(2024, 3, 28)
+    days = [(today - timedelta(days=27 - i), 10.0, 0) for i in range(28)]
+    lines = chart(days, today, width).plain.splitlines()
+    assert all(len(line) <= width for line in lines)
+    bars = lines[0]
+    # Today's bar ends within two columns of the right edge; the dates end with "today".
+    assert len(bars.rstrip()) >= width - 2
+    assert lines[-1].rstrip().endswith("today") and len(lines[-1].rstrip()) >= width - 3
+    assert lines[-1].lstrip().startswith("Mar 01")
+    assert bars.count("█") >= 28  # every day drawn, none lost in the axis

@@ -222,3 +222,15 @@ async def test_the_summary_takes_the_entry_as_an_argument(routine_file: Path) ->
         await pilot.press("k")
         await pilot.pause()
     assert 'hold = "15s"' in routine_file.read_text(encoding="utf-8")
+
+
+def test_a_range_offers_what_it_keeps_within_its_bounds() -> None:
+    """Held 13 s on an 8-12 s range: the offer is 12 s (what is kept), never 13 s."""
+    routine = validate_text('name = "R"\n[[exercises]]\nname = "Hold"\nhold = "8-12s"\n', "r.toml")
+    plan = compile_plan(routine, "low")
+    hold = next(s for s in plan.steps if s.phase == "hold")
+    assert hold.seconds == 8
+    (change,) = hold_changes(plan, {hold.index: 5.0}, routine)
+    assert (change.before, change.after, change.seconds) == ("8s", "12s", 12)
+    # Below the range's bottom: the bottom, which it was at already, so nothing to offer.
+    assert hold_changes(plan, {hold.index: -3.0}, routine) == []

@@ -102,12 +102,13 @@ async def test_hostile_routine_and_exercise_names_in_picker_session_and_prompts(
         text = screen_text(app)
         assert "nope[x=1:2] knee to chest [/]" in text
         assert "Lie on your back [b]slowly" in text
-        # The resume prompt, as the session screen says it.
+        # The resume prompt, as the session screen says it: a line of its own layout (no
+        # toast over a session), shown literally.
         from backtimer.session.launch import resume_prompt
 
         app.screen.notify(resume_prompt(app.screen.session.step))
         await pilot.pause()
-        assert "Resuming at nope[x=1:2] knee to chest [/]" in "\n".join(toasts(app))
+        assert "Resuming at nope[x=1:2] knee to chest [/]" in screen_text(app)
 
 
 async def test_a_confirm_prompt_shows_names_literally() -> None:

@@ -19,7 +19,12 @@ SIZE = (80, 24)
 
 
 def _messages(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [str(n.message) for n in app._notifications]
+    """Toasts, and the lines the session screen shows instead of toasts while it runs."""
+    said = [str(n.message) for n in app._notifications]
+    session = app.current_session
+    if session is not None:
+        said += [str(notice[0]) for notice in session._notices]
+    return said
 
 
 async def test_recording_behind_is_shown_and_the_summary_says_so(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from textual.app import App
 from textual.widgets import Checkbox, Input, Select, TextArea
 
 from backtimer.files.config import Config, load_config
+from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.settings import SettingsScreen, known_binding_ids, parse_keymap
 
 THEMES = ["textual-dark", "textual-light", "nord"]
@@ -89,6 +90,16 @@ async def test_cancel_writes_nothing(path: Path) -> None:
         field(app, "countdown").value = "7"
         await pilot.press("ctrl+x")
         await pilot.pause()
+        # A change was made: cancel asks before throwing it away ("keep editing" stays).
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert field(app, "countdown").value == "7"
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
         assert not isinstance(app.screen, SettingsScreen)
     assert app.results == [None]
     assert not path.exists()
@@ -105,6 +116,9 @@ async def test_the_cancel_button_keeps_an_existing_file_byte_for_byte(path: Path
         assert field(app, "countdown").value == "4"  # read from the file
         field(app, "countdown").value = "9"
         await pilot.click("#settings-cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # a change: asked before it is lost
+        await pilot.press("y")
         await pilot.pause()
     assert app.results == [None]
     assert path.read_text(encoding="utf-8") == original

@@ -1,4 +1,4 @@
-"""SVG snapshots of every screen at 80x24 and 60x20 (pytest-textual-snapshot).
+"""SVG snapshots of every screen at 120x40, 80x24 and 60x20 (pytest-textual-snapshot).
 
 The scenes (tests/snapshot_apps/scenes.py) use a fixed routine and a fake clock, so the
 images only change when the UI does. After a deliberate change to the UI, regenerate with
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from snapshot_apps.scenes import SCENES
 
-SIZES = [(80, 24), (60, 20)]
+SIZES = [(120, 40), (80, 24), (60, 20)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -46,5 +46,9 @@ class ConfirmScreen(ModalScreen[bool]):
         event.stop()
         self.dismiss(event.button.id == "yes")
 
+    def action_escape(self) -> None:
+        """Escape closes the question: the answer is no."""
+        self.dismiss(False)
+
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

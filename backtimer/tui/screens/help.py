@@ -46,7 +46,14 @@ def sections() -> list[tuple[str, list[Binding]]]:
     out = []
     for where, title in SECTIONS:
         if title:
-            out.append((title, [b for b in bindings(where) if isinstance(b, Binding)]))
+            # Each key once: space pauses and resumes, one line says so.
+            seen: set[str] = set()
+            own = []
+            for binding in bindings(where):
+                if isinstance(binding, Binding) and binding.key not in seen:
+                    seen.add(binding.key)
+                    own.append(binding)
+            out.append((title, own))
     return out
 
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from backtimer.core.durations import hours_minutes
 from backtimer.history import queries
 from backtimer.history.db import HistoryDB, HistoryUnavailable, open_history
 from backtimer.tui.keys import bindings
+from backtimer.tui.widgets.keybar import KeyFooter
 from backtimer.tui.widgets.text import literal as shown_literally
 
 DAYS = 28  # the chart and the completion table cover the last 4 weeks
@@ -84,49 +85,92 @@ def load(db: HistoryDB, today: date, since: date | None = None) -> HistoryData:
     )
 
 
-def chart(days: list[tuple[date, float, int]], today: date) -> Text:
-    """Bars of minutes per day (two columns a day), a row marking pain days, date labels."""
+def chart(
+    days: list[tuple[date, float, int]],
+    today: date,
+    width: int | None = None,
+    bar_rows: int = BAR_ROWS,
+) -> Text:
+    """Bars of minutes per day, a row marking pain days, and date labels, ``width`` columns
+    wide (None: two columns a day). The days share the whole width, so the last one (today)
+    ends at the right edge whatever the width; the bars are one width, the gaps 1 or 2."""
     peak = max((m for _, m, _ in days), default=0.0)
     scale = _nice_scale(peak)
     label_width = len(str(scale)) + 1
-    text = Text()
-    for row in range(BAR_ROWS):
-        floor = (BAR_ROWS - 1 - row) * 8
+    count = len(days)
+    axis = width is None or width >= label_width + 1 + 2 * count
+    if not axis:  # narrow: the bars take the axis's room (the box's subtitle gives the scale)
+        label_width = -1
+    plot = 2 * count if width is None else width - label_width - 1
+    if count and plot < count:  # too narrow for a column a day: the latest days that fit
+        days = days[count - max(1, plot) :]
+        count = len(days)
+        plot = max(plot, count)
+    starts = [i * plot // count for i in range(count)] if count else []
+    bar = max(1, plot // count - 1) if count else 1
+    text = Text(no_wrap=True, overflow="crop")
+    for row in range(bar_rows):
+        floor = (bar_rows - 1 - row) * 8
         if row == 0:
             label = str(scale)
-        elif row == BAR_ROWS - 1:
+        elif row == bar_rows - 1:
             label = "0"
         else:
             label = ""
-        text.append(label.rjust(label_width - 1) + " ", style="dim")
-        text.append("│", style="dim")
-        for day, minutes, pains in days:
-            eighths = minutes / scale * BAR_ROWS * 8
+        if axis:
+            text.append(label.rjust(label_width - 1) + " ", style="dim")
+            text.append("│", style="dim")
+        line = [(" ", "")] * plot
+        for (day, minutes, pains), start in zip(days, starts, strict=True):
+            eighths = minutes / scale * bar_rows * 8
             fill = max(0, min(8, round(eighths - floor)))
-            if row == BAR_ROWS - 1 and minutes > 0 and fill == 0:
+            if row == bar_rows - 1 and minutes > 0 and fill == 0:
                 fill = 1  # a short session still shows
             style = PAIN_STYLE if pains else ("bold green" if day == today else "green")
-            text.append(BLOCKS[fill], style=style)
-            text.append(" ")
+            for x in range(start, min(plot, start + bar)):
+                line[x] = (BLOCKS[fill], style)
+        for ch, style in line:
+            text.append(ch, style=style)
         text.append("\n")
     # Pain markers under the bars.
-    text.append(" " * label_width + " ")
-    for *_, pains in days:
-        text.append("!" if pains else " ", style=PAIN_STYLE)
-        text.append(" ")
+    marks = [" "] * plot
+    for (*_, pains), start in zip(days, starts, strict=True):
+        if pains:
+            marks[min(plot - 1, start + (bar - 1) // 2)] = "!"
+    text.append(" " * (label_width + 1))
+    for mark in marks:
+        text.append(mark, style=PAIN_STYLE if mark != " " else "")
     text.append("\n")
-    # Dates: the first day of each week, and today.
-    width = 2 * len(days)
-    labels = [" "] * (width + 6)
-    for i in range(0, len(days), 7):
-        for j, ch in enumerate(days[i][0].strftime("%b %d")):
-            labels[2 * i + j] = ch
+    # Dates: the first day of each week, and today at the right end (none overlap).
+    labels = [" "] * plot
+    end = plot
     if days and days[-1][0] == today:
-        start = 2 * (len(days) - 1) - 4
+        end = max(0, starts[-1] + bar - len("today"))
         for j, ch in enumerate("today"):
-            labels[start + j] = ch
-    text.append(" " * label_width + " " + "".join(labels).rstrip(), style="dim")
+            if 0 <= end + j < plot:
+                labels[end + j] = ch
+    free = 0
+    for i in range(0, count, 7):
+        words = days[i][0].strftime("%b %d")
+        at = starts[i]
+        if at >= free and at + len(words) < end:
+            labels[at : at + len(words)] = words
+            free = at + len(words) + 1
+    text.append(" " * (label_width + 1) + "".join(labels).rstrip(), style="dim")
     return text
+
+
+class MinutesChart(Static):
+    """The chart, drawn for the width it has (again when the terminal is resized)."""
+
+    def __init__(self, days: list[tuple[date, float, int]], today: date, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.days = days
+        self.today = today
+
+    def render(self) -> Text:
+        rows = BAR_ROWS if self.app.size.height >= 24 else 3  # short: room for the tables
+        return chart(self.days, self.today, max(1, self.content_size.width), rows)
 
 
 def _cell(done: int, planned: int) -> Text:
@@ -151,7 +195,7 @@ class HistoryScreen(Screen[None]):
         text-style: bold;
     }
     HistoryScreen #history-chart {
-        height: 9;
+        height: auto;
         border: round $primary;
         border-title-align: left;
         border-subtitle-align: right;
@@ -165,6 +209,11 @@ class HistoryScreen(Screen[None]):
     }
     HistoryScreen DataTable {
         height: 1fr;
+    }
+    HistoryScreen #pain-detail {
+        height: auto;
+        max-height: 5;
+        border-top: solid $primary;
     }
     HistoryScreen .history-note {
         height: auto;
@@ -224,13 +273,14 @@ class HistoryScreen(Screen[None]):
             yield Static(
                 literal(f"The history cannot be shown: {self.problem}"), id="history-problem"
             )
-            yield Footer()
+            yield KeyFooter()
             return
         yield Static(self._summary(data), id="history-summary")
-        box = Static(chart(data.days, data.today), id="history-chart")
+        box = MinutesChart(data.days, data.today, id="history-chart")
         box.border_title = "Minutes per day, last 4 weeks"
         total = sum(m for _, m, _ in data.days)
-        box.border_subtitle = f"{hours_minutes(total * 60)} in all · ! pain"
+        top = _nice_scale(max((m for _, m, _ in data.days), default=0.0))
+        box.border_subtitle = f"top {top} min · {hours_minutes(total * 60)} in all · ! pain"
         yield box
         pain_title: Content | str = f"Pain ({data.total_pains})"
         if data.total_pains:
@@ -259,7 +309,8 @@ class HistoryScreen(Screen[None]):
                 if not data.pains:
                     yield Static("No pain events recorded.", classes="history-note")
                 yield DataTable(id="history-pain", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+                yield Static("", id="pain-detail", classes="history-note")
+        yield KeyFooter()
 
     def _summary(self, data: HistoryData) -> Text:
         text = Text("History")
@@ -354,13 +405,18 @@ class HistoryScreen(Screen[None]):
             )
 
     def _fill_pain(self, data: HistoryData) -> None:
+        """One row per pain event; the exercise and the note wrap in their columns (a row
+        grows), so a note is never cut, and the highlighted event is shown whole below."""
         table = self.query_one("#history-pain", DataTable)
+        room = self.size.width - 56  # what the fixed columns and their padding leave
+        exercise_width = min(20, max(10, room // 2))
+        note_width = max(12, room - exercise_width)
         table.add_column("When", key="when")
-        table.add_column("Exercise", key="exercise", width=20)
+        table.add_column("Exercise", key="exercise", width=exercise_width)
         table.add_column("Side set·rep", key="at", width=12)
         table.add_column("Where", key="where", width=10)
         table.add_column("Pain", key="pain")
-        table.add_column("Note", key="note")
+        table.add_column("Note", key="note", width=note_width)
         for p in data.pains:
             table.add_row(
                 Text(p.local_at.strftime("%Y-%m-%d %H:%M"), style=PAIN_STYLE),
@@ -369,7 +425,31 @@ class HistoryScreen(Screen[None]):
                 literal(p.where or "-"),
                 Text(f"{p.severity}/10" if p.severity is not None else "-", style=PAIN_STYLE),
                 literal(p.note or ""),
+                height=None,
             )
+        self._show_pain(0)
+
+    def _show_pain(self, row: int) -> None:
+        data = self.data
+        if data is None or not 0 <= row < len(data.pains):
+            return
+        p = data.pains[row]
+        text = Text(p.local_at.strftime("%a %d %b %H:%M"), style=PAIN_STYLE)
+        text.append(" · ").append_text(literal(p.exercise, "bold"))
+        where = [f"{p.side} side"] if p.side else []
+        where += [f"set {p.set}", f"rep {p.rep}"]
+        text.append(", " + ", ".join(where))
+        if p.where:
+            text.append(" · ").append_text(literal(p.where))
+        if p.severity is not None:
+            text.append(f" · {p.severity}/10", style=PAIN_STYLE)
+        if p.note:
+            text.append("\nNote: ", style="bold").append_text(literal(p.note))
+        self.query_one("#pain-detail", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "history-pain":
+            self._show_pain(event.cursor_row)
 
     # -------------------------------------------------------------- actions
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,7 +21,7 @@ from backtimer.core.engine import PainStopped
 from backtimer.core.phases import phase_info
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import PainChoice, PainDetails
-from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal
+from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal, stop_if_text
 
 
 def where_stopped(event: PainStopped) -> Text:
@@ -56,10 +57,7 @@ class PainScreen(ModalScreen[PainDetails | None]):
             yield Static("STOP", id="pain-title")
             yield Static(SAFETY_MESSAGE, id="pain-message")
             if self.stop_if:
-                yield Static(
-                    Text("Stop if: ", style="bold").append_text(literal(self.stop_if)),
-                    id="pain-stop-if",
-                )
+                yield Static(stop_if_text(self.stop_if), id="pain-stop-if")
             if self.event is None:
                 with Horizontal(classes="pain-buttons"):
                     yield Button("Close", id="close", variant="primary", compact=True)
@@ -89,17 +87,40 @@ class PainScreen(ModalScreen[PainDetails | None]):
                 yield Button("End session", id="end", variant="error", compact=True)
                 yield Button("Skip exercise", id="skip_exercise", compact=True)
                 yield Button("Resume", id="resume", compact=True)
+                yield Button("By mistake", id="mistake", compact=True)
         yield Footer(compact=True)
+
+    def action_escape(self) -> None:
+        """Escape decides nothing here: after a real stop it must not end or resume the
+        session, and as the pain key it is already answered. Enter or a button closes."""
 
     def on_mount(self) -> None:
         first = "#close" if self.event is None else "#end"
         self.query_one(first, Button).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        """How much is one key away: a digit typed anywhere but in the note goes into it,
+        and tab from the default button goes to it (not through every other button)."""
+        if self.event is None:
+            return
+        how_much = self.query_one("#pain-how-much", Input)
+        focused = self.focused
+        if event.character and event.character.isdigit() and not isinstance(focused, Input):
+            event.stop()
+            event.prevent_default()
+            how_much.focus()
+            how_much.value = (how_much.value + event.character)[-2:]
+            how_much.cursor_position = len(how_much.value)
+        elif event.key == "tab" and focused is not None and focused.id == "end":
+            event.stop()
+            event.prevent_default()
+            how_much.focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "close":
             self.dismiss(None)
-        elif event.button.id in ("end", "skip_exercise", "resume"):
+        elif event.button.id in ("end", "skip_exercise", "resume", "mistake"):
             self.action_choose(event.button.id)  # type: ignore[arg-type]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -115,6 +136,9 @@ class PainScreen(ModalScreen[PainDetails | None]):
     def action_choose(self, choice: PainChoice) -> None:
         if self.event is None:
             self.dismiss(None)
+            return
+        if choice == "mistake":  # nothing to record: the details are not asked for
+            self.dismiss(PainDetails(choice="mistake", event=self.event))
             return
         how_much_text = self.query_one("#pain-how-much", Input).value.strip()
         how_much: int | None = None

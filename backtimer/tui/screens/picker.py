@@ -54,6 +54,7 @@ from backtimer.tui.screens.history import HistoryScreen
 from backtimer.tui.screens.settings import SettingsScreen
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
+from backtimer.tui.widgets.tickbox import TickBox
 
 
 def exercise_brief(routine: Routine, index: int, level: Level = "low") -> str:
@@ -631,7 +632,7 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
                 assert self.source.routine is not None
                 label = Text("Copy ").append_text(literal(self.source.routine.name, "bold"))
                 label.append(" (else: the commented template)")
-                yield Checkbox(label, value=False, id="new-copy", compact=True)
+                yield TickBox(label, value=False, id="new-copy", compact=True)
             yield Static("", id="new-error")
             with Horizontal(id="new-buttons"):
                 yield Button("Create (enter)", id="new-create", variant="primary", compact=True)

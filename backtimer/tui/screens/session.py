@@ -12,6 +12,7 @@ app shows the summary.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Digits, Static
+from textual.widgets import Static
 
 from backtimer.core.durations import countdown as clock
 from backtimer.core.durations import mmss, short, shown_seconds
@@ -49,9 +50,10 @@ from backtimer.tui.messages import SessionOver
 from backtimer.tui.screens import pop_above
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.pain import PainScreen
+from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
-from backtimer.tui.widgets.text import counter_line, literal, side_words, step_brief
+from backtimer.tui.widgets.text import counter_line, literal, side_words, step_brief, stop_if_text
 
 MIN_WAKE = 0.02  # seconds: the shortest wait between two ticks
 WAKE_MARGIN = 0.01  # seconds: wake just after a whole second, not just before it
@@ -78,6 +80,8 @@ def labelled(label: str, value: str) -> Text:
 
 class SessionScreen(Screen[None]):
     """A running session. Built by the app; see the module's docstring."""
+
+    ESCAPE_IS_PAIN = True  # nothing is open over it: escape is a pain stop here (as x)
 
     # In the footer's order: what matters most comes first (narrow terminals cut the end).
     BINDINGS: ClassVar[list[BindingType]] = bindings("session")
@@ -110,6 +114,7 @@ class SessionScreen(Screen[None]):
         self._view: Hashable = None
         self._timer: Timer | None = None
         self._over = False
+        self._notices: list[tuple[str, str, int, int]] = []  # message, until, step, exercise
 
     # ------------------------------------------------------------------ layout
 
@@ -117,14 +122,18 @@ class SessionScreen(Screen[None]):
         with Horizontal(id="top"):
             yield Static(literal(self.routine.name), id="routine-name")
             yield Static("", id="exercise-count")
-        yield Static("", id="phase")
+        with Vertical(id="phase-band"):
+            yield BigText(id="phase-big")
+            yield Static("", id="phase")
         with Vertical(id="clock"):
-            yield Digits("", id="countdown")
+            yield BigText(id="countdown", fit="88")
             yield Static("", id="clock-text")
         yield Meter(id="step-meter")
         yield Static("", id="exercise")
         yield Static("", id="hint")
+        yield Static("", id="notice", markup=False)
         with VerticalScroll(id="details", can_focus=False):
+            yield Static("", id="cautions")
             yield Static("", id="instructions")
             yield Static("", id="caution")
             yield Static("", id="stop-if")
@@ -134,23 +143,71 @@ class SessionScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        if self.routine.cautions and self.session.index == 0:
-            # The routine's own cautions, before the first exercise (shown literally).
-            self.notify(
-                "\n".join(self.routine.cautions),
-                title="Cautions",
-                timeout=20,
-                markup=False,
-            )
+        self._fit_to(self.app.size.height)
         events, resuming = self.controller.start()
         self._handle(events)
         if resuming is not None:
             # Resumed mid-exercise: the clock waits until the person is back in position.
             key = key_words(self.keymap.get("pause") or "space")
             prompt = f"{resuming} Then press {key}."
-            self.notify(prompt, timeout=15)
+            self.show_notice(prompt, until="resume")
             self.controller.announce(prompt)
         self._schedule()
+
+    def on_resize(self, event: Any) -> None:
+        self._fit_to(self.app.size.height)
+
+    def _fit_to(self, height: int) -> None:
+        """Big text as large as the terminal allows: the countdown about a third of its height
+        (13 rows at 40), the phase word big where there are 30 rows or more."""
+        countdown = self.query_one("#countdown", BigText)
+        countdown.update(countdown.value, largest=max(1, (height - 14) // 5))
+        phase_big = self.query_one("#phase-big", BigText)
+        largest = 0 if height < 30 else (1 if height < 48 else 2)
+        phase_big.update(phase_big.value, largest=largest)
+        phase_big.display = largest > 0
+        self.set_class(largest > 0, "-big-phase")
+
+    # ------------------------------------------------------------------ notices
+
+    def show_notice(self, message: str, *, until: str = "step") -> None:
+        """A message in the screen's own layout, never a toast over the session. It stays
+        until the step changes (``"step"``), the session runs again (``"resume"``) or the
+        exercise changes (``"exercise"``). A new notice of the same kind replaces the old."""
+        session = self.session
+        exercise, _ = self._exercise_for(session.step)
+        self._notices = [n for n in self._notices if n[1] != until or until != "step"]
+        self._notices.append((message, until, session.index, exercise))
+        if self.is_mounted:
+            self._view = None  # show it now
+            self.refresh_view()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """What would be a toast is a line of the session screen (shown literally)."""
+        self.show_notice(f"{title}: {message}" if title else message, until="exercise")
+
+    def _live_notices(self, exercise: int) -> tuple[str, ...]:
+        session = self.session
+        keep = []
+        for notice in self._notices:
+            _message, until, index, at_exercise = notice
+            if until == "step" and index != session.index:
+                continue
+            if until == "resume" and session.state is State.RUNNING:
+                continue
+            if until == "exercise" and at_exercise != exercise:
+                continue
+            keep.append(notice)
+        self._notices = keep
+        return tuple(n[0] for n in keep)
 
     def _schedule(self) -> None:
         """Wake for the next tick when the display next changes (the countdown's next whole
@@ -209,7 +266,8 @@ class SessionScreen(Screen[None]):
     def _handle(self, events: Sequence[Event]) -> None:
         for event in events:
             if isinstance(event, Paused) and event.reason == "sleep":
-                self.notify("Paused: the computer slept. Press space to go on.", timeout=8)
+                message = "Paused: the computer slept. Press space to go on."
+                self.show_notice(message, until="resume")
         self.refresh_view()
         if any(isinstance(e, Finished | EndedEarly) for e in events):
             self._finish()
@@ -275,10 +333,11 @@ class SessionScreen(Screen[None]):
                 word += f" · {step.side.upper()} SIDE"
             elif step.phase == "switch_sides":
                 word += f" → {step.side.upper()}"
+        big = word  # drawn big where there is room: the phase and the side, or the state
         if state is State.PAUSED:
-            word = f"PAUSED · {word}"
+            word, big = f"PAUSED · {word}", "PAUSED"
         elif state is State.PAIN_STOPPED:
-            word = f"STOPPED · {word}"
+            word, big = f"STOPPED · {word}", "STOPPED"
 
         def set_phase() -> None:
             # Classes go on the few widgets they colour (not the screen: restyling the
@@ -288,18 +347,29 @@ class SessionScreen(Screen[None]):
             classes["-stopped"] = state is State.PAIN_STOPPED
             band = self.query_one("#phase", Static)
             band.update(word)
-            for widget in (band, self.query_one("#step-meter"), self.query_one("#countdown")):
+            phase_big = self.query_one("#phase-big", BigText)
+            phase_big.update(big.replace(" SIDE", ""), short=big.split(" ·")[0])
+            for widget in (
+                self.query_one("#phase-band"),
+                band,
+                self.query_one("#step-meter"),
+                self.query_one("#countdown"),
+            ):
                 widget.update_classes(classes, animate=False)
 
-        self._set("phase", (word, phase, state), set_phase)
+        self._set("phase", (word, big, phase, state), set_phase)
 
         # The big countdown (or, at your own pace, the time taken so far).
         value = clock(elapsed) if step.user_paced and elapsed is not None else clock(shown or 0)
         if session.over:
             value = "0"
 
+        # The widest the countdown gets in this step, so that its size does not jump.
+        longest = clock(round(session.step_seconds or 0)) if not step.user_paced else "8:88"
+        fit = "".join("8" if ch.isdigit() else ch for ch in longest)
+
         def set_clock() -> None:
-            self.query_one("#countdown", Digits).update(value)
+            self.query_one("#countdown", BigText).update(value, fit=fit)
             unit = "" if ":" in value else (" second" if value == "1" else " seconds")
             # One line whatever the number: no layout pass for it, once a second.
             self.query_one("#clock-text", Static).update(
@@ -344,7 +414,19 @@ class SessionScreen(Screen[None]):
 
         self._set("exercise", (session.index, ex_index), set_exercise)
 
+        getting_ready = step.phase in ("get_ready", "transition") and not session.over
+        first = ex_index == 0 and getting_ready and bool(self.routine.cautions)
+
         def set_details() -> None:
+            # The routine's cautions before its first exercise; the exercise's caution and
+            # stop-if first while getting ready (seen before moving), after the steps later.
+            cautions = self.query_one("#cautions", Static)
+            cautions.display = first
+            if first:
+                text = Text("Cautions", style="bold")
+                for line in self.routine.cautions:
+                    text.append("\n• ").append_text(literal(line))
+                cautions.update(text)
             self.query_one("#instructions", Static).update(instructions(exercise))
             caution = self.query_one("#caution", Static)
             caution.display = bool(exercise.caution)
@@ -355,16 +437,31 @@ class SessionScreen(Screen[None]):
             stop_if = self.query_one("#stop-if", Static)
             stop_if.display = bool(exercise.stop_if)
             if exercise.stop_if:
-                stop_if.update(
-                    Text("Stop if: ", style="bold").append_text(literal(exercise.stop_if))
-                )
+                stop_if.update(stop_if_text(exercise.stop_if))
+            details = self.query_one("#details")
+            details.set_class(getting_ready, "-getting-ready")
+            order = ["#cautions", "#caution", "#stop-if", "#instructions", "#level"]
+            if not getting_ready:
+                order = ["#cautions", "#instructions", "#caution", "#stop-if", "#level"]
+            widgets = [self.query_one(selector) for selector in order]
+            for before, widget in itertools.pairwise(widgets):
+                details.move_child(widget, after=before)
 
             level = self.query_one("#level", Static)
             words = self.level_words(ex_index)
             level.display = bool(words)
             level.update("Level: " + ", ".join(words) if words else "")
 
-        self._set("details", ex_index, set_details)
+        self._set("details", (ex_index, getting_ready, first), set_details)
+
+        notices = self._live_notices(ex_index)
+
+        def set_notice() -> None:
+            notice = self.query_one("#notice", Static)
+            notice.update(Text("\n".join(notices)))
+            notice.display = bool(notices)
+
+        self._set("notice", notices, set_notice)
 
         # Next up, and the session's progress.
         def set_next() -> None:
@@ -374,6 +471,12 @@ class SessionScreen(Screen[None]):
             text = Text("Next: ", style="bold")
             if following is None:
                 text.append("end of the session")
+            elif following.phase == "transition" and ex_index + 1 < len(self.routine.exercises):
+                # Not "Next exercise": which one, and how long there is to get there.
+                upcoming = self.routine.exercises[ex_index + 1]
+                text.append_text(literal(upcoming.name))
+                if following.seconds:
+                    text.append(f" · {short(following.seconds)} to change position")
             else:
                 seconds = following.seconds
                 if seconds is not None:
@@ -432,16 +535,15 @@ class SessionScreen(Screen[None]):
         if changed:
             delta = changed[-1].delta
             sign = "+" if delta > 0 else "−"
-            self.notify(
-                f"{sign}{short(abs(delta))}: hold is now {short(changed[-1].seconds)}",
-                timeout=2,
+            self.show_notice(
+                f"{sign}{short(abs(delta))}: this hold is now {short(changed[-1].seconds)}",
             )
             return
         for event in events:
             if isinstance(event, Refused):
                 why = refusal_text(event, self.session)
                 if why:
-                    self.notify(why.rstrip("."), timeout=2)
+                    self.show_notice(why.rstrip("."))
 
     def action_advance(self) -> None:
         if self.session.step.user_paced:
@@ -490,5 +592,5 @@ class SessionScreen(Screen[None]):
 
     def _after_pain(self, details: PainDetails | None) -> None:
         """The pain screen's answers and choice (None: closed without one, the default:
-        end the session)."""
+        end the session; "mistake": no pain, the step goes on where it was)."""
         self.shown(self.controller.finish_pain(details))

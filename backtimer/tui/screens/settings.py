@@ -44,8 +44,10 @@ from backtimer.session.commands import binding_ids
 from backtimer.session.cues import default_player
 from backtimer.sound import tones
 from backtimer.tui.keys import bindings
+from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal
+from backtimer.tui.widgets.tickbox import TickBox
 
 _WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
 _KEYMAP_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(.*?)\s*$")
@@ -229,7 +231,7 @@ class SettingsScreen(Screen[Config | None]):
     def _widget(self, name: str, config: Config) -> Widget:
         wid = f"field-{name}"
         if name in ("voice", "bell", "tones"):
-            return Checkbox("on", value=getattr(config, name), id=wid, compact=True)
+            return TickBox("on", value=getattr(config, name), id=wid, compact=True)
         if name == "theme":
             return Select(
                 [(theme, theme) for theme in self._theme_names()],
@@ -253,6 +255,16 @@ class SettingsScreen(Screen[Config | None]):
     def on_mount(self) -> None:
         self.query_one("#settings-problem").display = False
         self.query_one("#field-voice", Checkbox).focus()
+        self._initial: str | None = None
+        self.call_after_refresh(self._remember_form)
+
+    def _remember_form(self) -> None:
+        self._initial = repr(self.form_data())
+
+    @property
+    def changed(self) -> bool:
+        """Whether the form differs from what it showed when the screen opened."""
+        return self._initial is not None and repr(self.form_data()) != self._initial
 
     # -------------------------------------------------------------- reading the form
 
@@ -411,4 +423,21 @@ class SettingsScreen(Screen[Config | None]):
         self.dismiss(config)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without saving; changes made on the screen are only thrown away on a yes."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave without saving?",
+                "The changes made here would be lost; the settings file stays as it is.",
+                yes="Discard changes",
+                no="Keep editing",
+            ),
+            answered,
+        )

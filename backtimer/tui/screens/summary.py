@@ -120,6 +120,19 @@ def hold_changes(
         is_range = bool(
             settings is not None and settings.hold is not None and settings.hold.span.is_range
         )
+        if is_range and settings is not None and settings.hold is not None:
+            # A range keeps its bounds: the offer is what will be kept (8-12 s held for
+            # 13 s offers 12 s, the top of the range, not 13 s).
+            span = settings.hold.span
+            if settings.hold.unit == "breaths" and new_breaths is not None:
+                new_breaths = int(min(max(new_breaths, span.low), span.high))
+                breath = settings.breath if settings.breath else old_seconds / (old_breaths or 1)
+                keep = new_breaths * breath
+            elif settings.hold.unit == "seconds":
+                keep = min(max(keep, span.low), span.high)
+                new_seconds = keep
+            if (round(new_seconds, 3), new_breaths) == (round(old_seconds, 3), old_breaths):
+                continue  # nothing left to keep: the hold was at that end already
         name = next(s.exercise for s in plan.steps if s.exercise_index == exercise)
         out.append(
             HoldChange(

@@ -9,15 +9,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.keys import format_key
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from backtimer.session.commands import commands
 
 
-def pain_keys(app_keymap: dict[str, str]) -> str:
-    """The pain-stop keys as bound now (a keymap may have moved them): "x/esc"."""
+def pain_keys(app_keymap: dict[str, str], escape: bool = True) -> str:
+    """The pain-stop keys as bound now (a keymap may have moved them): "x/esc", or "x"
+    where escape closes what is open instead."""
     keys: list[str] = []
     for command in commands("app"):
-        if command.action != "pain":
+        if command.action != "pain" and not (escape and command.id == "pain_escape"):
             continue
         for key in app_keymap.get(command.id, command.keys).split(","):
             keys.append(format_key(key.strip()))
@@ -40,11 +42,29 @@ class PainKey(Static):
 
     def on_mount(self) -> None:
         keymap = getattr(self.app, "_keymap", {}) or {}
-        self.update(Text(f"{pain_keys(keymap)} Pain stop"))
+        escape = bool(getattr(self.screen, "ESCAPE_IS_PAIN", False))
+        self.update(Text(f"{pain_keys(keymap, escape)} Pain stop"))
 
     async def on_click(self, event: events.Click) -> None:
         event.stop()
         await self.app.run_action("pain")
+
+
+class KeyFooter(Footer):
+    """A ``Footer`` whose "? Help" key sits at its right end: a narrow terminal cuts the
+    keys in the middle, never the way to the list of them all."""
+
+    DEFAULT_CSS = """
+    KeyFooter FooterKey.-help-key {
+        dock: right;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action in ("help", "app.help"):
+                widget.add_class("-help-key")
+            yield widget
 
 
 class KeyBar(Horizontal):
@@ -62,4 +82,4 @@ class KeyBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield PainKey()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)

@@ -25,6 +25,23 @@ def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
     return Text(shown(text, lines=lines), style=style)
 
 
+def stop_if_text(value: str) -> Text:
+    """An exercise's ``stop_if`` under one label, however the routine words it.
+
+    "pain in the hip" -> "Stop if: pain in the hip"; a text with a label of its own
+    ("Pain: move only in a pain-free range") -> "Stop if pain: move only ..."; a text that is
+    already a whole instruction ("If you feel...", "Stop the set early if...") -> "Stop: ...".
+    """
+    text = value.strip()
+    head, colon, rest = text.partition(":")
+    if colon and head and len(head.split()) <= 2 and rest.strip():
+        return Text(f"Stop if {head.lower()}: ", style="bold").append_text(literal(rest.strip()))
+    first = text.split(" ", 1)[0].lower().rstrip(",.:")
+    if first in ("stop", "if", "discontinue", "when", "do", "don't", "never", "avoid"):
+        return Text("Stop: ", style="bold").append_text(literal(text))
+    return Text("Stop if: ", style="bold").append_text(literal(text))
+
+
 def counter_line(step: Step) -> str:
     """ "rep 2 of 3 · set 1 of 2" (the set only when there is more than one)."""
     parts = []

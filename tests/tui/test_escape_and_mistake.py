@@ -1,0 +1,202 @@
+"""Escape closes what is open on top and is a pain stop only on the session itself; a pain
+stop pressed by mistake records no pain, changes no level and goes on where it was."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from snapshot_apps.common import SHORT, FakeClock, advance, build_app, screen_text, write_routine
+
+from backtimer.core.engine import Command, State
+from backtimer.core.routine import LevelChoice
+from backtimer.files.config import Config
+from backtimer.history.db import open_history
+from backtimer.history.levels import store_level
+from backtimer.session.launch import prepare
+from backtimer.session.runner import SessionRunner
+from backtimer.tui.screens.confirm import ConfirmScreen
+from backtimer.tui.screens.help import HelpScreen
+from backtimer.tui.screens.pain import PainScreen
+from backtimer.tui.screens.session import SessionScreen
+
+SIZE = (80, 24)
+
+RANGED = """
+name = "Ranged"
+[defaults]
+get_ready = 1
+transition = 1
+rest = 1
+[[exercises]]
+name = "Knee to chest"
+hold = "10-30s"
+"""
+
+
+@pytest.fixture
+def short(tmp_path: Path):
+    return write_routine(tmp_path, SHORT)
+
+
+async def test_escape_closes_help_and_a_question_without_a_pain_stop(short) -> None:
+    clock = FakeClock()
+    app = build_app(short, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        session = app.session_screen.session
+        advance(app, clock, 3.0)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert session.state is not State.PAIN_STOPPED
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # the question closes: keep going
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert session.state is State.RUNNING
+        # On the session itself, escape is the pain stop (and the footer says so).
+        assert "x/esc Pain stop" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert session.state is State.PAIN_STOPPED
+        assert isinstance(app.screen, PainScreen)
+        await pilot.press("escape")  # on the pain screen escape decides nothing
+        await pilot.pause()
+        assert isinstance(app.screen, PainScreen)
+        assert session.state is State.PAIN_STOPPED
+
+
+async def test_x_is_the_pain_stop_from_help_and_help_says_escape_closes(short) -> None:
+    clock = FakeClock()
+    app = build_app(short, clock=clock)
+    async with app.run_test(size=(80, 60)) as pilot:
+        await pilot.pause()
+        session = app.session_screen.session
+        advance(app, clock, 3.0)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "x Pain stop" in text and "x/esc Pain stop" not in text
+        await pilot.press("x")
+        await pilot.pause()
+        assert session.state is State.PAIN_STOPPED
+        assert isinstance(app.screen, PainScreen)
+
+
+async def test_a_stop_pressed_by_mistake_goes_on_where_it_was(short) -> None:
+    clock = FakeClock()
+    app = build_app(short, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.session_screen
+        session = screen.session
+        advance(app, clock, 3.0)
+        index, left = session.index, session.remaining(clock())
+        await pilot.press("x")
+        await pilot.pause()
+        clock.advance(20.0)  # a long look at the pain screen: it is a pause, not the hold
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert session.state is State.RUNNING
+        assert session.index == index
+        assert session.remaining(clock()) == pytest.approx(left)
+        assert screen.tally.pains == []  # the summary reports no pain stop
+
+
+def _count(data: Path, table: str) -> int:
+    conn = sqlite3.connect(next(data.glob("*.sqlite3")))
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def hold_of(plan) -> float:
+    return next(s.seconds for s in plan.steps if s.phase == "hold")
+
+
+@pytest.mark.parametrize("button", ["#mistake", "#resume"])
+async def test_a_mistaken_stop_records_no_pain_and_changes_no_level(
+    tmp_path: Path, button: str
+) -> None:
+    entry = write_routine(tmp_path, RANGED)
+    data = tmp_path / "data"
+    with open_history(data) as db:
+        store_level(db, entry, 0, LevelChoice(hold=15))
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, record=True, data_dir=data, level="current")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        advance(app, clock, 2.0)  # in the hold
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click(button)
+        await pilot.pause()
+        screen = app.session_screen
+        assert screen.session.state is State.RUNNING
+        advance(app, clock, 40.0)
+        await pilot.pause()
+    if button == "#mistake":
+        assert _count(data, "pain_events") == 0
+        assert _count(data, "pauses") == 1  # kept as a pause
+        assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 15
+    else:  # the same stop, resumed: a pain event, and the level steps down
+        assert _count(data, "pain_events") == 1
+        launch = prepare(entry, level="current", config=Config(), data_dir=data, record=False)
+        assert hold_of(launch.plan) == 10
+
+
+def test_the_engine_takes_a_mistaken_stop_back() -> None:
+    from backtimer.core.engine import PainWithdrawn
+    from backtimer.core.routine import Routine
+
+    routine = Routine.model_validate(
+        {"name": "R", "exercises": [{"name": "A", "hold": 30, "get_ready": 0}]}
+    )
+    from backtimer.core.plan import compile_plan
+
+    clock = FakeClock()
+    runner = SessionRunner(compile_plan(routine, "low"), clock=clock)
+    runner.do(Command.START)
+    for _ in range(20):  # ten seconds into the hold, ticking as the app does
+        clock.advance(0.5)
+        runner.tick()
+    assert runner.session.state is State.RUNNING
+    left = runner.session.remaining(clock())
+    runner.do(Command.PAIN)
+    clock.advance(7)  # the pain screen is read for 7 s
+    events = runner.do(Command.MISTAKE)
+    withdrawn = [e for e in events if isinstance(e, PainWithdrawn)]
+    assert withdrawn and withdrawn[0].paused_seconds == pytest.approx(7)
+    assert runner.session.remaining(clock()) == pytest.approx(left)
+    assert runner.session.state is State.RUNNING and runner.session.index == 0
+
+
+async def test_how_much_is_one_key_away_in_the_pain_dialog(short) -> None:
+    clock = FakeClock()
+    app = build_app(short, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        advance(app, clock, 3.0)
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen.focused is not None and app.screen.focused.id == "end"
+        await pilot.press("4")  # typed first: it goes into "how much"
+        await pilot.pause()
+        how_much = app.screen.query_one("#pain-how-much")
+        assert how_much.value == "4" and how_much.has_focus
+        await pilot.press("shift+tab", "shift+tab", "shift+tab", "shift+tab")
+        await pilot.pause()
+        app.screen.query_one("#end").focus()
+        await pilot.pause()
+        await pilot.press("tab")  # from the default button, one tab
+        await pilot.pause()
+        assert how_much.has_focus
