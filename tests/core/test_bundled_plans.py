@@ -107,7 +107,8 @@ def expected_exercises(data: dict[str, Any], level: str) -> list[Expected]:
         if kind_from.get("user_paced"):
             work: float | None = None
         elif "tempo" in kind_from:
-            work = sum(seconds_of(v) for v in kind_from["tempo"].values())
+            tempo = kind_from["tempo"]
+            work = sum(seconds_of(v) for k, v in tempo.items() if k != "names")
         else:
             work, breaths = hold_of(kind_from["hold"], breath, level)
         both = get("sides") == "both"
