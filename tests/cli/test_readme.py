@@ -47,3 +47,20 @@ def test_readme_settings_example_is_valid() -> None:
     assert warnings == []
     assert config.speech_command == "espeak-ng -s 140"
     assert config.keymap == {"pain": "p"}
+
+
+def test_readme_lists_every_bundled_routine_with_its_size() -> None:
+    """The README's table of bundled routines names each one, its exercise count and length."""
+    from backtimer.core.durations import about
+    from backtimer.files.routine_load import load_routine
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Bundled routines", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([\w-]+)` \| (\d+) \| ([^|]+?) \|", section, re.M)
+    folder = README.parent / "routines"
+    bundled = {p.stem: load_routine(p) for p in folder.glob("*.toml")}
+    assert sorted(key for key, _, _ in rows) == sorted(bundled)
+    for key, count, length in rows:
+        routine = bundled[key]
+        assert int(count) == len(routine.exercises), key
+        assert length == about(routine.total_seconds()), key

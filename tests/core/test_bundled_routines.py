@@ -26,6 +26,7 @@ EXPECTED = {
     "norton-leatherman",
     "best-back-pain-relief",
     "sutter-and-others",
+    "sutter-and-others-strength",
     "desk-break",
 }
 
@@ -58,7 +59,7 @@ def _all_text(routine: Routine) -> str:
 # ------------------------------------------------------------------------ loading
 
 
-def test_exactly_six_bundled_routines_load():
+def test_exactly_seven_bundled_routines_load():
     files = sorted(ROUTINES_DIR.glob("*.toml"))
     assert {p.stem for p in files} == EXPECTED
     for path in files:
@@ -157,15 +158,25 @@ CAUTIONS = {
         "stretching should be pain free",
         "avoid bouncing",
         "not hold your breath",
-        "fatigue in the lower back, hips and thighs",
         "once a day",
+        "for leg pain",
+        "at least two to three times daily",
+    ],
+    "sutter-and-others-strength": [
+        "proper body mechanics and posture",
+        "seek help from a physical therapist",
+        "not hold your breath",
+        "fatigue in the lower back, hips and thighs",
         "keep your feet, tailbone, and lower back against the floor",
+        "once the mobility stretches are comfortable, not restricted and pain-free",
+        "drawing the muscles in",
     ],
     "desk-break": [
         "start slow and work your way up",
         "muscle spasms or increased pain, stop immediately",
         "stretching should be pain free",
         "once a day",
+        "for leg pain",
     ],
 }
 
@@ -277,15 +288,15 @@ SPOT_CHECKS = [
      {"kind": "tempo", "reps": (10, 20), "sides": "both", "side_order": "alternating"}),
     ("sutter-and-others", "Knee to chest, hands behind the knee", "10 to 30 s, two to three times",
      {"hold": (S, 10, 30), "reps": (2, 3)}),
-    ("sutter-and-others", "Pelvic tilting lying down", "repeat 10 to 20 times",
+    ("sutter-and-others-strength", "Pelvic tilting lying down", "repeat 10 to 20 times",
      {"kind": "tempo", "reps": (10, 20), "sides": "none"}),
-    ("sutter-and-others", "Bridge", "10 to 15 times; rest, then a second set",
+    ("sutter-and-others-strength", "Bridge", "10 to 15 times; rest, then a second set",
      {"kind": "tempo", "reps": (10, 15), "sets": (2, 2)}),
     ("sutter-and-others", "Straight leg calf stretch", "hold 15 to 30 s",
      {"hold": (S, 15, 30)}),
     ("sutter-and-others", "Supine figure 4 stretch", "10 to 15 breaths, then the other side",
      {"hold": (B, 10, 15), "sides": "both", "first_side": "right"}),
-    ("sutter-and-others", "Partial crunches", "hold one second; eight to 12 repetitions",
+    ("sutter-and-others-strength", "Partial crunches", "hold one second; eight to 12 repetitions",
      {"tempo_hold": 1, "reps": (8, 12)}),
     ("sutter-and-others", "Hip flexor stretch", "30 s, then the other leg",
      {"hold": (S, 30, 30), "sides": "both"}),
@@ -340,7 +351,26 @@ def test_every_exercise_of_each_source_is_there_in_order():
     ]
     assert len(_load("spine-institute-northwest").exercises) == 10
     assert len(_load("best-back-pain-relief").exercises) == 5
-    assert len(_load("sutter-and-others").exercises) == 14
+    # The page's stretches, then (in their own routine) its strength exercises: 11 + 3, the 14
+    # exercises of the page that have instructions.
+    assert [e.name for e in _load("sutter-and-others").exercises] == [
+        "Knee to chest, legs straight",
+        "Trunk rotation",
+        "Knee to chest, hands behind the knee",
+        "Straight leg calf stretch",
+        "Supine figure 4 stretch",
+        "Hip flexor stretch",
+        "Hamstring stretch with a strap",
+        "Lower trunk rotation",
+        "Knee to chest, hug one knee",
+        "Both knees to chest",
+        "Nerve flossing",
+    ]
+    assert [e.name for e in _load("sutter-and-others-strength").exercises] == [
+        "Pelvic tilting lying down",
+        "Bridge",
+        "Partial crunches",
+    ]
 
 
 # ------------------------------------------------------------------------ desk break
