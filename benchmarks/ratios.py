@@ -11,7 +11,7 @@ moves both. The references:
 
 - a bare Textual app showing ``Digits`` updated once a second (first frame, CPU, memory);
 - a bare interpreter (``python -c pass``) and one that imports pydantic and tomllib;
-- the picker with the 6 bundled routines (for the picker with 300 user routines).
+- the picker with the 7 bundled routines (for the picker with 300 user routines).
 
 Sections (``--only``):
 
@@ -20,7 +20,7 @@ Sections (``--only``):
 - ``cli``: ``check`` of the bundled routines against importing pydantic and tomllib;
   ``--version``/``--help`` against a bare interpreter (and the modules they import).
 - ``idle``: CPU (``/proc/PID/task/*/schedstat``, nanoseconds) over ``--hold`` seconds of a long
-  hold, of the 6-routine and the 300-routine picker, beside the bare app; peak memory (VmHWM).
+  hold, of the 7-routine and the 300-routine picker, beside the bare app; peak memory (VmHWM).
 - ``big``: a 200-exercise routine after a year of daily sessions: from ``run`` to the level
   offer, and from accepting it to the session screen.
 - ``picker300``: first frame of the picker with 300 user routines (cache warm, and cold)
@@ -542,8 +542,8 @@ def section_picker300(setup: Setup, runs: int) -> None:
             for out, value in zip((six, warm, cold), times, strict=True):
                 out.append(value)
     ms = {"scale": 1000, "unit": " ms", "digits": 0}
-    report("picker (300, cache warm) vs picker (6)", warm, six, 1.3, **ms)
-    report("picker (300, no cache yet) vs picker (6)", cold, six, None, **ms)
+    report("picker (300, cache warm) vs picker (7)", warm, six, 1.3, **ms)
+    report("picker (300, no cache yet) vs picker (7)", cold, six, None, **ms)
 
 
 # ---------------------------------------------------------------------- main
