@@ -177,6 +177,8 @@ CHOSEN = [
     ("spine-health-stretches", "Transversus abdominis muscle exercise", "reps"),  # "several"
     ("best-back-pain-relief", "Abdominal strengthening", "hold"),  # "a few seconds"
     ("best-back-pain-relief", "Abdominal strengthening", "reps"),
+    ("best-back-pain-relief", "Abdominal strengthening", "position"),  # "lie down"
+    ("best-back-pain-relief", "Buttock stretch", "position"),
 ]  # fmt: skip
 
 
