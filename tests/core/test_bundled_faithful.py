@@ -98,7 +98,7 @@ FIRST_LINE_MOVEMENT = [
     ("best-back-pain-relief", "Buttock strengthening", "lift one leg up backwards"),
     ("best-back-pain-relief", "Hip strengthening", "lift your upper leg"),
     ("best-back-pain-relief", "Buttock stretch", "lift your left leg off the floor"),
-    ("best-back-pain-relief", "Hamstring stretch", "straighten the knee"),
+    ("best-back-pain-relief", "Hamstring stretch", "lift your left leg"),
 ]  # fmt: skip
 
 
