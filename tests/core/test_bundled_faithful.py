@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from backtimer.core.routine import Routine
+from backtimer.files import catalog
 from backtimer.files.routine_load import load_routine
 
 ROUTINES_DIR = Path(__file__).resolve().parents[2] / "routines"
@@ -63,8 +64,8 @@ def test_every_first_instruction_line_says_a_movement(key: str) -> None:
 # The movement each changed first line now says (it used to set up the position only, or, for
 # the Sutter bridge, to stop at "lift your toes").
 FIRST_LINE_MOVEMENT = [
-    ("sutter-and-others-strength", "Bridge", "squeeze your buttocks to lift your hips upward"),
-    ("sutter-and-others-strength", "Partial crunches", "breathe out while raising your shoulders"),
+    ("sutter-strength", "Bridge", "squeeze your buttocks to lift your hips upward"),
+    ("sutter-strength", "Partial crunches", "breathe out while raising your shoulders"),
     ("sutter-and-others", "Nerve flossing", "point your toes while bending your head"),
     ("desk-break", "Nerve flossing", "point your toes while bending your head"),
     ("sutter-and-others", "Knee to chest, legs straight", "bend your right knee"),
@@ -160,8 +161,8 @@ CHOSEN = [
     ("sutter-and-others", "Straight leg calf stretch", "sides"),
     ("sutter-and-others", "Knee to chest, hands behind the knee", "sides"),
     ("sutter-and-others", "Both knees to chest", "hold"),
-    ("sutter-and-others-strength", "Bridge", "set_rest"),
-    ("sutter-and-others-strength", "Bridge", "name"),  # the page gives it no heading
+    ("sutter-strength", "Bridge", "set_rest"),
+    ("sutter-strength", "Bridge", "name"),  # the page gives it no heading
     ("spine-institute-northwest", "Chin forward neck stretch", "reps"),  # one rep, five stretches
     ("spine-institute-northwest", "Neck side bend", "reps"),
     ("spine-institute-northwest", "Corner stretch", "reps"),
@@ -238,7 +239,7 @@ def test_the_neck_side_bend_says_the_source() -> None:
 
 
 def test_targets_the_pages_do_not_give_are_gone() -> None:
-    assert _exercise("sutter-and-others-strength", "Bridge").target is None
+    assert _exercise("sutter-strength", "Bridge").target is None
     assert _exercise("norton-leatherman", "Lower trunk rotations").target is None
     assert _exercise("norton-leatherman", "Single knee to chest stretch").target is None
     assert _exercise("norton-leatherman", "Clamshells").target is None
@@ -256,7 +257,7 @@ def test_the_hip_flexor_stretch_keeps_the_medial_part() -> None:
 
 def test_the_one_stretch_page_is_two_routines_stretches_first() -> None:
     stretches = _load("sutter-and-others")
-    strength = _load("sutter-and-others-strength")
+    strength = _load("sutter-strength")
     # The key sutter-and-others is kept for the stretches: its first three exercises keep
     # their places and names, so their history and levels stay with them.
     assert [e.name for e in stretches.exercises[:3]] == [
@@ -264,8 +265,11 @@ def test_the_one_stretch_page_is_two_routines_stretches_first() -> None:
         "Trunk rotation",
         "Knee to chest, hands behind the knee",
     ]
-    assert "strength" in strength.name.lower()
-    assert "stretches" in stretches.name.lower()
+    assert "part 2: strength" in strength.name.lower()
+    assert "part 1: stretches" in stretches.name.lower()
+    # Listed (by file name) and picked in that order: the stretches first.
+    keys = [entry.key for entry in catalog.bundled()]
+    assert keys.index("sutter-and-others") < keys.index("sutter-strength")
     # The strength routine says to master the mobility stretches first, where it is read and
     # where it is heard (the routine's cautions are spoken at the start).
     assert strength.description and "sutter-and-others" in strength.description
@@ -274,15 +278,16 @@ def test_the_one_stretch_page_is_two_routines_stretches_first() -> None:
     assert first.startswith("master the mobility stretches")
     assert "comfortable, not restricted and pain-free" in first
     # and the stretches routine points to it.
-    assert stretches.description and "sutter-and-others-strength" in stretches.description
+    assert stretches.description and "sutter-strength" in stretches.description
 
 
 def test_two_to_three_times_daily_is_said_of_the_mobility_stretches_only() -> None:
     stretches = _load("sutter-and-others")
-    strength = _load("sutter-and-others-strength")
+    strength = _load("sutter-strength")
     assert stretches.description
     sentence = next(s for s in stretches.description.split(". ") if "two to three times daily" in s)
-    assert "mobility and flexibility stretches (the first three)" in sentence
+    said = "mobility and flexibility stretches (knee to chest and trunk rotation, the first three"
+    assert said in sentence
     every = " ".join([strength.description or "", *strength.cautions]).lower()
     assert "two to three times" not in every
     floss = _exercise("sutter-and-others", "Nerve flossing")

@@ -26,7 +26,7 @@ EXPECTED = {
     "norton-leatherman",
     "best-back-pain-relief",
     "sutter-and-others",
-    "sutter-and-others-strength",
+    "sutter-strength",
     "desk-break",
 }
 
@@ -162,7 +162,7 @@ CAUTIONS = {
         "for leg pain",
         "at least two to three times daily",
     ],
-    "sutter-and-others-strength": [
+    "sutter-strength": [
         "proper body mechanics and posture",
         "seek help from a physical therapist",
         "not hold your breath",
@@ -288,15 +288,15 @@ SPOT_CHECKS = [
      {"kind": "tempo", "reps": (10, 20), "sides": "both", "side_order": "alternating"}),
     ("sutter-and-others", "Knee to chest, hands behind the knee", "10 to 30 s, two to three times",
      {"hold": (S, 10, 30), "reps": (2, 3)}),
-    ("sutter-and-others-strength", "Pelvic tilting lying down", "repeat 10 to 20 times",
+    ("sutter-strength", "Pelvic tilting lying down", "repeat 10 to 20 times",
      {"kind": "tempo", "reps": (10, 20), "sides": "none"}),
-    ("sutter-and-others-strength", "Bridge", "10 to 15 times; rest, then a second set",
+    ("sutter-strength", "Bridge", "10 to 15 times; rest, then a second set",
      {"kind": "tempo", "reps": (10, 15), "sets": (2, 2)}),
     ("sutter-and-others", "Straight leg calf stretch", "hold 15 to 30 s",
      {"hold": (S, 15, 30)}),
     ("sutter-and-others", "Supine figure 4 stretch", "10 to 15 breaths, then the other side",
      {"hold": (B, 10, 15), "sides": "both", "first_side": "right"}),
-    ("sutter-and-others-strength", "Partial crunches", "hold one second; eight to 12 repetitions",
+    ("sutter-strength", "Partial crunches", "hold one second; eight to 12 repetitions",
      {"tempo_hold": 1, "reps": (8, 12)}),
     ("sutter-and-others", "Hip flexor stretch", "30 s, then the other leg",
      {"hold": (S, 30, 30), "sides": "both"}),
@@ -366,7 +366,7 @@ def test_every_exercise_of_each_source_is_there_in_order():
         "Both knees to chest",
         "Nerve flossing",
     ]
-    assert [e.name for e in _load("sutter-and-others-strength").exercises] == [
+    assert [e.name for e in _load("sutter-strength").exercises] == [
         "Pelvic tilting lying down",
         "Bridge",
         "Partial crunches",
