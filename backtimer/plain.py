@@ -25,7 +25,7 @@ import threading
 import time
 import tty
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from backtimer.core.durations import elapsed as clock_text
 from backtimer.core.engine import (
@@ -69,7 +69,7 @@ from backtimer.session.cues import (
     is_stale,
     terminal_bell,
 )
-from backtimer.session.runner import Listener
+from backtimer.session.runner import Listener, ending_signals_held, held_while_dispatching
 from backtimer.session.tally import PAIN_PLACES, SAFETY_MESSAGE, PainChoice, summary_line
 
 __all__ = [
@@ -396,10 +396,13 @@ class PlainSession:
             self.choices = plain_words("pain")
         self.question = "where"  # on a terminal after a pain stop: where, much, note, choice
         self.typed = ""
+        self.started = False
 
     # -------------------------------------------------------------- loop
 
-    def run(self) -> None:
+    def start(self) -> None:
+        """Start the session's clock (and, resumed mid-exercise, wait for the person)."""
+        self.started = True
         _, resuming = self.controller.start()
         if resuming is not None:
             # Resumed mid-exercise: wait for the person to get back into position.
@@ -407,6 +410,10 @@ class PlainSession:
             prompt = f"{resuming} Then press {key}."
             self.printer.line(prompt)
             self.controller.announce(prompt)
+
+    def run(self) -> None:
+        if not self.started:
+            self.start()
         while not self.session.over:
             if self.printer.reader_gone:
                 raise Interrupted(EXIT_PIPE)
@@ -586,26 +593,61 @@ class PlainSession:
 # ------------------------------------------------------------------------ signals
 
 
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise :class:`Interrupted` (main thread only; restored after)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class StopSignals:
+    """Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP raise :class:`Interrupted`: never
+    while a batch of events reaches the listeners (held, and raised right after it: see
+    :func:`backtimer.session.runner.ending_signals_held`), and only once. Once the session is
+    stopping (:attr:`stopping`: it is being recorded as interrupted, or the history closed), a
+    later signal is only noted in :attr:`code`, so that it cannot cut the recording short.
 
-    def handler(signum: int, frame: object) -> None:
-        raise Interrupted(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_HANGUP)
+    Use it as a context manager (main thread only; the previous handlers come back after);
+    an inner one, while one is active, is the same object.
+    """
 
-    saved = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        with contextlib.suppress(OSError, ValueError):
-            saved[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, previous in saved.items():
+    CODES: ClassVar[dict[int, int]] = {
+        signal.SIGINT: EXIT_INTERRUPTED,
+        signal.SIGTERM: EXIT_TERMINATED,
+        signal.SIGHUP: EXIT_HANGUP,
+    }
+    active: ClassVar[StopSignals | None] = None
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.code: int | None = None  # the first ending signal's exit code
+        self._saved: dict[int, Any] = {}
+
+    def handle(self, signum: int, frame: object) -> None:
+        code = self.CODES.get(signal.Signals(signum), EXIT_INTERRUPTED)
+        if self.code is None:
+            self.code = code
+        if self.stopping:
+            return
+        self.stopping = True
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Interrupted(code)
+
+    def __enter__(self) -> StopSignals:
+        outer = StopSignals.active
+        if outer is not None:
+            return outer
+        if threading.current_thread() is not threading.main_thread():
+            return self  # signals are the main thread's: nothing installed
+        handler = held_while_dispatching(self.handle)
+        for sig in self.CODES:
             with contextlib.suppress(OSError, ValueError):
+                self._saved[sig] = signal.signal(sig, handler)
+        StopSignals.active = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if StopSignals.active is not self:
+            return
+        StopSignals.active = None
+        for sig, previous in self._saved.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
                 signal.signal(sig, previous)
+        self._saved.clear()
 
 
 # ------------------------------------------------------------------------ entry point
@@ -697,31 +739,41 @@ def run_plain(
 
     code = EXIT_OK
     terminal = source.cbreak() if isinstance(source, KeyInput) else contextlib.nullcontext()
-    try:
-        with _stop_signals(), terminal:
+    with StopSignals() as stops:
+        try:
+            with terminal:
+                try:
+                    # A signal while the first lines print waits until the first step has
+                    # reached the history: from the first line on, an interrupted session
+                    # is recorded.
+                    with ending_signals_held():
+                        announce()
+                        loop.start()
+                    loop.run()
+                except KeyboardInterrupt:
+                    code = EXIT_INTERRUPTED
+                except Interrupted as exc:
+                    code = exc.code
+            if code != EXIT_OK:
+                stops.stopping = True  # a second signal cannot cut the record short
+                controller.interrupted()
+                with contextlib.suppress(OSError, ValueError):
+                    printer.line("interrupted")
+                return code
             try:
-                announce()
-                loop.run()
-            except KeyboardInterrupt:
-                code = EXIT_INTERRUPTED
-            except Interrupted as exc:
-                code = exc.code
-        if code != EXIT_OK:
-            controller.interrupted()
-            with contextlib.suppress(OSError, ValueError):
-                printer.line("interrupted")
-            return code
-        printer.line(summary_line(controller.tally))
-        unrecorded = recording.summary()
-        if unrecorded:
-            printer.line(unrecorded)
-        waiter = getattr(player, "wait_idle", None)
-        if voice and callable(waiter):
-            with contextlib.suppress(KeyboardInterrupt):
-                waiter(FINAL_SPEECH_WAIT)
-        return EXIT_OK if printer.write_error is None else EXIT_OUTPUT
-    finally:
-        controller.close()
+                printer.line(summary_line(controller.tally))
+                unrecorded = recording.summary()
+                if unrecorded:
+                    printer.line(unrecorded)
+                waiter = getattr(player, "wait_idle", None)
+                if voice and callable(waiter):
+                    waiter(FINAL_SPEECH_WAIT)
+            except (KeyboardInterrupt, Interrupted):
+                pass  # the session is over and recorded: a signal cuts the last words short
+            return EXIT_OK if printer.write_error is None else EXIT_OUTPUT
+        finally:
+            stops.stopping = True
+            controller.close()
 
 
 def _discard(out: IO[str]) -> None:

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
     # Deferred: plain mode's terminal and speech modules load only for --plain.
-    from backtimer.plain import run_plain
+    from backtimer.plain import StopSignals, run_plain
 
     notes: list[str] = []
     config = settings(notes)
@@ -114,27 +114,31 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
     launch = prepare(entry, level=args.level, config=config, data_dir=args.data_dir, resume=resume)
     for note in [*notes, *launch.notes]:
         print(f"backtimer: {note}", file=sys.stderr)
-    try:
-        return run_plain(
-            launch.entry,
-            level=launch.level,
-            bell=not args.no_bell and config.bell,
-            voice=not args.no_voice and config.voice,
-            speech_command=config.speech_command,
-            tones=not args.no_tones and config.tones,
-            volume=config.volume,
-            speech_rate=getattr(config, "speech_rate", None),
-            countdown=config.countdown,
-            listeners=[launch.recorder] if launch.recorder is not None else [],
-            plan=launch.plan,
-            routine=launch.routine,
-            start_index=launch.start_index,
-            keymap=dict(config.keymap),
-        )
-    finally:
-        message = launch.close()
-        if message:
-            print(f"backtimer: {printable(message)}", file=sys.stderr)
+    # Ctrl-C, SIGTERM and SIGHUP: the session is recorded as interrupted, and a second one
+    # cannot cut the history's writing short (see StopSignals).
+    with StopSignals() as stops:
+        try:
+            return run_plain(
+                launch.entry,
+                level=launch.level,
+                bell=not args.no_bell and config.bell,
+                voice=not args.no_voice and config.voice,
+                speech_command=config.speech_command,
+                tones=not args.no_tones and config.tones,
+                volume=config.volume,
+                speech_rate=getattr(config, "speech_rate", None),
+                countdown=config.countdown,
+                listeners=[launch.recorder] if launch.recorder is not None else [],
+                plan=launch.plan,
+                routine=launch.routine,
+                start_index=launch.start_index,
+                keymap=dict(config.keymap),
+            )
+        finally:
+            stops.stopping = True
+            message = launch.close()
+            if message:
+                print(f"backtimer: {printable(message)}", file=sys.stderr)
 
 
 def _review_levels_plain(

@@ -471,10 +471,23 @@ class Recorder:
             return self.exit_message
         self.closed = True
         self._queue.put(_STOP)
+        interrupted: BaseException | None = None
         if threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
+            # A Ctrl-C while waiting does not abandon the writer (a daemon thread, gone at
+            # exit with what it had not written): the wait goes on, then the Ctrl-C.
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while self._thread.is_alive():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                try:
+                    self._thread.join(left)
+                except KeyboardInterrupt as exc:
+                    interrupted = exc
         if self.owns_db:
             self.db.close()
+        if interrupted is not None:
+            raise interrupted
         return self.exit_message
 
     # ------------------------------------------------------------ status (any thread)

@@ -7,42 +7,68 @@ engine returns, in order; none of them is called from inside the engine.
 
 from __future__ import annotations
 
-import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Protocol
+from types import FrameType
+from typing import Any, ClassVar, Protocol
 
 from backtimer.core.engine import Command, Event, Session
 from backtimer.core.plan import Plan
 
 Clock = Callable[[], float]
 
-#: The signals that end a session (Ctrl-C, SIGTERM, a closed terminal). Where the platform can
-#: hold them back (POSIX), they wait while a batch of events goes to the listeners.
-_ENDING = (
-    {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    if hasattr(signal, "pthread_sigmask") and hasattr(signal, "SIGHUP")
-    else set()
-)
+Handler = Callable[[int, FrameType | None], Any]
+
+
+class _Held:
+    """The state of :func:`ending_signals_held` (main thread only: Python runs signal
+    handlers there, whichever thread the kernel handed the signal to)."""
+
+    depth: ClassVar[int] = 0
+    pending: ClassVar[list[Callable[[], None]]] = []
 
 
 @contextmanager
 def ending_signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP back until the block ends; they are delivered then.
+    """Hold back the handlers of the signals that end a session (Ctrl-C, SIGTERM, a closed
+    terminal) until the block ends; the first one that came is run then.
 
     A signal's handler raises in whatever line runs when it arrives: in the middle of telling
-    the listeners, the screen could have shown a step whose record the history never got.
-    Held here, every listener hears the whole batch first.
+    the listeners, the screen could have shown a step whose record the history never got
+    (even the session's first record, losing the whole session). Held here, every listener
+    hears the whole batch first. Only handlers made with :func:`held_while_dispatching` wait.
+
+    The hold is kept in Python, not in the thread's signal mask: with other threads running
+    (the history writer, sound), the kernel hands a signal the main thread blocks to one of
+    them, and Python then runs its handler in the main thread anyway, mask or not.
     """
-    if not _ENDING:
-        yield
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers never run in this thread: nothing to hold
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING)
+    _Held.depth += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _Held.depth -= 1
+        if _Held.depth == 0:
+            waiting, _Held.pending = _Held.pending, []
+            if waiting:
+                waiting[0]()  # may raise: after the whole batch, as promised
+
+
+def held_while_dispatching(handler: Handler) -> Handler:
+    """``handler`` as a signal handler that waits while :func:`ending_signals_held` holds."""
+
+    def held(signum: int, frame: FrameType | None) -> Any:
+        if _Held.depth > 0:
+            _Held.pending.append(lambda: handler(signum, frame))
+            return None
+        _Held.pending = []  # one that waited is superseded by this one, run now
+        return handler(signum, frame)
+
+    return held
 
 
 class Listener(Protocol):

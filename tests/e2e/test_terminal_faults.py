@@ -295,3 +295,27 @@ def test_sigint_from_outside_exits_130_and_records(tmp_path: Path, routine: Path
         assert session["status"] == "interrupted"
     finally:
         pane.kill_server()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_an_ending_signal_as_the_session_appears_records_it(
+    tmp_path: Path, routine: Path, sig: int
+) -> None:
+    """The app, like --plain (test_early_signals.py): a signal as soon as the session screen
+    shows, a few times over; each session is in the history, interrupted."""
+    for attempt in range(3):
+        pane = Pane(tmp_path, f"early-{attempt}")
+        try:
+            pane.start_backtimer(routine)
+            pid = pane.pid()
+            pane.wait_for("exercise 1 of 2")
+            os.kill(pid, sig)
+            end = time.monotonic() + WAIT
+            while alive(pid):
+                assert time.monotonic() < end, "backtimer did not end"
+                time.sleep(0.02)
+            [session] = pane.sessions()
+            assert session["status"] == "interrupted"
+        finally:
+            pane.kill_server()
