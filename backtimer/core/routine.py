@@ -828,7 +828,8 @@ def semantic_issues(
                     (
                         ("exercises",),
                         f"the whole session has {steps:,} steps at its highest level "
-                        f"(the most, {counts[worst]:,}, in exercises[{worst}]); {limit}",
+                        f"(the most, {counts[worst]:,}, in exercises[{worst + 1}] "
+                        f"({routine.exercises[worst].name})); {limit}",
                     )
                 )
             return issues

@@ -39,7 +39,7 @@ class Problem:
     message: str
     line: int | None = None
     column: int | None = None
-    field: str | None = None  # e.g. "exercises[2].hold"
+    field: str | None = None  # e.g. "exercises[2] (Cat stretch).hold", counted from 1
 
     def __str__(self) -> str:
         where = self.path
@@ -73,13 +73,29 @@ def short_key(key: str) -> str:
     return f"{key[: MAX_KEY_SHOWN - 10]}... ({len(key):,} characters)"
 
 
-def field_path(loc: tuple[str | int, ...]) -> str:
-    """("exercises", 2, "hold") -> "exercises[2].hold"; odd keys are quoted as in TOML."""
+MAX_NAME_SHOWN = 40  # characters of an exercise's name in a location; a longer one is cut
+
+
+def field_path(loc: tuple[str | int, ...], data: Any = None) -> str:
+    """("exercises", 2, "hold") -> "exercises[3] (Cat stretch).hold": counted from 1, as a
+    person editing the file counts, with the item's name when ``data`` (the parsed file)
+    gives it one; odd keys are quoted as in TOML."""
     out = ""
-    for part in loc:
+    node = data
+    for at, part in enumerate(loc):
         if isinstance(part, int):
-            out += f"[{part}]"
+            out += f"[{part + 1}]"
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            about_the_name = loc[at + 1 : at + 2] == ("name",)  # a bad name is not repeated
+            if isinstance(name, str) and name.strip() and not about_the_name:
+                name = " ".join(name.split())
+                if len(name) > MAX_NAME_SHOWN:
+                    name = name[: MAX_NAME_SHOWN - 3] + "..."
+                out += f" ({printable(name)})"
+            node = item
         else:
+            node = node.get(part) if isinstance(node, dict) else None
             key = short_key(str(part))
             if not _BARE_KEY.fullmatch(key):
                 key = '"' + printable(key.replace("\\", "\\\\").replace('"', '\\"')) + '"'
@@ -339,9 +355,9 @@ def validate_text(text: str, name: str) -> Routine:
         routine = Routine.model_validate(data)
     except ValidationError as exc:
         locator = LineLocator(text)  # only needed for errors: a third of the time otherwise
-        problems = [_problem_from_pydantic(err, name, locator) for err in exc.errors()]
+        problems = [_problem_from_pydantic(err, name, locator, data) for err in exc.errors()]
         problems += [
-            Problem(name, message, line=locator.line_of(loc), field=field_path(loc))
+            Problem(name, message, line=locator.line_of(loc), field=field_path(loc, data))
             for loc, message in _partial_issues(data)
         ]
         problems.sort(key=lambda p: p.line or 0)
@@ -353,7 +369,7 @@ def validate_text(text: str, name: str) -> Routine:
         locator = LineLocator(text)
         raise RoutineError(
             [
-                Problem(name, message, line=locator.line_of(loc), field=field_path(loc))
+                Problem(name, message, line=locator.line_of(loc), field=field_path(loc, data))
                 for loc, message in issues
             ]
         )
@@ -466,7 +482,7 @@ def _closest_field(key: str, value: Any, model: type[BaseModel]) -> str | None:
     return best[2] if best else None
 
 
-def _problem_from_pydantic(err: Any, name: str, locator: LineLocator) -> Problem:
+def _problem_from_pydantic(err: Any, name: str, locator: LineLocator, data: Any = None) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -494,7 +510,7 @@ def _problem_from_pydantic(err: Any, name: str, locator: LineLocator) -> Problem
         message = "is required"
     else:
         message = _friendly(err)
-    return Problem(name, message, line=locator.line_of(loc), field=field_path(loc))
+    return Problem(name, message, line=locator.line_of(loc), field=field_path(loc, data))
 
 
 def _friendly(err: Any) -> str:

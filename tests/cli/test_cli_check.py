@@ -21,7 +21,7 @@ from backtimer.files import paths
 from backtimer.files.routine_load import load_routine
 
 CORPUS = Path(__file__).resolve().parent.parent / "bad_routines"
-EXPECT = re.compile(r"# expect: (\d+)(?::(\d+))? (\S+) \| (.+)$")
+EXPECT = re.compile(r"# expect: (\d+)(?::(\d+))? (.+?) \| (.+)$")
 
 TEN_MINUTES = """\
 name = "Ten minutes"
@@ -117,7 +117,7 @@ def test_check_a_folder_of_good_and_bad_files(
         f"ok {tmp_path / 'ten.toml'} (1 exercise, about 10 min)",
     ]
     assert err.splitlines() == [
-        f"{bad}:5: exercises[0].hodl: unknown key 'hodl' (did you mean 'hold'?)",
+        f"{bad}:5: exercises[1] (Bridge).hodl: unknown key 'hodl' (did you mean 'hold'?)",
     ]
 
 
@@ -138,8 +138,8 @@ def test_check_reports_every_error_of_every_file(
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"{two}:1: name: expected text (a quoted string), got the number 1",
-        f"{two}:4: exercises[0].hold: must be more than 0 seconds",
-        f"{one}:5: exercises[0].hodl: unknown key 'hodl' (did you mean 'hold'?)",
+        f"{two}:4: exercises[1] (A).hold: must be more than 0 seconds",
+        f"{one}:5: exercises[1] (Bridge).hodl: unknown key 'hodl' (did you mean 'hold'?)",
     ]
 
 
@@ -207,7 +207,7 @@ def test_check_file_names_that_cannot_be_printed_as_they_are(
     code, out, err = run(capsys, "check", str(tmp_path))
     assert code == 1
     assert out == f"ok {tmp_path}/caf\\xe9.toml (1 exercise, about 40 s)\n"
-    assert err.startswith(f"{tmp_path}/\\x1b[2Jclear.toml:5: exercises[0].hodl")
+    assert err.startswith(f"{tmp_path}/\\x1b[2Jclear.toml:5: exercises[1] (Bridge).hodl")
     assert "\x1b" not in out + err
 
 
@@ -279,7 +279,7 @@ def test_list_user_routines_valid_and_invalid(
     assert len(lines) == 2
     broken, evening = lines  # sorted by file name
     assert re.fullmatch(
-        r"broken +user +INVALID +.*broken\.toml:5: exercises\[0\]\.hodl: .*", broken
+        r"broken +user +INVALID +.*broken\.toml:5: exercises\[1\] \(Bridge\)\.hodl: .*", broken
     )
     assert re.fullmatch(r"evening +user +2 exercises +\d+ min +Evening", evening)
 
@@ -303,7 +303,9 @@ def test_list_json(
     assert Path(evening["path"]).name == "evening.toml"
     broken = by_key["broken"]
     assert broken["valid"] is False and "name" not in broken
-    assert broken["error"].endswith("exercises[0].hodl: unknown key 'hodl' (did you mean 'hold'?)")
+    assert broken["error"].endswith(
+        "exercises[1] (Bridge).hodl: unknown key 'hodl' (did you mean 'hold'?)"
+    )
 
 
 def test_list_with_nothing(no_bundled: Path, capsys: pytest.CaptureFixture[str]) -> None:

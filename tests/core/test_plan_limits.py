@@ -88,7 +88,7 @@ def test_many_exercises_each_within_the_limit_are_refused_as_a_whole() -> None:
     [(loc, message)] = semantic_issues(r)
     assert loc == ("exercises",)
     assert message.startswith(f"the whole session has {r.step_count('high'):,} steps")
-    assert "in exercises[0]" in message
+    assert "in exercises[1] (E))" in message
 
 
 def test_a_routine_at_the_limit_is_accepted() -> None:

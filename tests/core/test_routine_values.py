@@ -640,5 +640,5 @@ def test_booleans_and_non_finite_numbers_in_a_file_are_errors(line: str) -> None
     with pytest.raises(RoutineError) as info:
         validate_text(text, "r.toml")
     [problem] = info.value.problems
-    assert problem.field == f"exercises[0].{key}"
+    assert problem.field == f"exercises[1] (E).{key}"
     assert problem.line == text.splitlines().index(line) + 1

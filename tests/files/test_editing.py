@@ -573,7 +573,7 @@ def test_edit_invalid_without_a_terminal_keeps_the_file_and_fails(
     assert main(["edit", "mine"]) == 1
     assert entry.path.read_text() == INVALID  # what the user typed is kept
     err = capsys.readouterr().err
-    assert "mine.toml:4: exercises[0].hodl: unknown key 'hodl' (did you mean 'hold'?)" in err
+    assert "mine.toml:4: exercises[1] (A).hodl: unknown key 'hodl' (did you mean 'hold'?)" in err
     assert "kept" in err
     assert (user_routines / "mine.toml.bak").read_text(encoding="utf-8") == COMMENTED
 

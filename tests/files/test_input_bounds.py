@@ -36,14 +36,14 @@ def test_inline_exercises_mixed_with_tables_get_a_plain_message() -> None:
 def test_a_vanishing_hold_is_refused(hold: str) -> None:
     text = HEAD + f'[[exercises]]\nname = "A"\nhold = {hold}\n'
     [message] = problems(text)
-    assert message.startswith("r.toml:4: exercises[0].hold: ")
+    assert message.startswith("r.toml:4: exercises[1] (A).hold: ")
     assert "at least 0.05 seconds" in message or "expected seconds" in message
 
 
 def test_a_vanishing_rest_is_refused_but_zero_leaves_it_out() -> None:
     text = HEAD + '[[exercises]]\nname = "A"\nhold = 5\nreps = 2\nrest = 1e-300\n'
     assert problems(text) == [
-        "r.toml:6: exercises[0].rest: must be 0 (left out) or at least 0.05 seconds, got 1e-300"
+        "r.toml:6: exercises[1] (A).rest: must be 0 (left out) or at least 0.05 seconds, got 1e-300"
     ]
     validate_text(text.replace("1e-300", "0"), "r.toml")
 
@@ -62,7 +62,7 @@ def test_a_huge_unknown_key_gets_a_short_message() -> None:
 def test_a_key_written_with_unicode_escapes_is_located_on_its_own_line() -> None:
     text = HEAD + '[[exercises]]\nname = "A"\nhold = 5\n\n\n"\\u0068old2" = 3\n'
     assert problems(text) == [
-        "r.toml:7: exercises[0].hold2: unknown key 'hold2' (did you mean 'hold'?)"
+        "r.toml:7: exercises[1] (A).hold2: unknown key 'hold2' (did you mean 'hold'?)"
     ]
     _, warnings = parse_config('voice = true\n\n"\\u0063ountdown" = 99\n', "config.toml")
     assert warnings[0].startswith("config.toml:3: countdown: ")
@@ -71,7 +71,7 @@ def test_a_key_written_with_unicode_escapes_is_located_on_its_own_line() -> None
 def test_user_paced_false_without_a_hold_is_an_error() -> None:
     alone = HEAD + '[[exercises]]\nname = "A"\nuser_paced = false\n'
     assert problems(alone) == [
-        "r.toml:4: exercises[0].user_paced: user_paced = false needs a hold or a tempo to "
+        "r.toml:4: exercises[1] (A).user_paced: user_paced = false needs a hold or a tempo to "
         "time the exercise (in the exercise or in [defaults])"
     ]
     # [defaults] saying user_paced = true must not override the exercise's own false.
@@ -107,7 +107,7 @@ def test_check_locates_a_routine_over_the_step_limit(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr == (
-        f"{path}:2: exercises[0]: this exercise alone has 40,000 steps at its highest level "
+        f"{path}:2: exercises[1] (E): this exercise alone has 40,000 steps at its highest level "
         f"(the whole session 8,000,199); the limit is {MAX_PLAN_STEPS:,}: fewer reps, sets "
         "or exercises\n"
     )

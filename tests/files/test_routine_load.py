@@ -32,7 +32,7 @@ from backtimer.files.routine_load import (
 
 CORPUS = Path(__file__).resolve().parent.parent / "bad_routines"
 CORPUS_FILES = sorted(CORPUS.glob("*.toml"))
-EXPECT = re.compile(r"# expect: (\d+)(?::(\d+))? (\S+) \| (.+)$")
+EXPECT = re.compile(r"# expect: (\d+)(?::(\d+))? (.+?) \| (.+)$")
 
 GOOD = """\
 name = "Evening stretches"
@@ -148,11 +148,11 @@ tempo = { lift = 2, lowr = 2 }
     assert [(p.line, p.field) for p in problems] == [
         (2, "colour"),
         (5, "defaults.rest"),
-        (9, "exercises[0].hold"),
-        (10, "exercises[0].sides"),
-        (12, "exercises[1].name"),  # not written: the line of its [[exercises]]
-        (17, "exercises[2].reps"),
-        (18, "exercises[2].tempo.lowr"),
+        (9, "exercises[1] (Knee to chest).hold"),
+        (10, "exercises[1] (Knee to chest).sides"),
+        (12, "exercises[2].name"),  # not written: the line of its [[exercises]]
+        (17, "exercises[3] (Bridge).reps"),
+        (18, "exercises[3] (Bridge).tempo.lowr"),
     ]
     assert all(p.path == "r.toml" for p in problems)
 
@@ -177,9 +177,9 @@ tempo = { lift = 2 }
 """
     problems = problems_of(text)
     assert [(p.line, p.field) for p in problems] == [
-        (5, "exercises[0].hodl"),
-        (7, "exercises[1]"),
-        (14, "exercises[2].tempo"),
+        (5, "exercises[1] (Knee to chest).hodl"),
+        (7, "exercises[2] (Pelvic tilt)"),
+        (14, "exercises[3] (Bridge).tempo"),
     ]
     assert "did you mean 'hold'" in problems[0].message
     assert problems[1].message.startswith("needs a hold, a tempo or user_paced = true")
@@ -200,7 +200,7 @@ def test_the_session_limit_is_not_guessed_from_part_of_the_exercises() -> None:
         '[[exercises]]\nname = "B"\nhold = "2h"\nsides = "left"\n'
     )
     problems = problems_of(text)
-    assert [p.field for p in problems] == ["exercises[1].sides"]
+    assert [p.field for p in problems] == ["exercises[2] (B).sides"]
     # Fixed, the file is too long as a whole, which is then said.
     [problem] = problems_of(text.replace('sides = "left"', 'sides = "both"'))
     assert problem.field == "exercises" and "the limit is 4 hours" in problem.message
@@ -214,7 +214,7 @@ def test_the_session_limit_is_not_guessed_from_part_of_the_exercises() -> None:
             'name = "R"\nexercises = [\n  { name = "A", hold = 3 },\n'
             '  { name = "B", hodl = 3 },\n]\n',
             4,
-            "exercises[1].hodl",
+            "exercises[2] (B).hodl",
         ),
         # two inline tables on one line: the line of the list
         ('name = "R"\nexercises = [{ name = "A", hold = 3 }, { name = 5, hold = 3 }]\n', 2, None),
@@ -225,10 +225,10 @@ def test_the_session_limit_is_not_guessed_from_part_of_the_exercises() -> None:
             'name = "R"\n[[exercises]]\nname = "A"\nhold = 3\n[[exercises]]\nname = "B"\n'
             "reps = 3\n[exercises.tempo]\nlift = 1\nlowr = 1\n",
             10,
-            "exercises[1].tempo.lowr",
+            "exercises[2] (B).tempo.lowr",
         ),
         # a quoted key
-        ('name = "R"\n[[exercises]]\n"name" = "A"\n"hold" = -3\n', 4, "exercises[0].hold"),
+        ('name = "R"\n[[exercises]]\n"name" = "A"\n"hold" = -3\n', 4, "exercises[1] (A).hold"),
         # a key with spaces: quoted in the field path
         ('name = "R"\n[[exercises]]\nname = "A"\nhold = 3\n"my note" = "x"\n', 5, None),
         # a header with spaces and a comment
@@ -236,27 +236,27 @@ def test_the_session_limit_is_not_guessed_from_part_of_the_exercises() -> None:
             'name = "R"\n[[ exercises ]]\nname = "A"\nhold = 1\n[[exercises]]  # two\nname = 4\n'
             "hold = 1\n",
             6,
-            "exercises[1].name",
+            "exercises[2].name",
         ),
         # a multi-line string whose lines look like TOML
         (
             'name = "R"\ndescription = """\n[[exercises]]\nhold = 99\n"""\n'
             '[[exercises]]\nname = "A"\nhold = "x"\n',
             8,
-            "exercises[0].hold",
+            "exercises[1] (A).hold",
         ),
         # a literal multi-line string
         (
             "name = 'R'\ndescription = '''\nname = 1\n'''\n[[exercises]]\nname = 'A'\nhold = 'x'\n",
             7,
-            "exercises[0].hold",
+            "exercises[1] (A).hold",
         ),
         # a one-line string that contains three quotes, then a multi-line one closed after text
         (
             "name = 'R'\ndescription = 'three quotes: \"\"\"'\n"
             '[[exercises]]\nname = "A"\nnote = """first\nsecond"""\nhold = 0\n',
             7,
-            "exercises[0].hold",
+            "exercises[1] (A).hold",
         ),
         # a list of steps over several lines, with comments and brackets in strings
         (
@@ -264,12 +264,12 @@ def test_the_session_limit_is_not_guessed_from_part_of_the_exercises() -> None:
             '  "Lie down [on a mat]",\n  # a comment ]\n  "Breathe # out",\n'
             '  "Bad \\u001b step",\n]\n',
             9,
-            "exercises[0].steps[2]",
+            "exercises[1] (A).steps[3]",
         ),
         # Windows line ends
-        ('name = "R"\r\n[[exercises]]\r\nname = "A"\r\nhold = 0\r\n', 4, "exercises[0].hold"),
+        ('name = "R"\r\n[[exercises]]\r\nname = "A"\r\nhold = 0\r\n', 4, "exercises[1] (A).hold"),
         # a byte-order mark
-        ('\ufeffname = "R"\n[[exercises]]\nname = "A"\nhold = 0\n', 4, "exercises[0].hold"),
+        ('\ufeffname = "R"\n[[exercises]]\nname = "A"\nhold = 0\n', 4, "exercises[1] (A).hold"),
         # keys after [defaults] belong to it
         (
             'name = "R"\n[defaults]\nrest = 1\nreps = 0\n[[exercises]]\nname = "A"\nhold = 3\n',
@@ -288,12 +288,41 @@ def test_lines_are_found_in_many_layouts(text: str, line: int, field: str | None
 
 def test_key_paths_that_need_quotes_are_quoted_and_escaped() -> None:
     [problem] = problems_of('name = "R"\n[[exercises]]\nname = "A"\nhold = 3\n"my note" = 1\n')
-    assert problem.field == 'exercises[0]."my note"'
+    assert problem.field == 'exercises[1] (A)."my note"'
     [problem] = problems_of('name = "R"\n"\\u001b[2J" = 1\n[[exercises]]\nname = "A"\nhold = 3\n')
     assert "\x1b" not in str(problem), "an escape sequence in a key must not reach the terminal"
     assert problem.field == '"\\x1b[2J"'
-    assert field_path(("exercises", 2, "hold")) == "exercises[2].hold"
+    assert field_path(("exercises", 2, "hold")) == "exercises[3].hold"
     assert field_path(("a.b", 'q"', "\\")) == '"a.b"."q\\""."\\\\"'
+
+
+def test_locations_count_from_1_and_name_the_exercise() -> None:
+    """A person editing the file counts exercises from 1 and knows them by name (the session
+    says "exercise 1 of 4")."""
+    data = {
+        "exercises": [
+            {"name": "Knee to chest"},
+            {"name": "  Cat\n stretch "},
+            {"hold": 3},
+            {"name": "x" * 200},
+            {"name": "Bell\x07"},
+        ]
+    }
+    assert field_path(("exercises", 0, "hold"), data) == "exercises[1] (Knee to chest).hold"
+    assert field_path(("exercises", 1), data) == "exercises[2] (Cat stretch)"
+    assert field_path(("exercises", 2, "hold"), data) == "exercises[3].hold"  # no name
+    assert field_path(("exercises", 3, "reps"), data) == f"exercises[4] ({'x' * 37}...).reps"
+    assert field_path(("exercises", 4, "hold"), data) == "exercises[5] (Bell\\x07).hold"
+    # An error in the name itself does not repeat the name.
+    assert field_path(("exercises", 4, "name"), data) == "exercises[5].name"
+    # Lists of text count from 1 too.
+    assert field_path(("exercises", 0, "steps", 0), data) == (
+        "exercises[1] (Knee to chest).steps[1]"
+    )
+    [problem] = problems_of('name = "R"\n[[exercises]]\nname = "Cat stretch"\nhodl = 3\n')
+    assert str(problem) == (
+        "r.toml:4: exercises[1] (Cat stretch).hodl: unknown key 'hodl' (did you mean 'hold'?)"
+    )
 
 
 def test_unknown_keys_have_hints_at_every_level() -> None:
@@ -307,9 +336,9 @@ def test_unknown_keys_have_hints_at_every_level() -> None:
             "defaults.hodl",
             "hold",
         ),
-        'name = "R"\n[[exercises]]\nname = "A"\nhodl = 3\n': ("exercises[0].hodl", "hold"),
+        'name = "R"\n[[exercises]]\nname = "A"\nhodl = 3\n': ("exercises[1] (A).hodl", "hold"),
         'name = "R"\n[[exercises]]\nname = "A"\nreps = 2\ntempo = { lfit = 1 }\n': (
-            "exercises[0].tempo.lfit",
+            "exercises[1] (A).tempo.lfit",
             "lift",
         ),
         'name = "R"\n[defaults]\ntempo = { paws = 1 }\n[[exercises]]\nname = "A"\n': (
@@ -415,7 +444,7 @@ def test_deep_nesting_is_an_error_not_a_crash(tmp_path: Path, depth: int, opener
 def test_deep_but_valid_nesting_in_a_field_is_a_type_error() -> None:
     text = 'name = "R"\n[[exercises]]\nname = "A"\nhold = ' + "[" * 200 + "]" * 200 + "\n"
     [problem] = problems_of(text)
-    assert (problem.line, problem.field) == (4, "exercises[0].hold")
+    assert (problem.line, problem.field) == (4, "exercises[1] (A).hold")
     assert "got a list" in problem.message
 
 

@@ -102,10 +102,14 @@ def snapshot_entries() -> list[Entry]:
                 "unknown key 'hodl' (did you mean 'hold'?)",
                 7,
                 1,
-                "exercises[0].hodl",
+                "exercises[1] (Bird dog).hodl",
             ),
             Problem(
-                "broken.toml", "expected a whole number from 1 to 100", 8, 8, "exercises[0].reps"
+                "broken.toml",
+                "expected a whole number from 1 to 100",
+                8,
+                8,
+                "exercises[1] (Bird dog).reps",
             ),
         ),
     )

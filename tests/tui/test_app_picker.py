@@ -54,7 +54,7 @@ async def test_the_picker_lists_every_routine_with_its_length_and_errors(folder)
         await pilot.press("down")
         text = screen_text(app)
         assert "b-broken cannot be run until these are fixed:" in text
-        assert "exercises[0].hodl" in text
+        assert "exercises[1] (Bridge).hodl" in text
         assert "did you mean" in text
         await pilot.press("enter")  # refused: stays on the picker
         await pilot.pause()
@@ -104,7 +104,7 @@ async def test_edit_revalidates_and_shows_the_errors(folder) -> None:
         text = screen_text(app)
         assert "a-short  INVALID" in text
         assert "cannot be run until these are fixed" in text
-        assert "exercises[2].hold" in text
+        assert "exercises[3] (X).hold" in text
         picker = app.screen
         assert picker.current.path == folder / "a-short.toml"  # still selected
 

@@ -68,7 +68,7 @@ async def test_a_changed_file_is_read_again_and_its_errors_shown(folder: Path) -
         text = screen_text(app)
         assert "c-morning  INVALID" in text
         assert "c-morning cannot be run until these are fixed:" in text
-        assert "exercises[3].hodl" in text
+        assert "exercises[4] (X).hodl" in text
         assert picker.current.path == path
         assert picker.reloads == 2
 
