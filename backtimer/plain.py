@@ -70,7 +70,14 @@ from backtimer.session.cues import (
     terminal_bell,
 )
 from backtimer.session.runner import Listener, ending_signals_held, held_while_dispatching
-from backtimer.session.tally import PAIN_PLACES, SAFETY_MESSAGE, PainChoice, summary_line
+from backtimer.session.tally import (
+    PAIN_PLACES,
+    SAFETY_MESSAGE,
+    PainChoice,
+    caution_text,
+    stop_if_parts,
+    summary_line,
+)
 
 __all__ = [
     "EXIT_HANGUP",
@@ -234,7 +241,8 @@ class Printer:
         self.line(SAFETY)
         exercise = self.routine.exercises[event.exercise_index]
         if exercise.stop_if:
-            self.line(f"Stop if: {' '.join(exercise.stop_if.split())}")
+            label, text = stop_if_parts(exercise.stop_if)
+            self.line(f"{label}: {' '.join(text.split())}")
         self.line(KEY_WHERE if self.keys else LINE_CHOICE)
 
 
@@ -734,7 +742,7 @@ def run_plain(
             if warning:
                 printer.line(warning)  # never silence without a word
         for caution in routine.cautions:
-            printer.line(f"Caution: {printable(caution)}")
+            printer.line(f"Caution: {caution_text(caution)}")
         printer.line(key_help(keymap) if source.keys else LINE_HELP)
 
     code = EXIT_OK

@@ -670,3 +670,31 @@ def test_pain_pressed_by_mistake_on_a_terminal_is_m() -> None:
     assert code == 0
     assert "[00:04] Pressed by mistake: no pain recorded. Going on where it was." in lines
     assert details.details == []  # no pain reported to the listeners
+
+
+# ------------------------------------------------------------------------ labels, once each
+
+
+@pytest.mark.parametrize(
+    ("stop_if", "shown"),
+    [
+        ("pain in the front of the hip", "Stop if: pain in the front of the hip"),
+        # Routines that label the text themselves (the Norton routine's "Pain: ...").
+        ("Pain: move only in a pain-free range.", "Stop if pain: move only in a pain-free range."),
+        (
+            "If you feel pain in the front of the hip, discontinue exercise.",
+            "Stop: If you feel pain in the front of the hip, discontinue exercise.",
+        ),
+        ("Stop if:  sharp\n  pain", "Stop if: sharp pain"),
+    ],
+)
+def test_a_pain_stop_shows_the_stop_if_under_one_label(stop_if: str, shown: str) -> None:
+    text = TWO.replace('"pain in the front of the hip"', repr(stop_if).replace("'", '"'))
+    text = 'cautions = ["Caution: go slowly."]\n' + text.lstrip()
+    _, lines, _, _ = run([(4.0, "x"), (5.0, "end")], text=text)
+    i = lines.index(SAFETY)
+    assert lines[i + 1] == shown
+    assert lines[1] == "Caution: go slowly."  # the routine's own label is not repeated
+    for line in lines:
+        for label in ("Stop if", "Caution"):
+            assert line.count(label) <= 1 and line.lower().count(label.lower() + ":") <= 1, line

@@ -53,7 +53,14 @@ from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
-from backtimer.tui.widgets.text import counter_line, literal, side_words, step_brief, stop_if_text
+from backtimer.tui.widgets.text import (
+    caution_text,
+    counter_line,
+    literal,
+    side_words,
+    step_brief,
+    stop_if_text,
+)
 
 MIN_WAKE = 0.02  # seconds: the shortest wait between two ticks
 WAKE_MARGIN = 0.01  # seconds: wake just after a whole second, not just before it
@@ -425,14 +432,16 @@ class SessionScreen(Screen[None]):
             if first:
                 text = Text("Cautions", style="bold")
                 for line in self.routine.cautions:
-                    text.append("\n• ").append_text(literal(line))
+                    text.append("\n• ").append_text(literal(caution_text(line)))
                 cautions.update(text)
             self.query_one("#instructions", Static).update(instructions(exercise))
             caution = self.query_one("#caution", Static)
             caution.display = bool(exercise.caution)
             if exercise.caution:
                 caution.update(
-                    Text("Caution: ", style="bold").append_text(literal(exercise.caution))
+                    Text("Caution: ", style="bold").append_text(
+                        literal(caution_text(exercise.caution))
+                    )
                 )
             stop_if = self.query_one("#stop-if", Static)
             stop_if.display = bool(exercise.stop_if)

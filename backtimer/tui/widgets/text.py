@@ -17,6 +17,8 @@ from backtimer.core.plan import Step
 from backtimer.core.words import plural as plural
 from backtimer.session.tally import PAIN_PLACES as PAIN_PLACES
 from backtimer.session.tally import SAFETY_MESSAGE as SAFETY_MESSAGE
+from backtimer.session.tally import caution_text as caution_text
+from backtimer.session.tally import stop_if_parts
 
 
 def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
@@ -26,20 +28,10 @@ def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
 
 
 def stop_if_text(value: str) -> Text:
-    """An exercise's ``stop_if`` under one label, however the routine words it.
-
-    "pain in the hip" -> "Stop if: pain in the hip"; a text with a label of its own
-    ("Pain: move only in a pain-free range") -> "Stop if pain: move only ..."; a text that is
-    already a whole instruction ("If you feel...", "Stop the set early if...") -> "Stop: ...".
-    """
-    text = value.strip()
-    head, colon, rest = text.partition(":")
-    if colon and head and len(head.split()) <= 2 and rest.strip():
-        return Text(f"Stop if {head.lower()}: ", style="bold").append_text(literal(rest.strip()))
-    first = text.split(" ", 1)[0].lower().rstrip(",.:")
-    if first in ("stop", "if", "discontinue", "when", "do", "don't", "never", "avoid"):
-        return Text("Stop: ", style="bold").append_text(literal(text))
-    return Text("Stop if: ", style="bold").append_text(literal(text))
+    """An exercise's ``stop_if`` under one label, however the routine words it (see
+    :func:`backtimer.session.tally.stop_if_parts`, which --plain uses too)."""
+    label, text = stop_if_parts(value)
+    return Text(f"{label}: ", style="bold").append_text(literal(text))
 
 
 def counter_line(step: Step) -> str:
