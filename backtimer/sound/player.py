@@ -240,9 +240,12 @@ class SoundPlayer:
     # ------------------------------------------------------------------ extras
 
     def prerender(self, texts: Sequence[str] = PRERENDERED) -> None:
-        """Render texts ahead (into the renderer's cache), and every tone."""
-        for name in tones.SOUNDS:
-            self._tone(name)
+        """Render texts ahead (into the renderer's cache), and every tone that can play:
+        without a sound device (or with the tones off) the bell rings instead, and rendering
+        them would only delay the first frame."""
+        if self.tones_on:
+            for name in tones.SOUNDS:
+                self._tone(name)
         if self.renderer is not None and self.voice:
             for text in texts:
                 self.renderer.render(text)

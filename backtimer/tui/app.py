@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -57,19 +57,35 @@ from backtimer.session.runner import Clock, Listener
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SessionOver, SettingsSaved, StartRoutine, SummaryClosed
 from backtimer.tui.screens import pop_above
-from backtimer.tui.screens.confirm import ConfirmScreen
-from backtimer.tui.screens.help import HelpScreen
-from backtimer.tui.screens.levels import LevelOfferScreen
-from backtimer.tui.screens.pain import PainScreen
-from backtimer.tui.screens.picker import PickerScreen
-from backtimer.tui.screens.session import SessionScreen
-from backtimer.tui.screens.summary import SummaryScreen
 from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
+
+if TYPE_CHECKING:
+    from backtimer.tui.screens.picker import PickerScreen
+    from backtimer.tui.screens.session import SessionScreen
 
 EntriesFn = Callable[[], list[Entry]]
 EditFn = Callable[[Path], str | None]
 
 TICK_INTERVAL = 1.0  # longest wait between engine ticks; the screen wakes when its display changes
+
+# Each screen's module is imported where the screen is first pushed (``backtimer run`` needs
+# the session screen, the picker its own), not at start: they are most of the app's import
+# time and memory. A screen whose module was never imported has no instance on the stack.
+_SCREENS = {
+    "ConfirmScreen": "backtimer.tui.screens.confirm",
+    "HelpScreen": "backtimer.tui.screens.help",
+    "LevelOfferScreen": "backtimer.tui.screens.levels",
+    "PainScreen": "backtimer.tui.screens.pain",
+    "PickerScreen": "backtimer.tui.screens.picker",
+    "SessionScreen": "backtimer.tui.screens.session",
+    "SummaryScreen": "backtimer.tui.screens.summary",
+}
+
+
+def _is_screen(screen: object, name: str) -> bool:
+    """``isinstance(screen, <name>)`` without importing that screen's module."""
+    module = sys.modules.get(_SCREENS[name])
+    return module is not None and isinstance(screen, getattr(module, name))
 
 
 def run_editor(path: Path) -> str | None:
@@ -192,6 +208,8 @@ class BacktimerApp(App[int]):
             self.start_session(self.entry)
 
     def picker_screen(self) -> PickerScreen:
+        from backtimer.tui.screens.picker import PickerScreen
+
         return PickerScreen(entries=self.entries_fn, edit=self.edit_file, data_dir=self.data_dir)
 
     def apply_settings(self, config: Config) -> None:
@@ -228,6 +246,8 @@ class BacktimerApp(App[int]):
                 self.start_session(resume.entry, resume=resume)
             elif self.entry is not None:
                 self.start_session(self.entry)
+
+        from backtimer.tui.screens.confirm import ConfirmScreen
 
         self.push_screen(
             ConfirmScreen(
@@ -347,6 +367,8 @@ class BacktimerApp(App[int]):
                         self.notify(problem, severity="error")
                     self._launch(entry, None)
 
+                from backtimer.tui.screens.levels import LevelOfferScreen
+
                 self.push_screen(LevelOfferScreen(changes), chosen)
                 return
         self._launch(entry, resume)
@@ -373,6 +395,8 @@ class BacktimerApp(App[int]):
         )
         if launch.recorder is not None:
             self._watch_recording(launch.recorder)
+        from backtimer.tui.screens.session import SessionScreen
+
         self.current_session = SessionScreen(
             controller,
             launch.entry,
@@ -417,6 +441,8 @@ class BacktimerApp(App[int]):
         screen = self.session_screen
         if screen is not None:
             pop_above(screen)
+        from backtimer.tui.screens.summary import SummaryScreen
+
         summary = SummaryScreen(
             message.tally,
             message.routine_name,
@@ -428,9 +454,10 @@ class BacktimerApp(App[int]):
     def on_summary_closed(self, message: SummaryClosed) -> None:
         """Back to the routines (read again: a kept change may have altered one), or quit."""
         for screen in reversed(self.screen_stack):
-            if isinstance(screen, PickerScreen):
-                screen.pop_until_active()
-                screen.refresh_entries()
+            if _is_screen(screen, "PickerScreen"):
+                picker = cast("PickerScreen", screen)
+                picker.pop_until_active()
+                picker.refresh_entries()
                 return
         self.exit(0)
 
@@ -450,13 +477,13 @@ class BacktimerApp(App[int]):
     def session_screen(self) -> SessionScreen | None:
         """The session screen in the stack (if any), whatever is shown on top of it."""
         for screen in reversed(self.screen_stack):
-            if isinstance(screen, SessionScreen):
-                return screen
+            if _is_screen(screen, "SessionScreen"):
+                return cast("SessionScreen", screen)
         return None
 
     @property
     def from_picker(self) -> bool:
-        return any(isinstance(s, PickerScreen) for s in self.screen_stack)
+        return any(_is_screen(s, "PickerScreen") for s in self.screen_stack)
 
     # ------------------------------------------------------------------ actions
 
@@ -500,9 +527,9 @@ class BacktimerApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pain":
             # Already stopped: let the keys reach the pain screen's own widgets.
-            return not isinstance(self.screen, PainScreen)
+            return not _is_screen(self.screen, "PainScreen")
         if action == "help":
-            return not isinstance(self.screen, HelpScreen)
+            return not _is_screen(self.screen, "HelpScreen")
         return True
 
     def action_escape(self) -> None:
@@ -525,11 +552,15 @@ class BacktimerApp(App[int]):
         session = self.session_screen
         if session is not None and session.pain_stop():
             return
+        from backtimer.tui.screens.pain import PainScreen
+
         self.push_screen(PainScreen(None))
 
     def action_help(self) -> None:
         """Help over a running session pauses it (reading takes a while) and resumes it on
         close; a pause the person made stays."""
+        from backtimer.tui.screens.help import HelpScreen
+
         session = self.session_screen
         if session is None or not session.live or session.session.state is not State.RUNNING:
             self.push_screen(HelpScreen())

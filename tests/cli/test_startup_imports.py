@@ -80,3 +80,29 @@ def test_pydantic_plugins_are_not_scanned() -> None:
         timeout=60,
     )
     assert result.stdout.strip() == "__all__"
+
+
+def screens_imported(code: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{code}\nprint(*sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return {m for m in result.stdout.split() if m.startswith("backtimer.tui.screens.")}
+
+
+def test_the_app_imports_each_screen_where_it_is_first_shown() -> None:
+    """The app's module imports no screen: ``run`` needs the session screen (with its pain
+    and confirm dialogs), the picker its own module; settings, history, summary, help and
+    the level offer are imported when they are opened."""
+    assert screens_imported("import backtimer.tui.app") == set()
+    picker = screens_imported("import backtimer.tui.app, backtimer.tui.screens.picker")
+    assert picker == {"backtimer.tui.screens.picker"}
+    session = screens_imported("import backtimer.tui.app, backtimer.tui.screens.session")
+    assert session == {
+        "backtimer.tui.screens.session",
+        "backtimer.tui.screens.pain",
+        "backtimer.tui.screens.confirm",
+    }

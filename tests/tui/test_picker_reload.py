@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,27 @@ async def test_files_added_and_removed_reload_the_list_and_keep_the_selection(fo
         assert [e.path.name for e in picker.entries] == ["b-new.toml", "c-morning.toml"]
         assert picker.current.path == folder / "c-morning.toml"
         assert "Short test" not in screen_text(app)
+
+
+async def test_an_idle_picker_lists_a_folder_again_only_when_its_stamp_moves(
+    folder: Path,
+) -> None:
+    """Each look at the files costs a few stat calls, however many routines are listed: a
+    folder's ``.toml`` names are read again only when the folder itself changed."""
+    hour_ago = time.time() - 3600
+    os.utime(folder, (hour_ago, hour_ago))  # changed long ago: its stamp can be trusted
+    app = picker_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = picker_of(app)
+        for _ in range(5):
+            picker.check_files()
+        assert picker.listings_read == 0
+        (folder / "b-new.toml").write_text(SHORT.replace("Short test", "Brand new"), "utf-8")
+        picker.check_files()
+        await pilot.pause()
+        assert picker.listings_read == 1
+        assert "Brand new" in screen_text(app)
 
 
 async def test_the_first_routine_in_a_new_folder_appears(user_routines: Path) -> None:

@@ -10,8 +10,9 @@ The preview shows each exercise with ranges at its current level, read from the 
 (opened read only: the picker never creates a file). Every 1.5 s the picker compares the
 listed files' modification time, size and inode (up to :attr:`PickerScreen.WATCH_BATCH` files
 each time, in turn, and always the highlighted one), and its folders' lists of ``.toml``
-files, with what it last read: a changed file is read again (its errors shown if it no longer
-validates), a file added or removed reloads the list; the selection stays.
+files (listed again only when a folder's own stamp moved), with what it last read: a changed
+file is read again (its errors shown if it no longer validates), a file added or removed
+reloads the list; the selection stays.
 
 The first frame only needs the list: routines unchanged since they were last checked come
 from the cache (see :mod:`backtimer.files.catalog`), the others are listed as being checked
@@ -50,8 +51,6 @@ from backtimer.history.db import HistoryUnavailable, open_history
 from backtimer.history.levels import current_levels
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SettingsSaved, StartRoutine
-from backtimer.tui.screens.history import HistoryScreen
-from backtimer.tui.screens.settings import SettingsScreen
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
 from backtimer.tui.widgets.tickbox import TickBox
@@ -207,6 +206,17 @@ def file_stamp(path: Path) -> Stamp:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+#: A folder changed this recently (seconds) is listed again even if its stamp is the same:
+#: a file added in the same tick of a coarse clock leaves the stamp as it was.
+RECENT = 2.0
+
+
+def folder_stamp(folder: Path) -> Stamp:
+    """A folder's modification time (ns), size and inode: a file added, removed or renamed
+    in it changes the time (None: no such folder)."""
+    return file_stamp(folder)
+
+
 def toml_listing(folder: Path) -> tuple[str, ...] | None:
     """The ``.toml`` names in a folder (None: no such folder)."""
     try:
@@ -248,6 +258,8 @@ class PickerScreen(Screen[None]):
         self.reloads = 0  # files read again after a change on disk (for tests)
         self._stamps: dict[Path, Stamp] = {}
         self._listings: dict[Path, tuple[str, ...] | None] = {}
+        self._folder_stamps: dict[Path, Stamp] = {}  # when each listing was read
+        self.listings_read = 0  # folders listed again by the watch (for tests)
         self._watch: Timer | None = None
         self._watch_next = 0  # the next file the interval looks at
         self._deferred_due = False  # checks and levels to do after the next frame
@@ -319,6 +331,7 @@ class PickerScreen(Screen[None]):
         self.entries = list(self.entries_fn())
         self.levels.clear()
         self._stamps = {entry.path: file_stamp(entry.path) for entry in self.entries}
+        self._folder_stamps = {folder: folder_stamp(folder) for folder in self._folders()}
         self._listings = {folder: toml_listing(folder) for folder in self._folders()}
         option_list.clear_options()
         options: list[Option | None] = []
@@ -413,8 +426,7 @@ class PickerScreen(Screen[None]):
         file, or ``limit`` of them in turn and the highlighted one."""
         if not self.is_mounted or not self.in_view:
             return
-        listings = {folder: toml_listing(folder) for folder in self._folders()}
-        if listings != self._listings:
+        if self._folders_changed():
             self.refresh_entries()
             return
         count = len(self.entries)
@@ -430,6 +442,23 @@ class PickerScreen(Screen[None]):
             entry = self.entries[index]
             if file_stamp(entry.path) != self._stamps.get(entry.path):
                 self.reload_entry(index)
+
+    def _folders_changed(self) -> bool:
+        """Whether a ``.toml`` file was added to or removed from a watched folder. A folder
+        is listed again only when its stamp moved (or it changed too recently to tell):
+        a few stat calls on an idle picker, however many routines it lists."""
+        now = time.time_ns()
+        for folder in self._folders():
+            stamp = folder_stamp(folder)
+            known = folder in self._listings
+            recent = stamp is not None and now - stamp[0] < RECENT * 1e9
+            if known and stamp == self._folder_stamps.get(folder) and not recent:
+                continue
+            self.listings_read += 1
+            self._folder_stamps[folder] = stamp
+            if toml_listing(folder) != self._listings.get(folder):
+                return True
+        return False
 
     def reload_entry(self, index: int) -> Entry:
         """Read one routine file again; show it, and say if it stopped or started being valid."""
@@ -555,12 +584,18 @@ class PickerScreen(Screen[None]):
         self.app.push_screen(NewRoutineScreen(self.current), created)
 
     def action_history(self) -> None:
+        # The history and settings screens are imported when opened: the first frame of the
+        # picker does without them (and their imports).
+        from backtimer.tui.screens.history import HistoryScreen
+
         self.app.push_screen(HistoryScreen(data_dir=self._history_dir()))
 
     def action_settings(self) -> None:
         def saved(config: Config | None) -> None:
             if config is not None:
                 self.post_message(SettingsSaved(config))
+
+        from backtimer.tui.screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen(), saved)
 
