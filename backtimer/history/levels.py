@@ -268,15 +268,20 @@ def review_levels(
     if entry.routine is None:
         return []
     _, changes = _decide(db, entry, sessions_needed)
-    for change in changes:
-        if change.change == "down":
-            _store(db, entry, change.exercise_index, change.new)
+    downs = [(change.exercise_index, change.new) for change in changes if change.change == "down"]
+    _store_many(db, entry, downs)
     return changes
 
 
 def accept(db: HistoryDB, entry: Entry, change: LevelChange) -> None:
     """Store an accepted change (a step-up the user took). Raises HistoryUnavailable."""
     _store(db, entry, change.exercise_index, change.new)
+
+
+def accept_all(db: HistoryDB, entry: Entry, changes: Sequence[LevelChange]) -> None:
+    """Store accepted changes in one transaction (one write to the disk, not one each: 200
+    step-ups took a third of a second). Raises HistoryUnavailable; then none is stored."""
+    _store_many(db, entry, [(change.exercise_index, change.new) for change in changes])
 
 
 def store_level(db: HistoryDB, entry: Entry, index: int, level: LevelChoice) -> LevelChoice:
@@ -298,27 +303,30 @@ def store_hold_level(db: HistoryDB, entry: Entry, index: int, hold: float) -> Le
 
 
 def _store(db: HistoryDB, entry: Entry, index: int, level: LevelChoice) -> None:
+    _store_many(db, entry, [(index, level)])
+
+
+def _store_many(db: HistoryDB, entry: Entry, levels: Sequence[tuple[int, LevelChoice]]) -> None:
     assert entry.routine is not None
-    name = entry.routine.exercises[index].name
+    if not levels:
+        return
+    exercises = entry.routine.exercises
+    now = utc_iso(local_now())
+    rows = [
+        (entry.key, index, exercises[index].name, level.hold, level.reps, level.sets, now)
+        for index, level in levels
+    ]
     with guard(db.label):
         conn = db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO levels (routine_key, exercise_index, exercise, hold, reps, sets, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (routine_key, exercise_index) DO UPDATE SET "
                 "exercise = excluded.exercise, hold = excluded.hold, reps = excluded.reps, "
                 "sets = excluded.sets, updated_at = excluded.updated_at",
-                (
-                    entry.key,
-                    index,
-                    name,
-                    level.hold,
-                    level.reps,
-                    level.sets,
-                    utc_iso(local_now()),
-                ),
+                rows,
             )
             conn.execute("COMMIT")
         except BaseException:

@@ -17,7 +17,7 @@ from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
-from backtimer.history.levels import accept, current_levels, review_levels, reviewed_levels
+from backtimer.history.levels import accept_all, current_levels, review_levels, reviewed_levels
 from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.history.writer import merge_pending
@@ -152,8 +152,7 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
     except HistoryUnavailable as exc:
         return f"The new level could not be stored: {exc.message}"
     try:
-        for change in accepted:
-            accept(db, entry, change)
+        accept_all(db, entry, accepted)  # one transaction: one write to the disk
     except HistoryUnavailable as exc:
         return f"The new level could not be stored: {exc.message}"
     finally:

@@ -23,6 +23,7 @@ from backtimer.history.db import HistoryDB
 from backtimer.history.levels import (
     LevelChange,
     accept,
+    accept_all,
     current_levels,
     exercise_history,
     review_levels,
@@ -202,6 +203,26 @@ def test_the_rules_over_synthetic_histories(db, entry, stored, history, change, 
     after = current_levels(db, entry)[KNEE]
     # A step down is stored at once; a step up only once accepted.
     assert after == (new if change == "down" else (stored or L(10)))
+
+
+def test_accepting_many_step_ups_is_one_transaction(db, entry) -> None:
+    """Every accepted step-up is stored, with one commit (one write to the disk) for all."""
+    for _ in range(3):
+        add_session(db, entry, level=current_levels(db, entry))
+    changes = review_levels(db, entry)
+    assert len(changes) == 3
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        accept_all(db, entry, changes)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert sum(s.strip().upper() == "COMMIT" for s in statements) == 1
+    levels = current_levels(db, entry)
+    assert {index: levels[index] for index in (KNEE, BRIDGES, BREATHS)} == {
+        change.exercise_index: change.new for change in changes
+    }
+    accept_all(db, entry, [])  # nothing to store: no transaction at all
 
 
 def test_three_clean_sessions_offer_a_step_up_that_is_stored_only_when_accepted(db, entry):
