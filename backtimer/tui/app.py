@@ -108,6 +108,94 @@ def run_editor(path: Path) -> str | None:
     return None
 
 
+class LatePlayer:
+    """The app's own player, made once the first frame is on the screen: opening the sound
+    device, finding a voice and rendering the tones take tens of milliseconds that the first
+    frame does without. Until :meth:`ready`, cues wait here in order (a pain stop's silence
+    drops what waits before it) and are played when the player is made; after it, every
+    call goes straight to the player. ``sound`` is there only if the player will have it
+    (``BACKTIMER_AUDIO=none`` makes one without the app's tones: the bell rings instead).
+    """
+
+    def __init__(self, make: Callable[[], Any], *, tones: bool) -> None:
+        self._make = make
+        self._player: Any = None
+        self._waiting: list[tuple[str, tuple[Any, ...]]] = []
+        if not tones:
+            self.sound = None  # type: ignore[assignment]  # Cues rings the bell instead
+
+    @property
+    def is_ready(self) -> bool:
+        return self._player is not None
+
+    def ready(self) -> Any:
+        """The player (made now if it was not): the cues that waited are played."""
+        if self._player is None:
+            self._player = self._make()
+            waiting, self._waiting = self._waiting, []
+            for name, args in waiting:
+                with contextlib.suppress(Exception):  # a cue never breaks a session
+                    self._play(name, args)
+        return self._player
+
+    def _play(self, name: str, args: tuple[Any, ...]) -> None:
+        """One cue to the player, in the form it takes (with a clock time or without)."""
+        player = self._player
+        timed = callable(getattr(player, "sound", None))
+        if name == "sound" and not timed:
+            player.bell()
+        elif name == "say" and not timed:
+            player.say(args[0])
+        else:
+            getattr(player, name)(*args)
+
+    def _cue(self, name: str, *args: Any) -> None:
+        if self._player is None:
+            self._waiting.append((name, args))
+        else:
+            self._play(name, args)
+
+    def bell(self) -> None:
+        self._cue("bell")
+
+    def sound(self, name: str, at: float | None = None) -> None:
+        self._cue("sound", name, at)
+
+    def say(self, text: str, at: float | None = None) -> None:
+        self._cue("say", text, at)
+
+    def silence(self) -> None:
+        if self._player is None:
+            self._waiting.clear()
+        else:
+            self._player.silence()
+
+    def stop_sounds(self) -> None:
+        if self._player is None:
+            self._waiting.clear()
+        else:
+            hush = getattr(self._player, "stop_sounds", None)
+            if callable(hush):
+                hush()
+
+    @property
+    def speaking(self) -> bool:
+        if self._player is None:
+            return any(name == "say" for name, _ in self._waiting)
+        return bool(getattr(self._player, "speaking", False))
+
+    def close(self) -> None:
+        if self._player is not None:
+            self._player.close()
+        self._waiting.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else (``status``, ``wait_idle``...) needs the player itself."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.ready(), name)
+
+
 class BacktimerApp(App[int]):
     """backtimer's full-screen UI. Build it with :func:`make_app`."""
 
@@ -192,7 +280,8 @@ class BacktimerApp(App[int]):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(sig, self.exit, None, code)
         if self.player is None:
-            self.player = self._new_player()
+            self.player = LatePlayer(self._new_player, tones=_has_tones())
+            self.call_after_refresh(self._sound_ready)
         self.apply_settings(self.config)
         resume = None
         if self.offer_resume:
@@ -340,10 +429,39 @@ class BacktimerApp(App[int]):
             rate=getattr(self.config, "speech_rate", None),
         )
 
+    def _sound_ready(self) -> None:
+        """After the first frame: the sound is set up, and what it found is said (the
+        picker's title, or a line on the session screen)."""
+        player = self.player
+        if not isinstance(player, LatePlayer) or player.is_ready:
+            return
+        player.ready()
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_sound_warning", None)
+            if callable(show):
+                show()
+        if self.current_session is not None:
+            self._say_sound_status()
+
     def sound_warning(self) -> str | None:
-        """Why the voice is on and nothing can speak (None: all is well)."""
+        """Why the voice is on and nothing can speak (None: all is well, or not known yet:
+        the sound is set up after the first frame)."""
+        if isinstance(self.player, LatePlayer) and not self.player.is_ready:
+            return None
         status = getattr(self.player, "status", None)
         return status.warning() if status is not None else None
+
+    def _say_sound_status(self) -> None:
+        """At a session's start: no voice where one was asked for, or the voice used instead."""
+        if isinstance(self.player, LatePlayer) and not self.player.is_ready:
+            return  # said once the sound is set up (see _sound_ready)
+        warning = self.sound_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=15, markup=False)
+        status = getattr(self.player, "status", None)
+        fallback = status.fallback() if status is not None else None
+        if fallback:
+            self.notify(fallback, timeout=8, markup=False)
 
     def _replace_player(self) -> None:
         old = self.player
@@ -408,13 +526,7 @@ class BacktimerApp(App[int]):
         # Shown in the session screen's own layout, not as toasts over it (see notify).
         for note in launch.notes:
             self.notify(note, severity="warning", timeout=8)
-        warning = self.sound_warning()
-        if warning:
-            self.notify(warning, severity="warning", timeout=15, markup=False)
-        status = getattr(self.player, "status", None)
-        fallback = status.fallback() if status is not None else None
-        if fallback:
-            self.notify(fallback, timeout=8, markup=False)
+        self._say_sound_status()
 
     def _watch_recording(self, recorder: Any) -> None:
         """A notice while the history falls behind (a full disk, a held lock), and when it
@@ -576,6 +688,12 @@ class BacktimerApp(App[int]):
 
     def action_interrupt(self) -> None:
         self.exit(None, EXIT_INTERRUPTED)
+
+
+def _has_tones() -> bool:
+    """Whether the player made by ``default_player`` has the app's tones (``sound``):
+    not with ``BACKTIMER_AUDIO=none`` (the tests), where the bell rings instead."""
+    return os.environ.get("BACKTIMER_AUDIO", "").strip().lower() != "none"
 
 
 def _sound_settings(config: Config) -> tuple[Any, ...]:
