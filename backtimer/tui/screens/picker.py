@@ -259,6 +259,7 @@ class PickerScreen(Screen[None]):
         self._stamps: dict[Path, Stamp] = {}
         self._listings: dict[Path, tuple[str, ...] | None] = {}
         self._folder_stamps: dict[Path, Stamp] = {}  # when each listing was read
+        self._entry_folders: set[Path] = set()  # the folders of the entries listed
         self.listings_read = 0  # folders listed again by the watch (for tests)
         self._watch: Timer | None = None
         self._watch_next = 0  # the next file the interval looks at
@@ -329,6 +330,7 @@ class PickerScreen(Screen[None]):
         if keep is None and self.entries and option_list.highlighted is not None:
             keep = self.entries[option_list.highlighted].path
         self.entries = list(self.entries_fn())
+        self._entry_folders = {entry.path.parent for entry in self.entries}
         self.levels.clear()
         self._stamps = {entry.path: file_stamp(entry.path) for entry in self.entries}
         self._folder_stamps = {folder: folder_stamp(folder) for folder in self._folders()}
@@ -406,8 +408,9 @@ class PickerScreen(Screen[None]):
     # ------------------------------------------------------------------ watching
 
     def _folders(self) -> list[Path]:
-        """The folders to watch for files added or removed."""
-        return sorted({entry.path.parent for entry in self.entries} | {paths.user_routines_dir()})
+        """The folders to watch for files added or removed (the entries' folders are worked
+        out when the list is read, not at every look: 300 paths' parents took most of it)."""
+        return sorted(self._entry_folders | {paths.user_routines_dir()})
 
     @property
     def in_view(self) -> bool:
