@@ -4,6 +4,7 @@ in the same run. Prints numbers and the goals next to them; asserts nothing.
     .venv/bin/python benchmarks/ratios.py               # everything, 5 runs each (~6 minutes)
     .venv/bin/python benchmarks/ratios.py --runs 7 --hold 30
     .venv/bin/python benchmarks/ratios.py --only start cli
+    .venv/bin/python benchmarks/ratios.py --tree ../other-checkout   # the same, another tree
 
 Every figure is the median of ``--runs`` runs, with the spread (min-max); a ratio is taken run
 by run against its reference, run just before or beside it, so a machine that drifts in speed
@@ -16,7 +17,8 @@ moves both. The references:
 Sections (``--only``):
 
 - ``start``: first frame in tmux (100x30) of ``backtimer run ROUTINE`` and of the picker,
-  against the bare app (until their text is on the screen).
+  against the bare app (until their text is on the screen): at a first start ever, and with
+  the routines checked at an earlier start (the cache of checked routines warm).
 - ``cli``: ``check`` of the bundled routines against importing pydantic and tomllib;
   ``--version``/``--help`` against a bare interpreter (and the modules they import).
 - ``idle``: CPU (``/proc/PID/task/*/schedstat``, nanoseconds) over ``--hold`` seconds of a long
@@ -30,6 +32,7 @@ Sections (``--only``):
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -229,6 +232,7 @@ class Setup:
             "XDG_CACHE_HOME": str(home / "cache"),
             "TERM": "xterm-256color",
             "COLORTERM": "truecolor",
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         }
 
 
@@ -261,19 +265,33 @@ def section_start(setup: Setup, runs: int) -> None:
     print(f"First frame in tmux {SIZE[0]}x{SIZE[1]}, median (min-max) of {runs}, seconds:")
     bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
     routine = str(setup.routine)
-    ref, run, picker = [], [], []
+    # A user's routines were checked at an earlier start (the cache of checked routines is
+    # warm); a first start ever checks them. Each start has a history of its own (a killed
+    # session is offered for resuming next time), the warm ones share the cache.
+    warm_cache = setup.env("start-warm")["XDG_CACHE_HOME"]
+    fill_cache(setup.env("start-warm"))
+
+    def warm(name: str) -> dict[str, str]:
+        return {**setup.env(name), "XDG_CACHE_HOME": warm_cache}
+
+    ref, run, picker, run_warm, picker_warm = [], [], [], [], []
     for number in range(runs + 1):
         run_command = backtimer("run", routine, "--no-voice", "--no-bell")
         times = (
             first_frame(bare, "bare-ready", setup.env(f"start-bare{number}")),
             first_frame(run_command, "GET READY", setup.env(f"start-run{number}")),
             first_frame(backtimer(), "choose a routine", setup.env(f"start-picker{number}")),
+            first_frame(run_command, "GET READY", warm(f"start-run-warm{number}")),
+            first_frame(backtimer(), "choose a routine", warm(f"start-picker-warm{number}")),
         )
         if number:  # the first round warms the disk cache
-            for out, value in zip((ref, run, picker), times, strict=True):
+            for out, value in zip((ref, run, picker, run_warm, picker_warm), times, strict=True):
                 out.append(value)
-    report("backtimer run ROUTINE vs bare app", run, ref, 1.5, scale=1000, unit=" ms", digits=0)
-    report("picker (6 routines) vs bare app", picker, ref, 1.5, scale=1000, unit=" ms", digits=0)
+    ms = {"scale": 1000, "unit": " ms", "digits": 0}
+    report("backtimer run ROUTINE vs bare app", run, ref, 1.5, **ms)
+    report("picker (6 routines) vs bare app", picker, ref, 1.5, **ms)
+    report("run ROUTINE, routines checked before vs bare", run_warm, ref, 1.5, **ms)
+    report("picker, routines checked before vs bare app", picker_warm, ref, 1.5, **ms)
 
 
 # ---------------------------------------------------------------------- cli
@@ -562,15 +580,27 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
     parser.add_argument("--hold", type=float, default=20.0, help="seconds of idle measured")
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="these sections")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        help="measure the backtimer package of this source tree (another checkout, for a "
+        "before/after comparison with the same references), not this one",
+    )
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         print("tmux is needed", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(ROOT))
+    tree = (args.tree or ROOT).resolve()
+    os.environ["PYTHONPATH"] = str(tree)  # every command, in tmux or not, runs that tree
+    sys.path.insert(0, str(tree))
     import backtimer
 
     where = Path(backtimer.__file__).parent
+    # An installed package has its bytecode; with PYTHONDONTWRITEBYTECODE set (as on some
+    # machines) a source tree would be compiled again by every command measured.
+    compileall.compile_dir(where, quiet=1)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, backtimer in {where}")
+    print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     with tempfile.TemporaryDirectory(prefix="bt-ratios-") as name:
         setup = Setup(Path(name))
         for section in args.only or list(SECTIONS):
@@ -580,6 +610,7 @@ def main() -> int:
                 SECTIONS[section](setup, args.runs)
     if Tmux.lingering:
         print(f"note: {Tmux.lingering} program(s) outlived their closed terminal (killed)")
+    print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     return 0
 
 
