@@ -405,6 +405,7 @@ class PlainSession:
         self.question = "where"  # on a terminal after a pain stop: where, much, note, choice
         self.typed = ""
         self.started = False
+        self.inbox: Any = None  # the phone remote's commands (backtimer.remote.server.Inbox)
 
     # -------------------------------------------------------------- loop
 
@@ -433,6 +434,11 @@ class PlainSession:
             ready = self.wait(timeout)
             self.controller.tick()
             self.after_tick()
+            if self.inbox is not None:
+                for remote in self.inbox.take():
+                    if self.session.over:
+                        break
+                    self.remote_command(remote)
             if ready and not self.source.eof:
                 # None: the input has ended; the next round sees to what that means.
                 for token in self.source.read() or ():
@@ -496,6 +502,26 @@ class PlainSession:
             self.controller.pain()
         elif name is not None:
             getattr(self.controller, name)()
+
+    def remote_command(self, command: Any) -> None:
+        """A command from the phone remote (a :class:`backtimer.remote.state.RemoteCommand`:
+        a command table entry, with a pain stop's answers): run as its key would be."""
+        key: Key = command.key
+        stopped = self.session.state is State.PAIN_STOPPED
+        if key.where == "pain":
+            form = self.controller.pain_form
+            if not stopped or form is None:
+                return
+            if key.plain != "mistake":
+                if command.where is not None:
+                    form.where = command.where
+                if command.how_much is not None:
+                    form.how_much = command.how_much
+                if command.note is not None:
+                    form.note = command.note
+            self._choose(key)
+        elif key.plain is not None and not stopped:
+            self.run_command(key)
 
     # -------------------------------------------------------------- after a pain stop
 
@@ -682,6 +708,8 @@ def run_plain(
     routine: Routine | None = None,
     start_index: int = 0,
     keymap: dict[str, str] | None = None,
+    remote: Any = None,
+    remote_out: IO[str] | None = None,
 ) -> int:
     """Run a session with printed announcements; returns the exit code.
 
@@ -690,7 +718,9 @@ def run_plain(
     speech; ``listeners`` are added after the cue layer and the printer (a history recorder):
     on Ctrl-C, SIGTERM or SIGHUP each one that has an ``on_interrupted()`` method is told.
     ``speech_command``, ``tones``, ``volume``, ``speech_rate``, ``countdown`` and ``keymap``
-    come from the config (see backtimer.files.config).
+    come from the config (see backtimer.files.config). ``remote``: a
+    :class:`backtimer.remote.options.RemoteOptions` serves the phone remote while the
+    session runs (its address and QR code go to ``remote_out``, standard error by default).
     """
     out = stdout if stdout is not None else sys.stdout
     inp = stdin if stdin is not None else sys.stdin
@@ -726,6 +756,7 @@ def run_plain(
         start_index=start_index,
     )
     loop = PlainSession(controller, source, printer, clock=clock, wait=wait, keymap=keymap)
+    hosted: Any = None
     recording = RecordingWatch(listeners, printer.line)  # "Recording is behind: ..."
     loop.after_tick = recording.poll
 
@@ -749,6 +780,11 @@ def run_plain(
     terminal = source.cbreak() if isinstance(source, KeyInput) else contextlib.nullcontext()
     with StopSignals() as stops:
         try:
+            if remote is not None:
+                hosted = _start_remote(remote, controller, remote_out or sys.stderr)
+                loop.inbox = hosted.inbox
+                if wait is None:
+                    loop.wait = hosted.wait_with(source)
             with terminal:
                 try:
                     # A signal while the first lines print waits until the first step has
@@ -781,7 +817,28 @@ def run_plain(
             return EXIT_OK if printer.write_error is None else EXIT_OUTPUT
         finally:
             stops.stopping = True
+            if hosted is not None:
+                hosted.stop()
             controller.close()
+
+
+def _start_remote(options: Any, controller: SessionController, out: IO[str]) -> Any:
+    """The phone remote's server in a thread of its own (plain mode's loop is not asyncio),
+    its commands handed to this thread through an inbox. Deferred: aiohttp loads only with
+    --remote."""
+    from backtimer.remote.hosting import PlainRemote
+
+    hosted = PlainRemote(options, controller)
+    hosted.start()
+    with contextlib.suppress(OSError, ValueError):
+        out.write(printable_block(hosted.terminal_text()) + "\n")
+        out.flush()
+    return hosted
+
+
+def printable_block(text: str) -> str:
+    """Lines of text, each printable (the QR code's blocks are)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def _discard(out: IO[str]) -> None:

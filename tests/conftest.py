@@ -31,7 +31,18 @@ def user_routines(isolated_dirs: dict[str, Path]) -> Path:
 
 #: Each folder of tests is a layer of the code, and a marker: ``pytest -m core`` runs the pure
 #: core's tests alone, in seconds; ``-m "not e2e"`` leaves out the real processes and tmux.
-LAYERS = ("core", "files", "session", "sound", "history", "plain", "tui", "cli", "e2e")
+LAYERS = (
+    "core",
+    "files",
+    "session",
+    "sound",
+    "history",
+    "plain",
+    "remote",
+    "tui",
+    "cli",
+    "e2e",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

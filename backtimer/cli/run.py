@@ -9,6 +9,7 @@ from pathlib import Path
 from backtimer.core.literal import printable
 from backtimer.files import catalog
 from backtimer.files.config import Config, unknown_bindings
+from backtimer.remote import RemoteError
 from backtimer.session.commands import binding_ids
 from backtimer.session.launch import (
     accept_levels,
@@ -40,6 +41,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="current: the level reached so far (it starts at the low end of every range "
         "and follows your pain-free sessions); low or high: that end of every range",
     )
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="serve a page that follows the session and stops it, for a phone or another "
+        "browser: its address (with a new secret) and a QR code are shown first",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        metavar="N",
+        help="the remote's port (default: any free one)",
+    )
+    parser.add_argument(
+        "--lan",
+        action="store_true",
+        help="let the remote be reached from the local network (default: this computer only)",
+    )
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument(
         "--resume",
@@ -57,6 +76,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port number from 0 to 65535, not {text!r}")
+    return port
+
+
+def _remote(args: argparse.Namespace) -> object | None:
+    """The remote's options, when asked for (deferred: only --remote loads it)."""
+    if not args.remote:
+        return None
+    from backtimer.remote.options import RemoteOptions
+
+    return RemoteOptions(port=args.port, lan=args.lan)
+
+
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
@@ -68,6 +106,9 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     entry = catalog.resolve(args.routine)  # RoutineError -> exit 1 in cli.main
+    if (args.port or args.lan) and not args.remote:
+        print("backtimer: --port and --lan go with --remote", file=sys.stderr)
+        return 2
     if args.plain:
         return _run_plain(entry, args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -87,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         tones=not args.no_tones,
         data_dir=args.data_dir,
         resume=args.resume,
+        remote=_remote(args),
     )
 
 
@@ -133,7 +175,11 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
                 routine=launch.routine,
                 start_index=launch.start_index,
                 keymap=dict(config.keymap),
+                remote=_remote(args),
             )
+        except RemoteError as exc:
+            print(f"backtimer: {printable(str(exc))}", file=sys.stderr)
+            return 1
         finally:
             stops.stopping = True
             message = launch.close()

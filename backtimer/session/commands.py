@@ -25,6 +25,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("new_routine", "New routine"),
     ("levels", "Levels before a session"),
+    ("remote", "Phone remote (before a session)"),
     ("history", "History"),
     ("settings", "Settings"),
     ("confirm", "Questions"),
@@ -236,6 +237,14 @@ COMMANDS: tuple[Key, ...] = (
     Key("history", "h", "history", "History", "Past sessions and pain stops", "picker"),
     Key("settings", "s", "settings", "Settings", "Voice, bell, timings, keys", "picker"),
     Key("quit", "q", "quit_app", "Quit", "Quit backtimer", "picker"),
+    Key(
+        "start_remote",
+        "r",
+        "start_remote",
+        "Remote",
+        "Start it with a phone as the remote (a page that follows and stops it)",
+        "picker",
+    ),
     Key("start_selected", "enter", "select", "Start", "Start this routine", "routine_list"),
     # ---------------------------------------------------------------- after a pain stop
     # Priority: they work from the text fields too (an Input has its own ctrl+e). In
@@ -319,6 +328,14 @@ COMMANDS: tuple[Key, ...] = (
         priority=True,
     ),
     Key("levels_start", "s", "start", "Start", "Start with these levels", "levels"),
+    Key(
+        "remote_start",
+        "enter",
+        "start",
+        "Start",
+        "Start the session (or tap Start on the phone)",
+        "remote",
+    ),
     Key("levels_toggle", "space", "tick", "Tick/untick", "Take it or not", "levels_list"),
     # escape closes the history too (the app's escape closes what is open on top).
     Key("history_close", "q", "close", "Back", "Back", "history", key_display="esc/q"),

@@ -230,8 +230,14 @@ class BacktimerApp(App[int]):
         data_dir: Path | None = None,
         record: bool = False,
         offer_resume: bool = False,
+        remote: Any = None,
     ) -> None:
         super().__init__()
+        # The phone remote (backtimer.remote.options.RemoteOptions) for every session, as
+        # run --remote asks; the picker's remote key asks for it once.
+        self.remote_options = remote
+        self._remote_once: Any = None
+        self.remotes: list[Any] = []  # backtimer.tui.remote.AppRemote, one per session
         self.notes: list[str] = []
         self.config = config if config is not None else Config()
         self.data_dir = data_dir
@@ -408,6 +414,8 @@ class BacktimerApp(App[int]):
         session = self.current_session
         if session is not None and session.live:
             session.interrupted()  # quit with ctrl+q, or a signal, in mid-session
+        for remote in self.remotes:
+            remote.close_now()
         close = getattr(self.player, "close", None)
         if callable(close):
             close()
@@ -522,7 +530,17 @@ class BacktimerApp(App[int]):
             tick_interval=self.tick_interval,
             keymap=dict(self.config.keymap),
         )
-        self.push_screen(self.current_session)
+        remote = self._remote_once or self.remote_options
+        self._remote_once = None
+        if remote is None:
+            self.push_screen(self.current_session)
+        else:
+            # Deferred: the remote's server (aiohttp) loads only for a session that uses it.
+            from backtimer.tui.remote import AppRemote
+
+            host = AppRemote(self, remote)
+            self.remotes.append(host)
+            self.run_worker(host.begin(controller, self.current_session), exit_on_error=False)
         # Shown in the session screen's own layout, not as toasts over it (see notify).
         for note in launch.notes:
             self.notify(note, severity="warning", timeout=8)
@@ -546,10 +564,22 @@ class BacktimerApp(App[int]):
         self.set_interval(1.0, watch.poll)
 
     def on_start_routine(self, message: StartRoutine) -> None:
+        if message.remote:
+            from backtimer.remote.options import RemoteOptions
+
+            self._remote_once = self.remote_options or RemoteOptions()
         self.start_session(message.entry)
+
+    def remote_cancelled(self, remote: Any) -> None:
+        """The remote's address was closed without starting: back to the routines."""
+        if not self.from_picker:
+            self.exit(0)
 
     def on_session_over(self, message: SessionOver) -> None:
         """The session screen's run ended: its summary replaces it."""
+        for remote in self.remotes:
+            if remote.screen is self.session_screen:
+                remote.session_over()
         screen = self.session_screen
         if screen is not None:
             pop_above(screen)
@@ -754,6 +784,7 @@ def run_app(
     tones: bool = True,
     data_dir: Path | None = None,
     resume: bool | None = None,
+    remote: Any = None,
 ) -> int:
     """Run the app in the terminal until it exits; returns the exit code.
 
@@ -769,6 +800,7 @@ def run_app(
         data_dir=data_dir,
         record=True,
         offer_resume=resume is not False,
+        remote=remote,
     )
     guard = app.terminal_guard = TerminalGuard()
     try:

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class StartRoutine(Message):
-    """The picker asks the app to start a session of this routine."""
+    """The picker asks the app to start a session of this routine (``remote``: with the
+    phone remote)."""
 
     entry: Entry
+    remote: bool = False
 
 
 @dataclass

@@ -12,6 +12,7 @@ from backtimer.tui.screens.history import HistoryScreen
 from backtimer.tui.screens.levels import LevelOfferScreen, OfferList
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.picker import NewRoutineScreen, PickerScreen, RoutineList
+from backtimer.tui.screens.remote import RemoteScreen
 from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.settings import SettingsScreen, known_binding_ids
 from backtimer.tui.screens.summary import SummaryScreen
@@ -26,6 +27,7 @@ SCREENS = {
     "new_routine": NewRoutineScreen,
     "levels": LevelOfferScreen,
     "levels_list": OfferList,
+    "remote": RemoteScreen,
     "history": HistoryScreen,
     "settings": SettingsScreen,
     "confirm": ConfirmScreen,

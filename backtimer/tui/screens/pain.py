@@ -51,6 +51,7 @@ class PainScreen(ModalScreen[PainDetails | None]):
         super().__init__()
         self.event = event
         self.stop_if = stop_if
+        self.answered_where: str | None = None  # given on the phone remote
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="pain-dialog"):
@@ -128,6 +129,19 @@ class PainScreen(ModalScreen[PainDetails | None]):
         event.stop()
         self.query_one("#end", Button).focus()
 
+    def answer(self, where: str | None, how_much: int | None, note: str | None) -> None:
+        """Answers given elsewhere (the phone remote) go into the fields, as if typed."""
+        if self.event is None:
+            return
+        if where in PAIN_PLACES:
+            buttons = list(self.query_one("#pain-where", RadioSet).query(RadioButton))
+            buttons[PAIN_PLACES.index(where)].value = True
+            self.answered_where = where  # the radio set learns it only by a message
+        if how_much is not None:
+            self.query_one("#pain-how-much", Input).value = str(how_much)
+        if note is not None:
+            self.query_one("#pain-note", Input).value = note
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose":
             return self.event is not None
@@ -149,8 +163,8 @@ class PainScreen(ModalScreen[PainDetails | None]):
                 self.query_one("#pain-how-much", Input).focus()
                 return
         radio = self.query_one("#pain-where", RadioSet)
-        where = None
-        if radio.pressed_index >= 0:
+        where = self.answered_where
+        if where is None and radio.pressed_index >= 0:
             where = PAIN_PLACES[radio.pressed_index]
         note = self.query_one("#pain-note", Input).value.strip()
         self.dismiss(

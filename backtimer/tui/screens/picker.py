@@ -520,6 +520,13 @@ class PickerScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
 
     def action_start(self) -> None:
+        self._start()
+
+    def action_start_remote(self) -> None:
+        """Start it with the phone remote: its address and QR code come first."""
+        self._start(remote=True)
+
+    def _start(self, *, remote: bool = False) -> None:
         entry = self.current
         if entry is None:
             return
@@ -529,7 +536,7 @@ class PickerScreen(Screen[None]):
                 severity="error",
             )
             return
-        self.post_message(StartRoutine(entry))
+        self.post_message(StartRoutine(entry, remote=remote))
 
     def action_edit(self) -> None:
         entry = self.current

@@ -1,0 +1,128 @@
+"""The phone remote in the full-screen app: its server runs in the app's own event loop.
+
+Loaded only when a session is started with the remote (``run --remote`` or the picker's
+remote key), so the app starts as fast without it. A command from the page runs what its key
+runs on the screen it belongs to: a session key on the session screen, the pain stop as the
+app's pain key, a choice after a pain stop on the pain screen (with the page's answers in
+its fields), Start on the screen that shows the address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from backtimer.core.engine import State
+from backtimer.remote.options import RemoteOptions, how_to
+from backtimer.remote.qr import qr_lines
+from backtimer.remote.server import RemoteServer
+from backtimer.remote.state import RemoteCommand, RemoteView
+from backtimer.session.controller import SessionController
+from backtimer.tui.screens.pain import PainScreen
+from backtimer.tui.screens.remote import RemoteScreen
+from backtimer.tui.screens.session import SessionScreen
+
+
+class AppRemote:
+    """One session's remote: a server, the view that feeds it, and the screen with its
+    address. :meth:`begin` shows the address, then the session when asked to start."""
+
+    def __init__(self, app: Any, options: RemoteOptions) -> None:
+        self.app = app
+        self.options = options
+        self.server = RemoteServer(self.command, lan=options.lan, port=options.port)
+        self.view: RemoteView | None = None
+        self.screen: SessionScreen | None = None
+        self.address_screen: RemoteScreen | None = None
+
+    async def begin(self, controller: SessionController, screen: SessionScreen) -> None:
+        """Listen, then show the address; the session screen comes when it is started."""
+        self.screen = screen
+        try:
+            await self.server.start()
+        except OSError as exc:
+            self.app.push_screen(screen)
+            self.app.notify(
+                f"The phone remote could not start: {exc.strerror or exc}. "
+                "The session goes on without it.",
+                severity="error",
+                timeout=15,
+            )
+            return
+        view = self.view = RemoteView(
+            controller.session, controller.routine, self.server.publish, controller.now
+        )
+        view.waiting = True
+        controller.runner.add_listener(view)
+        view.refresh()
+        url = self.server.url
+        self.address_screen = RemoteScreen(
+            controller.routine.name, qr_lines(url), how_to(url, lan=self.options.lan)
+        )
+
+        def answered(start: bool | None) -> None:
+            self.address_screen = None
+            if start:
+                self.app.push_screen(screen)
+            else:
+                self.app.run_worker(self.stop(), exit_on_error=False)
+                self.app.remote_cancelled(self)
+
+        self.app.push_screen(self.address_screen, answered)
+
+    # ------------------------------------------------------------------ commands
+
+    def command(self, command: RemoteCommand) -> None:
+        """A command from the page (in the app's loop); see the module's docstring."""
+        key = command.key
+        if key.id == "remote_start":
+            if self.address_screen is not None and self.address_screen.is_current:
+                self.address_screen.action_start()
+            return
+        screen = self.screen
+        if screen is None or not screen.is_attached or not screen.live:
+            return
+        state = screen.session.state
+        if key.id == "pain":
+            self.app.action_pain()
+            return
+        if key.where == "pain":
+            pain = next(
+                (s for s in reversed(self.app.screen_stack) if isinstance(s, PainScreen)), None
+            )
+            if pain is not None and pain.event is not None and state is State.PAIN_STOPPED:
+                pain.answer(command.where, command.how_much, command.note)
+                pain.action_choose(key.plain)  # type: ignore[arg-type]  # a PainChoice
+            return
+        if state is State.PAIN_STOPPED:
+            return
+        # The screen's own action, as its key runs it (pause toggles, as space does:
+        # the footer's pause/resume split is only what it shows).
+        action = getattr(screen, f"action_{key.action}", None)
+        if callable(action):
+            action()
+
+    # ------------------------------------------------------------------ the end
+
+    def session_over(self) -> None:
+        """The session has ended: the page shows so, then the server stops."""
+        if self.view is not None:
+            self.view.refresh()
+        self.app.run_worker(self.stop(), exit_on_error=False)
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    def close_now(self) -> None:
+        """The app is closing: stop listening at once (no await possible there)."""
+        runner = self.server._runner
+        if runner is None:
+            return
+        for site in list(runner.sites):
+            server = getattr(site, "_server", None)
+            if server is not None:
+                with contextlib.suppress(Exception):
+                    server.close()
+        self.server._closed = True
+        for queue in list(self.server._streams):
+            queue.put_nowait(None)

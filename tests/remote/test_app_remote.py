@@ -1,0 +1,101 @@
+"""The full-screen app with the remote: its server runs in the app's own loop, the address
+comes first, and the page's commands run what the keys run on the app's screens."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from remote_helpers import SLOW_TOML, get, post
+from snapshot_apps.common import FakeClock, build_app, screen_text, write_routine
+
+from backtimer.core.engine import Event, Session
+from backtimer.remote.options import RemoteOptions
+from backtimer.session.tally import PainDetails
+from backtimer.tui.screens.pain import PainScreen
+from backtimer.tui.screens.remote import RemoteScreen
+from backtimer.tui.screens.session import SessionScreen
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.details: list[PainDetails] = []
+        self.events: list[Event] = []
+
+    def on_events(self, events: Sequence[Event], session: Session) -> None:
+        self.events.extend(events)
+
+    def on_pain_details(self, details: PainDetails, session: Session) -> None:
+        self.details.append(details)
+
+
+async def until(pilot: Any, check: Any, what: str) -> None:
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if check():
+            return
+    raise AssertionError(f"never: {what}")
+
+
+async def send(url: str, command: str, **fields: Any) -> int:
+    status, _ = await asyncio.to_thread(post, url + "command", {"command": command, **fields})
+    return status
+
+
+async def state(url: str) -> dict[str, Any]:
+    status, body, _ = await asyncio.to_thread(get, url + "state")
+    assert status == 200
+    return json.loads(body)
+
+
+async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    heard = Heard()
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, listeners=[heard], remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+        [remote] = app.remotes
+        url = remote.server.url
+        assert url.startswith("http://127.0.0.1:")
+        shown = screen_text(app)
+        assert url in shown.replace("\n", "")
+        assert "▀" in shown or "▄" in shown  # the QR code, in block characters
+        assert (await state(url))["state"] == "waiting"
+        assert not heard.events  # nothing starts before Start
+
+        assert await send(url, "remote_start") == 202
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+        assert (await state(url))["state"] == "running"
+
+        assert await send(url, "pause") == 202
+        await until(pilot, lambda: app.session_screen.session.state == "paused", "a pause")
+        assert (await state(url))["state"] == "paused"
+        assert await send(url, "pause") == 202
+        await until(pilot, lambda: app.session_screen.session.state == "running", "resumed")
+
+        assert await send(url, "pain") == 202
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        page = await state(url)
+        assert page["state"] == "pain_stopped"
+        assert page["pain"]["stop_if"] == "pain down the leg"
+        assert await send(url, "pain_mistake") == 202
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "back to the step")
+        assert heard.details == []  # by mistake: no pain reported
+
+        assert await send(url, "pain") == 202
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        assert await send(url, "pain_end", where="hip", how_much=3, note="a twinge") == 202
+        await until(pilot, lambda: app.session_screen is None, "the summary")
+        [details] = heard.details
+        assert (details.choice, details.where, details.how_much, details.note) == (
+            "end",
+            "hip",
+            3,
+            "a twinge",
+        )
+        await until(pilot, lambda: remote.server._runner is None, "the server stopped")
+    assert remote.server._runner is None

@@ -1,0 +1,55 @@
+"""``backtimer run --plain --remote`` in a real process: what the page sends reaches the
+session and its history, recorded exactly as the keys' commands are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from remote_helpers import PlainRun, get, history, write_routine
+
+
+def test_pause_a_mistake_and_a_pain_stop_from_the_page(tmp_path: Path) -> None:
+    routine = write_routine(tmp_path)
+    data = tmp_path / "data"
+    run = PlainRun(routine, data)
+    try:
+        first = run.wait_for(lambda s: s.get("state") == "running")
+        assert first["exercise"] == r"<script>alert(1)</script> & [bold]knee[/bold] \x1b"
+        assert first["phase"] == "get_ready"
+        assert run.command("pause") == 202
+        run.wait_for(lambda s: s["state"] == "paused")
+        assert run.command("pause") == 202  # space again: resume
+        run.wait_for(lambda s: s["state"] == "running")
+
+        assert run.command("pain") == 202
+        stopped = run.wait_for(lambda s: s["state"] == "pain_stopped")
+        assert stopped["pain"]["stop_if"] == "pain down the leg"
+        # Pressed by mistake: the step goes on where it was (the history keeps a pause).
+        assert run.command("pain_mistake") == 202
+        run.wait_for(lambda s: s["state"] == "running" and s["pain"] is None)
+
+        assert run.command("skip_step") == 202
+        run.wait_for(lambda s: s["phase"] == "hold")
+        assert run.command("pain") == 202
+        run.wait_for(lambda s: s["state"] == "pain_stopped")
+        assert run.command("pain_end", where="lower back", how_much=6, note="sharp") == 202
+        assert run.finish() == 0
+    finally:
+        run.stop()
+    # The server stopped with the session.
+    with pytest.raises(OSError):
+        get(run.url)
+    out = "".join(run.stdout)
+    assert "Paused" in out or "paused" in out
+    assert "Pain stop:" in out
+    assert "Pressed by mistake: no pain recorded" in out
+
+    [session] = history(data)
+    assert session["status"] == "pain_stopped"  # as the keys record a pain stop that ends it
+    [pain] = session["pain_events"]  # the mistake left none
+    assert pain["where"] == "lower back"
+    assert pain["severity"] == 6
+    assert pain["note"] == "sharp"
+    assert pain["phase"] == "hold"
+    assert len(session["pauses"]) >= 2  # the pause, and the mistake kept as one
