@@ -192,6 +192,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from backtimer.files.routine_load import printable
     from backtimer.session.commands import SECTIONS, binding_ids, commands, key_words
 
+    if args.preset:
+        from backtimer.session.commands import preset_toml
+
+        print(preset_toml(args.preset), end="")
+        return EXIT_OK
     config, warnings = load_config()
     keymap = dict(config.keymap)
     for message in [*warnings, *unknown_bindings(config, binding_ids())]:
@@ -264,6 +269,12 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         "keys", help="list every key and its binding id (for [keymap] in config.toml)"
     )
     keys.add_argument("--json", action="store_true", help="print JSON")
+    keys.add_argument(
+        "--preset",
+        choices=("presenter",),
+        help="print a [keymap] block for config.toml: presenter, a presentation clicker's "
+        "keys (page down/up pause and resume; b, F5 and escape are the pain stop)",
+    )
     keys.set_defaults(handler=cmd_keys)
 
     registered: set[str] = set()

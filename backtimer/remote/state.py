@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from backtimer.core.durations import short
 from backtimer.core.engine import Event, PainStopped, PainWithdrawn, Session, State
 from backtimer.core.literal import shown
 from backtimer.core.phases import DONE
@@ -99,6 +100,23 @@ def _counter(step: Step) -> str:
     return " · ".join(parts)
 
 
+def _next(step: Step, session: Session) -> str:
+    """What comes after this step, in brief: "rest · 10 s", "Bridges (get ready)"."""
+    if step.phase in ("get_ready", "transition"):
+        return f"{step.exercise} (get ready)"
+    words = [step.phase_info.word.lower()]
+    if step.user_paced:
+        words = ["at your own pace"]
+    if step.side:
+        words.append(f"{step.side} side")
+    seconds = step.seconds
+    if step.breaths:
+        words.append(f"{step.breaths} breaths")
+    elif seconds is not None:
+        words.append(short(seconds + session.extensions.get(step.index, 0.0)))
+    return " · ".join(words)
+
+
 def _text(value: str | None) -> str:
     return shown(value or "", lines=False)
 
@@ -152,7 +170,7 @@ def snapshot(
         "elapsed": round(session.step_elapsed(now), 2) if step.user_paced else None,
         "user_paced": bool(step.user_paced) and not over,
         "session_left": round(session.session_remaining(now), 1),
-        "next": _text(following.exercise) if following is not None else "",
+        "next": _text(_next(following, session)) if following is not None else "",
         "pain": None,
         "places": list(PAIN_PLACES),
     }

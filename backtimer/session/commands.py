@@ -378,6 +378,30 @@ COMMANDS: tuple[Key, ...] = (
 )
 
 
+#: Keymap presets: ``[keymap]`` blocks for a device's keys (``backtimer keys --preset NAME``
+#: prints one to paste into config.toml). "presenter": a wireless presentation clicker, for a
+#: session followed from the floor. Its arrow buttons (page down, page up) pause and resume,
+#: so no press is the wrong one with closed eyes; its blank-screen button (b, or a full stop
+#: on some) and its slideshow button (F5, shift+F5, escape) are the pain stop. Back moves
+#: from b to backspace to make room.
+KEYMAP_PRESETS: dict[str, dict[str, str]] = {
+    "presenter": {
+        "pause": "space,pagedown,pageup",
+        "resume": "space,pagedown,pageup",
+        "pain": "x,b,full_stop,f5,shift+f5",
+        "back": "backspace",
+    },
+}
+
+
+def preset_toml(name: str) -> str:
+    """A keymap preset as the ``[keymap]`` block of config.toml."""
+    lines = ["[keymap]"]
+    for binding, keys in KEYMAP_PRESETS[name].items():
+        lines.append(f'{binding} = "{keys}"')
+    return "\n".join(lines) + "\n"
+
+
 #: After a pain stop, --plain also takes these lines (optional, before the choice).
 PAIN_LINES: tuple[tuple[str, str], ...] = (
     (

@@ -64,7 +64,9 @@
     setText("exercise", (s.next_exercise ? "Next: " : "") + s.exercise);
     setText("where", [s.side, s.counter].filter(Boolean).join(" · "));
     setText("count", s.exercises ? `exercise ${s.exercise_number} of ${s.exercises}` : "");
-    setText("next", s.next && !isOver(s) ? "Then: " + s.next : "");
+    const stopped = s.state === "pain_stopped";
+    setText("next", s.next && !isOver(s) && !stopped ? "Then: " + s.next : "");
+    $("clock").hidden = stopped; // the questions come up instead
     const live = !isOver(s) && s.state !== "waiting";
     $("pause").textContent = s.state === "paused" ? "Resume" : "Pause";
     $("pause").disabled = !live || s.state === "pain_stopped";
