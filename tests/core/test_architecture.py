@@ -148,6 +148,8 @@ def test_the_import_contracts_hold() -> None:
         ("core/plan.py", "    from backtimer.session import runner", "Layers"),
         ("history/db.py", "    from backtimer.tui import app", "Session, history, files"),
         ("files/catalog.py", "    import backtimer.plain", "Session, history, files"),
+        ("remote/server.py", "    import textual.app", "Session, history, files"),
+        ("remote/state.py", "    from backtimer.tui import app", "Layers"),
         ("tui/screens/pain.py", "    from backtimer.tui import app", "No screen"),
     ],
 )

@@ -32,8 +32,11 @@ class Heard:
         self.details.append(details)
 
 
-async def until(pilot: Any, check: Any, what: str) -> None:
-    for _ in range(200):
+async def until(pilot: Any, check: Any, what: str, patience: float = 60.0) -> None:
+    """Let the app run until ``check()`` holds (a generous bound: a loaded machine is slow)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + patience
+    while loop.time() < end:
         await pilot.pause(0.02)
         if check():
             return
@@ -68,7 +71,8 @@ async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Pa
         assert not heard.events  # nothing starts before Start
 
         assert await send(url, "remote_start") == 202
-        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+        started = lambda: isinstance(app.screen, SessionScreen) and bool(heard.events)  # noqa: E731
+        await until(pilot, started, "the session")
         assert (await state(url))["state"] == "running"
 
         assert await send(url, "pause") == 202
