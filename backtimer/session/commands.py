@@ -242,7 +242,7 @@ COMMANDS: tuple[Key, ...] = (
         "r",
         "start_remote",
         "Remote",
-        "Start it with a phone as the remote (a page that follows and stops it)",
+        "Start it with your phone as its remote",
         "picker",
     ),
     Key("start_selected", "enter", "select", "Start", "Start this routine", "routine_list"),
