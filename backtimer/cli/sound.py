@@ -9,6 +9,7 @@ import time
 from backtimer.session.cues import default_player
 from backtimer.session.launch import settings
 from backtimer.sound import tones
+from backtimer.sound.player import delay_line
 
 SENTENCE = "This is the voice of backtimer. Lie on your back. Hold 30 seconds."
 
@@ -60,9 +61,7 @@ def run(args: argparse.Namespace) -> int:
             delay = measure(SENTENCE) if measure is not None else None
             if delay is None:
                 player.say(SENTENCE)
-                print("start-up delay of the speech: not measurable with a speech command")
-            else:
-                print(f"start-up delay of the speech: {delay * 1000:.0f} ms (cue to sound)")
+            print(delay_line(delay))
             waiter = getattr(player, "wait_idle", None)
             if callable(waiter):
                 waiter(15.0)

@@ -103,6 +103,14 @@ class SoundStatus:
         return out
 
 
+def delay_line(delay: float | None) -> str:
+    """The measured start-up delay of the speech, as ``backtimer sound`` and the settings
+    screen's "Test sound" say it (None: a speech command, whose delay cannot be seen)."""
+    if delay is None:
+        return "start-up delay of the speech: not measurable with a speech command"
+    return f"start-up delay of the speech: {delay * 1000:.0f} ms (cue to sound)"
+
+
 Renderer = VoiceProcess | CommandRenderer
 
 

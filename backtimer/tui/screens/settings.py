@@ -43,6 +43,7 @@ from backtimer.files.config import (
 from backtimer.session.commands import binding_ids
 from backtimer.session.cues import default_player
 from backtimer.sound import tones
+from backtimer.sound.player import delay_line
 from backtimer.tui.keys import bindings
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.widgets.keybar import KeyBar
@@ -374,11 +375,14 @@ class SettingsScreen(Screen[Config | None]):
             rate=getattr(config, "speech_rate", None),
         )
         try:
+            # What `backtimer sound` plays and says, in its words (backtimer/cli/sound.py).
             play = getattr(player, "sound", None)
-            if play is not None:
+            if config.tones and play is not None and getattr(player, "mixer", None) is not None:
                 for name, tone in tones.SOUNDS.items():
                     play(name)
                     time.sleep(tone.seconds + 0.3)
+            elif config.bell:
+                player.bell()  # what plays when the tones cannot
             delay = None
             if config.voice:
                 measure = getattr(player, "measure_delay", None)
@@ -388,9 +392,10 @@ class SettingsScreen(Screen[Config | None]):
                     player.say(text)
                 player.wait_idle(10.0)
             status = getattr(player, "status", None)
-            lines = status.lines() if status is not None else []
-            if delay is not None:
-                lines.append(f"measured start-up delay: {delay * 1000:.0f} ms")
+            lines = [f"volume: {config.volume}"]
+            lines += status.lines() if status is not None else []
+            if config.voice:
+                lines.append(delay_line(delay))
             warning = status.warning() if status is not None else None
         finally:
             player.close()
