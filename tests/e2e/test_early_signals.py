@@ -42,9 +42,12 @@ def routine(tmp_path: Path) -> Path:
     return path
 
 
-def stop_early(routine: Path, sig: int, after: bytes) -> tuple[int, bytes, bytes]:
+def stop_early(
+    routine: Path, sig: int, after: bytes, then: int | None = None
+) -> tuple[int, bytes, bytes]:
     """Start a --plain session, send ``sig`` as soon as a line starting with ``after`` is
-    read (b"" for the first line); the exit code and what was printed."""
+    read (b"" for the first line), and ``then`` right after it if given; the exit code and
+    what was printed."""
     proc = subprocess.Popen(
         [*COMMAND, "run", str(routine), "--plain", "--no-voice", "--no-bell", "--no-resume"],
         stdin=subprocess.DEVNULL,
@@ -61,6 +64,8 @@ def stop_early(routine: Path, sig: int, after: bytes) -> tuple[int, bytes, bytes
             break
     assert line, f"the session ended before {after!r}: {seen!r}"
     proc.send_signal(sig)
+    if then is not None:
+        proc.send_signal(then)
     out, err = proc.communicate(timeout=60)
     return proc.returncode, seen + out, err
 
@@ -78,11 +83,11 @@ def recorded(data_dir: Path) -> list[str]:
 
 
 def run_many(
-    routine: Path, data_dir: Path, sig: int, after: bytes, times: int
+    routine: Path, data_dir: Path, sig: int, after: bytes, times: int, then: int | None = None
 ) -> list[tuple[int, list[str]]]:
     results = []
     for _ in range(times):
-        code, out, err = stop_early(routine, sig, after)
+        code, out, err = stop_early(routine, sig, after, then)
         assert b"Traceback" not in err, err.decode()
         assert out.rstrip().endswith(b"interrupted"), out.decode()
         results.append((code, recorded(data_dir)))
@@ -108,5 +113,19 @@ def test_every_ending_signal_early_records_the_session(
     runs = 5
     results = run_many(routine, isolated_dirs["data"], sig, after, runs)
     assert [code for code, _ in results] == [CODES[sig]] * runs
+    assert [len(statuses) for _, statuses in results] == list(range(1, runs + 1))
+    assert set(results[-1][1]) <= {"interrupted", "journal"}
+
+
+def test_a_second_signal_does_not_cut_the_recording_short(
+    routine: Path, isolated_dirs: dict[str, Path]
+) -> None:
+    """Ctrl-C, then SIGTERM at once (an impatient supervisor): the first one decides the exit
+    code, and the session is recorded all the same."""
+    runs = 8
+    results = run_many(
+        routine, isolated_dirs["data"], signal.SIGINT, b"[00:00]", runs, then=signal.SIGTERM
+    )
+    assert [code for code, _ in results] == [130] * runs
     assert [len(statuses) for _, statuses in results] == list(range(1, runs + 1))
     assert set(results[-1][1]) <= {"interrupted", "journal"}
