@@ -650,14 +650,17 @@ class StopSignals:
         self.code: int | None = None  # the first ending signal's exit code
         self._saved: dict[int, Any] = {}
 
-    def handle(self, signum: int, frame: object) -> None:
-        code = self.CODES.get(signal.Signals(signum), EXIT_INTERRUPTED)
+    def arrived(self, signum: int) -> None:
+        """Every signal, as it comes (even while held): the first one decides the code."""
         if self.code is None:
-            self.code = code
+            self.code = self.CODES.get(signal.Signals(signum), EXIT_INTERRUPTED)
+
+    def handle(self, signum: int, frame: object) -> None:
         if self.stopping:
             return
         self.stopping = True
-        if signum == signal.SIGINT:
+        code = self.code if self.code is not None else EXIT_INTERRUPTED
+        if code == EXIT_INTERRUPTED:
             raise KeyboardInterrupt
         raise Interrupted(code)
 
@@ -667,7 +670,7 @@ class StopSignals:
             return outer
         if threading.current_thread() is not threading.main_thread():
             return self  # signals are the main thread's: nothing installed
-        handler = held_while_dispatching(self.handle)
+        handler = held_while_dispatching(self.handle, self.arrived)
         for sig in self.CODES:
             with contextlib.suppress(OSError, ValueError):
                 self._saved[sig] = signal.signal(sig, handler)

@@ -58,10 +58,18 @@ def ending_signals_held() -> Iterator[None]:
                 waiting[0]()  # may raise: after the whole batch, as promised
 
 
-def held_while_dispatching(handler: Handler) -> Handler:
-    """``handler`` as a signal handler that waits while :func:`ending_signals_held` holds."""
+def held_while_dispatching(
+    handler: Handler, arrived: Callable[[int], None] | None = None
+) -> Handler:
+    """``handler`` as a signal handler that waits while :func:`ending_signals_held` holds.
+
+    ``arrived(signum)``, if given, is called at once for every signal, held or not, in the
+    order they came: a handler that runs later can tell which signal came first (a second
+    one may be run before a held one is delivered)."""
 
     def held(signum: int, frame: FrameType | None) -> Any:
+        if arrived is not None:
+            arrived(signum)
         if _Held.depth > 0:
             _Held.pending.append(lambda: handler(signum, frame))
             return None
