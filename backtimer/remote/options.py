@@ -16,8 +16,9 @@ class RemoteOptions:
     lan: bool = False
 
 
-def how_to(url: str, *, lan: bool) -> list[str]:
-    """What to do with the address, in words."""
+def how_to(url: str, *, lan: bool, switch: str | None = None) -> list[str]:
+    """What to do with the address, in words; ``switch``: the key that lets the network in
+    (the app's address screen), instead of --lan."""
     lines = [f"Phone remote: {url}"]
     if lan:
         lines.append(
@@ -25,9 +26,10 @@ def how_to(url: str, *, lan: bool) -> list[str]:
             "control the session: keep it to yourself)."
         )
     else:
+        how = f"press {switch}" if switch else "start with --lan"
         lines.append(
             "It listens on this computer only: open the address in a browser here, or "
-            "start with --lan to use a phone on the same network."
+            f"{how} to use a phone on the same network."
         )
     return lines
 

@@ -336,6 +336,14 @@ COMMANDS: tuple[Key, ...] = (
         "Start the session (or tap Start on the phone)",
         "remote",
     ),
+    Key(
+        "remote_lan",
+        "l",
+        "lan",
+        "Network",
+        "Let a phone on this network reach it (a new address)",
+        "remote",
+    ),
     Key("levels_toggle", "space", "tick", "Tick/untick", "Take it or not", "levels_list"),
     # escape closes the history too (the app's escape closes what is open on top).
     Key("history_close", "q", "close", "Back", "Back", "history", key_display="esc/q"),

@@ -17,6 +17,7 @@ from backtimer.remote.options import RemoteOptions, how_to
 from backtimer.remote.qr import qr_lines
 from backtimer.remote.server import RemoteServer
 from backtimer.remote.state import RemoteCommand, RemoteView
+from backtimer.session.commands import key_words
 from backtimer.session.controller import SessionController
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.remote import RemoteScreen
@@ -57,7 +58,11 @@ class AppRemote:
         view.refresh()
         url = self.server.url
         self.address_screen = RemoteScreen(
-            controller.routine.name, qr_lines(url), how_to(url, lan=self.options.lan)
+            controller.routine.name,
+            qr_lines(url),
+            how_to(url, lan=self.options.lan, switch=self._lan_key()),
+            lan=self.options.lan,
+            to_lan=self.to_lan,
         )
 
         def answered(start: bool | None) -> None:
@@ -69,6 +74,46 @@ class AppRemote:
                 self.app.remote_cancelled(self)
 
         self.app.push_screen(self.address_screen, answered)
+
+    def _lan_key(self) -> str:
+        """The key that lets the network in, as the user's keymap has it."""
+        keymap = dict(getattr(self.app.config, "keymap", {}) or {})
+        return key_words(keymap.get("remote_lan") or "l")
+
+    async def to_lan(self) -> tuple[list[str], list[str]] | None:
+        """Listen on the network instead, with a new secret: the new code and words, or
+        None if it cannot (said in a notice; the address on this computer stays)."""
+        port = self.options.port
+        old = self.server
+        server = RemoteServer(self.command, lan=True, port=port)
+        try:
+            if port:
+                await old.stop()  # the same port: the old address must let go first
+            await server.start()
+        except OSError as exc:
+            self.app.notify(
+                f"The phone remote cannot listen on the network: {exc.strerror or exc}",
+                severity="error",
+                timeout=15,
+            )
+            if port:  # back on this computer, at the same address
+                self.server = RemoteServer(self.command, port=port, secret=old.secret)
+                with contextlib.suppress(OSError):
+                    await self.server.start()
+                self._follow()
+            return None
+        if not port:
+            await old.stop()
+        self.server = server
+        self.options = RemoteOptions(port=port, lan=True)
+        self._follow()
+        return qr_lines(server.url), how_to(server.url, lan=True)
+
+    def _follow(self) -> None:
+        """The view publishes to the server now in use."""
+        if self.view is not None:
+            self.view.publish = self.server.publish
+            self.view.refresh()
 
     # ------------------------------------------------------------------ commands
 

@@ -76,8 +76,12 @@ class PlainRun:
         self.stdout: list[str] = []
         self._found = threading.Event()
         self.url = ""
-        threading.Thread(target=self._read_err, daemon=True).start()
-        threading.Thread(target=self._read_out, daemon=True).start()
+        self._readers = [
+            threading.Thread(target=self._read_err, daemon=True),
+            threading.Thread(target=self._read_out, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
         if not self._found.wait(30):
             self.stop()
             raise AssertionError("no remote address: " + "".join(self.stderr))
@@ -113,7 +117,10 @@ class PlainRun:
         return post(self.url + "command", {"command": name, **fields})[0]
 
     def finish(self, timeout: float = 30.0) -> int:
+        """The exit code, once the process has ended and all it wrote has been read."""
         code = self.process.wait(timeout)
+        for reader in self._readers:
+            reader.join(timeout)
         return code
 
     def stop(self) -> None:

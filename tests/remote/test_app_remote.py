@@ -103,3 +103,29 @@ async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Pa
         )
         await until(pilot, lambda: remote.server._runner is None, "the server stopped")
     assert remote.server._runner is None
+
+
+async def test_l_on_the_address_lets_the_network_in_with_a_new_secret(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+        [remote] = app.remotes
+        local = remote.server.url
+        assert remote.server.bind_host == "127.0.0.1"
+        await pilot.press("l")
+        await until(pilot, lambda: remote.server.lan, "the network")
+        server = remote.server
+        assert server.bind_host == "0.0.0.0" and server.url != local
+        assert server.url in screen_text(app).replace("\n", "")
+        assert "same network" in screen_text(app)
+        # Asked only over loopback here: the new secret opens it, the old one does not.
+        here = f"http://127.0.0.1:{server.port}/"
+        assert (await asyncio.to_thread(get, here + server.secret + "/"))[0] == 200
+        old_secret = local.rstrip("/").rsplit("/", 1)[1]
+        assert (await asyncio.to_thread(get, here + old_secret + "/"))[0] == 403
+        assert (await state(here + server.secret + "/"))["state"] == "waiting"
+        await pilot.press("l")  # once on the network, l does nothing more
+        assert remote.server is server
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")

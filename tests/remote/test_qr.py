@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import segno
 
-from backtimer.remote.options import terminal_text
+from backtimer.remote.options import how_to, terminal_text
 from backtimer.remote.qr import QUIET_ZONE, qr_lines
 
 URL = "http://192.168.1.20:8765/" + "A1b2_-" * 7 + "x/"
@@ -29,5 +29,7 @@ def test_the_blocks_read_back_as_the_codes_modules() -> None:
 def test_the_terminal_text_has_the_address_and_says_who_can_reach_it() -> None:
     local = terminal_text(URL, lan=False)
     assert URL in local and "this computer only" in local
+    assert "start with --lan" in local
+    assert "press l to use a phone" in "\n".join(how_to(URL, lan=False, switch="l"))
     lan = terminal_text(URL, lan=True)
     assert "same network" in lan and "keep it to yourself" in lan
