@@ -51,6 +51,7 @@ from backtimer.session.commands import (
     plain_help,
     plain_keymap,
     plain_words,
+    sequence_keys,
 )
 from backtimer.session.controller import (
     EXIT_HANGUP,
@@ -360,7 +361,9 @@ class KeyInput:
         if text == "\x1b":
             return ["escape"]  # Esc on its own: pain stop
         if text.startswith("\x1b"):
-            return []  # an arrow or function key: ignored
+            # A clicker's page and F5 keys (see the presenter keymap preset); an arrow or
+            # another function key: ignored.
+            return sequence_keys(text)
         # Key names as the command table has them: "N" stays "N" (skip the exercise).
         return [name for name in map(char_key, text) if name is not None]
 

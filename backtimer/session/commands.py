@@ -448,6 +448,7 @@ KEY_WORDS: dict[str, str] = {
     "plus": "+",
     "minus": "-",
     "equals_sign": "=",
+    "full_stop": ".",
 }
 
 
@@ -470,10 +471,37 @@ CHAR_KEYS: dict[str, str] = {
     "+": "plus",
     "-": "minus",
     "=": "equals_sign",
+    ".": "full_stop",
     "\x7f": "backspace",
     "\x08": "backspace",
     "\t": "tab",
 }
+
+
+#: The escape sequences of the keys a presentation clicker sends (xterm's and the Linux
+#: console's), as key names: ``--plain`` on a terminal reads them as the app does.
+SEQUENCE_KEYS: dict[str, str] = {
+    "\x1b[6~": "pagedown",
+    "\x1b[5~": "pageup",
+    "\x1b[15~": "f5",
+    "\x1b[[E": "f5",
+    "\x1b[15;2~": "shift+f5",
+    "\x1b[28~": "shift+f5",
+}
+
+
+def sequence_keys(text: str) -> list[str]:
+    """Key names in what a terminal sent that starts with an escape: the known sequences
+    (a clicker's keys), one after another; anything else is ignored."""
+    names: list[str] = []
+    rest = text
+    while rest:
+        found = next((seq for seq in SEQUENCE_KEYS if rest.startswith(seq)), None)
+        if found is None:
+            return names  # an arrow or another key: ignored, with what follows it
+        names.append(SEQUENCE_KEYS[found])
+        rest = rest[len(found) :]
+    return names
 
 
 def char_key(char: str) -> str | None:

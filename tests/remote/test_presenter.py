@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
 from snapshot_apps.common import SHORT, FakeClock, build_app, write_routine
 
 from backtimer.files.config import parse_config
-from backtimer.session.commands import KEYMAP_PRESETS, binding_ids, preset_toml
+from backtimer.plain import KeyInput
+from backtimer.session.commands import KEYMAP_PRESETS, binding_ids, plain_keymap, preset_toml
 from backtimer.tui.screens.pain import PainScreen
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -56,3 +58,32 @@ async def test_f5_is_a_pain_stop_too(tmp_path: Path) -> None:
         await pilot.press("f5")
         await pilot.pause()
         assert app.session_screen.session.state == "pain_stopped"
+
+
+def test_plain_mode_on_a_terminal_reads_a_clickers_keys() -> None:
+    master, slave = os.openpty()
+    stdin = os.fdopen(slave, "r")
+    try:
+        source = KeyInput(stdin)
+        with source.cbreak():  # single keys, as run_plain reads them
+            keymap = KEYMAP_PRESETS["presenter"]
+            running = plain_keymap("session", keymap) | plain_keymap("app", keymap)
+            for sent, name, command in (
+                (b"\x1b[6~", "pagedown", "pause"),
+                (b"\x1b[5~", "pageup", "pause"),
+                (b"\x1b[15~", "f5", "pain"),
+                (b"b", "b", "pain"),
+                (b".", "full_stop", "pain"),
+                (b"\x7f", "backspace", "back"),
+            ):
+                os.write(master, sent)
+                assert source.wait(5.0)
+                assert source.read() == [name]
+                assert running[name].plain == command, name
+            os.write(master, b"\x1b[6~\x1b[6~")  # two presses in one read
+            assert source.wait(5.0) and source.read() == ["pagedown", "pagedown"]
+            os.write(master, b"\x1b[A")  # an arrow: nothing
+            assert source.wait(5.0) and source.read() == []
+    finally:
+        stdin.close()
+        os.close(master)
