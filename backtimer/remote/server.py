@@ -106,7 +106,8 @@ class RemoteServer:
         self.bind_host = "0.0.0.0" if lan else LOOPBACK
         self.host = lan_address() if lan else LOOPBACK
         self.latest: dict[str, Any] | None = None
-        self.commands = 0  # commands accepted (for tests and the summary)
+        self.commands = 0  # commands accepted (for tests)
+        self.connections = 0  # event streams opened: a page reconnecting opens another
         self.loop: asyncio.AbstractEventLoop | None = None
         self._streams: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._runner: web.AppRunner | None = None
@@ -140,11 +141,16 @@ class RemoteServer:
         """Close every stream and stop listening (the page then says it is not connected,
         or that the session is over)."""
         self._closed = True
-        for queue in list(self._streams):
-            queue.put_nowait(None)
+        self.end_streams()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+
+    def end_streams(self) -> None:
+        """End every page's event stream (each browser connects again by itself while the
+        server listens)."""
+        for queue in list(self._streams):
+            queue.put_nowait(None)
 
     # ------------------------------------------------------------------ the feed
 
@@ -222,6 +228,7 @@ class RemoteServer:
         await response.prepare(request)
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._streams.add(queue)
+        self.connections += 1
         try:
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
             if self.latest is not None:

@@ -169,5 +169,4 @@ class AppRemote:
                 with contextlib.suppress(Exception):
                     server.close()
         self.server._closed = True
-        for queue in list(self.server._streams):
-            queue.put_nowait(None)
+        self.server.end_streams()

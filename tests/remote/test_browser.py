@@ -11,7 +11,17 @@ from remote_helpers import PlainRun, history, write_routine
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from backtimer.remote.server import RemoteServer, ServerThread
+
 NAME = r"<script>alert(1)</script> & [bold]knee[/bold] \x1b"
+
+WAKE_COUNTER = """
+window.wakeRequests = 0;
+if (navigator.wakeLock) {
+  const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+  navigator.wakeLock.request = (kind) => { window.wakeRequests += 1; return request(kind); };
+}
+"""
 
 
 def test_a_phone_sized_browser_follows_the_session_and_stops_it(tmp_path: Path) -> None:
@@ -20,6 +30,11 @@ def test_a_phone_sized_browser_follows_the_session_and_stops_it(tmp_path: Path) 
     try:
         run.wait_for(lambda s: s.get("state") == "running")
         with phone_browser() as chrome:
+            # Count the page's wake lock requests (a script the browser adds, not the page).
+            chrome.execute_cdp_cmd(
+                "Page.addScriptToEvaluateOnNewDocument",
+                {"source": WAKE_COUNTER},
+            )
             chrome.get(run.url)
             wait = WebDriverWait(chrome, 20)
             wait.until(lambda c: c.find_element(By.ID, "link").text == "connected")
@@ -30,6 +45,10 @@ def test_a_phone_sized_browser_follows_the_session_and_stops_it(tmp_path: Path) 
             assert not chrome.find_elements(By.CSS_SELECTOR, "#exercise *, #routine *")
             assert chrome.execute_script("return document.querySelectorAll('script').length") == 1
             assert chrome.find_element(By.ID, "phase").text == "GET READY"
+            # The screen stays on: 127.0.0.1 is a secure context, where the Wake Lock API is.
+            assert chrome.execute_script("return 'wakeLock' in navigator")
+            assert chrome.find_element(By.ID, "awake").text == ""
+            assert chrome.execute_script("return window.wakeRequests") >= 1
             clock = chrome.find_element(By.ID, "clock").text
             assert clock.isdigit() and 0 < int(clock) <= 30
 
@@ -58,3 +77,34 @@ def test_a_phone_sized_browser_follows_the_session_and_stops_it(tmp_path: Path) 
     [session] = history(data)
     [pain] = session["pain_events"]
     assert (pain["where"], pain["severity"], pain["note"]) == ("hip", 4, "after <the> second rep")
+
+
+def test_the_page_reconnects_by_itself(tmp_path: Path) -> None:
+    server = RemoteServer(lambda command: None)
+    thread = ServerThread(server)
+    thread.start()
+    base = {
+        "routine": "Reconnecting",
+        "state": "running",
+        "phase": "hold",
+        "phase_word": "HOLD",
+        "exercise": "Before",
+        "remaining": 40.0,
+        "pain": None,
+        "places": [],
+    }
+    try:
+        server.publish_threadsafe(base)
+        with phone_browser() as chrome:
+            chrome.get(server.url)
+            wait = WebDriverWait(chrome, 20)
+            wait.until(lambda c: c.find_element(By.ID, "exercise").text == "Before")
+            assert server.connections == 1
+            # The stream breaks (a phone's network drops): the page connects again.
+            thread.loop.call_soon_threadsafe(server.end_streams)
+            wait.until(lambda c: server.connections == 2)
+            server.publish_threadsafe({**base, "exercise": "After"})
+            wait.until(lambda c: c.find_element(By.ID, "exercise").text == "After")
+            wait.until(lambda c: c.find_element(By.ID, "link").text == "connected")
+    finally:
+        thread.stop()
