@@ -136,6 +136,32 @@ async def test_an_idle_picker_lists_a_folder_again_only_when_its_stamp_moves(
         assert "Brand new" in screen_text(app)
 
 
+async def test_a_long_list_shows_its_first_routines_first_and_the_rest_just_after(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame has as many routines as a screen shows; the others are added after
+    it (their lines are worked out one by one); a selection further down lists them all."""
+    (folder / "b-new.toml").write_text(SHORT.replace("Short test", "Brand new"), "utf-8")
+    monkeypatch.setattr(PickerScreen, "FIRST_FRAME_ENTRIES", 1)
+    app = picker_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = picker_of(app)
+        routines = app.screen.query_one("#routines")
+        assert routines.option_count == 3
+        picker.refresh_entries(keep=folder / "a-short.toml")
+        assert routines.option_count == 1  # until the next frame
+        await pilot.pause()
+        assert routines.option_count == 3
+        assert [routines.get_option_at_index(i).id for i in range(3)] == ["0", "1", "2"]
+        await pilot.press("down", "down")
+        assert picker.current.path == folder / "c-morning.toml"
+        picker.refresh_entries()  # the selection is the third: all are listed at once
+        assert routines.option_count == 3
+        assert picker.current.path == folder / "c-morning.toml"
+        assert "Brand new" in screen_text(app)
+
+
 async def test_the_first_routine_in_a_new_folder_appears(user_routines: Path) -> None:
     user_routines.rmdir()  # no folder yet
     app = picker_app()

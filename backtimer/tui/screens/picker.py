@@ -233,6 +233,9 @@ class PickerScreen(Screen[None]):
     WATCH_BATCH: ClassVar[int] = 25
     #: Seconds of checking routine files between two frames, after the first one.
     CHECK_SLICE: ClassVar[float] = 0.04
+    #: Routines listed in the first frame (more than a tall terminal shows); the others are
+    #: added just after it.
+    FIRST_FRAME_ENTRIES: ClassVar[int] = 60
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("picker")
 
@@ -260,6 +263,7 @@ class PickerScreen(Screen[None]):
         self._listings: dict[Path, tuple[str, ...] | None] = {}
         self._folder_stamps: dict[Path, Stamp] = {}  # when each listing was read
         self._entry_folders: set[Path] = set()  # the folders of the entries listed
+        self._listed = 0  # entries with an option in the list (the others: after the frame)
         self.listings_read = 0  # folders listed again by the watch (for tests)
         self._watch: Timer | None = None
         self._watch_next = 0  # the next file the interval looks at
@@ -336,12 +340,19 @@ class PickerScreen(Screen[None]):
         self._folder_stamps = {folder: folder_stamp(folder) for folder in self._folders()}
         self._listings = {folder: toml_listing(folder) for folder in self._folders()}
         option_list.clear_options()
-        options: list[Option | None] = []
-        for i, entry in enumerate(self.entries):
-            if options:
-                options.append(None)  # a line between routines (not an option itself)
-            options.append(Option(entry_prompt(entry, self.level_of(entry)), id=str(i)))
-        option_list.add_options(options)
+        index = 0
+        if keep is not None:
+            for i, entry in enumerate(self.entries):
+                if entry.path == keep:
+                    index = i
+                    break
+        # The first frame lists as many routines as a screen shows; the others are added
+        # just after it (a long list's lines are worked out option by option).
+        first = len(self.entries)
+        if index < self.FIRST_FRAME_ENTRIES:
+            first = min(first, self.FIRST_FRAME_ENTRIES)
+        option_list.add_options(self._options(0, first))
+        self._listed = first
         if not self.entries:
             self.query_one("#preview-body", Static).update(
                 Text(
@@ -351,18 +362,38 @@ class PickerScreen(Screen[None]):
                 )
             )
             return
-        index = 0
-        if keep is not None:
-            for i, entry in enumerate(self.entries):
-                if entry.path == keep:
-                    index = i
-                    break
         option_list.highlighted = index
         self._check(index)
         self.show_preview(index)
         if not self._deferred_due:
             self._deferred_due = True
             self.call_after_refresh(self._after_frame)
+
+    def _options(self, start: int, end: int) -> list[Option | None]:
+        """The options of entries ``start`` to ``end``, each after a line (not an option
+        itself) that separates it from the one before."""
+        options: list[Option | None] = []
+        for i in range(start, end):
+            if i:
+                options.append(None)
+            entry = self.entries[i]
+            options.append(Option(entry_prompt(entry, self.level_of(entry)), id=str(i)))
+        return options
+
+    def _list_the_rest(self) -> None:
+        """Add the routines the first frame did without."""
+        if self._listed < len(self.entries):
+            start, self._listed = self._listed, len(self.entries)
+            self.query_one("#routines", OptionList).add_options(
+                self._options(start, len(self.entries))
+            )
+
+    def _show_prompt(self, index: int) -> None:
+        """Entry ``index``'s line again (if it is listed yet: else it is made when it is)."""
+        if index < self._listed:
+            entry = self.entries[index]
+            option_list = self.query_one("#routines", OptionList)
+            option_list.replace_option_prompt(str(index), entry_prompt(entry, self.level_of(entry)))
 
     def _check(self, index: int) -> Entry:
         """Entry ``index``, checked now if it was only listed."""
@@ -376,14 +407,14 @@ class PickerScreen(Screen[None]):
 
     def _show_entry(self, index: int, entry: Entry) -> None:
         self.entries[index] = entry
-        option_list = self.query_one("#routines", OptionList)
-        option_list.replace_option_prompt(str(index), entry_prompt(entry, self.level_of(entry)))
+        self._show_prompt(index)
 
     def _after_frame(self) -> None:
         """The work the first frame did without: check the files that were only listed
         (a slice at a time, the screen stays live), then read the levels."""
         if not self.is_mounted:
             return
+        self._list_the_rest()
         started = time.monotonic()
         for index, entry in enumerate(self.entries):
             if entry.pending:
@@ -399,9 +430,7 @@ class PickerScreen(Screen[None]):
         option_list = self.query_one("#routines", OptionList)
         for index, entry in enumerate(self.entries):
             if entry.path in self.levels:
-                option_list.replace_option_prompt(
-                    str(index), entry_prompt(entry, self.level_of(entry))
-                )
+                self._show_prompt(index)
         if option_list.highlighted is not None:
             self.show_preview(option_list.highlighted, scroll_home=False)
 
@@ -471,8 +500,8 @@ class PickerScreen(Screen[None]):
         self.entries[index] = entry
         self.reloads += 1
         self.load_levels([entry])
+        self._show_prompt(index)
         option_list = self.query_one("#routines", OptionList)
-        option_list.replace_option_prompt(str(index), entry_prompt(entry, self.level_of(entry)))
         if option_list.highlighted == index:
             self.show_preview(index, scroll_home=False)
         name = old.path.name
