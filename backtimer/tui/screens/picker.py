@@ -43,7 +43,7 @@ from backtimer.core.durations import compact, compact_range, short
 from backtimer.core.plan import compile_plan
 from backtimer.core.progression import routine_has_ranges
 from backtimer.core.routine import Level, LevelChoice, Routine
-from backtimer.files import catalog, editing, paths
+from backtimer.files import catalog, paths
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config
 from backtimer.files.routine_load import RoutineError
@@ -593,6 +593,8 @@ class PickerScreen(Screen[None]):
 
     def _user_copy(self, entry: Entry) -> Path | None:
         """A bundled routine is edited as a copy in the user's folder (made once)."""
+        from backtimer.files import editing  # when editing: not for the first frame
+
         target = editing.user_copy_path(entry.path)
         if not target.exists():
             try:
@@ -731,6 +733,8 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
         self.query_one("#new-error", Static).update(literal(message))
 
     def create(self) -> None:
+        from backtimer.files import editing  # when creating: not for the first frame
+
         name = self.query_one("#new-name", Input).value.strip()
         problem = editing.check_name(name)
         if problem:
