@@ -17,7 +17,7 @@ from backtimer.remote.options import RemoteOptions, how_to
 from backtimer.remote.qr import qr_lines
 from backtimer.remote.server import RemoteServer
 from backtimer.remote.state import RemoteCommand, RemoteView
-from backtimer.session.commands import key_words
+from backtimer.session.commands import Key, commands, key_words
 from backtimer.session.controller import SessionController
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.remote import RemoteScreen
@@ -118,33 +118,44 @@ class AppRemote:
     # ------------------------------------------------------------------ commands
 
     def command(self, command: RemoteCommand) -> None:
-        """A command from the page (in the app's loop); see the module's docstring."""
+        """A command from the page (in the app's loop): it does what its key does on the
+        screen shown now, as the command table says where each key applies. A session key
+        acts only when the session screen itself is shown (over a question or the help, the
+        key would go to that screen, which has no such key); the pain stop is the app's
+        key, so it works over every screen, as ``x`` does; a choice after a pain stop goes
+        to the pain screen shown, with the page's answers in its fields."""
         key = command.key
+        top = self.app.screen
         if key.id == "remote_start":
-            if self.address_screen is not None and self.address_screen.is_current:
+            if self.address_screen is not None and top is self.address_screen:
                 self.address_screen.action_start()
             return
         screen = self.screen
-        if screen is None or not screen.is_attached or not screen.live:
+        if screen is None:
             return
-        state = screen.session.state
-        if key.id == "pain":
-            self.app.action_pain()
+        if key.where == "app":
+            # While this remote's session waits for Start or runs (never after its end).
+            waiting = self.address_screen is not None and self.address_screen.is_attached
+            if (waiting or (screen.is_attached and screen.live)) and self.app.check_action(
+                key.action, ()
+            ):
+                getattr(self.app, f"action_{key.action}")()
+            return
+        if not screen.is_attached or not screen.live:
             return
         if key.where == "pain":
-            pain = next(
-                (s for s in reversed(self.app.screen_stack) if isinstance(s, PainScreen)), None
-            )
-            if pain is not None and pain.event is not None and state is State.PAIN_STOPPED:
-                pain.answer(command.where, command.how_much, command.note)
-                pain.action_choose(key.plain)  # type: ignore[arg-type]  # a PainChoice
+            if (
+                isinstance(top, PainScreen)
+                and top.event is not None
+                and screen.session.state is State.PAIN_STOPPED
+            ):
+                top.answer(command.where, command.how_much, command.note)
+                top.action_choose(key.plain)  # type: ignore[arg-type]  # a PainChoice
             return
-        if state is State.PAIN_STOPPED:
+        if key.where != "session" or top is not screen:
             return
-        # The screen's own action, as its key runs it (pause toggles, as space does:
-        # the footer's pause/resume split is only what it shows).
-        action = getattr(screen, f"action_{key.action}", None)
-        if callable(action):
+        action = session_action(screen, key)
+        if action is not None:
             action()
 
     # ------------------------------------------------------------------ the end
@@ -170,3 +181,16 @@ class AppRemote:
                     server.close()
         self.server._closed = True
         self.server.end_streams()
+
+
+def session_action(screen: SessionScreen, key: Key) -> Any:
+    """What the session screen runs for ``key``'s key now: the first command of its section
+    on the same keys that the screen allows (space pauses while running and resumes while
+    paused, as the footer shows), or None when none does (as the key would do nothing)."""
+    for other in commands("session"):
+        if other.keys != key.keys or not screen.check_action(other.action, ()):
+            continue
+        action = getattr(screen, f"action_{other.action}", None)
+        if callable(action):
+            return action
+    return None

@@ -12,9 +12,11 @@ from typing import Any
 from remote_helpers import SLOW_TOML, get, post
 from snapshot_apps.common import FakeClock, build_app, screen_text, write_routine
 
-from backtimer.core.engine import Event, Session
+from backtimer.core.engine import Event, PainStopped, Session
 from backtimer.remote.options import RemoteOptions
 from backtimer.session.tally import PainDetails
+from backtimer.tui.screens.confirm import ConfirmScreen
+from backtimer.tui.screens.help import HelpScreen
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.remote import RemoteScreen
 from backtimer.tui.screens.session import SessionScreen
@@ -129,3 +131,118 @@ async def test_l_on_the_address_lets_the_network_in_with_a_new_secret(tmp_path: 
         assert remote.server is server
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+
+
+async def started_session(pilot: Any, app: Any) -> str:
+    """The address, Start from the page, the session running: the page's URL."""
+    await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+    [remote] = app.remotes
+    url = remote.server.url
+    assert await send(url, "remote_start") == 202
+    await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+    return url
+
+
+async def settled(pilot: Any, url: str, app: Any) -> None:
+    """A command sent and ignored leaves nothing to wait for: a state read from the page
+    and a few frames later, whatever it would have done is done."""
+    await state(url)
+    for _ in range(5):
+        await pilot.pause(0.02)
+
+
+async def test_pause_from_the_page_over_the_quit_question_does_what_space_does(
+    tmp_path: Path,
+) -> None:
+    # The quit question has paused the clock; space on the question is no key of its own,
+    # so a Pause tapped on the phone must not resume the session behind it.
+    entry = write_routine(tmp_path, SLOW_TOML)
+    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        url = await started_session(pilot, app)
+        session = app.session_screen
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+        assert session.session.state == "paused"
+        assert await send(url, "pause") == 202
+        assert await send(url, "skip_step") == 202
+        index = session.session.index
+        await settled(pilot, url, app)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert session.session.state == "paused"
+        assert session.session.index == index
+        assert (await state(url))["state"] == "paused"
+        await pilot.press("n")  # keep going: the question's own pause ends
+        await until(pilot, lambda: session.session.state == "running", "going on")
+        assert await send(url, "pause") == 202  # on the session itself, space again
+        await until(pilot, lambda: session.session.state == "paused", "a pause")
+
+
+async def test_pain_from_the_page_over_the_quit_question_stops_as_x_does(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    heard = Heard()
+    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        url = await started_session(pilot, app)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+        assert await send(url, "pain") == 202
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+        assert app.session_screen.session.state == "pain_stopped"
+        assert (await state(url))["state"] == "pain_stopped"
+        assert await send(url, "pain_end", where="hip", how_much=4) == 202
+        await until(pilot, lambda: app.session_screen is None, "the summary")
+        [details] = heard.details
+        assert (details.choice, details.where, details.how_much) == ("end", "hip", 4)
+
+
+async def test_pain_from_the_page_over_the_help_stops_as_x_does(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        url = await started_session(pilot, app)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert await send(url, "pause") == 202  # no key of the help: nothing happens
+        await settled(pilot, url, app)
+        assert isinstance(app.screen, HelpScreen)
+        assert await send(url, "pain") == 202
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        assert not any(isinstance(s, HelpScreen) for s in app.screen_stack)
+        assert app.session_screen.session.state == "pain_stopped"
+        assert await send(url, "pain_resume") == 202
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "back to the step")
+
+
+async def test_pain_from_the_page_with_the_pain_screen_open_opens_no_second_one(
+    tmp_path: Path,
+) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    heard = Heard()
+    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        url = await started_session(pilot, app)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        stops = sum(isinstance(e, PainStopped) for e in heard.events)
+        assert await send(url, "pain") == 202
+        await settled(pilot, url, app)
+        assert sum(isinstance(s, PainScreen) for s in app.screen_stack) == 1
+        assert sum(isinstance(e, PainStopped) for e in heard.events) == stops
+        assert await send(url, "pain_mistake") == 202
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "back to the step")
+
+
+async def test_pain_from_the_page_on_the_address_screen_shows_what_x_shows(
+    tmp_path: Path,
+) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    heard = Heard()
+    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+        [remote] = app.remotes
+        assert await send(remote.server.url, "pain") == 202
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the safety message")
+        assert app.screen.event is None and not heard.events  # nothing had started
