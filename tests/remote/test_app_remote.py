@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from remote_helpers import SLOW_TOML, get, post
-from snapshot_apps.common import FakeClock, build_app, screen_text, write_routine
+from snapshot_apps.common import FakeClock, build_app, screen_text, until, write_routine
 
 from backtimer.core.engine import Event, PainStopped, Session
 from backtimer.remote.options import RemoteOptions
@@ -32,17 +32,6 @@ class Heard:
 
     def on_pain_details(self, details: PainDetails, session: Session) -> None:
         self.details.append(details)
-
-
-async def until(pilot: Any, check: Any, what: str, patience: float = 60.0) -> None:
-    """Let the app run until ``check()`` holds (a generous bound: a loaded machine is slow)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + patience
-    while loop.time() < end:
-        await pilot.pause(0.02)
-        if check():
-            return
-    raise AssertionError(f"never: {what}")
 
 
 async def send(url: str, command: str, **fields: Any) -> int:

@@ -6,6 +6,7 @@ are fixed text, and the cue player records instead of making sound.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,20 @@ def screen_text(app: BacktimerApp) -> str:
     """The text of the screen on top, as the terminal would show it."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+async def until(pilot: Any, check: Any, what: str, patience: float = 60.0) -> None:
+    """Let the app run until ``check()`` holds: a test waits for what it checks, never for a
+    fixed time (a loaded machine may need many frames). ``patience`` (seconds) only bounds
+    a test that would otherwise hang."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + patience
+    while True:
+        await pilot.pause(0.02)
+        if check():
+            return
+        if loop.time() >= end:
+            raise AssertionError(f"never: {what}")
 
 
 def advance(app: BacktimerApp, clock: FakeClock, seconds: float, step: float = 0.25) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import build_app, screen_text
+from snapshot_apps.common import build_app, screen_text, until
 from textual.app import App
 from textual.widgets._toast import Toast
 
@@ -75,13 +75,26 @@ async def test_hostile_theme_keymap_and_data_path_start_the_app(isolated_dirs) -
     app = build_app(None, entries=lambda: [], config=config)
     app.notes.append(f"History is off: {isolated_dirs['data']}/[a=b:c]/x cannot be written")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        # The footer fills in once the picker's bindings are known (a frame or more after
+        # the first one on a loaded machine): wait for it, and for the notices.
+        def footer() -> str:
+            return screen_text(app).splitlines()[-1]
+
+        def ready() -> bool:
+            notices = "\n".join(toasts(app))
+            return (
+                isinstance(app.screen, PickerScreen)
+                and "[b]" in footer()
+                and "Unknown theme" in notices
+                and "cannot be written" in notices
+            )
+
+        await until(pilot, ready, "the picker with its footer and notices")
         shown = "\n".join(toasts(app))
         assert "Unknown theme 'nope[x=1:2]' in the settings" in shown
         assert "/[a=b:c]/x cannot be written" in shown
         assert isinstance(app.screen, PickerScreen)
-        footer = screen_text(app).splitlines()[-1]
-        assert "nope[x=1:2]" in footer and "[b]" in footer  # keys as written
+        assert "nope[x=1:2]" in footer() and "[b]" in footer()  # keys as written
 
 
 async def test_hostile_routine_and_exercise_names_in_picker_session_and_prompts(
