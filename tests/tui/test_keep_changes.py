@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import FakeClock, advance, build_app, screen_text
+from snapshot_apps.common import FakeClock, advance, build_app, screen_text, until
 from textual.app import App
 
 from backtimer.core.plan import compile_plan
@@ -14,6 +14,7 @@ from backtimer.files.catalog import load_entry
 from backtimer.files.routine_load import validate_text
 from backtimer.history import open_history
 from backtimer.history.levels import current_levels
+from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.summary import SummaryScreen, Tally, hold_changes
 
 # get ready 0-2, hold 2-12, rest 12-14, hold 14-24, transition 24-26, get ready 26-28,
@@ -46,7 +47,14 @@ def routine_file(user_routines: Path) -> Path:
 
 
 async def run_session(app, clock: FakeClock, pilot, presses: dict[float, list[str]]) -> None:
-    """Run to the end, pressing keys at the given seconds into the session."""
+    """Run to the end, pressing keys at the given seconds into the session. The clock moves
+    only once the session has started (its screen mounted: on a loaded machine that may
+    take more than a frame, and a clock moved before would start it late, the keys landing
+    on another step); the summary is waited for, not assumed after one frame."""
+    started = lambda: (  # noqa: E731
+        isinstance(app.screen, SessionScreen) and app.screen.session.state == "running"
+    )
+    await until(pilot, started, "the session running")
     moved = 0.0
     for at in sorted(presses):
         advance(app, clock, at - moved)
@@ -54,8 +62,9 @@ async def run_session(app, clock: FakeClock, pilot, presses: dict[float, list[st
         await pilot.press(*presses[at])
         await pilot.pause()
     advance(app, clock, 120)
-    await pilot.pause()
-    assert isinstance(app.screen, SummaryScreen)
+    await until(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+    # Its footer comes a frame or more later (the keys it shows depend on what it holds).
+    await until(pilot, lambda: "Close" in screen_text(app).splitlines()[-1], "its footer")
 
 
 async def test_plus_twice_then_keep_writes_the_hold_and_keeps_the_comments(
@@ -71,9 +80,13 @@ async def test_plus_twice_then_keep_writes_the_hold_and_keeps_the_comments(
         assert "Knee to chest: hold 10s -> 20s" in text
         assert "Keep holds" in text  # the key is in the footer
         await pilot.press("k")
-        await pilot.pause()
         summary = app.screen
-        assert summary.kept is not None
+        # Kept at once; the footer drops the key once its bindings are refreshed.
+        await until(
+            pilot,
+            lambda: summary.kept is not None and "Keep holds" not in screen_text(app),
+            "the holds kept and the key gone",
+        )
         text = screen_text(app)
         assert "Kept." in text and "saved" in text and "keep.toml.bak" in text
         assert "Keep holds" not in text  # done: the key is gone
