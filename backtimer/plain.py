@@ -29,13 +29,16 @@ from typing import IO, Any, ClassVar
 
 from backtimer.core.durations import elapsed as clock_text
 from backtimer.core.engine import (
+    Countdown,
     Event,
+    Halfway,
     PainStopped,
     PainWithdrawn,
     Refused,
     Session,
     State,
     StepEnded,
+    StepStarted,
 )
 from backtimer.core.literal import printable
 from backtimer.core.phases import phase_info
@@ -223,9 +226,15 @@ class Printer:
                 continue
             if is_stale(event, session):
                 continue
+            if session.plan.steps[0].cues and isinstance(event, StepStarted | Countdown | Halfway):
+                continue  # a timeline's words are printed as they are said (see spoken)
             text = announcement(event)
             if text:
                 self.line(text, event.at, session)
+
+    def spoken(self, at: float, text: str, session: Session) -> None:
+        """A timeline cue said at ``at`` (the cue layer's ``on_spoken``)."""
+        self.line(text, at, session)
 
     def _pain(self, event: PainStopped, session: Session) -> None:
         where = event.exercise
@@ -393,6 +402,7 @@ class PlainSession:
     ) -> None:
         self.controller = controller
         self.session = controller.session
+        self.cues = controller.cues
         self.source = source
         self.printer = printer
         self.clock = clock
@@ -435,7 +445,7 @@ class PlainSession:
                     break
             timeout = self.timeout(self.clock())
             ready = self.wait(timeout)
-            self.controller.tick()
+            self.controller.tick()  # and the timeline's cues due by now
             self.after_tick()
             if self.inbox is not None:
                 for remote in self.inbox.take():
@@ -458,7 +468,12 @@ class PlainSession:
         moments = [deadline, *(deadline - n for n in range(1, session.countdown + 1))]
         if session.step_seconds:
             moments.append(deadline - session.step_seconds / 2)
+        due = self.cues.next_due() if self.cues is not None else None
+        if due is not None:
+            moments.append(due)
         future = [m - now for m in moments if m > now]
+        if due is not None and due <= now:
+            return 0.0
         return min(MAX_WAIT, *future) if future else 0.0
 
     def _after_input_ended(self) -> None:
@@ -708,6 +723,7 @@ def run_plain(
     tones: bool = True,
     volume: int = 80,
     speech_rate: int | None = None,
+    speech_voice: str | None = None,
     listeners: Sequence[Listener] = (),
     countdown: int = 3,
     plan: Plan | None = None,
@@ -747,8 +763,10 @@ def run_plain(
             tones=tones,
             volume=volume,
             rate=speech_rate,
+            speech_voice=speech_voice,
         )
     printer = Printer(routine, out, keys=source.keys)
+    holder: list[SessionController] = []
     controller = SessionController(
         plan,
         routine,
@@ -760,7 +778,9 @@ def run_plain(
         listeners=listeners,
         countdown=countdown,
         start_index=start_index,
+        on_spoken=lambda at, text: printer.spoken(at, text, holder[0].session),
     )
+    holder.append(controller)
     loop = PlainSession(controller, source, printer, clock=clock, wait=wait, keymap=keymap)
     hosted: Any = None
     recording = RecordingWatch(listeners, printer.line)  # "Recording is behind: ..."

@@ -7,9 +7,18 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of measured speech lengths for the whole run (a text is rendered once)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Point backtimer's config and data folders at fresh temporary folders."""
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, speech_cache: Path
+):
+    """Point backtimer's config, data and cache folders at fresh temporary folders (spoken
+    lengths: one cache for the whole run)."""
     root = tmp_path_factory.mktemp("home")
     config, data, cache = root / "config", root / "data", root / "cache"
     monkeypatch.setenv("BACKTIMER_CONFIG_DIR", str(config))
@@ -18,6 +27,10 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     # No sound device in tests: speech commands and the bell, as the tests expect (the
     # sound tests open miniaudio's null device themselves).
     monkeypatch.setenv("BACKTIMER_AUDIO", "none")
+    monkeypatch.setenv("BACKTIMER_SPEECH_CACHE_DIR", str(speech_cache))
+    # Spoken lengths estimated from the rate: what the tests expect does not depend on the
+    # voice's version (tests of measured lengths take this away).
+    monkeypatch.setenv("BACKTIMER_SPEECH_LENGTHS", "estimate")
     return {"config": config, "data": data, "cache": cache}
 
 

@@ -85,10 +85,11 @@ def render_session(
     mixer = player.mixer
     rate = mixer.sample_rate
     now = [0.0]
+    cues = Cues(player, clock=lambda: now[0])
     runner = SessionRunner(
         plan,
         clock=lambda: now[0],
-        listeners=[Cues(player)],
+        listeners=[cues],
         sleep_gap=None,
         countdown=countdown,
     )
@@ -111,9 +112,13 @@ def render_session(
         deadline = session.deadline
         if deadline is not None and deadline < target:
             target = deadline  # exactly on the step's end: the next one starts on time
+        due = cues.next_due()
+        if due is not None and now[0] < due < target:
+            target = due  # a cue of the timeline, on its own time
         now[0] = target
         player.advance(target)
         runner.tick()
+        cues.poll(target)
         flush(player.sample(target))
     plan_frames = round(total * rate)
     flush(max(plan_frames, mixer.pending_until()))
@@ -163,7 +168,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"backtimer: {note}", file=sys.stderr)
     renderer = None
     if not args.no_voice and config.voice:
-        renderer = find_renderer(config.speech_command, rate=getattr(config, "speech_rate", None))
+        renderer = find_renderer(
+            config.speech_command, rate=config.speech_rate, voice=config.speech_voice
+        )
         if renderer is None or renderer.render("Ready.") is None:
             why = getattr(renderer, "error", None) if renderer is not None else None
             print(

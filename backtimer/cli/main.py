@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backtimer import __version__
 from backtimer.core.durations import about
@@ -66,6 +66,30 @@ class _Parser(argparse.ArgumentParser):
 # ------------------------------------------------------------------------ check
 
 
+def _spoken_plan(routine: Any) -> Any:
+    """The routine's plan fitted for the user's voice settings (None if it cannot be made)."""
+    # Here, not at the top: check alone needs the session layer, and the CLI starts light.
+    from backtimer.files.config import with_config_defaults
+    from backtimer.session.launch import settings, speech_plan
+
+    try:
+        config = settings()
+        return speech_plan(with_config_defaults(routine, config), "low", config)
+    except (ValueError, OSError):
+        return None
+
+
+def _lengthened_lines(routine: Any) -> list[str]:
+    """Under a checked file: where its spoken words make steps longer than it says."""
+    plan = _spoken_plan(routine)
+    if plan is None or not plan.added_seconds:
+        return []
+    from backtimer.cli.plan import lengthened
+
+    lines = [f"  with its words, about {about(plan.total_seconds)}; they lengthen:"]
+    return lines + [f"    {line}" for line in lengthened(plan)]
+
+
 def _toml_files(target: Path) -> list[Path]:
     if target.is_dir():
         # Everything but folders: a named pipe or a device gets its message, not silence.
@@ -77,11 +101,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate routine files and folders; print every error of every file."""
     # Deferred (start-up, see above): the cache is light; pydantic loads only for a file
     # that is not in it (below).
-    from backtimer.files.cache import RoutineCache, file_stamp
+    from backtimer.files.cache import RoutineCache, file_stamp, speech_context
 
     # A file unchanged since it last passed is not checked again: its summary is in the
     # cache, and with every file unchanged neither pydantic nor the routine model is loaded.
     cache = RoutineCache()
+    context = speech_context()
     status = EXIT_OK
     for raw in args.paths:
         target = Path(raw)
@@ -96,6 +121,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             label = printable(str(path))
             stamp = file_stamp(path)  # before reading it
             summary = cache.summary(path, stamp)
+            routine: Any = None
             if summary is None:
                 # Deferred (start-up, see above): pydantic loads only for a file that changed.
                 from backtimer.files.routine_load import RoutineError, load_routine
@@ -113,6 +139,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             count, seconds = summary
             noun = "exercise" if count == 1 else "exercises"
             print(f"ok {label} ({count} {noun}, about {about(seconds)})")
+            # The lines on lengthened steps are kept with the file's summary: an unchanged
+            # file with unchanged settings needs neither pydantic nor the voice.
+            notes = cache.notes(path, stamp, context) if routine is None else None
+            if notes is None:
+                if routine is None:
+                    routine = cache.get(path, stamp)
+                notes = _lengthened_lines(routine) if routine is not None else []
+                cache.put_notes(path, stamp, context, notes)
+            for line in notes:
+                print(line)
     cache.save()
     return status
 

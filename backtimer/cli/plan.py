@@ -15,13 +15,15 @@ from typing import Any
 
 from backtimer.core.durations import compact, timeline
 from backtimer.core.literal import printable
-from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.plan import Plan
 from backtimer.core.progression import describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files import catalog
 from backtimer.files.catalog import Entry
+from backtimer.files.config import with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
 from backtimer.history.levels import current_levels
+from backtimer.session.launch import settings, speech_plan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +45,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "data folder, or $BACKTIMER_DATA_DIR)",
     )
     parser.set_defaults(handler=run)
+
+
+def lengthened(plan: Plan) -> list[str]:
+    """Where words made a step longer than the routine says, one line per kind of step."""
+    counts: dict[str, int] = {}
+    for step in plan.steps:
+        if step.added and step.seconds is not None:
+            base = step.seconds - step.added
+            line = (
+                f"{printable(step.exercise)}: {step.phase.replace('_', ' ')} "
+                f"{compact(base)} -> {compact(step.seconds)}"
+            )
+            counts[line] = counts.get(line, 0) + 1
+    return [f"{line} ({count} times)" if count > 1 else line for line, count in counts.items()]
 
 
 def format_table(plan: Plan) -> str:
@@ -70,7 +86,21 @@ def format_table(plan: Plan) -> str:
     total = f"total {timeline(plan.total_seconds).strip()} ({len(plan.steps)} steps"
     total += f", {paced} at your own pace)" if paced else ")"
     lines.append(total)
+    if plan.speech is not None:
+        lines.append(speech_line(plan))
     return "\n".join(lines)
+
+
+def speech_line(plan: Plan) -> str:
+    """ "speech: espeak-ng at 175 words per minute (measured); words add 1:05" """
+    speech = plan.speech
+    assert speech is not None
+    engine = speech.engine or "no voice"
+    how = "measured" if speech.measured else "estimated"
+    line = f"speech: {engine} at {speech.rate} words per minute ({how}, {speech.detail})"
+    if plan.added_seconds:
+        line += f"; words add {timeline(plan.added_seconds).strip()} to the routine's times"
+    return line
 
 
 def current_level(entry: Entry, data_dir: Path | None) -> Any:
@@ -104,7 +134,11 @@ def run(args: argparse.Namespace) -> int:
     level: Any = args.level
     if level == "current":
         level = current_level(entry, args.data_dir)
-    plan = compile_plan(entry.routine, level)
+    notes: list[str] = []
+    config = settings(notes)
+    for note in notes:
+        print(f"backtimer: {note}", file=sys.stderr)
+    plan = speech_plan(with_config_defaults(entry.routine, config), level, config)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -139,6 +139,9 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
     notes: list[str] = []
     config = settings(notes)
     notes.extend(unknown_bindings(config, binding_ids()))
+    if args.no_voice and config.voice:
+        # Nothing is said: the plan keeps the routine's own times (no room made for words).
+        config = config.model_copy(update={"voice": False})
     resume = None
     if args.resume is not False:
         found = find_resume(entry, args.data_dir, config=config, notes=notes)
@@ -168,7 +171,8 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
                 speech_command=config.speech_command,
                 tones=not args.no_tones and config.tones,
                 volume=config.volume,
-                speech_rate=getattr(config, "speech_rate", None),
+                speech_rate=config.speech_rate,
+                speech_voice=config.speech_voice,
                 countdown=config.countdown,
                 listeners=[launch.recorder] if launch.recorder is not None else [],
                 plan=launch.plan,

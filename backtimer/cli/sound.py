@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         command=config.speech_command,
         tones=tones_on,
         volume=config.volume,
-        rate=getattr(config, "speech_rate", None),
+        rate=config.speech_rate,
+        speech_voice=config.speech_voice,
     )
     status = player.status
     try:

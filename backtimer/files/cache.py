@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 from importlib.util import find_spec
 from pathlib import Path
@@ -74,6 +75,24 @@ def code_stamp() -> tuple[object, ...]:
     )
 
 
+def speech_context() -> tuple[object, ...]:
+    """What ``check``'s lines on lengthened steps depend on besides the routine: the settings
+    file (speech command, rate, voice, detail, countdown, defaults), the voices installed, the
+    code that fits the words, and whether lengths are estimated (found without pydantic)."""
+    config = paths.config_dir() / "config.toml"
+    return (
+        file_stamp(config),
+        os.environ.get("BACKTIMER_SPEECH_LENGTHS", ""),
+        os.environ.get("BACKTIMER_SPEECH_CACHE_DIR", ""),
+        tuple(shutil.which(name) for name in ("espeak-ng", "espeak", "spd-say", "say")),
+        find_spec("espeakng_loader") is not None,
+        *(
+            _source_stamp(f"backtimer.{name}")
+            for name in ("core.plan", "core.timeline", "sound.lengths", "sound.voice")
+        ),
+    )
+
+
 class RoutineCache:
     """Checked routines by file stamp (see the module's docstring)."""
 
@@ -124,6 +143,49 @@ class RoutineCache:
         except Exception:
             return None
         return routine if isinstance(routine, Routine) else None
+
+    def _notes_file(self, key: str) -> Path:
+        return self.file_of(key).with_suffix(".speech")
+
+    def notes(
+        self, path: Path, stamp: Stamp | None, context: tuple[object, ...]
+    ) -> list[str] | None:
+        """Lines kept with the routine checked from ``path`` at ``stamp`` in ``context`` (see
+        :func:`speech_context`), or None."""
+        key = self.key(path)
+        if stamp is None:
+            return None
+        try:
+            found = pickle.loads(self._notes_file(key).read_bytes())
+        except Exception:  # missing, torn, from an older version: not used
+            return None
+        if (
+            isinstance(found, tuple)
+            and len(found) == 3
+            and found[0] == (self._code, key, stamp, context)
+            and isinstance(found[1], list)
+        ):
+            return [str(line) for line in found[1]]
+        return None
+
+    def put_notes(
+        self, path: Path, stamp: Stamp | None, context: tuple[object, ...], lines: list[str]
+    ) -> None:
+        """Keep ``lines`` with the routine checked from ``path`` at ``stamp`` (at once,
+        atomically; failures are ignored)."""
+        if stamp is None:
+            return
+        key = self.key(path)
+        target = self._notes_file(key)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            data = pickle.dumps(((self._code, key, stamp, context), list(lines), None))
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        except (OSError, pickle.PicklingError):
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
 
     def put(self, path: Path, stamp: Stamp | None, routine: Routine | None) -> None:
         """Remember ``routine`` as checked from ``path`` at ``stamp`` (None: forget it)."""

@@ -18,7 +18,7 @@ import re
 import shlex
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -71,6 +71,13 @@ def _speech_command(value: str) -> str:
     return value
 
 
+def _voice_name(value: str) -> str:
+    _check_text(value, multiline=False, limit=80)
+    if not value.strip() or value.startswith("-"):
+        raise ValueError('must name a voice, such as "en-us"')
+    return value
+
+
 def _binding_id(value: str) -> str:
     if not _BINDING_ID.fullmatch(value):
         raise ValueError(
@@ -112,6 +119,23 @@ class Config(BaseModel):
             '"--" as its last argument ("say" reads it on its input). '
             "Unset: the first of espeak-ng, espeak, spd-say, say found",
         )
+    )
+    speech_rate: int = Field(
+        175,
+        strict=True,
+        ge=80,
+        le=450,
+        description="Speech rate in words per minute: passed to the engines that take one "
+        "(espeak-ng, espeak, say) and used to estimate how long words take with a custom "
+        "speech_command",
+    )
+    speech_voice: Annotated[str, Field(strict=True), AfterValidator(_voice_name)] | None = Field(
+        None, description='The engine\'s voice, such as "en-us" (espeak-ng) or "Samantha" (say)'
+    )
+    voice_detail: Literal["full", "brief"] = Field(
+        "full",
+        description='"full": every exercise is introduced with all its instructions, caution '
+        'and stop-if; "brief": its name, position and movement, for people who know the routine',
     )
     bell: bool = Field(
         True,
@@ -167,7 +191,12 @@ def _label(path: Path) -> str:
     return display_path(path)
 
 
-_BOUNDS = {"countdown": (0, 10), "progression_sessions": (1, 100), "volume": (0, 100)}
+_BOUNDS = {
+    "countdown": (0, 10),
+    "progression_sessions": (1, 100),
+    "volume": (0, 100),
+    "speech_rate": (80, 450),
+}
 
 
 def _message(err: Any) -> str:

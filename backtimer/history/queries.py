@@ -505,6 +505,7 @@ def find_resumable(
     *,
     max_age: timedelta = timedelta(hours=24),
     prepare: Callable[[Any], Any] | None = None,
+    plan_for: Callable[[Any, Any], Any] | None = None,
     reasons: list[str] | None = None,
 ) -> Resumable | None:
     """The latest session, if it started in the last ``max_age`` and was interrupted.
@@ -512,7 +513,8 @@ def find_resumable(
     Only the latest session: once the user has done (or started) another one, an older
     interruption is not offered again. It is resumable when the routine file still loads and
     its plan, compiled the way ``run`` compiles it (``prepare(routine)``: the settings'
-    defaults filled in), has the same step (exercise, side, set, rep) at the stored index.
+    defaults filled in; ``plan_for(routine, level)``: the plan a session runs, fitted to its
+    words), has the same step (exercise, side, set, rep) at the stored index.
     When an interrupted session cannot be resumed, ``reasons`` gets why. Reads only.
     """
 
@@ -570,7 +572,7 @@ def find_resumable(
     level = parse_level(_text(level_text))
     try:
         routine_run = prepare(entry.routine) if prepare is not None else entry.routine
-        plan = compile_plan(routine_run, level)
+        plan = plan_for(routine_run, level) if plan_for else compile_plan(routine_run, level)
     except Exception as exc:  # a routine that loads always compiles; be safe anyway
         why(f"the interrupted session of {name} cannot be resumed: {printable(str(exc))}")
         return None

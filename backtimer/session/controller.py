@@ -21,7 +21,7 @@ from typing import Any
 from backtimer.core.engine import Command, Event, PainStopped, Refused, Session, State
 from backtimer.core.plan import Plan
 from backtimer.core.routine import Routine
-from backtimer.session.cues import CuePlayer, Cues
+from backtimer.session.cues import CuePlayer, Cues, Spoken
 from backtimer.session.launch import resume_prompt
 from backtimer.session.runner import Clock, Listener, SessionRunner
 from backtimer.session.tally import PAIN_PLACES, PainChoice, PainDetails, Tally
@@ -117,6 +117,8 @@ class SessionController:
         listeners: Sequence[Listener] = (),
         countdown: int = 3,
         start_index: int = 0,
+        on_spoken: Spoken | None = None,
+        cue_thread: bool = False,
     ) -> None:
         self.plan = plan
         self.routine = routine
@@ -124,8 +126,12 @@ class SessionController:
         self.voice = voice
         self.tally = Tally(plan, start_index)
         cues: list[Listener] = []
+        self.cues: Cues | None = None
         if player is not None:
-            cues.append(Cues(player, bell=bell, voice=voice))
+            self.cues = Cues(player, bell=bell, voice=voice, clock=clock, on_spoken=on_spoken)
+            cues.append(self.cues)
+            if cue_thread:
+                self.cues.start()  # the timeline's cues on their deadlines, between ticks
         self.runner = SessionRunner(
             plan,
             clock=clock,
@@ -172,7 +178,12 @@ class SessionController:
                 self.player.say(text)
 
     def tick(self) -> list[Event]:
-        return self.runner.tick()
+        events = self.runner.tick()
+        if self.cues is not None:
+            # Not under a catch-all: a signal's exception (plain mode's SIGTERM) may come
+            # from here and must reach the front end; the players never raise.
+            self.cues.poll(self.runner.now())  # the timeline's cues due by now
+        return events
 
     def do(self, command: Command, amount: float = 0.0) -> list[Event]:
         return self.runner.do(command, amount)
@@ -298,7 +309,10 @@ class SessionController:
     def close(self) -> None:
         if self.player is not None:
             with contextlib.suppress(Exception):
-                self.player.close()
+                if self.cues is not None:
+                    self.cues.close()  # its thread, then the player
+                else:
+                    self.player.close()
 
 
 def controller_for(launch: Any, **options: Any) -> SessionController:

@@ -7,7 +7,17 @@ One batch of events happens at one moment, and a new announcement cuts the previ
 off, so a batch is spoken as one announcement: what is still current at the end of it. When
 a late tick delivers several steps at once, only the last step's ``say`` is spoken, and the
 countdown of a step that already ended in the same batch is dropped. A batch rings the bell
-at most once. A pain stop silences everything at once and says nothing.
+at most once. A pain stop silences everything at once, then plays the stop sound and says
+"Stopped".
+
+A plan fitted with speech lengths (see :mod:`backtimer.core.timeline`) carries each step's
+cue timeline: then the step's cues are played on their own deadlines, absolute times on the
+session's clock (a step's scheduled start plus the cue's ``at``; a cue timed from the step's
+end moves when a hold is made longer; a pause moves them all by its length). They fit, so
+none cuts another off. :meth:`Cues.poll` plays what is due: the session controller polls on
+every tick, the app also from a thread (:meth:`Cues.start`) so that cues fall between the
+screen's ticks, ``--plain`` waits until :meth:`Cues.next_due`. A pain stop or a pause keeps
+what is left of the step, moved on by the time stopped.
 
 Players: :class:`SpeechPlayer` (a local speech command, see :mod:`backtimer.sound.speech`),
 :class:`RecordingPlayer` for tests, and :func:`default_player` to combine speech and a bell.
@@ -17,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backtimer.core.durations import spoken
@@ -35,6 +47,8 @@ from backtimer.core.engine import (
     StepEnded,
     StepStarted,
 )
+from backtimer.core.plan import Step
+from backtimer.core.timeline import Cue
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.player import STOPPED_TEXT, SoundStatus, open_sound
 from backtimer.sound.speech import SpeechPlayer, find_command
@@ -219,13 +233,185 @@ def current_cues(events: Sequence[Event], session: Session | None = None) -> lis
     return [e for i, e in enumerate(kept) if i == last or not isinstance(e, _TIMING)]
 
 
-class Cues:
-    """A runner listener that rings and speaks. ``bell``/``voice`` False turn either off."""
+LATE = 1.0  # seconds: a cue found due later than this (a late wake, a sleep) is not played
 
-    def __init__(self, player: CuePlayer, *, bell: bool = True, voice: bool = True) -> None:
+Spoken = Callable[[float, str], None]
+
+
+@dataclass
+class _Due:
+    due: float  # absolute time on the session's clock
+    cue: Cue
+    step: Step
+    early: bool = False  # the next step's first cue, due when this step ends
+
+
+class Cues:
+    """A runner listener that rings and speaks. ``bell``/``voice`` False turn either off.
+
+    ``clock``: the session's clock, for :meth:`start`'s thread (the app); ``on_spoken`` is
+    called with (time, text) for every timeline cue that is said (``--plain`` prints it).
+    """
+
+    def __init__(
+        self,
+        player: CuePlayer,
+        *,
+        bell: bool = True,
+        voice: bool = True,
+        clock: Callable[[], float] | None = None,
+        on_spoken: Spoken | None = None,
+    ) -> None:
         self.player = player
         self.bell = bell
         self.voice = voice
+        self.clock = clock
+        self.on_spoken = on_spoken
+        self._pending: list[_Due] = []
+        self._early: set[tuple[int, int, float]] = set()
+        self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._over = False  # the session finished or ended: the thread has nothing to do
+        self._paused = False
+
+    # -------------------------------------------------------------- timeline
+
+    def next_due(self) -> float | None:
+        """When the next timeline cue is due (None: nothing pending, or paused)."""
+        with self._lock:
+            if self._paused or not self._pending:
+                return None
+            return min(d.due for d in self._pending)
+
+    def poll(self, now: float, until: float | None = None) -> None:
+        """Play the timeline cues due by ``now`` (or by ``until``), in order. One found more
+        than :data:`LATE` seconds after its time (a late wake) is left out: said that late
+        it would mislead ("3" with no second left)."""
+        with self._lock:
+            if self._paused:
+                return
+            limit = now if until is None else until
+            due = sorted((d for d in self._pending if d.due <= limit + 1e-9), key=lambda d: d.due)
+            if not due:
+                return
+            self._pending = [d for d in self._pending if d.due > limit + 1e-9]
+            for item in due:
+                if now - item.due > LATE:
+                    continue
+                if item.early:
+                    number = item.step.cues.index(item.cue)
+                    self._early.add((item.step.index, number, round(item.due, 2)))
+                self._play(item)
+
+    def _play(self, item: _Due) -> None:
+        cue = item.cue
+        if cue.sound is not None:
+            self._ring(cue.sound, item.due)
+        if cue.say and self.voice:
+            follow = getattr(self.player, "say_next", None)
+            if callable(follow):
+                follow(cue.say, item.due)  # the timeline left room: never cut what is said
+            else:
+                self.player.say(cue.say)
+        if cue.say and self.on_spoken is not None:
+            self.on_spoken(item.due, cue.say)
+
+    def _schedule(self, started: StepStarted, now: float, session: Session | None) -> None:
+        step = started.step
+        length = started.seconds if started.seconds is not None else step.seconds
+        if not self._paused:
+            self.poll(now, until=started.at)  # the step before ended: what was due by then
+        self._pending = []
+        for number, cue in enumerate(step.cues):
+            if (step.index, number, round(started.at, 2)) in self._early:
+                continue  # already said, on the deadline, before this step's tick came
+            due = started.at + cue.at
+            if cue.from_end and length is not None and step.seconds is not None:
+                due = started.at + length - (step.seconds - cue.at)
+            self._pending.append(_Due(due, cue, step))
+        self._early = set()
+        # The next step's first cue is due when this one ends: said on the deadline even if
+        # the session's tick that starts that step comes a moment later.
+        steps = session.plan.steps if session is not None else ()
+        if length is not None and step.index + 1 < len(steps):
+            following = steps[step.index + 1]
+            for cue in following.cues:
+                if cue.at == 0.0:
+                    self._pending.append(_Due(started.at + length, cue, following, early=True))
+        self._wake.notify_all()
+
+    def _timeline(self, events: Sequence[Event], session: Session | None) -> bool:
+        """Handle a batch for a plan with timelines; False: a plan without them."""
+        if session is not None:
+            fitted = bool(session.plan.steps[0].cues)
+        else:
+            fitted = any(isinstance(e, StepStarted) and e.step.cues for e in events)
+        if not fitted:
+            return False
+        now = max(e.at for e in events)
+        now_clock = self.clock() if self.clock is not None else now
+        with self._lock:
+            for event in events:
+                match event:
+                    case PainStopped():
+                        # Silenced above; what is left waits: "pressed by mistake" goes on
+                        # where it was (a Resumed), a resume starts the step again.
+                        self._paused = True
+                    case StepStarted():
+                        self._schedule(event, now_clock, session)
+                        self._paused = False
+                    case Paused():
+                        self._paused = True
+                        self._say(announcement(event), event.at)
+                    case Resumed():
+                        self._paused = False
+                        for item in self._pending:
+                            item.due += event.paused_seconds
+                        self._say(announcement(event), event.at)
+                    case Extended():
+                        for item in self._pending:
+                            moves = item.cue.from_end and item.step.index == event.step.index
+                            if moves or item.early:
+                                item.due += event.delta
+                        self._say(announcement(event), event.at)
+                    case Finished():
+                        self._pending = []
+                        self._over = True
+                        self._ring("session_done", event.at)
+                        self._say(FINISHED_TEXT, event.at)
+                    case EndedEarly():
+                        self._pending = []
+                        self._over = True
+                        self._say(ENDED_TEXT, event.at)
+            if not self._paused:
+                self.poll(now_clock)
+            self._wake.notify_all()
+        return True
+
+    # -------------------------------------------------------------- the thread
+
+    def start(self) -> None:
+        """Play the timeline from a thread of its own, on ``clock`` (the app)."""
+        if self._thread is not None or self.clock is None:
+            return
+        self._thread = threading.Thread(target=self._run, name="backtimer-cues", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        assert self.clock is not None
+        with self._lock:
+            while not self._closed and not self._over:
+                due = self.next_due()
+                now = self.clock()
+                if due is not None and due <= now:
+                    with contextlib.suppress(Exception):  # a cue must never end the thread
+                        self.poll(now)
+                    continue
+                self._wake.wait(timeout=None if due is None else min(1.0, due - now))
+
+    # -------------------------------------------------------------- events
 
     def on_events(self, events: Sequence[Event], session: Session | None = None) -> None:
         if any(isinstance(e, PainStopped) for e in events):
@@ -239,6 +425,8 @@ class Cues:
             hush = getattr(self.player, "stop_sounds", None)  # the app's own output
             if hush is not None:
                 hush()  # everything stops at once; "Paused." follows
+        if self._timeline(events, session):
+            return
         cues = current_cues(events, session)
         if not cues:
             return
@@ -264,13 +452,22 @@ class Cues:
         elif name is not None:
             play(name, at)
 
-    def _say(self, text: str, at: float) -> None:
+    def _say(self, text: str | None, at: float) -> None:
+        if not text or not self.voice:
+            return
         if hasattr(self.player, "sound"):  # a player on the session's clock
             self.player.say(text, at)  # type: ignore[call-arg]
         else:
             self.player.say(text)
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._pending = []
+            self._wake.notify_all()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
         self.player.close()
 
 
@@ -295,6 +492,12 @@ class PlayerGroup:
     def say(self, text: str) -> None:
         if self.speech is not None:
             self.speech.say(text)
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        """Say without cutting off what is still being said (see SpeechPlayer.say_next);
+        a speech command starts now, so ``at`` is not needed."""
+        if self.speech is not None:
+            self.speech.say_next(text)
 
     @property
     def speaking(self) -> bool:
@@ -323,6 +526,7 @@ def default_player(
     tones: bool = True,
     volume: int = 80,
     rate: int | None = None,
+    speech_voice: str | None = None,
 ) -> Any:
     """The real player: the app's tones and voice on a sound device where one opens (see
     backtimer.sound.player.open_sound), else speech through a local command (if ``voice``
@@ -341,13 +545,14 @@ def default_player(
             volume=volume,
             command=command,
             rate=rate,
+            voice_name=speech_voice,
             null_device=mode == "null",
             bell_fn=bell_fn,
         )
     speech = None
     status = SoundStatus(voice_on=voice, tones_on=tones, bell_on=bell)
     if voice:
-        candidate = SpeechPlayer(command)
+        candidate = SpeechPlayer(command, rate=rate, voice=speech_voice)
         speech = candidate if candidate.available else None
         if speech is not None and speech.argv is not None:
             status.engine = " ".join(speech.argv)

@@ -7,6 +7,7 @@ session is prepared. The session itself is run by the caller.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
+from backtimer.core.timeline import estimate
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
@@ -22,6 +24,7 @@ from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.history.writer import merge_pending
 from backtimer.session.runner import Clock
+from backtimer.sound.lengths import SpeechLengths
 
 
 @dataclass
@@ -44,6 +47,60 @@ class Launch:
             message = self.recorder.close()
             return message if isinstance(message, str) else None
         return None
+
+
+def speech_lengths(config: Config) -> SpeechLengths:
+    """The spoken-length function for the user's voice settings (measured or estimated)."""
+    return SpeechLengths(
+        config.speech_command,
+        rate=config.speech_rate,
+        voice=config.speech_voice,
+        enabled=config.voice,
+    )
+
+
+def speech_plan(
+    routine: Routine, level: Any, config: Config, lengths: SpeechLengths | None = None
+) -> Plan:
+    """The plan with its cue timeline, fitted for the user's voice settings: what a session
+    runs, what ``plan`` shows and what ``backtimer audio`` renders."""
+    own = lengths is None
+    if lengths is None:
+        lengths = speech_lengths(config)
+    try:
+        if lengths.measured:
+            # The texts the fit will ask for, measured together first (an engine that is a
+            # process per text runs several at once); what the fit asks for besides comes
+            # one at a time.
+            asked: list[str] = []
+
+            def guess(text: str) -> float:
+                asked.append(text)
+                return estimate(text, lengths.rate)
+
+            compile_plan(
+                routine,
+                level,
+                length=guess,
+                countdown=config.countdown,
+                detail=config.voice_detail,
+            )
+            lengths.prefetch(asked)
+        plan = compile_plan(
+            routine,
+            level,
+            length=lengths,
+            countdown=config.countdown,
+            detail=config.voice_detail,
+        )
+    finally:
+        if own:
+            lengths.close()
+        else:
+            lengths.save()
+    return dataclasses.replace(
+        plan, speech=dataclasses.replace(lengths.speech, detail=config.voice_detail)
+    )
 
 
 def settings(notes: list[str] | None = None) -> Config:
@@ -103,7 +160,7 @@ def prepare(
     if isinstance(level, str):
         level = resolve_level(entry, level, data_dir, notes)
     routine = with_config_defaults(entry.routine, config)
-    plan = compile_plan(routine, level)
+    plan = speech_plan(routine, level, config)
     start_index = 0
     if resume is not None:
         # Settings can change the plan's shape (a rest of 0 leaves steps out): resume on the
@@ -186,7 +243,10 @@ def find_resume(
     reasons: list[str] = []
     try:
         found = find_resumable(
-            db, prepare=lambda routine: with_config_defaults(routine, config), reasons=reasons
+            db,
+            prepare=lambda routine: with_config_defaults(routine, config),
+            plan_for=lambda routine, level: speech_plan(routine, level, config),
+            reasons=reasons,
         )
     except HistoryUnavailable:
         return None

@@ -113,6 +113,12 @@ class Mixer:
                 for s in self._sounds
             )
 
+    def channel_until(self, channel: str) -> int:
+        """The sample at which the last sound of ``channel`` ends (``position`` if none)."""
+        with self._lock:
+            ends = [s.end for s in self._sounds if s.channel == channel]
+            return max(ends, default=self.position)
+
     def pending_until(self) -> int:
         """The sample at which the last scheduled sound ends (``position`` if none)."""
         with self._lock:

@@ -144,7 +144,7 @@ class SoundPlayer:
         self._last_tone = (0, 0)  # the latest tone's first and last sample: speech follows it
         self._generation = 0
         self._lock = threading.Lock()
-        self._queue: queue.Queue[tuple[int, str, float | None] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[int, str, float | None, bool] | None] = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition(self._lock)
         self._worker: threading.Thread | None = None
@@ -174,19 +174,31 @@ class SoundPlayer:
 
     def say(self, text: str, at: float | None = None) -> None:
         """Speak ``text`` (cutting off what is still being said), from clock time ``at``."""
+        self._say(text, at, follow=False)
+
+    def _say(self, text: str, at: float | None, *, follow: bool) -> None:
         if not self.voice or not text.strip():
             return
         if self.renderer is None:
             if self.speech is not None:
-                self.speech.say(text)
+                if follow:
+                    self.speech.say_next(text)
+                else:
+                    self.speech.say(text)
             return
         with self._lock:
             generation = self._generation
             self._pending += 1
         if self._worker is None:
-            self._speak(generation, text, at)
+            self._speak(generation, text, at, follow)
         else:
-            self._queue.put((generation, text, at))
+            self._queue.put((generation, text, at, follow))
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        """Speak ``text`` from clock time ``at`` without cutting off what is still being
+        said: a cue timeline left room for both, so this only matters when one is late (see
+        SpeechPlayer.say_next); then ``text`` follows what is being said."""
+        self._say(text, at, follow=True)
 
     def silence(self) -> None:
         """Stop every sound at once: what waits to be said is dropped too."""
@@ -296,7 +308,7 @@ class SoundPlayer:
                 return
             self._speak(*item)
 
-    def _speak(self, generation: int, text: str, at: float | None) -> None:
+    def _speak(self, generation: int, text: str, at: float | None, follow: bool = False) -> None:
         try:
             assert self.renderer is not None and self.mixer is not None
             samples = self.renderer.render(text)
@@ -306,7 +318,10 @@ class SoundPlayer:
             if samples is None or not current:
                 return
             start = max(self._sample_at(at) or 0, self.mixer.position)
-            self.mixer.cut("speech", start)  # what was being said ends when this is due
+            if follow:
+                start = max(start, self.mixer.channel_until("speech"))  # after what is said
+            else:
+                self.mixer.cut("speech", start)  # what was being said ends when this is due
             if tone[0] <= start < tone[1]:
                 start = tone[1]  # speech that comes with a tone follows it
             self.mixer.schedule(text, scaled(samples, self.volume), start, channel="speech")
@@ -360,7 +375,7 @@ def open_sound(
                 renderer.rate,
             )
         else:
-            candidate = SpeechPlayer(command)
+            candidate = SpeechPlayer(command, rate=rate, voice=voice_name)
             if candidate.available and candidate.argv is not None:
                 speech = candidate
                 status.engine = " ".join(candidate.argv)

@@ -107,7 +107,7 @@ class OfflinePlayer:
         scheduled = self.mixer.schedule(name, samples, start)
         self._tone = (scheduled.start, scheduled.end)
 
-    def say(self, text: str, at: float | None = None) -> None:
+    def say(self, text: str, at: float | None = None, *, follow: bool = False) -> None:
         if not self.voice or self.renderer is None or not text.strip():
             return
         samples = self.renderer.render(text)
@@ -115,11 +115,18 @@ class OfflinePlayer:
             self.unrendered.append(text)
             return
         start = self.sample(self.now if at is None else at)
-        self.mixer.cut("speech", start)  # what was being said ends when this is due
+        if follow:  # a cue of the timeline: never cuts what is being said, follows it
+            start = max(start, self.mixer.channel_until("speech"))
+        else:
+            self.mixer.cut("speech", start)  # what was being said ends when this is due
         # Speech that comes with a tone (a pain stop's sound, say) follows the tone.
         if self._tone[0] <= start < self._tone[1]:
             start = self._tone[1]
         self.mixer.schedule(text, scaled(samples, self.volume), start, channel="speech")
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        """A timeline cue: said from ``at``, after anything still being said."""
+        self.say(text, at, follow=True)
 
     def silence(self) -> None:
         self.mixer.stop(self.sample(self.now))

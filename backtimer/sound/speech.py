@@ -57,6 +57,31 @@ def find_command(command: str | Sequence[str] | None = None) -> list[str] | None
     return _adapt([path, *argv[1:]])
 
 
+def engine_name(argv: Sequence[str]) -> str:
+    """The speech engine's name: ``/usr/bin/espeak-ng`` -> ``espeak-ng``."""
+    return os.path.basename(argv[0])
+
+
+#: The option that sets the rate (words per minute) and the voice, per engine.
+RATE_OPTIONS = {"espeak-ng": "-s", "espeak": "-s", "say": "-r"}
+VOICE_OPTIONS = {"espeak-ng": "-v", "espeak": "-v", "say": "-v", "spd-say": "-y"}
+
+
+def with_voice(
+    argv: Sequence[str], *, rate: int | None = None, voice: str | None = None
+) -> list[str]:
+    """``argv`` with the rate and voice for the engines that take them, unless the command
+    already sets them (a ``speech_command`` such as "espeak-ng -s 140" wins)."""
+    out = list(argv)
+    name = engine_name(argv)
+    rate_option, voice_option = RATE_OPTIONS.get(name), VOICE_OPTIONS.get(name)
+    if rate is not None and rate_option and rate_option not in out[1:]:
+        out += [rate_option, str(int(rate))]
+    if voice and voice_option and voice_option not in out[1:]:
+        out += [voice_option, voice]
+    return out
+
+
 def _is_spd_say(argv: Sequence[str]) -> bool:
     return os.path.basename(argv[0]) == "spd-say"
 
@@ -129,10 +154,21 @@ def _retire(proc: subprocess.Popen[bytes], grace: float) -> None:
 class SpeechPlayer:
     """Speaks through a command; see the module's docstring. Thread-safe."""
 
-    def __init__(self, command: str | Sequence[str] | None = None) -> None:
-        self.argv: list[str] | None = find_command(command)
+    def __init__(
+        self,
+        command: str | Sequence[str] | None = None,
+        *,
+        rate: int | None = None,
+        voice: str | None = None,
+    ) -> None:
+        argv = find_command(command)
+        self.argv: list[str] | None = (
+            with_voice(argv, rate=rate, voice=voice) if argv is not None else None
+        )
         self._current: subprocess.Popen[bytes] | None = None
         self._retiring: list[threading.Thread] = []
+        self._waiting: list[str] = []  # said next, after the current one (say_next)
+        self._follower: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
 
@@ -142,9 +178,11 @@ class SpeechPlayer:
 
     @property
     def speaking(self) -> bool:
-        """True while the latest announcement's process is still running."""
+        """True while the latest announcement's process is still running (or one waits)."""
         with self._lock:
-            return self._current is not None and self._current.poll() is None
+            return bool(self._waiting) or (
+                self._current is not None and self._current.poll() is None
+            )
 
     # -------------------------------------------------------------- CuePlayer
 
@@ -152,31 +190,74 @@ class SpeechPlayer:
         """Speech only: the bell belongs to the terminal (see cues.default_player)."""
 
     def say(self, text: str) -> None:
+        """Say ``text`` now, cutting off what is still being said (a person's command)."""
         with self._lock:
             if self.argv is None or self._closed:
                 return
+            self._waiting.clear()
             self._stop_current(kill=False)
-            if not text.strip():
+            if text.strip():
+                self._spawn(text)
+
+    def say_next(self, text: str) -> None:
+        """Say ``text`` without cutting off what is still being said: a cue timeline leaves
+        room for every utterance, so one still running is only late (a slow command starting
+        up, a voice slower than its rate). It is let finish, and ``text`` follows it, so two
+        never overlap either."""
+        with self._lock:
+            if self.argv is None or self._closed or not text.strip():
                 return
-            argv, feed = speech_argv(self.argv, text)
-            try:
-                self._current = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                    close_fds=True,
+            busy = self._current is not None and self._current.poll() is None
+            if not busy and not self._waiting:
+                self._spawn(text, queue=True)
+                return
+            self._waiting.append(text)
+            if self._follower is None or not self._follower.is_alive():
+                self._follower = threading.Thread(
+                    target=self._follow, name="backtimer-speech-follow", daemon=True
                 )
-            except (OSError, ValueError, subprocess.SubprocessError):
-                # Gone since we looked, not executable, out of processes: stay silent.
-                self._current = None
-                return
-            if feed is not None:
-                _feed(self._current, feed)
+                self._follower.start()
+
+    def _follow(self) -> None:
+        """Start each waiting text when the one before it has ended."""
+        while True:
+            with self._lock:
+                if self._closed or not self._waiting:
+                    return
+                proc = self._current
+                if proc is None or proc.poll() is not None:
+                    self._spawn(self._waiting.pop(0), queue=True)
+                    continue
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.2)
+
+    def _spawn(self, text: str, *, queue: bool = False) -> None:
+        """Start speaking ``text`` (called with the lock; what was current has ended).
+        ``queue``: spd-say queues it in its daemon rather than cancelling what is said."""
+        assert self.argv is not None
+        base = self.argv
+        if queue and _is_spd_say(base):
+            base = [part for part in base if part not in ("-C", "--cancel")]
+        argv, feed = speech_argv(base, text)
+        try:
+            self._current = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except (OSError, ValueError, subprocess.SubprocessError):
+            # Gone since we looked, not executable, out of processes: stay silent.
+            self._current = None
+            return
+        if feed is not None:
+            _feed(self._current, feed)
 
     def silence(self) -> None:
         with self._lock:
+            self._waiting.clear()
             self._stop_current(kill=True)
             if self.argv is not None and _is_spd_say(self.argv):
                 self._spawn_quietly([self.argv[0], "-C"])  # cancel in the daemon too
@@ -185,6 +266,7 @@ class SpeechPlayer:
         """Stop speaking and reap every child; nothing is spoken afterwards."""
         with self._lock:
             self._closed = True
+            self._waiting.clear()
             self._stop_current(kill=True)
             threads, self._retiring = self._retiring, []
         deadline = time.monotonic() + 1.0
@@ -197,17 +279,22 @@ class SpeechPlayer:
         """Let the current announcement finish, up to ``timeout`` seconds (blocks).
 
         For the end of a plain session, so that "Session complete" is heard before exit.
-        Returns True when nothing is speaking any more.
+        Returns True when nothing is speaking any more (nor waits to be said).
         """
-        with self._lock:
-            proc = self._current
-        if proc is None:
-            return True
-        try:
-            proc.wait(timeout=max(0.0, timeout))
-        except subprocess.TimeoutExpired:
-            return False
-        return True
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            with self._lock:
+                proc, waiting = self._current, bool(self._waiting)
+            if (proc is None or proc.poll() is not None) and not waiting:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if proc is None or proc.poll() is not None:
+                time.sleep(min(0.02, left))  # the next one is about to start
+                continue
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=min(0.2, left))
 
     # -------------------------------------------------------------- internals
 

@@ -415,6 +415,8 @@ def find_renderer(
         argv = find_command(command)
         if argv is None or Path(argv[0]).name.removesuffix(".exe") not in RENDERING_COMMANDS:
             return None
+        if voice and _option(argv, "-v") is None:
+            argv += ["-v", voice]  # the speech_voice setting, unless the command sets one
         return CommandRenderer(argv, rate=rate)
     if loader_installed():
         return VoiceProcess(rate=rate, voice=voice)

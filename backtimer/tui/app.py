@@ -142,6 +142,8 @@ class LatePlayer:
         """One cue to the player, in the form it takes (with a clock time or without)."""
         player = self._player
         timed = callable(getattr(player, "sound", None))
+        if name == "say_next" and not callable(getattr(player, "say_next", None)):
+            name, args = "say", args[:1] if not timed else args  # a player that only cuts
         if name == "sound" and not timed:
             player.bell()
         elif name == "say" and not timed:
@@ -164,6 +166,10 @@ class LatePlayer:
     def say(self, text: str, at: float | None = None) -> None:
         self._cue("say", text, at)
 
+    def say_next(self, text: str, at: float | None = None) -> None:
+        """A cue of the timeline: never cuts what is being said (see SpeechPlayer.say_next)."""
+        self._cue("say_next", text, at)
+
     def silence(self) -> None:
         if self._player is None:
             self._waiting.clear()
@@ -181,7 +187,7 @@ class LatePlayer:
     @property
     def speaking(self) -> bool:
         if self._player is None:
-            return any(name == "say" for name, _ in self._waiting)
+            return any(name in ("say", "say_next") for name, _ in self._waiting)
         return bool(getattr(self._player, "speaking", False))
 
     def close(self) -> None:
@@ -434,7 +440,8 @@ class BacktimerApp(App[int]):
             command=self.config.speech_command,
             tones=self.tones_on,
             volume=self.config.volume,
-            rate=getattr(self.config, "speech_rate", None),
+            rate=self.config.speech_rate,
+            speech_voice=self.config.speech_voice,
         )
 
     def _sound_ready(self) -> None:
@@ -503,7 +510,10 @@ class BacktimerApp(App[int]):
         launch = prepare(
             entry,
             level=self.level,
-            config=self.config,
+            # Voice off: nothing is said, so the plan keeps the routine's own times.
+            config=self.config
+            if self.voice_on
+            else self.config.model_copy(update={"voice": False}),
             data_dir=self.data_dir,
             clock=self.clock,
             resume=resume,
@@ -518,6 +528,9 @@ class BacktimerApp(App[int]):
             voice=self.voice_on,
             listeners=self.extra_listeners,
             countdown=self.config.countdown,
+            # The timeline's cues on their own times, between the screen's ticks (a test's
+            # fake clock is moved by hand: its ticks play them).
+            cue_thread=self.clock is time.monotonic,
         )
         if launch.recorder is not None:
             self._watch_recording(launch.recorder)
@@ -734,7 +747,8 @@ def _sound_settings(config: Config) -> tuple[Any, ...]:
         config.tones,
         config.bell,
         config.volume,
-        getattr(config, "speech_rate", None),
+        config.speech_rate,
+        config.speech_voice,
     )
 
 

@@ -111,7 +111,10 @@ def test_check_a_folder_of_good_and_bad_files(
     assert code == 1
     evening = load_routine(tmp_path / "sub/evening.toml")
     minutes = round(evening.total_seconds() / 60)
-    assert out.splitlines() == [
+    # Each ok line is followed by where the spoken words lengthen steps (indented).
+    lengthened = [line for line in out.splitlines() if line.startswith("  ")]
+    assert lengthened and all(" -> " in line or "with its words" in line for line in lengthened)
+    assert [line for line in out.splitlines() if not line.startswith("  ")] == [
         f"ok {tmp_path / 'quick.toml'} (1 exercise, about 40 s)",
         f"ok {tmp_path / 'sub/evening.toml'} (2 exercises, about {minutes} min)",
         f"ok {tmp_path / 'ten.toml'} (1 exercise, about 10 min)",
@@ -126,7 +129,10 @@ def test_check_only_good_files_exits_0(tmp_path: Path, capsys: pytest.CaptureFix
     b = write(tmp_path, "b.toml", TWO_EXERCISES)
     code, out, err = run(capsys, "check", str(a), str(b))
     assert (code, err) == (0, "")
-    assert out.startswith(f"ok {a} (1 exercise, about 10 min)\nok {b} (2 exercises, about ")
+    oks = [line for line in out.splitlines() if line.startswith("ok ")]
+    assert oks[0] == f"ok {a} (1 exercise, about 10 min)"
+    assert oks[1].startswith(f"ok {b} (2 exercises, about ")
+    assert len(oks) == 2
 
 
 def test_check_reports_every_error_of_every_file(
@@ -224,7 +230,9 @@ def test_check_the_bundled_routines(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.skip("no bundled routines yet")
     code, out, err = run(capsys, "check", str(folder))
     assert (code, err) == (0, "")
-    assert len(out.splitlines()) == len(files)
+    assert len([line for line in out.splitlines() if line.startswith("ok ")]) == len(files)
+    # Where the spoken words lengthen steps, indented under each file.
+    assert all(line.startswith(("ok ", "  ")) for line in out.splitlines())
 
 
 # ---------------------------------------------------------------- usage

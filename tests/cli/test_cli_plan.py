@@ -52,6 +52,16 @@ def routine_file(tmp_path: Path) -> Path:
     return path
 
 
+def added(path: Path, level: str = "low") -> float:
+    """Seconds the spoken words add to the routine's own times, for the default settings
+    (what ``plan`` fits the timeline for)."""
+    from backtimer.files.config import Config
+    from backtimer.files.routine_load import load_routine
+    from backtimer.session.launch import speech_plan
+
+    return speech_plan(load_routine(path), level, Config()).added_seconds
+
+
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
     assert main(["plan", *argv, "--json"]) == 0
     out = capsys.readouterr().out
@@ -61,7 +71,10 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
 def test_json_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = run_json(capsys, str(routine_file))
     assert data["name"] == "Evening [bold]stretch[/bold]"
-    assert data["total_seconds"] == LOW_TOTAL
+    # The real total: the routine's own times, and what its words add to get-ready and rests.
+    assert data["total_seconds"] == LOW_TOTAL + added(routine_file)
+    assert set(data["speech"]) == {"engine", "rate", "measured"}
+    assert data["speech"]["rate"] == 175
     steps = data["steps"]
     assert data["total_seconds"] == sum(s["seconds"] or 0 for s in steps)
     required = {"phase", "exercise", "side", "set", "sets", "rep", "reps", "seconds", "say"}
@@ -72,13 +85,21 @@ def test_json_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> No
         assert 1 <= step["set"] <= step["sets"]
         assert 1 <= step["rep"] <= step["reps"]
         assert step["say"]
+        assert step["cues"] and step["cues"][0]["at"] == 0
+        for cue in step["cues"]:
+            assert set(cue) == {"at", "say", "sound", "seconds"}
+        # A step's say is everything said during it, in order.
+        assert step["say"] == " ".join(c["say"] for c in step["cues"] if c["say"])
     first = steps[:3]
-    assert [(s["phase"], s["side"], s["seconds"]) for s in first] == [
-        ("get_ready", None, 10),
-        ("hold", "right", 10),
-        ("rest", "right", 10),
+    assert [(s["phase"], s["side"]) for s in first] == [
+        ("get_ready", None),
+        ("hold", "right"),
+        ("rest", "right"),
     ]
-    assert first[1]["say"] == "Right side. Rep 1 of 2. Hold 10 seconds."
+    assert first[0]["seconds"] >= 10 and first[1]["seconds"] == 10 and first[2]["seconds"] >= 10
+    # What comes next is said before it; the hold starts with one word, then counts down.
+    assert "Right side. Rep 1 of 2." in first[0]["say"] and first[0]["say"].endswith(" 3 2 1")
+    assert first[1]["say"] == "Hold 3 2 1"
     paced = [s for s in steps if s["exercise"] == "Cat cow" and s["phase"] == "rep"]
     assert [s["seconds"] for s in paced] == [None]
     assert steps[-1] == {
@@ -90,13 +111,16 @@ def test_json_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> No
         "rep": 3,
         "reps": 3,
         "seconds": 5,
-        "say": "3, last one.",
     }
+    parts = [(c["at"], c["say"], c["sound"]) for c in steps[-1]["cues"]]
+    assert [(at, sound) for at, _, sound in parts] == [(0, "tempo"), (2, "tempo"), (3, "tempo")]
+    assert parts[0][1] in ("3, last one. Lift.", "3. Lift.", "Lift.")  # as much as fits in 2 s
+    assert [say for _, say, _ in parts[1:]] == ["Hold.", "Lower."]
 
 
 def test_json_plan_at_the_high_level(routine_file: Path, capsys) -> None:
     data = run_json(capsys, str(routine_file), "--level", "high")
-    assert data["total_seconds"] == HIGH_TOTAL
+    assert data["total_seconds"] == HIGH_TOTAL + added(routine_file, "high")
     holds = [s for s in data["steps"] if s["phase"] == "hold"]
     assert len(holds) == 6
     assert {s["seconds"] for s in holds} == {30}
@@ -108,7 +132,7 @@ def test_table_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert lines[0] == "Evening [bold]stretch[/bold] (level: low)"  # shown literally
     header = lines[1].split()
     assert header[:3] == ["start", "phase", "exercise"]
-    rows = lines[2:-1]
+    rows = lines[2:-2]
     data = run_json(capsys, str(routine_file))
     assert len(rows) == len(data["steps"])
     for row, step in zip(rows, data["steps"], strict=True):
@@ -116,14 +140,15 @@ def test_table_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert row.endswith(step["say"])
     assert rows[0].split()[:2] == ["0:00", "get_ready"]
     assert "until key" in next(r for r in rows if "Cat cow" in r and " rep " in r)
-    minutes, seconds = divmod(LOW_TOTAL, 60)
-    assert lines[-1] == f"total {minutes}:{seconds:02d} ({len(rows)} steps, 1 at your own pace)"
+    minutes, seconds = divmod(int(LOW_TOTAL + added(routine_file)), 60)
+    assert lines[-2] == f"total {minutes}:{seconds:02d} ({len(rows)} steps, 1 at your own pace)"
+    assert lines[-1].startswith("speech: ") and "175 words per minute" in lines[-1]
 
 
 def test_a_user_routine_by_name(user_routines: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (user_routines / "mine.toml").write_text(ROUTINE, encoding="utf-8")
     data = run_json(capsys, "mine")
-    assert data["total_seconds"] == LOW_TOTAL
+    assert data["total_seconds"] == LOW_TOTAL + added(user_routines / "mine.toml")
 
 
 def test_a_bundled_routine_by_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,4 +192,4 @@ def test_the_installed_command(routine_file: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["total_seconds"] == LOW_TOTAL
+    assert json.loads(done.stdout)["total_seconds"] == LOW_TOTAL + added(routine_file)

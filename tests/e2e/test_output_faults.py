@@ -112,7 +112,9 @@ def test_a_plain_session_on_a_full_disk_goes_on_and_is_recorded(routine: Path) -
     )
     [session] = sessions()
     assert session["status"] == "completed"
-    assert [s["status"] for s in session["steps"]] == ["done"] * 3  # type: ignore[union-attr]
+    # Every step done: for each of the three holds, its get-ready (the routine's 0 made as
+    # long as the countdown before the hold needs) and the hold.
+    assert [s["status"] for s in session["steps"]] == ["done"] * 6  # type: ignore[union-attr]
 
 
 def test_a_plain_session_whose_reader_goes_away_ends_recorded(routine: Path) -> None:

@@ -129,3 +129,9 @@ def snapshot_entries() -> list[Entry]:
         ),
     )
     return [short, broken, good]
+
+
+def start_of(app: BacktimerApp, index: int) -> float:
+    """Seconds from the session's start to the start of step ``index`` of the plan it runs
+    (fitted to its words: a get-ready lasts as long as its introduction needs)."""
+    return app.session_screen.session.plan.offset(index)

@@ -32,24 +32,18 @@ from backtimer.tui.app import BacktimerApp
 
 RunBefore = Callable[[Pilot], Awaitable[None]]
 
-#: Seconds into the "Morning back care" routine for each scene (see routines/morning.toml):
-#: get ready 0-10, hold (right) 10-20, rest 20-30, hold 30-40, switch sides 40-45, ...
-AT = {"get_ready": 1.0, "hold": 14.0, "rest": 22.5, "switch_sides": 42.0}
+#: Seconds into the first step of each phase of the "Morning back care" routine (see
+#: routines/morning.toml) for each scene; the steps start where the plan the app runs says
+#: (fitted to its words: a get-ready lasts as long as its introduction needs).
+AT = {"get_ready": 1.0, "hold": 4.0, "rest": 2.5, "switch_sides": 2.0, "transition": 1.0}
 
 
-def transition_at() -> float:
-    """A second into the first change of exercise."""
-    from backtimer.core.plan import compile_plan
-
-    entry = load_entry(ROUTINES / "morning.toml", "bundled")
-    assert entry.routine is not None
-    plan = compile_plan(entry.routine, "low")
-    start = 0.0
-    for step in plan.steps:
-        if step.phase == "transition":
-            return start + 1.0
-        start += step.seconds or 0.0
-    raise AssertionError("no transition in morning.toml")
+def seconds_to(app: BacktimerApp, phase: str, into: float | None = None) -> float:
+    """Seconds from the session's start to ``into`` (default: AT) seconds into its first
+    step of ``phase``."""
+    plan = app.session_screen.session.plan
+    index = next(step.index for step in plan.steps if step.phase == phase)
+    return plan.offset(index) + (AT[phase] if into is None else into)
 
 
 def morning_app(clock: FakeClock) -> BacktimerApp:
@@ -95,7 +89,7 @@ def session(phase: str, *, paused: bool = False) -> tuple[BacktimerApp, RunBefor
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
-        advance(app, clock, transition_at() if phase == "transition" else AT[phase])
+        advance(app, clock, seconds_to(app, phase))
         if paused:
             await pilot.press("space")
         await pilot.pause()
@@ -109,7 +103,7 @@ def pain() -> tuple[BacktimerApp, RunBefore]:
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
-        advance(app, clock, AT["hold"])
+        advance(app, clock, seconds_to(app, "hold"))
         await pilot.press("x")
         await pilot.pause()
 
@@ -123,7 +117,9 @@ def summary() -> tuple[BacktimerApp, RunBefore]:
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
-        advance(app, clock, 70.0)  # the last hold of the first exercise
+        plan = app.session_screen.session.plan
+        last = [s for s in plan.steps if s.exercise_index == 0 and s.phase == "hold"][-1]
+        advance(app, clock, plan.offset(last.index) + 1.0)  # the first exercise's last hold
         await pilot.press("x")
         await pilot.pause()
         await pilot.click(app.screen.query(RadioButton)[0])  # lower back

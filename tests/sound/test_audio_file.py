@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import wave
 from array import array
@@ -104,6 +105,43 @@ def test_each_sentence_is_said_from_its_step_and_cut_by_the_next(tmp_path: Path)
     assert starts == [round(plan.offset(1) * RATE) + len(tones.render("go"))]
 
 
+def fitted_render(countdown: int = 3):
+    """The fitted plan (its lengths: the fake voice's own), rendered as a file would be."""
+    plan = compile_plan(
+        validate_text(ROUTINE, "audio.toml"),
+        length=lambda text: len(FakeRenderer().render(text)) / RATE,
+        countdown=countdown,
+    )
+    out = array("h")
+    result = render_session(plan, OfflinePlayer(Mixer(), FakeRenderer()), out.extend)
+    return plan, result, out
+
+
+def test_a_fitted_plan_renders_every_cue_on_its_time_and_nothing_overlaps() -> None:
+    plan, result, out = fitted_render()
+    assert result.plan_frames == round(plan.total_seconds * RATE)
+    assert len(out) == result.frames
+    log = list(result.log)
+    for step in plan.steps:
+        if step.seconds is None:
+            continue
+        start = plan.offset(step.index)
+        for cue in step.cues:
+            if cue.sound is not None:
+                at = round((start + cue.at) * RATE)
+                assert [s for s in log if s.name == cue.sound and s.sample == at], (step, cue)
+            if cue.say:
+                at = round((start + cue.at + cue.lead) * RATE)
+                found = [s for s in log if s.name == cue.say and abs(s.sample - at) <= RATE * 0.06]
+                assert found, (step, cue)
+    # Nothing spoken is cut off or overlaps: each sentence plays all its samples, in turn.
+    speech = sorted((s for s in log if s.channel == "speech"), key=lambda s: s.sample)
+    for before, after in itertools.pairwise(speech):
+        length = len(FakeRenderer().render(before.name))
+        assert before.sample + length <= after.sample, (before.name, after.name)
+    assert result.frames >= round(plan.total_seconds * RATE)
+
+
 def test_tones_only_without_a_voice(tmp_path: Path) -> None:
     plan = compile_plan(validate_text(ROUTINE, "audio.toml"))
     out = array("h")
@@ -134,16 +172,22 @@ def test_cli_writes_a_wav_of_the_plan_s_length_and_never_overwrites(
         data = array("h")
         data.frombytes(wav.readframes(frames))
     total = round(plan["total_seconds"] * RATE)
-    assert total < frames < total + 10 * RATE  # the plan, then the closing words
-    # Every step's tone sits at its start in plan --json (well within 60 ms).
+    # The plan's total, then the closing sound and words (which start at the total).
+    assert total < frames < total + 10 * RATE
+    # Every sound of the timeline in plan --json sits on its sample in the file: exactly the
+    # tone's samples from the cue's time (well within 60 ms).
     offset = 0.0
-    for index, step in enumerate(plan["steps"]):
-        name = PHASE_SOUNDS.get(step["phase"])
-        at = round(offset * RATE)
-        if index and name and step["seconds"] is not None:
-            tone = tones.render(name, volume=0.8)
-            assert data[at : at + len(tone)] == tone, (index, step["phase"])
+    checked = 0
+    for step in plan["steps"]:
+        for cue in step["cues"]:
+            if cue["sound"] is None or step["seconds"] is None:
+                continue
+            at = round((offset + cue["at"]) * RATE)
+            tone = tones.render(cue["sound"], volume=0.8)
+            assert data[at : at + len(tone)] == tone, (step["phase"], cue)
+            checked += 1
         offset += step["seconds"] or 0
+    assert checked > 20
     # Never overwritten without --force.
     before = target.read_bytes()
     assert main(["audio", str(routine), "-o", str(target)]) == 1

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, advance, build_app, screen_text, write_routine
+from snapshot_apps.common import (
+    SHORT,
+    FakeClock,
+    advance,
+    build_app,
+    screen_text,
+    start_of,
+    write_routine,
+)
 from textual.widgets import Input, RadioButton
 
 from backtimer.core.engine import State
@@ -21,7 +29,9 @@ from backtimer.tui.widgets.text import SAFETY_MESSAGE
 SIZE = (80, 24)
 
 #: Seconds into the SHORT routine at which each phase is running, and its step index.
-WHEN = {"hold": (3.0, 1), "rest": (6.0, 2), "switch_sides": (11.0, 4)}
+#: The step of each phase, and how far into it the pain stop comes (the steps' starts are
+#: the plan's: a get-ready lasts as long as its introduction needs).
+WHEN = {"hold": (1.0, 1), "rest": (1.0, 2), "switch_sides": (1.0, 4)}
 
 
 class PainListener:
@@ -54,8 +64,8 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         session = app.session_screen.session
-        at, index = WHEN[phase]
-        advance(app, clock, at)
+        into, index = WHEN[phase]
+        advance(app, clock, start_of(app, index) + into)
         assert session.step.phase == phase and session.index == index
         left = session.remaining(clock())
         pressed_at = clock()
@@ -116,7 +126,7 @@ async def test_pain_details_reach_the_listeners_and_the_summary(short) -> None:
     app = build_app(short, clock=clock, listeners=[listener])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        advance(app, clock, 3.0)
+        advance(app, clock, start_of(app, 1) + 1.0)  # in the first hold
         await pilot.press("x")
         await pilot.pause()
         await pilot.click(app.screen.query(RadioButton)[1])  # "hip"
@@ -186,7 +196,7 @@ async def test_pain_while_paused_then_resume_restarts_the_step(short) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         session = app.session_screen.session
-        advance(app, clock, 4.0)
+        advance(app, clock, start_of(app, 1) + 2.0)  # in the first hold
         await pilot.press("space")
         assert session.state is State.PAUSED
         await pilot.press("x")

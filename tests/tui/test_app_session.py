@@ -12,6 +12,7 @@ from snapshot_apps.common import (
     advance,
     build_app,
     screen_text,
+    start_of,
     write_routine,
 )
 from textual.widgets import Static
@@ -49,7 +50,7 @@ async def test_a_short_routine_from_start_to_summary(short) -> None:
         assert isinstance(app.screen, SessionScreen)
         assert screen.session.state is State.RUNNING
         seen: list[str] = []
-        for _ in range(200):
+        for _ in range(round(screen.session.plan.total_seconds / 0.25) + 8):
             if not screen.live:
                 break
             advance(app, clock, 0.25)
@@ -77,10 +78,16 @@ async def test_a_short_routine_from_start_to_summary(short) -> None:
         text = screen_text(app)
         assert "SESSION COMPLETE" in text
         assert "6 of 6 holds and reps" in text
-        assert "Active time  30 s" in text
+        total = screen.session.plan.total_seconds  # the routine's 30 s and what its words need
+        assert total > 30
+        assert f"Active time  {round(total) // 60} min {round(total) % 60:02d} s" in text or (
+            f"Active time  {round(total)} s" in text
+        )
     said = [c[1] for c in player.calls if c[0] == "say"]
-    assert said[0].startswith("Knee to chest. Lie on your back.")
-    assert "Switch to the left side." in said
+    # Said one at a time, on the timeline: the introduction first, the whole of it.
+    assert said[:3] == ["Knee to chest.", "Lie on your back.", "Pull one knee towards your chest."]
+    assert "Stop if you feel pain in the front of the hip." in said
+    assert "Switch sides." in said and "Left side. Rep 1 of 2." in said
     assert said[-1].startswith("Session complete")
     assert ("bell",) in player.calls
 
@@ -97,14 +104,16 @@ async def test_the_screen_shows_exercise_side_reps_steps_and_next(short) -> None
         assert "Caution: Go gently; never bounce." in text
         assert "Stop if: pain in the front of the hip" in text
         assert "Next: Hold · right side · rep 1 of 2 · 3 s" in text
-        assert "0:30 left" in text
-        advance(app, clock, 2.0)
+        total = app.session_screen.session.plan.total_seconds
+        assert f"{round(total) // 60}:{round(total) % 60:02d} left" in text
+        advance(app, clock, start_of(app, 1))
         await pilot.pause()
         text = screen_text(app)
         assert "HOLD · RIGHT SIDE" in text
         assert "Knee to chest · Right side · rep 1 of 2" in text
         assert countdown(app) == "3"
-        assert "0:28 left" in text
+        left = round(total - start_of(app, 1))
+        assert f"{left // 60}:{left % 60:02d} left" in text
         assert "x/esc Pain stop" in text
 
 
@@ -114,7 +123,7 @@ async def test_pause_and_resume_keep_the_remaining_time(short) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         session = app.session_screen.session
-        advance(app, clock, 3.0)  # 1 s into the first hold
+        advance(app, clock, start_of(app, 1) + 1.0)  # 1 s into the first hold
         before = session.remaining(clock())
         assert before == pytest.approx(2.0)
         await pilot.press("space")
@@ -166,8 +175,8 @@ async def test_plus_and_minus_change_the_current_hold(short) -> None:
         session = app.session_screen.session
         await pilot.press("plus")  # not a hold: refused, nothing changes
         assert session.step.phase == "get_ready"
-        assert session.remaining(clock()) == pytest.approx(2.0)
-        advance(app, clock, 2.0)
+        assert session.remaining(clock()) == pytest.approx(start_of(app, 1))
+        advance(app, clock, start_of(app, 1))
         assert session.step.phase == "hold"
         await pilot.press("plus")
         assert session.remaining(clock()) == pytest.approx(8.0)
@@ -218,7 +227,7 @@ async def test_the_display_changes_only_when_the_seconds_do(short) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.session_screen
-        advance(app, clock, 2.0)
+        advance(app, clock, start_of(app, 1))
         start = screen.redraws
         advance(app, clock, 0.2, step=0.05)  # 4 ticks inside one second: no change shown
         assert screen.redraws == start
@@ -252,7 +261,7 @@ async def test_at_60x20_the_screen_still_shows_everything_that_matters(short) ->
     app = build_app(short, clock=clock)
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        advance(app, clock, 2.0)
+        advance(app, clock, start_of(app, 1))
         await pilot.pause()
         text = screen_text(app)
         for words in (
@@ -274,7 +283,7 @@ async def test_in_a_tiny_terminal_the_digits_give_way_to_text(short) -> None:
     app = build_app(short, clock=clock)
     async with app.run_test(size=(60, 16)) as pilot:
         await pilot.pause()
-        advance(app, clock, 2.0)
+        advance(app, clock, start_of(app, 1))
         await pilot.pause()
         screen = app.session_screen
         assert screen.has_class("-tiny")
@@ -293,7 +302,7 @@ async def test_no_color_keeps_the_phase_in_words(short, monkeypatch) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.no_color
-        advance(app, clock, 2.0)
+        advance(app, clock, start_of(app, 1))
         await pilot.pause()
         assert "HOLD · RIGHT SIDE" in screen_text(app)
 
@@ -308,7 +317,7 @@ async def test_a_step_at_your_own_pace_waits_for_enter(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         session = app.session_screen.session
-        advance(app, clock, 1.0)
+        advance(app, clock, start_of(app, 1))
         await pilot.pause()
         assert session.step.user_paced
         text = screen_text(app)
@@ -409,7 +418,7 @@ async def test_a_long_hold_repaints_the_step_meter_only_when_a_cell_changes(
         await pilot.pause()
         screen = app.session_screen
         meter = screen.query_one("#step-meter", Meter)
-        advance(app, clock, 1.0)
+        advance(app, clock, start_of(app, 1) + 1.0)  # a second into the hold
         await pilot.pause()
         paints, redraws = meter.paints, screen.redraws
         cells = []

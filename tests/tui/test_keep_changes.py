@@ -17,8 +17,8 @@ from backtimer.history.levels import current_levels
 from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.summary import SummaryScreen, Tally, hold_changes
 
-# get ready 0-2, hold 2-12, rest 12-14, hold 14-24, transition 24-26, get ready 26-28,
-# hold 28-31: 31 s in all.
+# Steps: get ready, hold, rest, hold, transition, get ready, hold (the gaps as long as their
+# words need).
 COMMENTED = """\
 # From my physio, May (this comment must survive)
 name = "Keep test"
@@ -46,8 +46,10 @@ def routine_file(user_routines: Path) -> Path:
     return path
 
 
-async def run_session(app, clock: FakeClock, pilot, presses: dict[float, list[str]]) -> None:
-    """Run to the end, pressing keys at the given seconds into the session. The clock moves
+async def run_session(
+    app, clock: FakeClock, pilot, presses: dict[tuple[int, float], list[str]]
+) -> None:
+    """Run to the end, pressing keys at (step index, seconds into that step). The clock moves
     only once the session has started (its screen mounted: on a loaded machine that may
     take more than a frame, and a clock moved before would start it late, the keys landing
     on another step); the summary is waited for, not assumed after one frame."""
@@ -55,13 +57,14 @@ async def run_session(app, clock: FakeClock, pilot, presses: dict[float, list[st
         isinstance(app.screen, SessionScreen) and app.screen.session.state == "running"
     )
     await until(pilot, started, "the session running")
-    moved = 0.0
-    for at in sorted(presses):
-        advance(app, clock, at - moved)
-        moved = at
-        await pilot.press(*presses[at])
+    session = app.session_screen.session
+    for index, into in sorted(presses):
+        while session.index < index:
+            advance(app, clock, 0.25)
+        advance(app, clock, into)
+        await pilot.press(*presses[(index, into)])
         await pilot.pause()
-    advance(app, clock, 120)
+    advance(app, clock, session.plan.total_seconds + 120)
     await until(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
     # Its footer comes a frame or more later (the keys it shows depend on what it holds).
     await until(pilot, lambda: "Close" in screen_text(app).splitlines()[-1], "its footer")
@@ -74,7 +77,7 @@ async def test_plus_twice_then_keep_writes_the_hold_and_keeps_the_comments(
     app = build_app(load_entry(routine_file, "user"), clock=clock)
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
-        await run_session(app, clock, pilot, {3.0: ["plus", "plus"]})
+        await run_session(app, clock, pilot, {(1, 1.0): ["plus", "plus"]})
         text = screen_text(app)
         assert "Keep the changed holds in the routine file?" in text
         assert "Knee to chest: hold 10s -> 20s" in text
@@ -101,8 +104,8 @@ async def test_holds_changed_differently_keep_the_last_change_and_say_so(routine
     app = build_app(load_entry(routine_file, "user"), clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        # rep 1: +10 s (to 20 s, ends at 22), rep 2 (from 24): +5 s, the last change.
-        await run_session(app, clock, pilot, {3.0: ["plus", "plus"], 25.0: ["plus"]})
+        # rep 1: +10 s (to 20 s), rep 2: +5 s, the last change.
+        await run_session(app, clock, pilot, {(1, 1.0): ["plus", "plus"], (3, 1.0): ["plus"]})
         text = " ".join(screen_text(app).split())  # as one line, whatever the wrapping
         assert "Knee to chest: hold 10s -> 15s" in text
         assert "2 holds were changed differently; the last change is the one kept" in text
@@ -116,7 +119,7 @@ async def test_minus_shortens_and_enter_closes_without_keeping(routine_file: Pat
     app = build_app(load_entry(routine_file, "user"), clock=clock)
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
-        await run_session(app, clock, pilot, {3.0: ["minus"]})
+        await run_session(app, clock, pilot, {(1, 1.0): ["minus"]})
         assert "Knee to chest: hold 10s -> 5s" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
@@ -149,7 +152,7 @@ async def test_a_bundled_routine_is_copied_to_the_user_folder_first(
     app = build_app(load_entry(bundled, "bundled"), clock=clock)
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
-        await run_session(app, clock, pilot, {3.0: ["plus"]})
+        await run_session(app, clock, pilot, {(1, 1.0): ["plus"]})
         assert "keep them in your copy of it" in screen_text(app)
         await pilot.press("k")
         await pilot.pause()
@@ -172,7 +175,7 @@ async def test_a_range_becomes_the_current_level_and_the_file_keeps_it(
     app.data_dir = data
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await run_session(app, clock, pilot, {3.0: ["plus", "plus"]})
+        await run_session(app, clock, pilot, {(1, 1.0): ["plus", "plus"]})
         assert "kept as your current level" in screen_text(app)
         await pilot.press("k")
         await pilot.pause()
@@ -187,7 +190,7 @@ async def test_a_file_changed_meanwhile_is_not_written(routine_file: Path) -> No
     app = build_app(load_entry(routine_file, "user"), clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await run_session(app, clock, pilot, {3.0: ["plus"]})
+        await run_session(app, clock, pilot, {(1, 1.0): ["plus"]})
         edited = COMMENTED.replace("hold = 3", "hold = 4")
         routine_file.write_text(edited, encoding="utf-8")
         await pilot.press("k")

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, advance, build_app, screen_text, write_routine
+from snapshot_apps.common import (
+    SHORT,
+    FakeClock,
+    advance,
+    build_app,
+    screen_text,
+    start_of,
+    write_routine,
+)
 
 from backtimer.tui.widgets.bigtext import BigText, draw, fit_scale, rows_at
 
@@ -32,7 +40,7 @@ async def test_the_countdown_grows_with_the_terminal(short, size, least, most) -
     app = build_app(short, clock=clock)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        advance(app, clock, 2.0)
+        advance(app, clock, start_of(app, 1))
         await pilot.pause()
         countdown = app.session_screen.query_one("#countdown", BigText)
         assert least <= countdown.size.height <= most
@@ -47,7 +55,7 @@ async def test_plus_and_minus_answer_in_the_screen_not_in_a_toast(short) -> None
     app = build_app(short, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        advance(app, clock, 2.0)  # in the first hold
+        advance(app, clock, start_of(app, 1))  # in the first hold
         await pilot.press("plus")
         await pilot.press("plus")
         await pilot.pause()

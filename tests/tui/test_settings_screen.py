@@ -256,3 +256,34 @@ async def test_checkbox_and_textarea_widgets_are_the_fields() -> None:
         assert isinstance(field(app, "voice"), Checkbox)
         assert isinstance(field(app, "keymap"), TextArea)
         assert isinstance(field(app, "theme"), Select)
+
+
+async def test_the_speech_settings_are_on_the_screen_and_saved(path: Path) -> None:
+    app = Host(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert field(app, "speech_rate").value == "175"
+        assert field(app, "speech_voice").value == ""
+        assert field(app, "voice_detail").value == "full"
+        field(app, "speech_rate").value = "140"
+        field(app, "speech_voice").value = "en-us"
+        field(app, "voice_detail").value = "brief"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen)
+    expected = Config(speech_rate=140, speech_voice="en-us", voice_detail="brief")
+    assert load_config(path) == (expected, [])
+    assert app.results == [expected]
+
+
+async def test_a_speech_rate_out_of_range_is_refused_where_it_is(path: Path) -> None:
+    app = Host(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        field(app, "speech_rate").value = "1000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)  # not saved
+        error = str(app.screen.query_one("#error-speech_rate").render())
+        assert "80" in error and "450" in error
+    assert not path.exists()

@@ -57,6 +57,9 @@ _KEYMAP_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(.*?)\s*$")
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("voice", "Voice", "speak the announcements"),
     ("speech_command", "Speech command", "empty: the first of espeak-ng, espeak, spd-say, say"),
+    ("speech_rate", "Speech rate", "words per minute, 80 to 450 (espeak-ng's default: 175)"),
+    ("speech_voice", "Speech voice", 'the engine\'s voice, e.g. "en-us"; empty: its default'),
+    ("voice_detail", "Introductions", "full: every instruction; brief: name, position, movement"),
     ("tones", "Tones", "the app's own sounds: go, release, switch, tick..."),
     ("volume", "Volume", "loudness of the tones and the voice, 0 to 100"),
     ("bell", "Bell", "ring the terminal bell when the tones cannot play"),
@@ -233,6 +236,14 @@ class SettingsScreen(Screen[Config | None]):
         wid = f"field-{name}"
         if name in ("voice", "bell", "tones"):
             return TickBox("on", value=getattr(config, name), id=wid, compact=True)
+        if name == "voice_detail":
+            return Select(
+                [("full", "full"), ("brief", "brief")],
+                value=config.voice_detail,
+                allow_blank=False,
+                id=wid,
+                compact=True,
+            )
         if name == "theme":
             return Select(
                 [(theme, theme) for theme in self._theme_names()],
@@ -250,7 +261,7 @@ class SettingsScreen(Screen[Config | None]):
             text = ""
         else:
             text = str(value)
-        placeholder = "automatic" if name == "speech_command" else ""
+        placeholder = "automatic" if name in ("speech_command", "speech_voice") else ""
         return Input(text, placeholder=placeholder, id=wid, compact=True)
 
     def on_mount(self) -> None:
@@ -282,6 +293,9 @@ class SettingsScreen(Screen[Config | None]):
         data: dict[str, Any] = {
             "voice": self.query_one("#field-voice", Checkbox).value,
             "speech_command": speech or None,
+            "speech_rate": _whole(self._text("speech_rate")),
+            "speech_voice": self._text("speech_voice").strip() or None,
+            "voice_detail": self.query_one("#field-voice_detail", Select).value,
             "bell": self.query_one("#field-bell", Checkbox).value,
             "tones": self.query_one("#field-tones", Checkbox).value,
             "volume": _whole(self._text("volume")),
@@ -293,8 +307,9 @@ class SettingsScreen(Screen[Config | None]):
             "progression_sessions": _whole(self._text("progression_sessions")),
             "keymap": keymap,
         }
-        if data["speech_command"] is None:
-            del data["speech_command"]
+        for optional in ("speech_command", "speech_voice"):
+            if data[optional] is None:
+                del data[optional]
         return data, problems
 
     def check(self) -> Config | None:
@@ -372,7 +387,8 @@ class SettingsScreen(Screen[Config | None]):
             command=config.speech_command,
             tones=config.tones,
             volume=config.volume,
-            rate=getattr(config, "speech_rate", None),
+            rate=config.speech_rate,
+            speech_voice=config.speech_voice,
         )
         try:
             # What `backtimer sound` plays and says, in its words (backtimer/cli/sound.py).

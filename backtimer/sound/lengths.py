@@ -1,0 +1,248 @@
+"""How long a text takes to say: measured by rendering it with the session's own voice where
+it can render to audio, else estimated from the words-per-minute rate (with a safety margin,
+see :func:`backtimer.core.timeline.estimate`).
+
+The renderer is the one the session speaks with (:func:`backtimer.sound.voice.find_renderer`:
+the espeakng-loader wheel's libespeak-ng in its helper process, or a system espeak-ng or
+espeak writing WAV to stdout), so the lengths are the lengths of the very samples played;
+macOS ``say`` writes to a file (``-o``). Each text is measured once and kept in the user
+cache folder (platformdirs, ``$BACKTIMER_CACHE_DIR``, or ``$BACKTIMER_SPEECH_CACHE_DIR`` for
+this cache alone), keyed by engine, voice, rate and text. Anything that goes wrong (no
+engine, a render that fails or hangs, a cache that cannot be read or written) falls back to
+the estimate: lengths never stop a session. ``BACKTIMER_SPEECH_LENGTHS=estimate`` estimates
+always (the tests use it, so that what they expect does not depend on an engine's version).
+
+:class:`SpeechLengths` is the ``length(text) -> seconds`` function the plan compiler takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from array import array
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from platformdirs import user_cache_path
+
+from backtimer.core.plan import Speech
+from backtimer.core.timeline import DEFAULT_RATE, estimate
+from backtimer.sound.speech import engine_name, find_command, with_voice
+from backtimer.sound.tones import SAMPLE_RATE
+from backtimer.sound.voice import CommandRenderer, VoiceProcess, find_renderer
+
+CACHE_NAME = "speech-lengths.json"
+RENDER_TIMEOUT = 10.0  # seconds for one text (say)
+SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
+MAX_CACHE = 50_000  # entries kept; the oldest go first
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("BACKTIMER_SPEECH_CACHE_DIR") or os.environ.get("BACKTIMER_CACHE_DIR")
+    return Path(override).expanduser() if override else user_cache_path("backtimer")
+
+
+def audible_seconds(wav: bytes) -> float | None:
+    """The audible length of a 16-bit PCM WAV (trailing silence left out), None if it is not
+    one. espeak-ng streams with a placeholder data size, so the real bytes are counted."""
+    if len(wav) < 44 or wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+        return None
+    channels = int.from_bytes(wav[22:24], "little") or 1
+    rate = int.from_bytes(wav[24:28], "little")
+    width = int.from_bytes(wav[34:36], "little")
+    start = wav.find(b"data", 12)
+    if rate <= 0 or width != 16 or start < 0:
+        return None
+    body = wav[start + 8 :]
+    samples = array("h")
+    samples.frombytes(body[: len(body) // 2 * 2])
+    end = len(samples)
+    while end > 0 and abs(samples[end - 1]) < SILENCE:
+        end -= 1
+    return end / channels / rate
+
+
+def estimating() -> bool:
+    """Whether lengths are to be estimated whatever the engine (see the module)."""
+    return os.environ.get("BACKTIMER_SPEECH_LENGTHS", "").strip().lower() == "estimate"
+
+
+class SpeechLengths:
+    """``length(text)`` for the plan compiler, for one engine, voice and rate; with the
+    voice off (``enabled`` False) every text takes no time: the routine's own times.
+
+    ``renderer``: measure with this one (the tests, ``backtimer audio``); by default the one
+    :func:`~backtimer.sound.voice.find_renderer` picks for ``command``, ``rate`` and
+    ``voice``, as a session's player does.
+    """
+
+    def __init__(
+        self,
+        command: str | Sequence[str] | None = None,
+        *,
+        rate: int = DEFAULT_RATE,
+        voice: str | None = None,
+        enabled: bool = True,
+        folder: Path | None = None,
+        renderer: VoiceProcess | CommandRenderer | None = None,
+    ) -> None:
+        self.rate = int(rate)
+        self.voice = voice
+        self.enabled = enabled
+        self.folder = folder if folder is not None else cache_dir()
+        self.renderer: VoiceProcess | CommandRenderer | None = None
+        self._own_renderer = False
+        self.argv: list[str] | None = None  # macOS say, which renders to a file
+        self.engine: str | None = None
+        self._identity = ""
+        if enabled:
+            if renderer is None and not estimating():
+                renderer = find_renderer(command, rate=self.rate, voice=voice)
+                self._own_renderer = renderer is not None
+            if renderer is not None:
+                self.renderer = renderer
+                if isinstance(renderer, CommandRenderer):
+                    self.engine = renderer.engine
+                    self._identity = " ".join(renderer.argv)
+                else:
+                    self.engine = "espeak-ng"
+                    self._identity = "espeakng-loader"
+            else:
+                base = find_command(command)
+                if base is not None:
+                    self.engine = engine_name(base)
+                    self._identity = self.engine
+                    if self.engine == "say" and not estimating():
+                        self.argv = with_voice(base, rate=self.rate, voice=voice)
+        self.measured = self.renderer is not None or self.argv is not None
+        self._cache: dict[str, float] | None = None
+        self._dirty = False
+        self._failed = False
+
+    @property
+    def speech(self) -> Speech:
+        """What the plan was fitted for (``plan --json``'s ``speech``)."""
+        return Speech(self.engine, self.rate, self.measured and not self._failed)
+
+    # -------------------------------------------------------------- the function
+
+    def __call__(self, text: str) -> float:
+        if not text.strip() or not self.enabled:
+            return 0.0  # voice off: nothing is said, nothing needs time
+        if not self.measured or self._failed:
+            return estimate(text, self.rate)
+        key = self._key(text)
+        cache = self._load()
+        if key in cache:
+            return cache[key]
+        seconds = self._render(text)
+        if seconds is None:
+            return estimate(text, self.rate)
+        cache[key] = seconds
+        self._dirty = True
+        return seconds
+
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Measure many texts at once (engine processes in parallel where each text is a
+        process of its own; one after the other through the voice's helper process)."""
+        if not self.measured or self._failed:
+            return
+        cache = self._load()
+        todo = sorted({t for t in texts if t.strip() and self._key(t) not in cache})
+        if not todo:
+            return
+        workers = 1 if isinstance(self.renderer, VoiceProcess) else 4
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for text, seconds in zip(todo, pool.map(self._render, todo), strict=True):
+                if seconds is not None:
+                    cache[self._key(text)] = seconds
+                    self._dirty = True
+
+    def close(self) -> None:
+        """Save what was measured and stop a renderer started here."""
+        self.save()
+        if self._own_renderer and self.renderer is not None:
+            with contextlib.suppress(Exception):
+                self.renderer.close()
+
+    # -------------------------------------------------------------- rendering
+
+    def _render(self, text: str) -> float | None:
+        if self._failed:
+            return None
+        if self.renderer is not None:
+            try:
+                samples = self.renderer.render(text)
+            except Exception:  # a voice must never stop a session
+                samples = None
+            if samples is None:
+                self._failed = True  # this engine cannot render here: estimate from now on
+                return None
+            # Every sample is played (the mixer plays them all), so all of them count.
+            return round(len(samples) / SAMPLE_RATE, 4)
+        if self.argv is not None:
+            return self._render_say(text)
+        return None
+
+    def _render_say(self, text: str) -> float | None:
+        assert self.argv is not None
+        try:
+            with tempfile.TemporaryDirectory(prefix="backtimer-say-") as folder:
+                target = Path(folder) / "text.wav"
+                done = subprocess.run(  # say reads the text from stdin: never an option
+                    [*self.argv, "-o", str(target), "--data-format=LEI16@22050"],
+                    input=text.encode("utf-8"),
+                    capture_output=True,
+                    timeout=RENDER_TIMEOUT,
+                    check=False,
+                )
+                if done.returncode != 0 or not target.exists():
+                    self._failed = True
+                    return None
+                seconds = audible_seconds(target.read_bytes())
+        except (OSError, ValueError, subprocess.SubprocessError):
+            seconds = None
+        if seconds is None:
+            self._failed = True
+        return seconds
+
+    # -------------------------------------------------------------- the cache
+
+    def _key(self, text: str) -> str:
+        raw = "\0".join((self._identity, self.voice or "", str(self.rate), text))
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def _load(self) -> dict[str, float]:
+        if self._cache is None:
+            self._cache = {}
+            with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+                data = json.loads((self.folder / CACHE_NAME).read_text(encoding="utf-8"))
+                self._cache = {
+                    str(k): float(v)
+                    for k, v in data.items()
+                    if isinstance(v, int | float) and 0 <= v < 3600
+                }
+        return self._cache
+
+    def save(self) -> None:
+        """Write new measurements to the cache (atomically; a failure is ignored)."""
+        if not self._dirty or self._cache is None:
+            return
+        items = list(self._cache.items())[-MAX_CACHE:]
+        tmp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".lengths-", dir=self.folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(dict(items), out)
+            os.replace(tmp, self.folder / CACHE_NAME)
+            self._dirty = False
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

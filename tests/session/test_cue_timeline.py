@@ -1,0 +1,184 @@
+"""The cue layer plays a fitted plan's timeline on its deadlines: absolute times on the
+session's clock, moved by pauses and by a longer hold, silenced by a pain stop."""
+
+from __future__ import annotations
+
+from backtimer.core.plan import compile_plan
+from backtimer.core.routine import Routine
+from backtimer.core.timeline import estimator
+from backtimer.session.cues import LATE, Cues, RecordingPlayer
+from backtimer.session.runner import SessionRunner
+
+ROUTINE = Routine.model_validate(
+    {
+        "name": "Two holds",
+        "exercises": [
+            {
+                "name": "Knee to chest",
+                "position": "Lie on your back",
+                "steps": ["Pull one knee to your chest."],
+                "stop_if": "pain in the front of the hip",
+                "hold": 8,
+                "reps": 2,
+                "rest": 5,
+                "get_ready": 5,
+            }
+        ],
+    }
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def setup(rate: int = 175) -> tuple[SessionRunner, Cues, RecordingPlayer, Clock, list]:
+    plan = compile_plan(ROUTINE, length=estimator(rate))
+    clock = Clock()
+    player = RecordingPlayer()
+    heard: list[tuple[float, str]] = []
+    cues = Cues(player, clock=clock, on_spoken=lambda at, text: heard.append((at, text)))
+    runner = SessionRunner(plan, clock=clock, listeners=[cues], sleep_gap=None)
+    return runner, cues, player, clock, heard
+
+
+def run_until(runner: SessionRunner, cues: Cues, clock: Clock, end: float) -> None:
+    while clock.now < end - 1e-9 and not runner.session.over:
+        clock.now = round(clock.now + 0.05, 6)
+        runner.tick()
+        cues.poll(clock.now)
+
+
+def test_every_cue_is_said_on_its_deadline() -> None:
+    runner, cues, player, clock, heard = setup()
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    run_until(runner, cues, clock, 100.0 + plan.total_seconds + 1)
+    expected = [
+        (100.0 + plan.offset(step.index) + cue.at, cue.say)
+        for step in plan.steps
+        for cue in step.cues
+        if cue.say
+    ]
+    assert [text for _, text in heard] == [text for _, text in expected]
+    for (at, _), (due, _) in zip(heard, expected, strict=True):
+        assert abs(at - due) < 1e-6  # the cue's own deadline, not the tick's
+    assert player.said[: len(expected)] == [text for _, text in expected]
+    assert player.said[-1] == "Session complete. Well done."
+    # The whole introduction is heard before the first hold, with the stop-if.
+    intro = " ".join(t for at, t in heard if at < 100.0 + plan.offset(1))
+    assert "Pull one knee to your chest." in intro
+    assert "Stop if you feel pain in the front of the hip." in intro
+
+
+def test_a_pause_moves_the_cues_by_its_length() -> None:
+    runner, cues, _player, clock, heard = setup()
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    hold_start = 100.0 + plan.offset(1)
+    run_until(runner, cues, clock, hold_start + 2.0)
+    runner.do("pause")
+    before = len(heard)
+    clock.now += 30.0
+    cues.poll(clock.now)
+    assert len(heard) == before  # nothing is said while paused
+    assert cues.next_due() is None
+    runner.do("resume")
+    run_until(runner, cues, clock, hold_start + 30.0 + plan.steps[1].seconds + 0.01)
+    counts = [(at, text) for at, text in heard if text in ("3", "2", "1") and at > hold_start]
+    end = hold_start + 30.0 + plan.steps[1].seconds
+    assert [round(end - at, 6) for at, _ in counts[:3]] == [3.0, 2.0, 1.0]
+
+
+def test_a_longer_hold_moves_its_countdown() -> None:
+    runner, cues, _player, clock, heard = setup()
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    hold_start = 100.0 + plan.offset(1)
+    run_until(runner, cues, clock, hold_start + 1.0)
+    runner.do("extend", 5.0)
+    run_until(runner, cues, clock, hold_start + plan.steps[1].seconds + 5.0 + 0.01)
+    counts = [at for at, text in heard if text in ("3", "2", "1") and at > hold_start]
+    end = hold_start + plan.steps[1].seconds + 5.0
+    assert [round(end - at, 6) for at in counts[:3]] == [3.0, 2.0, 1.0]
+
+
+def test_a_pain_stop_silences_at_once_and_what_was_due_waits() -> None:
+    runner, cues, player, clock, heard = setup()
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    run_until(runner, cues, clock, 101.0)
+    said_before = len(heard)
+    runner.do("pain")
+    # Silence first, then the stop sound (the bell for a player without tones) and the word.
+    assert player.calls[-3:] == [("silence",), ("bell",), ("say", "Stopped.")]
+    assert cues.next_due() is None
+    clock.now += 20.0
+    cues.poll(clock.now)
+    runner.tick()
+    assert player.calls[-1] == ("say", "Stopped.")  # nothing after the stop
+    assert len(heard) == said_before
+    # Pressed by mistake: the step goes on where it was, every cue moved by the 20 s.
+    runner.do("mistake")
+    run_until(runner, cues, clock, 100.0 + 20.0 + plan.total_seconds + 1)
+    expected = [
+        (100.0 + 20.0 + plan.offset(step.index) + cue.at, cue.say)
+        for step in plan.steps
+        for cue in step.cues
+        if cue.say
+    ][said_before:]
+    assert [text for _, text in heard[said_before:]] == [text for _, text in expected]
+    for (at, _), (due, _) in zip(heard[said_before:], expected, strict=True):
+        assert abs(at - due) < 1e-6
+
+
+def test_a_late_wake_says_what_is_due_in_order_but_no_stale_pile() -> None:
+    runner, cues, _player, clock, heard = setup()
+    runner.do("start")
+    cues.poll(clock.now)
+    first = len(heard)
+    spoken = [cue for cue in runner.plan.steps[0].cues if cue.say]
+    late = spoken[3].at + 0.5  # several cues of the introduction came due meanwhile
+    clock.now = 100.0 + late
+    cues.poll(clock.now)
+    # What is still fresh is said, in its order; what is long past is not.
+    fresh = [
+        (100.0 + cue.at, cue.say)
+        for cue in spoken
+        if 0.0 < cue.at <= late and late - cue.at <= LATE
+    ]
+    assert fresh and heard[first:] == fresh
+
+
+def test_the_thread_plays_cues_on_the_real_clock() -> None:
+    import time
+
+    plan = compile_plan(
+        Routine.model_validate(
+            {"name": "Short", "exercises": [{"name": "A", "hold": 2, "get_ready": 0}]}
+        ),
+        length=estimator(300),
+        countdown=1,
+    )
+    player = RecordingPlayer()
+    cues = Cues(player, clock=time.monotonic)
+    runner = SessionRunner(plan, clock=time.monotonic, listeners=[cues], sleep_gap=None)
+    cues.start()
+    try:
+        runner.do("start")
+        deadline = time.monotonic() + plan.total_seconds + 5
+        spoken = [c.say for s in plan.steps for c in s.cues if c.say]
+        while time.monotonic() < deadline and len(player.said) < len(spoken):
+            time.sleep(0.3)
+            runner.tick()  # a screen that wakes now and then, as the app's does
+        assert player.said[: len(spoken)] == spoken
+    finally:
+        cues.close()
