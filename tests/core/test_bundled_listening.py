@@ -1,0 +1,109 @@
+"""What a listener hears in every bundled routine (issue 10), with lengths estimated at the
+slow, default and fast ends of the rates: before each exercise's first hold or rep, its name,
+every instruction line, its caution and its stop-if are said (the routine's own cautions at
+the start); nothing spoken overlaps or outlasts its step; every tempo part of a paced rep has
+a cue, in the routine's own words where it names them."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.routine import Routine
+from backtimer.core.timeline import estimator, sentence, stop_if_words
+from backtimer.files.routine_load import load_routine
+
+pytestmark = pytest.mark.core
+
+ROUTINES_DIR = Path(__file__).resolve().parents[2] / "routines"
+BUNDLED = sorted(ROUTINES_DIR.glob("*.toml"))
+RATES = (100, 175, 300)
+
+
+def fitted(routine: Routine, rate: int, detail: str = "full") -> Plan:
+    return compile_plan(routine, "low", length=estimator(rate), detail=detail)  # type: ignore[arg-type]
+
+
+def said_before(plan: Plan, index: int) -> list[str]:
+    """Everything said before the first work step of exercise ``index``, in order."""
+    first = next(s.index for s in plan.steps if s.exercise_index == index and s.is_work)
+    return [c.say for s in plan.steps[:first] for c in s.cues if c.say]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("rate", RATES)
+def test_every_exercise_is_said_in_full_before_it_starts(path: Path, rate: int) -> None:
+    routine = load_routine(path)
+    plan = fitted(routine, rate)
+    opening = said_before(plan, 0)
+    for caution in routine.cautions:
+        assert sentence(caution) in opening, caution
+    for index, exercise in enumerate(routine.exercises):
+        heard = said_before(plan, index)
+        # Said after the previous exercise's last hold or rep (in the transition to this
+        # one at the earliest): no earlier exercise's introduction stands in for this one.
+        start = max(
+            (i for i, s in enumerate(plan.steps) if s.exercise_index == index - 1 and s.is_work),
+            default=-1,
+        )
+        own = [c.say for s in plan.steps[start + 1 :] for c in s.cues if c.say]
+        own = [text for text in own if text in heard]
+        assert sentence(exercise.name) in own, exercise.name
+        for line in exercise.steps:
+            assert sentence(line) in own, (exercise.name, line)
+        if exercise.caution:
+            assert sentence(exercise.caution) in own, (exercise.name, exercise.caution)
+        if exercise.stop_if:
+            assert stop_if_words(exercise.stop_if) in own, (exercise.name, exercise.stop_if)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("rate", RATES)
+def test_nothing_spoken_overlaps_in_a_bundled_routine(path: Path, rate: int) -> None:
+    plan = fitted(load_routine(path), rate)
+    start = 0.0
+    spans: list[tuple[float, float, str]] = []
+    for step in plan.steps:
+        for cue in step.cues:
+            if cue.say:
+                spans.append((start + cue.at, start + cue.end, cue.say))
+                if step.seconds is not None:
+                    assert cue.end <= step.seconds + 1e-6, (step, cue)
+        start += step.seconds or 0.0
+    spans.sort()
+    for before, after in itertools.pairwise(spans):
+        assert before[1] <= after[0] + 1e-6, (before, after)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_tempo_part_has_a_cue_in_the_routine_s_words(path: Path) -> None:
+    routine = load_routine(path)
+    plan = fitted(routine, 175)
+    for step in plan.steps:
+        settings = routine.settings(step.exercise_index)
+        if step.phase != "rep" or settings.tempo is None:
+            continue
+        parts = settings.tempo.parts()
+        starts = [c.at for c in step.cues if c.kind in ("go", "tempo")]
+        expected = list(itertools.accumulate([0.0, *(seconds for _, seconds in parts[:-1])]))
+        assert starts == pytest.approx(expected), step
+        words = [c.say or "" for c in step.cues if c.kind in ("go", "tempo")]
+        for (name, _), said in zip(parts, words, strict=True):
+            assert said == "" or sentence(name) in said or name.lower() in said.lower()
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_brief_says_name_position_and_movement_only(path: Path) -> None:
+    routine = load_routine(path)
+    full, brief = fitted(routine, 175), fitted(routine, 175, "brief")
+    assert brief.total_seconds <= full.total_seconds
+    for index, exercise in enumerate(routine.exercises):
+        heard = said_before(brief, index)
+        assert sentence(exercise.name) in heard
+        if exercise.steps:
+            assert sentence(exercise.steps[0]) in heard
+        if exercise.stop_if and stop_if_words(exercise.stop_if) in heard:
+            pytest.fail(f"brief said the stop-if of {exercise.name}")

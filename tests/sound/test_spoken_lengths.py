@@ -1,0 +1,79 @@
+"""The cue timeline's lengths are the voice's own (issue 11's CI check): a sentence the
+wheel's voice synthesizes lasts exactly what the timeline expects, at any rate, and the
+estimate used without a voice errs on the long side of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backtimer.core.plan import compile_plan
+from backtimer.core.routine import Routine
+from backtimer.core.timeline import estimate
+from backtimer.sound.lengths import SpeechLengths
+from backtimer.sound.tones import SAMPLE_RATE
+from backtimer.sound.voice import VoiceProcess, loader_installed
+
+needs_wheel = pytest.mark.skipif(
+    not loader_installed(), reason="the espeakng-loader wheel exists for this platform only"
+)
+
+ROUTINE = Routine.model_validate(
+    {
+        "name": "Lengths",
+        "exercises": [
+            {
+                "name": "Knee to chest",
+                "position": "Lie on your back",
+                "steps": ["Pull one knee to your chest."],
+                "stop_if": "pain in the front of the hip",
+                "hold": 30,
+                "reps": 3,
+                "sides": "both",
+            }
+        ],
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def measuring(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BACKTIMER_SPEECH_LENGTHS", raising=False)
+
+
+@needs_wheel
+@pytest.mark.parametrize("rate", [100, 175, 300])
+def test_a_synthesized_sentence_lasts_what_the_timeline_expects(rate: int, tmp_path: Path) -> None:
+    voice = VoiceProcess(rate=rate)
+    try:
+        lengths = SpeechLengths(rate=rate, folder=tmp_path, renderer=voice)
+        assert lengths.measured and lengths.engine == "espeak-ng"
+        plan = compile_plan(ROUTINE, length=lengths)
+        spoken = [c for s in plan.steps for c in s.cues if c.say]
+        assert len(spoken) > 10
+        for cue in spoken:
+            samples = voice.render(cue.say or "")
+            assert samples is not None and len(samples) > 0
+            assert cue.seconds == pytest.approx(len(samples) / SAMPLE_RATE, abs=1e-3)
+            # Without a voice the estimate stands in: it must never be the shorter.
+            assert estimate(cue.say or "", rate) >= cue.seconds, cue.say
+    finally:
+        voice.close()
+
+
+@needs_wheel
+def test_the_default_lengths_come_from_the_wheel_s_voice_and_are_cached(tmp_path: Path) -> None:
+    lengths = SpeechLengths(rate=175, folder=tmp_path)
+    try:
+        assert isinstance(lengths.renderer, VoiceProcess) and lengths.measured
+        first = lengths("Hold 30 seconds.")
+    finally:
+        lengths.close()
+    assert 0.5 < first < estimate("Hold 30 seconds.", 175)
+    again = SpeechLengths(rate=175, folder=tmp_path)
+    try:
+        assert again("Hold 30 seconds.") == first
+        assert again.renderer is not None and again.renderer._proc is None  # from the cache
+    finally:
+        again.close()
