@@ -538,8 +538,11 @@ class _Fitter:
     def _append_moved(self, index: int, slots: list[_Slot]) -> None:
         cues = self.cues[index]
         t = max((c.end + GAP for c in cues if c.say), default=0.0)
+        said = [c.say or "" for c in cues]
         for slot in slots:
             text = slot.variants[-1]
+            if text and any(line.startswith(f"Next: {text}") for line in said):
+                continue  # "Next: Bridge." was just said: not "Bridge." again
             spoken = self.length(text)
             cues.append(Cue(t, text, None, spoken, "moved"))
             t += spoken + GAP
