@@ -34,6 +34,20 @@ class Heard:
         self.details.append(details)
 
 
+async def address_shown(pilot: Any, app: Any, url: str) -> None:
+    """Wait until the address screen shows ``url`` in its words (laid out: on a loaded
+    machine that may take a few frames after the screen is pushed or changed)."""
+    await until(pilot, lambda: url in region_text(app, "#remote-words"), "the address shown")
+
+
+def region_text(app: Any, selector: str) -> str:
+    """The text a widget shows on the screen (the cells of its region), its lines joined:
+    an address wrapped over several lines reads as one."""
+    region = app.screen.query_one(selector).region
+    lines = screen_text(app).splitlines()[region.y : region.y + region.height]
+    return "".join(line[region.x : region.x + region.width].strip() for line in lines)
+
+
 async def send(url: str, command: str, **fields: Any) -> int:
     status, _ = await asyncio.to_thread(post, url + "command", {"command": command, **fields})
     return status
@@ -55,8 +69,8 @@ async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Pa
         [remote] = app.remotes
         url = remote.server.url
         assert url.startswith("http://127.0.0.1:")
+        await address_shown(pilot, app, url)
         shown = screen_text(app)
-        assert url in shown.replace("\n", "")
         assert "▀" in shown or "▄" in shown  # the QR code, in block characters
         assert (await state(url))["state"] == "waiting"
         assert not heard.events  # nothing starts before Start
@@ -108,7 +122,7 @@ async def test_l_on_the_address_lets_the_network_in_with_a_new_secret(tmp_path: 
         await until(pilot, lambda: remote.server.lan, "the network")
         server = remote.server
         assert server.bind_host == "0.0.0.0" and server.url != local
-        assert server.url in screen_text(app).replace("\n", "")
+        await address_shown(pilot, app, server.url)
         assert "same network" in screen_text(app)
         # Asked only over loopback here: the new secret opens it, the old one does not.
         here = f"http://127.0.0.1:{server.port}/"
@@ -235,3 +249,44 @@ async def test_pain_from_the_page_on_the_address_screen_shows_what_x_shows(
         assert await send(remote.server.url, "pain") == 202
         await until(pilot, lambda: isinstance(app.screen, PainScreen), "the safety message")
         assert app.screen.event is None and not heard.events  # nothing had started
+
+
+async def test_the_address_screen_fits_the_code_and_the_address_at_80x24(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+        [remote] = app.remotes
+        screen = app.screen
+        await until(pilot, lambda: screen.has_class("-qr-side"), "the words beside the code")
+        await address_shown(pilot, app, remote.server.url)
+        qr = screen.query_one("#remote-qr").region
+        assert qr.height == len(screen.qr) and qr.bottom <= 23  # whole, above the footer
+        lines = screen_text(app).splitlines()
+        assert [line[qr.x : qr.right] for line in lines[qr.y : qr.bottom]] == screen.qr
+        words = region_text(app, "#remote-words")
+        assert remote.server.url in words and "press l" in words
+        assert screen.query_one("#remote-words").region.bottom <= 23
+        assert not screen.query_one("#remote-small").display
+
+
+async def test_a_window_too_small_for_the_code_says_so_and_shows_the_address(
+    tmp_path: Path,
+) -> None:
+    entry = write_routine(tmp_path, SLOW_TOML)
+    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+        [remote] = app.remotes
+        screen = app.screen
+        await until(pilot, lambda: screen.has_class("-qr-none"), "no code")
+        await address_shown(pilot, app, remote.server.url)
+        assert not screen.query_one("#remote-qr").display
+        assert "▀" not in screen_text(app) and "▄" not in screen_text(app)
+        small = region_text(app, "#remote-small")
+        need = f"{len(screen.qr[0]) + 2}×{len(screen.qr) + 3}"  # 43×24 for this address
+        assert "too small for the QR code" in small and need in small
+        await pilot.resize_terminal(60, 30)  # taller: the code comes, the words under it
+        await until(pilot, lambda: screen.has_class("-qr-stacked"), "the code")
+        assert screen.query_one("#remote-qr").display
+        assert not screen.query_one("#remote-small").display

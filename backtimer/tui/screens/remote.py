@@ -4,17 +4,21 @@ The session starts when the person presses enter here or taps Start on the phone
 is time to scan the code and lie down first. Escape does not start it (the session is not
 begun; the picker, if any, comes back). The address is this computer's own unless the
 network was asked for (--lan, or l here: a new address that a phone on the network reaches).
+
+The code is only of use whole: where the window is wide enough the words go beside it, so an
+80x24 terminal shows the code, the address and what to do at once; where it cannot be shown
+whole, the screen says so and shows the address alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Center, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -51,14 +55,58 @@ class RemoteScreen(ModalScreen[bool]):
             yield Static(
                 Text(f"Phone remote · {self.routine_name}", style="bold"), id="remote-title"
             )
-            with Center():
+            with Horizontal(id="remote-body"):
                 yield Static(Text("\n".join(self.qr), style="#ffffff on #000000"), id="remote-qr")
-            yield Static(Text("\n".join(self.words)), id="remote-words")
-            yield Static(
-                Text("Press enter, or tap Start on the phone, to start the session."),
-                id="remote-start",
-            )
+                with Vertical(id="remote-text"):
+                    yield Static(Text("\n".join(self.words)), id="remote-words")
+                    yield Static(Text(self._too_small()), id="remote-small")
+                    yield Static(
+                        Text("Press enter, or tap Start on the phone, to start the session."),
+                        id="remote-start",
+                    )
         yield KeyBar()
+
+    # ------------------------------------------------------------------ fitting the code
+
+    def _qr_size(self) -> tuple[int, int]:
+        """The code's width and height in cells."""
+        return (max((len(line) for line in self.qr), default=0), len(self.qr))
+
+    def _needs(self) -> tuple[int, int]:
+        """The smallest window that shows the whole code: its padding, title and footer."""
+        width, height = self._qr_size()
+        return width + 2, height + 3
+
+    def _too_small(self) -> str:
+        width, height = self._needs()
+        return (
+            f"This window is too small for the QR code (it needs {width}×{height}): make it "
+            "larger to scan the code, or type the address on the phone."
+        )
+
+    def layout_for(self, width: int, height: int) -> str:
+        """Where the code goes in a window of this size: "side" (the words beside it, all
+        on one screen), "stacked" (the words under it) or "none" (it would be cut, so
+        unreadable: the words say so instead, and the address is shown all the same)."""
+        need_w, need_h = self._needs()
+        if width < need_w or height < need_h:
+            return "none"
+        if width >= need_w + 2 + self.WORDS_WIDTH:
+            return "side"
+        return "stacked"
+
+    WORDS_WIDTH = 30  # the narrowest column the words beside the code may have
+
+    def _fit(self, width: int, height: int) -> None:
+        layout = self.layout_for(width, height)
+        for name in ("side", "stacked", "none"):
+            self.set_class(layout == name, f"-qr-{name}")
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width, self.app.size.height)
+
+    def on_resize(self, event: Any) -> None:
+        self._fit(event.size.width, event.size.height)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "lan":
@@ -84,6 +132,8 @@ class RemoteScreen(ModalScreen[bool]):
             Text("\n".join(self.qr), style="#ffffff on #000000")
         )
         self.query_one("#remote-words", Static).update(Text("\n".join(self.words)))
+        self.query_one("#remote-small", Static).update(Text(self._too_small()))
+        self._fit(self.app.size.width, self.app.size.height)
 
     def action_start(self) -> None:
         self.dismiss(True)
