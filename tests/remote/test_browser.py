@@ -72,6 +72,9 @@ def test_a_phone_sized_browser_follows_the_session_and_stops_it(tmp_path: Path) 
             chrome.find_element(By.CSS_SELECTOR, "#pain button[data-command='pain_end']").click()
             assert run.finish() == 0
             wait.until(lambda c: "ended" in c.find_element(By.ID, "message").text)
+            # Ended early, not "DONE" with a big 0 as if it had been completed.
+            assert chrome.find_element(By.ID, "phase").text == "ENDED EARLY"
+            assert not chrome.find_element(By.ID, "clock").is_displayed()
     finally:
         run.stop()
     [session] = history(data)

@@ -49,6 +49,7 @@
 
   function phaseWords(s) {
     if (s.state === "waiting") return "READY TO START";
+    if (s.state === "ended_early") return "ENDED EARLY"; // not DONE: it was stopped
     if (s.state === "paused") return "PAUSED · " + s.phase_word;
     if (s.state === "pain_stopped") return "STOPPED";
     return s.phase_word;
@@ -66,7 +67,7 @@
     setText("count", s.exercises ? `exercise ${s.exercise_number} of ${s.exercises}` : "");
     const stopped = s.state === "pain_stopped";
     setText("next", s.next && !isOver(s) && !stopped ? "Then: " + s.next : "");
-    $("clock").hidden = stopped; // the questions come up instead
+    $("clock").hidden = stopped || isOver(s); // the questions, or the end's words, instead
     const live = !isOver(s) && s.state !== "waiting";
     $("pause").textContent = s.state === "paused" ? "Resume" : "Pause";
     $("pause").disabled = !live || s.state === "pain_stopped";
