@@ -6,14 +6,19 @@ a pixel is drawn one column wide and half a row tall with the half-block charact
 scale ``s`` a line is ``ceil(5 * s / 2)`` rows tall and its pixels are square on a usual
 terminal. The owner sets the largest scale (from the terminal's height); the widget picks the
 largest scale up to that which fits its width, and redraws only when its text or size changes.
+Its rows are drawn as strips of segments straight away (no text layout pass), so a countdown
+that changes every second costs little.
 """
 
 from __future__ import annotations
 
 import math
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 
 GLYPH_ROWS = 5
@@ -62,6 +67,10 @@ GLYPHS: dict[str, tuple[str, ...]] = {
     "Y": ("#.#", "#.#", ".#.", ".#.", ".#."),
     "Z": ("###", "..#", ".#.", "#..", "###"),
 }
+
+#: The glyphs' own style ("not dim" changes nothing on screen): a segment of their own, so
+#: that an SVG screenshot places them by their column, not after squeezed spaces.
+GLYPH_STYLE = Style(dim=False)
 
 #: Top pixel, bottom pixel -> the character that draws them in one cell.
 HALF_BLOCKS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
@@ -137,6 +146,7 @@ class BigText(Widget):
         self._fit = fit
         self._short = ""
         self._largest = largest
+        self._strips: tuple[tuple[object, ...], list[Strip]] | None = None  # key, rows drawn
 
     @property
     def value(self) -> str:
@@ -188,18 +198,37 @@ class BigText(Widget):
         return self._rows(width)
 
     def render(self) -> Text:
-        width = self.content_size.width
+        """One plain line (the big rows are drawn by ``render_line``)."""
+        text, _ = self.layout_for(self.content_size.width)
+        return Text(text, justify="center", no_wrap=True, overflow="ellipsis")
+
+    def big_rows(self, width: int) -> list[Strip] | None:
+        """The rows of big text at ``width`` (None: it is shown as one plain line)."""
         text, scale = self.layout_for(width)
         if not scale:
-            return Text(text, justify="center", no_wrap=True, overflow="ellipsis")
+            return None
+        base = self.visual_style.rich_style
+        key = (text, scale, width, base)
+        if self._strips is not None and self._strips[0] == key:
+            return self._strips[1]
         lines = draw(text, scale)
-        pad = " " * max(0, (width - len(lines[0])) // 2)
-        out = Text(no_wrap=True, overflow="crop")
-        for number, line in enumerate(lines):
-            if number:
-                out.append("\n")
-            # The glyphs in a segment of their own ("not dim" changes nothing on screen), so
-            # that an SVG screenshot places them by their column, not after squeezed spaces.
-            out.append(pad)
-            out.append(line, style="not dim")
-        return out
+        pad = max(0, (width - len(lines[0])) // 2)
+        glyph = base + GLYPH_STYLE
+        rows = []
+        for line in lines:
+            after = max(0, width - pad - len(line))
+            segments = [Segment(" " * pad, base)] if pad else []
+            segments.append(Segment(line, glyph))
+            if after:
+                segments.append(Segment(" " * after, base))
+            rows.append(Strip(segments, pad + len(line) + after).crop(0, width))
+        self._strips = (key, rows)
+        return rows
+
+    def render_line(self, y: int) -> Strip:
+        rows = self.big_rows(self.size.width)
+        if rows is None:
+            return super().render_line(y)
+        if 0 <= y < len(rows):
+            return rows[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
+from rich.segment import Segment
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 
@@ -13,7 +14,9 @@ class Meter(Widget):
     """Done part drawn with heavy lines, the rest with thin ones, and an optional label.
 
     Only redraws when the number of done cells or the label changes: a long hold moves the
-    bar by a cell every few seconds, and the screen is not repainted in between.
+    bar by a cell every few seconds, and the screen is not repainted in between. The line is
+    drawn as one strip of three segments (no text layout pass): a label that changes every
+    second ("4:39 left") costs little.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"meter--done", "meter--todo", "meter--label"}
@@ -59,14 +62,23 @@ class Meter(Widget):
                 return
         self.refresh()
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
         width = self.size.width
+        base = self.visual_style.rich_style
+        if y:
+            return Strip.blank(width, base)
         label = f" {self.label}" if self.label else ""
         bar, done = self._cells(width, self.label)
         self.painted = (width, done, self.label)
         self.paints += 1
-        text = Text(no_wrap=True, overflow="crop")
-        text.append("━" * done, style=self.get_component_rich_style("meter--done"))
-        text.append("─" * (bar - done), style=self.get_component_rich_style("meter--todo"))
-        text.append(label, style=self.get_component_rich_style("meter--label"))
-        return text
+        parts = (
+            ("━" * done, "meter--done"),
+            ("─" * (bar - done), "meter--todo"),
+            (label, "meter--label"),
+        )
+        segments = [
+            Segment(text, base + self.get_component_rich_style(name))
+            for text, name in parts
+            if text
+        ]
+        return Strip(segments).adjust_cell_length(width, base)
