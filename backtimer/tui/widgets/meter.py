@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
+
+PARTS = ("meter--done", "meter--todo", "meter--label")
 
 
 class Meter(Widget):
@@ -39,6 +42,10 @@ class Meter(Widget):
         self._fraction = 0.0
         self.painted: tuple[int, int, str] | None = None  # (width, done cells, label) shown
         self.paints = 0  # how many times it was rendered (for tests and benchmarks)
+        # The parts' styles, by the widget's own style and its component styles (new objects
+        # when the CSS applied changes): Textual forgets the rich styles at every refresh,
+        # and working them out again costs more than drawing the line.
+        self._part_styles: tuple[tuple[object, ...], tuple[Style, Style, Style]] | None = None
 
     @property
     def fraction(self) -> float:
@@ -71,14 +78,22 @@ class Meter(Widget):
         bar, done = self._cells(width, self.label)
         self.painted = (width, done, self.label)
         self.paints += 1
-        parts = (
-            ("━" * done, "meter--done"),
-            ("─" * (bar - done), "meter--todo"),
-            (label, "meter--label"),
-        )
-        segments = [
-            Segment(text, base + self.get_component_rich_style(name))
-            for text, name in parts
-            if text
-        ]
+        key = (base, *(self._component_styles.get(name) for name in PARTS))
+        known = self._part_styles
+        if (
+            known is None
+            or known[0][0] != base
+            or any(a is not b for a, b in zip(known[0][1:], key[1:], strict=True))
+        ):
+            done_style, todo_style, label_style = (
+                base + self.get_component_rich_style(name) for name in PARTS
+            )
+            known = self._part_styles = (key, (done_style, todo_style, label_style))
+        styles = known[1]
+        parts = ("━" * done, "─" * (bar - done), label)
+        segments = [Segment(text, style) for text, style in zip(parts, styles, strict=True) if text]
         return Strip(segments).adjust_cell_length(width, base)
+
+    def notify_style_update(self) -> None:
+        self._part_styles = None
+        super().notify_style_update()
