@@ -17,7 +17,7 @@ import math
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -116,6 +116,25 @@ def draw(text: str, scale: int) -> list[str]:
     return out
 
 
+def changed_columns(before: list[str] | None, after: list[str] | None) -> tuple[int, int] | None:
+    """The columns ``[start, end)`` in which two drawings of the same size differ (start ==
+    end: none); None when they cannot be compared (plain text, or another size)."""
+    if before is None or after is None or len(before) != len(after):
+        return None
+    if any(len(a) != len(b) for a, b in zip(before, after, strict=True)):
+        return None
+    start, end = len(after[0]) if after else 0, 0
+    for old, new in zip(before, after, strict=True):
+        if old == new:
+            continue
+        left = next(i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b)
+        right = len(new) - next(
+            i for i, (a, b) in enumerate(zip(reversed(old), reversed(new), strict=True)) if a != b
+        )
+        start, end = min(start, left), max(end, right)
+    return (start, end) if end > start else (0, 0)
+
+
 class BigText(Widget):
     """A line of big text, centred. ``largest`` caps the scale; the width may lower it.
 
@@ -146,7 +165,8 @@ class BigText(Widget):
         self._fit = fit
         self._short = ""
         self._largest = largest
-        self._strips: tuple[tuple[object, ...], list[Strip]] | None = None  # key, rows drawn
+        # What was drawn last: (text, scale, width, style), (plain rows, strips)
+        self._strips: tuple[tuple[object, ...], tuple[list[str], list[Strip]]] | None = None
 
     @property
     def value(self) -> str:
@@ -182,9 +202,11 @@ class BigText(Widget):
         short: str | None = None,
         largest: int | None = None,
     ) -> None:
-        """Show ``text``; a new height means a new layout, else only a repaint."""
+        """Show ``text``; a new height means a new layout, else a repaint of the columns
+        that change (a countdown going from 29:53 to 29:52 repaints one digit)."""
         width = self.content_size.width
         before = self._rows(width)
+        drawn = self.drawn(width) if width else None
         self._text = text
         if fit is not None:
             self._fit = fit
@@ -192,7 +214,20 @@ class BigText(Widget):
             self._short = short
         if largest is not None:
             self._largest = largest
-        self.refresh(layout=not width or before != self._rows(width))
+        if not width or before != self._rows(width):
+            self.refresh(layout=True)
+            return
+        changed = changed_columns(drawn, self.drawn(width))
+        if changed is None:
+            self.refresh()
+        elif changed[1] > changed[0]:
+            self.refresh(Region(changed[0], 0, changed[1] - changed[0], before))
+
+    def drawn(self, width: int) -> list[str] | None:
+        """The rows of big text at ``width``, as plain strings ``width`` long (None: it is
+        shown as one plain line)."""
+        found = self._draw(width)
+        return found[0] if found is not None else None
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self._rows(width)
@@ -202,8 +237,7 @@ class BigText(Widget):
         text, _ = self.layout_for(self.content_size.width)
         return Text(text, justify="center", no_wrap=True, overflow="ellipsis")
 
-    def big_rows(self, width: int) -> list[Strip] | None:
-        """The rows of big text at ``width`` (None: it is shown as one plain line)."""
+    def _draw(self, width: int) -> tuple[list[str], list[Strip]] | None:
         text, scale = self.layout_for(width)
         if not scale:
             return None
@@ -214,16 +248,22 @@ class BigText(Widget):
         lines = draw(text, scale)
         pad = max(0, (width - len(lines[0])) // 2)
         glyph = base + GLYPH_STYLE
-        rows = []
+        plain, rows = [], []
         for line in lines:
             after = max(0, width - pad - len(line))
+            plain.append((" " * pad + line + " " * after)[:width])
             segments = [Segment(" " * pad, base)] if pad else []
             segments.append(Segment(line, glyph))
             if after:
                 segments.append(Segment(" " * after, base))
             rows.append(Strip(segments, pad + len(line) + after).crop(0, width))
-        self._strips = (key, rows)
-        return rows
+        self._strips = (key, (plain, rows))
+        return plain, rows
+
+    def big_rows(self, width: int) -> list[Strip] | None:
+        """The rows of big text at ``width`` (None: it is shown as one plain line)."""
+        found = self._draw(width)
+        return found[1] if found is not None else None
 
     def render_line(self, y: int) -> Strip:
         rows = self.big_rows(self.size.width)

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -60,7 +61,15 @@ class Meter(Widget):
         """Set the done fraction (and the label); repaints only if what is shown changes."""
         self._fraction = min(1.0, max(0.0, fraction))
         if label is not None and label != self.label:
-            self.label = label  # a reactive: repaints
+            width, painted = self.size.width, self.painted
+            if painted is None or painted[0] != width or len(label) != len(painted[2]):
+                self.label = label  # a reactive: repaints it all
+                return
+            # "29:53 left" -> "29:52 left": the same length, so the bar is as long as it was.
+            self.set_reactive(Meter.label, label)
+            bar, done = self._cells(width, label)
+            start = bar if done == painted[1] else min(done, painted[1])
+            self.refresh(Region(start, 0, width - start, 1))
             return
         width = self.size.width
         if self.painted is not None and self.painted[0] == width:
