@@ -85,6 +85,11 @@ def labelled(label: str, value: str) -> Text:
     return Text(label, style="bold").append_text(literal(value))
 
 
+def _phase_scale(height: int) -> int:
+    """The largest scale of the big phase word in a terminal ``height`` rows tall (0: none)."""
+    return 0 if height < 30 else (1 if height < 48 else 2)
+
+
 class SessionScreen(Screen[None]):
     """A running session. Built by the app; see the module's docstring."""
 
@@ -126,6 +131,9 @@ class SessionScreen(Screen[None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The class the big phase word's layout hangs on, set before the widgets get their
+        # styles (set in on_mount, it restyled the whole screen before its first frame).
+        self.set_class(_phase_scale(self.app.size.height) > 0, "-big-phase", update=False)
         with Horizontal(id="top"):
             yield Static(literal(self.routine.name), id="routine-name")
             yield Static("", id="exercise-count")
@@ -170,7 +178,7 @@ class SessionScreen(Screen[None]):
         countdown = self.query_one("#countdown", BigText)
         countdown.update(countdown.value, largest=max(1, (height - 14) // 5))
         phase_big = self.query_one("#phase-big", BigText)
-        largest = 0 if height < 30 else (1 if height < 48 else 2)
+        largest = _phase_scale(height)
         phase_big.update(phase_big.value, largest=largest)
         phase_big.display = largest > 0
         self.set_class(largest > 0, "-big-phase")
