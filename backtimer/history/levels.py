@@ -150,8 +150,11 @@ def exercise_history(
         rows = _outcome_rows(conn, entry.key, limit)
     # A year of sessions at a handful of levels: each level is read and clamped once (a
     # 200-exercise routine has 40,000 outcomes), and equal levels are the same object.
+    # The outcomes are frozen and few differ (done or not, pain or not, a handful of levels):
+    # equal ones are the same object, made once.
     parsed: dict[str, object] = {}
     at: dict[tuple[str, int], LevelChoice] = {}
+    made: dict[tuple[bool, bool, int], ExerciseOutcome] = {}
     names = {index: routine.exercises[index].name for index in wanted}
     for _session_id, level_text, index, name, planned, done, pains in rows:
         settings = wanted.get(index)
@@ -163,9 +166,11 @@ def exercise_history(
             if level_text not in parsed:
                 parsed[level_text] = parse_level(level_text)
             level = at[key] = _level_at(settings, parsed[level_text], index)
-        out[index].append(
-            ExerciseOutcome(completed=planned > 0 and done >= planned, pain=pains > 0, level=level)
-        )
+        completed, pain = planned > 0 and done >= planned, pains > 0
+        outcome = made.get((completed, pain, id(level)))
+        if outcome is None:
+            outcome = made[(completed, pain, id(level))] = ExerciseOutcome(completed, pain, level)
+        out[index].append(outcome)
     return out
 
 
