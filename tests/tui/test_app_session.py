@@ -436,3 +436,49 @@ async def test_a_long_hold_repaints_the_step_meter_only_when_a_cell_changes(
         advance(app, clock, 1.0)
         await pilot.pause()
         assert session_meter.paints == before + 1
+
+
+async def test_a_second_of_a_long_hold_repaints_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The countdown and the session meter's label change every second; nothing else asks to
+    be drawn again (a repaint of a hidden widget, the clock line, made Textual lay the whole
+    screen out again)."""
+    from textual.widget import Widget
+
+    entry = write_routine(
+        tmp_path,
+        'name = "Long"\n[[exercises]]\nname = "Long hold"\nhold = "5m"\nget_ready = 0\n',
+    )
+    clock = FakeClock()
+    app = build_app(entry, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        advance(app, clock, 1.0)
+        await pilot.pause()
+        asked: list[str] = []
+        refresh = Widget.refresh
+
+        def counting(self: Widget, *regions: object, **kwargs: object) -> object:
+            asked.append(self.id or type(self).__name__)
+            return refresh(self, *regions, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Widget, "refresh", counting)
+        for _ in range(3):
+            advance(app, clock, 1.0)
+            await pilot.pause()
+        assert asked.count("countdown") == 3 and asked.count("session-meter") == 3
+        assert set(asked) <= {"countdown", "session-meter", "step-meter"}, asked
+
+
+async def test_the_clock_line_shows_the_time_when_the_terminal_becomes_tiny(short) -> None:
+    clock = FakeClock()
+    app = build_app(short, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        advance(app, clock, start_of(app, 1))
+        await pilot.pause()  # the clock line is hidden: it keeps the time without a repaint
+        await pilot.resize_terminal(60, 16)
+        await pilot.pause()
+        assert app.session_screen.has_class("-tiny")
+        assert "3 seconds" in screen_text(app)

@@ -53,6 +53,7 @@ from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
+from backtimer.tui.widgets.quiet import HiddenQuiet
 from backtimer.tui.widgets.text import (
     caution_text,
     counter_line,
@@ -142,7 +143,7 @@ class SessionScreen(Screen[None]):
             yield Static("", id="phase")
         with Vertical(id="clock"):
             yield BigText(id="countdown", fit="88")
-            yield Static("", id="clock-text")
+            yield HiddenQuiet("", id="clock-text")
         yield Meter(id="step-meter")
         yield Static("", id="exercise")
         yield Static("", id="hint")
@@ -387,7 +388,7 @@ class SessionScreen(Screen[None]):
             self.query_one("#countdown", BigText).update(value, fit=fit)
             unit = "" if ":" in value else (" second" if value == "1" else " seconds")
             # One line whatever the number: no layout pass for it, once a second.
-            self.query_one("#clock-text", Static).update(
+            self.query_one("#clock-text", HiddenQuiet).update(
                 Text(value + unit, style="bold"), layout=False
             )
 
