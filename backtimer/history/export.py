@@ -28,7 +28,13 @@ SESSION_FIELDS = (
     ("origin", "s.origin"),
     ("path", "s.path"),
     ("sha256", "s.sha256"),
-    ("level", "s.level"),
+    # "low", "high", or per-exercise levels stored as JSON: an object in the export, not a
+    # string of JSON inside JSON (a damaged value is exported as the text it is).
+    (
+        "level",
+        "CASE WHEN json_valid(s.level) AND json_type(s.level) = 'object' "
+        "THEN json(s.level) ELSE s.level END",
+    ),
     ("started_at", "s.started_at"),
     ("ended_at", "s.ended_at"),
     ("day", "s.day"),

@@ -184,3 +184,18 @@ def test_csv_fast_path_matches_the_csv_module_even_with_odd_text(data_dir):
     rows = list(csv.DictReader(io.StringIO(fast.getvalue())))
     assert rows[0]["exercise"] == 'Knee, "to"\nchest'
     assert {r["exercise"] for r in rows if r["session_id"] == "2"} >= {'Cat, "cow"'}
+
+
+def test_per_exercise_levels_are_an_object_not_a_string_of_json(tmp_path):
+    entry = entry_for(write_routine(tmp_path / "routines", DAILY_TOML, "daily"))
+    data = tmp_path / "data"
+    start = datetime(2024, 3, 4, 18, 0, tzinfo=TZ)
+    with open_history(data) as db:
+        record_session(db, entry, start, level={0: "high", 1: "low"})
+        record_session(db, entry, start + timedelta(days=1))
+        db.conn.execute("UPDATE sessions SET level = '{broken' WHERE id = 2")
+        out = io.StringIO()
+        write_json(db, out)
+    first, second = json.loads(out.getvalue())
+    assert first["level"] == {"0": "high", "1": "low"}
+    assert second["level"] == "{broken"
