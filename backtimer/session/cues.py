@@ -414,6 +414,12 @@ class Cues:
     # -------------------------------------------------------------- events
 
     def on_events(self, events: Sequence[Event], session: Session | None = None) -> None:
+        # Under the timeline's lock: the cue thread cannot play a cue between a pain stop's
+        # silence and the timeline's pause (it plays only while holding the lock).
+        with self._lock:
+            self._on_events(events, session)
+
+    def _on_events(self, events: Sequence[Event], session: Session | None) -> None:
         if any(isinstance(e, PainStopped) for e in events):
             # Heard by someone who cannot see: silence first, then the stop sound and
             # "Stopped" (a player with the app's tones plays the word right after the sound).

@@ -22,6 +22,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -121,6 +122,10 @@ class LatePlayer:
         self._make = make
         self._player: Any = None
         self._waiting: list[tuple[str, tuple[Any, ...]]] = []
+        # The cue thread and the main thread (pain stop, pause, "Paused.") both play: one
+        # call at a time reaches the player, in the order they came, and a silence is never
+        # overtaken by a cue that came before it.
+        self._lock = threading.RLock()
         if not tones:
             self.sound = None  # type: ignore[assignment]  # Cues rings the bell instead
 
@@ -130,13 +135,15 @@ class LatePlayer:
 
     def ready(self) -> Any:
         """The player (made now if it was not): the cues that waited are played."""
-        if self._player is None:
-            self._player = self._make()
-            waiting, self._waiting = self._waiting, []
-            for name, args in waiting:
-                with contextlib.suppress(Exception):  # a cue never breaks a session
-                    self._play(name, args)
-        return self._player
+        with self._lock:
+            if self._player is None:
+                player = self._make()
+                waiting, self._waiting = self._waiting, []
+                self._player = player
+                for name, args in waiting:
+                    with contextlib.suppress(Exception):  # a cue never breaks a session
+                        self._play(name, args)
+            return self._player
 
     def _play(self, name: str, args: tuple[Any, ...]) -> None:
         """One cue to the player, in the form it takes (with a clock time or without)."""
@@ -152,10 +159,11 @@ class LatePlayer:
             getattr(player, name)(*args)
 
     def _cue(self, name: str, *args: Any) -> None:
-        if self._player is None:
-            self._waiting.append((name, args))
-        else:
-            self._play(name, args)
+        with self._lock:
+            if self._player is None:
+                self._waiting.append((name, args))
+            else:
+                self._play(name, args)
 
     def bell(self) -> None:
         self._cue("bell")
@@ -171,29 +179,33 @@ class LatePlayer:
         self._cue("say_next", text, at)
 
     def silence(self) -> None:
-        if self._player is None:
-            self._waiting.clear()
-        else:
-            self._player.silence()
+        with self._lock:
+            if self._player is None:
+                self._waiting.clear()
+            else:
+                self._player.silence()
 
     def stop_sounds(self) -> None:
-        if self._player is None:
-            self._waiting.clear()
-        else:
-            hush = getattr(self._player, "stop_sounds", None)
-            if callable(hush):
-                hush()
+        with self._lock:
+            if self._player is None:
+                self._waiting.clear()
+            else:
+                hush = getattr(self._player, "stop_sounds", None)
+                if callable(hush):
+                    hush()
 
     @property
     def speaking(self) -> bool:
-        if self._player is None:
-            return any(name in ("say", "say_next") for name, _ in self._waiting)
-        return bool(getattr(self._player, "speaking", False))
+        with self._lock:
+            if self._player is None:
+                return any(name in ("say", "say_next") for name, _ in self._waiting)
+            return bool(getattr(self._player, "speaking", False))
 
     def close(self) -> None:
-        if self._player is not None:
-            self._player.close()
-        self._waiting.clear()
+        with self._lock:
+            if self._player is not None:
+                self._player.close()
+            self._waiting.clear()
 
     def __getattr__(self, name: str) -> Any:
         """Anything else (``status``, ``wait_idle``...) needs the player itself."""

@@ -78,3 +78,131 @@ async def test_the_app_makes_its_player_after_the_first_frame(tmp_path: Any) -> 
         await pilot.pause()
         assert app.player.is_ready
         assert "GET READY" in str(app.screen.query_one("#phase").render())
+
+
+class GuardedPlayer(TonePlayer):
+    """Records every call; a call that starts while another is still inside the player
+    (two threads at once) is recorded as ("overlap", name)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+
+        self._inside = threading.Lock()
+
+    def _enter(self, *call: str) -> None:
+        import time
+
+        if not self._inside.acquire(blocking=False):
+            self.calls.append(("overlap", call[0]))
+            return
+        try:
+            self.calls.append(call)
+            time.sleep(0)  # let another thread in, if it can get in
+        finally:
+            self._inside.release()
+
+    def sound(self, name: str, at: float | None = None) -> None:
+        self._enter("sound", name)
+
+    def say(self, text: str, at: float | None = None) -> None:  # type: ignore[override]
+        self._enter("say", text)
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        self._enter("say_next", text)
+
+    def silence(self) -> None:
+        self._enter("silence")
+
+    def stop_sounds(self) -> None:
+        self._enter("stop_sounds")
+
+    def mark(self, what: str) -> None:
+        self._enter("mark", what)
+
+
+def test_cues_from_a_thread_never_play_after_a_pain_stops_silence() -> None:
+    """The app's cue thread plays the timeline while the main thread pauses, stops for pain
+    and goes on: calls never reach the player from two threads at once, nothing raises, and
+    between a pain stop's silence and going on only the stop sound and word are heard."""
+    import random
+    import sys
+    import threading
+
+    from backtimer.core.plan import compile_plan
+    from backtimer.core.routine import Routine
+    from backtimer.core.timeline import estimator
+    from backtimer.session.cues import STOPPED_TEXT, Cues
+    from backtimer.session.runner import SessionRunner
+
+    routine = Routine.model_validate(
+        {
+            "name": "Many cues",
+            "exercises": [
+                {"name": "Knee to chest", "hold": 5, "reps": 6, "rest": 3, "get_ready": 3},
+                {"name": "Bridge", "hold": 5, "reps": 6, "rest": 3, "sides": "both"},
+            ],
+        }
+    )
+    plan = compile_plan(routine, length=estimator(300))
+    now = [100.0]
+    made: list[GuardedPlayer] = []
+
+    def make() -> GuardedPlayer:
+        made.append(GuardedPlayer())
+        return made[-1]
+
+    late = LatePlayer(make, tones=True)
+    cues = Cues(late, clock=lambda: now[0])
+    runner = SessionRunner(plan, clock=lambda: now[0], listeners=[cues], sleep_gap=None)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def hammer() -> None:  # the app's cue thread, polling as fast as it can
+        try:
+            while not done.is_set():
+                cues.poll(now[0])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads change hands as often as they can
+    thread = threading.Thread(target=hammer, daemon=True)
+    random.seed(11)
+    try:
+        runner.do("start")
+        thread.start()
+        steps = 0
+        while not runner.session.over and steps < plan.total_seconds * 40:
+            steps += 1
+            if steps == 40:
+                late.ready()  # the player is made while the thread plays cues
+            now[0] = round(now[0] + 0.05, 6)
+            runner.tick()
+            roll = random.random()
+            if roll < 0.02:
+                runner.do("pain")
+                late.mark("going on")  # what the player hears next comes after going on
+                runner.do("mistake")
+            elif roll < 0.04:
+                runner.do("pause")
+                now[0] += 0.5
+                runner.do("resume")
+    finally:
+        done.set()
+        thread.join(timeout=10)
+        sys.setswitchinterval(switch)
+    assert not thread.is_alive()
+    assert errors == []
+    assert runner.session.over
+    assert made, "the player was made"
+    calls = made[0].calls
+    assert not [c for c in calls if c[0] == "overlap"]
+    assert any(c[0] == "say_next" for c in calls), "the thread played cues"
+    stops = [i for i, c in enumerate(calls) if c == ("say", STOPPED_TEXT)]
+    assert stops, "a pain stop was made after the player was ready"
+    for i, call in enumerate(calls):
+        if call != ("silence",) or ("say", STOPPED_TEXT) not in calls[i + 1 : i + 3]:
+            continue  # not a pain stop's silence
+        after = calls[i + 1 : calls.index(("mark", "going on"), i)]
+        assert after == [("sound", "stop"), ("say", STOPPED_TEXT)], after
