@@ -2,8 +2,9 @@
 
 The real engine and cue layer run on a simulated clock through the whole plan, so the file
 says and plays exactly what a session would, each sound on its step's time in ``plan``:
-steps at your own pace take no time (as in the plan's total). The file lasts the plan's
-total, then the closing sound and words ("Session complete"), which start at the total.
+steps at your own pace take no time (as in the plan's total). The file lasts exactly the
+plan's total, which ends with the closing sound and words ("Session complete"), said once the
+last step ends.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from backtimer.sound.voice import find_renderer
 TICK = 0.25  # seconds of simulated time between ticks: events carry their exact times
 CHUNK = 1.0  # seconds rendered at a time
 BAR = 30  # characters of the progress bar
+SPILL = 0.1  # seconds past the plan's total that may be cut (silence and rounding only)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -121,7 +123,12 @@ def render_session(
         cues.poll(target)
         flush(player.sample(target))
     plan_frames = round(total * rate)
-    flush(max(plan_frames, mixer.pending_until()))
+    end = plan_frames
+    if mixer.pending_until() > plan_frames + round(SPILL * rate):
+        end = mixer.pending_until()  # never cut off what is heard (the plan's lengths were short)
+    # Else the file ends on the plan's total: past it is at most the quiet end of the last
+    # sentence (its length is the audible part) or a rounding.
+    flush(end)
     return Rendered(mixer.position, plan_frames, rate, list(mixer.log), player.unrendered)
 
 
@@ -163,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     notes: list[str] = []
     config = settings(notes)
+    if args.no_tones:
+        config = config.model_copy(update={"tones": False})  # no closing sound in the total
     launch = prepare(entry, level=args.level, config=config, data_dir=args.data_dir, record=False)
     for note in [*notes, *launch.notes]:
         print(f"backtimer: {note}", file=sys.stderr)
@@ -186,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     player = OfflinePlayer(
         mixer,
         renderer,
-        tones_on=config.tones and not args.no_tones,
+        tones_on=config.tones,
         volume=config.volume,
     )
     folder = target.parent if str(target.parent) else Path(".")
@@ -231,10 +240,13 @@ def run(args: argparse.Namespace) -> int:
     seconds = result.frames / result.sample_rate
     plan_seconds = result.plan_frames / result.sample_rate
     what = "speech and tones" if renderer is not None else "tones only"
-    print(
-        f"wrote {label}: {_clock(seconds)} ({what}; the session's {_clock(plan_seconds)} "
-        f"and the closing words), {result.sample_rate} Hz mono"
-    )
+    print(f"wrote {label}: {_clock(seconds)} ({what}), {result.sample_rate} Hz mono")
+    if result.frames != result.plan_frames:
+        print(
+            f"backtimer: the file is longer than the plan's {_clock(plan_seconds)}: the voice "
+            "took longer than the plan expected",
+            file=sys.stderr,
+        )
     if result.unrendered:
         print(
             f"backtimer: {len(result.unrendered)} sentences could not be rendered and are missing",

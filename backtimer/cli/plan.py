@@ -15,7 +15,7 @@ from typing import Any
 
 from backtimer.core.durations import compact, timeline
 from backtimer.core.literal import printable
-from backtimer.core.plan import Plan
+from backtimer.core.plan import CLOSING_TEXT, Plan
 from backtimer.core.progression import describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files import catalog
@@ -77,6 +77,11 @@ def format_table(plan: Plan) -> str:
                 step.say,
             )
         )
+    if plan.closing:
+        # What is heard once the last step ends: part of the total.
+        at = timeline(plan.steps_seconds)
+        length = compact(round(plan.closing, 1))
+        rows.append((at, "closing", "-", "-", "-", "-", length, CLOSING_TEXT))
     widths = [max(len(row[i]) for row in rows) for i in range(7)]
     lines = []
     for row in rows:

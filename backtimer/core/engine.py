@@ -271,7 +271,7 @@ class Session:
         if self.over:
             return 0.0
         if self.state is State.READY:
-            return self.plan.total_seconds - self.plan.offset(self.index)
+            return self.plan.steps_seconds - self.plan.offset(self.index)
         current = self.remaining(now) or 0.0
         return current + self.plan.remaining_after(self.index)
 

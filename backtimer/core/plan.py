@@ -28,6 +28,9 @@ from backtimer.core.timeline import (
 )
 
 SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
+#: Said as the last step ends, after the closing sound: part of the plan's total.
+CLOSING_TEXT = "Session complete. Well done."
+CLOSING_SOUND = "session_done"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class Plan:
     steps: tuple[Step, ...]
     level: str = "low"
     speech: Speech | None = None
+    #: Seconds the closing sound and words take after the last step (0: a plan compiled
+    #: without lengths). The session is over when the last step ends; what it says then
+    #: is heard within the plan's total.
+    closing: float = 0.0
     _offsets: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,7 +102,13 @@ class Plan:
 
     @property
     def total_seconds(self) -> float:
-        """Sum of the timed steps (user-paced steps count as 0)."""
+        """How long the session is heard: the timed steps (user-paced steps count as 0) and
+        the closing sound and words after them (see :attr:`closing`)."""
+        return self._offsets[-1] + self.closing
+
+    @property
+    def steps_seconds(self) -> float:
+        """Sum of the timed steps alone: when the last step ends (the session's clock)."""
         return self._offsets[-1]
 
     def offset(self, index: int) -> float:
@@ -103,8 +116,8 @@ class Plan:
         return self._offsets[index]
 
     def remaining_after(self, index: int) -> float:
-        """Seconds left in the plan after step ``index`` ends."""
-        return self.total_seconds - self._offsets[index + 1]
+        """Seconds of steps left in the plan after step ``index`` ends."""
+        return self.steps_seconds - self._offsets[index + 1]
 
     def exercise_start(self, exercise_index: int) -> int | None:
         """Index of the first step of an exercise, or None past the last one."""
@@ -134,6 +147,14 @@ class Plan:
         }
         if self.speech is not None:
             out["speech"] = self.speech.to_json()
+        if self.closing:
+            # Like a step's cue: "at" from the session's start, when the last step ends.
+            out["closing"] = {
+                "at": self.steps_seconds,
+                "say": CLOSING_TEXT,
+                "sound": CLOSING_SOUND,
+                "seconds": self.closing,
+            }
         out["steps"] = [
             {
                 "phase": s.phase,
@@ -197,6 +218,7 @@ def compile_plan(
     countdown: int = 3,
     detail: Detail = "full",
     speech: Speech | None = None,
+    closing_sound: float = 0.0,
 ) -> Plan:
     """The plan of a validated routine at a level (the low end of every range by default).
 
@@ -204,6 +226,9 @@ def compile_plan(
     (see :mod:`backtimer.core.timeline`) and gaps are made as long as their words need;
     ``say`` is then everything said during the step. Without it, the plan is the routine's
     timing alone and ``say`` what is announced as a step starts.
+
+    ``closing_sound``: the seconds of the closing sound (0: no tones); with ``length`` the
+    plan's total includes it and the closing words (:data:`CLOSING_TEXT`), said after it.
     """
     builder = _Builder(frozenset({"get_ready"}) if length is not None else frozenset())
     last = len(routine.exercises) - 1
@@ -232,9 +257,13 @@ def compile_plan(
             )
     level_name = level if isinstance(level, str) else "current"
     steps = builder.steps
+    closing = 0.0
     if length is not None:
         steps = fit_steps(steps, routine, level, length, countdown=countdown, detail=detail)
-    return Plan(name=routine.name, steps=tuple(steps), level=level_name, speech=speech)
+        closing = max(0.0, closing_sound) + length(CLOSING_TEXT)
+    return Plan(
+        name=routine.name, steps=tuple(steps), level=level_name, speech=speech, closing=closing
+    )
 
 
 def _tempo_words(settings: Settings, dose: Dose) -> str:

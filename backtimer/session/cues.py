@@ -47,7 +47,7 @@ from backtimer.core.engine import (
     StepEnded,
     StepStarted,
 )
-from backtimer.core.plan import Step
+from backtimer.core.plan import CLOSING_TEXT, Step
 from backtimer.core.timeline import Cue
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.player import STOPPED_TEXT, SoundStatus, open_sound
@@ -66,7 +66,7 @@ __all__ = [
     "terminal_bell",
 ]
 
-FINISHED_TEXT = "Session complete. Well done."
+FINISHED_TEXT = CLOSING_TEXT  # the plan counts its length in its total
 ENDED_TEXT = "Session ended."
 PAUSED_TEXT = "Paused."
 SLEPT_TEXT = "Paused while the computer slept."

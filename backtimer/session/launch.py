@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.plan import CLOSING_SOUND, Plan, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.core.timeline import estimate
 from backtimer.files.catalog import Entry
@@ -24,6 +24,7 @@ from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.history.writer import merge_pending
 from backtimer.session.runner import Clock
+from backtimer.sound import tones
 from backtimer.sound.lengths import SpeechLengths
 
 
@@ -92,6 +93,7 @@ def speech_plan(
             length=lengths,
             countdown=config.countdown,
             detail=config.voice_detail,
+            closing_sound=tones.seconds(CLOSING_SOUND) if config.tones else 0.0,
         )
     finally:
         if own:

@@ -54,12 +54,15 @@ def routine_file(tmp_path: Path) -> Path:
 
 def added(path: Path, level: str = "low") -> float:
     """Seconds the spoken words add to the routine's own times, for the default settings
-    (what ``plan`` fits the timeline for)."""
+    (what ``plan`` fits the timeline for), and the closing sound and words after the last
+    step (part of the total: ``backtimer audio``'s file lasts it)."""
     from backtimer.files.config import Config
     from backtimer.files.routine_load import load_routine
     from backtimer.session.launch import speech_plan
 
-    return speech_plan(load_routine(path), level, Config()).added_seconds
+    plan = speech_plan(load_routine(path), level, Config())
+    assert plan.closing > 0
+    return plan.added_seconds + plan.closing
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
@@ -72,11 +75,12 @@ def test_json_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> No
     data = run_json(capsys, str(routine_file))
     assert data["name"] == "Evening [bold]stretch[/bold]"
     # The real total: the routine's own times, and what its words add to get-ready and rests.
-    assert data["total_seconds"] == LOW_TOTAL + added(routine_file)
+    assert data["total_seconds"] == pytest.approx(LOW_TOTAL + added(routine_file))
     assert set(data["speech"]) == {"engine", "rate", "measured"}
     assert data["speech"]["rate"] == 175
     steps = data["steps"]
-    assert data["total_seconds"] == sum(s["seconds"] or 0 for s in steps)
+    closing = data["closing"]["seconds"]
+    assert data["total_seconds"] == pytest.approx(sum(s["seconds"] or 0 for s in steps) + closing)
     required = {"phase", "exercise", "side", "set", "sets", "rep", "reps", "seconds", "say"}
     for step in steps:
         assert required <= set(step)
@@ -120,7 +124,7 @@ def test_json_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_json_plan_at_the_high_level(routine_file: Path, capsys) -> None:
     data = run_json(capsys, str(routine_file), "--level", "high")
-    assert data["total_seconds"] == HIGH_TOTAL + added(routine_file, "high")
+    assert data["total_seconds"] == pytest.approx(HIGH_TOTAL + added(routine_file, "high"))
     holds = [s for s in data["steps"] if s["phase"] == "hold"]
     assert len(holds) == 6
     assert {s["seconds"] for s in holds} == {30}
@@ -132,15 +136,20 @@ def test_table_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert lines[0] == "Evening [bold]stretch[/bold] (level: low)"  # shown literally
     header = lines[1].split()
     assert header[:3] == ["start", "phase", "exercise"]
-    rows = lines[2:-2]
+    rows = lines[2:-3]
+    closing = lines[-3].split()
+    assert closing[1:6] == ["closing", "-", "-", "-", "-"]
+    assert lines[-3].endswith("Session complete. Well done.")
     data = run_json(capsys, str(routine_file))
+    assert closing[0] == f"{int(data['closing']['at']) // 60}:{int(data['closing']['at']) % 60:02d}"
     assert len(rows) == len(data["steps"])
     for row, step in zip(rows, data["steps"], strict=True):
         assert step["phase"] in row
         assert row.endswith(step["say"])
     assert rows[0].split()[:2] == ["0:00", "get_ready"]
     assert "until key" in next(r for r in rows if "Cat cow" in r and " rep " in r)
-    minutes, seconds = divmod(int(LOW_TOTAL + added(routine_file)), 60)
+    minutes, seconds = divmod(int(data["total_seconds"]), 60)
+    assert data["total_seconds"] == pytest.approx(LOW_TOTAL + added(routine_file))
     assert lines[-2] == f"total {minutes}:{seconds:02d} ({len(rows)} steps, 1 at your own pace)"
     assert lines[-1].startswith("speech: ") and "175 words per minute" in lines[-1]
 
@@ -148,7 +157,7 @@ def test_table_plan(routine_file: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_a_user_routine_by_name(user_routines: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (user_routines / "mine.toml").write_text(ROUTINE, encoding="utf-8")
     data = run_json(capsys, "mine")
-    assert data["total_seconds"] == LOW_TOTAL + added(user_routines / "mine.toml")
+    assert data["total_seconds"] == pytest.approx(LOW_TOTAL + added(user_routines / "mine.toml"))
 
 
 def test_a_bundled_routine_by_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,7 +165,8 @@ def test_a_bundled_routine_by_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert bundled
     data = run_json(capsys, bundled[0].stem)
     assert data["steps"]
-    assert data["total_seconds"] == pytest.approx(sum(s["seconds"] or 0 for s in data["steps"]))
+    steps = sum(s["seconds"] or 0 for s in data["steps"])
+    assert data["total_seconds"] == pytest.approx(steps + data["closing"]["seconds"])
 
 
 def test_an_unknown_routine_exits_1_without_a_traceback(capsys) -> None:
@@ -192,4 +202,5 @@ def test_the_installed_command(routine_file: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["total_seconds"] == LOW_TOTAL + added(routine_file)
+    total = json.loads(done.stdout)["total_seconds"]
+    assert total == pytest.approx(LOW_TOTAL + added(routine_file))

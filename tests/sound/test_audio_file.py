@@ -86,7 +86,8 @@ def test_every_step_sounds_on_its_sample_and_the_length_is_the_plan_s(tmp_path: 
 
 def test_the_closing_sound_and_words_start_at_the_plan_s_end(tmp_path: Path) -> None:
     plan, result, _ = rendered(tmp_path)
-    end = round(plan.total_seconds * RATE)
+    end = round(plan.steps_seconds * RATE)  # (a plan without lengths: its total too)
+    assert plan.total_seconds == plan.steps_seconds
     done = [s for s in result.log if s.name == "session_done"]
     assert [s.sample for s in done] == [end]
     words = [s for s in result.log if s.name == FINISHED_TEXT]
@@ -172,8 +173,12 @@ def test_cli_writes_a_wav_of_the_plan_s_length_and_never_overwrites(
         data = array("h")
         data.frombytes(wav.readframes(frames))
     total = round(plan["total_seconds"] * RATE)
-    # The plan's total, then the closing sound and words (which start at the total).
-    assert total < frames < total + 10 * RATE
+    # The plan's total, which ends with the closing sound and words.
+    assert frames == total
+    closing = plan["closing"]
+    assert closing["say"] == FINISHED_TEXT and closing["sound"] == "session_done"
+    assert closing["at"] + closing["seconds"] == pytest.approx(plan["total_seconds"])
+    assert closing["at"] == pytest.approx(sum(s["seconds"] or 0 for s in plan["steps"]))
     # Every sound of the timeline in plan --json sits on its sample in the file: exactly the
     # tone's samples from the cue's time (well within 60 ms).
     offset = 0.0
@@ -204,3 +209,43 @@ def test_cli_refuses_what_is_not_a_wav_file(tmp_path: Path, capsys) -> None:
     assert ".wav" in capsys.readouterr().err
     assert main(["audio", str(routine), "-o", str(tmp_path / "missing" / "x.wav")]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("voice", [True, False], ids=["voice", "tones-only"])
+def test_a_fitted_plan_s_file_lasts_its_total_to_the_sample(voice: bool) -> None:
+    """The closing sound and words are inside the plan's total: the file ends on it."""
+    speak = (lambda text: len(FakeRenderer().render(text)) / RATE) if voice else (lambda _: 0.0)
+    plan = compile_plan(
+        validate_text(ROUTINE, "audio.toml"),
+        length=speak,
+        closing_sound=tones.seconds("session_done"),
+    )
+    assert plan.closing == pytest.approx(tones.seconds("session_done") + speak(FINISHED_TEXT))
+    out = array("h")
+    renderer = FakeRenderer() if voice else None
+    result = render_session(plan, OfflinePlayer(Mixer(), renderer), out.extend)
+    assert result.frames == len(out) == result.plan_frames == round(plan.total_seconds * RATE)
+    done = [s for s in result.log if s.name == "session_done"]
+    assert [s.sample for s in done] == [round(plan.steps_seconds * RATE)]
+    if voice:  # the words end within the total (they follow the closing sound)
+        words = [s for s in result.log if s.name == FINISHED_TEXT]
+        end = words[0].sample + len(FakeRenderer().render(FINISHED_TEXT))
+        assert end <= result.frames <= end + 1
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-voice"]], ids=["voice", "tones-only"])
+@pytest.mark.parametrize("routine", ["desk-break", "custom"])
+def test_cli_file_length_is_plan_s_total(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], routine: str, flags: list[str]
+) -> None:
+    name = str(write_routine(tmp_path)) if routine == "custom" else routine
+    target = tmp_path / "session.wav"
+    assert main(["audio", name, "-o", str(target), "--level", "low", *flags]) == 0
+    assert "longer than the plan" not in capsys.readouterr().err
+    assert main(["plan", name, "--json"]) == 0
+    total = json.loads(capsys.readouterr().out)["total_seconds"]
+    assert main(["plan", name]) == 0
+    table = capsys.readouterr().out
+    assert "Session complete. Well done." in table.splitlines()[-3]  # the closing row
+    with wave.open(str(target)) as wav:
+        assert wav.getnframes() == round(total * RATE)

@@ -503,7 +503,7 @@ class SessionScreen(Screen[None]):
             self.query_one("#next", Static).update(text)
 
         self._set("next", (session.index, session.over), set_next)
-        total = self.plan.total_seconds or 1.0
+        total = self.plan.steps_seconds or 1.0  # what the session's clock counts down
         done = max(0.0, total - float(left or 0))
         self.query_one("#session-meter", Meter).update(done / total, f"{mmss(left or 0)} left")
         self._set("bindings", (session.index, state), self.refresh_bindings)
