@@ -78,7 +78,9 @@ async def test_a_short_routine_from_start_to_summary(short) -> None:
         text = screen_text(app)
         assert "SESSION COMPLETE" in text
         assert "6 of 6 holds and reps" in text
-        total = screen.session.plan.total_seconds  # the routine's 30 s and what its words need
+        # The routine's 30 s and what its words need (the closing words come after the
+        # session's clock stops: the plan's total has them, the active time does not).
+        total = screen.session.plan.steps_seconds
         assert total > 30
         assert f"Active time  {round(total) // 60} min {round(total) % 60:02d} s" in text or (
             f"Active time  {round(total)} s" in text
@@ -104,7 +106,7 @@ async def test_the_screen_shows_exercise_side_reps_steps_and_next(short) -> None
         assert "Caution: Go gently; never bounce." in text
         assert "Stop if: pain in the front of the hip" in text
         assert "Next: Hold · right side · rep 1 of 2 · 3 s" in text
-        total = app.session_screen.session.plan.total_seconds
+        total = app.session_screen.session.plan.steps_seconds  # (the closing words: after)
         assert f"{round(total) // 60}:{round(total) % 60:02d} left" in text
         advance(app, clock, start_of(app, 1))
         await pilot.pause()
