@@ -614,22 +614,62 @@ class _Fitter:
         assert settings.tempo is not None
         dose = self.dose(step)
         parts = settings.tempo.parts()
+        counted = dose.reps > 1
+        last = counted and step.rep == dose.reps
         cues: list[Cue] = []
         t = 0.0
+        missing: str | None = None  # the count, where not even it fits in the first part
         for number, (word, seconds) in enumerate(parts):
             # The next part starts with its sound, before its words: a shorter quiet will do.
             room = seconds - (TEMPO_GAP if number < len(parts) - 1 else 0.0)
             options: list[str] = []
-            if number == 0 and dose.reps > 1:
-                count = f"{step.rep}, last one" if step.rep == dose.reps else f"{step.rep}"
+            if number == 0 and counted:
+                # The count is kept before the part's words: the person follows the set by it.
+                count = f"{step.rep}, last one" if last else f"{step.rep}"
                 options.append(join(count, word))
-                options.append(join(str(step.rep), word))
-            options.append(sentence(word))
+                if last:
+                    options.append(join("Last one", word))
+                options += [sentence(count)] + (["Last one."] if last else [])
+            else:
+                options.append(sentence(word))
             chosen = next((o for o in options if lead("tempo") + self.length(o) <= room), None)
+            if number == 0 and counted and chosen is None:
+                missing = "Last one." if last else sentence(str(step.rep))
+                short = sentence(word)
+                if lead("tempo") + self.length(short) <= room:
+                    chosen = short
             spoken = self.length(chosen)
             cues.append(Cue(t, chosen, "tempo", spoken, "tempo" if number else "go"))
             t += seconds
+        if missing is not None:
+            self._count_before(step, missing)
         return cues
+
+    def _count_before(self, step: Step, words: str) -> None:
+        """Say a rep's count ("4." or "Last one.") at the end of the rep before it, where the
+        rep's own first part has no room for it: the words of the parts it runs into give way
+        to it (their sounds still play)."""
+        index = step.index - 1
+        if index < 0 or not self.cues[index]:
+            return
+        before = self.steps[index]
+        total = self.seconds[index]
+        if before.phase != "rep" or before.exercise_index != step.exercise_index or not total:
+            return  # a gap before it says "Rep 4" or "Last one" as what comes next
+        spoken = self.length(words)
+        at = total - TEMPO_GAP - spoken
+        cues = self.cues[index]
+        keep = [c for c in cues if not c.say or c.end + GAP <= at]
+        if len(keep) < len(cues):
+            # The part's words do not leave room: its sound stays, the count is said.
+            keep = [
+                c if not c.say or c.end + GAP <= at else replace(c, say=None, seconds=0.0)
+                for c in cues
+            ]
+        if at < lead(keep[0].sound if keep else None):
+            return  # (a part's sound may play under it: the sounds are kept)
+        keep.append(Cue(at, words, None, spoken, "next", from_end=True))
+        self.cues[index] = keep
 
 
 def fit_steps(

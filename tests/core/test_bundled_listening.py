@@ -2,7 +2,8 @@
 slow, default and fast ends of the rates: before each exercise's first hold or rep, its name,
 every instruction line, its caution and its stop-if are said (the routine's own cautions at
 the start); nothing spoken overlaps or outlasts its step; every tempo part of a paced rep has
-a cue, in the routine's own words where it names them."""
+a cue, in the routine's own words where it names them, and every counted rep says its number
+(the last one "last one")."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from backtimer.core.plan import Plan, compile_plan
-from backtimer.core.routine import Routine
+from backtimer.core.routine import Routine, level_for
 from backtimer.core.timeline import estimator, sentence, stop_if_words
 from backtimer.files.routine_load import load_routine
 
@@ -81,9 +82,15 @@ def test_nothing_spoken_overlaps_in_a_bundled_routine(path: Path, rate: int) -> 
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
-def test_every_tempo_part_has_a_cue_in_the_routine_s_words(path: Path) -> None:
+@pytest.mark.parametrize("rate", (100, 120, 175, 250, 300))
+def test_every_tempo_part_has_a_cue_and_every_rep_its_count(path: Path, rate: int) -> None:
+    # Each tempo part starts with its sound, its words in the routine's own words where they
+    # fit; the first part of a counted rep says the rep's number ("4." at least) and the last
+    # rep "last one": the person follows the set by them. Only where even the number alone
+    # has no room in the first part is it said at the end of the rep before, on its own.
     routine = load_routine(path)
-    plan = fitted(routine, 175)
+    length = estimator(rate)
+    plan = fitted(routine, rate)
     for step in plan.steps:
         settings = routine.settings(step.exercise_index)
         if step.phase != "rep" or settings.tempo is None:
@@ -92,9 +99,32 @@ def test_every_tempo_part_has_a_cue_in_the_routine_s_words(path: Path) -> None:
         starts = [c.at for c in step.cues if c.kind in ("go", "tempo")]
         expected = list(itertools.accumulate([0.0, *(seconds for _, seconds in parts[:-1])]))
         assert starts == pytest.approx(expected), step
-        words = [c.say or "" for c in step.cues if c.kind in ("go", "tempo")]
-        for (name, _), said in zip(parts, words, strict=True):
-            assert said == "" or sentence(name) in said or name.lower() in said.lower()
+        part_cues = [c for c in step.cues if c.kind in ("go", "tempo")]
+        assert all(c.sound == "tempo" for c in part_cues), part_cues
+        reps = settings.dose(level_for("low", step.exercise_index)).reps
+        words = [c.say or "" for c in part_cues]
+        for number, ((name, _), said) in enumerate(zip(parts, words, strict=True)):
+            said_name = sentence(name) in said or name.lower() in said.lower()
+            if number == 0 and reps > 1 and said and not said_name:
+                assert said in (f"{step.rep}.", f"{step.rep}, last one.", "Last one."), said
+            else:
+                assert said == "" or said_name, said
+        if reps <= 1:
+            continue
+        last = step.rep == reps
+        first = words[0]
+        says_count = first.startswith((f"{step.rep}.", f"{step.rep},", "Last one."))
+        says_last = "last one" in first.lower()
+        if not says_count or (last and not says_last):
+            # Not even the number fits in the first part: said just before the rep starts.
+            alone = "Last one." if last else f"{step.rep}."
+            assert 0.09 + length(alone) > parts[0][1] - 0.15, (step, first)
+            before = plan.steps[step.index - 1]
+            if before.phase == "rep":
+                told = [c for c in before.cues if c.say == alone and c.kind == "next"]
+                assert told and told[0].end <= before.seconds, (step, before.cues)
+            else:  # a gap says what comes next: "Rep 4" or "Last one"
+                assert (f"Rep {step.rep}" if not last else "Last one") in before.say, before
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)

@@ -325,6 +325,46 @@ def test_counted_reps_last_their_tempo() -> None:
     assert set_rest.say == "Set 1 of 2 done. Rest 30 seconds."
 
 
+def test_a_rep_keeps_its_count_where_its_first_part_words_do_not_fit() -> None:
+    # Half a second a word: "2. Toes pointed, head down." needs 2.5 s of a 2 s part, and the
+    # part's words alone 2 s; the count still fits, so the person can follow the set.
+    slow = compile_plan(
+        routine(
+            {
+                "name": "Flossing",
+                "tempo": {"lift": 2, "lower": 3, "names": {"lift": "toes pointed, head down"}},
+                "reps": 3,
+                "rest": 0,
+            }
+        ),
+        length=lambda text: 0.5 * len(text.split()),
+    )
+    firsts = [s.cues[0] for s in slow.steps if s.phase == "rep"]
+    assert [(c.say, c.sound) for c in firsts] == [
+        ("1.", "tempo"),
+        ("2.", "tempo"),
+        ("3, last one.", "tempo"),
+    ]
+    assert all(c.at + c.seconds <= 2 for c in firsts)
+
+
+def test_a_rep_count_with_no_room_in_its_first_part_is_said_at_the_end_of_the_rep_before() -> None:
+    # A second a word: "2." needs 1.09 s with its sound, the 1 s lift has 0.85 s before the
+    # next part's sound. The count is said at the end of the rep before, on its own.
+    slow = compile_plan(
+        routine({"name": "Tilts", "tempo": {"lift": 1, "lower": 3}, "reps": 3, "rest": 0}),
+        length=lambda text: 1.0 * len(text.split()),
+    )
+    reps = [s for s in slow.steps if s.phase == "rep"]
+    assert [c.say for c in reps[1].cues if c.kind == "go"] == [None]
+    told = [(c.say, c.at) for c in reps[0].cues if c.kind == "next"]
+    assert told == [("2.", pytest.approx(4 - 0.15 - 1.0))]
+    assert [c.say for c in reps[1].cues if c.kind == "next"] == ["Last one."]
+    # The lowering's words still fit before it, and every part keeps its sound.
+    assert [c.say for c in reps[0].cues if c.kind == "tempo"] == ["Lower."]
+    assert all(c.sound == "tempo" for r in reps for c in r.cues if c.kind in ("go", "tempo"))
+
+
 def test_a_single_counted_rep_is_not_numbered() -> None:
     plan = compile_plan(routine({"name": "x", "tempo": {"lift": 3, "lower": 3}}))
     assert "One rep: lift 3 seconds, lower 3 seconds." in plan.steps[0].say
