@@ -411,7 +411,10 @@ class _Fitter:
             lines: list[str] = []
             if index == 0 or not any(s.phase == "get_ready" for s in self.steps[:index]):
                 lines += [sentence(c) for c in self.routine.cautions]
-            lines += self.intro(step)
+            intro = self.intro(step)
+            if index > 0 and self.steps[index - 1].phase == "transition":
+                intro = intro[1:]  # the transition said "Next: Bridge.": not "Bridge." again
+            lines += intro
             return [_Slot([line], "intro") for line in lines if line]
         if step.phase == "rest":
             rest = spoken_duration(step.seconds or 0.0)

@@ -140,3 +140,24 @@ def test_brief_says_name_position_and_movement_only(path: Path) -> None:
             assert sentence(exercise.steps[0]) in heard
         if exercise.stop_if and stop_if_words(exercise.stop_if) in heard:
             pytest.fail(f"brief said the stop-if of {exercise.name}")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("detail", ["full", "brief"])
+def test_an_exercise_s_name_is_said_once_between_its_transition_and_its_first_hold(
+    path: Path, rate: int, detail: str
+) -> None:
+    # "Next: Corner stretch. Change position." and then, seconds later, "Corner stretch."
+    # again was heard 11 times in 3 runs: the name is said once, in the transition.
+    routine = load_routine(path)
+    plan = fitted(routine, rate, detail)
+    for step in plan.steps:
+        if step.phase != "get_ready" or step.index == 0:
+            continue
+        transition = plan.steps[step.index - 1]
+        assert transition.phase == "transition"
+        name = sentence(routine.exercises[step.exercise_index].name)
+        said = [c.say for s in (transition, step) for c in s.cues if c.say]
+        naming = [t for t in said if t == name or t.startswith(f"Next: {name}")]
+        assert len(naming) == 1, (name, said)
