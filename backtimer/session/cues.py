@@ -29,7 +29,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from backtimer.core.durations import spoken
@@ -48,7 +48,7 @@ from backtimer.core.engine import (
     StepStarted,
 )
 from backtimer.core.plan import CLOSING_TEXT, Step
-from backtimer.core.timeline import Cue
+from backtimer.core.timeline import DEFAULT_RATE, GAP, Cue, estimate
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.player import STOPPED_TEXT, SoundStatus, open_sound
 from backtimer.sound.speech import SpeechPlayer, find_command
@@ -238,6 +238,12 @@ LATE = 1.0  # seconds: a cue found due later than this (a late wake, a sleep) is
 Spoken = Callable[[float, str], None]
 
 
+def _longest(text: str, rate: int) -> float:
+    """The longest ``text`` can take at ``rate``, a speech command's trailing quiet included
+    (the estimate and a word's time more)."""
+    return estimate(text, rate) + 60.0 / rate
+
+
 @dataclass
 class _Due:
     due: float  # absolute time on the session's clock
@@ -275,6 +281,8 @@ class Cues:
         self._closed = False
         self._over = False  # the session finished or ended: the thread has nothing to do
         self._paused = False
+        self._last: _Due | None = None  # the last timeline cue with words that was said
+        self._cut: _Due | None = None  # what a pause or pain stop cut off, said again on resume
 
     # -------------------------------------------------------------- timeline
 
@@ -310,6 +318,7 @@ class Cues:
         if cue.sound is not None:
             self._ring(cue.sound, item.due)
         if cue.say and self.voice:
+            self._last = item
             follow = getattr(self.player, "say_next", None)
             if callable(follow):
                 follow(cue.say, item.due)  # the timeline left room: never cut what is said
@@ -359,17 +368,22 @@ class Cues:
                         # Silenced above; what is left waits: "pressed by mistake" goes on
                         # where it was (a Resumed), a resume starts the step again.
                         self._paused = True
+                        self._cut = self._cut_off(event.at)
                     case StepStarted():
                         self._schedule(event, now_clock, session)
                         self._paused = False
+                        self._cut = None
                     case Paused():
                         self._paused = True
+                        self._cut = self._cut_off(event.at)
                         self._say(announcement(event), event.at)
                     case Resumed():
                         self._paused = False
                         for item in self._pending:
                             item.due += event.paused_seconds
-                        self._say(announcement(event), event.at)
+                        text = self._resumed_words(event, session)
+                        self._say(text, event.at)
+                        self._say_again(event.at, session, text)
                     case Extended():
                         for item in self._pending:
                             moves = item.cue.from_end and item.step.index == event.step.index
@@ -389,6 +403,53 @@ class Cues:
                 self.poll(now_clock)
             self._wake.notify_all()
         return True
+
+    def _cut_off(self, at: float) -> _Due | None:
+        """The timeline cue still being said at ``at`` (a pause or pain stop cuts it off)."""
+        last = self._last
+        if last is None or last.cue.say is None:
+            return None
+        if last.due <= at < last.due + last.cue.lead + last.cue.seconds:
+            return last
+        return None
+
+    @staticmethod
+    def _rate(session: Session | None) -> int:
+        speech = session.plan.speech if session is not None else None
+        return speech.rate if speech is not None and speech.rate else DEFAULT_RATE
+
+    def _resumed_words(self, event: Resumed, session: Session | None) -> str | None:
+        """ "Resuming.", and in a hold resumed mid-way "Resuming. Hold, 12 seconds left."
+        where that ends before the next cue is due."""
+        text = announcement(event)
+        if session is None or session.over or session.step.phase != "hold":
+            return text
+        left = session.remaining(event.at)
+        if left is None or round(left) < 1:
+            return text
+        longer = f"{RESUMED_TEXT} Hold, {spoken(round(left))} left."
+        following = min((d.due for d in self._pending), default=None)
+        ends = event.at + _longest(longer, self._rate(session)) + GAP
+        if following is not None and ends > following:
+            return text
+        if self._cut is not None and self._cut.cue.kind == "go":
+            self._cut = None  # "Hold" again: said by these words
+        return longer
+
+    def _say_again(self, at: float, session: Session | None, resumed: str | None) -> None:
+        """On resume, the sentence a pause cut off, again from its start, after "Resuming.",
+        where it ends before the next cue is due (else it is lost: the next cue keeps its
+        time)."""
+        cut, self._cut = self._cut, None
+        if cut is None or cut.cue.say is None:
+            return
+        # The longest "Resuming." can take at this rate.
+        due = at + _longest(resumed or RESUMED_TEXT, self._rate(session)) + GAP
+        following = min((d.due for d in self._pending), default=None)
+        if following is not None and due + cut.cue.seconds + GAP > following:
+            return
+        again = replace(cut.cue, sound=None, from_end=False)
+        self._pending.append(_Due(due, again, cut.step))
 
     # -------------------------------------------------------------- the thread
 

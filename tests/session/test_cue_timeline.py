@@ -3,6 +3,8 @@ session's clock, moved by pauses and by a longer hold, silenced by a pain stop."
 
 from __future__ import annotations
 
+import pytest
+
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
 from backtimer.core.timeline import estimator
@@ -36,8 +38,10 @@ class Clock:
         return self.now
 
 
-def setup(rate: int = 175) -> tuple[SessionRunner, Cues, RecordingPlayer, Clock, list]:
-    plan = compile_plan(ROUTINE, length=estimator(rate))
+def setup(
+    rate: int = 175, routine: Routine = ROUTINE
+) -> tuple[SessionRunner, Cues, RecordingPlayer, Clock, list]:
+    plan = compile_plan(routine, length=estimator(rate))
     clock = Clock()
     player = RecordingPlayer()
     heard: list[tuple[float, str]] = []
@@ -182,3 +186,73 @@ def test_the_thread_plays_cues_on_the_real_clock() -> None:
         assert player.said[: len(spoken)] == spoken
     finally:
         cues.close()
+
+
+def test_a_sentence_a_pause_cuts_off_is_said_again_after_resuming_where_it_fits() -> None:
+    long_rest = ROUTINE.model_copy(
+        update={"exercises": [ROUTINE.exercises[0].model_copy(update={"rest": 20})]}
+    )
+    runner, cues, player, clock, heard = setup(routine=long_rest)
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    rest = next(s for s in plan.steps if s.phase == "rest")
+    first = next(c for c in rest.cues if c.say)
+    start = 100.0 + plan.offset(rest.index)
+    # Paused while the rest's first words are being said.
+    run_until(runner, cues, clock, start + first.at + first.lead + first.seconds / 2)
+    runner.do("pause")
+    paused = clock.now
+    clock.now += 20.0
+    cues.poll(clock.now)
+    resumed = clock.now
+    runner.do("resume")
+    run_until(runner, cues, clock, start + 20.0 + rest.seconds + 0.01)
+    after = [(at, text) for at, text in heard if at >= resumed]
+    assert player.said[player.said.index("Resuming.") + 1] == first.say  # from its start
+    assert after[0][1] == first.say and after[0][0] > resumed
+    # and what follows keeps its time
+    later = [c for c in rest.cues if c.say and c.at > first.at]
+    end = start + rest.seconds + (resumed - paused)
+    assert [text for at, text in after[1:] if at < end - 1e-6] == [c.say for c in later]
+    assert [round(end - at, 6) for at, text in after if text in ("3", "2", "1")] == [3, 2, 1]
+
+
+def test_a_hold_resumed_mid_way_says_how_long_is_left() -> None:
+    runner, cues, player, clock, _heard = setup()
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    hold = plan.steps[1]
+    first = next(c for c in hold.cues if c.say)
+    hold_start = 100.0 + plan.offset(1)
+    run_until(runner, cues, clock, hold_start + first.at + first.lead + first.seconds / 2)
+    left = hold_start + hold.seconds - clock.now
+    runner.do("pause")
+    clock.now += 20.0
+    cues.poll(clock.now)
+    runner.do("resume")
+    run_until(runner, cues, clock, hold_start + 20.0 + hold.seconds + 0.01)
+    assert f"Resuming. Hold, {round(left)} seconds left." in player.said
+    assert player.said.count(first.say) == 1  # not "Hold" again besides
+
+
+def test_a_cut_sentence_with_no_room_before_the_next_cue_is_lost_and_the_next_is_on_time() -> None:
+    runner, cues, _player, clock, heard = setup()
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    intro = [c for c in plan.steps[0].cues if c.say]
+    cut, following = intro[0], intro[1]
+    assert following.at - cut.end < 1.0  # back to back: no room to say it again
+    run_until(runner, cues, clock, 100.0 + cut.at + cut.lead + cut.seconds / 2)
+    runner.do("pause")
+    paused = clock.now
+    clock.now += 10.0
+    cues.poll(clock.now)
+    resumed = clock.now
+    runner.do("resume")
+    run_until(runner, cues, clock, 100.0 + 10.0 + following.at + 0.5)
+    after = [(at, text) for at, text in heard if at >= resumed]
+    assert after and after[0][1] == following.say
+    assert after[0][0] == pytest.approx(100.0 + following.at + (resumed - paused))
