@@ -26,6 +26,7 @@ from backtimer.core.timeline import (
     _says_position,
     fit_steps,
 )
+from backtimer.core.timeline import join as join_sentences
 
 SHORT_HOLD = 5.0  # seconds: holds shorter than this are announced without their rep number
 #: Said as the last step ends, after the closing sound: part of the plan's total.
@@ -178,19 +179,6 @@ class Plan:
 # ------------------------------------------------------------------------ words
 
 
-def _sentence(text: str) -> str:
-    text = " ".join(text.split())
-    if not text:
-        return ""
-    if text[-1] not in ".!?":
-        text += "."
-    return text[0].upper() + text[1:]
-
-
-def _join(*parts: str) -> str:
-    return " ".join(p for p in (_sentence(x) for x in parts if x) if p)
-
-
 def _side_word(side: Side | None) -> str:
     return "" if side is None else f"{side.capitalize()} side"
 
@@ -242,7 +230,7 @@ def compile_plan(
             if following.position and following.position != exercise.position:
                 # The position itself is said right after, as the next exercise is
                 # introduced; said here too it ran past a short transition.
-                say = _join(say, "Change position")
+                say = join_sentences(say, "Change position")
             builder.add(
                 phase="transition",
                 exercise_index=index,
@@ -253,7 +241,7 @@ def compile_plan(
                 rep=dose.reps,
                 reps=dose.reps,
                 seconds=settings.transition,
-                say=_join("Well done", say),
+                say=join_sentences("Well done", say),
             )
     level_name = level if isinstance(level, str) else "current"
     steps = builder.steps
@@ -295,7 +283,7 @@ def _work_say(
             parts.append(f"Round {rep} of {dose.reps}")
         parts.append("Repeat as tolerated, at your own pace")
         parts.append("Press enter when you are done")
-        return _join(*parts)
+        return join_sentences(*parts)
     if settings.kind == "tempo":
         assert settings.tempo is not None and dose.rep_seconds is not None
         if rep == 1 and describe_tempo:
@@ -306,7 +294,7 @@ def _work_say(
             parts.append("Go")
         if dose.reps > 1:
             parts.append(f"{rep}, last one" if rep == dose.reps else f"{rep}")
-        return _join(*parts)
+        return join_sentences(*parts)
     # A timed or breath-counted hold.
     assert dose.rep_seconds is not None
     if dose.reps > 1 and rep == dose.reps:
@@ -319,7 +307,7 @@ def _work_say(
         parts.append(f"Hold for {breaths}")
     else:
         parts.append(f"Hold {spoken(dose.rep_seconds)}")
-    return _join(*parts)
+    return join_sentences(*parts)
 
 
 def _compile_exercise(
@@ -350,7 +338,7 @@ def _compile_exercise(
         rep=1,
         reps=dose.reps,
         seconds=settings.get_ready,
-        say=_join(*intro, f"Starting in {spoken(settings.get_ready)}"),
+        say=join_sentences(*intro, f"Starting in {spoken(settings.get_ready)}"),
         **common,
     )
 
@@ -370,7 +358,7 @@ def _compile_exercise(
             first_of_set=first_of_set,
         )
         if pending_intro:
-            say = _join(*pending_intro, say)
+            say = join_sentences(*pending_intro, say)
             pending_intro = []
         builder.add(
             phase=phase,
@@ -392,7 +380,7 @@ def _compile_exercise(
             rep=rep,
             reps=dose.reps,
             seconds=settings.rest,
-            say=_join(f"Release. Rest {spoken(settings.rest)}"),
+            say=join_sentences(f"Release. Rest {spoken(settings.rest)}"),
             **common,
         )
 
@@ -404,7 +392,7 @@ def _compile_exercise(
             rep=rep,
             reps=dose.reps,
             seconds=settings.switch,
-            say=_join(f"Switch to the {to} side"),
+            say=join_sentences(f"Switch to the {to} side"),
             **common,
         )
 
@@ -416,7 +404,7 @@ def _compile_exercise(
             rep=dose.reps,
             reps=dose.reps,
             seconds=settings.set_rest,
-            say=_join(
+            say=join_sentences(
                 f"Set {done} of {dose.sets} done",
                 f"Rest {spoken(settings.set_rest)}",
             ),
