@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -656,6 +657,8 @@ class EditorStopped(Exception):
 
 #: How long an editor gets to end after the signal is passed on, before it is killed.
 EDITOR_GRACE = 3.0
+#: How often the wait for the editor looks whether backtimer was told to stop.
+EDITOR_POLL = 0.25
 
 
 def run_editor_process(editor: Sequence[str], path: Path) -> int:
@@ -665,38 +668,63 @@ def run_editor_process(editor: Sequence[str], path: Path) -> int:
     editor (it would otherwise stay behind, holding the terminal), which is then waited for
     (killed after :data:`EDITOR_GRACE` seconds); :class:`EditorStopped` is raised.
     """
-    proc = subprocess.Popen([*editor, os.path.abspath(path)])
     stopped: list[int] = []
+    started: list[subprocess.Popen[bytes]] = []
 
     def forward(signum: int, _frame: object) -> None:
         stopped.append(signum)
-        with contextlib.suppress(OSError):
-            proc.send_signal(signum)
+        for proc in started:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signum)
 
+    # The handlers are in place before the editor starts: a signal that comes while it is
+    # starting is passed on as soon as it has started (with the default action instead,
+    # backtimer would die and leave the editor behind, holding the terminal).
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(OSError, ValueError):
                 previous[sig] = signal.signal(sig, forward)
     try:
+        proc = subprocess.Popen([*editor, os.path.abspath(path)])
+    except BaseException:
+        _restore_handlers(previous)
+        raise
+    started.append(proc)
+    if stopped:
+        with contextlib.suppress(OSError):
+            proc.send_signal(stopped[0])
+    try:
+        # Waits in short slices, so that an editor that ignores the signal passed on is
+        # killed after its grace (a wait without a timeout would go on after the handler).
+        grace_until: float | None = None
         while True:
             try:
-                status = proc.wait(timeout=EDITOR_GRACE if stopped else None)
+                status = proc.wait(timeout=EDITOR_POLL)
                 break
             except subprocess.TimeoutExpired:
-                proc.kill()
+                if not stopped:
+                    continue
+                if grace_until is None:
+                    grace_until = time.monotonic() + EDITOR_GRACE
+                elif time.monotonic() >= grace_until:
+                    proc.kill()
     except BaseException:
         with contextlib.suppress(OSError):
             proc.kill()
         proc.wait()
         raise
     finally:
-        for restored, handler in previous.items():
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                signal.signal(restored, handler)
+        _restore_handlers(previous)
     if stopped:
         raise EditorStopped(stopped[0])
     return status
+
+
+def _restore_handlers(previous: dict[signal.Signals, Any]) -> None:
+    for restored, handler in previous.items():
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            signal.signal(restored, handler)
 
 
 _run_editor = run_editor_process

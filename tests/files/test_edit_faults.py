@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from backtimer.cli.main import main
-from backtimer.files import paths
-from backtimer.files.editing import EditTarget, _run_editor, edit_routine
+from backtimer.files import editing, paths
+from backtimer.files.editing import EditorStopped, EditTarget, _run_editor, edit_routine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,6 +124,64 @@ def test_a_signal_during_edit_ends_the_editor_too(tmp_path: Path, signum: int) -
         assert time.monotonic() < deadline, "the editor is still running"
         time.sleep(0.05)
     assert routine.read_text().startswith('name = "Mine"')
+
+
+def test_a_signal_while_the_editor_starts_is_passed_on_once_it_has_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM that comes while the editor is being started (a loaded machine: the editor
+    can be running before backtimer's next line) still ends the editor and backtimer: the
+    handler is in place before the editor starts. CI found this: backtimer died of the
+    signal's default action and the orphaned editor kept the terminal."""
+    real_popen = subprocess.Popen
+
+    def popen_under_signal(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        os.kill(os.getpid(), signal.SIGTERM)  # the signal comes while the editor starts
+        return real_popen(*args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    # Should the signal not be caught, it lands here instead of ending the test run.
+    outer: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: outer.append(signum))
+    try:
+        monkeypatch.setattr(editing.subprocess, "Popen", popen_under_signal)
+        editor = [sys.executable, "-c", "import time; time.sleep(20)"]
+        with pytest.raises(EditorStopped) as stopped:
+            _run_editor(editor, tmp_path / "mine.toml")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stopped.value.signum == signal.SIGTERM
+    assert outer == []  # backtimer's own handler had it, not the one outside
+
+
+def test_an_editor_that_ignores_the_signal_is_killed_after_its_grace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(editing, "EDITOR_GRACE", 0.5)
+    started = tmp_path / "started"
+    finished = tmp_path / "finished"
+    stubborn = (
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        f"pathlib.Path({str(started)!r}).write_text('x')\n"
+        "time.sleep(30)\n"
+        f"pathlib.Path({str(finished)!r}).write_text('x')\n"
+    )
+    import threading
+
+    def send_when_started() -> None:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    sender = threading.Thread(target=send_when_started, daemon=True)
+    sender.start()
+    with pytest.raises(EditorStopped) as stopped:
+        _run_editor([sys.executable, "-c", stubborn], tmp_path / "mine.toml")
+    sender.join(5)
+    assert stopped.value.signum == signal.SIGTERM
+    assert started.exists()
+    assert not finished.exists()  # killed after its grace, not waited for to the end
 
 
 def test_run_editor_outside_the_main_thread_still_runs(tmp_path: Path) -> None:
