@@ -34,6 +34,7 @@ from backtimer.core.engine import (
     Halfway,
     PainStopped,
     PainWithdrawn,
+    PainWithdrawnPaused,
     Refused,
     Session,
     State,
@@ -110,6 +111,7 @@ LINE_CHOICE = (
     "before that, if you like: where PLACE, much 0-10, note TEXT."
 )
 MISTAKE_TEXT = "Pressed by mistake: no pain recorded. Going on where it was."
+MISTAKE_PAUSED_TEXT = "Pressed by mistake: no pain recorded. Still paused, as it was."
 KEY_WHERE = (
     f"Where does it hurt? Press {PLACES}; enter skips the question. "
     "Or at once: e ends the session, s skips this exercise, r resumes, m: by mistake."
@@ -218,6 +220,9 @@ class Printer:
                 continue
             if isinstance(event, PainWithdrawn):
                 self.line(MISTAKE_TEXT, event.at, session)
+                continue
+            if isinstance(event, PainWithdrawnPaused):
+                self.line(MISTAKE_PAUSED_TEXT, event.at, session)
                 continue
             if isinstance(event, Refused):
                 why = refusal_text(event, session)

@@ -7,12 +7,14 @@ each step ends at ``deadline``, the next one at ``deadline + seconds``, so late 
 ticks never add up to drift.
 
 The rules are a table, h11-style: :data:`NEXT_STATE` maps (state, command) to the state after
-it. A command not listed for the current state is refused (a :class:`Refused` event) and
-changes nothing. :meth:`Session.handle` is the one place that applies a command: it first
-catches up once (every deadline due by ``now``, in order; a long gap between ticks means the
-machine slept, which pauses the session when the gap began), then does the command's work
-and moves to the table's next state. Two transitions no command asks for can happen on the
-way, and win over the table: the plan running out (finished) and a sleep (paused).
+it (for "pressed by mistake", :attr:`Target.BEFORE_PAIN`: the state the pain stop interrupted,
+so a paused session stays paused). A command not listed for the current state is refused (a
+:class:`Refused` event) and changes nothing. :meth:`Session.handle` is the one place that
+applies a command: it first catches up once (every deadline due by ``now``, in order; a long
+gap between ticks means the machine slept, which pauses the session when the gap began),
+then does the command's work and moves to the table's next state. Two transitions no command
+asks for can happen on the way, and win over the table: the plan running out (finished) and a
+sleep (paused).
 """
 
 from __future__ import annotations
@@ -51,10 +53,17 @@ class Command(StrEnum):
     MISTAKE = "mistake"  # the pain stop was pressed by mistake: take it back
 
 
+class Target(StrEnum):
+    """A table entry's next state that is not one fixed state: it is read off the session
+    (see :func:`next_state`)."""
+
+    BEFORE_PAIN = "before_pain"  # the state the pain stop interrupted: running or paused
+
+
 S, C = State, Command
 
 #: (state, command) -> the state after the command. Anything else is refused, changes nothing.
-NEXT_STATE: dict[tuple[State, Command], State] = {
+NEXT_STATE: dict[tuple[State, Command], State | Target] = {
     (S.READY, C.START): S.RUNNING,
     (S.READY, C.TICK): S.READY,
     (S.READY, C.END): S.ENDED_EARLY,
@@ -81,11 +90,22 @@ NEXT_STATE: dict[tuple[State, Command], State] = {
     (S.PAIN_STOPPED, C.RESUME): S.RUNNING,
     (S.PAIN_STOPPED, C.SKIP_EXERCISE): S.RUNNING,
     (S.PAIN_STOPPED, C.END): S.ENDED_EARLY,
-    # Pressed by mistake: no pain; the step goes on where it was (the stop was a pause).
-    (S.PAIN_STOPPED, C.MISTAKE): S.RUNNING,
+    # Pressed by mistake: no pain; back to exactly what the stop interrupted: a running
+    # step goes on where it was (the stop was a pause), a paused one stays paused.
+    (S.PAIN_STOPPED, C.MISTAKE): Target.BEFORE_PAIN,
     (S.FINISHED, C.TICK): S.FINISHED,
     (S.ENDED_EARLY, C.TICK): S.ENDED_EARLY,
 }
+
+
+def next_state(state: State, command: Command, before_pain: State | None) -> State | None:
+    """The table's next state for ``command`` in ``state`` (None: refused), with
+    :attr:`Target.BEFORE_PAIN` read as ``before_pain``, the state a pain stop interrupted."""
+    after = NEXT_STATE.get((state, command))
+    if after is Target.BEFORE_PAIN:
+        return before_pain if before_pain is not None else State.RUNNING
+    return after if isinstance(after, State) else None
+
 
 #: Which commands each state accepts (read off :data:`NEXT_STATE`).
 TRANSITIONS: dict[State, frozenset[Command]] = {
@@ -150,10 +170,24 @@ class Resumed(Event):
 @dataclass(frozen=True)
 class PainWithdrawn(Resumed):
     """A pain stop pressed by mistake, taken back: nothing happened but a pause (from
-    ``stopped_at`` to ``at``); the step goes on where it was. Listeners that record pain
-    stops undo theirs; to the others it is a resume."""
+    ``stopped_at`` to ``at``); the step goes on where it was (a stop during a pause is a
+    :class:`PainWithdrawnPaused`). Listeners that record pain stops undo theirs; to the
+    others it is a resume."""
 
     stopped_at: float
+
+
+@dataclass(frozen=True)
+class PainWithdrawnPaused(Event):
+    """A pain stop pressed by mistake while the session was paused, taken back: it stays
+    paused, every deadline as it was (nothing resumes, so this is no :class:`Resumed`).
+    Listeners that record pain stops undo theirs, as for :class:`PainWithdrawn`."""
+
+    stopped_at: float
+
+
+#: The two ways a pain stop pressed by mistake is taken back.
+WITHDRAWALS = (PainWithdrawn, PainWithdrawnPaused)
 
 
 @dataclass(frozen=True)
@@ -218,6 +252,7 @@ class Session:
         self.started_at: float | None = None
         self.paused_at: float | None = None  # while paused or pain-stopped
         self.pain_at: float | None = None  # when the current pain stop began
+        self.before_pain: State | None = None  # what it interrupted: running or paused
         self.ended_at: float | None = None  # when the session finished or ended early
         self.paused_total = 0.0
         self.deadline: float | None = None  # current step's end; None if user-paced
@@ -290,7 +325,7 @@ class Session:
         # (a key pressed after the machine woke, before any tick, applies to the paused
         # session). Either may leave a state where the command no longer applies.
         events = self._catch_up(now)
-        after = NEXT_STATE.get((self.state, command))
+        after = next_state(self.state, command, self.before_pain)
         if after is not None:
             done = self._do(command, now, amount)
             events += done
@@ -478,10 +513,14 @@ class Session:
     def _mistake(self, now: float) -> list[Event]:
         stopped_at = self.pain_at if self.pain_at is not None else now
         self.pain_at = None
+        if self.before_pain is State.PAUSED:
+            # It stays paused: the pause's own start and every deadline stay as they were.
+            return [PainWithdrawnPaused(now, stopped_at)]
         return [PainWithdrawn(now, self._restart_clock(now), stopped_at)]
 
     def _pain(self, now: float) -> list[Event]:
         self.pain_at = now
+        self.before_pain = self.state  # after the catch-up: a sleep found on the way pauses
         self._stop_clock(now)
         step = self.step
         return [

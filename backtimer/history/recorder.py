@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from backtimer.core.engine import (
+    WITHDRAWALS,
     EndedEarly,
     Event,
     Finished,
     PainStopped,
-    PainWithdrawn,
+    PainWithdrawnPaused,
     Paused,
     Resumed,
     Session,
@@ -305,8 +306,9 @@ class Recorder:
                 )
             elif isinstance(event, Paused):
                 ops.append(("pause", {"at": utc_iso(wall_at(event.at)), "reason": event.reason}))
-            elif isinstance(event, PainWithdrawn):
-                # Pressed by mistake: the pain event becomes the pause it really was.
+            elif isinstance(event, WITHDRAWALS):
+                # Pressed by mistake: the pain event becomes the pause it really was; during
+                # a pause (still open, the session still paused) it was part of that pause.
                 self._pain_open = False
                 ops.append(
                     (
@@ -314,6 +316,7 @@ class Recorder:
                         {
                             "started_at": utc_iso(wall_at(event.stopped_at)),
                             "at": utc_iso(wall_at(event.at)),
+                            "within_pause": isinstance(event, PainWithdrawnPaused),
                         },
                     )
                 )

@@ -217,6 +217,8 @@ class Writer:
         if self.pain_id is not None:
             conn.execute("DELETE FROM pain_events WHERE id = ?", (self.pain_id,))
             self.pain_id = None
+        if v.get("within_pause"):
+            return  # stopped while paused, and still paused: the open pause covers it
         conn.execute(
             "INSERT INTO pauses (session_id, started_at, ended_at, reason) "
             "VALUES (?, ?, ?, 'user')",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backtimer.core.durations import short
-from backtimer.core.engine import Event, PainStopped, PainWithdrawn, Session, State
+from backtimer.core.engine import WITHDRAWALS, Event, PainStopped, Session, State
 from backtimer.core.literal import shown
 from backtimer.core.phases import DONE
 from backtimer.core.plan import Step
@@ -219,7 +219,7 @@ class RemoteView:
         for event in events:
             if isinstance(event, PainStopped):
                 self.pain = event
-            elif isinstance(event, PainWithdrawn):
+            elif isinstance(event, WITHDRAWALS):
                 self.pain = None
         self.refresh()
 

@@ -41,6 +41,7 @@ from backtimer.core.engine import (
     Finished,
     Halfway,
     PainStopped,
+    PainWithdrawnPaused,
     Paused,
     Resumed,
     Session,
@@ -137,6 +138,8 @@ def announcement(event: Event) -> str | None:
             return HALFWAY_TEXT
         case Paused():
             return SLEPT_TEXT if event.reason == "sleep" else PAUSED_TEXT
+        case PainWithdrawnPaused():
+            return PAUSED_TEXT  # by mistake, during a pause: still paused
         case Resumed():
             return RESUMED_TEXT
         case Extended():
@@ -366,9 +369,13 @@ class Cues:
                 match event:
                     case PainStopped():
                         # Silenced above; what is left waits: "pressed by mistake" goes on
-                        # where it was (a Resumed), a resume starts the step again.
+                        # where it was (a Resumed), a resume starts the step again. During
+                        # a pause, what that pause cut off is kept for its resume.
+                        if not self._paused:
+                            self._cut = self._cut_off(event.at)
                         self._paused = True
-                        self._cut = self._cut_off(event.at)
+                    case PainWithdrawnPaused():
+                        self._say(announcement(event), event.at)  # still paused
                     case StepStarted():
                         self._schedule(event, now_clock, session)
                         self._paused = False

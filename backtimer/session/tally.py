@@ -15,12 +15,12 @@ from typing import Literal
 
 from backtimer.core.durations import short as duration_words
 from backtimer.core.engine import (
+    WITHDRAWALS,
     EndedEarly,
     Event,
     Extended,
     Finished,
     PainStopped,
-    PainWithdrawn,
     Session,
     StepEnded,
 )
@@ -120,7 +120,7 @@ class Tally:
                 self.done.add(event.step.index)
             elif isinstance(event, PainStopped):
                 self.pains.append(PainRecord(event))
-            elif isinstance(event, PainWithdrawn) and self.pains:
+            elif isinstance(event, WITHDRAWALS) and self.pains:
                 self.pains.pop()  # pressed by mistake: no pain stop to report
             elif isinstance(event, Finished):
                 self.outcome = "finished"

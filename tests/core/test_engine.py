@@ -19,6 +19,7 @@ import pytest
 from backtimer.core.engine import (
     BACK_GRACE,
     MIN_HOLD,
+    NEXT_STATE,
     TRANSITIONS,
     Command,
     Countdown,
@@ -29,6 +30,7 @@ from backtimer.core.engine import (
     Halfway,
     PainStopped,
     PainWithdrawn,
+    PainWithdrawnPaused,
     Paused,
     Refused,
     Resumed,
@@ -36,6 +38,8 @@ from backtimer.core.engine import (
     State,
     StepEnded,
     StepStarted,
+    Target,
+    next_state,
 )
 from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.routine import MAX_DURATION, Routine
@@ -895,3 +899,59 @@ def test_a_key_after_a_sleep_pauses_at_the_gap_before_applying() -> None:
     assert session.index == 0  # nothing skipped ahead
     assert session.remaining(600.0) == 6.0
     assert events[1].session_second == 4.0
+
+
+# A pain stop pressed by mistake gives back exactly the state it interrupted ------------
+
+#: What a pain stop and its withdrawal may change: when the stop came, what it interrupted,
+#: and the shell's latest sign of life.
+PAIN_BOOKKEEPING = {"pain_at", "before_pain", "last_tick"}
+
+
+def test_a_pain_stop_while_paused_pressed_by_mistake_stays_paused() -> None:
+    session, now = in_state(State.PAUSED)  # paused 5 s into the 30 s hold
+    before = snapshot(session)
+    session.pain(now)
+    events = session.handle(Command.MISTAKE, now + 40)
+    assert session.state is State.PAUSED  # not running: the clock did not start
+    assert events == [PainWithdrawnPaused(now + 40, now)]
+    assert not any(isinstance(e, Resumed) for e in events)
+    # Deadlines, pause bookkeeping, step: all as before the stop.
+    assert changed(before, session) <= PAIN_BOOKKEEPING
+    assert session.remaining(now + 500) == 25
+    assert session.deadline == before["deadline"] and session.paused_at == T1
+    # Space later resumes from where the pause left it.
+    session.resume(now + 60)
+    assert session.state is State.RUNNING
+    assert session.remaining(now + 60) == pytest.approx(25.0)
+    assert session.remaining(now + 70) == pytest.approx(15.0)
+
+
+def test_a_pain_stop_while_running_pressed_by_mistake_still_goes_on() -> None:
+    session, now = in_state(State.RUNNING)
+    session.pain(now)
+    events = session.handle(Command.MISTAKE, now + 40)
+    assert session.state is State.RUNNING
+    assert events == [PainWithdrawn(now + 40, 40.0, now)]
+    assert session.remaining(now + 40) == pytest.approx(25.0)
+
+
+def test_a_pain_stop_after_a_sleep_pressed_by_mistake_stays_paused() -> None:
+    """The catch-up found a sleep before the pain key: the session it interrupted was
+    paused (at the gap's start), and that is where "by mistake" leaves it."""
+    session = Session(PLAN, start_index=HOLD, sleep_gap=5.0)
+    session.start(T0)
+    session.tick(T0 + 2)
+    session.pain(T0 + 100)  # after a sleep: paused at T0 + 2 on the way, then stopped
+    assert session.state is State.PAIN_STOPPED
+    session.handle(Command.MISTAKE, T0 + 110)
+    assert session.state is State.PAUSED
+    assert session.remaining(T0 + 110) == pytest.approx(28.0)
+
+
+def test_next_state_of_by_mistake_is_the_state_before_the_pain_stop() -> None:
+    assert NEXT_STATE[(State.PAIN_STOPPED, Command.MISTAKE)] is Target.BEFORE_PAIN
+    for before in (State.RUNNING, State.PAUSED):
+        assert next_state(State.PAIN_STOPPED, Command.MISTAKE, before) is before
+    assert next_state(State.PAUSED, Command.RESUME, None) is State.RUNNING
+    assert next_state(State.READY, Command.PAUSE, None) is None

@@ -24,12 +24,15 @@ from backtimer.core.engine import (
     Event,
     Finished,
     Halfway,
+    PainWithdrawn,
+    PainWithdrawnPaused,
     Paused,
     Refused,
     Session,
     State,
     StepEnded,
     StepStarted,
+    next_state,
 )
 from backtimer.core.phases import PHASES
 from backtimer.core.plan import Plan, compile_plan
@@ -470,6 +473,7 @@ def test_every_command_lands_where_the_table_says(
         t += data.draw(st.one_of(st.just(0.0), st.floats(0, 2), st.floats(0, 100)), label="dt")
         command = data.draw(st.sampled_from(COMMANDS), label="command")
         state = session.state
+        before_pain = session.before_pain
         out = session.handle(command, t, 5.0)
         if (state, command) not in NEXT_STATE:
             assert out == [Refused(t, command, state)]
@@ -480,8 +484,54 @@ def test_every_command_lands_where_the_table_says(
         slept = any(isinstance(e, Paused) and e.reason == "sleep" for e in out)
         if session.over and session.state is State.FINISHED:
             continue  # the plan ran out on the way
-        expected = NEXT_STATE.get((State.PAUSED if slept else state, command))
+        expected = next_state(State.PAUSED if slept else state, command, before_pain)
         if slept and expected is None:
             assert session.state is State.PAUSED  # the command no longer applied
         else:
             assert session.state is expected
+
+
+#: Session attributes a pain stop and its withdrawal may change when the session was paused
+#: (when the stop came, what it interrupted, the shell's latest sign of life).
+PAIN_BOOKKEEPING = {"pain_at", "before_pain", "last_tick"}
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_a_pain_stop_pressed_by_mistake_gives_back_the_state_it_interrupted(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    """After any commands, a pain stop and then "pressed by mistake" leave the session in
+    the state the stop found: paused stays paused with every deadline as it was; running
+    goes on with the same time left in the same step (the stop was a pause)."""
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    session = Session(plan, sleep_gap=None)
+    t = 0.0
+    session.start(t)
+    for _ in range(data.draw(st.integers(0, 12), label="commands before")):
+        t += data.draw(st.one_of(st.just(0.0), st.floats(0, 5)), label="dt")
+        command = data.draw(
+            st.sampled_from([c for c in COMMANDS if c not in (Command.PAIN, Command.MISTAKE)]),
+            label="command",
+        )
+        session.handle(command, t, 5.0)
+    assume(session.state in (State.RUNNING, State.PAUSED))
+    state, index = session.state, session.index
+    left = session.remaining(t)
+    before = copy.deepcopy(vars(session))
+    stopped = session.pain(t)
+    assert session.state is State.PAIN_STOPPED and len(stopped) == 1
+    later = t + data.draw(st.floats(0, 600), label="stopped for")
+    session.handle(Command.TICK, later)
+    out = session.handle(Command.MISTAKE, later)
+    assert session.state is state
+    assert session.index == index
+    if state is State.PAUSED:
+        assert out == [PainWithdrawnPaused(later, t)]
+        after = vars(session)
+        assert {k for k in after if after[k] != before[k]} <= PAIN_BOOKKEEPING
+        assert session.remaining(later) == left
+    else:
+        assert out == [PainWithdrawn(later, later - t, t)]
+        remaining = session.remaining(later)
+        assert (remaining is None and left is None) or abs(remaining - left) < TOL  # type: ignore[operator]

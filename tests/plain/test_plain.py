@@ -664,6 +664,19 @@ def test_pain_pressed_by_mistake_goes_on_where_it_was() -> None:
     assert clock.t - 1000 == pytest.approx(82.0)
 
 
+def test_pain_pressed_by_mistake_while_paused_stays_paused() -> None:
+    """Paused, then a pain stop, then ``mistake``: still paused as it was; the hold goes on
+    only when ``p`` resumes it."""
+    code, lines, player, clock = run([(4.0, "p"), (6.0, "x"), (9.0, "mistake"), (20.0, "p")])
+    assert code == 0
+    i = lines.index("[00:04] Pressed by mistake: no pain recorded. Still paused, as it was.")
+    assert lines[i + 1] == "[00:04] Resuming."  # only at the p, 16 s after the pause
+    assert "Pain stops 0" in lines[-1]
+    assert clock.t - 1000 == pytest.approx(77.0 + 16.0)
+    after = player.said[player.said.index("Stopped.") :]
+    assert [t for t in after if t in ("Paused.", "Resuming.")] == ["Paused.", "Resuming."]
+
+
 def test_pain_pressed_by_mistake_on_a_terminal_is_m() -> None:
     details = Details()
     code, lines = terminal_run([(4.0, b"x"), (4.5, b"m"), (30.0, b"q")], listeners=[details])

@@ -200,3 +200,47 @@ async def test_how_much_is_one_key_away_in_the_pain_dialog(short) -> None:
         await pilot.press("tab")  # from the default button, one tab
         await pilot.pause()
         assert how_much.has_focus
+
+
+async def test_a_stop_pressed_by_mistake_while_paused_stays_paused(tmp_path: Path) -> None:
+    """Paused, then x, then "by mistake": back to the pause as it was (the clock does not
+    start behind the person's back), and the history keeps that one pause, no pain."""
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, record=True, data_dir=data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.session_screen
+        session = screen.session
+        advance(app, clock, 3.0)
+        await pilot.press("space")
+        await pilot.pause()
+        assert session.state is State.PAUSED
+        index, left = session.index, session.remaining(clock())
+        clock.advance(5.0)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PainScreen)
+        clock.advance(20.0)
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert session.state is State.PAUSED
+        assert "PAUSED" in screen_text(app)
+        advance(app, clock, 30.0)
+        await pilot.pause()
+        assert (session.index, session.remaining(clock())) == (index, pytest.approx(left))
+        assert screen.tally.pains == []
+        await pilot.press("space")  # now it resumes, where the pause left it
+        await pilot.pause()
+        assert session.state is State.RUNNING
+        assert session.remaining(clock()) == pytest.approx(left)
+        await pilot.pause()
+    assert _count(data, "pain_events") == 0
+    assert _count(data, "pauses") == 1  # the one pause, not a second one for the stop
+    conn = sqlite3.connect(next(data.glob("*.sqlite3")))
+    try:
+        assert conn.execute("SELECT ended_at IS NOT NULL FROM pauses").fetchone() == (1,)
+    finally:
+        conn.close()

@@ -610,5 +610,5 @@ class SessionScreen(Screen[None]):
 
     def _after_pain(self, details: PainDetails | None) -> None:
         """The pain screen's answers and choice (None: closed without one, the default:
-        end the session; "mistake": no pain, the step goes on where it was)."""
+        end the session; "mistake": no pain, back to the step as it was, running or paused)."""
         self.shown(self.controller.finish_pain(details))
