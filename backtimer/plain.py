@@ -52,6 +52,7 @@ from backtimer.session.commands import (
     Key,
     char_key,
     key_words,
+    pain_choices_spoken,
     plain_help,
     plain_keymap,
     plain_words,
@@ -784,6 +785,8 @@ def run_plain(
         countdown=countdown,
         start_index=start_index,
         on_spoken=lambda at, text: printer.spoken(at, text, holder[0].session),
+        # After a pain stop, the choices are said with the keys or words that make them here.
+        pain_choices=pain_choices_spoken("plain" if source.keys else "words", keymap),
     )
     holder.append(controller)
     loop = PlainSession(controller, source, printer, clock=clock, wait=wait, keymap=keymap)

@@ -13,6 +13,7 @@ Keys are Textual key names (``space``, ``escape``, ``plus``, ``ctrl+e``), comma 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from backtimer.session.tally import PAIN_PLACES
 
@@ -56,6 +57,7 @@ class Key:
     plain_keys: str | None = None
     plain_label: str | None = None
     plain_description: str | None = None  # what it does in --plain, when that differs
+    said: str | None = None  # after a pain stop, said after its key ("to resume")
 
 
 COMMANDS: tuple[Key, ...] = (
@@ -262,6 +264,7 @@ COMMANDS: tuple[Key, ...] = (
         words=("end", "e", "", "enter", "q", "quit"),
         plain_keys="e,enter,ctrl+e",
         plain_label="end the session (the default)",
+        said="to end",
     ),
     Key(
         "pain_skip",
@@ -276,6 +279,7 @@ COMMANDS: tuple[Key, ...] = (
         words=("skip", "s", "skip exercise"),
         plain_keys="s",
         plain_label="skip this exercise",
+        said="to skip this exercise",
     ),
     Key(
         "pain_resume",
@@ -290,6 +294,7 @@ COMMANDS: tuple[Key, ...] = (
         words=("resume", "r"),
         plain_keys="r,ctrl+r",
         plain_label="resume",
+        said="to resume",
     ),
     Key(
         "pain_mistake",
@@ -304,6 +309,7 @@ COMMANDS: tuple[Key, ...] = (
         words=("mistake", "m", "by mistake"),
         plain_keys="m,ctrl+u",
         plain_label="pressed by mistake (no pain recorded, back as it was)",
+        said="if pressed by mistake",
     ),
     # ---------------------------------------------------------------- the summary
     Key("close", "enter", "close", "Close", "Back to the routines, or quit", "summary"),
@@ -541,6 +547,43 @@ def plain_words(where: str) -> dict[str, Key]:
         for word in key.words:
             found.setdefault(word, key)
     return found
+
+
+#: How a modifier is said.
+SPOKEN_MODIFIERS: dict[str, str] = {"ctrl": "control", "shift": "shift", "alt": "alt"}
+
+
+def spoken_key(name: str) -> str:
+    """A key name as it is said: "ctrl+e" -> "control E", "e" -> "E", "N" -> "capital N",
+    "question_mark" -> "question mark"."""
+    *modifiers, key = name.split("+")
+    words = [SPOKEN_MODIFIERS.get(m, m) for m in modifiers]
+    if len(key) == 1 and key.isalpha():
+        words.append(key.upper() if key.islower() or modifiers else f"capital {key}")
+    else:
+        words.append(key.replace("_", " "))
+    return " ".join(words)
+
+
+def pain_choices_spoken(
+    keys: Literal["app", "plain", "words"], keymap: dict[str, str] | None = None
+) -> str:
+    """The choices after a pain stop as they are said to someone who cannot see them, with
+    the keys that make them: the app's (``keymap`` moves them, as it does the bindings),
+    --plain's on a terminal, or --plain's words from a pipe. "Press control E to end,
+    control S to skip this exercise, control R to resume, control U if pressed by mistake."
+    """
+    parts = []
+    for key in commands("pain"):
+        if key.said is None:
+            continue
+        if keys == "words":
+            name = next(word for word in key.words if word)
+        else:
+            own = key.plain_keys if keys == "plain" and key.plain_keys else key.keys
+            name = spoken_key(split_keys((keymap or {}).get(key.id) or own)[0])
+        parts.append(f"{name} {key.said}")
+    return ("Type " if keys == "words" else "Press ") + ", ".join(parts) + "."
 
 
 def plain_help(where: str, *, keys: bool, keymap: dict[str, str] | None = None) -> str:

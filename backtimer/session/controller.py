@@ -21,10 +21,19 @@ from typing import Any
 from backtimer.core.engine import Command, Event, PainStopped, Refused, Session, State
 from backtimer.core.plan import Plan
 from backtimer.core.routine import Routine
+from backtimer.core.timeline import join
+from backtimer.session.commands import pain_choices_spoken
 from backtimer.session.cues import CuePlayer, Cues, Spoken
 from backtimer.session.launch import resume_prompt
 from backtimer.session.runner import Clock, Listener, SessionRunner
-from backtimer.session.tally import PAIN_PLACES, PainChoice, PainDetails, Tally
+from backtimer.session.tally import (
+    PAIN_PLACES,
+    SAFETY_MESSAGE,
+    PainChoice,
+    PainDetails,
+    Tally,
+    stop_if_parts,
+)
 
 EXIT_OK = 0
 EXIT_HANGUP = 129  # SIGHUP
@@ -32,6 +41,9 @@ EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_TERMINATED = 143  # SIGTERM
 
 EXTEND_STEP = 5.0  # seconds added or removed by + and -
+
+#: The pain screen's advice as it is said after "Stopped." (its "Stop." is said already).
+PAIN_ADVICE = SAFETY_MESSAGE.removeprefix("Stop.").strip()
 
 #: The engine command behind each choice after a pain stop.
 PAIN_COMMANDS: dict[PainChoice, Command] = {
@@ -102,6 +114,8 @@ class SessionController:
     ``player`` (bell and speech) gets a :class:`~backtimer.session.cues.Cues` listener;
     ``views`` are the front end's own listeners (plain mode's printer), told before
     ``listeners`` (a history recorder, a test's recorder); the tally is told last.
+    ``pain_choices``: the choices after a pain stop as they are said, with the front end's
+    keys (see :func:`~backtimer.session.commands.pain_choices_spoken`; None: the app's).
     """
 
     def __init__(
@@ -119,16 +133,25 @@ class SessionController:
         start_index: int = 0,
         on_spoken: Spoken | None = None,
         cue_thread: bool = False,
+        pain_choices: str | None = None,
     ) -> None:
         self.plan = plan
         self.routine = routine
         self.player = player
         self.voice = voice
+        self.pain_choices = pain_choices if pain_choices is not None else pain_choices_spoken("app")
         self.tally = Tally(plan, start_index)
         cues: list[Listener] = []
         self.cues: Cues | None = None
         if player is not None:
-            self.cues = Cues(player, bell=bell, voice=voice, clock=clock, on_spoken=on_spoken)
+            self.cues = Cues(
+                player,
+                bell=bell,
+                voice=voice,
+                clock=clock,
+                on_spoken=on_spoken,
+                pain_words=self.pain_words,
+            )
             cues.append(self.cues)
             if cue_thread:
                 self.cues.start()  # the timeline's cues on their deadlines, between ticks
@@ -263,6 +286,17 @@ class SessionController:
         """The stopped exercise's own "stop if", to show with the safety message."""
         text = self.routine.exercises[event.exercise_index].stop_if
         return " ".join(text.split()) if text else None
+
+    def pain_words(self, event: PainStopped) -> str:
+        """What is said once after "Stopped.", for someone who cannot see the pain screen:
+        its advice, the exercise's "stop if" (under the screen's label) and the choices with
+        the keys that make them."""
+        stop_if = self.stop_if(event)
+        said_stop_if = ""
+        if stop_if:
+            label, text = stop_if_parts(stop_if)
+            said_stop_if = f"{label}: {' '.join(text.split())}"
+        return join(PAIN_ADVICE, said_stop_if, self.pain_choices)
 
     def finish_pain(self, details: PainDetails | None) -> list[Event]:
         """The person's answers and choice after a pain stop (None: the default, end). Every

@@ -8,7 +8,9 @@ off, so a batch is spoken as one announcement: what is still current at the end 
 a late tick delivers several steps at once, only the last step's ``say`` is spoken, and the
 countdown of a step that already ended in the same batch is dropped. A batch rings the bell
 at most once. A pain stop silences everything at once, then plays the stop sound and says
-"Stopped".
+"Stopped"; then, once, after it (never cutting it), what the pain screen says: the advice,
+the exercise's "stop if" and the choices with their keys (``pain_words``, from the session
+controller). The person's choice cuts those words off at once.
 
 A plan fitted with speech lengths (see :mod:`backtimer.core.timeline`) carries each step's
 cue timeline: then the step's cues are played on their own deadlines, absolute times on the
@@ -45,6 +47,7 @@ from backtimer.core.engine import (
     Paused,
     Resumed,
     Session,
+    State,
     StepEnded,
     StepStarted,
 )
@@ -239,6 +242,10 @@ def current_cues(events: Sequence[Event], session: Session | None = None) -> lis
 LATE = 1.0  # seconds: a cue found due later than this (a late wake, a sleep) is not played
 
 Spoken = Callable[[float, str], None]
+PainWords = Callable[[PainStopped], str | None]
+
+#: A batch with one of these leaves a pain stop (when the session is not at hand to ask).
+_LEAVES_PAIN = (Resumed, StepStarted, EndedEarly, Finished, PainWithdrawnPaused)
 
 
 def _longest(text: str, rate: int) -> float:
@@ -259,7 +266,8 @@ class Cues:
     """A runner listener that rings and speaks. ``bell``/``voice`` False turn either off.
 
     ``clock``: the session's clock, for :meth:`start`'s thread (the app); ``on_spoken`` is
-    called with (time, text) for every timeline cue that is said (``--plain`` prints it).
+    called with (time, text) for every timeline cue that is said (``--plain`` prints it);
+    ``pain_words`` gives what is said after "Stopped." (None: nothing more).
     """
 
     def __init__(
@@ -270,12 +278,15 @@ class Cues:
         voice: bool = True,
         clock: Callable[[], float] | None = None,
         on_spoken: Spoken | None = None,
+        pain_words: PainWords | None = None,
     ) -> None:
         self.player = player
         self.bell = bell
         self.voice = voice
         self.clock = clock
         self.on_spoken = on_spoken
+        self.pain_words = pain_words
+        self._advising = False  # a pain stop's words were said, and no choice made since
         self._pending: list[_Due] = []
         self._early: set[tuple[int, int, float]] = set()
         self._lock = threading.RLock()
@@ -488,13 +499,20 @@ class Cues:
             self._on_events(events, session)
 
     def _on_events(self, events: Sequence[Event], session: Session | None) -> None:
-        if any(isinstance(e, PainStopped) for e in events):
+        stopped = [e for e in events if isinstance(e, PainStopped)]
+        if stopped:
             # Heard by someone who cannot see: silence first, then the stop sound and
-            # "Stopped" (a player with the app's tones plays the word right after the sound).
+            # "Stopped" (a player with the app's tones plays the word right after the sound),
+            # then what the screen says, after it.
             self.player.silence()
             self._ring("stop")
             if self.voice:
                 self.player.say(STOPPED_TEXT)
+                self._advise(stopped[-1])
+        elif self._advising and self._left_pain(events, session):
+            # The person chose: the pain stop's words stop at once, before what follows.
+            self._advising = False
+            self.player.silence()
         elif any(isinstance(e, Paused) for e in events):
             hush = getattr(self.player, "stop_sounds", None)  # the app's own output
             if hush is not None:
@@ -515,6 +533,29 @@ class Cues:
             minor = all(isinstance(e, Countdown | Halfway) for e in cues)
             if text and not (minor and getattr(self.player, "speaking", False)):
                 self._say(text, cues[-1].at)
+
+    def _advise(self, event: PainStopped) -> None:
+        """What the pain screen says, said once after "Stopped." without cutting it off."""
+        if self.pain_words is None:
+            return
+        try:
+            text = self.pain_words(event)
+        except Exception:  # words must never break a pain stop
+            return
+        if not text:
+            return
+        follow = getattr(self.player, "say_next", None)
+        if callable(follow):
+            follow(text)  # after "Stopped.", never over it
+        else:
+            self.player.say(text)
+        self._advising = True
+
+    @staticmethod
+    def _left_pain(events: Sequence[Event], session: Session | None) -> bool:
+        if session is not None:
+            return session.state is not State.PAIN_STOPPED
+        return any(isinstance(e, _LEAVES_PAIN) for e in events)
 
     def _ring(self, name: str | None, at: float | None = None) -> None:
         """A named tone where the player has the app's tones (it knows whether tones and

@@ -210,10 +210,18 @@ def test_pain_then_resume_restarts_the_step() -> None:
         "[00:04] Right side. Rep 1 of 2. Hold 5 seconds.",
     ]
     i = player.calls.index(("silence",))
-    # The pain stop is heard (silence, bell, "Stopped."), then the resumed step.
-    assert player.calls[i + 1 : i + 5] == [
+    # The pain stop is heard (silence, bell, "Stopped.", then once what the screen says,
+    # with the pipe's words), then the resume cuts those words off: the resumed step.
+    assert player.calls[i + 1 : i + 7] == [
         ("bell",),
         ("say", "Stopped."),
+        (
+            "say",
+            "If pain persists, seek advice from a physiotherapist or doctor. Stop if: pain in "
+            "the front of the hip. Type end to end, skip to skip this exercise, resume to "
+            "resume, mistake if pressed by mistake.",
+        ),
+        ("silence",),
         ("bell",),
         ("say", "Resuming. Right side. Rep 1 of 2. Hold 5 seconds."),
     ]
@@ -579,13 +587,14 @@ def terminal_run(keys: list[tuple[float, bytes]], **options: object) -> tuple[in
             return False
 
         out = io.StringIO()
+        player = options.pop("player", None) or RecordingPlayer()
         code = run_plain(
             entry_of(TWO),
             stdin=stdin,
             stdout=out,
             clock=clock,
             wait=wait,
-            player=RecordingPlayer(),
+            player=player,  # type: ignore[arg-type]
             **options,  # type: ignore[arg-type]
         )
         return code, out.getvalue().splitlines()
@@ -675,6 +684,31 @@ def test_pain_pressed_by_mistake_while_paused_stays_paused() -> None:
     assert clock.t - 1000 == pytest.approx(77.0 + 16.0)
     after = player.said[player.said.index("Stopped.") :]
     assert [t for t in after if t in ("Paused.", "Resuming.")] == ["Paused.", "Resuming."]
+
+
+def test_after_a_pain_stop_the_choices_are_said_with_the_words_of_a_pipe() -> None:
+    _, _, player, _ = run([(4.0, "x"), (5.0, "where hip"), (6.0, "end")])
+    i = player.said.index("Stopped.")
+    assert player.said[i + 1] == (
+        "If pain persists, seek advice from a physiotherapist or doctor. "
+        "Stop if: pain in the front of the hip. "
+        "Type end to end, skip to skip this exercise, resume to resume, mistake if pressed "
+        "by mistake."
+    )
+    assert player.calls[player.calls.index(("say", player.said[i + 1])) + 1] == ("silence",)
+
+
+def test_after_a_pain_stop_the_choices_are_said_with_the_keys_of_a_terminal() -> None:
+    player = RecordingPlayer()
+    code, _lines = terminal_run(
+        [(4.0, b"x"), (5.0, b"2"), (6.0, b"e")], player=player, keymap={"pain_skip": "k"}
+    )
+    assert code == 0
+    i = player.said.index("Stopped.")
+    assert player.said[i + 1].endswith(
+        "Press E to end, K to skip this exercise, R to resume, M if pressed by mistake."
+    )
+    assert player.said.count(player.said[i + 1]) == 1  # the questions do not repeat it
 
 
 def test_pain_pressed_by_mistake_on_a_terminal_is_m() -> None:

@@ -8,9 +8,21 @@ import pytest
 from backtimer.core.engine import State
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
+from backtimer.session.commands import (
+    commands,
+    pain_choices_spoken,
+    plain_keymap,
+    plain_words,
+    split_keys,
+    spoken_key,
+)
 from backtimer.session.controller import SessionController
 from backtimer.session.cues import RecordingPlayer
 from backtimer.session.tally import PainDetails
+from backtimer.sound import tones
+from backtimer.sound.mixer import Mixer
+from backtimer.sound.player import STOPPED_TEXT, SoundPlayer
+from tests.sound.helpers import FakeRenderer
 
 ROUTINE = Routine.model_validate(
     {
@@ -93,3 +105,156 @@ def test_by_mistake_after_a_pain_stop_while_running_goes_on() -> None:
     made.finish_pain(PainDetails("mistake", event=stopped))
     assert made.session.state is State.RUNNING
     assert made.session.remaining(clock()) == pytest.approx(left)
+
+
+# ------------------------------------------------------------------ what is heard
+
+#: What the pain screen shows for this routine, said once after "Stopped." with the app's keys.
+SAID_IN_THE_APP = (
+    "If pain persists, seek advice from a physiotherapist or doctor. "
+    "Stop if: pain in the front of the hip. "
+    "Press control E to end, control S to skip this exercise, control R to resume, "
+    "control U if pressed by mistake."
+)
+
+
+class FollowingPlayer(RecordingPlayer):
+    """A recording player with the real players' ``say_next`` (speech that follows what is
+    being said instead of cutting it off), recorded as ("say_next", text)."""
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        self.calls.append(("say_next", text))
+
+
+def stopped_in_a_hold(
+    player: RecordingPlayer | None = None, **options: object
+) -> tuple[SessionController, RecordingPlayer, Clock, int]:
+    """A controller 5 s into the first hold, just pain-stopped; the index of the player's
+    first call from the stop."""
+    clock = Clock()
+    player = player if player is not None else FollowingPlayer()
+    made = SessionController(
+        compile_plan(ROUTINE),
+        ROUTINE,
+        clock=clock,
+        player=player,
+        **options,  # type: ignore[arg-type]
+    )
+    made.start()
+    run_for(made, clock, 10.0)
+    first = len(player.calls)
+    assert made.pain() is not None
+    return made, player, clock, first
+
+
+def test_after_stopped_the_screens_words_are_said_once_without_cutting_it() -> None:
+    made, player, clock, first = stopped_in_a_hold()
+    assert player.calls[first:] == [
+        ("silence",),
+        ("bell",),
+        ("say", "Stopped."),  # at once, as before
+        ("say_next", SAID_IN_THE_APP),  # after it: never over it
+    ]
+    run_for(made, clock, 60.0)  # a minute on the pain screen: ticks say nothing more
+    assert player.calls[first + 4 :] == []
+
+
+@pytest.mark.parametrize("choice", ["end", "skip_exercise", "resume", "mistake"])
+def test_the_persons_choice_cuts_the_words_off_at_once(choice: str) -> None:
+    made, player, clock, _first = stopped_in_a_hold()
+    run_for(made, clock, 2.0)  # still being said
+    said = len(player.calls)
+    form = made.pain_form
+    assert form is not None
+    made.finish_pain(form.details(choice))  # type: ignore[arg-type]
+    after = player.calls[said:]
+    assert after and after[0] == ("silence",)  # before any word of what follows
+    run_for(made, clock, 5.0)
+    assert all(call[1:] != (SAID_IN_THE_APP,) for call in player.calls[said:])
+
+
+def test_voice_off_says_nothing_after_a_pain_stop() -> None:
+    _made, player, _clock, first = stopped_in_a_hold(voice=False)
+    assert [c for c in player.calls[first:] if c[0] in ("say", "say_next")] == []
+    assert player.calls[first:] == [("silence",), ("bell",)]
+
+
+def test_without_a_stop_if_the_advice_and_the_choices_are_said() -> None:
+    routine = ROUTINE.model_copy(
+        update={"exercises": [ROUTINE.exercises[0].model_copy(update={"stop_if": None})]}
+    )
+    player = FollowingPlayer()
+    made = SessionController(compile_plan(routine), routine, clock=Clock(), player=player)
+    made.start()
+    made.pain()
+    assert player.calls[-1] == (
+        "say_next",
+        "If pain persists, seek advice from a physiotherapist or doctor. Press control E to "
+        "end, control S to skip this exercise, control R to resume, control U if pressed by "
+        "mistake.",
+    )
+
+
+def test_a_player_without_say_next_still_hears_stopped_first() -> None:
+    _made, player, _clock, _first = stopped_in_a_hold(RecordingPlayer())
+    assert player.said[-2:] == ["Stopped.", SAID_IN_THE_APP]
+
+
+def test_the_choices_are_said_with_the_front_ends_keys() -> None:
+    _made, player, _, _ = stopped_in_a_hold(pain_choices=pain_choices_spoken("plain"))
+    assert player.calls[-1][1].endswith(
+        "Press E to end, S to skip this exercise, R to resume, M if pressed by mistake."
+    )
+    assert pain_choices_spoken("words") == (
+        "Type end to end, skip to skip this exercise, resume to resume, mistake if pressed "
+        "by mistake."
+    )
+    # A keymap moves the keys, as it moves the bindings.
+    moved = pain_choices_spoken("app", {"pain_resume": "f5,ctrl+r", "pain_mistake": "M"})
+    assert moved == (
+        "Press control E to end, control S to skip this exercise, f5 to resume, capital M if "
+        "pressed by mistake."
+    )
+
+
+def test_the_spoken_choices_are_the_command_tables_keys() -> None:
+    """Each choice is said with a key that really makes it, in every front end."""
+    for kind in ("app", "plain"):
+        text = pain_choices_spoken(kind)  # type: ignore[arg-type]
+        table = plain_keymap("pain") if kind == "plain" else None
+        for key in commands("pain"):
+            first = split_keys(key.plain_keys or key.keys if kind == "plain" else key.keys)[0]
+            assert f"{spoken_key(first)} {key.said}" in text
+            if table is not None:
+                assert table[first] is key
+    for key in commands("pain"):
+        word = next(w for w in key.words if w)
+        assert f"{word} {key.said}" in pain_choices_spoken("words")
+        assert plain_words("pain")[word] is key
+
+
+def test_stopped_keeps_its_time_and_the_words_follow_it_on_the_sound_output() -> None:
+    """With the app's own output: "Stopped." right after the stop sound, as before; the
+    words start when it has ended (never cutting it), and a choice stops them at once."""
+    mixer = Mixer()
+    renderer = FakeRenderer()
+    player = SoundPlayer(mixer, renderer=renderer, threaded=False, volume=100)
+    clock = Clock()
+    made = SessionController(compile_plan(ROUTINE), ROUTINE, clock=clock, player=player)
+    made.start()
+    run_for(made, clock, 10.0)
+    mixer.render(441 * 5)
+    key = mixer.position
+    made.pain()
+    stop = len(tones.render("stop", volume=1.0))
+    word = len(renderer.render(STOPPED_TEXT))
+    mixer.render(tones.SAMPLE_RATE)
+    names = [(s.name, s.sample) for s in mixer.log if s.sample >= key]
+    assert names[:2] == [("stop", key), (STOPPED_TEXT, key + stop)]
+    assert names[2] == (SAID_IN_THE_APP, key + stop + word)
+    assert mixer.busy("speech")  # the words are long: still being said
+    form = made.pain_form
+    assert form is not None
+    made.finish_pain(form.details("resume"))
+    mixer.render(441)
+    assert SAID_IN_THE_APP not in [s.name for s in mixer._sounds]

@@ -72,11 +72,22 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
 
         await pilot.press(key)
         # The clock stopped on the key press itself, and the sound with it: silence first,
-        # then the stop sound and the word "Stopped" (issue 11: the pain stop is heard).
+        # then the stop sound and the word "Stopped" (issue 11: the pain stop is heard),
+        # then once what the pain screen says, with the app's keys.
         assert session.state is State.PAIN_STOPPED
         assert session.paused_at == pressed_at
-        heard = [("silence",), ("bell",), ("say", "Stopped.")]
-        assert player.calls[-3:] == heard
+        heard = [
+            ("silence",),
+            ("bell",),
+            ("say", "Stopped."),
+            (
+                "say",
+                "If pain persists, seek advice from a physiotherapist or doctor. Stop if: pain "
+                "in the front of the hip. Press control E to end, control S to skip this "
+                "exercise, control R to resume, control U if pressed by mistake.",
+            ),
+        ]
+        assert player.calls[-4:] == heard
         await pilot.pause()
         assert isinstance(app.screen, PainScreen)
         text = screen_text(app)
@@ -87,7 +98,7 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
         advance(app, clock, 4.0)  # time passes: nothing moves
         assert session.state is State.PAIN_STOPPED
         assert session.remaining(clock()) == pytest.approx(left)
-        assert player.calls[-3:] == heard  # and nothing after it
+        assert player.calls[-4:] == heard  # and nothing after it
 
         if choice == "end":
             await pilot.press("enter")  # "End session" has the focus: the default

@@ -42,7 +42,7 @@ from backtimer.core.plan import Plan, Step
 from backtimer.core.progression import describe_level, high_level
 from backtimer.core.routine import Exercise, LevelChoice, Routine
 from backtimer.files.catalog import Entry
-from backtimer.session.commands import key_words
+from backtimer.session.commands import key_words, pain_choices_spoken
 from backtimer.session.controller import SessionController, refusal_text
 from backtimer.session.tally import PainDetails
 from backtimer.tui.keys import bindings
@@ -111,7 +111,7 @@ class SessionScreen(Screen[None]):
         """``controller``: the session to show and drive (see
         :func:`backtimer.session.controller.controller_for`); ``entry``: the routine as on
         disk; ``level``: "low", "high", or {exercise index: LevelChoice}; ``keymap``: the
-        user's keys, for the words of the resume prompt."""
+        user's keys, for the words of the resume prompt and of the pain stop's choices."""
         super().__init__()
         self.controller = controller
         self.entry = entry
@@ -122,6 +122,8 @@ class SessionScreen(Screen[None]):
         self.runner = controller.runner
         self.tick_interval = tick_interval
         self.keymap = dict(keymap or {})
+        # Said after a pain stop: the pain screen's choices, with this app's keys.
+        controller.pain_choices = pain_choices_spoken("app", self.keymap)
         self.redraws = 0  # how many times the display changed (for tests and benchmarks)
         self._shown: dict[str, Hashable] = {}
         self._view: Hashable = None
