@@ -9,7 +9,7 @@ from pathlib import Path
 from backtimer.core.literal import printable
 from backtimer.files import catalog
 from backtimer.files.config import Config, unknown_bindings
-from backtimer.remote import RemoteError
+from backtimer.remote import RemoteError, unavailable
 from backtimer.session.commands import binding_ids
 from backtimer.session.launch import (
     accept_levels,
@@ -109,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
     if (args.port or args.lan) and not args.remote:
         print("backtimer: --port and --lan go with --remote", file=sys.stderr)
         return 2
+    problem = unavailable() if args.remote else None
+    if problem is not None:  # a virtualenv older than the remote: said, never a traceback
+        print(f"backtimer: {printable(problem)}", file=sys.stderr)
+        return 1
     if args.plain:
         return _run_plain(entry, args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

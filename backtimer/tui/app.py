@@ -590,6 +590,12 @@ class BacktimerApp(App[int]):
 
     def on_start_routine(self, message: StartRoutine) -> None:
         if message.remote:
+            from backtimer.remote import unavailable
+
+            problem = unavailable()
+            if problem is not None:  # an environment older than the remote: said in words
+                self.notify(problem[:1].upper() + problem[1:], severity="error", markup=False)
+                return
             from backtimer.remote.options import RemoteOptions
 
             self._remote_once = self.remote_options or RemoteOptions()
