@@ -128,12 +128,15 @@ def snapshot(
     *,
     pain: PainStopped | None = None,
     waiting: bool = False,
+    stopped: bool = False,
 ) -> dict[str, Any]:
     """The session as the page shows it, at ``now`` on the session's clock.
 
     ``remaining`` is the seconds left in the step (None: not counted down); the page counts
     down from it by itself until the next snapshot. ``pain``: the pain stop being answered.
-    ``waiting``: the session has not started yet (the page offers to start it).
+    ``waiting``: the session has not started yet (the page offers to start it); ``stopped``
+    with it: the pain key was pressed before the start (the computer shows the safety
+    message; nothing was running, so nothing is recorded and there is nothing to resume).
     """
     step = session.step
     state = session.state
@@ -187,6 +190,15 @@ def snapshot(
             "message": SAFETY_MESSAGE,
             "at": _text(", ".join(stopped_at)),
             "stop_if": _text(" ".join(stop_if.split())) if stop_if else "",
+            "before_start": False,
+        }
+    elif waiting and stopped:
+        data["state"] = str(State.PAIN_STOPPED.value)
+        data["pain"] = {
+            "message": SAFETY_MESSAGE,
+            "at": "before the session started (nothing is recorded)",
+            "stop_if": "",
+            "before_start": True,
         }
     return data
 
@@ -212,10 +224,12 @@ class RemoteView:
         self.clock = clock
         self.pain: PainStopped | None = None
         self.waiting = False
+        self.stopped = False  # while waiting: the pain key was pressed before the start
 
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         self.session = session
         self.waiting = False
+        self.stopped = False
         for event in events:
             if isinstance(event, PainStopped):
                 self.pain = event
@@ -226,5 +240,12 @@ class RemoteView:
     def refresh(self) -> None:
         """Publish the session as it is now."""
         self.publish(
-            snapshot(self.session, self.routine, self.clock(), pain=self.pain, waiting=self.waiting)
+            snapshot(
+                self.session,
+                self.routine,
+                self.clock(),
+                pain=self.pain,
+                waiting=self.waiting,
+                stopped=self.stopped,
+            )
         )

@@ -63,6 +63,7 @@ class AppRemote:
             how_to(url, lan=self.options.lan, switch=self._lan_key()),
             lan=self.options.lan,
             to_lan=self.to_lan,
+            covered=self._covered,
         )
 
         def answered(start: bool | None) -> None:
@@ -74,6 +75,27 @@ class AppRemote:
                 self.app.remote_cancelled(self)
 
         self.app.push_screen(self.address_screen, answered)
+
+    def _stop_shown(self) -> PainScreen | None:
+        """The pain screen of a stop before the start (the safety message, over the
+        address), or None."""
+        address = self.address_screen
+        stack = list(self.app.screen_stack)
+        if address is None or address not in stack:
+            return None
+        above = stack[stack.index(address) + 1 :]
+        return next((s for s in above if isinstance(s, PainScreen) and s.event is None), None)
+
+    def _covered(self) -> None:
+        """The address screen was covered or shown again: the page shows a stop before the
+        start while its safety message is up, and READY TO START again once it is closed."""
+        view = self.view
+        if view is None or not view.waiting:
+            return
+        stopped = self._stop_shown() is not None
+        if stopped != view.stopped:
+            view.stopped = stopped
+            view.refresh()
 
     def _lan_key(self) -> str:
         """The key that lets the network in, as the user's keymap has it."""
@@ -133,6 +155,15 @@ class AppRemote:
         screen = self.screen
         if screen is None:
             return
+        stop = self._stop_shown()
+        if key.where == "pain" and stop is not None and self.app.screen is stop:
+            # A stop before the start: by mistake closes the safety message (back to the
+            # address); end closes it and does not start; there is nothing to skip or resume.
+            if key.plain == "mistake":
+                stop.dismiss(None)
+            elif key.plain == "end":
+                self.app.run_worker(self._end_before_start(stop), exit_on_error=False)
+            return
         if key.where == "app":
             # While this remote's session waits for Start or runs (never after its end).
             waiting = self.address_screen is not None and self.address_screen.is_attached
@@ -157,6 +188,12 @@ class AppRemote:
         action = session_action(screen, key)
         if action is not None:
             action()
+
+    async def _end_before_start(self, stop: PainScreen) -> None:
+        await stop.dismiss(None)
+        address = self.address_screen
+        if address is not None and self.app.screen is address:
+            address.action_escape()  # not started: as escape on the address
 
     # ------------------------------------------------------------------ the end
 

@@ -14,7 +14,7 @@ from snapshot_apps.common import FakeClock, build_app, screen_text, until, write
 
 from backtimer.core.engine import Event, PainStopped, Session
 from backtimer.remote.options import RemoteOptions
-from backtimer.session.tally import PainDetails
+from backtimer.session.tally import SAFETY_MESSAGE, PainDetails
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.help import HelpScreen
 from backtimer.tui.screens.pain import PainScreen
@@ -290,3 +290,54 @@ async def test_a_window_too_small_for_the_code_says_so_and_shows_the_address(
         await until(pilot, lambda: screen.has_class("-qr-stacked"), "the code")
         assert screen.query_one("#remote-qr").display
         assert not screen.query_one("#remote-small").display
+
+
+async def page_state(pilot: Any, url: str, wanted: str) -> dict[str, Any]:
+    """The page's state once it is ``wanted`` (the view publishes a frame or two later)."""
+    for _ in range(500):
+        page = await state(url)
+        if page["state"] == wanted:
+            return page
+        await pilot.pause(0.02)
+    raise AssertionError(f"the page never said {wanted!r}: {page['state']!r}")
+
+
+async def test_stop_before_start_shows_the_stop_on_the_page(tmp_path: Path) -> None:
+    """STOP on the phone (or x on the computer) before Start: the computer shows the safety
+    message, and the page shows the stop too, not READY TO START with a Start that does
+    nothing. "By mistake" (or closing it on the computer) goes back to ready; End then
+    means: do not start."""
+    entry = write_routine(tmp_path, SLOW_TOML)
+    heard = Heard()
+    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    async with app.run_test(size=(80, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+        [remote] = app.remotes
+        url = remote.server.url
+        await address_shown(pilot, app, url)
+
+        assert await send(url, "pain") == 202
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the safety message")
+        page = await page_state(pilot, url, "pain_stopped")
+        assert page["pain"]["message"] == SAFETY_MESSAGE
+        assert page["pain"]["before_start"] is True
+        assert await send(url, "remote_start") == 202  # under the stop, Start starts nothing
+        await settled(pilot, url, app)
+        assert isinstance(app.screen, PainScreen) and not heard.events
+
+        assert await send(url, "pain_mistake") == 202
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "back to the address")
+        await page_state(pilot, url, "waiting")
+
+        await pilot.press("x")  # the computer's own pain key: the page shows it as well
+        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the safety message")
+        await page_state(pilot, url, "pain_stopped")
+        await pilot.press("enter")  # Close
+        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "back to the address")
+        await page_state(pilot, url, "waiting")
+
+        assert await send(url, "pain") == 202
+        await page_state(pilot, url, "pain_stopped")
+        assert await send(url, "pain_end") == 202  # end: the session is not started
+        await until(pilot, lambda: not app.is_running, "the app closed, nothing started")
+    assert not heard.events

@@ -111,3 +111,51 @@ def test_the_page_reconnects_by_itself(tmp_path: Path) -> None:
             wait.until(lambda c: c.find_element(By.ID, "link").text == "connected")
     finally:
         thread.stop()
+
+
+def test_a_stop_before_the_start_shows_the_stop_without_questions() -> None:
+    """Before Start, a stop has nothing to answer, skip or resume: the page shows STOPPED,
+    the safety message, "Do not start" and "Pressed by mistake"; after it, READY TO START."""
+    server = RemoteServer(lambda command: None)
+    thread = ServerThread(server)
+    thread.start()
+    waiting = {
+        "routine": "Early",
+        "state": "waiting",
+        "phase": "get_ready",
+        "phase_word": "GET READY",
+        "exercise": "Knee to chest",
+        "remaining": None,
+        "pain": None,
+        "places": ["hip"],
+    }
+    stopped = {
+        **waiting,
+        "state": "pain_stopped",
+        "pain": {
+            "message": "Stop. If pain persists, seek advice.",
+            "at": "before the session started (nothing is recorded)",
+            "stop_if": "",
+            "before_start": True,
+        },
+    }
+    try:
+        server.publish_threadsafe(stopped)
+        with phone_browser() as chrome:
+            chrome.get(server.url)
+            wait = WebDriverWait(chrome, 20)
+            wait.until(lambda c: c.find_element(By.ID, "pain").is_displayed())
+            assert chrome.find_element(By.ID, "phase").text == "STOPPED"
+            assert "seek advice" in chrome.find_element(By.ID, "pain-message").text
+            assert not chrome.find_element(By.ID, "pain-questions").is_displayed()
+            assert not chrome.find_element(By.ID, "pain-go-on").is_displayed()
+            assert chrome.find_element(By.ID, "pain-end").text == "Do not start"
+            mistake = "#pain button[data-command='pain_mistake']"
+            assert chrome.find_element(By.CSS_SELECTOR, mistake).is_displayed()
+            assert not chrome.find_element(By.ID, "start").is_displayed()
+            server.publish_threadsafe(waiting)
+            wait.until(lambda c: c.find_element(By.ID, "phase").text == "READY TO START")
+            assert not chrome.find_element(By.ID, "pain").is_displayed()
+            assert chrome.find_element(By.ID, "start").is_displayed()
+    finally:
+        thread.stop()

@@ -125,6 +125,11 @@
     setText("pain-message", s.pain.message);
     setText("pain-at", "Stopped at: " + s.pain.at);
     setText("pain-stop-if", s.pain.stop_if ? "Stop if: " + s.pain.stop_if : "");
+    // Before the start nothing ran: nothing to answer, skip or resume; end means do not start.
+    const early = Boolean(s.pain.before_start);
+    $("pain-questions").hidden = early;
+    $("pain-go-on").hidden = early;
+    setText("pain-end", early ? "Do not start" : "End the session");
     section.hidden = false;
   }
 

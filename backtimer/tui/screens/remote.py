@@ -40,15 +40,18 @@ class RemoteScreen(ModalScreen[bool]):
         *,
         lan: bool = False,
         to_lan: Callable[[], Awaitable[tuple[list[str], list[str]] | None]] | None = None,
+        covered: Callable[[], None] | None = None,
     ) -> None:
         """``to_lan``: listen on the network instead (l); it returns the new code and words,
-        or None if it could not."""
+        or None if it could not. ``covered`` is called when a screen comes over this one
+        and when it is shown again (the remote's page follows a pain stop shown over it)."""
         super().__init__()
         self.routine_name = shown(routine_name, lines=False)
         self.qr = qr
         self.words = [shown(line) for line in words]
         self.lan = lan
         self.to_lan = to_lan
+        self.covered = covered
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="remote-dialog"):
@@ -104,6 +107,14 @@ class RemoteScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width, self.app.size.height)
+
+    def on_screen_suspend(self) -> None:
+        if self.covered is not None:
+            self.covered()
+
+    def on_screen_resume(self) -> None:
+        if self.covered is not None:
+            self.covered()
 
     def on_resize(self, event: Any) -> None:
         self._fit(event.size.width, event.size.height)
