@@ -490,6 +490,25 @@ def _pending_note(path: Path) -> list[str]:
     ]
 
 
+def _version_and_tables(conn: sqlite3.Connection, path: Path, latest: int) -> tuple[int, set[str]]:
+    """The file's schema version and its own tables (SQLite's left out), read before anything
+    is written; a file from a newer backtimer (a version above ``latest``) is refused."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    if version > latest:
+        raise HistoryUnavailable(
+            f"the history file {path} was written by a newer version of backtimer "
+            f"(schema {version}; this version knows up to {latest}). {_LEFT_AS_IS}; "
+            "update backtimer to use it"
+        )
+    return version, tables
+
+
 def _open_readonly(path: Path, busy_ms: int, latest: int) -> HistoryDB:
     """A connection that cannot change the file: SQLite's ``mode=ro``. It reads the
     write-ahead file but can never checkpoint it into the database, truncate it or delete
@@ -508,20 +527,7 @@ def _open_readonly(path: Path, busy_ms: int, latest: int) -> HistoryDB:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
             conn.execute("PRAGMA query_only = ON")
             conn.create_function("bt_alive", 2, pid_alive)
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {
-                row[0]
-                for row in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'"
-                )
-            }
-            if version > latest:
-                raise HistoryUnavailable(
-                    f"the history file {path} was written by a newer version of backtimer "
-                    f"(schema {version}; this version knows up to {latest}). {_LEFT_AS_IS}; "
-                    "update backtimer to use it"
-                )
+            version, tables = _version_and_tables(conn, path, latest)
             if version == 0 and not tables:
                 conn.close()
                 empty = empty_history()
@@ -598,20 +604,7 @@ def open_history(
             conn = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
             _configure(conn, busy_ms=busy_ms)
             # Read before writing anything: a newer or foreign file stays untouched.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {
-                row[0]
-                for row in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'"
-                )
-            }
-            if version > latest:
-                raise HistoryUnavailable(
-                    f"the history file {path} was written by a newer version of backtimer "
-                    f"(schema {version}; this version knows up to {latest}). {_LEFT_AS_IS}; "
-                    "update backtimer to use it"
-                )
+            version, tables = _version_and_tables(conn, path, latest)
             if version == 0 and tables:
                 raise HistoryUnavailable(
                     f"the history file {path} is another program's database "
