@@ -19,27 +19,7 @@ from pathlib import Path
 import pytest
 
 COMMAND = (sys.executable, "-m", "backtimer")
-ROUTINE = """\
-name = "Quick"
-[defaults]
-get_ready = 0
-transition = 0
-hold = 1
-[[exercises]]
-name = "One"
-[[exercises]]
-name = "Two"
-[[exercises]]
-name = "Three"
-"""
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
-
-
-@pytest.fixture
-def routine(tmp_path: Path) -> Path:
-    path = tmp_path / "quick.toml"
-    path.write_text(ROUTINE)
-    return path
 
 
 def stop_early(
@@ -95,10 +75,10 @@ def run_many(
 
 
 def test_ctrl_c_right_after_the_first_step_never_loses_the_session(
-    routine: Path, isolated_dirs: dict[str, Path]
+    quick_routine: Path, isolated_dirs: dict[str, Path]
 ) -> None:
     runs = 20
-    results = run_many(routine, isolated_dirs["data"], signal.SIGINT, b"[00:00]", runs)
+    results = run_many(quick_routine, isolated_dirs["data"], signal.SIGINT, b"[00:00]", runs)
     # Each run adds its session, interrupted (or a journal of it, which the next one merges).
     assert [code for code, _ in results] == [130] * runs
     assert [len(statuses) for _, statuses in results] == list(range(1, runs + 1))
@@ -108,23 +88,23 @@ def test_ctrl_c_right_after_the_first_step_never_loses_the_session(
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 @pytest.mark.parametrize("after", [b"Quick", b"[00:00]"], ids=["first line", "first step"])
 def test_every_ending_signal_early_records_the_session(
-    routine: Path, isolated_dirs: dict[str, Path], sig: int, after: bytes
+    quick_routine: Path, isolated_dirs: dict[str, Path], sig: int, after: bytes
 ) -> None:
     runs = 5
-    results = run_many(routine, isolated_dirs["data"], sig, after, runs)
+    results = run_many(quick_routine, isolated_dirs["data"], sig, after, runs)
     assert [code for code, _ in results] == [CODES[sig]] * runs
     assert [len(statuses) for _, statuses in results] == list(range(1, runs + 1))
     assert set(results[-1][1]) <= {"interrupted", "journal"}
 
 
 def test_a_second_signal_does_not_cut_the_recording_short(
-    routine: Path, isolated_dirs: dict[str, Path]
+    quick_routine: Path, isolated_dirs: dict[str, Path]
 ) -> None:
     """Ctrl-C, then SIGTERM at once (an impatient supervisor): the first one decides the exit
     code, and the session is recorded all the same."""
     runs = 8
     results = run_many(
-        routine, isolated_dirs["data"], signal.SIGINT, b"[00:00]", runs, then=signal.SIGTERM
+        quick_routine, isolated_dirs["data"], signal.SIGINT, b"[00:00]", runs, then=signal.SIGTERM
     )
     assert [code for code, _ in results] == [130] * runs
     assert [len(statuses) for _, statuses in results] == list(range(1, runs + 1))

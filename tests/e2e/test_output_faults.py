@@ -19,30 +19,22 @@ pytestmark = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/
 
 COMMAND = (sys.executable, "-m", "backtimer")
 FULL = "backtimer: cannot write the output: No space left on device\n"
-ROUTINE = """\
-name = "Quick"
-[defaults]
-get_ready = 0
-transition = 0
-hold = 1
-[[exercises]]
-name = "One"
-[[exercises]]
-name = "Two"
-[[exercises]]
-name = "Three"
-"""
 
 
 def env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "0"}
 
 
-@pytest.fixture
-def routine(tmp_path: Path) -> Path:
-    path = tmp_path / "quick.toml"
-    path.write_text(ROUTINE)
-    return path
+def start_plain(routine: Path) -> subprocess.Popen[bytes]:
+    """A --plain session of ``routine`` with its output in a pipe, unbuffered (each line
+    can be read as soon as it is printed)."""
+    return subprocess.Popen(
+        [*COMMAND, "run", str(routine), "--plain", "--no-voice", "--no-bell"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env={**env(), "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def sessions() -> list[dict[str, object]]:
@@ -94,10 +86,10 @@ def test_a_closed_pipe_ends_quietly(args: tuple[str, ...]) -> None:
     assert (proc.returncode, err) == (0, b"")
 
 
-def test_a_plain_session_on_a_full_disk_goes_on_and_is_recorded(routine: Path) -> None:
+def test_a_plain_session_on_a_full_disk_goes_on_and_is_recorded(quick_routine: Path) -> None:
     with open("/dev/full", "w") as full:
         result = subprocess.run(
-            [*COMMAND, "run", str(routine), "--plain", "--no-voice", "--no-bell"],
+            [*COMMAND, "run", str(quick_routine), "--plain", "--no-voice", "--no-bell"],
             stdout=full,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -117,14 +109,8 @@ def test_a_plain_session_on_a_full_disk_goes_on_and_is_recorded(routine: Path) -
     assert [s["status"] for s in session["steps"]] == ["done"] * 6  # type: ignore[union-attr]
 
 
-def test_a_plain_session_whose_reader_goes_away_ends_recorded(routine: Path) -> None:
-    proc = subprocess.Popen(
-        [*COMMAND, "run", str(routine), "--plain", "--no-voice", "--no-bell"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env={**env(), "PYTHONUNBUFFERED": "1"},
-    )
+def test_a_plain_session_whose_reader_goes_away_ends_recorded(quick_routine: Path) -> None:
+    proc = start_plain(quick_routine)
     assert proc.stdout is not None
     first = proc.stdout.readline()  # like `| head -1`
     assert first.startswith(b"Quick")
@@ -137,14 +123,8 @@ def test_a_plain_session_whose_reader_goes_away_ends_recorded(routine: Path) -> 
     assert session["status"] == "interrupted"
 
 
-def test_sigint_from_outside_exits_130(routine: Path) -> None:
-    proc = subprocess.Popen(
-        [*COMMAND, "run", str(routine), "--plain", "--no-voice", "--no-bell"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env={**env(), "PYTHONUNBUFFERED": "1"},
-    )
+def test_sigint_from_outside_exits_130(quick_routine: Path) -> None:
+    proc = start_plain(quick_routine)
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith(b"Quick")
     proc.send_signal(signal.SIGINT)  # right after the first line (see test_early_signals.py)
