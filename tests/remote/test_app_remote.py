@@ -15,6 +15,7 @@ from snapshot_apps.common import FakeClock, build_app, screen_text, until, write
 from backtimer.core.engine import Event, PainStopped, Session
 from backtimer.remote.options import RemoteOptions
 from backtimer.session.tally import SAFETY_MESSAGE, PainDetails
+from backtimer.tui.app import BacktimerApp
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.help import HelpScreen
 from backtimer.tui.screens.pain import PainScreen
@@ -59,14 +60,34 @@ async def state(url: str) -> dict[str, Any]:
     return json.loads(body)
 
 
+def remote_app(tmp_path: Path, **options: Any) -> BacktimerApp:
+    """The app on a slow routine with the phone remote (a fake clock unless ``options``
+    give one; ``build_app``'s options)."""
+    options.setdefault("clock", FakeClock())
+    return build_app(write_routine(tmp_path, SLOW_TOML), remote=RemoteOptions(), **options)
+
+
+async def address(pilot: Any, app: Any) -> Any:
+    """Wait for the address screen: the app's one remote."""
+    await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
+    [remote] = app.remotes
+    return remote
+
+
+async def send_then(
+    pilot: Any, app: Any, url: str, command: str, screen: type, what: str, **fields: Any
+) -> None:
+    """Send ``command`` from the page (taken: 202), then wait for ``screen`` on top."""
+    assert await send(url, command, **fields) == 202
+    await until(pilot, lambda: isinstance(app.screen, screen), what)
+
+
 async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
     heard = Heard()
     clock = FakeClock()
-    app = build_app(entry, clock=clock, listeners=[heard], remote=RemoteOptions())
+    app = remote_app(tmp_path, clock=clock, listeners=[heard])
     async with app.run_test(size=(80, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-        [remote] = app.remotes
+        remote = await address(pilot, app)
         url = remote.server.url
         assert url.startswith("http://127.0.0.1:")
         await address_shown(pilot, app, url)
@@ -86,17 +107,14 @@ async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Pa
         assert await send(url, "pause") == 202
         await until(pilot, lambda: app.session_screen.session.state == "running", "resumed")
 
-        assert await send(url, "pain") == 202
-        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        await send_then(pilot, app, url, "pain", PainScreen, "the pain screen")
         page = await state(url)
         assert page["state"] == "pain_stopped"
         assert page["pain"]["stop_if"] == "pain down the leg"
-        assert await send(url, "pain_mistake") == 202
-        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "back to the step")
+        await send_then(pilot, app, url, "pain_mistake", SessionScreen, "back to the step")
         assert heard.details == []  # by mistake: no pain reported
 
-        assert await send(url, "pain") == 202
-        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        await send_then(pilot, app, url, "pain", PainScreen, "the pain screen")
         assert await send(url, "pain_end", where="hip", how_much=3, note="a twinge") == 202
         await until(pilot, lambda: app.session_screen is None, "the summary")
         [details] = heard.details
@@ -111,11 +129,9 @@ async def test_the_page_starts_pauses_and_pain_stops_an_app_session(tmp_path: Pa
 
 
 async def test_l_on_the_address_lets_the_network_in_with_a_new_secret(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
-    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    app = remote_app(tmp_path)
     async with app.run_test(size=(80, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-        [remote] = app.remotes
+        remote = await address(pilot, app)
         local = remote.server.url
         assert remote.server.bind_host == "127.0.0.1"
         await pilot.press("l")
@@ -138,11 +154,9 @@ async def test_l_on_the_address_lets_the_network_in_with_a_new_secret(tmp_path: 
 
 async def started_session(pilot: Any, app: Any) -> str:
     """The address, Start from the page, the session running: the page's URL."""
-    await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-    [remote] = app.remotes
+    remote = await address(pilot, app)
     url = remote.server.url
-    assert await send(url, "remote_start") == 202
-    await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+    await send_then(pilot, app, url, "remote_start", SessionScreen, "the session")
     return url
 
 
@@ -159,8 +173,7 @@ async def test_pause_from_the_page_over_the_quit_question_does_what_space_does(
 ) -> None:
     # The quit question has paused the clock; space on the question is no key of its own,
     # so a Pause tapped on the phone must not resume the session behind it.
-    entry = write_routine(tmp_path, SLOW_TOML)
-    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    app = remote_app(tmp_path)
     async with app.run_test(size=(80, 30)) as pilot:
         url = await started_session(pilot, app)
         session = app.session_screen
@@ -182,15 +195,13 @@ async def test_pause_from_the_page_over_the_quit_question_does_what_space_does(
 
 
 async def test_pain_from_the_page_over_the_quit_question_stops_as_x_does(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
     heard = Heard()
-    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    app = remote_app(tmp_path, listeners=[heard])
     async with app.run_test(size=(80, 30)) as pilot:
         url = await started_session(pilot, app)
         await pilot.press("q")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
-        assert await send(url, "pain") == 202
-        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        await send_then(pilot, app, url, "pain", PainScreen, "the pain screen")
         assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
         assert app.session_screen.session.state == "pain_stopped"
         assert (await state(url))["state"] == "pain_stopped"
@@ -201,8 +212,7 @@ async def test_pain_from_the_page_over_the_quit_question_stops_as_x_does(tmp_pat
 
 
 async def test_pain_from_the_page_over_the_help_stops_as_x_does(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
-    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    app = remote_app(tmp_path)
     async with app.run_test(size=(80, 30)) as pilot:
         url = await started_session(pilot, app)
         await pilot.press("question_mark")
@@ -210,20 +220,17 @@ async def test_pain_from_the_page_over_the_help_stops_as_x_does(tmp_path: Path) 
         assert await send(url, "pause") == 202  # no key of the help: nothing happens
         await settled(pilot, url, app)
         assert isinstance(app.screen, HelpScreen)
-        assert await send(url, "pain") == 202
-        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the pain screen")
+        await send_then(pilot, app, url, "pain", PainScreen, "the pain screen")
         assert not any(isinstance(s, HelpScreen) for s in app.screen_stack)
         assert app.session_screen.session.state == "pain_stopped"
-        assert await send(url, "pain_resume") == 202
-        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "back to the step")
+        await send_then(pilot, app, url, "pain_resume", SessionScreen, "back to the step")
 
 
 async def test_pain_from_the_page_with_the_pain_screen_open_opens_no_second_one(
     tmp_path: Path,
 ) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
     heard = Heard()
-    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    app = remote_app(tmp_path, listeners=[heard])
     async with app.run_test(size=(80, 30)) as pilot:
         url = await started_session(pilot, app)
         await pilot.press("x")
@@ -233,30 +240,25 @@ async def test_pain_from_the_page_with_the_pain_screen_open_opens_no_second_one(
         await settled(pilot, url, app)
         assert sum(isinstance(s, PainScreen) for s in app.screen_stack) == 1
         assert sum(isinstance(e, PainStopped) for e in heard.events) == stops
-        assert await send(url, "pain_mistake") == 202
-        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "back to the step")
+        await send_then(pilot, app, url, "pain_mistake", SessionScreen, "back to the step")
 
 
 async def test_pain_from_the_page_on_the_address_screen_shows_what_x_shows(
     tmp_path: Path,
 ) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
     heard = Heard()
-    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    app = remote_app(tmp_path, listeners=[heard])
     async with app.run_test(size=(80, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-        [remote] = app.remotes
+        remote = await address(pilot, app)
         assert await send(remote.server.url, "pain") == 202
         await until(pilot, lambda: isinstance(app.screen, PainScreen), "the safety message")
         assert app.screen.event is None and not heard.events  # nothing had started
 
 
 async def test_the_address_screen_fits_the_code_and_the_address_at_80x24(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
-    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    app = remote_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-        [remote] = app.remotes
+        remote = await address(pilot, app)
         screen = app.screen
         await until(pilot, lambda: screen.has_class("-qr-side"), "the words beside the code")
         await address_shown(pilot, app, remote.server.url)
@@ -273,11 +275,9 @@ async def test_the_address_screen_fits_the_code_and_the_address_at_80x24(tmp_pat
 async def test_a_window_too_small_for_the_code_says_so_and_shows_the_address(
     tmp_path: Path,
 ) -> None:
-    entry = write_routine(tmp_path, SLOW_TOML)
-    app = build_app(entry, clock=FakeClock(), remote=RemoteOptions())
+    app = remote_app(tmp_path)
     async with app.run_test(size=(60, 20)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-        [remote] = app.remotes
+        remote = await address(pilot, app)
         screen = app.screen
         await until(pilot, lambda: screen.has_class("-qr-none"), "no code")
         await address_shown(pilot, app, remote.server.url)
@@ -307,17 +307,14 @@ async def test_stop_before_start_shows_the_stop_on_the_page(tmp_path: Path) -> N
     message, and the page shows the stop too, not READY TO START with a Start that does
     nothing. "By mistake" (or closing it on the computer) goes back to ready; End then
     means: do not start."""
-    entry = write_routine(tmp_path, SLOW_TOML)
     heard = Heard()
-    app = build_app(entry, clock=FakeClock(), listeners=[heard], remote=RemoteOptions())
+    app = remote_app(tmp_path, listeners=[heard])
     async with app.run_test(size=(80, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "the address")
-        [remote] = app.remotes
+        remote = await address(pilot, app)
         url = remote.server.url
         await address_shown(pilot, app, url)
 
-        assert await send(url, "pain") == 202
-        await until(pilot, lambda: isinstance(app.screen, PainScreen), "the safety message")
+        await send_then(pilot, app, url, "pain", PainScreen, "the safety message")
         page = await page_state(pilot, url, "pain_stopped")
         assert page["pain"]["message"] == SAFETY_MESSAGE
         assert page["pain"]["before_start"] is True
@@ -325,8 +322,7 @@ async def test_stop_before_start_shows_the_stop_on_the_page(tmp_path: Path) -> N
         await settled(pilot, url, app)
         assert isinstance(app.screen, PainScreen) and not heard.events
 
-        assert await send(url, "pain_mistake") == 202
-        await until(pilot, lambda: isinstance(app.screen, RemoteScreen), "back to the address")
+        await send_then(pilot, app, url, "pain_mistake", RemoteScreen, "back to the address")
         await page_state(pilot, url, "waiting")
 
         await pilot.press("x")  # the computer's own pain key: the page shows it as well

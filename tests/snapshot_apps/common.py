@@ -7,6 +7,8 @@ are fixed text, and the cue player records instead of making sound.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,9 @@ SNAPSHOT = (ROUTINES / "morning.toml").read_text(encoding="utf-8")
 
 #: Markup and escapes in every text field: all must be shown literally.
 MARKUP = (ROUTINES / "markup.toml").read_text(encoding="utf-8")
+
+#: One exercise whose hold is a range (10-30 s): it has levels to step up and down.
+RANGED = (ROUTINES / "ranged.toml").read_text(encoding="utf-8")
 
 
 class FakeClock:
@@ -67,6 +72,26 @@ def build_app(
         options["entries"] = entries
     options.update(kwargs)
     return make_app(entry, **options)
+
+
+@asynccontextmanager
+async def started(
+    entry: Entry, *, size: tuple[int, int] = (80, 24), clock: FakeClock | None = None, **kwargs: Any
+) -> AsyncIterator[tuple[BacktimerApp, Any, FakeClock]]:
+    """The app on a session of ``entry`` (``build_app``'s options), run headless at ``size``
+    and let settle: the app, its pilot and the fake clock, which has not moved yet."""
+    clock = clock or FakeClock()
+    app = build_app(entry, clock=clock, **kwargs)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot, clock
+
+
+async def pain_stop_at(app: BacktimerApp, pilot: Any, clock: FakeClock, seconds: float) -> None:
+    """``seconds`` into the session, the pain stop (``x``), and the pain screen let settle."""
+    advance(app, clock, seconds)
+    await pilot.press("x")
+    await pilot.pause()
 
 
 def screen_text(app: BacktimerApp) -> str:

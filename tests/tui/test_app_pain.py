@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from snapshot_apps.common import (
-    SHORT,
-    FakeClock,
-    advance,
-    build_app,
-    screen_text,
-    start_of,
-    write_routine,
-)
+from snapshot_apps.common import advance, pain_stop_at, screen_text, start_of, started
 from textual.widgets import Input, RadioButton
 
 from backtimer.core.engine import State
@@ -25,8 +15,6 @@ from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.summary import SummaryScreen
 from backtimer.tui.widgets.text import SAFETY_MESSAGE
-
-SIZE = (80, 24)
 
 #: Seconds into the SHORT routine at which each phase is running, and its step index.
 #: The step of each phase, and how far into it the pain stop comes (the steps' starts are
@@ -49,20 +37,12 @@ class PainListener:
         self.details.append(details)
 
 
-@pytest.fixture
-def short(tmp_path: Path):
-    return write_routine(tmp_path, SHORT)
-
-
 @pytest.mark.parametrize("phase", ["hold", "rest", "switch_sides"])
 @pytest.mark.parametrize("choice", ["end", "skip_exercise", "resume"])
 async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) -> None:
-    clock, player = FakeClock(), RecordingPlayer()
-    listener = PainListener()
-    app = build_app(short, clock=clock, player=player, listeners=[listener])
+    player, listener = RecordingPlayer(), PainListener()
     key = "escape" if phase == "rest" else "x"
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short, player=player, listeners=[listener]) as (app, pilot, clock):
         session = app.session_screen.session
         into, index = WHEN[phase]
         advance(app, clock, start_of(app, index) + into)
@@ -132,14 +112,9 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
 
 
 async def test_pain_details_reach_the_listeners_and_the_summary(short) -> None:
-    clock = FakeClock()
     listener = PainListener()
-    app = build_app(short, clock=clock, listeners=[listener])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        advance(app, clock, start_of(app, 1) + 1.0)  # in the first hold
-        await pilot.press("x")
-        await pilot.pause()
+    async with started(short, listeners=[listener]) as (app, pilot, clock):
+        await pain_stop_at(app, pilot, clock, start_of(app, 1) + 1.0)  # in the first hold
         await pilot.click(app.screen.query(RadioButton)[1])  # "hip"
         app.screen.query_one("#pain-how-much", Input).focus()
         await pilot.press("1", "1")  # 11 is out of range: refused, nothing recorded
@@ -172,10 +147,7 @@ async def test_pain_details_reach_the_listeners_and_the_summary(short) -> None:
 
 
 async def test_pain_from_help_or_a_question_over_a_session_stops_the_session(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short) as (app, pilot, clock):
         session = app.session_screen.session
         advance(app, clock, 3.0)
         await pilot.press("question_mark")
@@ -202,10 +174,7 @@ async def test_pain_from_help_or_a_question_over_a_session_stops_the_session(sho
 
 
 async def test_pain_while_paused_then_resume_restarts_the_step(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short) as (app, pilot, clock):
         session = app.session_screen.session
         advance(app, clock, start_of(app, 1) + 2.0)  # in the first hold
         await pilot.press("space")
@@ -220,10 +189,7 @@ async def test_pain_while_paused_then_resume_restarts_the_step(short) -> None:
 
 
 async def test_pain_keys_on_the_summary_show_the_safety_message(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short) as (app, pilot, _):
         await pilot.press("q", "y")
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)

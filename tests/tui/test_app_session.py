@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from snapshot_apps.common import (
     MARKUP,
-    SHORT,
     FakeClock,
     advance,
     build_app,
@@ -34,11 +33,6 @@ def phase_text(app) -> str:
 
 def countdown(app) -> str:
     return app.session_screen.query_one("#countdown", BigText).value
-
-
-@pytest.fixture
-def short(tmp_path: Path):
-    return write_routine(tmp_path, SHORT)
 
 
 async def test_a_short_routine_from_start_to_summary(short) -> None:

@@ -7,7 +7,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, advance, build_app, screen_text, write_routine
+from snapshot_apps.common import (
+    RANGED,
+    FakeClock,
+    advance,
+    pain_stop_at,
+    screen_text,
+    started,
+    write_routine,
+)
 
 from backtimer.core.engine import Command, State
 from backtimer.core.routine import LevelChoice
@@ -21,30 +29,9 @@ from backtimer.tui.screens.help import HelpScreen
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.session import SessionScreen
 
-SIZE = (80, 24)
-
-RANGED = """
-name = "Ranged"
-[defaults]
-get_ready = 1
-transition = 1
-rest = 1
-[[exercises]]
-name = "Knee to chest"
-hold = "10-30s"
-"""
-
-
-@pytest.fixture
-def short(tmp_path: Path):
-    return write_routine(tmp_path, SHORT)
-
 
 async def test_escape_closes_help_and_a_question_without_a_pain_stop(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short) as (app, pilot, clock):
         session = app.session_screen.session
         advance(app, clock, 3.0)
         await pilot.press("question_mark")
@@ -74,10 +61,7 @@ async def test_escape_closes_help_and_a_question_without_a_pain_stop(short) -> N
 
 
 async def test_x_is_the_pain_stop_from_help_and_help_says_escape_closes(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=(80, 60)) as pilot:
-        await pilot.pause()
+    async with started(short, size=(80, 60)) as (app, pilot, clock):
         session = app.session_screen.session
         advance(app, clock, 3.0)
         await pilot.press("question_mark")
@@ -91,10 +75,7 @@ async def test_x_is_the_pain_stop_from_help_and_help_says_escape_closes(short) -
 
 
 async def test_a_stop_pressed_by_mistake_goes_on_where_it_was(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short) as (app, pilot, clock):
         screen = app.session_screen
         session = screen.session
         advance(app, clock, 3.0)
@@ -131,13 +112,8 @@ async def test_a_mistaken_stop_records_no_pain_and_changes_no_level(
     data = tmp_path / "data"
     with open_history(data) as db:
         store_level(db, entry, 0, LevelChoice(hold=15))
-    clock = FakeClock()
-    app = build_app(entry, clock=clock, record=True, data_dir=data, level="current")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        advance(app, clock, 2.0)  # in the hold
-        await pilot.press("x")
-        await pilot.pause()
+    async with started(entry, record=True, data_dir=data, level="current") as (app, pilot, clock):
+        await pain_stop_at(app, pilot, clock, 2.0)  # in the hold
         await pilot.click(button)
         await pilot.pause()
         screen = app.session_screen
@@ -181,13 +157,8 @@ def test_the_engine_takes_a_mistaken_stop_back() -> None:
 
 
 async def test_how_much_is_one_key_away_in_the_pain_dialog(short) -> None:
-    clock = FakeClock()
-    app = build_app(short, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        advance(app, clock, 3.0)
-        await pilot.press("x")
-        await pilot.pause()
+    async with started(short) as (app, pilot, clock):
+        await pain_stop_at(app, pilot, clock, 3.0)
         assert app.screen.focused is not None and app.screen.focused.id == "end"
         await pilot.press("4")  # typed first: it goes into "how much"
         await pilot.pause()
@@ -202,15 +173,11 @@ async def test_how_much_is_one_key_away_in_the_pain_dialog(short) -> None:
         assert how_much.has_focus
 
 
-async def test_a_stop_pressed_by_mistake_while_paused_stays_paused(tmp_path: Path) -> None:
+async def test_a_stop_pressed_by_mistake_while_paused_stays_paused(short, tmp_path: Path) -> None:
     """Paused, then x, then "by mistake": back to the pause as it was (the clock does not
     start behind the person's back), and the history keeps that one pause, no pain."""
-    entry = write_routine(tmp_path, SHORT)
     data = tmp_path / "data"
-    clock = FakeClock()
-    app = build_app(entry, clock=clock, record=True, data_dir=data)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(short, record=True, data_dir=data) as (app, pilot, clock):
         screen = app.session_screen
         session = screen.session
         advance(app, clock, 3.0)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from snapshot_apps.common import FakeClock, build_app, screen_text, write_routine
+from snapshot_apps.common import RANGED, FakeClock, build_app, screen_text, write_routine
 
 from backtimer.core.engine import Command
 from backtimer.core.routine import LevelChoice
@@ -18,17 +18,6 @@ from backtimer.session.launch import prepare
 from backtimer.session.runner import SessionRunner
 from backtimer.tui.screens.levels import LevelOfferScreen
 from backtimer.tui.screens.session import SessionScreen
-
-RANGED = """
-name = "Ranged"
-[defaults]
-get_ready = 1
-transition = 1
-rest = 1
-[[exercises]]
-name = "Knee to chest"
-hold = "10-30s"
-"""
 
 
 def run_session(entry, data: Path, *, pain: bool = False) -> None:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from snapshot_apps.common import (
-    SHORT,
     FakeClock,
     advance,
     build_app,
     screen_text,
     start_of,
-    write_routine,
 )
 
 from backtimer.tui.widgets.bigtext import BigText, draw, fit_scale, rows_at
-
-
-@pytest.fixture
-def short(tmp_path: Path):
-    return write_routine(tmp_path, SHORT)
 
 
 def test_big_digits_are_drawn_from_the_glyph_table() -> None:
