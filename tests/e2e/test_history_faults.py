@@ -318,7 +318,17 @@ def _run_plain(data: Path, routine: Path, timeout: float = 60) -> subprocess.Com
     )
 
 
-SLOW_TOML = TINY_TOML.replace('hold = "0.1s"', 'hold = "1s"')
+#: One hold: a session of a few seconds (its get-ready's countdown sets most of its length),
+#: long enough for the writer's first attempts to fail on a held lock (it waits 0.5 s for
+#: it) and for the session to go on past them.
+SLOW_TOML = """\
+name = "Slow"
+[defaults]
+get_ready = 1
+[[exercises]]
+name = "Knee to chest"
+hold = "2s"
+"""
 
 
 def test_plain_mode_says_when_recording_is_behind_and_keeps_the_session(
