@@ -473,8 +473,11 @@ def _closest_field(key: str, value: Any, model: type[BaseModel]) -> str | None:
     typed = key.lower()
     best: tuple[int, int, str] | None = None
     for field in model.model_fields:
+        most = max(1, min(len(typed), len(field)) // 3)
+        if abs(len(typed) - len(field)) > most:
+            continue  # at least that many edits: too far, and a huge key is not compared
         edits = _edits(typed, field)
-        if edits > max(1, min(len(typed), len(field)) // 3):
+        if edits > most:
             continue
         candidate = (edits, 0 if _fits(model, field, value) else 1, field)
         if best is None or candidate < best:
