@@ -64,3 +64,14 @@ def test_readme_lists_every_bundled_routine_with_its_size() -> None:
         routine = bundled[key]
         assert int(count) == len(routine.exercises), key
         assert length == about(routine.total_seconds()), key
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    """The README's command for the whole suite is the one .ci/run ends with (the two kept in
+    step: what passes in CI is what a developer runs)."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"pip install -e '\.\[test\]' && (\.venv/bin/pytest[^\n`]*)", text)
+    assert match, "the README lost its test command"
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line for line in ci.splitlines() if line.startswith(".venv/bin/pytest")]
+    assert commands == [match.group(1).strip()]
