@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -25,6 +26,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from backtimer.history.db import open_history
+from backtimer.history.export import write_json
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)"
@@ -120,15 +124,12 @@ class Pane:
         self.tmux("kill-server", check=False)
 
     def sessions(self) -> list[dict[str, object]]:
-        result = subprocess.run(
-            [sys.executable, "-m", "backtimer", "history", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, **self.env()},
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)  # type: ignore[no-any-return]
+        """The pane's history as ``backtimer history --json`` prints it, read here (no
+        Python started for each look: the kill test looks twenty times)."""
+        out = io.StringIO()
+        with open_history(self.dir / "data", create=False) as db:
+            write_json(db, out)
+        return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
 def alive(pid: int) -> bool:
