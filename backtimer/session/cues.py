@@ -412,7 +412,12 @@ class Cues:
                         self._pending = []
                         self._over = True
                         self._ring("session_done", event.at)
-                        self._say(FINISHED_TEXT, event.at)
+                        # The last step's clock ran out: the last countdown number, whose
+                        # quiet may run past the end, is let finish (never cut off). After a
+                        # step at the person's own pace, done is theirs: it is cut off.
+                        steps = session.plan.steps if session is not None else ()
+                        timed = bool(steps) and steps[-1].seconds is not None
+                        self._say(FINISHED_TEXT, event.at, follow=timed)
                     case EndedEarly():
                         self._pending = []
                         self._over = True
@@ -567,10 +572,15 @@ class Cues:
         elif name is not None:
             play(name, at)
 
-    def _say(self, text: str | None, at: float) -> None:
+    def _say(self, text: str | None, at: float, *, follow: bool = False) -> None:
+        """Say ``text``, cutting off what is still being said (a person's command), or,
+        with ``follow``, after it where the player can."""
         if not text or not self.voice:
             return
-        if hasattr(self.player, "sound"):  # a player on the session's clock
+        after = getattr(self.player, "say_next", None) if follow else None
+        if callable(after):
+            after(text, at)
+        elif hasattr(self.player, "sound"):  # a player on the session's clock
             self.player.say(text, at)  # type: ignore[call-arg]
         else:
             self.player.say(text)

@@ -256,3 +256,49 @@ def test_a_cut_sentence_with_no_room_before_the_next_cue_is_lost_and_the_next_is
     after = [(at, text) for at, text in heard if at >= resumed]
     assert after and after[0][1] == following.say
     assert after[0][0] == pytest.approx(100.0 + following.at + (resumed - paused))
+
+
+class FollowingPlayer(RecordingPlayer):
+    """A speech command's player: ``say`` cuts off what is being said, ``say_next`` lets it
+    finish first (SpeechPlayer.say_next)."""
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        self.calls.append(("say_next", text))
+
+
+def test_the_closing_words_follow_the_last_count_and_cut_nothing() -> None:
+    # A speech command's "1" may run past the end with its trailing quiet: "Session
+    # complete" waits for it (it cut the last "1" off before).
+    plan = compile_plan(ROUTINE, length=estimator(120))
+    clock = Clock()
+    player = FollowingPlayer()
+    cues = Cues(player, clock=clock)
+    runner = SessionRunner(plan, clock=clock, listeners=[cues], sleep_gap=None)
+    runner.do("start")
+    run_until(runner, cues, clock, 100.0 + plan.total_seconds + 1)
+    assert runner.session.over
+    spoken = [c for c in player.calls if c[0] != "bell"]
+    assert spoken[-2:] == [("say_next", "1"), ("say_next", "Session complete. Well done.")]
+    assert [c for c in spoken if c[0] == "say"] == []
+
+
+def test_after_a_step_at_the_person_s_own_pace_the_closing_words_cut_in() -> None:
+    # Done is the person's own command there: what is still being said gives way.
+    paced = Routine.model_validate(
+        {
+            "name": "Own pace",
+            "exercises": [{"name": "Walk", "steps": ["Walk around the room."], "user_paced": True}],
+        }
+    )
+    plan = compile_plan(paced, length=estimator(120))
+    assert plan.steps[-1].seconds is None
+    clock = Clock()
+    player = FollowingPlayer()
+    cues = Cues(player, clock=clock)
+    runner = SessionRunner(plan, clock=clock, listeners=[cues], sleep_gap=None)
+    runner.do("start")
+    run_until(runner, cues, clock, 100.0 + plan.total_seconds + 1)
+    runner.do("advance")
+    assert runner.session.over
+    spoken = [c for c in player.calls if c[0] != "bell"]
+    assert spoken[-1] == ("say", "Session complete. Well done.")
