@@ -207,6 +207,7 @@ def compile_plan(
     detail: Detail = "full",
     speech: Speech | None = None,
     closing_sound: float = 0.0,
+    count_length: LengthFn | None = None,
 ) -> Plan:
     """The plan of a validated routine at a level (the low end of every range by default).
 
@@ -217,6 +218,7 @@ def compile_plan(
 
     ``closing_sound``: the seconds of the closing sound (0: no tones); with ``length`` the
     plan's total includes it and the closing words (:data:`CLOSING_TEXT`), said after it.
+    ``count_length``: a countdown number's words alone (see :func:`fit_steps`).
     """
     builder = _Builder(frozenset({"get_ready"}) if length is not None else frozenset())
     last = len(routine.exercises) - 1
@@ -247,7 +249,15 @@ def compile_plan(
     steps = builder.steps
     closing = 0.0
     if length is not None:
-        steps = fit_steps(steps, routine, level, length, countdown=countdown, detail=detail)
+        steps = fit_steps(
+            steps,
+            routine,
+            level,
+            length,
+            countdown=countdown,
+            detail=detail,
+            count_length=count_length,
+        )
         closing = max(0.0, closing_sound) + length(CLOSING_TEXT)
     return Plan(
         name=routine.name, steps=tuple(steps), level=level_name, speech=speech, closing=closing

@@ -78,6 +78,7 @@ ESTIMATE_MARGIN = 1.2  # an estimate errs on the long side
 SENTENCE_PAUSE = 0.15  # seconds an engine pauses at a full stop or comma (estimate)
 SYLLABLE_MARGIN = 0.95  # seconds per syllable, in minutes per word (see estimate)
 SYLLABLE_PAUSE = 0.3  # seconds at a full stop or comma at the default rate, by syllables
+COMMAND_OVERHEAD = 1.1  # words of time a speech command outlasts its words by (trailing quiet)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,24 @@ def estimator(rate: float = DEFAULT_RATE) -> LengthFn:
     return lambda text: estimate(text, rate)
 
 
+def command_estimate(text: str, rate: float = DEFAULT_RATE) -> float:
+    """Seconds a speech command takes to say ``text``: until its process exits.
+
+    An engine run as a process per utterance plays its trailing silence too (espeak-ng at
+    120 words per minute plays "3" for 1.02 s, 0.55 s of it quiet), about a word's time at
+    its rate: :func:`estimate` plus :data:`COMMAND_OVERHEAD` words. Checked against the
+    whole WAV espeak-ng writes for every text of the bundled routines at 100-300 words per
+    minute: never shorter.
+
+    The countdown numbers are the exception (see :func:`fit_steps`' ``count_length``): a
+    number's words are fitted into its second and its trailing quiet may run into the next,
+    which then starts late by only that overrun."""
+    seconds = estimate(text, rate)
+    if not seconds:
+        return 0.0
+    return round(seconds + COMMAND_OVERHEAD * 60.0 / rate, 3)
+
+
 # ------------------------------------------------------------------------ words
 
 
@@ -269,6 +288,7 @@ class _Fitter:
         length: LengthFn,
         countdown: int,
         detail: Detail,
+        count_length: LengthFn | None = None,
     ) -> None:
         self.steps = list(steps)
         self.routine = routine
@@ -277,6 +297,8 @@ class _Fitter:
         self.detail = detail
         self._cache: dict[str, float] = {}
         self._length = length
+        self._count_length = count_length
+        self._count_cache: dict[str, float] = {}
         self.cues: list[list[Cue]] = [[] for _ in self.steps]
         self.seconds: list[float | None] = [s.seconds for s in self.steps]
 
@@ -286,6 +308,14 @@ class _Fitter:
         if text not in self._cache:
             self._cache[text] = _speak(self._length, text)
         return self._cache[text]
+
+    def count_words_length(self, text: str) -> float:
+        """How long a countdown number's words take (see :func:`fit_steps`)."""
+        if self._count_length is None:
+            return self.length(text)
+        if text not in self._count_cache:
+            self._count_cache[text] = _speak(self._count_length, text)
+        return self._count_cache[text]
 
     # -------------------------------------------------------------- what is said
 
@@ -554,13 +584,14 @@ class _Fitter:
         cues = []
         for number in range(counts, 0, -1):
             word = str(number)
-            fits = lead("tick") + self.length(word) <= COUNT_ROOM
+            spoken = self.count_words_length(word)
+            fits = lead("tick") + spoken <= COUNT_ROOM
             cues.append(
                 Cue(
                     total - number,
                     word if fits else None,
                     "tick",
-                    self.length(word) if fits else 0.0,
+                    spoken if fits else 0.0,
                     "count",
                     from_end=True,
                 )
@@ -683,6 +714,17 @@ def fit_steps(
     *,
     countdown: int = 3,
     detail: Detail = "full",
+    count_length: LengthFn | None = None,
 ) -> list[Step]:
-    """The steps with their cue timelines, gaps made as long as their words need."""
-    return _Fitter(steps, routine, level, length, countdown, detail).fit()
+    """The steps with their cue timelines, gaps made as long as their words need.
+
+    ``length(text)``: how long saying ``text`` takes, the whole of it (for a speech command
+    run as a process per utterance: until its process exits, trailing quiet included, see
+    :func:`command_estimate`). ``count_length(text)``, if given: how long a countdown
+    number's words take, without that quiet. A number has a second and no more, so it is
+    fitted by its words; its quiet may run into the next second, and the next number, said
+    when it has ended (nothing is cut off), starts late by only that overrun (espeak-ng
+    says "3" in 1.02 s at 120 words per minute: 0.02 s). Every other cue gets the whole
+    length, so the cue before a countdown has ended when "3" is due."""
+    fitter = _Fitter(steps, routine, level, length, countdown, detail, count_length)
+    return fitter.fit()

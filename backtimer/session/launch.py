@@ -94,6 +94,7 @@ def speech_plan(
             countdown=config.countdown,
             detail=config.voice_detail,
             closing_sound=tones.seconds(CLOSING_SOUND) if config.tones else 0.0,
+            count_length=lengths.count_words,
         )
     finally:
         if own:

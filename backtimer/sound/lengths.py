@@ -31,7 +31,7 @@ from pathlib import Path
 from platformdirs import user_cache_path
 
 from backtimer.core.plan import Speech
-from backtimer.core.timeline import DEFAULT_RATE, estimate
+from backtimer.core.timeline import DEFAULT_RATE, command_estimate, estimate
 from backtimer.sound.speech import engine_name, find_command, with_voice
 from backtimer.sound.tones import SAMPLE_RATE
 from backtimer.sound.voice import CommandRenderer, VoiceProcess, find_renderer
@@ -65,6 +65,20 @@ def audible_seconds(wav: bytes) -> float | None:
     while end > 0 and abs(samples[end - 1]) < SILENCE:
         end -= 1
     return end / channels / rate
+
+
+def whole_seconds(wav: bytes) -> float | None:
+    """The whole length of a 16-bit PCM WAV, trailing silence included (a speech command
+    plays it all before its process exits), None if it is not one."""
+    if len(wav) < 44 or wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+        return None
+    channels = int.from_bytes(wav[22:24], "little") or 1
+    rate = int.from_bytes(wav[24:28], "little")
+    width = int.from_bytes(wav[34:36], "little")
+    start = wav.find(b"data", 12)
+    if rate <= 0 or width != 16 or start < 0:
+        return None
+    return (len(wav) - start - 8) // 2 / channels / rate
 
 
 def estimating() -> bool:
@@ -120,6 +134,11 @@ class SpeechLengths:
                     if self.engine == "say" and not estimating():
                         self.argv = with_voice(base, rate=self.rate, voice=voice)
         self.measured = self.renderer is not None or self.argv is not None
+        # Where words are estimated for a speech command (a custom one, or spd-say), its
+        # process outlasts them: the estimate covers the whole utterance.
+        self._by_command = enabled and (
+            command is not None or (self.engine is not None and not estimating())
+        )
         self._cache: dict[str, float] | None = None
         self._dirty = False
         self._failed = False
@@ -135,17 +154,34 @@ class SpeechLengths:
         if not text.strip() or not self.enabled:
             return 0.0  # voice off: nothing is said, nothing needs time
         if not self.measured or self._failed:
-            return estimate(text, self.rate)
+            return self._estimate(text)
         key = self._key(text)
         cache = self._load()
         if key in cache:
             return cache[key]
         seconds = self._render(text)
         if seconds is None:
-            return estimate(text, self.rate)
+            return self._estimate(text)
         cache[key] = seconds
         self._dirty = True
         return seconds
+
+    def _estimate(self, text: str) -> float:
+        if self._by_command:
+            return command_estimate(text, self.rate)
+        return estimate(text, self.rate)
+
+    def count_words(self, text: str) -> float:
+        """How long a countdown number's words take (the plan compiler's ``count_length``):
+        where a speech command's length is estimated, its words alone, without the quiet
+        its process plays after them (a number's quiet may run into the next second, see
+        :func:`backtimer.core.timeline.fit_steps`); measured, the measured length, as
+        before."""
+        if not text.strip() or not self.enabled:
+            return 0.0
+        if not self.measured or self._failed:
+            return estimate(text, self.rate)
+        return self(text)
 
     def prefetch(self, texts: Iterable[str]) -> None:
         """Measure many texts at once (engine processes in parallel where each text is a
@@ -204,7 +240,7 @@ class SpeechLengths:
                 if done.returncode != 0 or not target.exists():
                     self._failed = True
                     return None
-                seconds = audible_seconds(target.read_bytes())
+                seconds = whole_seconds(target.read_bytes())  # until say exits
         except (OSError, ValueError, subprocess.SubprocessError):
             seconds = None
         if seconds is None:
