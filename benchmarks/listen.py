@@ -22,9 +22,25 @@ It counts:
   in full, on its second);
 - seconds added: the session's length minus the routine's own (words that lengthened steps).
 
+``--command``: as a custom ``speech_command`` speaks (a process per utterance, which plays
+its trailing quiet too before it exits; the next one waits for it, so nothing is cut off and
+a late one makes the ones after it late): every utterance lasts its whole WAV (``espeak-ng
+-w``, trailing quiet included), and the plan is fitted with estimates from the rate, as for
+a command that cannot render audio:
+
+- before: every text by :func:`~backtimer.core.timeline.estimate` (its words alone);
+- after: what a session now fits for a custom command (``SpeechLengths``): the whole
+  utterance (:func:`~backtimer.core.timeline.command_estimate`), except the countdown
+  numbers, fitted by their words (their quiet may run into the next second).
+
+It then also counts the utterances that start more than 0.3 s after their time, and the
+worst lateness. ``--startup SECONDS``: each process takes that long to start speaking (a
+loaded machine, an engine that renders first), 0.1 by default.
+
 The table is printed; ``--json`` prints the numbers. Needs espeak-ng on PATH.
 
     python benchmarks/listen.py [--rates 140,175,250] [--routine NAME] [--json] [--cuts]
+    python benchmarks/listen.py --command [--rates 120,175,250] [--startup 0.1]
 """
 
 from __future__ import annotations
@@ -42,15 +58,18 @@ from pathlib import Path
 
 from backtimer.core.engine import Session, StepStarted
 from backtimer.core.plan import compile_plan
+from backtimer.core.timeline import estimator
 from backtimer.files import catalog
 from backtimer.session import cues as cue_layer
 from backtimer.session.runner import SessionRunner
 from backtimer.sound.lengths import SpeechLengths
 
+DEFAULT_RATES = {False: "140,175,250", True: "120,175,250"}
 TICK = 0.05  # seconds between simulated ticks
 PACED = 5.0  # seconds a simulated person takes on a step at their own pace
 COUNTDOWN = 3
 SILENCE = 300  # sample amplitude below which audio is silence (16-bit)
+LATE = 0.3  # seconds after its time from which an utterance counts as late
 
 
 def audible_seconds(wav: bytes) -> float:
@@ -67,11 +86,21 @@ def audible_seconds(wav: bytes) -> float:
     return end / rate
 
 
-class Renderer:
-    """Spoken lengths from espeak-ng, once per (rate, text)."""
+def whole_seconds(wav: bytes) -> float:
+    """Length of a 16-bit mono WAV from espeak-ng's --stdout, trailing silence included (a
+    speech command plays all of it before its process exits)."""
+    if len(wav) <= 44:
+        return 0.0
+    rate = int.from_bytes(wav[24:28], "little") or 22050
+    return (len(wav) - 44) // 2 / rate
 
-    def __init__(self, rate: int) -> None:
+
+class Renderer:
+    """Spoken lengths from espeak-ng, once per (rate, text); ``whole``: trailing quiet too."""
+
+    def __init__(self, rate: int, whole: bool = False) -> None:
         self.rate = rate
+        self.whole = whole
         self.cache: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
@@ -87,7 +116,7 @@ class Renderer:
             capture_output=True,
             check=True,
         ).stdout
-        return audible_seconds(out)
+        return whole_seconds(out) if self.whole else audible_seconds(out)
 
     def warm(self, texts: list[str]) -> None:
         todo = [t for t in set(texts) if t not in self.cache]
@@ -102,6 +131,7 @@ class Utterance:
     text: str
     seconds: float
     stopped: float | None = None
+    late: float = 0.0  # seconds after its time (a command waiting for the one before)
 
     @property
     def full(self) -> bool:
@@ -160,9 +190,43 @@ class TimelinePlayer(SimPlayer):
             self.said.append(Utterance(start, text, self.length(text)))
 
 
-def build_plan(entry: catalog.Entry, rate: int, after: bool) -> object:
+@dataclass
+class CommandPlayer(SimPlayer):
+    """A custom speech command: a process per utterance, each waiting for the one before to
+    exit (SpeechPlayer.say_next), so a late one makes the next late, and nothing is cut off
+    except by a person's command (``say``). ``startup``: seconds a process takes to start
+    speaking."""
+
+    startup: float = 0.0
+
+    def say_next(self, text: str, at: float | None = None) -> None:
+        due = self.now if at is None else at
+        start = due
+        if self.said and self.said[-1].stopped is None:
+            last = self.said[-1]
+            start = max(start, last.start + last.seconds)
+        start += self.startup
+        if text.strip():
+            self.said.append(Utterance(start, text, self.length(text), late=start - due))
+
+
+def build_plan(entry: catalog.Entry, rate: int, after: bool, command: bool = False) -> object:
     routine = entry.routine
     assert routine is not None
+    if command:
+        if not after:
+            return compile_plan(routine, "low", length=estimator(rate), countdown=COUNTDOWN)
+        # A command that cannot render audio ("true" stands in): estimated, as a session does.
+        os.environ.pop("BACKTIMER_SPEECH_LENGTHS", None)
+        lengths = SpeechLengths("true", rate=rate)
+        assert not lengths.measured
+        return compile_plan(
+            routine,
+            "low",
+            length=lengths,
+            countdown=COUNTDOWN,
+            count_length=lengths.count_words,
+        )
     if not after:
         return compile_plan(routine, "low")
     # What a session fits its timeline with: the lengths it measures for this rate.
@@ -174,9 +238,20 @@ def build_plan(entry: catalog.Entry, rate: int, after: bool) -> object:
         lengths.close()
 
 
-def simulate(entry: catalog.Entry, rate: int, after: bool, length: Renderer) -> dict[str, object]:
-    plan = build_plan(entry, rate, after)
-    player = TimelinePlayer(length) if after else SimPlayer(length)  # before: say cuts
+def simulate(
+    entry: catalog.Entry,
+    rate: int,
+    after: bool,
+    length: Renderer,
+    command: bool = False,
+    startup: float = 0.0,
+) -> dict[str, object]:
+    plan = build_plan(entry, rate, after, command)
+    player: SimPlayer
+    if command:
+        player = CommandPlayer(length, startup=startup)
+    else:
+        player = TimelinePlayer(length) if after else SimPlayer(length)  # before: say cuts
     cues = cue_layer.Cues(player, bell=False, voice=True, clock=lambda: player.now)
     return _run(entry, plan, player, cues)
 
@@ -256,6 +331,8 @@ def _run(entry: catalog.Entry, plan: object, player: SimPlayer, cues: object) ->
         "countdowns_needed": needed,
         "seconds_added": round(plan.total_seconds - routine_total, 1),  # type: ignore[attr-defined]
         "session_seconds": round(plan.total_seconds, 1),  # type: ignore[attr-defined]
+        "late": sum(u.late > LATE for u in said),
+        "worst_late": round(max((u.late for u in said), default=0.0), 2),
         "cut": [
             (round(u.start, 2), u.text[:60], round(u.seconds - (u.stopped or 0) + u.start, 2))
             for u in said
@@ -266,7 +343,11 @@ def _run(entry: catalog.Entry, plan: object, player: SimPlayer, cues: object) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", default="140,175,250")
+    parser.add_argument("--rates")
+    parser.add_argument(
+        "--command", action="store_true", help="as a custom speech command speaks (see above)"
+    )
+    parser.add_argument("--startup", type=float, default=0.1, help="with --command (see above)")
     parser.add_argument("--routine", action="append")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--cuts", action="store_true", help="show the first cut-offs")
@@ -274,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("espeak-ng") is None:
         print("listen.py needs espeak-ng on PATH", file=sys.stderr)
         return 2
-    rates = [int(r) for r in args.rates.split(",")]
+    rates = [int(r) for r in (args.rates or DEFAULT_RATES[args.command]).split(",")]
     entries = [e for e in catalog.bundled() if e.routine is not None]
     if args.routine:
         entries = [e for e in entries if Path(e.path).stem in args.routine]
@@ -283,16 +364,17 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{'routine':<28} {'wpm':>4}  {'':6} {'utterances':>10} {'heard in full':>14} "
             f"{'countdowns kept':>16} {'seconds added':>14}"
+            + (f" {'late':>5} {'worst':>6}" if args.command else "")
         )
     for rate in rates:
-        length = Renderer(rate)
+        length = Renderer(rate, whole=args.command)
         for entry in entries:
             for after in (False, True):
                 row = {
                     "routine": Path(entry.path).stem,
                     "rate": rate,
                     "plan": "after" if after else "before",
-                    **simulate(entry, rate, after, length),
+                    **simulate(entry, rate, after, length, args.command, args.startup),
                 }
                 rows.append(row)
                 if not args.json:
@@ -300,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{row['routine']:<28} {rate:>4}  {row['plan']:<6} "
                         f"{row['utterances']:>10} {row['heard_in_full']:>14} {kept:>16} "
-                        f"{row['seconds_added']:>14}",
+                        f"{row['seconds_added']:>14}"
+                        + (f" {row['late']:>5} {row['worst_late']:>6}" if args.command else ""),
                         flush=True,
                     )
                     if args.cuts:
@@ -315,9 +398,12 @@ def main(argv: list[str] | None = None) -> int:
             full = sum(r["heard_in_full"] for r in mine)  # type: ignore[misc]
             kept = sum(r["countdowns_kept"] for r in mine)  # type: ignore[misc]
             needed = sum(r["countdowns_needed"] for r in mine)  # type: ignore[misc]
+            late = sum(r["late"] for r in mine)  # type: ignore[misc]
+            worst = max((r["worst_late"] for r in mine), default=0.0)  # type: ignore[type-var]
             print(
                 f"{plan}: {full} of {said} utterances heard in full, "
                 f"{kept} of {needed} countdowns kept"
+                + (f", {late} more than {LATE} s late (worst {worst} s)" if args.command else "")
             )
     return 0
 
