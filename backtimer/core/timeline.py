@@ -296,6 +296,7 @@ class _Fitter:
         self.countdown = max(0, countdown)
         self.detail = detail
         self._cache: dict[str, float] = {}
+        self._settings: dict[int, Settings] = {}  # by exercise: asked for at every step
         self._length = length
         self._count_length = count_length
         self._count_cache: dict[str, float] = {}
@@ -320,7 +321,11 @@ class _Fitter:
     # -------------------------------------------------------------- what is said
 
     def settings(self, step: Step) -> Settings:
-        return self.routine.settings(step.exercise_index)
+        index = step.exercise_index
+        found = self._settings.get(index)
+        if found is None:
+            found = self._settings[index] = self.routine.settings(index)
+        return found
 
     def dose(self, step: Step) -> Any:
         return self.settings(step).dose(level_for(self.level, step.exercise_index))
