@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -73,7 +74,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start afresh without asking about an interrupted session",
     )
     add_data_dir(parser)
-    parser.set_defaults(handler=run)
+    # The full-screen app turns the garbage collector on after its first frame (cli.main).
+    parser.set_defaults(handler=run, starts_app=True)
 
 
 def _port(text: str) -> int:
@@ -114,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"backtimer: {printable(problem)}", file=sys.stderr)
         return 1
     if args.plain:
+        gc.enable()  # started (see cli.main): a plain session runs with the collector
         return _run_plain(entry, args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -284,6 +285,10 @@ class BacktimerApp(App[int]):
     # ------------------------------------------------------------------ life cycle
 
     def on_mount(self) -> None:
+        # The garbage collector waits while the app starts (backtimer.cli.main pauses it):
+        # on again once the first frame is on the screen.
+        if not gc.isenabled():
+            self.call_after_refresh(gc.enable)
         # Messages from start-up wait until it is known whether a session is shown.
         self._held_notes = []
         try:
