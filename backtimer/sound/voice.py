@@ -23,7 +23,6 @@ The protocol of ``--serve`` (one request at a time): backtimer writes one JSON l
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.util
 import io
 import json
@@ -33,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import wave
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -121,6 +119,10 @@ class Espeak:
     (see the module's docstring for why)."""
 
     def __init__(self) -> None:
+        # Here, not at the top: only the helper process needs them (a session that measures
+        # its words imports this module before its first frame).
+        import ctypes
+
         import espeakng_loader  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
@@ -157,6 +159,8 @@ class Espeak:
         self._voice: str | None = None
 
     def _collect(self, wav: Any, count: int, events: Any) -> int:
+        import ctypes  # imported by __init__: a lookup
+
         if wav and count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0
@@ -361,6 +365,8 @@ class CommandRenderer:
             cached = self._cache.get(text)
             if cached is not None:
                 return cached
+        import wave  # here: only a speech command's audio is read as a WAV file
+
         argv = list(self.argv)
         if _option(argv, "-s") is None:
             argv += ["-s", str(self.rate)]
