@@ -94,15 +94,47 @@ def screens_imported(code: str) -> set[str]:
 
 
 def test_the_app_imports_each_screen_where_it_is_first_shown() -> None:
-    """The app's module imports no screen: ``run`` needs the session screen (with its pain
-    and confirm dialogs), the picker its own module; settings, history, summary, help and
-    the level offer are imported when they are opened."""
+    """The app's module imports no screen: ``run`` needs the session screen (its pain and
+    confirm dialogs come after its first frame, see the next test), the picker its own
+    module; settings, history, summary, help and the level offer are imported when they
+    are opened."""
     assert screens_imported("import backtimer.tui.app") == set()
     picker = screens_imported("import backtimer.tui.app, backtimer.tui.screens.picker")
     assert picker == {"backtimer.tui.screens.picker"}
     session = screens_imported("import backtimer.tui.app, backtimer.tui.screens.session")
-    assert session == {
-        "backtimer.tui.screens.session",
-        "backtimer.tui.screens.pain",
-        "backtimer.tui.screens.confirm",
+    assert session == {"backtimer.tui.screens.session"}
+
+
+def test_the_session_screen_has_its_dialogs_once_it_is_shown(tmp_path) -> None:
+    """A pain stop or a quit shows its dialog without an import: the session screen loads
+    them just after its first frame."""
+    code = """
+import asyncio, sys
+from backtimer.files import catalog
+from backtimer.files.config import Config
+from backtimer.tui.app import make_app
+
+async def main():
+    app = make_app(catalog.resolve("desk-break"), config=Config(), tick_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        print(type(app.screen).__name__)
+        print(*sorted(m for m in sys.modules if m.startswith("backtimer.tui.screens.")))
+
+asyncio.run(main())
+"""
+    env = {
+        **os.environ,
+        "BACKTIMER_AUDIO": "none",
+        "BACKTIMER_CONFIG_DIR": str(tmp_path / "config"),
+        "BACKTIMER_DATA_DIR": str(tmp_path / "data"),
+        "BACKTIMER_CACHE_DIR": str(tmp_path / "cache"),
     }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    shown, modules = result.stdout.splitlines()[-2:]
+    assert shown == "SessionScreen"
+    assert {"backtimer.tui.screens.pain", "backtimer.tui.screens.confirm"} <= set(modules.split())

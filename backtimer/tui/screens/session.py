@@ -48,8 +48,6 @@ from backtimer.session.tally import PainDetails
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SessionOver
 from backtimer.tui.screens import pop_above
-from backtimer.tui.screens.confirm import ConfirmScreen
-from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
@@ -89,6 +87,14 @@ def labelled(label: str, value: str) -> Text:
 def _phase_scale(height: int) -> int:
     """The largest scale of the big phase word in a terminal ``height`` rows tall (0: none)."""
     return 0 if height < 30 else (1 if height < 48 else 2)
+
+
+def _load_dialogs() -> None:
+    """The pain and quit dialogs' modules, imported once the session's first frame is on the
+    screen (not before it: the first frame does without them), so that a pain stop or a
+    quit shows its dialog without an import."""
+    import backtimer.tui.screens.confirm
+    import backtimer.tui.screens.pain  # noqa: F401
 
 
 class SessionScreen(Screen[None]):
@@ -171,6 +177,7 @@ class SessionScreen(Screen[None]):
             self.show_notice(prompt, until="resume")
             self.controller.announce(prompt)
         self._schedule()
+        self.call_after_refresh(_load_dialogs)
 
     def on_resize(self, event: Any) -> None:
         self._fit_to(self.app.size.height)
@@ -577,6 +584,8 @@ class SessionScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             self.shown(self.controller.quit_answered(bool(yes), paused_here))
 
+        from backtimer.tui.screens.confirm import ConfirmScreen  # see _load_dialogs
+
         self.app.push_screen(
             ConfirmScreen(
                 "End the session now?",
@@ -604,6 +613,8 @@ class SessionScreen(Screen[None]):
             return False
         self._handle([])
         pop_above(self)
+        from backtimer.tui.screens.pain import PainScreen  # see _load_dialogs
+
         self.app.push_screen(
             PainScreen(stopped, stop_if=self.controller.stop_if(stopped)),
             callback=self._after_pain,
