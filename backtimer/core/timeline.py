@@ -297,6 +297,9 @@ class _Fitter:
         self.detail = detail
         self._cache: dict[str, float] = {}
         self._settings: dict[int, Settings] = {}  # by exercise: asked for at every step
+        self._first_get_ready = next(
+            (i for i, s in enumerate(self.steps) if s.phase == "get_ready"), None
+        )
         self._length = length
         self._count_length = count_length
         self._count_cache: dict[str, float] = {}
@@ -444,7 +447,7 @@ class _Fitter:
         following = self.steps[index + 1] if index + 1 < len(self.steps) else None
         if step.phase == "get_ready":
             lines: list[str] = []
-            if index == 0 or not any(s.phase == "get_ready" for s in self.steps[:index]):
+            if index == 0 or index == self._first_get_ready:  # the routine's cautions first
                 lines += [sentence(c) for c in self.routine.cautions]
             intro = self.intro(step)
             if index > 0 and self.steps[index - 1].phase == "transition":
