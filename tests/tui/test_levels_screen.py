@@ -142,3 +142,38 @@ async def test_two_hundred_offers_are_a_few_widgets() -> None:
         await pilot.press("s")
         await pilot.pause()
     assert app.results == [ups]
+
+
+async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
+    """The list's height (kept per width: Textual asks for it at every layout pass) is
+    Textual's own for that width, after a resize that wraps its lines and after a tick."""
+    long_why = "after 3 sessions in a row without pain, " * 3
+    ups = [
+        LevelChange(
+            i,
+            f"Exercise {i + 1}",
+            "up",
+            LevelChoice(hold=10),
+            LevelChoice(hold=15),
+            "hold 10s -> 15s",
+            long_why.strip(),
+        )
+        for i in range(5)
+    ]
+    app = Host(ups)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        offers = app.screen.query_one("#levels-ups", OfferList)
+
+        def fresh(width: int) -> int:
+            return OptionList.get_content_height(offers, offers.size, offers.size, width)
+
+        wide = offers.get_content_height(offers.size, offers.size, 90)
+        narrow = offers.get_content_height(offers.size, offers.size, 40)
+        assert wide == fresh(90) and narrow == fresh(40)
+        assert narrow > wide  # the long lines wrap at 40 columns
+        offers.toggle(0)
+        assert offers.get_content_height(offers.size, offers.size, 40) == fresh(40)
+        await pilot.resize_terminal(60, 40)
+        await pilot.pause()
+        assert offers.size.height == fresh(offers.size.width)  # all of it: 40 rows have room

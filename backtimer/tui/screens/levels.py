@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 
@@ -37,7 +38,23 @@ class OfferList(OptionList):
     def __init__(self, changes: Sequence[LevelChange], *, id: str | None = None) -> None:
         self.changes = list(changes)
         self.ticked = [True] * len(self.changes)
+        # The list's height for a width: Textual asks for it at every layout pass (six
+        # before the first frame), and each time wraps every option's text again (200
+        # step-ups: 1,200 wraps). A tick changes "[x]" to "[ ]", never a height.
+        self._content_heights: dict[tuple[object, ...], int] = {}
         super().__init__(*(self._prompt(i) for i in range(len(self.changes))), id=id)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        styles = self.styles
+        key = (
+            width,
+            self.get_component_styles("option-list--option").padding,
+            styles.text_wrap,
+            styles.text_overflow,
+        )
+        if key not in self._content_heights:
+            self._content_heights[key] = super().get_content_height(container, viewport, width)
+        return self._content_heights[key]
 
     def _prompt(self, number: int) -> Text:
         change = self.changes[number]
