@@ -89,7 +89,7 @@ class Cue:
     say: str | None = None
     sound: str | None = None
     seconds: float = 0.0  # how long the words take (0: a sound only)
-    kind: str = "say"  # what it is for: intro, head, next, count, go, tempo, halfway, moved
+    kind: str = "say"  # for: intro, head, release, next, count, go, tempo, halfway, moved
     from_end: bool = False  # timed from the step's end: moves when a hold is made longer
 
     @property
@@ -458,7 +458,12 @@ class _Fitter:
             rest = spoken_duration(step.seconds or 0.0)
             return [_Slot([f"Release and rest {rest}.", "Release."], "head", "release")]
         if step.phase == "switch_sides":
-            return [_Slot(["Switch sides."], "head", "switch")]
+            switch = _Slot(["Switch sides."], "head", "switch")
+            before = self.steps[index - 1] if index > 0 else None
+            if before is not None and before.phase == "hold" and before.seconds is not None:
+                # A timed hold ends into the switch: its end is said, as a rest's is.
+                return [_Slot(["Release."], "release", "release"), switch]
+            return [switch]
         if step.phase == "set_rest":
             done = f"Set {step.set} of {step.sets} done."
             rest = spoken_duration(step.seconds or 0.0)
@@ -506,8 +511,8 @@ class _Fitter:
             base = 0.0
 
         def need(head: list[str | None], next_words: str | None) -> float:
-            # The first place's sound, if it has one, comes before its words.
-            total = lead(heads[0].sound) if heads and len(head) == len(heads) else 0.0
+            # A place's sound, if it has one, comes before its words.
+            total = sum(lead(s.sound) for s in heads) if len(head) == len(heads) else 0.0
             for text in head:
                 if text:
                     total += self.length(text) + GAP
@@ -553,8 +558,8 @@ class _Fitter:
         self.seconds[index] = float(seconds) if seconds != base else step.seconds
         cues: list[Cue] = []
         t = 0.0
-        for number, (slot, text) in enumerate(zip(heads, head, strict=True)):
-            sound = slot.sound if number == 0 else None
+        for slot, text in zip(heads, head, strict=True):
+            sound = slot.sound
             if not text and sound is None:
                 continue
             spoken = self.length(text)

@@ -297,6 +297,7 @@ class Cues:
         self._paused = False
         self._last: _Due | None = None  # the last timeline cue with words that was said
         self._cut: _Due | None = None  # what a pause or pain stop cut off, said again on resume
+        self._started = False  # a step has started: a run that starts later is a resume
 
     # -------------------------------------------------------------- timeline
 
@@ -347,10 +348,18 @@ class Cues:
         if not self._paused:
             self.poll(now, until=started.at)  # the step before ended: what was due by then
         self._pending = []
-        for number, cue in enumerate(step.cues):
+        cues = list(enumerate(step.cues))
+        sooner = 0.0
+        if not self._started and step.index > 0 and cues and cues[0][1].kind == "release":
+            # A run that starts here (a resume) heard no hold end: not "Release.", and what
+            # follows it ("Switch sides.") is said at once.
+            cues = cues[1:]
+            sooner = cues[0][1].at if cues else 0.0
+        self._started = True
+        for number, cue in cues:
             if (step.index, number, round(started.at, 2)) in self._early:
                 continue  # already said, on the deadline, before this step's tick came
-            due = started.at + cue.at
+            due = started.at + cue.at - (0.0 if cue.from_end else sooner)
             if cue.from_end and length is not None and step.seconds is not None:
                 due = started.at + length - (step.seconds - cue.at)
             self._pending.append(_Due(due, cue, step))

@@ -302,3 +302,53 @@ def test_after_a_step_at_the_person_s_own_pace_the_closing_words_cut_in() -> Non
     assert runner.session.over
     spoken = [c for c in player.calls if c[0] != "bell"]
     assert spoken[-1] == ("say", "Session complete. Well done.")
+
+
+SIDES = Routine.model_validate(
+    {
+        "name": "Sides",
+        "exercises": [
+            {
+                "name": "Clamshells",
+                "hold": 5,
+                "sides": "both",
+                "switch": 3,
+                "get_ready": 3,
+                "side_words": {"right": "right knee on top", "left": "left knee on top"},
+            }
+        ],
+    }
+)
+
+
+def test_a_hold_ends_into_the_switch_with_release_then_switch_sides() -> None:
+    runner, cues, _player, clock, heard = setup(routine=SIDES)
+    plan = runner.plan
+    runner.do("start")
+    cues.poll(clock.now)
+    run_until(runner, cues, clock, 100.0 + plan.total_seconds + 1)
+    said = [text for _, text in heard]
+    at = said.index("Release.")
+    assert said[at : at + 2] == ["Release.", "Switch sides."]
+    assert said[at + 2].startswith("Left knee on top.")
+    switch = next(s for s in plan.steps if s.phase == "switch_sides")
+    assert [t for t, text in heard if text == "Release."] == [100.0 + plan.offset(switch.index)]
+
+
+def test_a_run_resumed_at_the_switch_says_switch_sides_at_once_not_release() -> None:
+    plan = compile_plan(SIDES, length=estimator(175))
+    switch = next(s for s in plan.steps if s.phase == "switch_sides")
+    clock = Clock()
+    player = RecordingPlayer()
+    heard: list[tuple[float, str]] = []
+    cues = Cues(player, clock=clock, on_spoken=lambda at, text: heard.append((at, text)))
+    runner = SessionRunner(
+        plan, clock=clock, start_index=switch.index, listeners=[cues], sleep_gap=None
+    )
+    runner.do("start")
+    cues.poll(clock.now)
+    run_until(runner, cues, clock, 100.0 + plan.total_seconds + 1)
+    # No hold ended before it in this run: the switch is said as the run starts.
+    assert heard[0] == (100.0, "Switch sides.")
+    assert "Release." not in [text for _, text in heard]
+    assert heard[1][1].startswith("Left knee on top.")
