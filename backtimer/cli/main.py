@@ -162,13 +162,58 @@ def cmd_check(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------ list
 
 
+def session_length_for(config: Any) -> Callable[[Any], float]:
+    """How long a routine's session lasts with its words, for the user's voice settings:
+    the plan's total (the steps as its words lengthen them, then the closing sound and
+    words), at the low end of every range. Spoken lengths are estimated from ``speech_rate``
+    (on the long side), not measured: ``list`` answers at once; ``plan`` measures."""
+    from backtimer.core.plan import CLOSING_SOUND, compile_plan
+    from backtimer.core.timeline import estimator
+    from backtimer.files.config import with_config_defaults
+    from backtimer.sound import tones
+
+    length = estimator(config.speech_rate) if config.voice else (lambda text: 0.0)
+    closing_sound = tones.seconds(CLOSING_SOUND) if config.tones else 0.0
+
+    def total(routine: Any) -> float:
+        plan = compile_plan(
+            with_config_defaults(routine, config),
+            "low",
+            length=length,
+            countdown=config.countdown,
+            detail=config.voice_detail,
+            closing_sound=closing_sound,
+        )
+        return plan.total_seconds
+
+    return total
+
+
+def _length_column(config: Any) -> tuple[str, str]:
+    """The length column's header, and the line under the table that says what it is."""
+    if not config.voice:
+        return "length", "length: the routine's own times, at the low end (the voice is off)."
+    how = (
+        f"about: how long a session lasts with its spoken words ({config.voice_detail}), "
+        f"estimated at {config.speech_rate} words per minute, at the low end of every range; "
+        "'backtimer plan ROUTINE' measures it with your voice."
+    )
+    return "about", how
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     # Deferred (start-up, see above): pydantic loads only for a command that reads routines.
     import json
 
     from backtimer.files import catalog
+    from backtimer.session.launch import settings
 
     entries = catalog.all_entries()
+    notes: list[str] = []
+    config = settings(notes)
+    for note in notes:
+        print(f"backtimer: {printable(note)}", file=sys.stderr)
+    session_length = session_length_for(config)
     if args.json:
         out = []
         for entry in entries:
@@ -184,6 +229,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "exercises": len(entry.routine.exercises),
                     "total_seconds": entry.routine.total_seconds(),
                     "total_seconds_high": entry.routine.total_seconds("high"),
+                    "session_seconds": round(session_length(entry.routine), 1),
+                    "session_speech": {
+                        "voice": config.voice,
+                        "rate": config.speech_rate,
+                        "detail": config.voice_detail,
+                        "measured": False,
+                    },
                 }
             else:
                 item["error"] = str(entry.problems[0]) if entry.problems else "invalid"
@@ -194,6 +246,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no routines found")
         return EXIT_OK
     width = max(len(printable(e.key)) for e in entries)
+    # The length column: how long a session lasts with its words (the header says how it
+    # was found), not only the routine's own times.
+    column, legend = _length_column(config)
+    print(f"{'routine':<{width}}  {'from':<7}  {'exercises':>13}  {column:>7}  name")
     for entry in entries:
         key = printable(entry.key)
         where = f"{entry.origin:<7}"
@@ -201,11 +257,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             count = len(entry.routine.exercises)
             print(
                 f"{key:<{width}}  {where}  {count:>3} exercises  "
-                f"{about(entry.routine.total_seconds()):>7}  {entry.routine.name}"
+                f"{about(session_length(entry.routine)):>7}  {entry.routine.name}"
             )
         else:
             first = entry.problems[0] if entry.problems else "invalid"
             print(f"{key:<{width}}  {where}  INVALID  {first}")
+    print(legend)
     return EXIT_OK
 
 

@@ -284,12 +284,64 @@ def test_list_user_routines_valid_and_invalid(
     code, out, err = run(capsys, "list")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert len(lines) == 2
-    broken, evening = lines  # sorted by file name
+    assert len(lines) == 4
+    header, broken, evening, legend = lines  # sorted by file name
+    assert re.fullmatch(r"routine +from +exercises +about +name", header)
+    assert legend.startswith("about: how long a session lasts with its spoken words (full), ")
+    assert "estimated at 175 words per minute" in legend
     assert re.fullmatch(
         r"broken +user +INVALID +.*broken\.toml:5: exercises\[1\] \(Bridge\)\.hodl: .*", broken
     )
     assert re.fullmatch(r"evening +user +2 exercises +\d+ min +Evening", evening)
+
+
+def test_list_shows_how_long_a_session_lasts_with_its_words(
+    user_routines: Path, no_bundled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only the routine's own times: the plan's total with its words estimated at the
+    voice's rate (and the closing words), as the session will last."""
+    from backtimer.core.durations import about
+    from backtimer.core.plan import compile_plan
+    from backtimer.core.timeline import estimator
+
+    write(user_routines, "evening.toml", TWO_EXERCISES)
+    routine = load_routine(user_routines / "evening.toml")
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    evening = json.loads(out)[0]
+    plan = compile_plan(routine, "low", length=estimator(175), closing_sound=0.9)
+    assert evening["session_seconds"] == pytest.approx(plan.total_seconds, abs=0.05)
+    assert evening["session_seconds"] > evening["total_seconds"]  # the words take time
+    assert evening["session_speech"] == {
+        "voice": True,
+        "rate": 175,
+        "detail": "full",
+        "measured": False,
+    }
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    row = out.splitlines()[1]
+    assert re.search(rf"2 exercises +{re.escape(about(plan.total_seconds))} +Evening$", row)
+    # A slower voice makes the session longer; with the voice off it keeps its own times.
+    (user_routines.parent / "config.toml").write_text("speech_rate = 100\n", encoding="utf-8")
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    slow = json.loads(out)[0]
+    assert slow["session_seconds"] > evening["session_seconds"]
+    assert slow["session_speech"]["rate"] == 100
+    (user_routines.parent / "config.toml").write_text(
+        "voice = false\ntones = false\n", encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    quiet = json.loads(out)[0]
+    assert quiet["session_seconds"] == quiet["total_seconds"]
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    assert out.splitlines()[0].split()[3] == "length"
+    assert out.splitlines()[-1] == (
+        "length: the routine's own times, at the low end (the voice is off)."
+    )
 
 
 def test_list_json(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from backtimer.cli.main import build_parser
 from backtimer.files.routine_load import validate_text
 
@@ -49,21 +51,30 @@ def test_readme_settings_example_is_valid() -> None:
     assert config.keymap == {"pain": "p"}
 
 
-def test_readme_lists_every_bundled_routine_with_its_size() -> None:
-    """The README's table of bundled routines names each one, its exercise count and length."""
+def test_readme_lists_every_bundled_routine_with_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's table of bundled routines names each one, its exercise count, how long a
+    session lasts with its words at the default voice settings (as ``backtimer list`` shows
+    it) and its own times."""
+    from backtimer.cli.main import session_length_for
     from backtimer.core.durations import about
+    from backtimer.files.config import Config
     from backtimer.files.routine_load import load_routine
 
+    monkeypatch.setenv("BACKTIMER_SPEECH_LENGTHS", "estimate")
     text = README.read_text(encoding="utf-8")
     section = text.split("## Bundled routines", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([\w-]+)` \| (\d+) \| ([^|]+?) \|", section, re.M)
+    rows = re.findall(r"^\| `([\w-]+)` \| (\d+) \| ([^|]+?) \| ([^|]+?) \|", section, re.M)
     folder = README.parent / "routines"
     bundled = {p.stem: load_routine(p) for p in folder.glob("*.toml")}
-    assert sorted(key for key, _, _ in rows) == sorted(bundled)
-    for key, count, length in rows:
+    assert sorted(key for key, _, _, _ in rows) == sorted(bundled)
+    spoken = session_length_for(Config())  # the default voice settings
+    for key, count, with_words, length in rows:
         routine = bundled[key]
         assert int(count) == len(routine.exercises), key
+        assert with_words == about(spoken(routine)), key
         assert length == about(routine.total_seconds()), key
+    quick = re.search(r"`desk-break` is five .*?, about\s+(\d+) minutes", text, re.S)
+    assert quick and f"{quick.group(1)} min" == about(spoken(bundled["desk-break"]))
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:
