@@ -104,8 +104,10 @@ def entry_prompt(entry: Entry, level: Level = "low") -> Text:
     if entry.pending:
         return literal(entry.key, "bold").append("\nchecking…", style="dim")
     if entry.routine is None:
-        text = literal(entry.key, "bold")
-        text.append("  INVALID", style="bold red")
+        # A space begins no run of text after another one on its line: an SVG of the screen
+        # drawn by rsvg-convert drops it ("brokenINVALID"); it ends the run before.
+        text = literal(entry.key, "bold").append("  ")
+        text.append("INVALID", style="bold red")
         first = str(entry.problems[0].message) if entry.problems else "cannot be read"
         count = len(entry.problems)
         more = f" (+{count - 1} more)" if count > 1 else ""
@@ -130,8 +132,8 @@ def preview(
     ``level``: the current levels (from the history), or "low"/"high". ``levels_note``:
     why the history could not be read (the low end is shown)."""
     if entry.routine is None:
-        head = literal(entry.key, "bold")
-        head.append(" cannot be run until these are fixed:", style="bold")
+        head = literal(entry.key, "bold").append(" ")
+        head.append("cannot be run until these are fixed:", style="bold")
         problems = Text()
         for number, problem in enumerate(entry.problems or (), 1):
             if number > 1:
@@ -156,9 +158,12 @@ def preview(
     head.append_text(total)
     out: list[Text | Table] = [head]
     if routine.source is not None:
-        source = Text("Source: ", style="dim").append_text(literal(routine.source.title, "dim"))
+        # One run of text: " (publisher)" as a run of its own began with a space, which an
+        # SVG of the screen drawn by rsvg-convert drops ("Back Pain(Unnamed").
+        cited = routine.source.title
         if routine.source.publisher:
-            source.append_text(literal(f" ({routine.source.publisher})", "dim"))
+            cited += f" ({routine.source.publisher})"
+        source = Text("Source: ", style="dim").append_text(literal(cited, "dim"))
         out.append(source)
     if routine.description:
         out.append(literal(routine.description))
