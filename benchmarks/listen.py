@@ -20,6 +20,8 @@ It counts:
 - countdowns kept: of the timed holds and sets of reps that follow a get-ready, rest, switch,
   set rest or transition, how many had their last 3 seconds counted ("3", "2", "1", each heard
   in full, on its second);
+- tempo words kept: of the tempo parts of every rep (each starts with its sound), how many
+  have their words too ("Lift.", "4. Knees to the right.") in the plan's timeline;
 - seconds added: the session's length minus the routine's own (words that lengthened steps).
 
 ``--command``: as a custom ``speech_command`` speaks (a process per utterance, which plays
@@ -37,15 +39,22 @@ It then also counts the utterances that start more than 0.3 s after their time, 
 worst lateness. ``--startup SECONDS``: each process takes that long to start speaking (a
 loaded machine, an engine that renders first), 0.1 by default.
 
+``--system``: the session's voice is the system's espeak-ng (``--stdout``, as where the
+espeakng-loader wheel is not installed) instead of the wheel's: the "after" plan is fitted
+with the lengths measured through it, and every utterance lasts the samples backtimer's
+renderer gives the mixer for it (what is played).
+
 The table is printed; ``--json`` prints the numbers. Needs espeak-ng on PATH.
 
     python benchmarks/listen.py [--rates 140,175,250] [--routine NAME] [--json] [--cuts]
+    python benchmarks/listen.py --system [--rates 120,140,175,250]
     python benchmarks/listen.py --command [--rates 120,175,250] [--startup 0.1]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -63,6 +72,8 @@ from backtimer.files import catalog
 from backtimer.session import cues as cue_layer
 from backtimer.session.runner import SessionRunner
 from backtimer.sound.lengths import SpeechLengths
+from backtimer.sound.tones import SAMPLE_RATE
+from backtimer.sound.voice import CommandRenderer
 
 DEFAULT_RATES = {False: "140,175,250", True: "120,175,250"}
 TICK = 0.05  # seconds between simulated ticks
@@ -96,11 +107,14 @@ def whole_seconds(wav: bytes) -> float:
 
 
 class Renderer:
-    """Spoken lengths from espeak-ng, once per (rate, text); ``whole``: trailing quiet too."""
+    """Spoken lengths from espeak-ng, once per (rate, text); ``whole``: trailing quiet too;
+    ``played``: the samples the session's voice plays (``--system``: backtimer's renderer of
+    the system espeak-ng, as the mixer gets them)."""
 
-    def __init__(self, rate: int, whole: bool = False) -> None:
+    def __init__(self, rate: int, whole: bool = False, played: bool = False) -> None:
         self.rate = rate
         self.whole = whole
+        self.played = CommandRenderer(["espeak-ng"], rate=rate) if played else None
         self.cache: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
@@ -111,6 +125,10 @@ class Renderer:
     def _render(self, text: str) -> float:
         if not text.strip():
             return 0.0
+        if self.played is not None:
+            samples = self.played.render(text)
+            assert samples is not None, text
+            return len(samples) / SAMPLE_RATE
         out = subprocess.run(
             ["espeak-ng", "-s", str(self.rate), "--stdout", "--", text],
             capture_output=True,
@@ -210,7 +228,9 @@ class CommandPlayer(SimPlayer):
             self.said.append(Utterance(start, text, self.length(text), late=start - due))
 
 
-def build_plan(entry: catalog.Entry, rate: int, after: bool, command: bool = False) -> object:
+def build_plan(
+    entry: catalog.Entry, rate: int, after: bool, command: bool = False, system: bool = False
+) -> object:
     routine = entry.routine
     assert routine is not None
     if command:
@@ -231,9 +251,17 @@ def build_plan(entry: catalog.Entry, rate: int, after: bool, command: bool = Fal
         return compile_plan(routine, "low")
     # What a session fits its timeline with: the lengths it measures for this rate.
     os.environ.pop("BACKTIMER_SPEECH_LENGTHS", None)
-    lengths = SpeechLengths(rate=rate)
+    espeak_ng = shutil.which("espeak-ng")
+    renderer = CommandRenderer([espeak_ng], rate=rate) if system and espeak_ng else None
+    lengths = SpeechLengths(rate=rate, renderer=renderer)
     try:
-        return compile_plan(routine, "low", length=lengths, countdown=COUNTDOWN)
+        return compile_plan(
+            routine,
+            "low",
+            length=lengths,
+            countdown=COUNTDOWN,
+            count_length=lengths.count_words,
+        )
     finally:
         lengths.close()
 
@@ -245,8 +273,9 @@ def simulate(
     length: Renderer,
     command: bool = False,
     startup: float = 0.0,
+    system: bool = False,
 ) -> dict[str, object]:
-    plan = build_plan(entry, rate, after, command)
+    plan = build_plan(entry, rate, after, command, system)
     player: SimPlayer
     if command:
         player = CommandPlayer(length, startup=startup)
@@ -324,11 +353,14 @@ def _run(entry: catalog.Entry, plan: object, player: SimPlayer, cues: object) ->
             )
         kept += ok
     routine_total = entry.routine.total_seconds("low")  # type: ignore[union-attr]
+    parts = [c for step in steps for c in step.cues if c.sound == "tempo"]
     return {
         "utterances": len(said),
         "heard_in_full": sum(u.full for u in said),
         "countdowns_kept": kept,
         "countdowns_needed": needed,
+        "tempo_words_kept": sum(1 for c in parts if c.say),
+        "tempo_parts": len(parts),
         "seconds_added": round(plan.total_seconds - routine_total, 1),  # type: ignore[attr-defined]
         "session_seconds": round(plan.total_seconds, 1),  # type: ignore[attr-defined]
         "late": sum(u.late > LATE for u in said),
@@ -348,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         "--command", action="store_true", help="as a custom speech command speaks (see above)"
     )
     parser.add_argument("--startup", type=float, default=0.1, help="with --command (see above)")
+    parser.add_argument(
+        "--system", action="store_true", help="the system's espeak-ng as the voice (see above)"
+    )
     parser.add_argument("--routine", action="append")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--cuts", action="store_true", help="show the first cut-offs")
@@ -363,26 +398,27 @@ def main(argv: list[str] | None = None) -> int:
     if not args.json:
         print(
             f"{'routine':<28} {'wpm':>4}  {'':6} {'utterances':>10} {'heard in full':>14} "
-            f"{'countdowns kept':>16} {'seconds added':>14}"
+            f"{'countdowns kept':>16} {'tempo words kept':>17} {'seconds added':>14}"
             + (f" {'late':>5} {'worst':>6}" if args.command else "")
         )
     for rate in rates:
-        length = Renderer(rate, whole=args.command)
+        length = Renderer(rate, whole=args.command, played=args.system)
         for entry in entries:
             for after in (False, True):
                 row = {
                     "routine": Path(entry.path).stem,
                     "rate": rate,
                     "plan": "after" if after else "before",
-                    **simulate(entry, rate, after, length, args.command, args.startup),
+                    **simulate(entry, rate, after, length, args.command, args.startup, args.system),
                 }
                 rows.append(row)
                 if not args.json:
                     kept = f"{row['countdowns_kept']}/{row['countdowns_needed']}"
+                    tempo = f"{row['tempo_words_kept']}/{row['tempo_parts']}"
                     print(
                         f"{row['routine']:<28} {rate:>4}  {row['plan']:<6} "
                         f"{row['utterances']:>10} {row['heard_in_full']:>14} {kept:>16} "
-                        f"{row['seconds_added']:>14}"
+                        f"{tempo:>17} {row['seconds_added']:>14}"
                         + (f" {row['late']:>5} {row['worst_late']:>6}" if args.command else ""),
                         flush=True,
                     )
@@ -392,17 +428,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        for plan in ("before", "after"):
-            mine = [r for r in rows if r["plan"] == plan]
+        for rate, plan in itertools.product(rates, ("before", "after")):
+            mine = [r for r in rows if r["plan"] == plan and r["rate"] == rate]
             said = sum(r["utterances"] for r in mine)  # type: ignore[misc]
             full = sum(r["heard_in_full"] for r in mine)  # type: ignore[misc]
             kept = sum(r["countdowns_kept"] for r in mine)  # type: ignore[misc]
             needed = sum(r["countdowns_needed"] for r in mine)  # type: ignore[misc]
+            tempo = sum(r["tempo_words_kept"] for r in mine)  # type: ignore[misc]
+            parts = sum(r["tempo_parts"] for r in mine)  # type: ignore[misc]
+            added = sum(r["seconds_added"] for r in mine)  # type: ignore[misc]
             late = sum(r["late"] for r in mine)  # type: ignore[misc]
             worst = max((r["worst_late"] for r in mine), default=0.0)  # type: ignore[type-var]
             print(
-                f"{plan}: {full} of {said} utterances heard in full, "
-                f"{kept} of {needed} countdowns kept"
+                f"{rate} wpm, {plan}: {full} of {said} utterances heard in full, "
+                f"{kept} of {needed} countdowns kept, {tempo} of {parts} tempo words kept, "
+                f"{added:.1f} s added"
                 + (f", {late} more than {LATE} s late (worst {worst} s)" if args.command else "")
             )
     return 0
