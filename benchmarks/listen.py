@@ -33,7 +33,8 @@ a command that cannot render audio:
 - before: every text by :func:`~backtimer.core.timeline.estimate` (its words alone);
 - after: what a session now fits for a custom command (``SpeechLengths``): the whole
   utterance (:func:`~backtimer.core.timeline.command_estimate`), except the countdown
-  numbers, fitted by their words (their quiet may run into the next second).
+  numbers and the tempo parts' words, fitted by their words (their quiet may run into the
+  next second or part).
 
 It then also counts the utterances that start more than 0.3 s after their time, and the
 worst lateness. ``--startup SECONDS``: each process takes that long to start speaking (a

@@ -218,7 +218,8 @@ def compile_plan(
 
     ``closing_sound``: the seconds of the closing sound (0: no tones); with ``length`` the
     plan's total includes it and the closing words (:data:`CLOSING_TEXT`), said after it.
-    ``count_length``: a countdown number's words alone (see :func:`fit_steps`).
+    ``count_length``: the words alone of a countdown number or a rep's tempo part (see
+    :func:`fit_steps`).
     """
     builder = _Builder(frozenset({"get_ready"}) if length is not None else frozenset())
     last = len(routine.exercises) - 1

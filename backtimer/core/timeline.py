@@ -192,9 +192,10 @@ def command_estimate(text: str, rate: float = DEFAULT_RATE) -> float:
     whole WAV espeak-ng writes for every text of the bundled routines at 100-300 words per
     minute: never shorter.
 
-    The countdown numbers are the exception (see :func:`fit_steps`' ``count_length``): a
-    number's words are fitted into its second and its trailing quiet may run into the next,
-    which then starts late by only that overrun."""
+    The countdown numbers and the words of a rep's tempo parts are the exception (see
+    :func:`fit_steps`' ``count_length``): they are fitted by their words and their trailing
+    quiet may run into the next second or part, which then starts late by only that
+    overrun."""
     seconds = estimate(text, rate)
     if not seconds:
         return 0.0
@@ -313,8 +314,11 @@ class _Fitter:
             self._cache[text] = _speak(self._length, text)
         return self._cache[text]
 
-    def count_words_length(self, text: str) -> float:
-        """How long a countdown number's words take (see :func:`fit_steps`)."""
+    def words_length(self, text: str | None) -> float:
+        """How long the words alone of a countdown number or of a rep's tempo part take
+        (see :func:`fit_steps`)."""
+        if not text:
+            return 0.0
         if self._count_length is None:
             return self.length(text)
         if text not in self._count_cache:
@@ -597,7 +601,7 @@ class _Fitter:
         cues = []
         for number in range(counts, 0, -1):
             word = str(number)
-            spoken = self.count_words_length(word)
+            spoken = self.words_length(word)
             fits = lead("tick") + spoken <= COUNT_ROOM
             cues.append(
                 Cue(
@@ -679,13 +683,16 @@ class _Fitter:
                 options += [sentence(count)] + (["Last one."] if last else [])
             else:
                 options.append(sentence(word))
-            chosen = next((o for o in options if lead("tempo") + self.length(o) <= room), None)
+            # By their words alone (see fit_steps): the pace of every rep is said.
+            chosen = next(
+                (o for o in options if lead("tempo") + self.words_length(o) <= room), None
+            )
             if number == 0 and counted and chosen is None:
                 missing = "Last one." if last else sentence(str(step.rep))
                 short = sentence(word)
-                if lead("tempo") + self.length(short) <= room:
+                if lead("tempo") + self.words_length(short) <= room:
                     chosen = short
-            spoken = self.length(chosen)
+            spoken = self.words_length(chosen)
             cues.append(Cue(t, chosen, "tempo", spoken, "tempo" if number else "go"))
             t += seconds
         if missing is not None:
@@ -703,7 +710,7 @@ class _Fitter:
         total = self.seconds[index]
         if before.phase != "rep" or before.exercise_index != step.exercise_index or not total:
             return  # a gap before it says "Rep 4" or "Last one" as what comes next
-        spoken = self.length(words)
+        spoken = self.words_length(words)  # a rep's count: by its words (see fit_steps)
         at = total - TEMPO_GAP - spoken
         cues = self.cues[index]
         keep = [c for c in cues if not c.say or c.end + GAP <= at]
@@ -733,11 +740,14 @@ def fit_steps(
 
     ``length(text)``: how long saying ``text`` takes, the whole of it (for a speech command
     run as a process per utterance: until its process exits, trailing quiet included, see
-    :func:`command_estimate`). ``count_length(text)``, if given: how long a countdown
-    number's words take, without that quiet. A number has a second and no more, so it is
-    fitted by its words; its quiet may run into the next second, and the next number, said
-    when it has ended (nothing is cut off), starts late by only that overrun (espeak-ng
-    says "3" in 1.02 s at 120 words per minute: 0.02 s). Every other cue gets the whole
-    length, so the cue before a countdown has ended when "3" is due."""
+    :func:`command_estimate`). ``count_length(text)``, if given: how long the words alone
+    take, without that quiet, for the countdown numbers and for a rep's tempo parts (the
+    words at the start of each part, and the rep's count). A number has a second and no
+    more, and a tempo part as long as the routine says, so they are fitted by their words:
+    the count and the pace of every rep are said at slow rates too. Their quiet may run into
+    the next second or part, and what is said next, when it has ended (nothing is cut off),
+    starts late by only that overrun (espeak-ng says "3" in 1.02 s at 120 words per minute:
+    0.02 s). Every other cue gets the whole length, so the cue before a countdown has ended
+    when "3" is due."""
     fitter = _Fitter(steps, routine, level, length, countdown, detail, count_length)
     return fitter.fit()

@@ -172,11 +172,11 @@ class SpeechLengths:
         return estimate(text, self.rate)
 
     def count_words(self, text: str) -> float:
-        """How long a countdown number's words take (the plan compiler's ``count_length``):
-        where a speech command's length is estimated, its words alone, without the quiet
-        its process plays after them (a number's quiet may run into the next second, see
-        :func:`backtimer.core.timeline.fit_steps`); measured, the measured length, as
-        before."""
+        """How long the words of a countdown number or of a rep's tempo part take (the
+        plan compiler's ``count_length``): where a speech command's length is estimated,
+        its words alone, without the quiet its process plays after them (that quiet may run
+        into the next second or part, see :func:`backtimer.core.timeline.fit_steps`);
+        measured, the measured length, as before."""
         if not text.strip() or not self.enabled:
             return 0.0
         if not self.measured or self._failed:

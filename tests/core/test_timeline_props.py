@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 from backtimer.core.engine import Session, StepStarted
 from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.routine import Routine, level_for, semantic_issues
-from backtimer.core.timeline import COUNT_ROOM, SOUNDS, estimate, estimator, spoken_words
+from backtimer.core.timeline import (
+    COUNT_ROOM,
+    SOUNDS,
+    command_estimate,
+    estimate,
+    estimator,
+    spoken_words,
+)
 
 pytestmark = pytest.mark.core
 
@@ -282,6 +289,41 @@ def test_the_engine_runs_a_fitted_plan_to_its_real_total(
     assert session.over
     started = [e for e in events if isinstance(e, StepStarted)]
     assert [e.step.index for e in started] == list(range(len(plan.steps)))
+
+
+@SETTINGS
+@given(routine=routines(), rate=rates, countdown=st.integers(0, 5))
+def test_counts_and_tempo_words_are_fitted_by_their_words_alone(
+    routine: Routine, rate: int, countdown: int
+) -> None:
+    # A speech command's whole utterance outlasts its words (its trailing quiet): with the
+    # words alone given as count_length, every rep of a tempo exercise says and plays what
+    # it does with lengths of words alone, and the countdown numbers are the same; every
+    # other cue is fitted by its whole length.
+    plan = compile_plan(
+        routine,
+        "low",
+        length=lambda text: command_estimate(text, rate),
+        countdown=countdown,
+        count_length=estimator(rate),
+    )
+    plain = fitted(routine, rate, countdown)
+    assert len(plan.steps) == len(plain.steps)
+    for step, words in zip(plan.steps, plain.steps, strict=True):
+        tempo = step.phase == "rep" and routine.settings(step.exercise_index).kind == "tempo"
+        if tempo:
+            assert step.cues == words.cues, step
+        counts = [(c.at, c.say) for c in step.cues if c.kind == "count"]
+        plain_counts = [(c.at, c.say) for c in words.cues if c.kind == "count"]
+        if step.seconds == words.seconds:  # (a gap made longer moves its count with its end)
+            assert counts == plain_counts
+        else:
+            assert [say for _, say in counts] == [say for _, say in plain_counts]
+        for cue in step.cues:
+            if cue.say and cue.kind != "count" and not tempo:
+                assert abs(cue.seconds - command_estimate(cue.say, rate)) < TOL, cue
+            elif cue.say:
+                assert abs(cue.seconds - estimate(cue.say, rate)) < TOL, cue
 
 
 def test_estimates_err_on_the_long_side_of_a_plain_word_count() -> None:

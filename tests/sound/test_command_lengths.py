@@ -2,10 +2,12 @@
 (espeak-ng at 120 words per minute plays "3" for 1.02 s, 0.55 s of it quiet): the lengths a
 plan is fitted with for a speech command cover the whole of it, measured or estimated.
 
-Except the countdown numbers: a number has one second, so it is fitted by its words, and its
-quiet may run into the next second; the next number waits for it (nothing is cut off) and
-starts late by that overrun only. Simulated here with espeak-ng's whole WAV for the numbers:
-the hold after them starts within 0.3 s of its deadline at 120-300 words per minute."""
+Except the countdown numbers and the words of a rep's tempo parts: a number has one second
+and a tempo part the routine's seconds, so they are fitted by their words, and their quiet
+may run into the next second or part; what is said next waits for it (nothing is cut off)
+and starts late by that overrun only. Simulated here with espeak-ng's whole WAV for the
+numbers and the tempo words: the hold after them starts within 0.3 s of its deadline at
+120-300 words per minute."""
 
 from __future__ import annotations
 
@@ -18,17 +20,22 @@ from pathlib import Path
 
 import pytest
 
-from backtimer.core.plan import Plan, compile_plan
+from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.timeline import COUNT_ROOM, GAP, command_estimate, estimate, estimator
 from backtimer.files.routine_load import load_routine
 from backtimer.sound.lengths import SpeechLengths, whole_seconds
 
-#: Whole WAV lengths (``espeak-ng -s RATE -w``) of short and long bundled texts, for machines
-#: without espeak-ng (written with espeak-ng 1.51).
+#: Whole WAV lengths (``espeak-ng -s RATE -w``) of short and long bundled texts, and of every
+#: tempo part's words of the bundled routines' plans for a custom command at each rate, for
+#: machines without espeak-ng (written with espeak-ng 1.51; a text missing from it is taken
+#: as long as its command estimate, which is never shorter).
 FIXTURE = Path(__file__).with_name("espeak_ng_whole_wav_seconds.json")
 RATES = (100, 120, 140, 175, 250, 300)
 ROUTINES = sorted((Path(__file__).resolve().parents[2] / "routines").glob("*.toml"))
-DRIFT = 0.3  # seconds: the most a cue after a countdown may start late (120-300 wpm)
+# Seconds: the most a cue may start late at 120-300 wpm, behind the countdown numbers' quiet
+# or the tempo words' (which run into the next part: the worst is 0.17 s at 120 wpm, a rep's
+# first words after a part whose words and quiet fill it; 0.07 s with numbers only).
+DRIFT = 0.3
 
 
 def whole_wav(text: str, rate: int, folder: Path) -> float:
@@ -158,6 +165,8 @@ def test_a_custom_command_keeps_every_count_and_covers_every_other_utterance(
             if cue.kind == "count":
                 assert cue.seconds == estimate(cue.say, rate)
                 assert cue.lead + cue.seconds <= COUNT_ROOM
+            elif tempo_step(step):  # a tempo part's words, or the rep's count: by its words
+                assert cue.seconds == estimate(cue.say, rate), cue
             else:  # until its process exits
                 assert cue.seconds == command_estimate(cue.say, rate), cue
         # The cue before a countdown has ended, quiet and all, when "3" is due.
@@ -168,11 +177,45 @@ def test_a_custom_command_keeps_every_count_and_covers_every_other_utterance(
             assert max(c.end for c in before) + GAP <= first.at + 1e-6, step
 
 
+def tempo_step(step: Step) -> bool:
+    """A rep of a tempo exercise: each of its parts starts with the tempo sound."""
+    return any(c.sound == "tempo" for c in step.cues)
+
+
+def tempo_words(plan: Plan) -> list[list[tuple[float, str | None, str | None]]]:
+    """What every rep of a tempo exercise says and plays, and when."""
+    return [[(c.at, c.say, c.sound) for c in s.cues] for s in plan.steps if tempo_step(s)]
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("path", ROUTINES, ids=lambda p: p.stem)
+def test_a_custom_command_keeps_every_tempo_word_its_words_alone_fit(
+    path: Path, rate: int, tmp_path: Path
+) -> None:
+    # The pace of every rep is said as with lengths of words alone (estimate): its whole
+    # length (trailing quiet) takes no tempo word away.
+    plan = command_plan(path, rate, custom_command(rate, tmp_path))
+    words_only = compile_plan(load_routine(path), "low", length=estimator(rate))
+    kept = tempo_words(plan)
+    assert kept == tempo_words(words_only)
+    if not kept:
+        return
+    assert any(say for rep in kept for _, say, _ in rep)
+    if rate <= 175:
+        # Fitted by its whole length, many a part's words would be lost at these rates
+        # (301 of 1078 across the bundled routines at 120 wpm, 442 of 1346 at 175).
+        whole = compile_plan(load_routine(path), "low", length=custom_command(rate, tmp_path))
+        said = sum(1 for rep in kept for _, say, _ in rep if say)
+        assert said >= sum(1 for rep in tempo_words(whole) for _, say, _ in rep if say)
+
+
 def queue(plan: Plan, process: Callable[[str], float]) -> list[tuple[str, str, float, float]]:
     """A speech command's queue over a plan: each utterance starts at its time or when the
     one before has ended, whichever is later, and lasts ``process(text)``. Gives (kind,
     text, lateness, what may make it late): the lateness of the one before and, if that
-    one is a countdown number, what it ran past its second."""
+    one is a countdown number, what it ran past its second, or if it is a tempo part's
+    words (or a rep's count), its quiet: how much longer it lasts than the words it was
+    fitted by (they end before the next part starts)."""
     out = []
     busy = start_of_step = 0.0
     allowed = 0.0
@@ -185,7 +228,12 @@ def queue(plan: Plan, process: Callable[[str], float]) -> list[tuple[str, str, f
             length = process(cue.say)
             out.append((cue.kind, cue.say, start - due, allowed))
             busy = start + length
-            allowed = start - due + (max(0.0, length - 1.0) if cue.kind == "count" else 0.0)
+            overrun = 0.0
+            if cue.kind == "count":
+                overrun = max(0.0, length - 1.0)
+            elif tempo_step(step):
+                overrun = max(0.0, length - cue.seconds)
+            allowed = start - due + overrun
         start_of_step += step.seconds or 0.0
     return out
 
@@ -205,8 +253,9 @@ def test_the_countdown_drifts_by_its_numbers_overrun_only(
     )
     assert any(kind == "count" for kind, *_ in said)
     for kind, text, late, allowed in said:
-        # Nothing but the numbers' own quiet makes anything late: the cue before "3" has
-        # ended when it is due, and every other utterance is over before the next is due.
+        # Nothing but the numbers' and the tempo words' own quiet makes anything late: the
+        # cue before "3" has ended when it is due, and every other utterance is over before
+        # the next is due.
         assert late <= allowed + 1e-6, (kind, text, late)
         if rate >= 120:  # a number in about a second or less: the count keeps time
             assert late <= DRIFT, (kind, text, late)
