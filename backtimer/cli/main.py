@@ -163,30 +163,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def session_length_for(config: Any) -> Callable[[Any], float]:
-    """How long a routine's session lasts with its words, for the user's voice settings:
-    the plan's total (the steps as its words lengthen them, then the closing sound and
-    words), at the low end of every range. Spoken lengths are estimated from ``speech_rate``
-    (on the long side), not measured: ``list`` answers at once; ``plan`` measures."""
-    from backtimer.core.plan import CLOSING_SOUND, compile_plan
-    from backtimer.core.timeline import estimator
-    from backtimer.files.config import with_config_defaults
-    from backtimer.sound import tones
+    """How long a routine's session lasts with its words, for the user's voice settings,
+    at the low end of every range (see :mod:`backtimer.session.length`: estimated, so that
+    ``list`` answers at once; ``plan`` measures)."""
+    from backtimer.session.length import session_length_for as for_config
 
-    length = estimator(config.speech_rate) if config.voice else (lambda text: 0.0)
-    closing_sound = tones.seconds(CLOSING_SOUND) if config.tones else 0.0
-
-    def total(routine: Any) -> float:
-        plan = compile_plan(
-            with_config_defaults(routine, config),
-            "low",
-            length=length,
-            countdown=config.countdown,
-            detail=config.voice_detail,
-            closing_sound=closing_sound,
-        )
-        return plan.total_seconds
-
-    return total
+    total = for_config(config)
+    return lambda routine: total(routine, "low")
 
 
 def _length_column(config: Any) -> tuple[str, str]:

@@ -8,8 +8,10 @@ import pytest
 from snapshot_apps.common import SHORT, SNAPSHOT, build_app, screen_text
 from textual.widgets import OptionList
 
+from backtimer.core.durations import short
 from backtimer.core.engine import State
 from backtimer.files import catalog
+from backtimer.session.length import session_length_for
 from backtimer.tui.screens.help import HelpScreen, describe, key_text, sections
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.picker import PickerScreen
@@ -46,7 +48,14 @@ async def test_the_picker_lists_every_routine_with_its_length_and_errors(folder)
         assert "unknown key" in text  # the error is shown, not hidden
         assert "Morning back care" in text
         # The preview of the highlighted routine: its exercises and total.
-        assert "About 30 s · 2 exercises · 13 steps" in text
+        # How long it lasts with its words (estimated for the voice settings, as `list`
+        # does), and its own 30 s of exercise.
+        short_test = next(e for e in catalog.user() if e.path.name == "a-short.toml")
+        assert short_test.routine is not None
+        spoken = session_length_for(app.config)(short_test.routine, "low")
+        assert spoken > 30
+        assert f"About {short(spoken)} with its words (30 s of exercise) · 2" in text
+        assert "exercises · 13 steps" in text
         assert "1. Knee to chest" in text
         assert "hold 3s · 2 reps · both sides" in text
         assert "2. Pelvic tilt" in text

@@ -125,12 +125,18 @@ def entry_prompt(entry: Entry, level: Level = "low") -> Text:
 
 
 def preview(
-    entry: Entry, level: Level = "low", *, levels_note: str | None = None
+    entry: Entry,
+    level: Level = "low",
+    *,
+    levels_note: str | None = None,
+    spoken: float | None = None,
 ) -> list[Text | Table]:
     """The preview of a routine: what it is, its exercises and plan, or all its errors.
 
     ``level``: the current levels (from the history), or "low"/"high". ``levels_note``:
-    why the history could not be read (the low end is shown)."""
+    why the history could not be read (the low end is shown). ``spoken``: how long the
+    session lasts with its words at ``level`` (see :mod:`backtimer.session.length`), or
+    None where it is not known yet or nothing is said (the routine's own times alone)."""
     if entry.routine is None:
         head = literal(entry.key, "bold").append(" ")
         head.append("cannot be run until these are fixed:", style="bold")
@@ -147,11 +153,20 @@ def preview(
     plan = compile_plan(routine, level)
     low, high = routine.total_seconds("low"), routine.total_seconds("high")
     now = routine.total_seconds(level)
-    total = Text(f"About {short(now)}", style="bold")
-    if now != low:
-        total.append(" at your current levels", style="")
-    if high != now:
-        total.append(f" (up to {short(high)} at the high end)", style="")
+    if spoken is None:
+        total = Text(f"About {short(now)}", style="bold")
+        if now != low:
+            total.append(" at your current levels", style="")
+        if high != now:
+            total.append(f" (up to {short(high)} at the high end)", style="")
+    else:
+        total = Text(f"About {short(spoken)} with its words", style="bold")
+        own = f"{short(now)} of exercise"
+        if now != low:
+            own += " at your current levels"
+        if high != now:
+            own += f", up to {short(high)} at the high end"
+        total.append(f" ({own})", style="")
     total.append(f" · {plural(len(routine.exercises), 'exercise')} · {len(plan.steps)} steps")
     head = literal(routine.name, "bold")
     head.append("\n")
@@ -273,6 +288,10 @@ class PickerScreen(Screen[None]):
         self._watch: Timer | None = None
         self._watch_next = 0  # the next file the interval looks at
         self._deferred_due = False  # checks and levels to do after the next frame
+        self._frame_done = False  # the work after the first frame is done
+        # A routine's spoken length: (routine, config, level, seconds), found once.
+        self._spoken: dict[Path, tuple[Routine, Config, Level, float]] = {}
+        self._settings: Config | None = None  # saved on the settings screen opened here
         self._cache: catalog.RoutineCache | None = None
 
     def compose(self) -> ComposeResult:
@@ -436,8 +455,32 @@ class PickerScreen(Screen[None]):
         for index, entry in enumerate(self.entries):
             if entry.path in self.levels:
                 self._show_prompt(index)
+        self._frame_done = True
         if option_list.highlighted is not None:
             self.show_preview(option_list.highlighted, scroll_home=False)
+
+    def spoken_seconds(self, entry: Entry, level: Level) -> float | None:
+        """How long ``entry``'s session lasts with its words (estimated, as ``list`` does),
+        once the first frame's work is done (it takes a few milliseconds a routine); None
+        before, for a routine with errors, or with the voice off."""
+        config = self._settings or getattr(self.app, "config", None)
+        if not self._frame_done or entry.routine is None or not isinstance(config, Config):
+            return None
+        if not config.voice:
+            return None
+        known = self._spoken.get(entry.path)
+        if (
+            known is not None
+            and known[0] is entry.routine
+            and known[1] is config
+            and known[2] == level
+        ):
+            return known[3]
+        from backtimer.session.length import session_length_for
+
+        seconds = session_length_for(config)(entry.routine, level)
+        self._spoken[entry.path] = (entry.routine, config, level, seconds)
+        return seconds
 
     # ------------------------------------------------------------------ watching
 
@@ -534,7 +577,13 @@ class PickerScreen(Screen[None]):
         if not 0 <= index < len(self.entries):
             return
         entry = self._check(index)
-        parts = preview(entry, self.level_of(entry), levels_note=self.levels_note)
+        level = self.level_of(entry)
+        parts = preview(
+            entry,
+            level,
+            levels_note=self.levels_note,
+            spoken=self.spoken_seconds(entry, level),
+        )
         spaced: list[Text | Table] = []
         for part in parts:
             if spaced:
@@ -644,6 +693,14 @@ class PickerScreen(Screen[None]):
         from backtimer.tui.screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen(), saved)
+
+    def on_settings_saved(self, message: SettingsSaved) -> None:
+        """New voice settings change how long a session lasts with its words: the preview
+        shows it at once (the message goes on to the app, which applies the settings)."""
+        self._settings = message.config
+        option_list = self.query_one("#routines", OptionList)
+        if option_list.highlighted is not None:
+            self.show_preview(option_list.highlighted, scroll_home=False)
 
     def action_quit_app(self) -> None:
         self.app.exit(0)
