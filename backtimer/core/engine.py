@@ -163,8 +163,20 @@ class Paused(Event):
 
 
 @dataclass(frozen=True)
-class Resumed(Event):
+class ClockRestarted(Event):
+    """The session's clock runs again after it stood still (a pause, a sleep, a pain stop),
+    ``paused_seconds`` after it stopped. Every command that takes a stopped clock back to
+    running says so with exactly one of these, so listeners never have to infer it: a
+    :class:`Resumed` (space, resume after pain, "pressed by mistake"), or this event itself
+    where the person chose to go on elsewhere (skip this exercise after a pain stop). A
+    session that ends instead restarts nothing: its end closes what was open."""
+
     paused_seconds: float
+
+
+@dataclass(frozen=True)
+class Resumed(ClockRestarted):
+    """The clock runs again where it stood (said "Resuming.")."""
 
 
 @dataclass(frozen=True)
@@ -538,12 +550,15 @@ class Session:
         ]
 
     def _jump(self, now: float, target: int | None) -> list[Event]:
-        """Move to ``target`` at ``now`` (skipped); a paused session stays paused there."""
-        at = self._clock(now)
-        if self.state is State.PAIN_STOPPED:
-            self._restart_clock(now)
-            at = now
-        return self._go_to(target, at, skipped=True)
+        """Move to ``target`` at ``now`` (skipped); a paused session stays paused there.
+        Out of a pain stop the clock runs again at ``now`` (whether the stop came while
+        running or paused), and a :class:`ClockRestarted` says so, unless the jump ended
+        the session."""
+        if self.state is not State.PAIN_STOPPED:
+            return self._go_to(target, self._clock(now), skipped=True)
+        paused = self._restart_clock(now)
+        events = self._go_to(target, now, skipped=True)
+        return events if self.over else [ClockRestarted(now, paused), *events]
 
     def _skip_step(self, now: float) -> list[Event]:
         return self._jump(now, self.index + 1)

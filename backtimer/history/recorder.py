@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from backtimer.core.engine import (
     WITHDRAWALS,
+    ClockRestarted,
     EndedEarly,
     Event,
     Finished,
     PainStopped,
     PainWithdrawnPaused,
     Paused,
-    Resumed,
     Session,
     StepEnded,
     StepStarted,
@@ -320,7 +320,9 @@ class Recorder:
                         },
                     )
                 )
-            elif isinstance(event, Resumed):
+            elif isinstance(event, ClockRestarted):
+                # The clock runs again (a resume, or a skip out of a pain stop): an open
+                # pause ends here, whatever stopped the clock on top of it.
                 self._pain_open = False
                 ops.append(("resume", {"at": utc_iso(wall_at(event.at))}))
             elif isinstance(event, PainStopped):

@@ -205,7 +205,7 @@ class Writer:
 
     def _w_resume(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
         if self.pause_id is None:
-            return  # resumed after a pain stop: not a pause
+            return  # the clock runs again after a pain stop that came while running: no pause
         conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self.pause_id))
         self.pause_id = None
 

@@ -21,6 +21,7 @@ from backtimer.core.engine import (
     MIN_HOLD,
     NEXT_STATE,
     TRANSITIONS,
+    ClockRestarted,
     Command,
     Countdown,
     EndedEarly,
@@ -402,6 +403,7 @@ def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
 def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
     assert s.state is State.RUNNING
     assert ev == [
+        ClockRestarted(now, now - T1),  # the clock runs again: said, not just done
         StepEnded(now, PLAN.steps[HOLD], 5.0, True),
         StepStarted(now, PLAN.steps[B_START], 10.0),
     ]
@@ -955,3 +957,60 @@ def test_next_state_of_by_mistake_is_the_state_before_the_pain_stop() -> None:
         assert next_state(State.PAIN_STOPPED, Command.MISTAKE, before) is before
     assert next_state(State.PAUSED, Command.RESUME, None) is State.RUNNING
     assert next_state(State.READY, Command.PAUSE, None) is None
+
+
+# Every restart of the clock is an event: a pain stop during a pause, then a choice --------
+
+
+def test_skip_exercise_after_a_pain_stop_while_paused_restarts_the_clock_with_an_event() -> None:
+    """Paused 5 s into the hold, a pain stop at 120, skip the exercise at 130: the clock runs
+    again at 130 and an event says so, with the whole time stopped since the pause began
+    (listeners close the pause there, not at the session's end)."""
+    session, now = in_state(State.PAUSED)
+    session.pain(now)
+    events = session.skip_exercise(now + 10)
+    assert session.state is State.RUNNING
+    assert events == [
+        ClockRestarted(now + 10, now + 10 - T1),
+        StepEnded(now + 10, PLAN.steps[HOLD], 5.0, True),
+        StepStarted(now + 10, PLAN.steps[B_START], 10.0),
+    ]
+    assert not any(isinstance(e, Resumed) for e in events)  # a skip, not "Resuming."
+    assert session.paused_total == now + 10 - T1
+    assert session.active_seconds(now + 14) == pytest.approx(5.0 + 4.0)
+    assert session.remaining(now + 14) == pytest.approx(6.0)
+
+
+def test_resume_after_a_pain_stop_while_paused_counts_the_whole_stop_from_the_pause() -> None:
+    session, now = in_state(State.PAUSED)
+    session.pain(now)
+    events = session.resume(now + 10)
+    assert session.state is State.RUNNING
+    assert events[0] == Resumed(now + 10, now + 10 - T1)
+    assert isinstance(events[0], ClockRestarted)  # a resume is one kind of restart
+    assert [e for e in events if isinstance(e, ClockRestarted)] == events[:1]
+    assert session.active_seconds(now + 14) == pytest.approx(5.0 + 4.0)
+
+
+def test_end_after_a_pain_stop_while_paused_ends_when_the_clock_stopped() -> None:
+    """The clock never runs again: no restart; the session ends where its clock stopped
+    (the pause's start), so a pause open until the end is closed there."""
+    session, now = in_state(State.PAUSED)
+    session.pain(now)
+    events = session.end(now + 10)
+    assert session.state is State.ENDED_EARLY
+    assert not any(isinstance(e, ClockRestarted) for e in events)
+    assert events == [
+        StepEnded(T1, PLAN.steps[HOLD], 5.0, True),
+        EndedEarly(T1, PLAN.steps[HOLD], 5.0),
+    ]
+
+
+def test_skip_exercise_after_a_pain_stop_that_finishes_the_session_restarts_nothing() -> None:
+    session = Session(PLAN, start_index=LAST, sleep_gap=None)
+    session.start(0.0)
+    session.pause(1.0)
+    session.pain(3.0)
+    events = session.skip_exercise(9.0)
+    assert kinds(events) == [StepEnded, Finished]  # the end closes what was open
+    assert events[-1] == Finished(9.0, 1.0)

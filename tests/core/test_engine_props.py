@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from backtimer.core.engine import (
     NEXT_STATE,
     TRANSITIONS,
+    ClockRestarted,
     Command,
     Countdown,
     Event,
@@ -535,3 +536,53 @@ def test_a_pain_stop_pressed_by_mistake_gives_back_the_state_it_interrupted(
         assert out == [PainWithdrawn(later, later - t, t)]
         remaining = session.remaining(later)
         assert (remaining is None and left is None) or abs(remaining - left) < TOL  # type: ignore[operator]
+
+
+#: Commands that stop the clock and start it again come often, so that pauses, pain stops
+#: and the choices after them meet in every order.
+STOP_AND_GO = [
+    Command.PAUSE,
+    Command.PAIN,
+    Command.RESUME,
+    Command.SKIP_EXERCISE,
+    Command.MISTAKE,
+    Command.SKIP_STEP,
+    Command.TICK,
+    Command.BACK,
+]
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_every_restart_of_the_clock_is_one_event_with_the_time_it_was_stopped(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    """Whenever a command takes a stopped clock (paused, pain-stopped, asleep) back to
+    running, its events carry exactly one :class:`ClockRestarted` (a resume is one) with the
+    time the clock stood still; no other command carries one. So a listener that closes
+    its pause at each restart has, while the session runs, counted every paused second."""
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    session = Session(plan, sleep_gap=data.draw(st.sampled_from([None, 5.0]), label="gap"))
+    t = 0.0
+    session.start(t)
+    counted = 0.0
+    for _ in range(data.draw(st.integers(1, 30), label="commands")):
+        t += data.draw(st.one_of(st.just(0.0), st.floats(0, 3), st.floats(0, 100)), label="dt")
+        command = data.draw(
+            st.one_of(st.sampled_from(STOP_AND_GO), st.sampled_from(COMMANDS)), label="command"
+        )
+        stopped = session.paused_at is not None and not session.over
+        total = session.paused_total
+        out = session.handle(command, t, 5.0)
+        restarts = [e for e in out if isinstance(e, ClockRestarted)]
+        counted += sum(e.paused_seconds for e in restarts)
+        if stopped and session.state is State.RUNNING:
+            assert len(restarts) == 1, (command, out)
+            assert restarts[0].at == t
+            assert abs(restarts[0].paused_seconds - (session.paused_total - total)) < TOL
+        else:
+            assert restarts == [], (command, out)
+        if session.state is State.RUNNING:
+            assert abs(counted - session.paused_total) < TOL
+        if session.over:
+            break

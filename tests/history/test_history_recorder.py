@@ -102,6 +102,57 @@ def test_pause_is_recorded_with_its_end(db, entry):
     assert _session(db).active_seconds == pytest.approx(plan.total_seconds)
 
 
+def _pauses(db):
+    rows = db.conn.execute("SELECT started_at, ended_at, reason FROM pauses ORDER BY id")
+    return [
+        (q.parse_utc(started), q.parse_utc(ended) if ended else None, reason)
+        for started, ended, reason in rows.fetchall()
+    ]
+
+
+@pytest.mark.parametrize("choice", ["skip_exercise", "resume", "end"])
+def test_a_pain_stop_during_a_pause_closes_the_pause_when_the_clock_runs_again(db, entry, choice):
+    """Paused 2 s into the first hold, a pain stop 5 s later, the choice 20 s after that:
+    the pause row ends at the choice, when the clock really starts again (skip this
+    exercise, resume), 25 s long, not at the session's end; after "end" the clock never
+    runs again, and the pause ends with the session, where its clock stopped."""
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now += 12.0  # 2 s into the first hold (after 10 s of getting ready)
+    runner.tick()
+    runner.do("pause")
+    fake.now += 5.0
+    runner.do("pain")
+    recorder.on_pain_details("hip", 4, None)
+    fake.now += 20.0
+    runner.do(choice)
+    if choice != "end":
+        fake.now += 3.0
+        runner.tick()
+        fake.now += 30.0  # the session ends much later: the pause must not run on to it
+        runner.tick()
+        runner.do("end")
+    recorder.close()
+    ((started, ended, reason),) = _pauses(db)
+    s = _session(db)
+    assert reason == "user"
+    assert started == START + timedelta(seconds=12)
+    if choice == "end":
+        assert ended == q.parse_utc(s.ended_at) == started  # ended where the clock stopped
+        assert s.active_seconds == pytest.approx(12.0)
+    else:
+        assert ended == START + timedelta(seconds=37)
+        assert ended - started == timedelta(seconds=25)
+        assert s.active_seconds == pytest.approx(12.0 + 33.0)
+        wall = q.parse_utc(s.ended_at) - q.parse_utc(s.started_at)
+        # Every second of the session is either active or in the one pause.
+        assert wall == timedelta(seconds=s.active_seconds) + (ended - started)
+    assert s.pain_count == 1
+
+
 def test_pain_stop_then_end_records_the_event_and_pain_stopped(db, entry):
     plan = compile_plan(entry.routine, "low")
     index = 20

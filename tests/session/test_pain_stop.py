@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from backtimer.core.engine import State
+from backtimer.core.engine import ClockRestarted, Command, State
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
+from backtimer.remote.state import snapshot
 from backtimer.session.commands import (
     commands,
     pain_choices_spoken,
@@ -18,7 +19,7 @@ from backtimer.session.commands import (
 )
 from backtimer.session.controller import SessionController
 from backtimer.session.cues import RecordingPlayer
-from backtimer.session.tally import PainDetails
+from backtimer.session.tally import PainDetails, summary_rows
 from backtimer.sound import tones
 from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import STOPPED_TEXT, SoundPlayer
@@ -258,3 +259,55 @@ def test_stopped_keeps_its_time_and_the_words_follow_it_on_the_sound_output() ->
     made.finish_pain(form.details("resume"))
     mixer.render(441)
     assert SAID_IN_THE_APP not in [s.name for s in mixer._sounds]
+
+
+#: The routine with a second exercise, so that "skip this exercise" goes on with it.
+TWO_EXERCISES = ROUTINE.model_copy(
+    update={
+        "exercises": [
+            *ROUTINE.exercises,
+            ROUTINE.exercises[0].model_copy(update={"name": "Bridge", "stop_if": None}),
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize("choice", ["skip_exercise", "resume"])
+def test_a_choice_after_a_pain_stop_while_paused_starts_the_clock_once(choice: str) -> None:
+    """Paused 5 s into the first hold, a pain stop, then skip or resume: the clock runs again
+    at the choice, with an event that says so (a listener closes its pause there); the
+    summary's active time counts neither the pause nor the stop; the phone page counts
+    down again."""
+    clock = Clock()
+    heard: list[ClockRestarted] = []
+
+    class Listener:
+        def on_events(self, events, session) -> None:  # type: ignore[no-untyped-def]
+            heard.extend(e for e in events if isinstance(e, ClockRestarted))
+
+    made = SessionController(
+        compile_plan(TWO_EXERCISES),
+        TWO_EXERCISES,
+        clock=clock,
+        player=RecordingPlayer(),
+        listeners=[Listener()],
+    )
+    made.start()
+    run_for(made, clock, 10.0)  # 5 s of getting ready, 5 s into the first hold
+    made.pause()
+    run_for(made, clock, 5.0)
+    stopped = made.pain()
+    assert stopped is not None
+    run_for(made, clock, 20.0)
+    chose_at = clock()
+    made.finish_pain(PainDetails(choice, event=stopped))  # type: ignore[arg-type]
+    assert made.session.state is State.RUNNING
+    assert [(e.at, e.paused_seconds) for e in heard] == [(chose_at, 25.0)]
+    run_for(made, clock, 3.0)
+    page = snapshot(made.session, TWO_EXERCISES, clock())
+    assert page["state"] == "running"
+    assert page["exercise"] == ("Bridge" if choice == "skip_exercise" else "Knee to chest")
+    assert page["remaining"] == pytest.approx(2.0 if choice == "skip_exercise" else 27.0)
+    made.do(Command.END)
+    assert made.tally.active_seconds == pytest.approx(10.0 + 3.0)
+    assert ("Active time", "13 s") in summary_rows(made.tally)
