@@ -45,6 +45,7 @@ from backtimer.core.literal import printable
 from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
+from backtimer.core.timeline import join
 from backtimer.files.catalog import Entry
 from backtimer.history.recorder import RecordingWatch
 from backtimer.session.commands import (
@@ -63,6 +64,7 @@ from backtimer.session.controller import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
+    PAIN_ADVICE,
     SessionController,
     pain_amount,
     pain_place,
@@ -167,6 +169,11 @@ class Printer:
         self._elapsed = 0.0
         self.session: Session | None = None
         self.write_error: OSError | None = None  # the output failed: nothing more is written
+        # A pain stop's words after "Stopped.": the cue layer hears the batch first, so they
+        # wait for the stop's own lines; and the words of those lines, not printed twice.
+        self._pain_said: tuple[float, str] | None = None
+        self._stop_shown: float | None = None  # the time of the pain stop printed last
+        self._stop_lines: tuple[str, ...] = ()
 
     @property
     def reader_gone(self) -> bool:
@@ -239,8 +246,25 @@ class Printer:
                 self.line(text, event.at, session)
 
     def spoken(self, at: float, text: str, session: Session) -> None:
-        """A timeline cue said at ``at`` (the cue layer's ``on_spoken``)."""
+        """A timeline cue said at ``at`` (the cue layer's ``on_spoken``), or the words said
+        after a pain stop's "Stopped." (at the stop's time): printed after the stop's lines."""
+        if session.state is State.PAIN_STOPPED and at == session.pain_at:
+            if self._stop_shown != at:
+                self._pain_said = (at, text)  # the stop's own lines come first (see _pain)
+            else:
+                self._said_after_stop(at, text, session)
+            return
         self.line(text, at, session)
+
+    def _said_after_stop(self, at: float, text: str, session: Session) -> None:
+        """What is said after "Stopped.", as a line at the time it is said, without the words
+        the stop's lines just printed: its advice is the safety line's (whose "Stop." is
+        said as "Stopped."), its stop-if the stop-if line's. What is left (the choices, with
+        the keys or words that make them) is printed once."""
+        shown = join(*self._stop_lines)
+        rest = text[len(shown) :].strip() if shown and text.startswith(shown) else text
+        if rest:
+            self.line(rest, at, session)
 
     def _pain(self, event: PainStopped, session: Session) -> None:
         where = event.exercise
@@ -255,10 +279,16 @@ class Printer:
             session,
         )
         self.line(SAFETY)
+        lines = [PAIN_ADVICE]
         exercise = self.routine.exercises[event.exercise_index]
         if exercise.stop_if:
             label, text = stop_if_parts(exercise.stop_if)
-            self.line(f"{label}: {' '.join(text.split())}")
+            lines.append(f"{label}: {' '.join(text.split())}")
+            self.line(lines[-1])
+        self._stop_shown, self._stop_lines = event.at, tuple(lines)
+        said, self._pain_said = self._pain_said, None
+        if said is not None and said[0] == event.at:
+            self._said_after_stop(*said, session)
         self.line(KEY_WHERE if self.keys else LINE_CHOICE)
 
 

@@ -266,8 +266,9 @@ class Cues:
     """A runner listener that rings and speaks. ``bell``/``voice`` False turn either off.
 
     ``clock``: the session's clock, for :meth:`start`'s thread (the app); ``on_spoken`` is
-    called with (time, text) for every timeline cue that is said (``--plain`` prints it);
-    ``pain_words`` gives what is said after "Stopped." (None: nothing more).
+    called with (time, text) for every timeline cue that is said (``--plain`` prints it),
+    and for the words after a pain stop's "Stopped."; ``pain_words`` gives those words
+    (None: nothing more).
     """
 
     def __init__(
@@ -522,7 +523,7 @@ class Cues:
             self._ring("stop")
             if self.voice:
                 self.player.say(STOPPED_TEXT)
-                self._advise(stopped[-1])
+            self._advise(stopped[-1])
         elif self._advising and self._left_pain(events, session):
             # The person chose: the pain stop's words stop at once, before what follows.
             self._advising = False
@@ -549,7 +550,9 @@ class Cues:
                 self._say(text, cues[-1].at)
 
     def _advise(self, event: PainStopped) -> None:
-        """What the pain screen says, said once after "Stopped." without cutting it off."""
+        """What the pain screen says, said once after "Stopped." without cutting it off,
+        and told to ``on_spoken`` at the stop's time, as every timeline cue is (with voice
+        off too: --plain prints what the session says whether or not it is heard)."""
         if self.pain_words is None:
             return
         try:
@@ -558,12 +561,15 @@ class Cues:
             return
         if not text:
             return
-        follow = getattr(self.player, "say_next", None)
-        if callable(follow):
-            follow(text)  # after "Stopped.", never over it
-        else:
-            self.player.say(text)
-        self._advising = True
+        if self.voice:
+            follow = getattr(self.player, "say_next", None)
+            if callable(follow):
+                follow(text)  # after "Stopped.", never over it
+            else:
+                self.player.say(text)
+            self._advising = True
+        if self.on_spoken is not None:
+            self.on_spoken(event.at, text)
 
     @staticmethod
     def _left_pain(events: Sequence[Event], session: Session | None) -> bool:

@@ -193,6 +193,13 @@ def test_end_of_input_alone_is_not_a_command() -> None:
     assert lines[-2] == "[01:17] Session complete. Well done."
 
 
+#: What is said after "Stopped." and not already printed, from a pipe: the choices in words.
+PIPE_CHOICES_SAID = (
+    "[00:04] Type end to end, skip to skip this exercise, resume to resume, mistake if pressed "
+    "by mistake."
+)
+
+
 def test_pain_then_resume_restarts_the_step() -> None:
     code, lines, player, clock = run([(4.0, "x"), (9.0, "resume")])
     assert code == 0
@@ -200,12 +207,13 @@ def test_pain_then_resume_restarts_the_step() -> None:
         "[00:04] Pain stop: Knee to chest, right side, set 1 of 1, rep 1 of 2 (hold), "
         "00:04 into the session."
     )
-    assert lines[pain + 1 : pain + 4] == [
+    assert lines[pain + 1 : pain + 5] == [
         SAFETY,
         "Stop if: pain in the front of the hip",
+        PIPE_CHOICES_SAID,  # the rest of what is said after "Stopped.", once
         LINE_CHOICE,
     ]
-    assert lines[pain + 4 : pain + 6] == [
+    assert lines[pain + 5 : pain + 7] == [
         "[00:04] Resuming.",
         "[00:04] Right side. Rep 1 of 2. Hold 5 seconds.",
     ]
@@ -621,9 +629,14 @@ def test_a_pain_stop_on_a_terminal_asks_where_how_much_and_a_note() -> None:
     )
     assert code == 0
     i = next(n for n, line in enumerate(lines) if "Pain stop:" in line)
-    assert lines[i + 1 : i + 4] == [SAFETY, "Stop if: pain in the front of the hip", KEY_WHERE]
-    assert lines[i + 4] == "Where: lower back."
-    assert lines[i + 5] == KEY_MUCH
+    assert lines[i + 1 : i + 5] == [
+        SAFETY,
+        "Stop if: pain in the front of the hip",
+        "[00:04] Press E to end, S to skip this exercise, R to resume, M if pressed by mistake.",
+        KEY_WHERE,
+    ]
+    assert lines[i + 5] == "Where: lower back."
+    assert lines[i + 6] == KEY_MUCH
     (said,) = details.details
     assert (said.choice, said.where, said.how_much, said.note) == (
         "resume",
@@ -745,3 +758,53 @@ def test_a_pain_stop_shows_the_stop_if_under_one_label(stop_if: str, shown: str)
     for line in lines:
         for label in ("Stop if", "Caution"):
             assert line.count(label) <= 1 and line.lower().count(label.lower() + ":") <= 1, line
+
+
+# ------------------------------------------------ what is said after "Stopped."
+
+
+def test_the_words_said_after_stopped_are_printed_once_when_said() -> None:
+    """Everything said after "Stopped." is in the transcript, once: the advice and the
+    stop-if are the same words as the safety and stop-if lines (kept, not repeated); the
+    choices, in other words than the typed prompt, get a line with the time they are said."""
+    _, lines, player, _ = run([(4.0, "x"), (5.0, "where hip"), (5.5, "maybe"), (6.0, "end")])
+    said = player.said[player.said.index("Stopped.") + 1]
+    pain = next(n for n, line in enumerate(lines) if "Pain stop:" in line)
+    assert lines[pain + 1 : pain + 5] == [
+        SAFETY,
+        "Stop if: pain in the front of the hip",
+        PIPE_CHOICES_SAID,
+        LINE_CHOICE,
+    ]
+    # Nothing said is missing: the advice (after the "Stop." the app says as "Stopped."),
+    # the stop-if and the choices are, in order, what was said.
+    advice = SAFETY.removeprefix("Stop. ")
+    assert said == f"{advice} Stop if: pain in the front of the hip. {PIPE_CHOICES_SAID[8:]}"
+    # Once: an unclear answer asks again with the prompt, but the words are not said again.
+    assert lines.count(PIPE_CHOICES_SAID) == 1
+    assert lines.count(LINE_CHOICE) == 2
+    assert sum(line.count("seek advice") for line in lines) == 1
+    assert sum(line.count("front of the hip") for line in lines) == 1
+
+
+def test_without_a_stop_if_the_advice_is_printed_once_and_the_choices_when_said() -> None:
+    code, lines, player, _ = run([(1.0, "x"), (2.0, "end")], text=PACED)
+    assert code == 0
+    said = player.said[player.said.index("Stopped.") + 1]
+    assert said == f"{SAFETY.removeprefix('Stop. ')} {PIPE_CHOICES_SAID[8:]}"
+    pain = next(n for n, line in enumerate(lines) if "Pain stop:" in line)
+    assert lines[pain + 1 : pain + 4] == [
+        SAFETY,
+        "[00:01]" + PIPE_CHOICES_SAID[7:],
+        LINE_CHOICE,
+    ]
+
+
+def test_the_words_after_stopped_are_printed_with_voice_off_as_every_cue_is() -> None:
+    """Voice off: nothing is said, and --plain prints the same lines as with voice (as it
+    prints every cue of the session), so its transcript does not depend on the sound."""
+    _, with_voice, _, _ = run([(4.0, "x"), (6.0, "s")])
+    _, without, player, _ = run([(4.0, "x"), (6.0, "s")], voice=False)
+    assert player.said == []
+    assert PIPE_CHOICES_SAID in without
+    assert without == with_voice
