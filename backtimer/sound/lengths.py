@@ -4,10 +4,14 @@ see :func:`backtimer.core.timeline.estimate`).
 
 The renderer is the one the session speaks with (:func:`backtimer.sound.voice.find_renderer`:
 the espeakng-loader wheel's libespeak-ng in its helper process, or a system espeak-ng or
-espeak writing WAV to stdout), so the lengths are the lengths of the very samples played;
-macOS ``say`` writes to a file (``-o``). Each text is measured once and kept in the user
-cache folder (platformdirs, ``$BACKTIMER_CACHE_DIR``, or ``$BACKTIMER_SPEECH_CACHE_DIR`` for
-this cache alone), keyed by engine, voice, rate and text. Anything that goes wrong (no
+espeak writing WAV to stdout), so the lengths are the lengths of the very samples played
+(the quiet after the words trimmed, in the renderer, for both); macOS ``say`` writes to a
+file (``-o``). A speech command of the user's own that renders (espeak-ng, espeak) and
+``say`` may be played as a process, which plays its quiet too before it exits: their
+lengths are the whole of it, and :meth:`SpeechLengths.count_words` gives their words alone.
+Each text is measured once and kept in the user cache folder (platformdirs,
+``$BACKTIMER_CACHE_DIR``, or ``$BACKTIMER_SPEECH_CACHE_DIR`` for this cache alone), keyed by
+:data:`VERSION`, engine, voice, rate and text. Anything that goes wrong (no
 engine, a render that fails or hangs, a cache that cannot be read or written) falls back to
 the estimate: lengths never stop a session. ``BACKTIMER_SPEECH_LENGTHS=estimate`` estimates
 always (the tests use it, so that what they expect does not depend on an engine's version).
@@ -34,11 +38,14 @@ from backtimer.core.plan import Speech
 from backtimer.core.timeline import DEFAULT_RATE, command_estimate, estimate
 from backtimer.sound.speech import engine_name, find_command, with_voice
 from backtimer.sound.tones import SAMPLE_RATE
-from backtimer.sound.voice import CommandRenderer, VoiceProcess, find_renderer
+from backtimer.sound.voice import SILENCE, TAIL, CommandRenderer, VoiceProcess, find_renderer
 
 CACHE_NAME = "speech-lengths.json"
+#: In every cache key: what a measured length means. 2: the quiet after the words trimmed to
+#: voice.TAIL (1 counted every sample rendered), and a speech command's words kept apart
+#: from its whole length.
+VERSION = "2"
 RENDER_TIMEOUT = 10.0  # seconds for one text (say)
-SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
 MAX_CACHE = 50_000  # entries kept; the oldest go first
 
 
@@ -134,6 +141,10 @@ class SpeechLengths:
                     if self.engine == "say" and not estimating():
                         self.argv = with_voice(base, rate=self.rate, voice=voice)
         self.measured = self.renderer is not None or self.argv is not None
+        # The user's own speech command that renders is played as its process where no
+        # sound device opens, and say always is: their lengths include the quiet the process
+        # plays before it exits. The app's own voice plays on the mixer: the samples alone.
+        self._whole = self.argv is not None or (command is not None and self.renderer is not None)
         # Where words are estimated for a speech command (a custom one, or spd-say), its
         # process outlasts them: the estimate covers the whole utterance.
         self._by_command = enabled and (
@@ -155,16 +166,23 @@ class SpeechLengths:
             return 0.0  # voice off: nothing is said, nothing needs time
         if not self.measured or self._failed:
             return self._estimate(text)
-        key = self._key(text)
-        cache = self._load()
-        if key in cache:
-            return cache[key]
-        seconds = self._render(text)
-        if seconds is None:
+        found = self._measured(text)
+        if found is None:
             return self._estimate(text)
-        cache[key] = seconds
-        self._dirty = True
-        return seconds
+        words, whole = found
+        return whole if self._whole else words
+
+    def _measured(self, text: str) -> tuple[float, float] | None:
+        """The words' and the whole length of ``text`` (see :meth:`_render`), cached."""
+        cache = self._load()
+        keys = self._key(text, "words"), self._key(text, "whole")
+        if keys[0] in cache and keys[1] in cache:
+            return cache[keys[0]], cache[keys[1]]
+        found = self._render(text)
+        if found is not None:
+            cache[keys[0]], cache[keys[1]] = found
+            self._dirty = True
+        return found
 
     def _estimate(self, text: str) -> float:
         if self._by_command:
@@ -176,12 +194,14 @@ class SpeechLengths:
         plan compiler's ``count_length``): where a speech command's length is estimated,
         its words alone, without the quiet its process plays after them (that quiet may run
         into the next second or part, see :func:`backtimer.core.timeline.fit_steps`);
-        measured, the measured length, as before."""
+        measured, the rendered words (what the mixer plays; a process plays its quiet
+        after them)."""
         if not text.strip() or not self.enabled:
             return 0.0
-        if not self.measured or self._failed:
+        found = self._measured(text) if self.measured and not self._failed else None
+        if found is None:
             return estimate(text, self.rate)
-        return self(text)
+        return found[0]
 
     def prefetch(self, texts: Iterable[str]) -> None:
         """Measure many texts at once (engine processes in parallel where each text is a
@@ -189,14 +209,14 @@ class SpeechLengths:
         if not self.measured or self._failed:
             return
         cache = self._load()
-        todo = sorted({t for t in texts if t.strip() and self._key(t) not in cache})
+        todo = sorted({t for t in texts if t.strip() and self._key(t, "whole") not in cache})
         if not todo:
             return
         workers = 1 if isinstance(self.renderer, VoiceProcess) else 4
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for text, seconds in zip(todo, pool.map(self._render, todo), strict=True):
-                if seconds is not None:
-                    cache[self._key(text)] = seconds
+            for text, found in zip(todo, pool.map(self._render, todo), strict=True):
+                if found is not None:
+                    cache[self._key(text, "words")], cache[self._key(text, "whole")] = found
                     self._dirty = True
 
     def close(self) -> None:
@@ -208,24 +228,29 @@ class SpeechLengths:
 
     # -------------------------------------------------------------- rendering
 
-    def _render(self, text: str) -> float | None:
+    def _render(self, text: str) -> tuple[float, float] | None:
+        """(the words, the whole): the seconds of the samples the mixer plays (the
+        renderer trims the quiet after the words, see backtimer.sound.voice), and with the
+        quiet the engine wrote after them, which a process plays before it exits."""
         if self._failed:
             return None
         if self.renderer is not None:
             try:
                 samples = self.renderer.render(text)
+                quiet = getattr(self.renderer, "quiet", None)
+                after = float(quiet(text)) if samples is not None and callable(quiet) else 0.0
             except Exception:  # a voice must never stop a session
                 samples = None
             if samples is None:
                 self._failed = True  # this engine cannot render here: estimate from now on
                 return None
-            # Every sample is played (the mixer plays them all), so all of them count.
-            return round(len(samples) / SAMPLE_RATE, 4)
+            words = len(samples) / SAMPLE_RATE  # every sample is played
+            return round(words, 4), round(words + after, 4)
         if self.argv is not None:
             return self._render_say(text)
         return None
 
-    def _render_say(self, text: str) -> float | None:
+    def _render_say(self, text: str) -> tuple[float, float] | None:
         assert self.argv is not None
         try:
             with tempfile.TemporaryDirectory(prefix="backtimer-say-") as folder:
@@ -240,17 +265,20 @@ class SpeechLengths:
                 if done.returncode != 0 or not target.exists():
                     self._failed = True
                     return None
-                seconds = whole_seconds(target.read_bytes())  # until say exits
+                wav = target.read_bytes()
+                whole = whole_seconds(wav)  # until say exits
+                audible = audible_seconds(wav)
         except (OSError, ValueError, subprocess.SubprocessError):
-            seconds = None
-        if seconds is None:
+            whole = audible = None
+        if whole is None or audible is None:
             self._failed = True
-        return seconds
+            return None
+        return round(min(whole, audible + TAIL), 4), round(whole, 4)
 
     # -------------------------------------------------------------- the cache
 
-    def _key(self, text: str) -> str:
-        raw = "\0".join((self._identity, self.voice or "", str(self.rate), text))
+    def _key(self, text: str, part: str) -> str:
+        raw = "\0".join((VERSION, part, self._identity, self.voice or "", str(self.rate), text))
         return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def _load(self) -> dict[str, float]:

@@ -14,6 +14,12 @@ Renderers (each gives 16-bit mono samples at :data:`~backtimer.sound.tones.SAMPL
 :func:`find_renderer` picks one; None means speech can only be played by a speech command
 (``say``, ``spd-say``, or a custom one), see :mod:`backtimer.sound.speech`.
 
+A render ends :data:`TAIL` after its last audible sample: the quiet an engine writes after the
+words (espeak-ng's ``--stdout``: 0.55 s at 120 words per minute) is trimmed, in
+:meth:`Renderer.render`, which both the player (the mixer plays every sample it gets) and the
+spoken lengths (:mod:`backtimer.sound.lengths`) use, so a measured length is exactly what is
+played and the next cue can follow the words, not their silence.
+
 The protocol of ``--serve`` (one request at a time): backtimer writes one JSON line
 ``{"text": ..., "rate": words per minute, "voice": name}``; the helper answers one JSON line
 ``{"frames": N}`` (or ``{"error": message}``) followed by ``2 * N`` bytes of little-endian
@@ -45,6 +51,8 @@ DEFAULT_RATE = 175  # words per minute: espeak-ng's own default
 DEFAULT_VOICE = "en"
 MIN_RATE, MAX_RATE = 80, 450  # what espeak-ng accepts
 CACHE_SIZE = 512  # rendered texts kept per renderer (a session repeats many)
+SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
+TAIL = 0.06  # seconds of quiet kept after the last audible sample: the decay is not clipped
 LOADER = "espeakng_loader"
 
 
@@ -54,7 +62,13 @@ class Renderer(Protocol):
     rate: int
 
     def render(self, text: str) -> array[int] | None:
-        """The text spoken, as samples; None if it cannot be rendered."""
+        """The text spoken, as samples, without the quiet after the words but for
+        :data:`TAIL`; None if it cannot be rendered."""
+        ...
+
+    def quiet(self, text: str) -> float:
+        """Seconds of quiet the engine wrote after the words of ``text`` beyond what
+        :meth:`render` gives (0 if it was not rendered)."""
         ...
 
     def close(self) -> None: ...
@@ -95,18 +109,55 @@ def _samples(data: bytes) -> array[int]:
     return out
 
 
+def audible_end(samples: array[int]) -> int:
+    """The index after the last sample at or above :data:`SILENCE` (0: all quiet)."""
+    end = len(samples)
+    while end > 0:  # whole blocks of quiet first, then sample by sample
+        start = max(0, end - 512)
+        block = samples[start:end]
+        if max(block) < SILENCE and min(block) > -SILENCE:
+            end = start
+            continue
+        while -SILENCE < samples[end - 1] < SILENCE:
+            end -= 1
+        break
+    return end
+
+
+def trim_quiet(samples: array[int], sample_rate: int = SAMPLE_RATE) -> array[int]:
+    """``samples`` without the quiet after the last audible one, but for :data:`TAIL` of it
+    (the voice's decay); all quiet: no samples."""
+    end = audible_end(samples)
+    keep = min(len(samples), end + round(TAIL * sample_rate)) if end else 0
+    return samples if keep == len(samples) else samples[:keep]
+
+
+def _speech(data: bytes, source_rate: int) -> tuple[array[int], float]:
+    """An engine's 16-bit samples at ``source_rate`` as the player plays them: at
+    :data:`~backtimer.sound.tones.SAMPLE_RATE`, the quiet after the words trimmed; and the
+    seconds of quiet trimmed off."""
+    whole = resample(_samples(data), source_rate)
+    played = trim_quiet(whole)
+    return played, (len(whole) - len(played)) / SAMPLE_RATE
+
+
 class _Cache:
     def __init__(self) -> None:
-        self._items: OrderedDict[str, array[int]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[array[int], float]] = OrderedDict()
 
     def get(self, text: str) -> array[int] | None:
         found = self._items.get(text)
-        if found is not None:
-            self._items.move_to_end(text)
-        return found
+        if found is None:
+            return None
+        self._items.move_to_end(text)
+        return found[0]
 
-    def put(self, text: str, samples: array[int]) -> None:
-        self._items[text] = samples
+    def quiet(self, text: str) -> float:
+        found = self._items.get(text)
+        return found[1] if found is not None else 0.0
+
+    def put(self, text: str, samples: array[int], quiet: float = 0.0) -> None:
+        self._items[text] = (samples, quiet)
         while len(self._items) > CACHE_SIZE:
             self._items.popitem(last=False)
 
@@ -313,9 +364,13 @@ class VoiceProcess:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 self._fail(f"the voice process failed: {exc}")
                 return None
-            samples = resample(_samples(data), self.sample_rate)
-            self._cache.put(text, samples)
+            samples, quiet = _speech(data, self.sample_rate)
+            self._cache.put(text, samples, quiet)
             return samples
+
+    def quiet(self, text: str) -> float:
+        with self._lock:
+            return self._cache.quiet(" ".join(text.split()))
 
     def close(self) -> None:
         with self._lock:
@@ -365,34 +420,44 @@ class CommandRenderer:
             cached = self._cache.get(text)
             if cached is not None:
                 return cached
+        began = time.perf_counter()
+        try:
+            data, rate = self._synthesize(text)
+        except (OSError, subprocess.SubprocessError, ValueError) as exc:
+            self.error = f"{self.engine} did not render speech: {exc}"
+            return None
+        if self.startup_seconds is None:
+            self.startup_seconds = time.perf_counter() - began
+        samples, quiet = _speech(data, rate)
+        with self._lock:
+            self._cache.put(text, samples, quiet)
+        return samples
+
+    def _synthesize(self, text: str) -> tuple[bytes, int]:
+        """The command's 16-bit mono samples of ``text``, whole, and their sample rate."""
         import wave  # here: only a speech command's audio is read as a WAV file
 
         argv = list(self.argv)
         if _option(argv, "-s") is None:
             argv += ["-s", str(self.rate)]
-        began = time.perf_counter()
+        done = subprocess.run(
+            [*argv, "--stdout", "--", text],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
         try:
-            done = subprocess.run(
-                [*argv, "--stdout", "--", text],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
             with wave.open(io.BytesIO(done.stdout)) as wav:
                 if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
                     raise ValueError("not 16-bit mono")
-                rate = wav.getframerate()
-                data = wav.readframes(wav.getnframes())
-        except (OSError, subprocess.SubprocessError, wave.Error, EOFError, ValueError) as exc:
-            self.error = f"{self.engine} did not render speech: {exc}"
-            return None
-        if self.startup_seconds is None:
-            self.startup_seconds = time.perf_counter() - began
-        samples = resample(_samples(data), rate)
+                return wav.readframes(wav.getnframes()), wav.getframerate()
+        except (wave.Error, EOFError) as exc:
+            raise ValueError(str(exc) or type(exc).__name__) from exc
+
+    def quiet(self, text: str) -> float:
         with self._lock:
-            self._cache.put(text, samples)
-        return samples
+            return self._cache.quiet(" ".join(text.split()))
 
     def close(self) -> None:
         pass
