@@ -670,6 +670,7 @@ class _Fitter:
         cues: list[Cue] = []
         t = 0.0
         missing: str | None = None  # the count, where not even it fits in the first part
+        sided = self.rep_side_words(step, parts[0][0])
         for number, (word, seconds) in enumerate(parts):
             # The next part starts with its sound, before its words: a shorter quiet will do.
             room = seconds - (TEMPO_GAP if number < len(parts) - 1 else 0.0)
@@ -677,11 +678,16 @@ class _Fitter:
             if number == 0 and counted:
                 # The count is kept before the part's words: the person follows the set by it.
                 count = f"{step.rep}, last one" if last else f"{step.rep}"
+                if sided:  # "2. Knees to the left.": which way this rep goes, where it fits
+                    options.append(join(count, sided))
+                    if last:
+                        options.append(join("Last one", sided))
                 options.append(join(count, word))
                 if last:
                     options.append(join("Last one", word))
                 options += [sentence(count)] + (["Last one."] if last else [])
             else:
+                options += [sentence(sided)] if number == 0 and sided else []
                 options.append(sentence(word))
             # By their words alone (see fit_steps): the pace of every rep is said.
             chosen = next(
@@ -689,15 +695,43 @@ class _Fitter:
             )
             if number == 0 and counted and chosen is None:
                 missing = "Last one." if last else sentence(str(step.rep))
-                short = sentence(word)
-                if lead("tempo") + self.words_length(short) <= room:
-                    chosen = short
+                shorts = ([sentence(sided)] if sided else []) + [sentence(word)]
+                chosen = next(
+                    (o for o in shorts if lead("tempo") + self.words_length(o) <= room), None
+                )
             spoken = self.words_length(chosen)
             cues.append(Cue(t, chosen, "tempo", spoken, "tempo" if number else "go"))
             t += seconds
         if missing is not None:
             self._count_before(step, missing)
         return cues
+
+    def rep_side_words(self, step: Step, word: str) -> str | None:
+        """The words that say which way a rep goes, with its first tempo part, where the
+        side changes from one rep to the next with nothing said between them: every rep of
+        an exercise that alternates sides ("right, left, right, left"), and the first rep
+        on a side that follows the other side's last rep at once (no switch step). The
+        exercise's own side words stand for the part's name ("Knees to the left" for "Knees
+        over": they say the same movement, and which way); without them, "Left side" comes
+        before it. None: the rep's side goes without saying (the step before said it)."""
+        if step.side is None:
+            return None
+        settings = self.settings(step)
+        alternating = settings.side_order == "alternating" and len(settings.side_list) == 2
+        index = step.index
+        before = self.steps[index - 1] if index > 0 else None
+        changed = (
+            before is not None
+            and before.is_work
+            and before.exercise_index == step.exercise_index
+            and before.side != step.side
+        )
+        if not (alternating or changed):
+            return None
+        own = getattr(getattr(self.exercise(step), "side_words", None), step.side, None)
+        if own:
+            return _cap(side_words(self.exercise(step), step.side))
+        return join(_cap(side_words(self.exercise(step), step.side)), word)
 
     def _count_before(self, step: Step, words: str) -> None:
         """Say a rep's count ("4." or "Last one.") at the end of the rep before it, where the

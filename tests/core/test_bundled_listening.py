@@ -14,7 +14,7 @@ import pytest
 
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine, level_for
-from backtimer.core.timeline import estimator, sentence, stop_if_words
+from backtimer.core.timeline import estimator, sentence, side_words, stop_if_words
 from backtimer.files.routine_load import load_routine
 
 pytestmark = pytest.mark.core
@@ -105,6 +105,12 @@ def test_every_tempo_part_has_a_cue_and_every_rep_its_count(path: Path, rate: in
         words = [c.say or "" for c in part_cues]
         for number, ((name, _), said) in enumerate(zip(parts, words, strict=True)):
             said_name = sentence(name) in said or name.lower() in said.lower()
+            if number == 0 and step.side is not None:
+                # A rep whose side alternates says which way it goes instead, in the
+                # exercise's own side words ("2. Knees to the left.", see
+                # test_alternating_reps): this rep's side, never the other's.
+                own = side_words(routine.exercises[step.exercise_index], step.side)
+                said_name = said_name or own.lower() in said.lower()
             if number == 0 and reps > 1 and said and not said_name:
                 assert said in (f"{step.rep}.", f"{step.rep}, last one.", "Last one."), said
             else:
