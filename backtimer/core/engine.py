@@ -228,8 +228,15 @@ class Finished(Event):
 
 @dataclass(frozen=True)
 class EndedEarly(Event):
+    """The person ended the session. ``at`` is where its clock stopped (the step in
+    progress ends there, and ``active_seconds`` counts up to it); ``requested_at`` is when
+    the person ended it: later than ``at`` when the clock stood still (paused, or stopped
+    for pain), the same otherwise. A record of the session ends at ``requested_at``, so
+    that every pause and pain event lies within it."""
+
     step: Step | None
     active_seconds: float
+    requested_at: float
 
 
 @dataclass(frozen=True)
@@ -599,13 +606,13 @@ class Session:
     def _end(self, now: float) -> list[Event]:
         if self.state is State.READY:
             self.ended_at = now
-            return [EndedEarly(now, None, 0.0)]
+            return [EndedEarly(now, None, 0.0, now)]
         at = self._clock(now)
         ended = self._leave(at, skipped=True)
         active = self.active_seconds(now)
         self.deadline = None
-        self.ended_at = at
-        return [ended, EndedEarly(at, self.step, active)]
+        self.ended_at = at  # the clock's end: times after it count as it (see _clock)
+        return [ended, EndedEarly(at, self.step, active, now)]
 
     def _advance(self, now: float) -> list[Event]:
         if not self.step.user_paced:

@@ -352,12 +352,16 @@ class Recorder:
                 else:
                     status = "ended_early"
                 index = len(self.plan.steps) if isinstance(event, Finished) else session.index
+                # Ended by the person: the record ends when they ended it, not where the
+                # clock stopped (a pause or a pain stop before it lies within the session,
+                # and an open pause lasts until then); the active time is the clock's.
+                at = event.requested_at if isinstance(event, EndedEarly) else event.at
                 ops.append(
                     (
                         "end",
                         {
                             "status": status,
-                            "at": utc_iso(wall_at(event.at)),
+                            "at": utc_iso(wall_at(at)),
                             "active": round(self._active_base + event.active_seconds, 3),
                             "index": index,
                             "only_running": False,

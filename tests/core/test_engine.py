@@ -218,7 +218,7 @@ def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
 @expect(State.READY, Command.END)
 def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
     assert s.state is State.ENDED_EARLY
-    assert ev == [EndedEarly(now, None, 0.0)]
+    assert ev == [EndedEarly(now, None, 0.0, now)]
 
 
 # RUNNING (5 s into a 30 s hold) -------------------------------------------------------
@@ -296,7 +296,7 @@ def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
     assert s.state is State.ENDED_EARLY
     assert ev == [
         StepEnded(now, PLAN.steps[HOLD], 5.0, True),
-        EndedEarly(now, PLAN.steps[HOLD], 5.0),
+        EndedEarly(now, PLAN.steps[HOLD], 5.0, now),
     ]
 
 
@@ -374,7 +374,7 @@ def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
     assert s.state is State.ENDED_EARLY
     assert ev == [
         StepEnded(T1, PLAN.steps[HOLD], 5.0, True),
-        EndedEarly(T1, PLAN.steps[HOLD], 5.0),
+        EndedEarly(T1, PLAN.steps[HOLD], 5.0, now),
     ]
 
 
@@ -415,7 +415,7 @@ def _(s: Session, ev: list[Event], before: dict[str, Any], now: float) -> None:
     assert s.state is State.ENDED_EARLY
     assert ev == [
         StepEnded(T1, PLAN.steps[HOLD], 5.0, True),
-        EndedEarly(T1, PLAN.steps[HOLD], 5.0),
+        EndedEarly(T1, PLAN.steps[HOLD], 5.0, now),
     ]
 
 
@@ -764,7 +764,7 @@ def test_skip_exercise_after_pain_on_the_last_exercise_finishes() -> None:
 
 def test_end_from_ready() -> None:
     session = Session(PLAN)
-    assert session.end(3.0) == [EndedEarly(3.0, None, 0.0)]
+    assert session.end(3.0) == [EndedEarly(3.0, None, 0.0, 3.0)]
     assert session.state is State.ENDED_EARLY
     assert session.over
     assert session.session_remaining(3.0) == 0
@@ -993,8 +993,10 @@ def test_resume_after_a_pain_stop_while_paused_counts_the_whole_stop_from_the_pa
 
 
 def test_end_after_a_pain_stop_while_paused_ends_when_the_clock_stopped() -> None:
-    """The clock never runs again: no restart; the session ends where its clock stopped
-    (the pause's start), so a pause open until the end is closed there."""
+    """The clock never runs again: no restart; the session's clock ends where it stopped
+    (the pause's start: the step and the active time end there), and the event also says
+    when the person ended it (10 s later), where a record of the session ends, so that
+    the pause and the pain stop lie within it."""
     session, now = in_state(State.PAUSED)
     session.pain(now)
     events = session.end(now + 10)
@@ -1002,8 +1004,9 @@ def test_end_after_a_pain_stop_while_paused_ends_when_the_clock_stopped() -> Non
     assert not any(isinstance(e, ClockRestarted) for e in events)
     assert events == [
         StepEnded(T1, PLAN.steps[HOLD], 5.0, True),
-        EndedEarly(T1, PLAN.steps[HOLD], 5.0),
+        EndedEarly(T1, PLAN.steps[HOLD], 5.0, now + 10),
     ]
+    assert session.active_seconds(now + 30) == pytest.approx(5.0)
 
 
 def test_skip_exercise_after_a_pain_stop_that_finishes_the_session_restarts_nothing() -> None:

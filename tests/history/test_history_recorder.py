@@ -115,7 +115,8 @@ def test_a_pain_stop_during_a_pause_closes_the_pause_when_the_clock_runs_again(d
     """Paused 2 s into the first hold, a pain stop 5 s later, the choice 20 s after that:
     the pause row ends at the choice, when the clock really starts again (skip this
     exercise, resume), 25 s long, not at the session's end; after "end" the clock never
-    runs again, and the pause ends with the session, where its clock stopped."""
+    runs again, and the pause ends with the session, when the person ended it (the
+    active time still stops where the clock stopped)."""
     plan = compile_plan(entry.routine, "low")
     fake = FakeTime(START)
     recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
@@ -141,7 +142,9 @@ def test_a_pain_stop_during_a_pause_closes_the_pause_when_the_clock_runs_again(d
     assert reason == "user"
     assert started == START + timedelta(seconds=12)
     if choice == "end":
-        assert ended == q.parse_utc(s.ended_at) == started  # ended where the clock stopped
+        # Ended when the person ended it (25 s into the pause), not at the pause's start.
+        assert ended == q.parse_utc(s.ended_at) == START + timedelta(seconds=37)
+        assert ended - started == timedelta(seconds=25)
         assert s.active_seconds == pytest.approx(12.0)
     else:
         assert ended == START + timedelta(seconds=37)
@@ -151,6 +154,66 @@ def test_a_pain_stop_during_a_pause_closes_the_pause_when_the_clock_runs_again(d
         # Every second of the session is either active or in the one pause.
         assert wall == timedelta(seconds=s.active_seconds) + (ended - started)
     assert s.pain_count == 1
+
+
+@pytest.mark.parametrize("pain", [True, False], ids=["pain_stop", "no_pain_stop"])
+def test_end_after_a_pause_ends_the_session_when_the_person_ended_it(db, entry, pain):
+    """Paused 2 s into the first hold, (a pain stop 5 s later,) "end" 25 s after the pause
+    began: the session's record ends when the person ended it, not where its clock stopped
+    (the pause's start), so every pause and pain event lies within the session as recorded
+    (a report for a physio must never show a pain event after the session ended). The
+    open pause ends with the session; the active time (exercising, pauses and stops
+    excluded) is still the 12 s before the pause, and wall time = active + pause."""
+    import json
+    from io import StringIO
+
+    from backtimer.history.export import write_json
+
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now += 12.0  # 2 s into the first hold (after 10 s of getting ready)
+    runner.tick()
+    runner.do("pause")
+    fake.now += 5.0
+    if pain:
+        runner.do("pain")
+        recorder.on_pain_details("hip", 4, None)
+    fake.now += 20.0
+    runner.do("end")
+    recorder.close()
+    s = _session(db)
+    started, ended = q.parse_utc(s.started_at), q.parse_utc(s.ended_at)
+    assert ended == START + timedelta(seconds=37)  # when "end" was pressed
+    ((pause_start, pause_end, reason),) = _pauses(db)
+    assert reason == "user"
+    assert pause_start == START + timedelta(seconds=12)
+    assert pause_end == ended  # the pause lasted until the session ended
+    assert s.active_seconds == pytest.approx(12.0)  # as before: the pause is not exercise
+    assert ended - started == timedelta(seconds=s.active_seconds) + (pause_end - pause_start)
+    pains = [q.parse_utc(at) for (at,) in db.conn.execute("SELECT at FROM pain_events")]
+    assert pains == ([START + timedelta(seconds=17)] if pain else [])
+    assert s.status == ("pain_stopped" if pain else "ended_early")
+    # The export (what a physio's tools read) says the same: everything within the session.
+    out = StringIO()
+    write_json(db, out)
+    (exported,) = json.loads(out.getvalue())
+    first, last = q.parse_utc(exported["started_at"]), q.parse_utc(exported["ended_at"])
+    assert (first, last) == (started, ended)
+    assert exported["active_seconds"] == pytest.approx(12.0)
+    moments = [q.parse_utc(p["at"]) for p in exported["pain_events"]]
+    for row in [*exported["steps"], *exported["pauses"]]:
+        moments += [q.parse_utc(row["started_at"]), q.parse_utc(row["ended_at"])]
+    assert moments and all(first <= moment <= last for moment in moments)
+    # The report for a physio: the pain event 12 s into the session (active time, the
+    # same the session's record has), within the session.
+    from backtimer.history.report import build_report
+
+    report = build_report(db, since=START.date(), until=START.date(), now=START)
+    assert f"- Pain events: {int(pain)}" in report
+    assert ("| 0:12 |" in report) is pain
 
 
 def test_pain_stop_then_end_records_the_event_and_pain_stopped(db, entry):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backtimer.core.engine import ClockRestarted, Command, State
+from backtimer.core.engine import ClockRestarted, Command, EndedEarly, State
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
 from backtimer.remote.state import snapshot
@@ -311,3 +311,43 @@ def test_a_choice_after_a_pain_stop_while_paused_starts_the_clock_once(choice: s
     made.do(Command.END)
     assert made.tally.active_seconds == pytest.approx(10.0 + 3.0)
     assert ("Active time", "13 s") in summary_rows(made.tally)
+
+
+@pytest.mark.parametrize("pain", [True, False], ids=["pain_stop", "no_pain_stop"])
+def test_end_after_a_pause_ends_when_pressed_and_the_summary_counts_active_time(pain: bool) -> None:
+    """Paused 5 s into the first hold, (a pain stop 5 s later,) "end" 25 s after the pause
+    began: the end says when the person ended it (where a record of the session ends,
+    after every pause and pain stop) besides where the clock stopped; the summary's
+    active time is the 10 s before the pause, neither the pause nor the stop."""
+    clock = Clock()
+    heard: list[EndedEarly] = []
+
+    class Listener:
+        def on_events(self, events, session) -> None:  # type: ignore[no-untyped-def]
+            heard.extend(e for e in events if isinstance(e, EndedEarly))
+
+    made = SessionController(
+        compile_plan(ROUTINE),
+        ROUTINE,
+        clock=clock,
+        player=RecordingPlayer(),
+        listeners=[Listener()],
+    )
+    made.start()
+    run_for(made, clock, 10.0)  # 5 s of getting ready, 5 s into the first hold
+    paused_at = clock()
+    made.pause()
+    run_for(made, clock, 5.0)
+    if pain:
+        assert made.pain() is not None
+    run_for(made, clock, 20.0)
+    ended_at = clock()
+    made.do(Command.END)
+    assert made.session.state is State.ENDED_EARLY
+    ((end,),) = [heard]
+    assert (end.at, end.requested_at) == (paused_at, ended_at)
+    assert end.requested_at - end.at == pytest.approx(25.0)
+    assert end.active_seconds == pytest.approx(10.0)
+    assert made.tally.active_seconds == pytest.approx(10.0)
+    assert ("Active time", "10 s") in summary_rows(made.tally)
+    assert ("Pain stops", str(int(pain))) in summary_rows(made.tally)
