@@ -223,7 +223,13 @@ class PainStopped(Event):
 
 @dataclass(frozen=True)
 class Finished(Event):
+    """The session is complete. ``at`` is where its clock stopped (``active_seconds``
+    counts up to it); ``requested_at`` is when it ended: later than ``at`` when the last
+    step was skipped while the clock stood still (paused), the same otherwise. A record of
+    the session ends at ``requested_at``, so that every pause lies within it."""
+
     active_seconds: float
+    requested_at: float
 
 
 @dataclass(frozen=True)
@@ -429,15 +435,19 @@ class Session:
             active = self.step_seconds  # a completed timed step lasted exactly its length
         return StepEnded(at, self.step, active, skipped)
 
-    def _go_to(self, index: int | None, at: float, *, skipped: bool) -> list[Event]:
-        """Leave the current step and enter ``index`` (None: the session is complete)."""
+    def _go_to(
+        self, index: int | None, at: float, *, skipped: bool, requested: float | None = None
+    ) -> list[Event]:
+        """Leave the current step and enter ``index`` (None: the session is complete).
+        ``requested``: when the person asked for it, if later than ``at`` (the clock stood
+        still)."""
         events: list[Event] = [self._leave(at, skipped=skipped)]
         if index is None or index >= len(self.plan.steps):
             self.state = State.FINISHED
             self.deadline = None
             self.paused_at = None
             self.ended_at = at
-            events.append(Finished(at, self._active_at(at)))
+            events.append(Finished(at, self._active_at(at), max(at, requested or at)))
             return events
         events += self._enter(index, at)
         return events
@@ -562,7 +572,7 @@ class Session:
         running or paused), and a :class:`ClockRestarted` says so, unless the jump ended
         the session."""
         if self.state is not State.PAIN_STOPPED:
-            return self._go_to(target, self._clock(now), skipped=True)
+            return self._go_to(target, self._clock(now), skipped=True, requested=now)
         paused = self._restart_clock(now)
         events = self._go_to(target, now, skipped=True)
         return events if self.over else [ClockRestarted(now, paused), *events]

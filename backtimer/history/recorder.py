@@ -352,10 +352,10 @@ class Recorder:
                 else:
                     status = "ended_early"
                 index = len(self.plan.steps) if isinstance(event, Finished) else session.index
-                # Ended by the person: the record ends when they ended it, not where the
-                # clock stopped (a pause or a pain stop before it lies within the session,
-                # and an open pause lasts until then); the active time is the clock's.
-                at = event.requested_at if isinstance(event, EndedEarly) else event.at
+                # The record ends when the person ended it (or skipped the last step), not
+                # where the clock stopped (a pause or a pain stop before it lies within the
+                # session, and an open pause lasts until then); the active time is the clock's.
+                at = event.requested_at
                 ops.append(
                     (
                         "end",

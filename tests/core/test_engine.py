@@ -738,7 +738,7 @@ def test_skip_exercise_on_the_last_exercise_finishes() -> None:
     events = session.skip_exercise(2.0)
     assert kinds(events) == [StepEnded, Finished]
     assert session.state is State.FINISHED
-    assert events[-1] == Finished(2.0, 2.0)
+    assert events[-1] == Finished(2.0, 2.0, 2.0)
 
 
 def test_skip_step_on_the_last_step_finishes_even_while_paused() -> None:
@@ -747,7 +747,9 @@ def test_skip_step_on_the_last_step_finishes_even_while_paused() -> None:
     session.pause(1.0)
     events = session.skip_step(5.0)
     assert kinds(events) == [StepEnded, Finished]
-    assert events[-1] == Finished(1.0, 1.0)
+    # The clock stopped at the pause (1 s of activity); the person ended it at 5 s, when
+    # the session's record ends (its pause lies within it: 1 s to 5 s).
+    assert events[-1] == Finished(1.0, 1.0, 5.0)
     assert session.state is State.FINISHED
     assert session.paused_at is None
 
@@ -759,7 +761,7 @@ def test_skip_exercise_after_pain_on_the_last_exercise_finishes() -> None:
     events = session.skip_exercise(9.0)
     assert kinds(events) == [StepEnded, Finished]
     assert session.state is State.FINISHED
-    assert events[-1] == Finished(9.0, 1.0)
+    assert events[-1] == Finished(9.0, 1.0, 9.0)
 
 
 def test_end_from_ready() -> None:
@@ -815,7 +817,7 @@ def test_a_user_paced_step_with_sides() -> None:
     session.tick(8.0)
     assert session.index == 2
     events = session.advance(9.0)
-    assert events[-1] == Finished(9.0, 9.0)
+    assert events[-1] == Finished(9.0, 9.0, 9.0)
 
 
 # ---------------------------------------------------------------- start, queries
@@ -826,7 +828,7 @@ def test_a_session_can_start_at_any_step() -> None:
     assert session.session_remaining(0.0) == 18
     session.start(50.0)
     events = session.tick(1000.0)
-    assert events[-1] == Finished(68.0, 18.0)
+    assert events[-1] == Finished(68.0, 18.0, 68.0)  # on the clock's deadline
 
 
 @pytest.mark.parametrize("index", [-1, len(PLAN.steps)])
@@ -1016,4 +1018,4 @@ def test_skip_exercise_after_a_pain_stop_that_finishes_the_session_restarts_noth
     session.pain(3.0)
     events = session.skip_exercise(9.0)
     assert kinds(events) == [StepEnded, Finished]  # the end closes what was open
-    assert events[-1] == Finished(9.0, 1.0)
+    assert events[-1] == Finished(9.0, 1.0, 9.0)

@@ -216,6 +216,34 @@ def test_end_after_a_pause_ends_the_session_when_the_person_ended_it(db, entry, 
     assert ("| 0:12 |" in report) is pain
 
 
+def test_skipping_the_last_step_while_paused_ends_the_record_when_it_was_skipped(db, entry):
+    """Paused 2 s into the last step, then that step skipped 25 s later: the session is
+    complete, and its record ends when the person skipped (the pause lies within it, and
+    ends with it), not at the pause's start where the clock stopped; the active time is
+    still the clock's."""
+    plan = compile_plan(entry.routine, "low")
+    last = len(plan.steps) - 1
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None, start_index=last)
+    runner.do("start")
+    fake.now += 2.0
+    runner.tick()
+    runner.do("pause")
+    fake.now += 25.0
+    runner.do("skip_step")
+    recorder.close()
+    s = _session(db)
+    assert s.status == "completed"
+    started, ended = q.parse_utc(s.started_at), q.parse_utc(s.ended_at)
+    assert ended == START + timedelta(seconds=27)  # when the last step was skipped
+    ((pause_start, pause_end, reason),) = _pauses(db)
+    assert reason == "user"
+    assert (pause_start, pause_end) == (START + timedelta(seconds=2), ended)
+    assert s.active_seconds == pytest.approx(2.0)
+    assert ended - started == timedelta(seconds=s.active_seconds) + (pause_end - pause_start)
+
+
 def test_pain_stop_then_end_records_the_event_and_pain_stopped(db, entry):
     plan = compile_plan(entry.routine, "low")
     index = 20
