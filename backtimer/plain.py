@@ -45,7 +45,7 @@ from backtimer.core.literal import printable
 from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine
-from backtimer.core.timeline import join
+from backtimer.core.timeline import join, side_words
 from backtimer.files.catalog import Entry
 from backtimer.history.recorder import RecordingWatch
 from backtimer.session.commands import (
@@ -269,7 +269,8 @@ class Printer:
     def _pain(self, event: PainStopped, session: Session) -> None:
         where = event.exercise
         if event.side:
-            where += f", {event.side} side"
+            exercise = self.routine.exercises[event.exercise_index]
+            where += f", {side_words(exercise, event.side)}"
         step = event.step
         where += f", set {event.set} of {step.sets}, rep {event.rep} of {step.reps}"
         where += f" ({phase_info(event.phase).words})"

@@ -140,7 +140,7 @@ class SessionController:
         self.player = player
         self.voice = voice
         self.pain_choices = pain_choices if pain_choices is not None else pain_choices_spoken("app")
-        self.tally = Tally(plan, start_index)
+        self.tally = Tally(plan, start_index, routine=routine)
         cues: list[Listener] = []
         self.cues: Cues | None = None
         if player is not None:
@@ -192,7 +192,8 @@ class SessionController:
         if self.session.index == 0:
             return events, None
         events += self.runner.do(Command.PAUSE)
-        return events, resume_prompt(self.session.step)
+        step = self.session.step
+        return events, resume_prompt(step, self.routine.exercises[step.exercise_index])
 
     def announce(self, text: str) -> None:
         """Say something that is not an engine event (the resume prompt), if voice is on."""

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from backtimer.core.plan import CLOSING_SOUND, Plan, compile_plan
-from backtimer.core.routine import Routine
-from backtimer.core.timeline import estimate
+from backtimer.core.routine import Exercise, Routine
+from backtimer.core.timeline import estimate, side_words
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
@@ -278,26 +278,52 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def describe_place(
-    exercise: str, side: str | None, set_no: int, rep: int, sets: int = 0, reps: int = 0
+    exercise: str,
+    side: str | None,
+    set_no: int,
+    rep: int,
+    sets: int = 0,
+    reps: int = 0,
+    *,
+    own: Exercise | None = None,
 ) -> str:
-    """ "Knee to chest, right side, set 1 of 2, rep 2 of 3" (the counts when known)."""
+    """ "Knee to chest, right side, set 1 of 2, rep 2 of 3" (the counts when known); the
+    side in ``own``'s side words where it has them ("right leg on top"), as the voice says."""
     parts = [exercise]
     if side:
-        parts.append(f"{side} side")
+        parts.append(side_words(own, side))
     parts.append(f"set {set_no} of {sets}" if sets else f"set {set_no}")
     parts.append(f"rep {rep} of {reps}" if reps else f"rep {rep}")
     return ", ".join(parts)
 
 
+def _exercise_at(routine: Routine | None, index: Any, name: Any) -> Exercise | None:
+    """The routine's exercise at ``index`` if it is the one named ``name`` (else None)."""
+    if routine is None or not isinstance(index, int) or not 0 <= index < len(routine.exercises):
+        return None
+    exercise = routine.exercises[index]
+    return exercise if exercise.name == name else None
+
+
 def describe_resume(found: Any) -> str:
     """Where a stored interrupted session stopped: "Knee to chest, right side, set 1, rep 2"."""
     step = found.step
+    entry = getattr(found, "entry", None)
+    own = _exercise_at(
+        getattr(entry, "routine", None), step.get("exercise_index"), step.get("exercise")
+    )
     return describe_place(
-        str(step.get("exercise", "?")), step.get("side"), step.get("set", 1), step.get("rep", 1)
+        str(step.get("exercise", "?")),
+        step.get("side"),
+        step.get("set", 1),
+        step.get("rep", 1),
+        own=own,
     )
 
 
-def resume_prompt(step: Any) -> str:
+def resume_prompt(step: Any, exercise: Exercise | None = None) -> str:
     """What a resumed session says before its clock runs: where, and to get ready."""
-    where = describe_place(step.exercise, step.side, step.set, step.rep, step.sets, step.reps)
+    where = describe_place(
+        step.exercise, step.side, step.set, step.rep, step.sets, step.reps, own=exercise
+    )
     return f"Resuming at {where}. Get into position."

@@ -26,6 +26,8 @@ from backtimer.core.engine import (
 )
 from backtimer.core.phases import phase_info
 from backtimer.core.plan import Plan
+from backtimer.core.routine import Exercise, Routine
+from backtimer.core.timeline import side_words
 from backtimer.core.words import plural
 
 #: What the pain stop says, on the screen and in ``--plain`` alike.
@@ -86,6 +88,8 @@ class PainDetails:
 class PainRecord:
     event: PainStopped
     details: PainDetails | None = None
+    #: The stopped exercise, for its own side words ("right leg on top"); None: "right side".
+    exercise: Exercise | None = None
 
 
 @dataclass
@@ -109,6 +113,9 @@ class Tally:
     #: Holds changed with +/-: step index -> seconds added in all (negative: removed),
     #: in the order of their latest change (the most recently changed last).
     extensions: dict[int, float] = field(default_factory=dict)
+    #: The routine run, for its exercises' side words in a pain stop's place (None: the
+    #: plain "right side").
+    routine: Routine | None = None
 
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         for event in events:
@@ -119,7 +126,7 @@ class Tally:
             elif isinstance(event, StepEnded) and not event.skipped and event.step.is_work:
                 self.done.add(event.step.index)
             elif isinstance(event, PainStopped):
-                self.pains.append(PainRecord(event))
+                self.pains.append(PainRecord(event, exercise=self._exercise(event)))
             elif isinstance(event, WITHDRAWALS) and self.pains:
                 self.pains.pop()  # pressed by mistake: no pain stop to report
             elif isinstance(event, Finished):
@@ -134,6 +141,11 @@ class Tally:
     def on_pain_details(self, details: PainDetails, session: Session) -> None:
         if self.pains:
             self.pains[-1].details = details
+
+    def _exercise(self, event: PainStopped) -> Exercise | None:
+        exercises = self.routine.exercises if self.routine is not None else []
+        index = event.exercise_index
+        return exercises[index] if 0 <= index < len(exercises) else None
 
     @property
     def work_steps(self) -> list[int]:
@@ -184,11 +196,12 @@ def summary_line(tally: Tally) -> str:
 
 
 def pain_where(record: PainRecord) -> str:
-    """Where a pain stop happened, after the exercise's name: "right side, rep 1 of 2, at 4 s"."""
+    """Where a pain stop happened, after the exercise's name: "right side, rep 1 of 2, at 4 s"
+    (the side in the exercise's own words where it has them, as the voice says it)."""
     event = record.event
     where = []
     if event.side:
-        where.append(f"{event.side} side")
+        where.append(side_words(record.exercise, event.side))
     if phase_info(event.phase).work and event.step.reps > 1:
         where.append(f"rep {event.rep} of {event.step.reps}")
     if event.step.sets > 1:

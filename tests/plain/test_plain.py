@@ -808,3 +808,17 @@ def test_the_words_after_stopped_are_printed_with_voice_off_as_every_cue_is() ->
     assert player.said == []
     assert PIPE_CHOICES_SAID in without
     assert without == with_voice
+
+
+def test_a_pain_stop_names_the_side_in_the_exercises_own_words() -> None:
+    """Issue 10: the side as the voice says it ("right knee up"), not a bare "right side"."""
+    text = TWO.replace(
+        'sides = "both"\n',
+        'sides = "both"\nside_words = { right = "right knee [b]up[/b]", left = "left knee up" }\n',
+    )
+    code, lines, _, _ = run([(4.0, "x"), (9.0, "end")], text=text)
+    assert code == 0
+    pain = [line for line in lines if "Pain stop:" in line]
+    assert len(pain) == 1
+    assert "Pain stop: Knee to chest, right knee [b]up[/b], set 1 of 1, rep 1 of 2" in pain[0]
+    assert "right side" not in pain[0]

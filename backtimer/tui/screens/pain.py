@@ -19,17 +19,20 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 
 from backtimer.core.engine import PainStopped
 from backtimer.core.phases import phase_info
+from backtimer.core.routine import Exercise
+from backtimer.core.timeline import side_words
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import PainChoice, PainDetails
 from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal, stop_if_text
 
 
-def where_stopped(event: PainStopped) -> Text:
-    """ "Knee to chest, right side, rep 1 of 2, hold" (literal exercise name)."""
+def where_stopped(event: PainStopped, exercise: Exercise | None = None) -> Text:
+    """ "Knee to chest, right side, rep 1 of 2, hold" (literal exercise name; the side in
+    ``exercise``'s own side words where it has them, as the voice says it)."""
     text = literal(event.exercise, "bold")
     parts = []
     if event.side:
-        parts.append(f"{event.side} side")
+        parts.append(side_words(exercise, event.side))
     info = phase_info(event.phase)
     if event.step.reps > 1 and info.in_rep:
         parts.append(f"rep {event.rep} of {event.step.reps}")
@@ -38,7 +41,7 @@ def where_stopped(event: PainStopped) -> Text:
     if info.when:
         parts.append(info.when)
     if parts:
-        text.append(", " + ", ".join(parts))
+        text.append_text(literal(", " + ", ".join(parts), lines=False))
     return text
 
 
@@ -47,10 +50,18 @@ class PainScreen(ModalScreen[PainDetails | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("pain")
 
-    def __init__(self, event: PainStopped | None, *, stop_if: str | None = None) -> None:
+    def __init__(
+        self,
+        event: PainStopped | None,
+        *,
+        stop_if: str | None = None,
+        exercise: Exercise | None = None,
+    ) -> None:
+        """``exercise``: the stopped one, whose own side words name its side."""
         super().__init__()
         self.event = event
         self.stop_if = stop_if
+        self.exercise = exercise
         self.answered_where: str | None = None  # given on the phone remote
 
     def compose(self) -> ComposeResult:
@@ -64,7 +75,10 @@ class PainScreen(ModalScreen[PainDetails | None]):
                     yield Button("Close", id="close", variant="primary", compact=True)
                 yield Footer(compact=True)
                 return
-            yield Static(Text("Stopped at: ").append_text(where_stopped(self.event)), id="pain-at")
+            yield Static(
+                Text("Stopped at: ").append_text(where_stopped(self.event, self.exercise)),
+                id="pain-at",
+            )
             yield Label("Where does it hurt? (optional)", classes="pain-label")
             with RadioSet(id="pain-where", compact=True):
                 for place in PAIN_PLACES:

@@ -421,9 +421,9 @@ class SessionScreen(Screen[None]):
             if step.phase == "transition":
                 text.append("Next: ", style="bold")
             text.append_text(literal(exercise.name, "bold"))
-            extra = [w for w in (side_words(step), counter_line(step)) if w]
+            extra = [w for w in (side_words(step, exercise), counter_line(step)) if w]
             if step.phase_info.in_sets and extra:
-                text.append(" · " + " · ".join(extra))
+                text.append_text(literal(" · " + " · ".join(extra), lines=False))
             self.query_one("#exercise", Static).update(text)
             hint = self.query_one("#hint", Static)
             if step.user_paced:
@@ -508,7 +508,8 @@ class SessionScreen(Screen[None]):
                 seconds = following.seconds
                 if seconds is not None:
                     seconds += session.extensions.get(following.index, 0.0)
-                text.append_text(literal(step_brief(following, seconds)))
+                own = self.routine.exercises[following.exercise_index]
+                text.append_text(literal(step_brief(following, seconds, own)))
             self.query_one("#next", Static).update(text)
 
         self._set("next", (session.index, session.over), set_next)
@@ -616,7 +617,11 @@ class SessionScreen(Screen[None]):
         from backtimer.tui.screens.pain import PainScreen  # see _load_dialogs
 
         self.app.push_screen(
-            PainScreen(stopped, stop_if=self.controller.stop_if(stopped)),
+            PainScreen(
+                stopped,
+                stop_if=self.controller.stop_if(stopped),
+                exercise=self.routine.exercises[stopped.exercise_index],
+            ),
             callback=self._after_pain,
         )
         return True

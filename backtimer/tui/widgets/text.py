@@ -12,6 +12,8 @@ from rich.text import Text
 from backtimer.core.durations import short
 from backtimer.core.literal import shown
 from backtimer.core.plan import Step
+from backtimer.core.routine import Exercise
+from backtimer.core.timeline import side_words as named_side
 
 # Shared with --plain (one wording for both front ends), re-exported for the screens.
 from backtimer.core.words import plural as plural
@@ -44,16 +46,29 @@ def counter_line(step: Step) -> str:
     return " · ".join(parts)
 
 
-def side_words(step: Step) -> str:
+def _own_side(step: Step, exercise: Exercise | None) -> str | None:
+    """The exercise's own words for the step's side ("right leg on top"), None without them:
+    the one choice the voice makes (:func:`backtimer.core.timeline.side_words`)."""
+    if step.side is None:
+        return None
+    words = named_side(exercise, step.side)
+    return None if words == named_side(None, step.side) else words
+
+
+def side_words(step: Step, exercise: Exercise | None = None) -> str:
+    """ "Right side" ("Now the left side" on the switch), or the step's exercise's own
+    words for it where it has them ("Right leg on top", "Now left leg on top")."""
     if step.side is None:
         return ""
+    own = _own_side(step, exercise)
     if step.phase == "switch_sides":
-        return f"Now the {step.side} side"
-    return f"{step.side.capitalize()} side"
+        return f"Now {own}" if own else f"Now the {step.side} side"
+    return own[:1].upper() + own[1:] if own else f"{step.side.capitalize()} side"
 
 
-def step_brief(step: Step, seconds: float | None = None) -> str:
-    """One line about a step, for "next up": "Hold · left side · 30 s"."""
+def step_brief(step: Step, seconds: float | None = None, exercise: Exercise | None = None) -> str:
+    """One line about a step, for "next up": "Hold · left side · 30 s" (the side in the
+    step's ``exercise``'s own words where it has them: "Hold · left leg on top · 30 s")."""
     seconds = step.seconds if seconds is None else seconds
     if step.phase == "get_ready":
         return f"{step.exercise} (get ready)"
@@ -61,10 +76,11 @@ def step_brief(step: Step, seconds: float | None = None) -> str:
     if step.phase == "rep" and step.user_paced:
         words = "At your own pace"
     parts = [words]
+    own = _own_side(step, exercise)
     if step.side and step.phase != "switch_sides":
-        parts.append(f"{step.side} side")
+        parts.append(own or f"{step.side} side")
     elif step.side:
-        parts[0] = f"Switch to the {step.side} side"
+        parts[0] = f"Switch sides: {own}" if own else f"Switch to the {step.side} side"
     if step.is_work and step.reps > 1:
         parts.append(f"rep {step.rep} of {step.reps}")
     if step.breaths:
