@@ -39,6 +39,21 @@ def test_readme_quick_start_routine_is_bundled() -> None:
     assert bundled.is_file(), f"the quick start names {match.group(1)}, which is not bundled"
 
 
+def test_readme_has_one_line_that_installs_and_starts_a_bundled_routine() -> None:
+    """The README's first set-up command installs backtimer and starts a bundled routine,
+    in one line a fresh machine can paste (the second runs the tests, checked above)."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(
+        r"^python3 -m venv \.venv && \.venv/bin/pip install \. && "
+        r"\.venv/bin/backtimer run ([\w-]+)$",
+        text,
+        re.MULTILINE,
+    )
+    assert match, "the one-line install-and-start command is gone from the README"
+    bundled = Path(__file__).resolve().parents[2] / "routines" / f"{match.group(1)}.toml"
+    assert bundled.is_file(), f"the one-line command runs {match.group(1)}, which is not bundled"
+
+
 def test_readme_settings_example_is_valid() -> None:
     from backtimer.files.config import parse_config
 
