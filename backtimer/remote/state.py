@@ -19,7 +19,8 @@ from backtimer.core.engine import WITHDRAWALS, Event, PainStopped, Session, Stat
 from backtimer.core.literal import shown
 from backtimer.core.phases import DONE
 from backtimer.core.plan import Step
-from backtimer.core.routine import Routine
+from backtimer.core.routine import Exercise, Routine
+from backtimer.core.timeline import side_words
 from backtimer.session.commands import COMMANDS, Key
 from backtimer.session.controller import pain_amount, pain_place
 from backtimer.session.tally import PAIN_PLACES, SAFETY_MESSAGE
@@ -100,7 +101,20 @@ def _counter(step: Step) -> str:
     return " · ".join(parts)
 
 
-def _next(step: Step, session: Session) -> str:
+def _side(step: Step, exercise: Exercise) -> str:
+    """The step's side as the voice names it: the exercise's own words ("left leg on top")
+    or "left side"; on a switch, "switch sides: left leg on top" ("switch to the left side")."""
+    if not step.side:
+        return ""
+    words = side_words(exercise, step.side)
+    if step.phase != "switch_sides":
+        return words
+    if words == side_words(None, step.side):
+        return f"switch to the {words}"
+    return f"switch sides: {words}"
+
+
+def _next(step: Step, session: Session, routine: Routine) -> str:
     """What comes after this step, in brief: "rest · 10 s", "Bridges (get ready)"."""
     if step.phase in ("get_ready", "transition"):
         return f"{step.exercise} (get ready)"
@@ -108,7 +122,7 @@ def _next(step: Step, session: Session) -> str:
     if step.user_paced:
         words = ["at your own pace"]
     if step.side:
-        words.append(f"{step.side} side")
+        words.append(side_words(routine.exercises[step.exercise_index], step.side))
     seconds = step.seconds
     if step.breaths:
         words.append(f"{step.breaths} breaths")
@@ -148,9 +162,7 @@ def snapshot(
     exercise = routine.exercises[index]
     side = ""
     if step.side and not over:
-        side = f"{step.side} side"
-        if step.phase == "switch_sides":
-            side = f"switch to the {step.side} side"
+        side = _side(step, routine.exercises[step.exercise_index])
     word = info.word
     if step.user_paced and step.phase == "rep" and not over:
         word = "AT YOUR OWN PACE"
@@ -167,20 +179,20 @@ def snapshot(
         "next_exercise": step.phase == "transition" and not over,
         "exercise_number": index + 1,
         "exercises": len(routine.exercises),
-        "side": side,
+        "side": _text(side),
         "counter": _counter(step) if step.phase_info.in_sets and not over else "",
         "remaining": None if remaining is None else round(remaining, 2),
         "elapsed": round(session.step_elapsed(now), 2) if step.user_paced else None,
         "user_paced": bool(step.user_paced) and not over,
         "session_left": round(session.session_remaining(now), 1),
-        "next": _text(_next(following, session)) if following is not None else "",
+        "next": _text(_next(following, session, routine)) if following is not None else "",
         "pain": None,
         "places": list(PAIN_PLACES),
     }
     if state is State.PAIN_STOPPED and pain is not None:
         stopped_at = [pain.exercise]
         if pain.side:
-            stopped_at.append(f"{pain.side} side")
+            stopped_at.append(side_words(routine.exercises[pain.exercise_index], pain.side))
         if pain.step.reps > 1 and pain.step.phase_info.in_rep:
             stopped_at.append(f"rep {pain.rep} of {pain.step.reps}")
         if pain.step.sets > 1:
