@@ -18,13 +18,14 @@ from typing import Any
 
 from backtimer.core.durations import spoken
 from backtimer.core.phases import PHASES, WORK_PHASES, Phase, PhaseInfo
-from backtimer.core.routine import Dose, Level, Routine, Settings, Side, level_for
+from backtimer.core.routine import Dose, Exercise, Level, Routine, Settings, Side, level_for
 from backtimer.core.timeline import (
     Cue,
     Detail,
     LengthFn,
     _says_position,
     fit_steps,
+    side_words,
 )
 from backtimer.core.timeline import join as join_sentences
 
@@ -179,8 +180,20 @@ class Plan:
 # ------------------------------------------------------------------------ words
 
 
-def _side_word(side: Side | None) -> str:
-    return "" if side is None else f"{side.capitalize()} side"
+def _side_word(exercise: Exercise, side: Side | None) -> str:
+    """ "Right side", or the exercise's own words for it ("Right leg on top"): the one choice
+    the voice makes (:func:`backtimer.core.timeline.side_words`)."""
+    words = side_words(exercise, side)
+    return words[:1].upper() + words[1:]
+
+
+def _switch_say(exercise: Exercise, to: Side) -> str:
+    """ "Switch to the left side", or with the exercise's own words as the voice says it:
+    "Switch sides. Left leg on top." """
+    words = side_words(exercise, to)
+    if words == side_words(None, to):
+        return join_sentences(f"Switch to the {words}")
+    return join_sentences("Switch sides", _side_word(exercise, to))
 
 
 # ------------------------------------------------------------------------ compile
@@ -275,6 +288,7 @@ def _tempo_words(settings: Settings, dose: Dose) -> str:
 def _work_say(
     settings: Settings,
     dose: Dose,
+    exercise: Exercise,
     *,
     side: Side | None,
     announce_side: bool,
@@ -288,7 +302,7 @@ def _work_say(
     if announce_set:
         parts.append(f"Set {set_no} of {dose.sets}")
     if announce_side and side is not None:
-        parts.append(_side_word(side))
+        parts.append(_side_word(exercise, side))
     if settings.kind == "user_paced":
         if dose.reps > 1:
             parts.append(f"Round {rep} of {dose.reps}")
@@ -341,7 +355,7 @@ def _compile_exercise(
     kept = "get_ready" in builder.keep  # a fitted plan introduces it in its get-ready
     pending_intro = [] if settings.get_ready or kept else intro[:3]
     if sides[0] is not None:
-        intro.append(f"{sides[0].capitalize()} side first")
+        intro.append(f"{_side_word(exercise, sides[0])} first")
     builder.add(
         phase="get_ready",
         side=None,
@@ -360,6 +374,7 @@ def _compile_exercise(
         say = _work_say(
             settings,
             dose,
+            exercise,
             side=side,
             announce_side=announce_side,
             set_no=set_no,
@@ -403,7 +418,7 @@ def _compile_exercise(
             rep=rep,
             reps=dose.reps,
             seconds=settings.switch,
-            say=join_sentences(f"Switch to the {to} side"),
+            say=_switch_say(exercise, to),
             **common,
         )
 
