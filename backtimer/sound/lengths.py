@@ -38,7 +38,13 @@ from backtimer.core.plan import Speech
 from backtimer.core.timeline import DEFAULT_RATE, command_estimate, estimate
 from backtimer.sound.speech import engine_name, find_command, with_voice
 from backtimer.sound.tones import SAMPLE_RATE
-from backtimer.sound.voice import SILENCE, TAIL, CommandRenderer, VoiceProcess, find_renderer
+from backtimer.sound.voice import (
+    TAIL,
+    CommandRenderer,
+    VoiceProcess,
+    audible_end,
+    find_renderer,
+)
 
 CACHE_NAME = "speech-lengths.json"
 #: In every cache key: what a measured length means. 2: the quiet after the words trimmed to
@@ -54,9 +60,9 @@ def cache_dir() -> Path:
     return Path(override).expanduser() if override else user_cache_path("backtimer")
 
 
-def audible_seconds(wav: bytes) -> float | None:
-    """The audible length of a 16-bit PCM WAV (trailing silence left out), None if it is not
-    one. espeak-ng streams with a placeholder data size, so the real bytes are counted."""
+def _pcm(wav: bytes) -> tuple[array[int], int, int] | None:
+    """The samples, channels and rate of a 16-bit PCM WAV, None if it is not one. espeak-ng
+    streams with a placeholder data size, so the real bytes are counted."""
     if len(wav) < 44 or wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
         return None
     channels = int.from_bytes(wav[22:24], "little") or 1
@@ -68,24 +74,27 @@ def audible_seconds(wav: bytes) -> float | None:
     body = wav[start + 8 :]
     samples = array("h")
     samples.frombytes(body[: len(body) // 2 * 2])
-    end = len(samples)
-    while end > 0 and abs(samples[end - 1]) < SILENCE:
-        end -= 1
-    return end / channels / rate
+    return samples, channels, rate
+
+
+def audible_seconds(wav: bytes) -> float | None:
+    """The audible length of a 16-bit PCM WAV (trailing silence left out, by the voice's own
+    rule: :func:`backtimer.sound.voice.audible_end`), None if it is not one."""
+    pcm = _pcm(wav)
+    if pcm is None:
+        return None
+    samples, channels, rate = pcm
+    return audible_end(samples) / channels / rate
 
 
 def whole_seconds(wav: bytes) -> float | None:
     """The whole length of a 16-bit PCM WAV, trailing silence included (a speech command
     plays it all before its process exits), None if it is not one."""
-    if len(wav) < 44 or wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+    pcm = _pcm(wav)
+    if pcm is None:
         return None
-    channels = int.from_bytes(wav[22:24], "little") or 1
-    rate = int.from_bytes(wav[24:28], "little")
-    width = int.from_bytes(wav[34:36], "little")
-    start = wav.find(b"data", 12)
-    if rate <= 0 or width != 16 or start < 0:
-        return None
-    return (len(wav) - start - 8) // 2 / channels / rate
+    samples, channels, rate = pcm
+    return len(samples) / channels / rate
 
 
 def estimating() -> bool:
