@@ -110,6 +110,22 @@ def _pauses(db):
     ]
 
 
+def _paused_run(db, entry, *, after: float, start_index: int = 0):
+    """A recorded session on a fake clock, started at ``start_index`` and paused ``after``
+    seconds in: (clock, recorder, runner)."""
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(
+        plan, clock=fake, listeners=[recorder], sleep_gap=None, start_index=start_index
+    )
+    runner.do("start")
+    fake.now += after
+    runner.tick()
+    runner.do("pause")
+    return fake, recorder, runner
+
+
 @pytest.mark.parametrize("choice", ["skip_exercise", "resume", "end"])
 def test_a_pain_stop_during_a_pause_closes_the_pause_when_the_clock_runs_again(db, entry, choice):
     """Paused 2 s into the first hold, a pain stop 5 s later, the choice 20 s after that:
@@ -117,14 +133,8 @@ def test_a_pain_stop_during_a_pause_closes_the_pause_when_the_clock_runs_again(d
     exercise, resume), 25 s long, not at the session's end; after "end" the clock never
     runs again, and the pause ends with the session, when the person ended it (the
     active time still stops where the clock stopped)."""
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
-    fake.now += 12.0  # 2 s into the first hold (after 10 s of getting ready)
-    runner.tick()
-    runner.do("pause")
+    # Paused 2 s into the first hold (after 10 s of getting ready).
+    fake, recorder, runner = _paused_run(db, entry, after=12.0)
     fake.now += 5.0
     runner.do("pain")
     recorder.on_pain_details("hip", 4, None)
@@ -169,14 +179,8 @@ def test_end_after_a_pause_ends_the_session_when_the_person_ended_it(db, entry, 
 
     from backtimer.history.export import write_json
 
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
-    fake.now += 12.0  # 2 s into the first hold (after 10 s of getting ready)
-    runner.tick()
-    runner.do("pause")
+    # Paused 2 s into the first hold (after 10 s of getting ready).
+    fake, recorder, runner = _paused_run(db, entry, after=12.0)
     fake.now += 5.0
     if pain:
         runner.do("pain")
@@ -221,15 +225,8 @@ def test_skipping_the_last_step_while_paused_ends_the_record_when_it_was_skipped
     complete, and its record ends when the person skipped (the pause lies within it, and
     ends with it), not at the pause's start where the clock stopped; the active time is
     still the clock's."""
-    plan = compile_plan(entry.routine, "low")
-    last = len(plan.steps) - 1
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None, start_index=last)
-    runner.do("start")
-    fake.now += 2.0
-    runner.tick()
-    runner.do("pause")
+    last = len(compile_plan(entry.routine, "low").steps) - 1
+    fake, recorder, runner = _paused_run(db, entry, after=2.0, start_index=last)
     fake.now += 25.0
     runner.do("skip_step")
     recorder.close()
