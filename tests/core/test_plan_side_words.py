@@ -4,27 +4,19 @@ keeps its value ("right")."""
 
 from __future__ import annotations
 
-from backtimer.core.plan import Plan, compile_plan
-from backtimer.files.routine_load import validate_text
+from side_words_routine import KNEE_UP, exercise, sides_routine, sides_toml
 
-ROUTINE = """
-name = "Sides"
-[[exercises]]
-name = "Knee rocks"
-user_paced = true
-reps = 2
-sides = "both"
-side_words = { right = "right knee [b]up[/b]", left = "left knee up" }
-[[exercises]]
-name = "Clamshell"
-hold = 5
-sides = "both"
-side_words = { right = "right leg on top", left = "left leg on top" }
-[[exercises]]
-name = "Bridge twist"
-hold = 5
-sides = "both"
-"""
+from backtimer.core.plan import Plan, compile_plan
+
+ROUTINE = sides_toml(
+    exercise("Knee rocks", user_paced=True, reps=2, side_words=KNEE_UP),
+    exercise(
+        "Clamshell",
+        hold=5,
+        side_words={"right": "right leg on top", "left": "left leg on top"},
+    ),
+    exercise("Bridge twist", hold=5),
+)
 
 
 def _says(plan: Plan, exercise_index: int, phase: str, side: str | None = None) -> str:
@@ -36,7 +28,7 @@ def _says(plan: Plan, exercise_index: int, phase: str, side: str | None = None) 
 
 
 def test_the_plans_words_name_the_side_in_the_exercises_own_words() -> None:
-    plan = compile_plan(validate_text(ROUTINE, "sides.toml"))
+    plan = compile_plan(sides_routine(ROUTINE))
     assert "Right knee [b]up[/b] first." in _says(plan, 0, "get_ready")
     assert _says(plan, 0, "rep", "right").startswith("Right knee [b]up[/b]. Round 1 of 2.")
     assert _says(plan, 0, "switch_sides", "left") == "Switch sides. Left knee up."
@@ -50,7 +42,7 @@ def test_the_plans_words_name_the_side_in_the_exercises_own_words() -> None:
 def test_a_fitted_plan_at_your_own_pace_says_the_side_in_the_exercises_words() -> None:
     """What ``backtimer plan`` shows and the voice says: a step at the person's own pace
     keeps the words it was compiled with."""
-    plan = compile_plan(validate_text(ROUTINE, "sides.toml"), length=lambda text: 0.1)
+    plan = compile_plan(sides_routine(ROUTINE), length=lambda text: 0.1)
     rep = _says(plan, 0, "rep", "right")
     assert rep.startswith("Right knee [b]up[/b]. Round 1 of 2.")
     assert "Right side" not in rep

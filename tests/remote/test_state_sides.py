@@ -3,25 +3,11 @@ exercise's own side words ("right knee up"); "right side" only where it has none
 
 from __future__ import annotations
 
+from side_words_routine import sides_routine
+
 from backtimer.core.engine import PainStopped, Session
 from backtimer.core.plan import Plan, compile_plan
-from backtimer.files.routine_load import validate_text
 from backtimer.remote.state import snapshot
-
-ROUTINE = """
-name = "Sides"
-[[exercises]]
-name = "Knee to chest"
-hold = 5
-reps = 2
-sides = "both"
-side_words = { right = "right knee [b]up[/b]", left = "left knee up" }
-[[exercises]]
-name = "Clamshell"
-hold = 5
-reps = 2
-sides = "both"
-"""
 
 
 def _index(plan: Plan, exercise_index: int, phase: str, side: str) -> int:
@@ -39,7 +25,7 @@ def _page(plan: Plan, routine, index: int) -> dict:
 
 
 def test_the_page_names_the_side_and_the_switch_in_the_exercises_own_words() -> None:
-    routine = validate_text(ROUTINE, "sides.toml")
+    routine = sides_routine()
     plan = compile_plan(routine)
     hold = _page(plan, routine, _index(plan, 0, "hold", "right"))
     assert hold["side"] == "right knee [b]up[/b]"
@@ -53,7 +39,7 @@ def test_the_page_names_the_side_and_the_switch_in_the_exercises_own_words() -> 
 
 
 def test_the_pages_next_line_names_the_next_steps_side_in_its_exercises_words() -> None:
-    routine = validate_text(ROUTINE, "sides.toml")
+    routine = sides_routine()
     plan = compile_plan(routine)
     before_own = _index(plan, 0, "hold", "right") - 1
     assert _page(plan, routine, before_own)["next"] == "hold · right knee [b]up[/b] · 5 s"
@@ -62,7 +48,7 @@ def test_the_pages_next_line_names_the_next_steps_side_in_its_exercises_words() 
 
 
 def test_the_pages_pain_stop_names_the_side_in_the_exercises_own_words() -> None:
-    routine = validate_text(ROUTINE, "sides.toml")
+    routine = sides_routine()
     plan = compile_plan(routine)
     for exercise_index, at in (
         (0, "Knee to chest, right knee [b]up[/b]"),

@@ -6,30 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from side_words_routine import sides_routine
+
 from backtimer.core.engine import PainStopped
 from backtimer.core.plan import compile_plan
-from backtimer.files.routine_load import validate_text
 from backtimer.session.launch import describe_resume, resume_prompt
 from backtimer.session.tally import Tally, pain_where
-
-ROUTINE = """
-name = "Sides"
-[[exercises]]
-name = "Knee to chest"
-hold = 5
-reps = 2
-sides = "both"
-side_words = { right = "right knee [b]up[/b]", left = "left knee up" }
-[[exercises]]
-name = "Clamshell"
-hold = 5
-reps = 2
-sides = "both"
-"""
-
-
-def routine():
-    return validate_text(ROUTINE, "sides.toml")
 
 
 def _stop(plan, exercise_index: int, side: str) -> PainStopped:
@@ -42,7 +24,7 @@ def _stop(plan, exercise_index: int, side: str) -> PainStopped:
 
 
 def test_a_pain_stop_in_the_summary_names_the_side_in_the_exercises_own_words() -> None:
-    r = routine()
+    r = sides_routine()
     plan = compile_plan(r)
     tally = Tally(plan, routine=r)
     tally.on_events([_stop(plan, 0, "right"), _stop(plan, 1, "left")], None)  # type: ignore[arg-type]
@@ -52,7 +34,7 @@ def test_a_pain_stop_in_the_summary_names_the_side_in_the_exercises_own_words() 
 
 
 def test_the_resume_offer_and_prompt_name_the_side_in_the_exercises_own_words() -> None:
-    r = routine()
+    r = sides_routine()
     entry = SimpleNamespace(routine=r, path=Path("sides.toml"))
     stored = {"exercise_index": 0, "exercise": "Knee to chest", "side": "left", "set": 1, "rep": 2}
     found = SimpleNamespace(step=stored, entry=entry)
