@@ -1,7 +1,8 @@
-"""The routine format: pydantic models for a routine file and the values inside it.
+"""The routine: its data types (plain frozen dataclasses) and the values inside it.
 
-Pure: no I/O, no terminal. ``routine_load`` reads files and turns validation errors into
-located messages; ``plan`` compiles a validated routine into timed steps.
+Pure: no I/O, no terminal, no pydantic. ``core.schema`` validates a routine file's data into
+these types; ``routine_load`` reads files and turns validation errors into located messages;
+``plan`` compiles a validated routine into timed steps.
 
 Values people write by hand are parsed here:
 
@@ -15,20 +16,12 @@ the current level, which starts at the low end.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    WithJsonSchema,
-)
+from typing import Any, Literal
 
 from backtimer.core.durations import compact, hours_minutes_up
 from backtimer.core.literal import is_control
@@ -347,126 +340,48 @@ def _step(value: str) -> str:
     return value
 
 
-# The limits are checked by the validators (with messages of our own) and stated in the JSON
-# Schema for editors.
-Name = Annotated[
-    str,
-    Field(strict=True, json_schema_extra={"minLength": 1, "maxLength": MAX_NAME}),
-    AfterValidator(_line),
-]
-Text = Annotated[
-    str, Field(strict=True, json_schema_extra={"maxLength": MAX_TEXT}), AfterValidator(_para)
-]
-StepLine = Annotated[
-    str,
-    Field(strict=True, json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT}),
-    AfterValidator(_step),
-]
-
-_seconds_schema = {"type": "number", "minimum": MIN_DURATION, "maximum": MAX_DURATION}
-_gap_seconds_schema = {"type": "number", "minimum": 0, "maximum": MAX_DURATION}
-_duration_string = {
-    "type": "string",
-    "pattern": r"^\s*([0-9]+(\.[0-9]+)?\s*[a-zA-Z]*\s*)+$",
-    "examples": ["30s", "1m30s", "2 min"],
-}
-DurationValue = Annotated[
-    float,
-    PlainValidator(parse_duration),
-    WithJsonSchema(
-        {"anyOf": [_seconds_schema, _duration_string], "description": DURATION_HELP},
-        mode="validation",
-    ),
-]
-GapValue = Annotated[
-    float,
-    PlainValidator(parse_gap),
-    WithJsonSchema(
-        {
-            "anyOf": [_gap_seconds_schema, _duration_string],
-            "description": DURATION_HELP + "; 0 leaves the step out",
-        },
-        mode="validation",
-    ),
-]
-# What parse_count accepts: "3", "2-3", "2 – 3", "2 to 3".
-_COUNT_PATTERN = r"^\s*[0-9]+(\s*[-–—]\s*[0-9]+|\s+to\s+[0-9]+)?\s*$"
-CountValue = Annotated[
-    Span,
-    PlainValidator(parse_count),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
-                {"type": "string", "pattern": _COUNT_PATTERN},
-            ],
-            "description": 'a whole number from 1 to 100, or a range such as "2-3"',
-        },
-        mode="validation",
-    ),
-]
-HoldValue = Annotated[
-    Hold,
-    PlainValidator(parse_hold),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                _seconds_schema,
-                {"type": "string", "examples": ["30s", "1m30s", "10 breaths", "10-30s"]},
-            ],
-            "description": HOLD_HELP,
-        },
-        mode="validation",
-    ),
-]
+# --------------------------------------------------------------------------- routine
+#
+# The routine's data: plain frozen dataclasses, so that a routine read back from the cache of
+# checked routines (files.cache) needs no pydantic. A routine file is validated into them by
+# the models of backtimer.core.schema (same class names, fields, defaults and docstrings; the
+# field descriptions of the JSON Schema are there). Keyword-only: an exercise's own fields
+# follow the timing fields it shares with [defaults], as in the file's schema.
 
 
-# --------------------------------------------------------------------------- models
-
-
-class _Model(BaseModel):
-    # defer_build: a model's validator is built when it is first used, not when the module is
-    # imported. Only Routine's is needed to read a file (its schema takes in the others), and
-    # a routine from the cache of checked routines (files.catalog) needs none.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
-    )
-
-
-class Source(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Source:
     """Where a routine comes from: cite it so that the user can check the numbers."""
 
-    title: Name = Field(description="Title of the article, leaflet or programme")
-    publisher: Name | None = Field(None, description="Clinic, publisher or author")
-    author: Name | None = None
-    url: Text | None = Field(None, description="Where to find it")
-    note: Text | None = Field(None, description="How the routine was transcribed")
+    title: str
+    publisher: str | None = None
+    author: str | None = None
+    url: str | None = None
+    note: str | None = None
 
 
-class TempoNames(_Model):
+@dataclass(frozen=True, kw_only=True)
+class TempoNames:
     """What each tempo part is called when it is announced, in the exercise's own words."""
 
-    lift: Name | None = Field(None, description='e.g. "knees to the right"')
-    hold: Name | None = Field(None, description='e.g. "hold"')
-    lower: Name | None = Field(None, description='e.g. "back to the middle"')
-    pause: Name | None = Field(None, description='e.g. "breathe in"')
+    lift: str | None = None
+    hold: str | None = None
+    lower: str | None = None
+    pause: str | None = None
 
 
 TEMPO_PARTS = ("lift", "hold", "lower", "pause")
 
 
-class Tempo(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Tempo:
     """The timing of one counted rep, e.g. bridges: lift 2 s, hold 1 s, lower 2 s."""
 
-    lift: GapValue = 0.0
-    hold: GapValue = 0.0
-    lower: GapValue = 0.0
-    pause: GapValue = 0.0
-    names: TempoNames | None = Field(
-        None,
-        description="What each part is called when it is announced (default: lift, hold, "
-        'lower, pause), e.g. { lift = "knees to the right", lower = "back to the middle" }',
-    )
+    lift: float = 0.0
+    hold: float = 0.0
+    lower: float = 0.0
+    pause: float = 0.0
+    names: TempoNames | None = None
 
     @property
     def seconds(self) -> float:
@@ -506,81 +421,64 @@ TIMING_FIELDS = (
 KIND_FIELDS = ("hold", "tempo", "user_paced")
 
 
-class Timing(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Timing:
     """Timing fields shared by an exercise and the routine's [defaults]."""
 
-    hold: HoldValue | None = Field(None, description="A timed hold per rep: " + HOLD_HELP)
-    tempo: Tempo | None = Field(None, description="A counted rep's timing (lift, hold, lower)")
-    user_paced: Annotated[bool, Field(strict=True)] | None = Field(
-        None, description="No timer: the step waits for a key (repeat as tolerated)"
-    )
-    reps: CountValue | None = Field(None, description="Reps per side and set (default 1)")
-    sets: CountValue | None = Field(None, description="Sets (default 1)")
-    sides: Literal["none", "both"] | None = Field(
-        None, description='"both": every set is done on the right and on the left'
-    )
-    side_order: Literal["sequential", "alternating", "sets_per_side"] | None = Field(
-        None,
-        description='"sequential": in each set, all reps on one side, then the other; '
-        '"alternating": right, left, right, left; '
-        '"sets_per_side": every set on one side, then every set on the other',
-    )
-    first_side: Side | None = Field(None, description="The side done first (default right)")
-    rest: GapValue | None = Field(None, description="Rest between reps (default 5s)")
-    set_rest: GapValue | None = Field(None, description="Rest between sets (default 30s)")
-    switch: GapValue | None = Field(None, description="Time to switch sides (default 5s)")
-    breath: DurationValue | None = Field(
-        None, description="Length of one breath for holds in breaths (default 5s)"
-    )
-    get_ready: GapValue | None = Field(
-        None, description="Time to get into position before an exercise (default 10s)"
-    )
-    transition: GapValue | None = Field(
-        None, description="Time to move on to the next exercise (default 5s)"
-    )
+    hold: Hold | None = None
+    tempo: Tempo | None = None
+    user_paced: bool | None = None
+    reps: Span | None = None
+    sets: Span | None = None
+    sides: Literal["none", "both"] | None = None
+    side_order: Literal["sequential", "alternating", "sets_per_side"] | None = None
+    first_side: Side | None = None
+    rest: float | None = None
+    set_rest: float | None = None
+    switch: float | None = None
+    breath: float | None = None
+    get_ready: float | None = None
+    transition: float | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class Defaults(Timing):
     """Routine-wide defaults for every timing field; an exercise's own value wins."""
 
 
-class SideWords(_Model):
+@dataclass(frozen=True, kw_only=True)
+class SideWords:
     """What each side means in this exercise, as it is announced ("right leg")."""
 
-    right: Name = Field(description='e.g. "right leg" or "lying on your left side"')
-    left: Name = Field(description='e.g. "left leg" or "lying on your right side"')
+    right: str
+    left: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class Exercise(Timing):
-    name: Name = Field(description="The exercise's name, as it is announced")
-    position: Name | None = Field(
-        None, description='Starting position, e.g. "lie on your back" (announced)'
-    )
-    target: Text | None = Field(None, description="The muscles or area it works")
-    benefit: Text | None = Field(None, description="What it helps with")
-    steps: list[StepLine] = Field(
-        default_factory=list,
-        max_length=MAX_STEPS,
-        description="Instructions, one short line each; the first is read aloud",
-    )
-    caution: Text | None = Field(None, description="A caution shown during the exercise")
-    stop_if: Text | None = Field(
-        None, description="When to stop, e.g. pain in the front of the hip"
-    )
-    note: Text | None = Field(None, description="A remark, e.g. where a number was chosen")
-    side_words: SideWords | None = Field(
-        None,
-        description="How the sides are named when announced (default: right side, left side)",
-    )
+    """One exercise: its words, and its own timing (None: the routine's [defaults])."""
+
+    name: str
+    position: str | None = None
+    target: str | None = None
+    benefit: str | None = None
+    steps: list[str] = dataclasses.field(default_factory=list)
+    caution: str | None = None
+    stop_if: str | None = None
+    note: str | None = None
+    side_words: SideWords | None = None
 
 
-class Routine(_Model):
-    name: Name = Field(description="The routine's name")
-    description: Text | None = None
-    source: Source | None = Field(None, description="Where the routine comes from")
-    cautions: list[Text] = Field(default_factory=list, max_length=MAX_STEPS)
-    defaults: Defaults = Field(default_factory=Defaults)
-    exercises: list[Exercise] = Field(min_length=1, max_length=MAX_EXERCISES)
+@dataclass(frozen=True, kw_only=True)
+class Routine:
+    """A checked routine (see :func:`backtimer.core.schema.validate_routine`)."""
+
+    name: str
+    description: str | None = None
+    source: Source | None = None
+    cautions: list[str] = dataclasses.field(default_factory=list)
+    defaults: Defaults = dataclasses.field(default_factory=Defaults)
+    exercises: list[Exercise]
 
     def settings(self, index: int) -> Settings:
         """The effective timing of exercise ``index``: its own, else [defaults], else built in."""

@@ -9,7 +9,9 @@ model or pydantic), and the file is checked as usual. Files with errors are neve
 (their messages name the file as the user sees it).
 
 Light on purpose: reading a summary imports neither pydantic nor the routine model, so
-``check`` of unchanged files answers about as fast as the interpreter starts.
+``check`` of unchanged files answers about as fast as the interpreter starts; reading a whole
+routine back imports its data types (plain dataclasses), never pydantic, so that ``run`` and
+the picker start without it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ Stamp = tuple[int, int, int, int]
 Summary = tuple[int, float]  # exercises, seconds at the low end
 
 CACHE_FOLDER = "routines"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: the routine as plain dataclasses (no pydantic to read it back)
 
 
 def file_stamp(path: Path) -> Stamp | None:
@@ -47,7 +49,7 @@ def file_stamp(path: Path) -> Stamp | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-def _source_stamp(module: str, file: str | None = None) -> Stamp | None:
+def source_stamp(module: str, file: str | None = None) -> Stamp | None:
     """The stamp of a module's source (or of ``file`` beside a package), found without
     importing it."""
     try:
@@ -67,10 +69,10 @@ def code_stamp() -> tuple[object, ...]:
         CACHE_FORMAT,
         __version__,
         sys.version_info[:2],
-        _source_stamp("pydantic", "version.py"),
+        source_stamp("pydantic", "version.py"),
         *(
-            _source_stamp(f"backtimer.{name}")
-            for name in ("core.routine", "core.durations", "files.routine_load")
+            source_stamp(f"backtimer.{name}")
+            for name in ("core.routine", "core.schema", "core.durations", "files.routine_load")
         ),
     )
 
@@ -87,7 +89,7 @@ def speech_context() -> tuple[object, ...]:
         tuple(shutil.which(name) for name in ("espeak-ng", "espeak", "spd-say", "say")),
         find_spec("espeakng_loader") is not None,
         *(
-            _source_stamp(f"backtimer.{name}")
+            source_stamp(f"backtimer.{name}")
             for name in ("core.plan", "core.timeline", "sound.lengths", "sound.voice")
         ),
     )
@@ -134,8 +136,8 @@ class RoutineCache:
         entry = self._entry(path, stamp)
         if entry is None:
             return None
-        # Deferred: the routine model (pydantic) loads only when a whole routine is read back;
-        # a check of unchanged files reads their summaries alone.
+        # Deferred: the routine's data types load only when a whole routine is read back (no
+        # pydantic: they are plain dataclasses); a check of unchanged files reads summaries.
         from backtimer.core.routine import Routine
 
         try:

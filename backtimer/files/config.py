@@ -13,6 +13,7 @@ value, then the routine's ``[defaults]``, then these settings, then the built-in
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import shlex
@@ -25,13 +26,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from backtimer.core.durations import compact
 from backtimer.core.literal import printable
-from backtimer.core.routine import (
-    BUILTIN_DEFAULTS,
-    DurationValue,
-    GapValue,
-    Routine,
-    _check_text,
-)
+from backtimer.core.routine import BUILTIN_DEFAULTS, Routine, _check_text
+from backtimer.core.schema import DurationValue, GapValue
 from backtimer.files import paths
 from backtimer.files.atomic import atomic_write_text
 from backtimer.files.catalog import display_path
@@ -359,7 +355,7 @@ def with_config_defaults(routine: Routine, config: Config) -> Routine:
             update[name] = getattr(config, name)
     if not update:
         return routine
-    return routine.model_copy(update={"defaults": routine.defaults.model_copy(update=update)})
+    return dataclasses.replace(routine, defaults=dataclasses.replace(routine.defaults, **update))
 
 
 def unknown_bindings(config: Config, known: Iterable[str]) -> list[str]:

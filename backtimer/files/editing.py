@@ -14,6 +14,7 @@ No terminal UI here: the CLI (``cli_edit``) and the app call these functions and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shlex
@@ -379,8 +380,8 @@ def set_hold(text: str, exercise_index: int, new_seconds: float, *, label: str =
             "change it by hand (backtimer edit)"
         )
     exercises = list(routine.exercises)
-    exercises[exercise_index] = exercise.model_copy(update={"hold": hold})
-    expected = routine.model_copy(update={"exercises": exercises})
+    exercises[exercise_index] = dataclasses.replace(exercise, hold=hold)
+    expected = dataclasses.replace(routine, exercises=exercises)
     try:
         changed = validate_text(result, label)
     except RoutineError as exc:

@@ -2,10 +2,14 @@
 
 ``load_routine(path)`` returns a validated :class:`~backtimer.core.routine.Routine` or raises
 :class:`RoutineError`, whatever the bytes on disk are: no other exception escapes.
+
+The routine's schema (:mod:`backtimer.core.schema`, pydantic) is imported when a file is
+validated, not with this module: reading and locating need no pydantic.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import errno
@@ -15,18 +19,13 @@ import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from backtimer.core.literal import printable
-from backtimer.core.routine import (
-    MAX_EXERCISES,
-    Defaults,
-    Exercise,
-    Routine,
-    semantic_issues,
-)
+from backtimer.core.routine import MAX_EXERCISES, Exercise, Routine, semantic_issues
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 MAX_FILE_BYTES = 1024 * 1024
 
@@ -351,8 +350,13 @@ def validate_text(text: str, name: str) -> Routine:
     """Parse and validate routine text; ``name`` labels the messages."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write one
     data = parse_toml(text, name)
+    # Deferred: pydantic loads only when a file is validated (see the module's docstring).
+    from pydantic import ValidationError
+
+    from backtimer.core.schema import validate_routine
+
     try:
-        routine = Routine.model_validate(data)
+        routine = validate_routine(data)
     except ValidationError as exc:
         locator = LineLocator(text)  # only needed for errors: a third of the time otherwise
         problems = [_problem_from_pydantic(err, name, locator, data) for err in exc.errors()]
@@ -382,8 +386,12 @@ def _partial_issues(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], s
 
     Nothing is said when [defaults] is invalid: every exercise depends on it.
     """
+    from pydantic import ValidationError
+
+    from backtimer.core.schema import validate_defaults, validate_exercise
+
     try:
-        defaults = Defaults.model_validate(data.get("defaults", {}))
+        defaults = validate_defaults(data.get("defaults", {}))
     except (ValidationError, RecursionError):
         return []
     items = data.get("exercises")
@@ -392,12 +400,10 @@ def _partial_issues(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], s
     valid: list[tuple[int, Exercise]] = []
     for index, item in enumerate(items[:MAX_EXERCISES]):
         try:
-            valid.append((index, Exercise.model_validate(item)))
+            valid.append((index, validate_exercise(item)))
         except (ValidationError, RecursionError):
             continue
-    partial = Routine.model_construct(
-        name="", defaults=defaults, exercises=[exercise for _, exercise in valid]
-    )
+    partial = Routine(name="", defaults=defaults, exercises=[exercise for _, exercise in valid])
     issues = []
     for loc, message in semantic_issues(partial, whole=False):
         if len(loc) > 1 and loc[0] == "exercises" and isinstance(loc[1], int):
@@ -418,7 +424,11 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The model class that owns the last key of ``loc`` (for did-you-mean hints)."""
-    model: Any = Routine
+    from pydantic import BaseModel
+
+    from backtimer.core import schema
+
+    model: Any = schema.Routine
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -457,6 +467,8 @@ def _edits(a: str, b: str) -> int:
 
 def _fits(model: type[BaseModel], field: str, value: Any) -> bool:
     """Whether ``value`` would be valid as ``field`` of ``model`` (its kind matches)."""
+    from pydantic import TypeAdapter
+
     annotation = model.model_fields[field].annotation
     if annotation is None:
         return False
@@ -485,6 +497,11 @@ def _closest_field(key: str, value: Any, model: type[BaseModel]) -> str | None:
     return best[2] if best else None
 
 
+#: The keys at the top of a routine file (the fields of core.routine.Routine and of the
+#: schema's model, which a test keeps the same).
+_ROUTINE_KEYS = frozenset(f.name for f in dataclasses.fields(Routine))
+
+
 def _problem_from_pydantic(err: Any, name: str, locator: LineLocator, data: Any = None) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -492,7 +509,7 @@ def _problem_from_pydantic(err: Any, name: str, locator: LineLocator, data: Any 
         key = str(loc[-1])
         model = _model_at(loc)
         message = f"unknown key {printable(short_key(key))!r}"
-        if len(loc) == 2 and loc[0] in ("defaults", "source") and key in Routine.model_fields:
+        if len(loc) == 2 and loc[0] in ("defaults", "source") and key in _ROUTINE_KEYS:
             # TOML puts every key after [defaults] into that table: a common slip.
             message += (
                 f" in [{loc[0]}]: it belongs at the top of the file, above [{loc[0]}] "

@@ -13,6 +13,7 @@ import pytest
 
 from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.routine import Routine, level_for
+from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import TEMPO_GAP, _cap, estimator, join, lead, side_words
 from backtimer.files.routine_load import load_routine
 
@@ -24,7 +25,7 @@ RATES = (100, 120, 175, 250, 300)
 
 
 def routine(*exercises: dict[str, Any]) -> Routine:
-    return Routine.model_validate({"name": "Test", "exercises": list(exercises)})
+    return validate_routine({"name": "Test", "exercises": list(exercises)})
 
 
 def alternating(routine: Routine, index: int) -> bool:

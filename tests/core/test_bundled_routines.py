@@ -6,15 +6,15 @@ transcribed from), so that an edit that changes a prescribed hold, count or side
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from backtimer.core.routine import Routine, Settings
+from backtimer.core.routine import Hold, Routine, Settings, Span
 from backtimer.files import catalog
 from backtimer.files.routine_load import load_routine
 
@@ -45,8 +45,8 @@ def _strings(value: Any) -> list[str]:
     """Every string inside a model: text fields, lists of lines, nested tables."""
     if isinstance(value, str):
         return [value]
-    if isinstance(value, BaseModel):
-        return [s for name in type(value).model_fields for s in _strings(getattr(value, name))]
+    if dataclasses.is_dataclass(value) and not isinstance(value, Hold | Span):
+        return [s for f in dataclasses.fields(value) for s in _strings(getattr(value, f.name))]
     if isinstance(value, list | tuple):
         return [s for v in value for s in _strings(v)]
     return []

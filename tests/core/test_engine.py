@@ -43,9 +43,10 @@ from backtimer.core.engine import (
     next_state,
 )
 from backtimer.core.plan import Plan, Step, compile_plan
-from backtimer.core.routine import MAX_DURATION, Routine
+from backtimer.core.routine import MAX_DURATION
+from backtimer.core.schema import validate_routine
 
-ROUTINE = Routine.model_validate(
+ROUTINE = validate_routine(
     {
         "name": "Table",
         "defaults": {"get_ready": 10, "transition": 5, "rest": 10, "switch": 5, "set_rest": 30},
@@ -501,7 +502,7 @@ def test_cues_come_once_each_however_the_ticks_fall() -> None:
 
 
 def test_no_halfway_for_short_holds_and_no_cues_for_rests() -> None:
-    routine = Routine.model_validate(
+    routine = validate_routine(
         {"name": "x", "exercises": [{"name": "a", "hold": 19, "reps": 2, "rest": 20}]}
     )
     session = Session(compile_plan(routine), sleep_gap=None)
@@ -655,7 +656,7 @@ def test_extend_never_shortens_below_the_minimum_nor_below_a_moment_left() -> No
 
 
 def test_shortening_a_hold_already_under_the_minimum_is_refused_not_lengthened() -> None:
-    routine = Routine.model_validate({"name": "x", "exercises": [{"name": "a", "hold": 3}]})
+    routine = validate_routine({"name": "x", "exercises": [{"name": "a", "hold": 3}]})
     session = Session(compile_plan(routine), start_index=1, sleep_gap=None)
     session.start(0.0)
     before = snapshot(session)
@@ -799,7 +800,7 @@ def test_a_user_paced_step_waits_for_advance() -> None:
 
 
 def test_a_user_paced_step_with_sides() -> None:
-    routine = Routine.model_validate(
+    routine = validate_routine(
         {
             "name": "x",
             "exercises": [{"name": "a", "user_paced": True, "sides": "both", "get_ready": 0}],

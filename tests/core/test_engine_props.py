@@ -1,7 +1,7 @@
 """Properties of the plan and the engine over generated routines (hypothesis).
 
 The strategy builds valid routines the way a user writes them: a dict validated by
-``Routine.model_validate``, with timed, breath-counted, tempo and user-paced exercises,
+``validate_routine`` (core.schema), with timed, breath-counted, tempo and user-paced exercises,
 ranges, sides in both orders, rests of 0, and [defaults].
 """
 
@@ -38,6 +38,7 @@ from backtimer.core.engine import (
 from backtimer.core.phases import PHASES
 from backtimer.core.plan import Plan, compile_plan
 from backtimer.core.routine import Routine, semantic_issues
+from backtimer.core.schema import validate_routine
 
 SETTINGS = settings(
     max_examples=150,
@@ -147,9 +148,7 @@ def routines(draw: st.DrawFn, max_exercises: int = 4) -> Routine:
             exercise |= draw(kinds())
         exercise |= draw(timing_fields())
         exercises.append(exercise)
-    routine = Routine.model_validate(
-        {"name": "Generated", "defaults": defaults, "exercises": exercises}
-    )
+    routine = validate_routine({"name": "Generated", "defaults": defaults, "exercises": exercises})
     assume(not semantic_issues(routine))
     return routine
 

@@ -9,11 +9,11 @@ import backtimer
 from backtimer.core.engine import Countdown, Refused, Session
 from backtimer.core.phases import DONE, PHASES, WORK_PHASES, Phase, phase_info
 from backtimer.core.plan import compile_plan
-from backtimer.core.routine import Routine
+from backtimer.core.schema import validate_routine
 
 TCSS = Path(backtimer.__file__).parent / "tui" / "app.tcss"
 
-ROUTINE = Routine.model_validate(
+ROUTINE = validate_routine(
     {
         "name": "All phases",
         "defaults": {"get_ready": 3, "rest": 2, "set_rest": 4, "transition": 3, "switch": 2},

@@ -12,10 +12,11 @@ from backtimer.core.durations import spoken as spoken_duration
 from backtimer.core.phases import PHASES
 from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.routine import LevelChoice, Routine
+from backtimer.core.schema import validate_routine
 
 
 def routine(*exercises: dict[str, Any], **top: Any) -> Routine:
-    return Routine.model_validate({"name": "Test", **top, "exercises": list(exercises)})
+    return validate_routine({"name": "Test", **top, "exercises": list(exercises)})
 
 
 def shape(plan: Plan) -> list[tuple[Any, ...]]:

@@ -12,13 +12,12 @@ import pytest
 
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import MAX_PLAN_STEPS, Routine, semantic_issues
+from backtimer.core.schema import validate_routine
 
 
 def routine(**exercise: object) -> Routine:
     second = {"name": "Second", "hold": "2s"}
-    return Routine.model_validate(
-        {"name": "R", "exercises": [{"name": "First", **exercise}, second]}
-    )
+    return validate_routine({"name": "R", "exercises": [{"name": "First", **exercise}, second]})
 
 
 CASES = list(
@@ -73,7 +72,7 @@ def test_the_four_million_step_routine_is_refused_with_its_place() -> None:
         }
         for i in range(200)
     ]
-    r = Routine.model_validate({"name": "Huge", "exercises": exercises})
+    r = validate_routine({"name": "Huge", "exercises": exercises})
     assert r.step_count("high") > 4_000_000
     [(loc, message)] = semantic_issues(r)
     assert loc == ("exercises", 0)
@@ -84,7 +83,7 @@ def test_the_four_million_step_routine_is_refused_with_its_place() -> None:
 
 def test_many_exercises_each_within_the_limit_are_refused_as_a_whole() -> None:
     exercise = {"name": "E", "hold": 0.1, "reps": 10, "sets": 10, "sides": "both"}
-    r = Routine.model_validate({"name": "Many", "exercises": [exercise] * 30})
+    r = validate_routine({"name": "Many", "exercises": [exercise] * 30})
     [(loc, message)] = semantic_issues(r)
     assert loc == ("exercises",)
     assert message.startswith(f"the whole session has {r.step_count('high'):,} steps")
@@ -93,7 +92,7 @@ def test_many_exercises_each_within_the_limit_are_refused_as_a_whole() -> None:
 
 def test_a_routine_at_the_limit_is_accepted() -> None:
     # 100 reps x 99 sets on one side, no gaps: 9,900 holds, one get ready.
-    r = Routine.model_validate(
+    r = validate_routine(
         {
             "name": "Long",
             "defaults": {"rest": 0, "set_rest": 0, "switch": 0, "transition": 0},

@@ -1,6 +1,6 @@
 """The values people write by hand in a routine: durations, holds, counts, text, defaults.
 
-Parsers are tested directly and through the models (``Routine.model_validate``), so that a
+Parsers are tested directly and through the models (``validate_routine``), so that a
 value accepted by a parser is also accepted in the place where a user writes it.
 """
 
@@ -30,17 +30,18 @@ from backtimer.core.routine import (
     parse_seconds,
     semantic_issues,
 )
+from backtimer.core.schema import validate_routine
 from backtimer.files.routine_load import RoutineError, validate_text
 
 
 def routine(*exercises: dict[str, Any], **top: Any) -> Routine:
-    return Routine.model_validate({"name": "R", "exercises": list(exercises), **top})
+    return validate_routine({"name": "R", "exercises": list(exercises), **top})
 
 
 def errors_of(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(field path, message) of every pydantic error for a routine dict."""
     with pytest.raises(ValidationError) as info:
-        Routine.model_validate(data)
+        validate_routine(data)
     return [
         (".".join(str(p) for p in err["loc"]), err["msg"].removeprefix("Value error, "))
         for err in info.value.errors()

@@ -17,6 +17,7 @@ import pytest
 
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
+from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import estimator, sentence
 from backtimer.files.routine_load import load_routine
 
@@ -118,7 +119,7 @@ def test_a_hold_that_ends_into_a_switch_says_release_then_switch_sides(
 
 
 def _hold_routine(switch: float) -> Routine:
-    return Routine.model_validate(
+    return validate_routine(
         {
             "name": "Side-lying",
             "exercises": [

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from backtimer.core.engine import Session, StepStarted
 from backtimer.core.plan import Plan, Step, compile_plan
 from backtimer.core.routine import Routine, level_for, semantic_issues
+from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import (
     COUNT_ROOM,
     SOUNDS,
@@ -92,7 +93,7 @@ def routines(draw: st.DrawFn) -> Routine:
         "cautions": draw(st.sampled_from([[], ["Stop if it hurts."]])),
         "exercises": [draw(exercises(n + 1)) for n in range(count)],
     }
-    routine = Routine.model_validate(data)
+    routine = validate_routine(data)
     assume(not semantic_issues(routine))
     return routine
 

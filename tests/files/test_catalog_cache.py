@@ -120,20 +120,21 @@ def test_check_and_run_use_the_cache(folder: Path, monkeypatch, capsys) -> None:
 
 
 def test_a_cached_routine_needs_no_validator(folder: Path) -> None:
-    """From the cache a routine is whole without building a pydantic validator."""
+    """From the cache a routine is whole without its schema: not even pydantic is imported
+    (the routine is plain dataclasses; no validator is built, no plugin scanned)."""
     import subprocess
     import sys
 
     catalog.all_entries()
     code = (
-        "import sys; from backtimer.files import catalog; from backtimer.core.routine import "
-        "Routine; e = catalog.resolve('one'); print(e.routine.name, "
-        "Routine.__pydantic_complete__, 'pydantic.plugin._loader' in sys.modules)"
+        "import sys; from backtimer.files import catalog; e = catalog.resolve('one'); "
+        "print(e.routine.name, 'backtimer.core.schema' in sys.modules, "
+        "'pydantic' in sys.modules, 'pydantic.plugin._loader' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
-    assert out.split() == ["Cached", "False", "False"]
+    assert out.split() == ["Cached", "False", "False", "False"]
 
 
 def test_check_of_unchanged_files_loads_no_pydantic(folder: Path) -> None:

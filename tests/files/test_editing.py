@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shlex
@@ -108,7 +109,7 @@ def test_toml_string_round_trips(value: str) -> None:
 def _all_fields() -> set[str]:
     fields: set[str] = set()
     for model in (Routine, Source, Defaults, Exercise, Tempo):
-        fields |= set(model.model_fields)
+        fields |= {f.name for f in dataclasses.fields(model)}
     return fields
 
 

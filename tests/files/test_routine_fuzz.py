@@ -21,14 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schema_check import schema_errors  # the small JSON Schema validator
 
+from backtimer.core import schema
 from backtimer.core.routine import (
     MAX_DURATION,
     MAX_SESSION,
-    Exercise,
     Routine,
-    Source,
-    Tempo,
-    Timing,
 )
 from backtimer.core.schema import routine_json_schema
 from backtimer.files.routine_load import Problem, RoutineError, load_routine, validate_text
@@ -39,11 +36,11 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-TOP_KEYS = list(Routine.model_fields)
-EXERCISE_KEYS = list(Exercise.model_fields)
-DEFAULT_KEYS = list(Timing.model_fields)
-SOURCE_KEYS = list(Source.model_fields)
-TEMPO_KEYS = list(Tempo.model_fields)
+TOP_KEYS = list(schema.Routine.model_fields)
+EXERCISE_KEYS = list(schema.Exercise.model_fields)
+DEFAULT_KEYS = list(schema.Timing.model_fields)
+SOURCE_KEYS = list(schema.Source.model_fields)
+TEMPO_KEYS = list(schema.Tempo.model_fields)
 ALL_KEYS = sorted({*TOP_KEYS, *EXERCISE_KEYS, *SOURCE_KEYS, *TEMPO_KEYS})
 
 

@@ -3,15 +3,18 @@ session's clock, moved by pauses and by a longer hold, silenced by a pain stop."
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
+from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import estimator
 from backtimer.session.cues import LATE, Cues, RecordingPlayer
 from backtimer.session.runner import SessionRunner
 
-ROUTINE = Routine.model_validate(
+ROUTINE = validate_routine(
     {
         "name": "Two holds",
         "exercises": [
@@ -166,7 +169,7 @@ def test_the_thread_plays_cues_on_the_real_clock() -> None:
     import time
 
     plan = compile_plan(
-        Routine.model_validate(
+        validate_routine(
             {"name": "Short", "exercises": [{"name": "A", "hold": 2, "get_ready": 0}]}
         ),
         length=estimator(300),
@@ -189,8 +192,8 @@ def test_the_thread_plays_cues_on_the_real_clock() -> None:
 
 
 def test_a_sentence_a_pause_cuts_off_is_said_again_after_resuming_where_it_fits() -> None:
-    long_rest = ROUTINE.model_copy(
-        update={"exercises": [ROUTINE.exercises[0].model_copy(update={"rest": 20})]}
+    long_rest = dataclasses.replace(
+        ROUTINE, exercises=[dataclasses.replace(ROUTINE.exercises[0], rest=20)]
     )
     runner, cues, player, clock, heard = setup(routine=long_rest)
     plan = runner.plan
@@ -284,7 +287,7 @@ def test_the_closing_words_follow_the_last_count_and_cut_nothing() -> None:
 
 def test_after_a_step_at_the_person_s_own_pace_the_closing_words_cut_in() -> None:
     # Done is the person's own command there: what is still being said gives way.
-    paced = Routine.model_validate(
+    paced = validate_routine(
         {
             "name": "Own pace",
             "exercises": [{"name": "Walk", "steps": ["Walk around the room."], "user_paced": True}],
@@ -304,7 +307,7 @@ def test_after_a_step_at_the_person_s_own_pace_the_closing_words_cut_in() -> Non
     assert spoken[-1] == ("say", "Session complete. Well done.")
 
 
-SIDES = Routine.model_validate(
+SIDES = validate_routine(
     {
         "name": "Sides",
         "exercises": [

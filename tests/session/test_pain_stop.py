@@ -3,11 +3,13 @@ what the person hears (a recording player)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from backtimer.core.engine import ClockRestarted, Command, EndedEarly, State
 from backtimer.core.plan import compile_plan
-from backtimer.core.routine import Routine
+from backtimer.core.schema import validate_routine
 from backtimer.remote.state import snapshot
 from backtimer.session.commands import (
     commands,
@@ -25,7 +27,7 @@ from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import STOPPED_TEXT, SoundPlayer
 from tests.sound.helpers import FakeRenderer
 
-ROUTINE = Routine.model_validate(
+ROUTINE = validate_routine(
     {
         "name": "Two holds",
         "exercises": [
@@ -181,8 +183,8 @@ def test_voice_off_says_nothing_after_a_pain_stop() -> None:
 
 
 def test_without_a_stop_if_the_advice_and_the_choices_are_said() -> None:
-    routine = ROUTINE.model_copy(
-        update={"exercises": [ROUTINE.exercises[0].model_copy(update={"stop_if": None})]}
+    routine = dataclasses.replace(
+        ROUTINE, exercises=[dataclasses.replace(ROUTINE.exercises[0], stop_if=None)]
     )
     player = FollowingPlayer()
     made = SessionController(compile_plan(routine), routine, clock=Clock(), player=player)
@@ -262,13 +264,12 @@ def test_stopped_keeps_its_time_and_the_words_follow_it_on_the_sound_output() ->
 
 
 #: The routine with a second exercise, so that "skip this exercise" goes on with it.
-TWO_EXERCISES = ROUTINE.model_copy(
-    update={
-        "exercises": [
-            *ROUTINE.exercises,
-            ROUTINE.exercises[0].model_copy(update={"name": "Bridge", "stop_if": None}),
-        ]
-    }
+TWO_EXERCISES = dataclasses.replace(
+    ROUTINE,
+    exercises=[
+        *ROUTINE.exercises,
+        dataclasses.replace(ROUTINE.exercises[0], name="Bridge", stop_if=None),
+    ],
 )
 
 

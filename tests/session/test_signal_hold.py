@@ -18,7 +18,7 @@ import pytest
 
 from backtimer.core.engine import Event, Session, StepStarted
 from backtimer.core.plan import compile_plan
-from backtimer.core.routine import Routine
+from backtimer.core.schema import validate_routine
 from backtimer.session.runner import SessionRunner, ending_signals_held, held_while_dispatching
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals")
@@ -94,7 +94,7 @@ def test_holds_nest_and_outside_a_hold_the_handler_runs_at_once(
 def test_every_listener_hears_the_batch_a_signal_came_in(
     busy_thread: None, raising_handler: list[str]
 ) -> None:
-    routine = Routine.model_validate(
+    routine = validate_routine(
         {
             "name": "Quick",
             "defaults": {"get_ready": 0, "transition": 0, "hold": 1},

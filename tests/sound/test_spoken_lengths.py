@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backtimer.core.plan import compile_plan
-from backtimer.core.routine import Routine
+from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import estimate
 from backtimer.sound.lengths import SpeechLengths
 from backtimer.sound.tones import SAMPLE_RATE
@@ -19,7 +19,7 @@ needs_wheel = pytest.mark.skipif(
     not loader_installed(), reason="the espeakng-loader wheel exists for this platform only"
 )
 
-ROUTINE = Routine.model_validate(
+ROUTINE = validate_routine(
     {
         "name": "Lengths",
         "exercises": [

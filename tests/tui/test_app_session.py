@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -356,7 +357,7 @@ async def test_closing_the_app_mid_session_tells_the_listeners(short) -> None:
 
 async def test_escape_codes_never_reach_the_terminal(short) -> None:
     # Validation rejects control characters; the widgets must be safe even so.
-    routine = short.routine.model_copy(update={"name": "Evil\x1b[2J\x07 routine\u202e"})
+    routine = dataclasses.replace(short.routine, name="Evil\x1b[2J\x07 routine\u202e")
     entry = Entry(short.key, short.path, "path", routine)
     app = build_app(entry, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:

@@ -19,6 +19,7 @@ from snapshot_apps.common import (
 
 from backtimer.core.engine import Command, State
 from backtimer.core.routine import LevelChoice
+from backtimer.core.schema import validate_routine
 from backtimer.files.config import Config
 from backtimer.history.db import open_history
 from backtimer.history.levels import store_level
@@ -132,9 +133,8 @@ async def test_a_mistaken_stop_records_no_pain_and_changes_no_level(
 
 def test_the_engine_takes_a_mistaken_stop_back() -> None:
     from backtimer.core.engine import PainWithdrawn
-    from backtimer.core.routine import Routine
 
-    routine = Routine.model_validate(
+    routine = validate_routine(
         {"name": "R", "exercises": [{"name": "A", "hold": 30, "get_ready": 0}]}
     )
     from backtimer.core.plan import compile_plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -209,9 +210,7 @@ def test_hold_changes_in_breaths_use_the_files_breath_length() -> None:
     )
     routine = validate_text(text, "b.toml")
     # The session ran with 4 s breaths (from the settings): 6 breaths = 24 s; +8 s = 8 breaths.
-    run = routine.model_copy(
-        update={"defaults": routine.defaults.model_copy(update={"breath": 4.0})}
-    )
+    run = dataclasses.replace(routine, defaults=dataclasses.replace(routine.defaults, breath=4.0))
     plan = compile_plan(run, "low")
     hold = next(s for s in plan.steps if s.phase == "hold")
     assert hold.breaths == 6 and hold.seconds == 24

@@ -130,12 +130,12 @@ def test_cues_from_a_thread_never_play_after_a_pain_stops_silence() -> None:
     import threading
 
     from backtimer.core.plan import compile_plan
-    from backtimer.core.routine import Routine
+    from backtimer.core.schema import validate_routine
     from backtimer.core.timeline import estimator
     from backtimer.session.cues import STOPPED_TEXT, Cues
     from backtimer.session.runner import SessionRunner
 
-    routine = Routine.model_validate(
+    routine = validate_routine(
         {
             "name": "Many cues",
             "exercises": [
