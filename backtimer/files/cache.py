@@ -2,7 +2,8 @@
 
 One small file per routine file, named by a hash of its absolute path (which it holds, to be
 sure), with the file's stamp when it was checked (size, modification time in ns, inode and
-change time), a summary (exercise count and length, for ``check``) and the routine itself.
+change time), a summary (exercise count, length and name: what ``check`` prints and the picker
+lists) and the routine itself, pickled apart so that a summary is read without it.
 A file whose stamp is the same is not read and validated again; any difference, an entry that
 cannot be read, or one written by other code (another version of backtimer, its routine
 model or pydantic), and the file is checked as usual. Files with errors are never cached
@@ -34,9 +35,10 @@ if TYPE_CHECKING:
 
 Stamp = tuple[int, int, int, int]
 Summary = tuple[int, float]  # exercises, seconds at the low end
+Listing = tuple[str, int, float]  # the routine's name, exercises, seconds at the low end
 
 CACHE_FOLDER = "routines"
-CACHE_FORMAT = 4  # 4: the routine as plain dataclasses (no pydantic to read it back)
+CACHE_FORMAT = 5  # 4: the routine as plain dataclasses; 5: the summary has its name
 
 
 def file_stamp(path: Path) -> Stamp | None:
@@ -102,7 +104,8 @@ class RoutineCache:
         self.folder = (folder if folder is not None else paths.cache_dir()) / CACHE_FOLDER
         self.hits = self.misses = 0
         self._code = code_stamp()
-        self._writes: dict[str, tuple[Stamp, Summary, bytes] | None] = {}
+        # What is put, to write at save(): (stamp, (exercises, seconds, name), routine pickled)
+        self._writes: dict[str, tuple[Stamp, tuple[int, float, str], bytes] | None] = {}
 
     @staticmethod
     def key(path: Path) -> str:
@@ -112,7 +115,9 @@ class RoutineCache:
         digest = hashlib.sha256(os.fsencode(key)).hexdigest()[:32]
         return self.folder / f"{digest}.pickle"
 
-    def _entry(self, path: Path, stamp: Stamp | None) -> tuple[Summary, bytes] | None:
+    def _entry(
+        self, path: Path, stamp: Stamp | None
+    ) -> tuple[tuple[int, float, str], bytes] | None:
         key = self.key(path)
         found: object = None
         if stamp is not None:
@@ -129,7 +134,16 @@ class RoutineCache:
     def summary(self, path: Path, stamp: Stamp | None) -> Summary | None:
         """(exercises, seconds) of the routine checked from ``path`` at ``stamp``, or None."""
         entry = self._entry(path, stamp)
-        return entry[0] if entry is not None else None
+        return entry[0][:2] if entry is not None else None
+
+    def listing(self, path: Path, stamp: Stamp | None) -> Listing | None:
+        """(name, exercises, seconds) of the routine checked from ``path`` at ``stamp``, or
+        None: what the picker lists, read without the routine (see :meth:`get`)."""
+        entry = self._entry(path, stamp)
+        if entry is None:
+            return None
+        count, seconds, name = entry[0]
+        return name, count, seconds
 
     def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
         """The routine checked from ``path`` when it had ``stamp``, or None."""
@@ -200,7 +214,8 @@ class RoutineCache:
         except (pickle.PicklingError, RecursionError, TypeError):
             self._writes[key] = None
             return
-        self._writes[key] = (stamp, (len(routine.exercises), routine.total_seconds()), data)
+        summary = (len(routine.exercises), routine.total_seconds(), routine.name)
+        self._writes[key] = (stamp, summary, data)
 
     def save(self) -> None:
         """Write what was put (each file atomically; failures are ignored)."""

@@ -14,7 +14,7 @@ from typing import Literal
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
 from backtimer.files import paths
-from backtimer.files.cache import RoutineCache, file_stamp
+from backtimer.files.cache import Listing, RoutineCache, file_stamp
 from backtimer.files.routine_load import Problem, RoutineError, load_routine
 
 Origin = Literal["bundled", "user", "path"]
@@ -30,6 +30,9 @@ class Entry:
     routine: Routine | None
     problems: tuple[Problem, ...] = ()
     pending: bool = False  # listed, not checked yet (see listed_entries)
+    # For a pending entry whose file is unchanged since it last passed: its name, exercise
+    # count and length at the low end, from the cache (the routine is read when needed).
+    listing: Listing | None = None
 
     @property
     def valid(self) -> bool:
@@ -43,9 +46,11 @@ def _toml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     try:
-        return sorted(p for p in folder.iterdir() if p.suffix == ".toml")
+        with os.scandir(folder) as found:
+            names = sorted(e.name for e in found if e.name.endswith(".toml") and e.name != ".toml")
     except OSError:
         return []
+    return [folder / name for name in names]
 
 
 def _entries(folder: Path, origin: Origin, cache: RoutineCache | None = None) -> list[Entry]:
@@ -117,9 +122,11 @@ def all_entries() -> list[Entry]:
 
 
 def listed_entries() -> list[Entry]:
-    """:func:`all_entries` without checking anything: a file unchanged since it was last
-    checked comes from the cache, any other is listed ``pending`` (its ``routine`` None and
-    no problems yet); :func:`check_entry` checks one. For the picker's first frame."""
+    """:func:`all_entries` without checking or reading a routine: every entry is ``pending``
+    (its ``routine`` None and no problems yet); one whose file is unchanged since it last
+    passed has its ``listing`` from the cache (name, exercise count, length), the others
+    none yet. :func:`check_entry` reads one (from the cache if its file is still unchanged).
+    For the picker's first frame, which shows the list and one routine."""
     cache = RoutineCache()
     out: list[Entry] = []
     for folder, origin in (
@@ -127,8 +134,8 @@ def listed_entries() -> list[Entry]:
         (paths.bundled_routines_dir(), "bundled"),
     ):
         for path in _toml_files(folder):
-            routine = cache.get(path, file_stamp(path))
-            out.append(Entry(path.stem, path, origin, routine, pending=routine is None))  # type: ignore[arg-type]
+            listing = cache.listing(path, file_stamp(path))
+            out.append(Entry(path.stem, path, origin, None, pending=True, listing=listing))  # type: ignore[arg-type]
     return out
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backtimer.core.routine import Routine
 from backtimer.files import cache as cache_module
 from backtimer.files import catalog
 
@@ -91,9 +92,49 @@ def test_listed_entries_check_nothing_new(folder: Path, monkeypatch) -> None:
     checked = catalog.check_entry(listed["one"])
     assert checked.routine is not None and not checked.pending
     catalog.all_entries()  # checks and caches them all
+    seen.clear()
     listed = {e.key: e for e in catalog.listed_entries()}
-    assert not any(e.pending for e in listed.values())
-    assert listed["two"].routine.name == "Second"  # type: ignore[union-attr]
+    # Listed from the cache's summaries alone: every routine is read when it is needed.
+    assert all(e.pending and e.listing is not None for e in listed.values())
+    routine = catalog.check_entry(listed["two"], catalog.RoutineCache()).routine
+    assert routine is not None and routine.name == "Second"
+    assert listed["two"].listing == ("Second", 1, routine.total_seconds())
+    assert seen == []  # from the cache: nothing read and validated again
+
+
+def test_listed_entries_read_no_whole_routine(folder: Path, monkeypatch) -> None:
+    """The list comes from the cached summaries: no routine is unpickled or validated."""
+    catalog.all_entries()
+    seen = reads(monkeypatch)
+    whole: list[object] = []
+    original = cache_module.pickle.loads
+
+    def loads(data, *args, **kwargs):
+        found = original(data, *args, **kwargs)
+        if isinstance(found, Routine):
+            whole.append(found)
+        return found
+
+    monkeypatch.setattr(cache_module.pickle, "loads", loads)
+    listed = catalog.listed_entries()
+    assert seen == [] and whole == []
+    assert {e.listing[0] for e in listed if e.listing is not None} >= {"Cached", "Second"}
+    one = next(e for e in listed if e.key == "one")
+    routine = catalog.check_entry(one, catalog.RoutineCache()).routine
+    assert whole == [routine] and seen == []  # read when it is needed, from the cache
+
+
+def test_a_changed_file_is_listed_without_a_summary(folder: Path, monkeypatch) -> None:
+    catalog.all_entries()
+    (folder / "one.toml").write_text(ROUTINE + "hodl = 1\n", encoding="utf-8")
+    seen = reads(monkeypatch)
+    listed = {e.key: e for e in catalog.listed_entries()}
+    assert listed["one"].pending and listed["one"].listing is None  # to check
+    assert listed["two"].listing is not None
+    assert seen == []
+    checked = catalog.check_entry(listed["one"])
+    assert checked.problems and checked.routine is None and not checked.pending
+    assert seen == [folder / "one.toml"]
 
 
 def test_check_and_run_use_the_cache(folder: Path, monkeypatch, capsys) -> None:

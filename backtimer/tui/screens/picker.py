@@ -101,9 +101,9 @@ def about(seconds: float) -> str:
 
 def entry_prompt(entry: Entry, level: Level = "low") -> Text:
     """How a routine is listed: its name, then its length and where it comes from."""
-    if entry.pending:
+    if entry.pending and entry.listing is None:
         return literal(entry.key, "bold").append("\nchecking…", style="dim")
-    if entry.routine is None:
+    if entry.routine is None and entry.listing is None:
         # A space begins no run of text after another one on its line: an SVG of the screen
         # drawn by rsvg-convert drops it ("brokenINVALID"); it ends the run before.
         text = literal(entry.key, "bold").append("  ")
@@ -114,10 +114,15 @@ def entry_prompt(entry: Entry, level: Level = "low") -> Text:
         text.append("\n")
         text.append_text(literal(f"{first}{more}", "dim"))
         return text
-    routine = entry.routine
-    text = literal(routine.name, "bold")
+    if entry.routine is not None:
+        routine = entry.routine
+        name, count, seconds = routine.name, len(routine.exercises), routine.total_seconds(level)
+    else:  # listed from the cache: as it was when its file last passed, at the low end
+        assert entry.listing is not None
+        name, count, seconds = entry.listing
+    text = literal(name, "bold")
     text.append("\n")
-    meta = f"{about(routine.total_seconds(level))} · {plural(len(routine.exercises), 'exercise')}"
+    meta = f"{about(seconds)} · {plural(count, 'exercise')}"
     if entry.origin != "bundled":
         meta += " · yours" if entry.origin == "user" else " · file"
     text.append(meta, style="dim")
@@ -253,8 +258,8 @@ class PickerScreen(Screen[None]):
     WATCH_BATCH: ClassVar[int] = 25
     #: Seconds of checking routine files between two frames, after the first one.
     CHECK_SLICE: ClassVar[float] = 0.04
-    #: Routines listed in the first frame (more than a tall terminal shows); the others are
-    #: added just after it.
+    #: Routines listed in the first frame at most (as many as the terminal's height shows);
+    #: the others are added just after it.
     FIRST_FRAME_ENTRIES: ClassVar[int] = 60
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("picker")
@@ -360,7 +365,8 @@ class PickerScreen(Screen[None]):
         self.entries = list(self.entries_fn())
         self._entry_folders = {entry.path.parent for entry in self.entries}
         self.levels.clear()
-        self._stamps = {entry.path: file_stamp(entry.path) for entry in self.entries}
+        # A file's stamp is taken when it is read: a pending one's when it is checked.
+        self._stamps = {e.path: file_stamp(e.path) for e in self.entries if not e.pending}
         self._folder_stamps = {folder: folder_stamp(folder) for folder in self._folders()}
         self._listings = {folder: toml_listing(folder) for folder in self._folders()}
         option_list.clear_options()
@@ -370,11 +376,13 @@ class PickerScreen(Screen[None]):
                 if entry.path == keep:
                     index = i
                     break
-        # The first frame lists as many routines as a screen shows; the others are added
-        # just after it (a long list's lines are worked out option by option).
+        # The first frame lists as many routines as a screen shows (each takes two lines or
+        # more); the others are added just after it (a long list's lines are worked out
+        # option by option).
         first = len(self.entries)
-        if index < self.FIRST_FRAME_ENTRIES:
-            first = min(first, self.FIRST_FRAME_ENTRIES)
+        shown = min(self.FIRST_FRAME_ENTRIES, self.app.size.height // 2 + 1)
+        if index < shown:
+            first = min(first, shown)
         option_list.add_options(self._options(0, first))
         self._listed = first
         if not self.entries:
@@ -425,12 +433,20 @@ class PickerScreen(Screen[None]):
         if entry.pending:
             if self._cache is None:
                 self._cache = catalog.RoutineCache()
+            self._stamps[entry.path] = file_stamp(entry.path)  # before reading it
             entry = catalog.check_entry(entry, self._cache)
             self._show_entry(index, entry)
         return entry
 
     def _show_entry(self, index: int, entry: Entry) -> None:
-        self.entries[index] = entry
+        old, self.entries[index] = self.entries[index], entry
+        routine = entry.routine
+        if (
+            old.listing is not None
+            and routine is not None
+            and (routine.name, len(routine.exercises), routine.total_seconds()) == old.listing
+        ):
+            return  # its line is the same (read as listed: the file did not change)
         self._show_prompt(index)
 
     def _after_frame(self) -> None:
@@ -520,6 +536,8 @@ class PickerScreen(Screen[None]):
                 indexes.append(highlighted)
         for index in indexes:
             entry = self.entries[index]
+            if entry.pending:
+                continue  # not read yet: it is when it is checked (after the first frame)
             if file_stamp(entry.path) != self._stamps.get(entry.path):
                 self.reload_entry(index)
 

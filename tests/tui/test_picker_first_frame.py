@@ -1,0 +1,138 @@
+"""The picker's first frame needs only what it shows: routines unchanged since they last
+passed are listed from the cache's summaries (none is validated; only the highlighted one is
+read whole), the others are checked just after it, and the widgets do not grow with the list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from snapshot_apps.common import SHORT, build_app, screen_text, until
+
+from backtimer.core.routine import Routine
+from backtimer.files import cache as cache_module
+from backtimer.files import catalog
+from backtimer.tui.screens.picker import PickerScreen
+
+SIZE = (100, 30)
+
+
+def write_routines(folder: Path, count: int) -> None:
+    for number in range(count):
+        text = SHORT.replace('name = "', f'name = "{number:03d} ', 1)
+        (folder / f"r{number:03d}.toml").write_text(text, encoding="utf-8")
+
+
+class Counts:
+    """Routines validated and routines read whole (unpickled) from the cache, from now on,
+    and what they were when the first frame was on the screen."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.validated: list[Path] = []
+        self.whole: list[str] = []
+        self.at_first_frame: dict[str, Any] | None = None
+        load_routine, loads = catalog.load_routine, cache_module.pickle.loads
+
+        def validating(path, label=None):
+            self.validated.append(Path(path))
+            return load_routine(path, label)
+
+        def unpickling(data, *args, **kwargs):
+            found = loads(data, *args, **kwargs)
+            if isinstance(found, Routine):
+                self.whole.append(found.name)
+            return found
+
+        monkeypatch.setattr(catalog, "load_routine", validating)
+        monkeypatch.setattr(cache_module.pickle, "loads", unpickling)
+        after_frame = PickerScreen._after_frame
+
+        def first(picker: PickerScreen) -> None:
+            # Called once the first frame is on the screen (and again for each slice).
+            if self.at_first_frame is None:
+                self.at_first_frame = {
+                    "validated": list(self.validated),
+                    "whole": list(self.whole),
+                    "text": screen_text(picker.app),
+                }
+            after_frame(picker)
+
+        monkeypatch.setattr(PickerScreen, "_after_frame", first)
+
+
+def picker_of(app) -> PickerScreen:
+    screen = app.screen
+    assert isinstance(screen, PickerScreen)
+    return screen
+
+
+async def test_cached_routines_are_listed_without_reading_them(
+    user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_routines(user_routines, 40)
+    catalog.all_entries()  # checked once, as an earlier start would have
+    counts = Counts(monkeypatch)
+    app = build_app(None)  # the picker as `backtimer` opens it
+    async with app.run_test(size=SIZE) as pilot:
+        picker = picker_of(app)
+        await until(pilot, lambda: picker._frame_done, "the work after the first frame")
+        first = counts.at_first_frame
+        assert first is not None
+        assert first["validated"] == []
+        assert first["whole"] == ["000 Short test"]  # the highlighted one, for its preview
+        assert "000 Short test" in first["text"] and "001 Short test" in first["text"]
+        assert "checking" not in first["text"]
+        assert "About " in first["text"]  # the preview
+        # After it: every routine read from the cache, none validated again.
+        assert counts.validated == []
+        assert all(entry.routine is not None for entry in picker.entries)
+        await pilot.press("down")
+        await pilot.pause()
+        assert picker.current is not None and picker.current.key == "r001"
+        assert screen_text(app).count("001 Short test") == 2  # listed, and its preview
+
+
+async def test_a_changed_file_is_checked_after_the_first_frame_and_its_errors_shown(
+    user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_routines(user_routines, 5)
+    catalog.all_entries()
+    changed = user_routines / "r001.toml"
+    changed.write_text(SHORT + "\n[[exercises]]\nname = 'X'\nhodl = '10s'\n", "utf-8")
+    counts = Counts(monkeypatch)
+    app = build_app(None)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = picker_of(app)
+        await until(pilot, lambda: picker._frame_done, "the work after the first frame")
+        first = counts.at_first_frame
+        assert first is not None
+        assert first["validated"] == []
+        assert "r001" in first["text"] and "checking…" in first["text"]  # its row, for now
+        assert counts.validated == [changed]  # only the changed file, after the first frame
+        await pilot.pause()
+        text = screen_text(app)
+        assert "r001  INVALID" in text and "checking" not in text
+        await pilot.press("down")
+        text = screen_text(app)
+        assert "r001 cannot be run until these are fixed:" in text
+        assert "exercises[3] (X).hodl" in text
+        await pilot.press("enter")  # a routine with errors cannot be started
+        await pilot.pause()
+        assert app.screen is picker
+
+
+async def count_widgets(user_routines: Path, routines: int) -> int:
+    write_routines(user_routines, routines)
+    app = build_app(None)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = picker_of(app)
+        await until(pilot, lambda: picker._frame_done, "the work after the first frame")
+        assert len(picker.entries) >= routines
+        return len(list(picker.walk_children(with_self=True)))
+
+
+async def test_the_widgets_do_not_grow_with_the_routines(user_routines: Path) -> None:
+    few = await count_widgets(user_routines, 3)
+    many = await count_widgets(user_routines, 60)  # the same folder, 57 more routines
+    assert many == few
