@@ -147,9 +147,16 @@ class RoutineCache:
 
     def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
         """The routine checked from ``path`` when it had ``stamp``, or None."""
+        found = self.read(path, stamp)
+        return found[0] if found is not None else None
+
+    def read(self, path: Path, stamp: Stamp | None) -> tuple[Routine, Listing] | None:
+        """The routine checked from ``path`` when it had ``stamp`` and its listing (see
+        :meth:`listing`), or None."""
         entry = self._entry(path, stamp)
         if entry is None:
             return None
+        count, seconds, name = entry[0]
         # Deferred: the routine's data types load only when a whole routine is read back (no
         # pydantic: they are plain dataclasses); a check of unchanged files reads summaries.
         from backtimer.core.routine import Routine
@@ -158,7 +165,7 @@ class RoutineCache:
             routine = pickle.loads(entry[1])
         except Exception:
             return None
-        return routine if isinstance(routine, Routine) else None
+        return (routine, (name, count, seconds)) if isinstance(routine, Routine) else None
 
     def _notes_file(self, key: str) -> Path:
         return self.file_of(key).with_suffix(".speech")

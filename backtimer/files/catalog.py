@@ -30,8 +30,9 @@ class Entry:
     routine: Routine | None
     problems: tuple[Problem, ...] = ()
     pending: bool = False  # listed, not checked yet (see listed_entries)
-    # For a pending entry whose file is unchanged since it last passed: its name, exercise
-    # count and length at the low end, from the cache (the routine is read when needed).
+    # Its name, exercise count and length at the low end as the cache has them: a pending
+    # entry's whose file is unchanged since it last passed (its routine is read when it is
+    # needed), and the one it was read with from the cache by check_entry.
     listing: Listing | None = None
 
     @property
@@ -78,9 +79,15 @@ def load_entry(path: Path, origin: Origin, cache: RoutineCache | None = None) ->
 
 
 def check_entry(entry: Entry, cache: RoutineCache | None = None) -> Entry:
-    """A listed entry, checked (itself if it already was)."""
+    """A listed entry, checked (itself if it already was); one listed from ``cache`` is read
+    from it if its file is still unchanged."""
     if not entry.pending:
         return entry
+    if cache is not None and entry.listing is not None:
+        found = cache.read(entry.path, file_stamp(entry.path))
+        if found is not None:
+            routine, listing = found
+            return Entry(entry.key, entry.path, entry.origin, routine, listing=listing)
     return load_entry(entry.path, entry.origin, cache)
 
 

@@ -425,7 +425,9 @@ class PickerScreen(Screen[None]):
         if index < self._listed:
             entry = self.entries[index]
             option_list = self.query_one("#routines", OptionList)
-            option_list.replace_option_prompt(str(index), entry_prompt(entry, self.level_of(entry)))
+            prompt = entry_prompt(entry, self.level_of(entry))
+            if option_list.get_option(str(index)).prompt != prompt:  # else: no new lines
+                option_list.replace_option_prompt(str(index), prompt)
 
     def _check(self, index: int) -> Entry:
         """Entry ``index``, checked now if it was only listed."""
@@ -440,13 +442,12 @@ class PickerScreen(Screen[None]):
 
     def _show_entry(self, index: int, entry: Entry) -> None:
         old, self.entries[index] = self.entries[index], entry
-        routine = entry.routine
         if (
             old.listing is not None
-            and routine is not None
-            and (routine.name, len(routine.exercises), routine.total_seconds()) == old.listing
+            and entry.listing == old.listing
+            and entry.path not in self.levels
         ):
-            return  # its line is the same (read as listed: the file did not change)
+            return  # its line is the same (read as listed from the cache)
         self._show_prompt(index)
 
     def _after_frame(self) -> None:
