@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from backtimer.core.progression import (
     DEFAULT_SESSIONS,
@@ -44,9 +44,13 @@ from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB, guard
 from backtimer.history.queries import parse_level
 from backtimer.history.recorder import local_now, utc_iso
 
-#: Past sessions read per routine: more than any run of sessions the rules look at
+#: Past sessions read per routine at most: more than any run of sessions the rules look at
 #: (``progression_sessions`` is at most 100), so years of history cost the same as a week.
 SESSIONS_READ = 200
+#: Past sessions read per routine to decide its levels (at least ``progression_sessions``
+#: + 1): a run of clean sessions longer than that is said as "after 10 or more sessions".
+#: A 200-exercise routine: 2,000 outcomes read, not 40,000.
+SESSIONS_LOOKED_AT = 10
 
 
 @dataclass(frozen=True)
@@ -106,9 +110,14 @@ def stored_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
     return out
 
 
-def _outcome_rows(conn: sqlite3.Connection, key: str, limit: int) -> list[tuple]:
+def _outcome_rows(
+    conn: sqlite3.Connection, key: str, limit: int, only: Sequence[int] | None = None
+) -> list[tuple]:
     """(session id, level text, exercise index, name, planned, done, pains), oldest first,
-    for the latest ``limit`` finished sessions of the routine ``key``."""
+    for the latest ``limit`` finished sessions of the routine ``key`` (of the exercises
+    ``only``, if given); a session without any has one row of NULLs after its level."""
+    indexes = [int(index) for index in only] if only is not None else []
+    which = f"AND w.exercise_index IN ({', '.join('?' * len(indexes))})" if only is not None else ""
     return conn.execute(
         f"""
         WITH chosen AS MATERIALIZED (
@@ -122,44 +131,80 @@ def _outcome_rows(conn: sqlite3.Connection, key: str, limit: int) -> list[tuple]
                AND t.phase IN {WORK_SQL} AND t.status = 'done'),
             (SELECT COUNT(*) FROM pain_events p WHERE p.session_id = c.id
                AND p.exercise_index = w.exercise_index AND p.exercise = w.exercise)
-        FROM chosen c JOIN planned_work w ON w.session_id = c.id
+        FROM chosen c LEFT JOIN planned_work w ON w.session_id = c.id {which}
         GROUP BY c.id, w.exercise_index, w.exercise
         ORDER BY c.started_at, c.id, w.exercise_index
         """,
-        (key, int(limit)),
+        (key, int(limit), *indexes),
     ).fetchall()
 
 
 def exercise_history(
     db: HistoryDB, entry: Entry, *, limit: int = SESSIONS_READ
 ) -> dict[int, list[ExerciseOutcome]]:
-    """Per exercise of ``entry`` (with ranges): its outcomes in the routine's past sessions,
-    oldest first, each with the level it ran at. Sessions still running are left out."""
+    """Per exercise of ``entry`` (with ranges): its outcomes in the routine's latest ``limit``
+    past sessions, oldest first, each with the level it ran at. Sessions still running are
+    left out."""
+    return _exercise_history(db, entry, limit)[0]
+
+
+def _exercise_history(
+    db: HistoryDB,
+    entry: Entry,
+    limit: int,
+    enough: int = 0,
+    settings: Sequence[Settings] | None = None,
+) -> tuple[dict[int, list[ExerciseOutcome]], set[int]]:
+    """:func:`exercise_history` of the latest ``limit`` sessions; the exercises with fewer
+    than ``enough`` outcomes there (left out of some sessions, or new) are read again, alone,
+    over :data:`SESSIONS_READ` sessions. With the exercises whose read stopped before the
+    routine's oldest session. ``settings``: the routine's, exercise by exercise, if known."""
     routine = entry.routine
     if routine is None:
-        return {}
-    wanted = {
-        index: routine.settings(index)
-        for index in range(len(routine.exercises))
-        if has_ranges(routine.settings(index))
-    }
+        return {}, set()
+    if settings is None:
+        settings = [routine.settings(index) for index in range(len(routine.exercises))]
+    wanted = {index: each for index, each in enumerate(settings) if has_ranges(each)}
     out: dict[int, list[ExerciseOutcome]] = {index: [] for index in wanted}
-    if not wanted:
-        return out
+    unread: set[int] = set()
+    todo: list[int] | None = None  # all of them
     with db.reading() as conn:
-        rows = _outcome_rows(conn, entry.key, limit)
-    # A year of sessions at a handful of levels: each level is read and clamped once (a
-    # 200-exercise routine has 40,000 outcomes), and equal levels are the same object.
-    # The outcomes are frozen and few differ (done or not, pain or not, a handful of levels):
-    # equal ones are the same object, made once.
+        while wanted:
+            # One session more than asked for: whether there are older ones than those used.
+            rows = _outcome_rows(conn, entry.key, limit + 1, todo)
+            full = len({row[0] for row in rows}) > limit
+            if full:
+                oldest = rows[0][0]
+                rows = [row for row in rows if row[0] != oldest]
+            found = _outcomes(routine.exercises, wanted if todo is None else todo, wanted, rows)
+            out.update(found)
+            unread = (unread - set(found)) | (set(found) if full else set())
+            todo = [index for index, o in found.items() if len(o) < enough]
+            if not full or not todo or limit >= SESSIONS_READ:
+                break
+            limit = SESSIONS_READ
+    return out, unread
+
+
+def _outcomes(
+    exercises: Sequence[Any],
+    indexes: Iterable[int],
+    wanted: Mapping[int, Settings],
+    rows: Sequence[tuple],
+) -> dict[int, list[ExerciseOutcome]]:
+    """The outcomes of exercises ``indexes`` in ``rows`` (see :func:`_outcome_rows`)."""
+    out: dict[int, list[ExerciseOutcome]] = {index: [] for index in indexes}
+    # Sessions at a handful of levels: each level is read and clamped once, and equal
+    # levels are the same object. The outcomes are frozen and few differ (done or not, pain
+    # or not, a handful of levels): equal ones are the same object, made once.
     parsed: dict[str, object] = {}
     at: dict[tuple[str, int], LevelChoice] = {}
     made: dict[tuple[bool, bool, int], ExerciseOutcome] = {}
-    names = {index: routine.exercises[index].name for index in wanted}
+    names = {index: exercises[index].name for index in wanted}
     for _session_id, level_text, index, name, planned, done, pains in rows:
-        settings = wanted.get(index)
-        if settings is None or names[index] != name:
+        if index not in out or names[index] != name:
             continue
+        settings = wanted[index]
         key = (level_text, index)
         level = at.get(key)
         if level is None:
@@ -195,14 +240,17 @@ def _decide(
     routine = entry.routine
     assert routine is not None
     stored = stored_levels(db, entry)
-    current = {
-        index: clamp_level(routine.settings(index), stored.get(index))
-        for index in range(len(routine.exercises))
-    }
-    history = exercise_history(db, entry, limit=max(SESSIONS_READ, sessions_needed + 1))
+    every = [routine.settings(index) for index in range(len(routine.exercises))]
+    current = {index: clamp_level(each, stored.get(index)) for index, each in enumerate(every)}
+    # The rules look at the latest sessions_needed outcomes of each exercise: those are read
+    # (a year of history costs what a fortnight does), and more only for an exercise left
+    # out of some of them.
+    history, unread = _exercise_history(
+        db, entry, max(SESSIONS_LOOKED_AT, sessions_needed + 1), sessions_needed, every
+    )
     changes: list[LevelChange] = []
     for index, outcomes in history.items():
-        settings = routine.settings(index)
+        settings = every[index]
         decision = next_level(settings, current[index], outcomes, sessions_needed)
         if decision.change == "none":
             continue
@@ -210,7 +258,9 @@ def _decide(
             why = "after a pain stop in the last session"
         else:
             run = _run(current[index], settings, outcomes)
-            why = f"after {run} session{'s' if run != 1 else ''} in a row without pain"
+            # A run back to the oldest session read may go on before it.
+            more = " or more" if index in unread and run == len(outcomes) else ""
+            why = f"after {run}{more} session{'s' if run != 1 else ''} in a row without pain"
         changes.append(
             LevelChange(
                 exercise_index=index,

@@ -21,6 +21,7 @@ from backtimer.files.catalog import Entry, load_entry
 from backtimer.history import open_history
 from backtimer.history.db import HistoryDB
 from backtimer.history.levels import (
+    SESSIONS_LOOKED_AT,
     LevelChange,
     accept,
     accept_all,
@@ -399,3 +400,90 @@ def test_real_sessions_through_the_recorder(db, entry) -> None:
     changes = changes_by_index(review_levels(db, entry))
     assert changes[KNEE].change == "down" and changes[KNEE].new == L(10)
     assert current_levels(db, entry)[KNEE] == L(10)
+
+
+# ------------------------------------------------------------------------ reading little
+
+
+def outcome_queries(db: HistoryDB) -> list[str]:
+    """Trace the statements that read past sessions' outcomes (see the calls below)."""
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    return statements
+
+
+def read_outcomes(statements: list[str]) -> list[str]:
+    return [s for s in statements if "planned_work" in s]
+
+
+def test_a_long_run_is_decided_from_the_latest_sessions_in_one_query(db, entry) -> None:
+    """A year of clean sessions: the rules read the latest few (one query), and the offer
+    says the run goes on before them."""
+    for _ in range(SESSIONS_LOOKED_AT + 5):
+        add_session(db, entry)
+    statements = outcome_queries(db)
+    try:
+        changes = changes_by_index(review_levels(db, entry))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert len(read_outcomes(statements)) == 1
+    knee = changes[KNEE]
+    assert (knee.change, knee.new) == ("up", L(15))
+    assert knee.why == f"after {SESSIONS_LOOKED_AT} or more sessions in a row without pain"
+
+
+def test_a_run_as_long_as_the_history_is_counted_exactly(db, entry) -> None:
+    for _ in range(SESSIONS_LOOKED_AT):
+        add_session(db, entry)
+    knee = changes_by_index(review_levels(db, entry))[KNEE]
+    assert knee.why == f"after {SESSIONS_LOOKED_AT} sessions in a row without pain"
+
+
+def test_an_exercise_left_out_of_the_latest_sessions_is_read_further_back(db, entry) -> None:
+    """Knee to chest was done three times, then left out of the file for a while: the
+    sessions before count (as they always did), read again for it alone."""
+    for _ in range(3):
+        add_session(db, entry)
+    for _ in range(SESSIONS_LOOKED_AT + 2):
+        add_session(db, entry, {KNEE: "absent"})
+    statements = outcome_queries(db)
+    try:
+        changes = changes_by_index(review_levels(db, entry))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert changes[KNEE].change == "up"
+    assert changes[KNEE].why == "after 3 sessions in a row without pain"
+    assert changes[BRIDGES].why.startswith(f"after {SESSIONS_LOOKED_AT} or more sessions")
+    queries = read_outcomes(statements)
+    assert len(queries) == 2  # the second for that one exercise
+    assert "exercise_index IN (0)" in queries[1] and "exercise_index IN" not in queries[0]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reading_the_latest_sessions_decides_as_reading_them_all(db, entry, seed) -> None:
+    """Random histories longer than what is read: the same change (or none) and the same
+    new level for every exercise as the rules over every past session."""
+    import random
+
+    from backtimer.core.progression import next_level
+
+    rng = random.Random(seed)
+    kinds = [OK] * 12 + [PAIN, SKIP, "absent", "absent"]
+    level: object = "low"
+    for number in range(SESSIONS_LOOKED_AT * 2 + rng.randrange(10)):
+        outcomes = {index: rng.choice(kinds) for index in (KNEE, BRIDGES, BREATHS)}
+        if number % 7 == 6:
+            level = current_levels(db, entry)  # a level stored now and then
+        add_session(db, entry, outcomes, level=level)
+        if rng.random() < 0.15:
+            accept_all(db, entry, [c for c in review_levels(db, entry) if c.change == "up"])
+    assert entry.routine is not None
+    stored = {i: current_levels(db, entry)[i] for i in (KNEE, BRIDGES, BREATHS)}
+    full = exercise_history(db, entry)
+    expected = {}
+    for index, outcomes in full.items():
+        decision = next_level(entry.routine.settings(index), stored[index], outcomes)
+        if decision.change != "none":
+            expected[index] = (decision.change, decision.level)
+    got = {c.exercise_index: (c.change, c.new) for c in review_levels(db, entry)}
+    assert got == expected

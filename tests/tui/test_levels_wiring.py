@@ -112,8 +112,8 @@ async def test_the_session_screen_shows_the_level_it_runs(tmp_path: Path) -> Non
 
 
 async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, monkeypatch):
-    """The offer reads the past sessions; starting after it does not read them again, and
-    runs at the levels accepted (or stepped down)."""
+    """The offer reads the past sessions, in one query; starting after it does not read them
+    again, and runs at the levels accepted (or stepped down)."""
     from backtimer.history import levels
 
     entry = write_routine(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
@@ -121,13 +121,13 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
     for _ in range(3):
         run_session(entry, data)
     reads: list[str] = []
-    original = levels.exercise_history
+    original = levels._outcome_rows  # the one query over the past sessions
 
-    def counting(db, entry, **kwargs):
-        reads.append(entry.key)
-        return original(db, entry, **kwargs)
+    def counting(conn, key, *args):
+        reads.append(key)
+        return original(conn, key, *args)
 
-    monkeypatch.setattr(levels, "exercise_history", counting)
+    monkeypatch.setattr(levels, "_outcome_rows", counting)
     app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
