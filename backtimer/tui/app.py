@@ -215,6 +215,12 @@ class LatePlayer:
         return getattr(self.ready(), name)
 
 
+def _collect_from_now_on() -> None:
+    """The garbage collector on, leaving out every object made so far (see on_mount)."""
+    gc.freeze()
+    gc.enable()
+
+
 class BacktimerApp(App[int]):
     """backtimer's full-screen UI. Build it with :func:`make_app`."""
 
@@ -286,9 +292,12 @@ class BacktimerApp(App[int]):
 
     def on_mount(self) -> None:
         # The garbage collector waits while the app starts (backtimer.cli.main pauses it):
-        # on again once the first frame is on the screen.
+        # on again once the first frame is on the screen, over what is made from then on.
+        # What start-up made lives on (modules, classes, styles, the first screen): frozen,
+        # it is not gone over again, where the first passes took 50-100 ms just as a key
+        # (the level offer's "s") wanted handling.
         if not gc.isenabled():
-            self.call_after_refresh(gc.enable)
+            self.call_after_refresh(_collect_from_now_on)
         # Messages from start-up wait until it is known whether a session is shown.
         self._held_notes = []
         try:
