@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from snapshot_apps.common import screen_text
 from textual.app import App
 from textual.widgets import Button, OptionList, Static
@@ -110,6 +111,7 @@ async def test_only_step_downs_start_with_nothing_to_store() -> None:
     app = Host([BRIDGES_DOWN])
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
+        assert not app.screen.query(OfferList)
         assert not app.screen.query(OptionList)
         assert "Bridges: 12 reps -> 11 reps" in screen_text(app)
         await pilot.press("enter")  # on the focused Start button
@@ -135,7 +137,8 @@ async def test_two_hundred_offers_are_a_few_widgets() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert len(screen.query(OptionList)) == 1
+        assert len(screen.query(OfferList)) == 1
+        assert not screen.query(OptionList) and not screen.query("Checkbox")
         assert len(screen.query(Static)) < 12
         assert len(list(screen.walk_children())) < 30
         assert ticked(app) == [True] * 200
@@ -145,8 +148,9 @@ async def test_two_hundred_offers_are_a_few_widgets() -> None:
 
 
 async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
-    """The list's height (kept per width: Textual asks for it at every layout pass) is
-    Textual's own for that width, after a resize that wraps its lines and after a tick."""
+    """The list's height (kept per width: Textual asks for it at every layout pass) is its
+    lines wrapped at that width (Rich's own wrapping), after a resize that wraps its lines
+    and after a tick; every line of it is drawn."""
     long_why = "after 3 sessions in a row without pain, " * 3
     ups = [
         LevelChange(
@@ -166,7 +170,9 @@ async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
         offers = app.screen.query_one("#levels-ups", OfferList)
 
         def fresh(width: int) -> int:
-            return OptionList.get_content_height(offers, offers.size, offers.size, width)
+            why = f"    {long_why.strip()}"
+            lines = [t for i in range(5) for t in (f"[x] Exercise {i + 1}: hold 10s -> 15s", why)]
+            return sum(len(Text(line).wrap(app.console, width)) for line in lines)
 
         wide = offers.get_content_height(offers.size, offers.size, 90)
         narrow = offers.get_content_height(offers.size, offers.size, 40)
@@ -176,4 +182,47 @@ async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
         assert offers.get_content_height(offers.size, offers.size, 40) == fresh(40)
         await pilot.resize_terminal(60, 40)
         await pilot.pause()
-        assert offers.size.height == fresh(offers.size.width)  # all of it: 40 rows have room
+        assert offers.size.height == fresh(offers.content_size.width)  # 40 rows have room
+        drawn = [offers.render_line(y).text for y in range(offers.size.height)]
+        assert drawn[0].startswith("[ ] Exercise 1: hold 10s -> 15s")  # unticked
+        assert sum(line.strip().startswith("[x]") for line in drawn) == len(ups) - 1
+        assert "without pain," in "".join(drawn)
+
+
+async def test_the_offer_list_moves_and_scrolls_with_the_keys() -> None:
+    """Down, up, end, home and the page keys move the highlight through 200 offers, and the
+    list scrolls to keep it in view; enter ticks like space."""
+    ups = [
+        LevelChange(
+            i,
+            f"Exercise {i + 1}",
+            "up",
+            LevelChoice(hold=10),
+            LevelChoice(hold=15),
+            "hold 10s -> 15s",
+            "after 3 sessions in a row without pain",
+        )
+        for i in range(200)
+    ]
+    app = Host(ups)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        offers = app.screen.query_one("#levels-ups", OfferList)
+        await pilot.press("tab")
+        assert app.focused is offers and offers.highlighted == 0
+        await pilot.press("down", "down", "enter")
+        assert offers.highlighted == 2 and ticked(app)[:3] == [True, True, False]
+        await pilot.press("end")
+        await pilot.pause()
+        assert offers.highlighted == 199
+        assert offers.scroll_offset.y == offers.max_scroll_y > 0  # scrolled to the end
+        assert "Exercise 199: hold 10s -> 15s" in screen_text(app)
+        assert "Exercise 1: hold" not in screen_text(app)
+        await pilot.press("home", "pagedown")
+        await pilot.pause()
+        assert 0 < offers.highlighted < 199
+        await pilot.press("pageup", "up")
+        assert offers.highlighted == 0
+        await pilot.press("s")
+        await pilot.pause()
+    assert app.results == [[change for i, change in enumerate(ups) if i != 2]]

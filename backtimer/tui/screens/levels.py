@@ -6,8 +6,8 @@ Start button, dismisses with the step-ups the user kept ticked; the caller store
 (:func:`backtimer.history.levels.accept`) and starts the session.
 
 However many exercises step up (a 200-exercise routine can offer 200), the offers are one
-:class:`OfferList` (an ``OptionList``: drawn line by line as it scrolls) and the step-downs
-one ``Static``: a handful of widgets, not one per line.
+:class:`OfferList` (drawn line by line, only the lines on the screen) and the step-downs one
+``Static``: a handful of widgets, not one per line.
 """
 
 from __future__ import annotations
@@ -15,13 +15,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import ModalScreen
-from textual.widgets import Button, OptionList, Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Button, Static
 
 from backtimer.history.levels import LevelChange
 from backtimer.tui.keys import bindings
@@ -29,50 +34,190 @@ from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal
 
 
-class OfferList(OptionList):
+class _Cursor(ScrollView, can_focus=True):
+    """Moving a highlight through a list (the keys of Textual's own lists, not shown)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page Down", show=False),
+        Binding("pageup", "page_up", "Page Up", show=False),
+        Binding("enter", "tick", "Tick", show=False),
+    ]
+
+
+class OfferList(_Cursor):
     """The step-ups, each ``[x] name: what`` with why below it; space, enter or a click
-    ticks or unticks the highlighted one."""
+    ticks or unticks the highlighted one (up, down, home, end and the page keys move).
+
+    One widget drawing its lines itself (the Line API): its height for a width is each
+    line's length measured (a line wider than the list is wrapped, alone), and only the
+    lines on the screen are drawn; a tick changes "[x]" to "[ ]", never a height.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("levels_list")
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"offer-list--highlight"}
+
+    DEFAULT_CSS = """
+    OfferList {
+        height: auto;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+    }
+    OfferList > .offer-list--highlight {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+    }
+    OfferList:focus > .offer-list--highlight {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    """
+
     def __init__(self, changes: Sequence[LevelChange], *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.changes = list(changes)
         self.ticked = [True] * len(self.changes)
-        # The list's height for a width: Textual asks for it at every layout pass (six
-        # before the first frame), and each time wraps every option's text again (200
-        # step-ups: 1,200 wraps). A tick changes "[x]" to "[ ]", never a height.
-        self._content_heights: dict[tuple[object, ...], int] = {}
-        super().__init__(*(self._prompt(i) for i in range(len(self.changes))), id=id)
+        self.highlighted: int | None = None  # the first offer once the list has the focus
+        # The rows for a width: (offer number, its text on that row), and each offer's
+        # first row. Textual asks for the height at every layout pass (six before the
+        # first frame); it is worked out once per width.
+        self._width = -1
+        self._rows: list[tuple[int, Text]] = []
+        self._first: list[int] = []
+
+    # ------------------------------------------------------------------ the lines
+
+    def _lines(self, number: int) -> tuple[Text, Text]:
+        change = self.changes[number]
+        head = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
+        head.append_text(literal(change.exercise, "bold")).append(f": {change.what}")
+        why = Text("    ").append(change.why, style="dim")
+        return head, why
+
+    def _wrapped(self, number: int, width: int) -> list[Text]:
+        rows: list[Text] = []
+        for line in self._lines(number):
+            if cell_len(line.plain) <= width:
+                rows.append(line)
+            else:
+                rows.extend(line.wrap(self.app.console, max(1, width)))
+        return rows
+
+    def _layout(self, width: int) -> list[tuple[int, Text]]:
+        if width != self._width:
+            rows: list[tuple[int, Text]] = []
+            first: list[int] = []
+            for number in range(len(self.changes)):
+                first.append(len(rows))
+                rows.extend((number, line) for line in self._wrapped(number, width))
+            self._width, self._rows, self._first = width, rows, first
+        return self._rows
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        styles = self.styles
-        key = (
-            width,
-            self.get_component_styles("option-list--option").padding,
-            styles.text_wrap,
-            styles.text_overflow,
-        )
-        if key not in self._content_heights:
-            self._content_heights[key] = super().get_content_height(container, viewport, width)
-        return self._content_heights[key]
+        return len(self._layout(width))
 
-    def _prompt(self, number: int) -> Text:
-        change = self.changes[number]
-        text = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
-        text.append_text(literal(change.exercise, "bold")).append(f": {change.what}")
-        return text.append("\n    ").append(change.why, style="dim")
+    def _content_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self._content_width()
+        self.virtual_size = Size(width, len(self._layout(width)))
+
+    def render_line(self, y: int) -> Strip:
+        width = self._content_width()
+        rows = self._layout(width)
+        row = self.scroll_offset.y + y
+        base = self.rich_style
+        if row >= len(rows):
+            return Strip.blank(width, base)
+        number, text = rows[row]
+        style = base
+        if number == self.highlighted:
+            style = base + self.get_component_rich_style("offer-list--highlight")
+        segments = Segment.apply_style(text.render(self.app.console, end=""), style)
+        return Strip(segments).adjust_cell_length(width, style)
+
+    # ------------------------------------------------------------------ ticks and moves
+
+    def _refresh_offer(self, number: int) -> None:
+        if self._width >= 0:
+            start = self._first[number]
+            end = self._first[number + 1] if number + 1 < len(self._first) else len(self._rows)
+            self.refresh(Region(0, start - self.scroll_offset.y, self.size.width, end - start))
 
     def toggle(self, number: int) -> None:
         self.ticked[number] = not self.ticked[number]
-        self.replace_option_prompt_at_index(number, self._prompt(number))
+        if self._width >= 0:  # the same rows, with "[ ]" for "[x]" (or back)
+            start = self._first[number]
+            for offset, line in enumerate(self._wrapped(number, self._width)):
+                self._rows[start + offset] = (number, line)
+        self._refresh_offer(number)
+
+    def _highlight(self, number: int) -> None:
+        if not self.changes:
+            return
+        number = max(0, min(number, len(self.changes) - 1))
+        old, self.highlighted = self.highlighted, number
+        if old is not None:
+            self._refresh_offer(old)
+        self._refresh_offer(number)
+        if self._width >= 0:
+            start = self._first[number]
+            end = self._first[number + 1] if number + 1 < len(self._first) else len(self._rows)
+            self.scroll_to_region(Region(0, start, self._width, end - start), animate=False)
+
+    def on_focus(self) -> None:
+        if self.highlighted is None:
+            self._highlight(0)
+
+    def action_cursor_down(self) -> None:
+        self._highlight(0 if self.highlighted is None else self.highlighted + 1)
+
+    def action_cursor_up(self) -> None:
+        self._highlight(0 if self.highlighted is None else self.highlighted - 1)
+
+    def action_first(self) -> None:
+        self._highlight(0)
+
+    def action_last(self) -> None:
+        self._highlight(len(self.changes) - 1)
+
+    def _page(self, direction: int) -> None:
+        if self.highlighted is None or self._width < 0:
+            self._highlight(0)
+            return
+        page = max(1, self.scrollable_content_region.height)
+        row = self._first[self.highlighted] + direction * page
+        row = max(0, min(row, len(self._rows) - 1))
+        self._highlight(self._rows[row][0])
+
+    def action_page_down(self) -> None:
+        self._page(1)
+
+    def action_page_up(self) -> None:
+        self._page(-1)
 
     def action_tick(self) -> None:
         if self.highlighted is not None:
             self.toggle(self.highlighted)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.toggle(event.option_index)
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = self.scroll_offset.y + offset.y
+        if 0 <= row < len(self._rows):
+            event.stop()
+            number = self._rows[row][0]
+            self._highlight(number)
+            self.toggle(number)
 
     @property
     def accepted(self) -> list[LevelChange]:
