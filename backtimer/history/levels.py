@@ -16,7 +16,8 @@ JSON of the per-exercise levels the recorder was given).
   not stored yet is included, so the picker and ``plan --level current`` show what will run.
 - :func:`review_levels`: at the start of a session, what changes: a pain step-down is
   stored at once and reported (``change="down"``); a step-up is only offered
-  (``change="up"``) and stored by :func:`accept` if the user takes it.
+  (``change="up"``) and stored by :func:`accept` if the user takes it. :func:`review`
+  gives the next session's levels with it, so the session does not work them out again.
 - :func:`store_hold_level`: a hold changed during a session and kept ("keep changes") for
   an exercise whose hold is a range becomes that exercise's current hold.
 """
@@ -296,17 +297,21 @@ def current_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
     return current
 
 
-def reviewed_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
-    """:func:`current_levels` just after :func:`review_levels` stored the step-downs: the
-    stored levels, clamped, without going through the past sessions again."""
-    routine = entry.routine
-    if routine is None:
-        return {}
-    stored = stored_levels(db, entry)
-    return {
-        index: clamp_level(routine.settings(index), stored.get(index))
-        for index in range(len(routine.exercises))
-    }
+def review(
+    db: HistoryDB, entry: Entry, sessions_needed: int = DEFAULT_SESSIONS
+) -> tuple[dict[int, LevelChoice], list[LevelChange]]:
+    """:func:`review_levels`, with the levels the next session runs at unless a step-up is
+    taken (every exercise's, by index: :func:`current_levels` once the step-downs are
+    stored). Add the accepted step-ups to them (``change.new``) once :func:`accept_all`
+    stored them: the session's levels, without reading the history again."""
+    if entry.routine is None:
+        return {}, []
+    current, changes = _decide(db, entry, sessions_needed)
+    downs = [(change.exercise_index, change.new) for change in changes if change.change == "down"]
+    _store_many(db, entry, downs)
+    for index, level in downs:
+        current[index] = level
+    return current, changes
 
 
 def review_levels(
@@ -320,12 +325,7 @@ def review_levels(
     history opened for writing (``open_history(data_dir)``) when there may be a step-down;
     raises :class:`~backtimer.history.db.HistoryUnavailable` if it cannot be read or written.
     """
-    if entry.routine is None:
-        return []
-    _, changes = _decide(db, entry, sessions_needed)
-    downs = [(change.exercise_index, change.new) for change in changes if change.change == "down"]
-    _store_many(db, entry, downs)
-    return changes
+    return review(db, entry, sessions_needed)[1]
 
 
 def accept(db: HistoryDB, entry: Entry, change: LevelChange) -> None:

@@ -19,7 +19,7 @@ from backtimer.core.timeline import estimate, side_words
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
-from backtimer.history.levels import accept_all, current_levels, review_levels, reviewed_levels
+from backtimer.history.levels import accept_all, current_levels, review
 from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.history.writer import merge_pending
@@ -114,11 +114,11 @@ def settings(notes: list[str] | None = None) -> Config:
     return config
 
 
-#: Routines whose levels :func:`level_changes` has just reviewed in this process (their
-#: step-downs stored): the next :func:`resolve_level` of one reads the stored levels without
-#: going through its past sessions a second time (a year of a 200-exercise routine is half a
-#: second). Each is used once.
-_REVIEWED: set[tuple[str, str]] = set()
+#: Routines whose levels :func:`level_changes` has just worked out in this process, with the
+#: levels their next session runs at (step-downs stored; step-ups added by
+#: :func:`accept_levels` once stored): the next :func:`resolve_level` of one takes them as
+#: they are, without opening the history to work them out again. Each is used once.
+_REVIEWED: dict[tuple[str, str], dict[int, Any]] = {}
 
 
 def _review_key(entry: Entry, data_dir: Path | None) -> tuple[str, str]:
@@ -130,15 +130,16 @@ def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[s
     if level != "current":
         return level
 
-    reviewed = _review_key(entry, data_dir) in _REVIEWED
-    _REVIEWED.discard(_review_key(entry, data_dir))
+    reviewed = _REVIEWED.pop(_review_key(entry, data_dir), None)
+    if reviewed is not None:
+        return reviewed
     try:
         db = open_history(data_dir, create=False)
     except HistoryUnavailable as exc:
         notes.append(f"{exc.message} (using the low end of every range)")
         return "low"
     try:
-        return reviewed_levels(db, entry) if reviewed else current_levels(db, entry)
+        return current_levels(db, entry)
     finally:
         db.close()
 
@@ -193,12 +194,12 @@ def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[A
     except HistoryUnavailable:
         return []
     try:
-        changes = review_levels(db, entry, config.progression_sessions)
+        levels, changes = review(db, entry, config.progression_sessions)
     except HistoryUnavailable:
         return []
     finally:
         db.close()
-    _REVIEWED.add(_review_key(entry, data_dir))
+    _REVIEWED[_review_key(entry, data_dir)] = levels
     return changes
 
 
@@ -217,6 +218,10 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
         return f"The new level could not be stored: {exc.message}"
     finally:
         db.close()
+    levels = _REVIEWED.get(_review_key(entry, data_dir))
+    if levels is not None:  # the session runs at what is stored now
+        for change in accepted:
+            levels[change.exercise_index] = change.new
     return None
 
 

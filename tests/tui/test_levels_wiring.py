@@ -128,6 +128,14 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
         return original(conn, key, *args)
 
     monkeypatch.setattr(levels, "_outcome_rows", counting)
+    stored: list[str] = []  # the stored levels read (the session's are handed over)
+    original_stored = levels.stored_levels
+
+    def counting_stored(db, entry):
+        stored.append(entry.key)
+        return original_stored(db, entry)
+
+    monkeypatch.setattr(levels, "stored_levels", counting_stored)
     app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -137,6 +145,25 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
         assert isinstance(app.screen, SessionScreen)
         assert hold_of(app.screen.plan) == 15
     assert reads == [entry.key]
+    assert stored == [entry.key]
     # Without a review just before, the current levels are worked out from the sessions.
     assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 15
     assert reads == [entry.key, entry.key]
+
+
+async def test_a_declined_step_up_runs_the_session_at_the_level_it_had(tmp_path: Path) -> None:
+    """Unticked, the step-up is not stored and the session runs as before (the levels
+    handed over from the offer are what is stored)."""
+    entry = write_routine(tmp_path, RANGED)
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("tab", "space", "s")  # to the list, untick the one offer, start
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert hold_of(app.screen.plan) == 10
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10

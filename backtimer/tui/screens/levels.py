@@ -87,19 +87,24 @@ class OfferList(_Cursor):
         self.highlighted: int | None = None  # the first offer once the list has the focus
         # The rows for a width: (offer number, its text on that row), and each offer's
         # first row. Textual asks for the height at every layout pass (six before the
-        # first frame); it is worked out once per width.
-        self._width = -1
+        # first frame, at a few widths); it is worked out once per width.
+        self._texts: list[tuple[Text, Text] | None] = [None] * len(self.changes)
+        self._layouts: dict[int, tuple[list[tuple[int, Text]], list[int]]] = {}
+        self._width = -1  # the width drawn at
         self._rows: list[tuple[int, Text]] = []
         self._first: list[int] = []
 
     # ------------------------------------------------------------------ the lines
 
     def _lines(self, number: int) -> tuple[Text, Text]:
-        change = self.changes[number]
-        head = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
-        head.append_text(literal(change.exercise, "bold")).append(f": {change.what}")
-        why = Text("    ").append(change.why, style="dim")
-        return head, why
+        texts = self._texts[number]
+        if texts is None:
+            change = self.changes[number]
+            head = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
+            head.append_text(literal(change.exercise, "bold")).append(f": {change.what}")
+            why = Text("    ").append(change.why, style="dim")
+            texts = self._texts[number] = (head, why)
+        return texts
 
     def _wrapped(self, number: int, width: int) -> list[Text]:
         rows: list[Text] = []
@@ -110,18 +115,26 @@ class OfferList(_Cursor):
                 rows.extend(line.wrap(self.app.console, max(1, width)))
         return rows
 
-    def _layout(self, width: int) -> list[tuple[int, Text]]:
-        if width != self._width:
+    def _rows_at(self, width: int) -> tuple[list[tuple[int, Text]], list[int]]:
+        """The rows at ``width`` and each offer's first row (worked out once per width)."""
+        if width not in self._layouts:
             rows: list[tuple[int, Text]] = []
             first: list[int] = []
             for number in range(len(self.changes)):
                 first.append(len(rows))
                 rows.extend((number, line) for line in self._wrapped(number, width))
-            self._width, self._rows, self._first = width, rows, first
+            self._layouts[width] = (rows, first)
+        return self._layouts[width]
+
+    def _layout(self, width: int) -> list[tuple[int, Text]]:
+        """The rows drawn, at ``width`` (the list's own)."""
+        if width != self._width:
+            self._width = width
+            self._rows, self._first = self._rows_at(width)
         return self._rows
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._layout(width))
+        return len(self._rows_at(width)[0])
 
     def _content_width(self) -> int:
         return self.scrollable_content_region.width
@@ -154,10 +167,11 @@ class OfferList(_Cursor):
 
     def toggle(self, number: int) -> None:
         self.ticked[number] = not self.ticked[number]
-        if self._width >= 0:  # the same rows, with "[ ]" for "[x]" (or back)
-            start = self._first[number]
-            for offset, line in enumerate(self._wrapped(number, self._width)):
-                self._rows[start + offset] = (number, line)
+        self._texts[number] = None
+        # The same rows at every width, with "[ ]" for "[x]" (or back).
+        for width, (rows, first) in self._layouts.items():
+            for offset, line in enumerate(self._wrapped(number, width)):
+                rows[first[number] + offset] = (number, line)
         self._refresh_offer(number)
 
     def _highlight(self, number: int) -> None:
