@@ -306,6 +306,7 @@ class _Fitter:
         self._count_cache: dict[str, float] = {}
         self.cues: list[list[Cue]] = [[] for _ in self.steps]
         self.seconds: list[float | None] = [s.seconds for s in self.steps]
+        self._work_places: tuple[list[bool], list[Step | None]] | None = None
 
     def length(self, text: str | None) -> float:
         if not text:
@@ -396,26 +397,34 @@ class _Fitter:
         lines.append(self.timed_words(step))
         return [line for line in lines if line]
 
+    def _places(self) -> tuple[list[bool], list[Step | None]]:
+        """For every step: whether it is the first work step of its set (of its side too,
+        with every set on one side), and the work step before it in its exercise (None
+        for the first); worked out in one pass (a 10,000-step plan asks at every step)."""
+        if self._work_places is None:
+            firsts: list[bool] = []
+            before: list[Step | None] = []
+            seen: set[tuple[int, str | None]] = set()
+            last: Step | None = None
+            for index, step in enumerate(self.steps):
+                if index and self.steps[index - 1].exercise_index != step.exercise_index:
+                    seen, last = set(), None  # another exercise: nothing before it counts
+                per_side = self.settings(step).side_order == "sets_per_side"
+                key = (step.set, step.side if per_side else None)
+                firsts.append(key not in seen)
+                before.append(last)
+                if step.is_work:
+                    seen.add(key)
+                    last = step
+            self._work_places = (firsts, before)
+        return self._work_places
+
     def first_of_set(self, index: int) -> bool:
         """The first work step of its set (of its side too, with every set on one side)."""
-        step = self.steps[index]
-        per_side = self.settings(step).side_order == "sets_per_side"
-        for earlier in reversed(self.steps[:index]):
-            if earlier.exercise_index != step.exercise_index:
-                return True
-            same_side = not per_side or earlier.side == step.side
-            if earlier.is_work and earlier.set == step.set and same_side:
-                return False
-        return True
+        return self._places()[0][index]
 
     def previous_work(self, index: int) -> Step | None:
-        step = self.steps[index]
-        for earlier in reversed(self.steps[:index]):
-            if earlier.exercise_index != step.exercise_index:
-                return None
-            if earlier.is_work:
-                return earlier
-        return None
+        return self._places()[1][index]
 
     def next_slot(self, index: int) -> _Slot | None:
         """What the work step ``index`` is, said in the step before it."""

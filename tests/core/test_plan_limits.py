@@ -101,3 +101,37 @@ def test_a_routine_at_the_limit_is_accepted() -> None:
     )
     assert r.step_count("high") == 9_901 <= MAX_PLAN_STEPS
     assert semantic_issues(r) == []
+
+
+def test_the_largest_routine_plans_with_work_in_proportion_to_its_steps(monkeypatch) -> None:
+    """A routine at the limit compiles with its cue timeline, and the timeline looks at each
+    step a bounded number of times (it looked back over every earlier step at each set's
+    first rep: about 50 looks a step here). Counted, not timed."""
+    from backtimer.core import plan as plan_module
+    from backtimer.core.timeline import estimate
+
+    r = validate_routine(
+        {
+            "name": "Long",
+            "defaults": {"rest": 0, "set_rest": 0, "switch": 0, "transition": 0},
+            "exercises": [
+                {"name": "A", "hold": 0.1, "reps": 49, "sets": 99, "sides": "both"},
+                {"name": "B", "hold": "2-3s", "reps": 10, "sets": 2, "sides": "both"},
+            ],
+        }
+    )
+    steps = r.step_count("high")
+    assert steps <= MAX_PLAN_STEPS and semantic_issues(r) == []
+    looks = 0
+    original = plan_module.Step.is_work
+
+    def counted(self: plan_module.Step) -> bool:
+        nonlocal looks
+        looks += 1
+        return original.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(plan_module.Step, "is_work", property(counted))
+    plan = compile_plan(r, "high", length=lambda text: estimate(text, 175))
+    assert len(plan.steps) == steps
+    assert plan.steps[0].say and plan.steps[1].cues  # with its words and cues
+    assert looks < 10 * steps, looks  # about 3 a step
