@@ -13,6 +13,10 @@ Light on purpose: reading a summary imports neither pydantic nor the routine mod
 ``check`` of unchanged files answers about as fast as the interpreter starts; reading a whole
 routine back imports its data types (plain dataclasses), never pydantic, so that ``run`` and
 the picker start without it.
+
+Beside them one file (``listings.pickle``) keeps every routine's listing (name, exercise
+count, length) by path and stamp: the picker lists a folder of routines from it with one read,
+and takes any routine it lacks (or has with another stamp) from the routine's own file.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ Summary = tuple[int, float]  # exercises, seconds at the low end
 Listing = tuple[str, int, float]  # the routine's name, exercises, seconds at the low end
 
 CACHE_FOLDER = "routines"
+LISTINGS_FILE = "listings.pickle"
 CACHE_FORMAT = 5  # 4: the routine as plain dataclasses; 5: the summary has its name
 
 
@@ -106,6 +111,9 @@ class RoutineCache:
         self._code = code_stamp()
         # What is put, to write at save(): (stamp, (exercises, seconds, name), routine pickled)
         self._writes: dict[str, tuple[Stamp, tuple[int, float, str], bytes] | None] = {}
+        # The listings file's contents (read once, when first needed), and what to add to it.
+        self._listings: dict[str, tuple[Stamp, Listing]] | None = None
+        self._new_listings: dict[str, tuple[Stamp, Listing] | None] = {}
 
     @staticmethod
     def key(path: Path) -> str:
@@ -136,13 +144,32 @@ class RoutineCache:
         entry = self._entry(path, stamp)
         return entry[0][:2] if entry is not None else None
 
+    def _read_listings(self) -> dict[str, tuple[Stamp, Listing]]:
+        try:
+            found = pickle.loads((self.folder / LISTINGS_FILE).read_bytes())
+        except Exception:  # missing, torn, from an older version: not used
+            return {}
+        ours = isinstance(found, tuple) and len(found) == 2 and found[0] == self._code
+        return found[1] if ours and isinstance(found[1], dict) else {}
+
     def listing(self, path: Path, stamp: Stamp | None) -> Listing | None:
         """(name, exercises, seconds) of the routine checked from ``path`` at ``stamp``, or
-        None: what the picker lists, read without the routine (see :meth:`get`)."""
+        None: what the picker lists, read without the routine (see :meth:`get`), from the
+        listings file if it has it (:meth:`save` adds to it the ones it lacked)."""
+        if stamp is None:
+            return None
+        if self._listings is None:
+            self._listings = self._read_listings()
+        key = self.key(path)
+        known = self._listings.get(key)
+        if known is not None and known[0] == stamp:
+            self.hits += 1
+            return known[1]
         entry = self._entry(path, stamp)
         if entry is None:
             return None
         count, seconds, name = entry[0]
+        self._new_listings[key] = (stamp, (name, count, seconds))
         return name, count, seconds
 
     def get(self, path: Path, stamp: Stamp | None) -> Routine | None:
@@ -225,14 +252,19 @@ class RoutineCache:
         self._writes[key] = (stamp, summary, data)
 
     def save(self) -> None:
-        """Write what was put (each file atomically; failures are ignored)."""
+        """Write what was put (each file atomically; failures are ignored), and the listings
+        file with what it lacked."""
         writes, self._writes = self._writes, {}
+        listings, self._new_listings = self._new_listings, {}
         for key, item in writes.items():
             target = self.file_of(key)
             if item is None:
+                listings[key] = None
                 with contextlib.suppress(OSError):
                     target.unlink(missing_ok=True)
                 continue
+            count, seconds, name = item[1]
+            listings[key] = (item[0], (name, count, seconds))
             temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
             try:
                 data = pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
@@ -242,3 +274,26 @@ class RoutineCache:
             except OSError:
                 with contextlib.suppress(OSError):
                     temp.unlink(missing_ok=True)
+        if listings:
+            self._save_listings(listings)
+
+    def _save_listings(self, changes: dict[str, tuple[Stamp, Listing] | None]) -> None:
+        # Read again just before: another process may have added to it since (what one of
+        # two writing at once adds may be lost: those routines are read from their files).
+        known = self._read_listings()
+        for key, item in changes.items():
+            if item is None:
+                known.pop(key, None)
+            else:
+                known[key] = item
+        target = self.folder / LISTINGS_FILE
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            data = pickle.dumps((self._code, known), pickle.HIGHEST_PROTOCOL)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+        self._listings = known

@@ -143,6 +143,7 @@ def listed_entries() -> list[Entry]:
         for path in _toml_files(folder):
             listing = cache.listing(path, file_stamp(path))
             out.append(Entry(path.stem, path, origin, None, pending=True, listing=listing))  # type: ignore[arg-type]
+    cache.save()  # the listings its listings file lacked (once)
     return out
 
 

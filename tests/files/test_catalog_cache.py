@@ -194,3 +194,34 @@ def test_check_of_unchanged_files_loads_no_pydantic(folder: Path) -> None:
     ).stdout
     assert out.splitlines()[-1] == "0 False"
     assert "ok " in out
+
+
+def test_the_listings_come_from_one_file(folder: Path, monkeypatch, isolated_dirs) -> None:
+    """Once listed, routines are listed again from the listings file alone (one read, not one
+    a routine); a file changed since is not listed from it, and a broken one is ignored."""
+    catalog.all_entries()
+    first = [(e.key, e.listing) for e in catalog.listed_entries()]  # writes the listings file
+    entries: list[Path] = []
+    original = cache_module.RoutineCache._entry
+
+    def counting(self, path, stamp):
+        entries.append(Path(path))
+        return original(self, path, stamp)
+
+    monkeypatch.setattr(cache_module.RoutineCache, "_entry", counting)
+    assert [(e.key, e.listing) for e in catalog.listed_entries()] == first
+    assert entries == []
+    (folder / "one.toml").write_text(ROUTINE.replace("Cached", "Edited"), encoding="utf-8")
+    listed = {e.key: e for e in catalog.listed_entries()}
+    assert listed["one"].listing is None and listed["two"].listing is not None
+    assert entries == [folder / "one.toml"]  # looked for in its own file, not there
+    catalog.all_entries()  # checks it, and updates the listings file
+    entries.clear()
+    listed = {e.key: e for e in catalog.listed_entries()}
+    assert listed["one"].listing is not None and listed["one"].listing[0] == "Edited"
+    assert entries == []
+    listings = isolated_dirs["cache"] / cache_module.CACHE_FOLDER / cache_module.LISTINGS_FILE
+    listings.write_bytes(b"torn")
+    assert [(e.key, e.listing) for e in catalog.listed_entries()][:1] == [
+        ("one", listed["one"].listing)
+    ]
