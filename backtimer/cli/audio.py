@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 import tempfile
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     notes: list[str] = []
     config = settings(notes)
     if args.no_tones:
-        config = config.model_copy(update={"tones": False})  # no closing sound in the total
+        config = dataclasses.replace(config, tones=False)  # no closing sound in the total
     launch = prepare(entry, level=args.level, config=config, data_dir=args.data_dir, record=False)
     for note in [*notes, *launch.notes]:
         print(f"backtimer: {note}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import sys
 from pathlib import Path
@@ -148,7 +149,7 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
     notes.extend(unknown_bindings(config, binding_ids()))
     if args.no_voice and config.voice:
         # Nothing is said: the plan keeps the routine's own times (no room made for words).
-        config = config.model_copy(update={"voice": False})
+        config = dataclasses.replace(config, voice=False)
     resume = None
     if args.resume is not False:
         found = find_resume(entry, args.data_dir, config=config, notes=notes)

@@ -13,24 +13,25 @@ value, then the routine's ``[defaults]``, then these settings, then the built-in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
-import re
-import shlex
+import os
+import pickle
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import tomli_w
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from backtimer.core.durations import compact
 from backtimer.core.literal import printable
-from backtimer.core.routine import BUILTIN_DEFAULTS, Routine, _check_text
-from backtimer.core.schema import DurationValue, GapValue
+from backtimer.core.routine import Routine
 from backtimer.files import paths
 from backtimer.files.atomic import atomic_write_text
+from backtimer.files.cache import code_stamp, source_stamp
 from backtimer.files.catalog import display_path
+from backtimer.files.config_types import MAX_KEYMAP, SETTING_NAMES, Config
 from backtimer.files.routine_load import (
     LineLocator,
     NotReadable,
@@ -47,133 +48,7 @@ CONFIG_NAME = "config.toml"
 #: A settings file is a few hundred bytes; a larger one is refused before it is parsed, so a
 #: huge [keymap] costs milliseconds, not seconds.
 MAX_CONFIG_BYTES = 64 * 1024
-MAX_KEYMAP = 100  # bindings in [keymap]; the app has a few dozen
 DURATION_FIELDS = ("breath", "get_ready", "rest")
-_BINDING_ID = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
-
-
-def _speech_command(value: str) -> str:
-    _check_text(value, multiline=False, limit=500)
-    try:
-        argv = shlex.split(value)
-    except ValueError:
-        raise ValueError(
-            "cannot be split into a command and its arguments (a quote is not closed)"
-        ) from None
-    if not argv:
-        raise ValueError(
-            'must name a command, such as "espeak-ng -s 140" (set voice = false for silence)'
-        )
-    return value
-
-
-def _voice_name(value: str) -> str:
-    _check_text(value, multiline=False, limit=80)
-    if not value.strip() or value.startswith("-"):
-        raise ValueError('must name a voice, such as "en-us"')
-    return value
-
-
-def _binding_id(value: str) -> str:
-    if not _BINDING_ID.fullmatch(value):
-        raise ValueError(
-            f"{printable(short_key(value))!r} is not a binding id (lower case words joined by _, "
-            'such as pain_stop = "p")'
-        )
-    return value
-
-
-def _key(value: str) -> str:
-    _check_text(value, multiline=False, limit=40)
-    if not value.strip():
-        raise ValueError('must name a key, such as "p" or "ctrl+p"')
-    return value
-
-
-BindingId = Annotated[str, AfterValidator(_binding_id)]
-KeyName = Annotated[str, Field(strict=True), AfterValidator(_key)]
-
-
-def _theme(value: str) -> str:
-    _check_text(value, multiline=False, limit=80)
-    if not value.strip():
-        raise ValueError('must not be empty (the default is "textual-dark")')
-    return value
-
-
-class Config(BaseModel):
-    """Every setting, with its default. Unknown keys are errors (with a did-you-mean hint)."""
-
-    # Built when first validated (a settings file), not when imported (see core.routine).
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    voice: bool = Field(True, strict=True, description="Speak the announcements")
-    speech_command: Annotated[str, Field(strict=True), AfterValidator(_speech_command)] | None = (
-        Field(
-            None,
-            description='The speech command, such as "espeak-ng -s 140"; the text is added after '
-            '"--" as its last argument ("say" reads it on its input). '
-            "Unset: the first of espeak-ng, espeak, spd-say, say found",
-        )
-    )
-    speech_rate: int = Field(
-        175,
-        strict=True,
-        ge=80,
-        le=450,
-        description="Speech rate in words per minute: passed to the engines that take one "
-        "(espeak-ng, espeak, say) and used to estimate how long words take with a custom "
-        "speech_command",
-    )
-    speech_voice: Annotated[str, Field(strict=True), AfterValidator(_voice_name)] | None = Field(
-        None, description='The engine\'s voice, such as "en-us" (espeak-ng) or "Samantha" (say)'
-    )
-    voice_detail: Literal["full", "brief"] = Field(
-        "full",
-        description='"full": every exercise is introduced with all its instructions, caution '
-        'and stop-if; "brief": its name, position and movement, for people who know the routine',
-    )
-    bell: bool = Field(
-        True,
-        strict=True,
-        description="Ring the terminal bell at phase changes when the app's tones cannot play "
-        "(tones off, or no sound device)",
-    )
-    tones: bool = Field(
-        True, strict=True, description="Play the app's tones (go, release, switch, tick...)"
-    )
-    volume: int = Field(
-        80, strict=True, ge=0, le=100, description="Loudness of the tones and the voice, 0-100"
-    )
-    countdown: int = Field(
-        3, strict=True, ge=0, le=10, description="Seconds counted down at the end of a hold"
-    )
-    breath: DurationValue = Field(
-        BUILTIN_DEFAULTS["breath"],
-        description="Length of one breath, for routines that do not set one",
-    )
-    get_ready: GapValue = Field(
-        BUILTIN_DEFAULTS["get_ready"],
-        description="Time to get into position, for routines that do not set one",
-    )
-    rest: GapValue = Field(
-        BUILTIN_DEFAULTS["rest"], description="Rest between reps, for routines that do not set one"
-    )
-    keymap: dict[BindingId, KeyName] = Field(
-        default_factory=dict,
-        max_length=MAX_KEYMAP,
-        description='Keys for the app\'s bindings: binding id -> key, e.g. pain_stop = "p"',
-    )
-    theme: Annotated[str, Field(strict=True), AfterValidator(_theme)] = Field(
-        "textual-dark", description="The app's colour theme"
-    )
-    progression_sessions: int = Field(
-        3,
-        strict=True,
-        ge=1,
-        le=100,
-        description="Sessions without pain before backtimer offers to step an exercise up",
-    )
 
 
 # ------------------------------------------------------------------------ loading
@@ -200,11 +75,11 @@ def _message(err: Any) -> str:
     loc = tuple(err["loc"])
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, list(Config.model_fields), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key, list(SETTING_NAMES), n=1, cutoff=0.6)
         if close:
             return f"unknown setting {printable(short_key(key))!r} (did you mean {close[0]!r}?)"
         return f"unknown setting {printable(short_key(key))!r}; known settings: " + ", ".join(
-            Config.model_fields
+            SETTING_NAMES
         )
     if kind in ("less_than_equal", "greater_than_equal") and loc and loc[0] in _BOUNDS:
         low, high = _BOUNDS[str(loc[0])]
@@ -258,8 +133,13 @@ def parse_config(text: str, label: str) -> tuple[Config, list[str]]:
 
 def parse_config_data(data: dict[str, Any], text: str, label: str) -> tuple[Config, list[str]]:
     """Settings from parsed config ``data`` (``text`` locates its mistakes)."""
+    # Deferred: pydantic loads only to validate a settings file (see load_config).
+    from pydantic import ValidationError
+
+    from backtimer.files.config_schema import validate_config
+
     try:
-        return Config.model_validate(data), []
+        return validate_config(data), []
     except ValidationError as exc:
         errors = exc.errors()
     except RecursionError:
@@ -276,7 +156,7 @@ def parse_config_data(data: dict[str, Any], text: str, label: str) -> tuple[Conf
     problems.sort(key=lambda p: p.line or 0)
     warnings = [str(p) for p in problems]
     try:
-        return Config.model_validate(data), warnings
+        return validate_config(data), warnings
     except (ValidationError, RecursionError):  # pragma: no cover - every error was dropped
         return Config(), warnings
 
@@ -290,8 +170,8 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     label = _label(path)
     try:
         data = read_regular(path, limit=MAX_CONFIG_BYTES, noun="settings file")
-    except FileNotFoundError:  # the usual case: the defaults, no validator to build
-        return Config.model_construct(), []
+    except FileNotFoundError:  # the usual case: the defaults, nothing to validate
+        return Config(), []
     except NotReadable as exc:
         return Config(), [f"{label}: {exc.message}; using the defaults"]
     if len(data) > MAX_CONFIG_BYTES:
@@ -303,7 +183,59 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
             str(p).replace("a TOML routine", "a settings file") + "; using the defaults"
             for p in exc.problems
         ]
-    return parse_config(text, label)
+    code = _checked_code()
+    found = _checked(code, label, data)
+    if found is not None:
+        return found
+    config, warnings = parse_config(text, label)
+    _keep_checked(code, label, data, config, warnings)
+    return config, warnings
+
+
+# The settings as checked last: a file read before (the same bytes, under the same name) is
+# not validated again, so that a start with settings loads no pydantic. Kept by the file's
+# bytes, not its stamp: a settings file is small, and a quick edit that keeps its size and
+# time stamp is still seen.
+CHECKED_NAME = "settings.pickle"
+
+
+def _checked_code() -> tuple[object, ...]:
+    """What the checked settings depend on: the code that validates them."""
+    modules = ("files.config", "files.config_types", "files.config_schema")
+    return (code_stamp(), *(source_stamp(f"backtimer.{name}") for name in modules))
+
+
+def _checked(code: tuple[object, ...], label: str, data: bytes) -> tuple[Config, list[str]] | None:
+    """The settings and messages of ``data`` as checked before, or None."""
+    try:
+        found = pickle.loads((paths.cache_dir() / CHECKED_NAME).read_bytes())
+    except Exception:  # missing, torn, from an older version: not used
+        return None
+    if (
+        isinstance(found, tuple)
+        and len(found) == 3
+        and found[0] == (code, label, data)
+        and isinstance(found[1], Config)
+        and isinstance(found[2], list)
+    ):
+        return found[1], [str(line) for line in found[2]]
+    return None
+
+
+def _keep_checked(
+    code: tuple[object, ...], label: str, data: bytes, config: Config, warnings: list[str]
+) -> None:
+    """Remember the settings checked from ``data`` (atomically; failures are ignored)."""
+    target = paths.cache_dir() / CHECKED_NAME
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        blob = pickle.dumps(((code, label, data), config, list(warnings)), pickle.HIGHEST_PROTOCOL)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(blob)
+        os.replace(temp, target)
+    except (OSError, pickle.PicklingError):
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------ saving
@@ -311,7 +243,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
 
 def config_toml(config: Config) -> str:
     """The settings as TOML: durations as "5s", an unset speech command left out."""
-    data = config.model_dump(exclude_none=True)
+    data = {k: v for k, v in dataclasses.asdict(config).items() if v is not None}
     for name in DURATION_FIELDS:
         data[name] = compact(data[name])
     if not data["keymap"]:

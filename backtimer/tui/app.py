@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import os
 import signal
@@ -537,9 +538,7 @@ class BacktimerApp(App[int]):
             entry,
             level=self.level,
             # Voice off: nothing is said, so the plan keeps the routine's own times.
-            config=self.config
-            if self.voice_on
-            else self.config.model_copy(update={"voice": False}),
+            config=self.config if self.voice_on else dataclasses.replace(self.config, voice=False),
             data_dir=self.data_dir,
             clock=self.clock,
             resume=resume,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -138,3 +139,70 @@ asyncio.run(main())
     shown, modules = result.stdout.splitlines()[-2:]
     assert shown == "SessionScreen"
     assert {"backtimer.tui.screens.pain", "backtimer.tui.screens.confirm"} <= set(modules.split())
+
+
+WARM_START = """
+import asyncio, gc, sys
+gc.disable()  # as backtimer.cli.main does at start
+import backtimer.cli.main  # noqa: F401 - what the command line sets up first
+from backtimer.files import catalog
+from backtimer.tui.app import make_app
+
+name = sys.argv[1]
+entry = catalog.resolve(name) if name else None
+if entry is not None:
+    import backtimer.tui.screens.session  # noqa: F401
+else:
+    import backtimer.tui.screens.picker  # noqa: F401
+
+async def main():
+    app = make_app(entry, bell=False, voice=False, record=True, tick_interval=None)
+    notes = list(app.notes)  # the settings' problems, shown as notices once it runs
+    async with app.run_test(size=(100, 30)):
+        # The first screen is up: what was imported to show it.
+        print(type(app.screen).__name__, "settings:", app.config.countdown, *notes)
+        print(*sorted(m for m in sys.modules if m.split(".")[0] == "pydantic"
+                      or m in ("backtimer.core.schema", "backtimer.files.config_schema")))
+        app.exit(0)
+
+asyncio.run(main())
+"""
+
+
+def warm_start_modules(name: str) -> tuple[str, set[str]]:
+    """(the first screen and settings, pydantic's and the schemas' modules loaded by then)
+    for ``backtimer run NAME`` ("": the picker), with the cache and settings as they are."""
+    result = subprocess.run(
+        [sys.executable, "-c", WARM_START, name],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BACKTIMER_AUDIO": "none"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    shown, modules = result.stdout.splitlines()[-2:]
+    return shown, set(modules.split())
+
+
+@pytest.mark.parametrize("name", ["desk-break", ""], ids=["run", "picker"])
+def test_a_warm_start_imports_no_pydantic(name: str, isolated_dirs: dict[str, Any]) -> None:
+    """With the routines and the settings file checked before (the cache of checked
+    routines, the settings kept by their bytes), ``run ROUTINE`` and the picker reach their
+    first screen without pydantic: the routine is plain dataclasses, and so are the
+    settings. A settings file that changed is validated again (pydantic, once)."""
+    config = isolated_dirs["config"] / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('countdown = 5\nrest = "4s"\n[keymap]\npain_stop = "p"\n', encoding="utf-8")
+    cold = subprocess.run(
+        [sys.executable, "-m", "backtimer", "list"], capture_output=True, text=True, timeout=120
+    )
+    assert cold.returncode == 0, cold.stderr  # checks every routine, and reads the settings
+    screen = "SessionScreen" if name else "PickerScreen"
+    assert warm_start_modules(name) == (f"{screen} settings: 5", set())
+    # Edited: validated again (its mistake reported as ever), then kept.
+    config.write_text("countdown = 50\n", encoding="utf-8")
+    shown, modules = warm_start_modules(name)
+    assert shown.startswith(f"{screen} settings: 3 ")
+    assert "config.toml:1: countdown: expected a whole number from 0 to 10" in shown
+    assert "pydantic" in modules and "backtimer.files.config_schema" in modules
+    assert warm_start_modules(name) == (shown, set())

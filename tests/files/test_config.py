@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def test_saving_over_a_commented_file_keeps_a_backup() -> None:
     original = "# my settings\nvoice = false  # I use a screen reader\n"
     write(original)
     config, _ = load_config()
-    message = save_config(config.model_copy(update={"countdown": 5}))
+    message = save_config(dataclasses.replace(config, countdown=5))
     bak = Path(str(config_path()) + ".bak")
     assert message is not None and "config.toml.bak" in message
     assert bak.read_text(encoding="utf-8") == original
@@ -277,3 +278,74 @@ def test_unknown_bindings_are_reported_with_a_hint() -> None:
     assert messages[0] == "keymap.pain_stp: no such binding (did you mean 'pain_stop'?)"
     assert messages[1].startswith("keymap.zzz: no such binding; known: pain_stop, help")
     assert len(messages) == 2
+
+
+# ------------------------------------------------------------------------ plain settings
+
+
+def test_the_settings_and_their_schema_agree() -> None:
+    """Config (a plain dataclass) and the pydantic model that validates a file into it have
+    the same settings, in the same order, with the same defaults."""
+    from pydantic_core import PydanticUndefined
+
+    from backtimer.files import config_schema
+
+    model = config_schema.Config
+    fields = dataclasses.fields(Config)
+    assert list(model.model_fields) == [f.name for f in fields]
+    for field in fields:
+        info = model.model_fields[field.name]
+        if field.default_factory is not dataclasses.MISSING:
+            assert info.default_factory is not None
+            assert info.default_factory() == field.default_factory()  # type: ignore[call-arg]
+        else:
+            assert info.default is not PydanticUndefined
+            assert info.default == field.default, field.name
+    assert config_schema.validate_config({}) == Config()
+    assert type(config_schema.validate_config({"volume": 5})) is Config
+
+
+def test_settings_read_before_are_not_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backtimer.files import config_schema
+
+    write('countdown = 5\nbreath = "4s"\n[keymap]\npain_stop = "p"\n')
+    first = load_config()
+    assert first == (Config(countdown=5, breath=4.0, keymap={"pain_stop": "p"}), [])
+    calls: list[object] = []
+    original = config_schema.validate_config
+
+    def counting(data: object) -> Config:
+        calls.append(data)
+        return original(data)
+
+    monkeypatch.setattr(config_schema, "validate_config", counting)
+    assert load_config() == first
+    assert calls == []  # kept from the first read
+    write('countdown = 6\nbreath = "4s"\n[keymap]\npain_stop = "p"\n')  # same size, at once
+    assert load_config()[0].countdown == 6
+    assert len(calls) == 1
+
+
+def test_mistakes_read_before_are_reported_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file with mistakes gives the same messages every time, checked or kept."""
+    write("countdown = 50\nvoice = false\nvolum = 3\n")
+    first = load_config()
+    assert first[0] == Config(voice=False)
+    assert [w.split(": ", 1)[1] for w in first[1]] == [
+        "countdown: expected a whole number from 0 to 10, got 50 (using the default)",
+        "volum: unknown setting 'volum' (did you mean 'volume'?) (ignored)",
+    ]
+    assert load_config() == first
+
+
+def test_a_torn_or_foreign_kept_copy_is_not_used(isolated_dirs: dict[str, Path]) -> None:
+    from backtimer.files.config import CHECKED_NAME
+
+    write("countdown = 7\n")
+    assert load_config() == (Config(countdown=7), [])
+    kept = isolated_dirs["cache"] / CHECKED_NAME
+    assert kept.is_file()
+    kept.write_bytes(kept.read_bytes()[:20])
+    assert load_config() == (Config(countdown=7), [])
+    kept.write_bytes(b"not a pickle")
+    assert load_config() == (Config(countdown=7), [])

@@ -8,7 +8,7 @@ from pathlib import Path
 from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_routine
 
 from backtimer.core.engine import State
-from backtimer.files.config import Config
+from backtimer.files.config_schema import validate_config
 from backtimer.session.cues import RecordingPlayer
 from backtimer.session.tally import SAFETY_MESSAGE
 from backtimer.tui.screens.pain import PainScreen
@@ -23,7 +23,7 @@ async def test_the_pain_screens_words_are_said_once_with_the_apps_keys(tmp_path:
     entry = write_routine(tmp_path, SHORT)
     clock = FakeClock()
     player = RecordingPlayer()
-    config = Config.model_validate({"keymap": {"pain_resume": "ctrl+o"}})
+    config = validate_config({"keymap": {"pain_resume": "ctrl+o"}})
     app = build_app(entry, clock=clock, player=player, config=config)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -40,6 +40,7 @@ from backtimer.files.config import (
     save_config,
     unknown_bindings,
 )
+from backtimer.files.config_schema import validate_config
 from backtimer.session.commands import binding_ids
 from backtimer.session.cues import default_player
 from backtimer.sound import tones
@@ -317,7 +318,7 @@ class SettingsScreen(Screen[Config | None]):
         data, problems = self.form_data()
         config: Config | None = None
         try:
-            config = Config.model_validate(data)
+            config = validate_config(data)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(part for part in err["loc"] if part != "[key]")
@@ -372,7 +373,7 @@ class SettingsScreen(Screen[Config | None]):
         or not), and show what plays them; runs in a thread, the screen stays live."""
         data, _ = self.form_data()
         try:
-            config = Config.model_validate(data)
+            config = validate_config(data)
         except ValidationError:
             self._problem("Correct the settings marked in red to test the sound.")
             self.check()
