@@ -211,14 +211,15 @@ def test_the_listings_come_from_one_file(folder: Path, monkeypatch, isolated_dir
     monkeypatch.setattr(cache_module.RoutineCache, "_entry", counting)
     assert [(e.key, e.listing) for e in catalog.listed_entries()] == first
     assert entries == []
-    (folder / "one.toml").write_text(ROUTINE.replace("Cached", "Edited"), encoding="utf-8")
+    # Another size: a change within the clock's tick leaves the times as they were.
+    (folder / "one.toml").write_text(ROUTINE.replace("Cached", "Edited again"), "utf-8")
     listed = {e.key: e for e in catalog.listed_entries()}
     assert listed["one"].listing is None and listed["two"].listing is not None
     assert entries == [folder / "one.toml"]  # looked for in its own file, not there
     catalog.all_entries()  # checks it, and updates the listings file
     entries.clear()
     listed = {e.key: e for e in catalog.listed_entries()}
-    assert listed["one"].listing is not None and listed["one"].listing[0] == "Edited"
+    assert listed["one"].listing is not None and listed["one"].listing[0] == "Edited again"
     assert entries == []
     listings = isolated_dirs["cache"] / cache_module.CACHE_FOLDER / cache_module.LISTINGS_FILE
     listings.write_bytes(b"torn")
