@@ -65,10 +65,20 @@ async def test_a_countdown_repaints_only_the_digit_that_changes() -> None:
         big = app.query_one("#big", BigText)
         assert big.scale == 2
         calls = _repaints(big)
+        before = big.drawn(big.size.width)
         big.update("29:52")
+        after = big.drawn(big.size.width)
+        assert before is not None and after is not None
         assert len(calls) == 1 and calls[0] is not None
-        # The last digit only: 3 pixels wide at scale 2, within the text's own columns.
-        assert calls[0].width <= 3 * 2 and calls[0].height == rows_at(2)
+        # The last digit only: 3 pixels wide at scale 2, within the text's own columns,
+        # and only in the rows where a 3 and a 2 differ (of rows_at(2) rows).
+        region = calls[0]
+        assert region.width <= 3 * 2 and region.bottom <= rows_at(2)
+        differ = [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert list(range(region.y, region.bottom)) == differ and len(differ) < rows_at(2)
+        for a, b in zip(before, after, strict=True):
+            outside = [x for x in range(len(a)) if not region.x <= x < region.right]
+            assert all(a[x] == b[x] for x in outside)
         big.update("29:52")  # the same: nothing to repaint
         assert len(calls) == 1
         await pilot.pause()

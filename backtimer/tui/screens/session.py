@@ -51,6 +51,7 @@ from backtimer.tui.screens import pop_above
 from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
+from backtimer.tui.widgets.partial import draw_only_changes
 from backtimer.tui.widgets.quiet import HiddenQuiet
 from backtimer.tui.widgets.text import (
     caution_text,
@@ -119,6 +120,7 @@ class SessionScreen(Screen[None]):
         disk; ``level``: "low", "high", or {exercise index: LevelChoice}; ``keymap``: the
         user's keys, for the words of the resume prompt and of the pain stop's choices."""
         super().__init__()
+        draw_only_changes(self)  # the countdown and the time left, not all between them
         self.controller = controller
         self.entry = entry
         self.level = level

@@ -12,6 +12,7 @@ that changes every second costs little.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from rich.segment import Segment
@@ -98,22 +99,43 @@ def fit_scale(text: str, width: int, largest: int) -> int:
     return max(0, min(largest, width // pixel_width(text)))
 
 
-def draw(text: str, scale: int) -> list[str]:
-    """``text`` in big letters at ``scale``: one string per terminal row."""
-    glyphs = [GLYPHS[ch] for ch in text.upper()]
-    pixels: list[str] = []  # one string of "#" and "." per pixel row, at scale 1 horizontally
-    for row in range(GLYPH_ROWS):
-        pixels.append(".".join(g[row] for g in glyphs))
-    wide = ["".join(ch * scale for ch in line) for line in pixels]
+@functools.lru_cache(maxsize=512)
+def glyph_rows(char: str, scale: int) -> tuple[str, ...]:
+    """One glyph (an upper-case key of GLYPHS) at ``scale``: one string per terminal row.
+    Every glyph has the same rows, so a line is its glyphs' rows side by side."""
+    wide = ["".join(ch * scale for ch in line) for line in GLYPHS[char]]
     tall = [line for line in wide for _ in range(scale)]
     if len(tall) % 2:
         tall.append("." * len(tall[0]))
-    out = []
-    for top, bottom in zip(tall[::2], tall[1::2], strict=True):
-        out.append(
-            "".join(HALF_BLOCKS[(a == "#", b == "#")] for a, b in zip(top, bottom, strict=True))
-        )
-    return out
+    return tuple(
+        "".join(HALF_BLOCKS[(a == "#", b == "#")] for a, b in zip(top, bottom, strict=True))
+        for top, bottom in zip(tall[::2], tall[1::2], strict=True)
+    )
+
+
+def draw(text: str, scale: int) -> list[str]:
+    """``text`` in big letters at ``scale``: one string per terminal row (one blank pixel,
+    ``scale`` columns, between glyphs)."""
+    glyphs = [glyph_rows(ch, scale) for ch in text.upper()]
+    gap = " " * scale
+    return [gap.join(rows[row] for rows in glyphs) for row in range(rows_at(scale))]
+
+
+def glyph_columns(text: str, scale: int) -> list[tuple[int, int]]:
+    """Where each glyph of ``text`` lies in its drawing at ``scale``: ``[start, end)``."""
+    spans, x = [], 0
+    for ch in text.upper():
+        width = len(GLYPHS[ch][0]) * scale
+        spans.append((x, x + width))
+        x += width + scale
+    return spans
+
+
+def padded(text: str, scale: int, *, width: int) -> list[str]:
+    """``text`` drawn at ``scale`` and centred in ``width`` columns, as plain strings."""
+    lines = draw(text, scale)
+    pad = max(0, (width - len(lines[0])) // 2)
+    return [(" " * pad + line).ljust(width)[:width] for line in lines]
 
 
 def changed_columns(before: list[str] | None, after: list[str] | None) -> tuple[int, int] | None:
@@ -165,8 +187,16 @@ class BigText(Widget):
         self._fit = fit
         self._short = ""
         self._largest = largest
+        # What is drawn at a width: (width, text, short, fit, largest) -> (text, scale).
+        self._layout: tuple[tuple[object, ...], tuple[str, int]] | None = None
         # What was drawn last: (text, scale, width, style), (plain rows, strips)
         self._strips: tuple[tuple[object, ...], tuple[list[str], list[Strip]]] | None = None
+        # The strips render_line hands out, by (outer size, text version, style version):
+        # Textual asks for each row in turn, and working out the key in full for each
+        # (the content width, the style) costs more than the row.
+        self._rows_for: tuple[tuple[object, ...], list[Strip] | None] | None = None
+        self._version = 0  # changes when the text, its fit or its scale may have
+        self._style_version = 0
 
     @property
     def value(self) -> str:
@@ -175,6 +205,10 @@ class BigText(Widget):
 
     def layout_for(self, width: int) -> tuple[str, int]:
         """What is drawn at ``width`` columns, and at which scale (0: one plain line)."""
+        key = (width, self._text, self._short, self._fit, self._largest)
+        if self._layout is not None and self._layout[0] == key:
+            return self._layout[1]
+        found = self._text, 0
         for text in (self._text, self._short):
             if not text:
                 continue
@@ -182,8 +216,10 @@ class BigText(Widget):
             if scale and self._fit and len(self._fit) > len(text):
                 scale = min(scale, fit_scale(self._fit, width, self._largest) or scale)
             if scale:
-                return text, scale
-        return self._text, 0
+                found = text, scale
+                break
+        self._layout = key, found
+        return found
 
     @property
     def scale(self) -> int:
@@ -202,11 +238,43 @@ class BigText(Widget):
         short: str | None = None,
         largest: int | None = None,
     ) -> None:
-        """Show ``text``; a new height means a new layout, else a repaint of the columns
-        that change (a countdown going from 29:53 to 29:52 repaints one digit)."""
+        """Show ``text``; a new height means a new layout, else a repaint of the cells that
+        change (a countdown going from 29:53 to 29:52 repaints one digit, in the rows where
+        a 3 and a 2 differ)."""
+        if (
+            text == self._text
+            and fit in (None, self._fit)
+            and short in (None, self._short)
+            and largest in (None, self._largest)
+        ):
+            return  # nothing shown changes
+        if self.is_mounted and not self.display:
+            # Hidden (the clock line stands in for the countdown in a tiny terminal): keep
+            # it; shown again, it is laid out anyway. A hidden widget's refresh would lay
+            # out the whole screen, every second.
+            self._set(text, fit, short, largest)
+            return
         width = self.content_size.width
-        before = self._rows(width)
-        drawn = self.drawn(width) if width else None
+        before = self.layout_for(width) if width else None
+        rows = self._rows(width)
+        self._set(text, fit, short, largest)
+        if before is None or rows != self._rows(width):
+            self.refresh(layout=True)
+            return
+        after = self.layout_for(width)
+        changed = self._changed_glyphs(before, after, width)
+        if changed is None and before[1] and after[1]:
+            # Glyphs of other widths ("HOLD" -> "REST"): the columns that differ, if any.
+            columns = changed_columns(padded(*before, width=width), padded(*after, width=width))
+            if columns is not None:
+                start, end = columns
+                changed = [Region(start, 0, end - start, rows)] if end > start else []
+        if changed is None:
+            self.refresh()
+        elif changed:
+            self.refresh(*changed)
+
+    def _set(self, text: str, fit: str | None, short: str | None, largest: int | None) -> None:
         self._text = text
         if fit is not None:
             self._fit = fit
@@ -214,14 +282,44 @@ class BigText(Widget):
             self._short = short
         if largest is not None:
             self._largest = largest
-        if not width or before != self._rows(width):
-            self.refresh(layout=True)
-            return
-        changed = changed_columns(drawn, self.drawn(width))
-        if changed is None:
-            self.refresh()
-        elif changed[1] > changed[0]:
-            self.refresh(Region(changed[0], 0, changed[1] - changed[0], before))
+        self._version += 1
+
+    def _changed_glyphs(
+        self, before: tuple[str, int], after: tuple[str, int], width: int
+    ) -> list[Region] | None:
+        """What differs between two drawings at the same scale and of the same width: the
+        columns of the glyphs that changed, in the rows where they did (one region per run
+        of rows; none: nothing changed). None when they cannot be compared glyph by glyph
+        (plain text, another scale or width)."""
+        (old, scale), (new, new_scale) = before, after
+        if not scale or scale != new_scale or len(old) != len(new):
+            return None
+        spans = glyph_columns(new, scale)
+        if spans != glyph_columns(old, scale):
+            return None
+        pad = max(0, (width - spans[-1][1]) // 2)
+        start, end, rows = width, 0, set()
+        for (left, right), a, b in zip(spans, old.upper(), new.upper(), strict=True):
+            if a == b:
+                continue
+            pairs = zip(glyph_rows(a, scale), glyph_rows(b, scale), strict=True)
+            differ = [y for y, (was, now) in enumerate(pairs) if was != now]
+            if differ:
+                rows.update(differ)
+                start, end = min(start, pad + left), max(end, pad + right)
+        end = min(end, width)
+        if end <= start:
+            return []
+        regions, ordered = [], sorted(rows)
+        first = previous = ordered[0]
+        for y in [*ordered[1:], None]:
+            if y is not None and y == previous + 1:
+                previous = y
+                continue
+            regions.append(Region(start, first, end - start, previous - first + 1))
+            if y is not None:
+                first = previous = y
+        return regions
 
     def drawn(self, width: int) -> list[str] | None:
         """The rows of big text at ``width``, as plain strings ``width`` long (None: it is
@@ -248,10 +346,9 @@ class BigText(Widget):
         lines = draw(text, scale)
         pad = max(0, (width - len(lines[0])) // 2)
         glyph = base + GLYPH_STYLE
-        plain, rows = [], []
+        plain, rows = padded(text, scale, width=width), []
         for line in lines:
             after = max(0, width - pad - len(line))
-            plain.append((" " * pad + line + " " * after)[:width])
             segments = [Segment(" " * pad, base)] if pad else []
             segments.append(Segment(line, glyph))
             if after:
@@ -265,10 +362,18 @@ class BigText(Widget):
         found = self._draw(width)
         return found[1] if found is not None else None
 
+    def notify_style_update(self) -> None:
+        self._style_version += 1
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
-        rows = self.big_rows(self.size.width)
+        stamp = (self.outer_size, self._version, self._style_version)
+        known = self._rows_for
+        if known is None or known[0] != stamp:
+            known = self._rows_for = (stamp, self.big_rows(self.size.width))
+        rows = known[1]
         if rows is None:
             return super().render_line(y)
         if 0 <= y < len(rows):
             return rows[y]
-        return Strip.blank(self.size.width, self.visual_style.rich_style)
+        return Strip.blank(rows[0].cell_length, self.visual_style.rich_style)
