@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -495,6 +496,10 @@ class Cues:
 
     def _run(self) -> None:
         assert self.clock is not None
+        # A wait's timeout runs on the monotonic clock: on it, the thread sleeps until the
+        # next cue is due (every change to the timeline wakes it), not every second of a
+        # long hold; on another clock it looks again every second.
+        longest = None if self.clock is time.monotonic else 1.0
         with self._lock:
             while not self._closed and not self._over:
                 due = self.next_due()
@@ -503,7 +508,10 @@ class Cues:
                     with contextlib.suppress(Exception):  # a cue must never end the thread
                         self.poll(now)
                     continue
-                self._wake.wait(timeout=None if due is None else min(1.0, due - now))
+                timeout = None if due is None else due - now
+                if timeout is not None and longest is not None:
+                    timeout = min(longest, timeout)
+                self._wake.wait(timeout=timeout)
 
     # -------------------------------------------------------------- events
 

@@ -355,3 +355,46 @@ def test_a_run_resumed_at_the_switch_says_switch_sides_at_once_not_release() -> 
     assert heard[0] == (100.0, "Switch sides.")
     assert "Release." not in [text for _, text in heard]
     assert heard[1][1].startswith("Left knee on top.")
+
+
+def test_the_thread_sleeps_until_the_next_cue_is_due() -> None:
+    """On the monotonic clock the cue thread does not wake every second of a long hold:
+    it waits until the next cue is due (every change to the timeline wakes it)."""
+    import time
+
+    plan = compile_plan(
+        validate_routine(
+            {"name": "Long", "exercises": [{"name": "A", "hold": "10m", "get_ready": 0}]}
+        ),
+        length=estimator(300),
+    )
+    player = RecordingPlayer()
+    cues = Cues(player, clock=time.monotonic)
+    waits: list[float | None] = []
+    condition = cues._wake
+
+    class Recording:
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout)
+            return condition.wait(timeout)
+
+        def notify_all(self) -> None:
+            condition.notify_all()
+
+    cues._wake = Recording()  # type: ignore[assignment]
+    hold = plan.steps[1]  # started at the hold: "Hold" now, "Halfway" in 5 minutes
+    runner = SessionRunner(
+        plan, clock=time.monotonic, listeners=[cues], sleep_gap=None, start_index=hold.index
+    )
+    cues.start()
+    try:
+        runner.do("start")
+        halfway = next(c.at for c in hold.cues if c.at > 0.0)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(w and w > 1.0 for w in waits):
+            time.sleep(0.05)
+        assert player.said[:1] == ["Hold"]
+        long_waits = [w for w in waits if w is not None and halfway - 30 < w <= halfway]
+        assert long_waits and all(w is None or w > 1.0 for w in waits), waits
+    finally:
+        cues.close()
