@@ -63,6 +63,8 @@ from backtimer.tui.screens import pop_above
 from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from backtimer.tui.screens.picker import PickerScreen
     from backtimer.tui.screens.session import SessionScreen
 
@@ -287,6 +289,10 @@ class BacktimerApp(App[int]):
         self.edit_fn = edit
         self.tick_interval = tick_interval
         self.current_session: SessionScreen | None = None  # the latest session screen started
+        # The history's recording watches (one per session recorded), polled every second:
+        # by the running session screen's own tick, else by a timer of the app's.
+        self._watches: list[Any] = []
+        self._watch_timer: Timer | None = None
         self._held_notes: list[tuple[Any, ...]] | None = None
 
     # ------------------------------------------------------------------ life cycle
@@ -567,10 +573,14 @@ class BacktimerApp(App[int]):
             level=launch.level,
             tick_interval=self.tick_interval,
             keymap=dict(self.config.keymap),
+            on_tick=self._poll_watches,
         )
         remote = self._remote_once or self.remote_options
         self._remote_once = None
         if remote is None:
+            if self.tick_interval and self._watch_timer is not None:
+                # The screen's tick polls the watches: one wake a second, not two.
+                self._watch_timer.pause()
             self.push_screen(self.current_session)
         else:
             # Deferred: the remote's server (aiohttp) loads only for a session that uses it.
@@ -598,8 +608,13 @@ class BacktimerApp(App[int]):
                 markup=False,
             )
 
-        watch = RecordingWatch([recorder], say)
-        self.set_interval(1.0, watch.poll)
+        self._watches.append(RecordingWatch([recorder], say))
+        if self._watch_timer is None:
+            self._watch_timer = self.set_interval(1.0, self._poll_watches, name="recording")
+
+    def _poll_watches(self) -> None:
+        for watch in self._watches:
+            watch.poll()
 
     def on_start_routine(self, message: StartRoutine) -> None:
         if message.remote:
@@ -621,6 +636,8 @@ class BacktimerApp(App[int]):
 
     def on_session_over(self, message: SessionOver) -> None:
         """The session screen's run ended: its summary replaces it."""
+        if self._watch_timer is not None:
+            self._watch_timer.resume()  # the session screen's tick polled them until now
         for remote in self.remotes:
             if remote.screen is self.session_screen:
                 remote.session_over()

@@ -178,3 +178,40 @@ async def test_the_countdown_shows_the_time_when_the_terminal_grows_from_tiny(
         assert big.value == "29:53" and big.scale
         text = screen_text(app)
         assert all(row in text for row in draw("29:53", big.scale))
+
+
+async def test_the_recording_watch_rides_on_the_session_screens_tick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history's recording watch is looked at every second. While a session screen
+    ticks, its tick does it and the app's own timer for it waits (one wake a second, not
+    two); when the session is over, the app's timer takes over again (the summary says
+    when the history has caught up)."""
+    from backtimer.history.recorder import RecordingWatch
+    from backtimer.tui.screens.session import SessionScreen
+
+    polls: list[str] = []
+    poll = RecordingWatch.poll
+
+    def counting(self: RecordingWatch) -> None:
+        polls.append("poll")
+        poll(self)
+
+    monkeypatch.setattr(RecordingWatch, "poll", counting)
+    entry = write_routine(tmp_path, LONG_HOLD)
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, tick_interval=1.0, record=True, data_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.session_screen
+        assert isinstance(screen, SessionScreen) and screen.on_tick is not None
+        timer = app._watch_timer
+        assert timer is not None and not timer._active.is_set()  # paused
+        before = len(polls)
+        for _ in range(3):
+            screen._wake()  # what the screen's timer calls at each tick
+        assert len(polls) == before + 3
+        screen.do("skip_exercise")  # the only exercise: the session is over
+        await pilot.pause()
+        assert app.session_screen is None
+        assert timer._active.is_set()  # the app's timer polls again

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -114,11 +114,14 @@ class SessionScreen(Screen[None]):
         level: Any = "low",
         tick_interval: float | None = 1.0,
         keymap: Mapping[str, str] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         """``controller``: the session to show and drive (see
         :func:`backtimer.session.controller.controller_for`); ``entry``: the routine as on
         disk; ``level``: "low", "high", or {exercise index: LevelChoice}; ``keymap``: the
-        user's keys, for the words of the resume prompt and of the pain stop's choices."""
+        user's keys, for the words of the resume prompt and of the pain stop's choices;
+        ``on_tick``: called at each of the screen's own ticks (about once a second), so
+        that what the app checks every second needs no timer of its own."""
         super().__init__()
         draw_only_changes(self)  # the countdown and the time left, not all between them
         self.controller = controller
@@ -129,6 +132,7 @@ class SessionScreen(Screen[None]):
         self.tally = controller.tally
         self.runner = controller.runner
         self.tick_interval = tick_interval
+        self.on_tick = on_tick
         self.keymap = dict(keymap or {})
         # Said after a pain stop: the pain screen's choices, with this app's keys.
         controller.pain_choices = pain_choices_spoken("app", self.keymap)
@@ -261,6 +265,8 @@ class SessionScreen(Screen[None]):
     def _wake(self) -> None:
         self.tick()
         self._schedule()
+        if self.on_tick is not None:
+            self.on_tick()
 
     # ------------------------------------------------------------------ driving
 
