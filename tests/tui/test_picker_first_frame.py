@@ -137,3 +137,38 @@ async def test_the_widgets_do_not_grow_with_the_routines(user_routines: Path) ->
     few = await count_widgets(user_routines, 3)
     many = await count_widgets(user_routines, 60)  # the same folder, 57 more routines
     assert many == few
+
+
+async def test_the_first_frame_is_drawn_before_the_work_after_it(
+    user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's start-up draws the picker once in a batch that is not written out; the
+    routines are read only after a frame was drawn for real (else the terminal shows nothing
+    until all of them are read)."""
+    from backtimer.tui.app import BacktimerApp
+
+    write_routines(user_routines, 5)
+    catalog.all_entries()
+    events: list[tuple[str, object]] = []
+    display = BacktimerApp._display
+
+    def recording(app, screen, renderable) -> None:
+        if renderable is not None and isinstance(screen, PickerScreen):
+            events.append(("batched" if app._batch_count else "drawn", None))
+        display(app, screen, renderable)
+
+    check = PickerScreen._check
+
+    def checking(picker: PickerScreen, index: int):
+        events.append(("read", index))
+        return check(picker, index)
+
+    monkeypatch.setattr(BacktimerApp, "_display", recording)
+    monkeypatch.setattr(PickerScreen, "_check", checking)
+    app = build_app(None)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = picker_of(app)
+        await until(pilot, lambda: picker._frame_done, "the work after the first frame")
+    reads = [i for i, (what, index) in enumerate(events) if what == "read" and index != 0]
+    assert reads, events  # the routines not highlighted are read after the first frame
+    assert ("drawn", None) in events[: reads[0]], events

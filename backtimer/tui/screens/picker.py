@@ -294,6 +294,7 @@ class PickerScreen(Screen[None]):
         self._watch_next = 0  # the next file the interval looks at
         self._deferred_due = False  # checks and levels to do after the next frame
         self._frame_done = False  # the work after the first frame is done
+        self._shown = False  # a frame of this screen has been drawn (see _after_frame)
         # A routine's spoken length: (routine, config, level, seconds), found once.
         self._spoken: dict[Path, tuple[Routine, Config, Level, float]] = {}
         self._settings: Config | None = None  # saved on the settings screen opened here
@@ -454,6 +455,14 @@ class PickerScreen(Screen[None]):
         """The work the first frame did without: check the files that were only listed
         (a slice at a time, the screen stays live), then read the levels."""
         if not self.is_mounted:
+            return
+        if not self._shown:
+            # The app's start-up draws the screen's first frame in a batch, which is not
+            # written to the terminal: the callbacks "after the refresh" would come before
+            # anything is seen. Draw it once more (written, now) and start after that.
+            self._shown = True
+            self.refresh()
+            self.call_after_refresh(self._after_frame)
             return
         self._list_the_rest()
         started = time.monotonic()
