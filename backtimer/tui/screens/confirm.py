@@ -12,11 +12,48 @@ from textual.widgets import Button, Static
 
 from backtimer.core.literal import shown
 from backtimer.tui.keys import bindings
+from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.keybar import KeyBar
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(OwnStyles, ModalScreen[bool]):
     """Dismisses with True (yes) or False (no). ``y``/``n`` answer too; no is focused."""
+
+    # Its rules (Textual CSS), added when it is first shown (see OwnStyles).
+    STYLES = """
+        ConfirmScreen {
+            align: center middle;
+            background: $background 60%;
+        }
+
+        #confirm-dialog {
+            width: 50;
+            max-width: 100%;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 1 2;
+        }
+
+        #confirm-question {
+            text-style: bold;
+        }
+
+        #confirm-detail {
+            color: $text-muted;
+        }
+
+        #confirm-buttons {
+            height: auto;
+            margin-top: 1;
+            align-horizontal: center;
+        }
+
+        #confirm-buttons Button {
+            margin: 0 1;
+            padding: 0 1;
+        }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("confirm")
 

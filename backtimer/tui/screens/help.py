@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from backtimer.session.commands import SECTIONS
 from backtimer.tui.keys import bindings
+from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.keybar import KeyBar
 
 KEY_WORDS = {"enter": "enter", "escape": "esc", "space": "space"}
@@ -57,7 +58,34 @@ def sections() -> list[tuple[str, list[Binding]]]:
     return out
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(OwnStyles, ModalScreen[None]):
+    # Its rules (Textual CSS), added when it is first shown (see OwnStyles).
+    STYLES = """
+        HelpScreen {
+            align: center middle;
+            background: $background 60%;
+        }
+
+        #help-dialog {
+            width: 76;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+
+        #help-title {
+            text-style: bold;
+            margin-bottom: 1;
+        }
+
+        .help-section {
+            margin-top: 1;
+        }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = bindings("help")
 
     def compose(self) -> ComposeResult:

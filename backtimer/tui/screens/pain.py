@@ -23,6 +23,7 @@ from backtimer.core.routine import Exercise
 from backtimer.core.timeline import side_words
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import PainChoice, PainDetails
+from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal, stop_if_text
 
 
@@ -45,8 +46,108 @@ def where_stopped(event: PainStopped, exercise: Exercise | None = None) -> Text:
     return text
 
 
-class PainScreen(ModalScreen[PainDetails | None]):
+class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
     """Stop. Where, how much, a note; then end the session (default), skip, or resume."""
+
+    # Its rules (Textual CSS), added when it is first shown (see OwnStyles); $stopped is
+    # app.tcss's.
+    STYLES = """
+        $stopped: #a8322d;
+
+        PainScreen {
+            align: center middle;
+            background: $background 60%;
+        }
+
+        #pain-dialog {
+            width: 76;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: thick $stopped;
+            background: $surface;
+            padding: 0 1;
+        }
+
+        #pain-title {
+            width: 100%;
+            text-align: center;
+            text-style: bold;
+            color: #ffffff;
+            background: $stopped;
+        }
+
+        #pain-message {
+            text-style: bold;
+            margin-top: 1;
+        }
+
+        #pain-stop-if {
+            color: $text-error;
+        }
+
+        #pain-at {
+            color: $text-muted;
+            margin-bottom: 1;
+        }
+
+        .pain-label {
+            color: $text-muted;
+        }
+
+        #pain-where {
+            layout: grid;
+            grid-size: 3;
+            grid-rows: 1;
+            height: auto;
+            width: 100%;
+            margin-bottom: 1;
+        }
+
+        #pain-fields {
+            height: auto;
+            margin-bottom: 1;
+        }
+
+        #pain-how-much-box {
+            width: 18;
+            height: auto;
+        }
+
+        #pain-how-much {
+            width: 8;
+        }
+
+        #pain-note-box {
+            width: 1fr;
+            height: auto;
+        }
+
+        .pain-buttons {
+            height: auto;
+            margin-top: 1;
+            align-horizontal: center;
+        }
+
+        .pain-buttons Button {
+            margin: 0 1;
+            padding: 0;  /* four buttons fit a 60-column terminal */
+            min-width: 0;
+            width: auto;
+        }
+
+        .pain-buttons Button.-default {
+            background: $panel-lighten-1;
+        }
+
+        #pain-dialog Input {
+            background: $panel-lighten-1;
+        }
+
+        #pain-where:blur > RadioButton.-selected > .toggle--label {
+            background: transparent;
+        }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("pain")
 

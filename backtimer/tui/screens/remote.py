@@ -24,11 +24,81 @@ from textual.widgets import Static
 
 from backtimer.core.literal import shown
 from backtimer.tui.keys import bindings
+from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.keybar import KeyBar
 
 
-class RemoteScreen(ModalScreen[bool]):
+class RemoteScreen(OwnStyles, ModalScreen[bool]):
     """Dismisses with True (start the session) or False (do not)."""
+
+    # Its rules (Textual CSS), added when it is first shown (see OwnStyles).
+    STYLES = """
+        RemoteScreen {
+            align: center middle;
+        }
+
+        #remote-dialog {
+            width: 100%;
+            height: 100%;
+            padding: 0 1;
+        }
+
+        #remote-title, #remote-start {
+            margin: 1 0 0 0;
+        }
+
+        #remote-body {
+            height: auto;
+        }
+
+        #remote-qr {
+            width: auto;
+        }
+
+        #remote-text {
+            height: auto;
+        }
+
+        #remote-small {
+            display: none;
+        }
+
+        /* The words beside the code (80x24 shows it all); under it where narrower; no code where it
+           would be cut (the note says so). */
+        RemoteScreen.-qr-side #remote-text {
+            width: 1fr;
+            margin: 0 0 0 2;
+        }
+
+        RemoteScreen.-qr-side #remote-words {
+            margin: 1 0 0 0;
+        }
+
+        RemoteScreen.-qr-stacked #remote-body, RemoteScreen.-qr-none #remote-body {
+            layout: vertical;
+        }
+
+        RemoteScreen.-qr-stacked #remote-qr {
+            margin: 1 0 0 0;
+        }
+
+        RemoteScreen.-qr-stacked #remote-text {
+            margin: 1 0 0 0;
+        }
+
+        RemoteScreen.-qr-none #remote-qr {
+            display: none;
+        }
+
+        RemoteScreen.-qr-none #remote-words {
+            margin: 1 0 0 0;
+        }
+
+        RemoteScreen.-qr-none #remote-small {
+            display: block;
+            margin: 1 0 0 0;
+        }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("remote")
 

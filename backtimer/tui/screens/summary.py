@@ -43,6 +43,7 @@ from backtimer.session.tally import (
 )
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SummaryClosed
+from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
 
@@ -163,13 +164,47 @@ def pain_line(record: PainRecord) -> Text:
     return text
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(OwnStyles, Screen[None]):
     """What was done: steps done and skipped, pain stops, active time; and an offer to keep
     the holds changed during the session.
 
     ``entry``: the routine as on disk (what "keep" writes to; None: nothing to keep it in).
     ``data_dir``: the history's folder, for a kept hold that is a range. Closing posts
     :class:`~backtimer.tui.messages.SummaryClosed`: the app goes back to the routines or quits.
+    """
+
+    # Its rules (Textual CSS), added when it is first shown (see OwnStyles); the colours
+    # are app.tcss's.
+    STYLES = """
+        $work: #2e7a4b;
+        $paused: #5a5f66;
+
+        #summary-title {
+            height: 3;
+            width: 100%;
+            content-align: center middle;
+            text-style: bold;
+            color: #ffffff;
+            background: $work;
+        }
+
+        #summary-title.early {
+            background: $paused;
+        }
+
+        #summary-body {
+            height: 1fr;
+            padding: 1 2 0 2;
+        }
+
+        #summary-body > Static {
+            margin-bottom: 1;
+        }
+
+        SummaryScreen.-short #summary-title,
+        SummaryScreen.-tiny #summary-title {
+            height: 1;
+        }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("summary")
