@@ -13,10 +13,12 @@ when the deadline is already past. ``mixer.stop()`` is heard within one buffer.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -42,6 +44,54 @@ def quiet_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+#: What miniaudio imports for its internet radio client only (urllib.request brings
+#: http.client, email and ssl: about 1.3 MiB of a session's peak memory, and 10 ms).
+_RADIO_MODULES = ("urllib.request", "html")
+
+
+def load_miniaudio() -> Any:
+    """The miniaudio module. The modules it imports for streaming from the internet are
+    put in as stand-ins while it loads: each is imported for real the first time anything
+    uses it (backtimer never does)."""
+    loaded = sys.modules.get("miniaudio")
+    if loaded is not None:
+        return loaded
+    for name in _RADIO_MODULES:
+        if name not in sys.modules:
+            _lazy_module(name)
+    import miniaudio  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    return miniaudio
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands in ``sys.modules`` for a module until something uses one of its names: then
+    the module is imported for real (replacing this one there and in its package), and this
+    one takes its names, so that a reference kept to it works from then on."""
+
+    def __getattr__(self, attr: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def _lazy_module(name: str) -> None:
+    """``name`` in ``sys.modules`` as a module that is imported on first use, also as an
+    attribute of its package (``urllib.request``)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return
+    module = _OnFirstUse(name)
+    module.__spec__ = spec  # an import of it finds a module that is not being loaded
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
 
 
 class ClockMap:
@@ -80,8 +130,7 @@ class AudioOutput:
         clock: Callable[[], float] = time.monotonic,
         buffer_ms: int = BUFFER_MS,
     ) -> None:
-        import miniaudio  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
+        miniaudio = load_miniaudio()
         self.mixer = mixer
         self.clock = clock
         self.buffer_ms = buffer_ms
