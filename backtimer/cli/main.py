@@ -7,7 +7,8 @@ usage errors and our own messages reaches the user: no tracebacks.
 Start-up is kept short: this module imports nothing heavy (no pydantic, Textual or sqlite3);
 a command's module is imported only when that command is run or its ``--help`` asked for
 (``backtimer --help`` lists them from :data:`COMMANDS`), so ``--version`` and ``--help`` answer
-at once. pydantic is told not to scan the installed packages for plugins (backtimer uses none).
+at once. pydantic is told not to scan the installed packages for plugins (backtimer uses none),
+and the methods ``@dataclass`` compiles are kept between runs (``files.dataclass_code``).
 
 The garbage collector waits while the program starts: importing Textual, pydantic and the
 app makes hundreds of thousands of objects that all live on, and the collector's passes over
@@ -31,12 +32,15 @@ from typing import TYPE_CHECKING, Any
 from backtimer import __version__
 from backtimer.core.durations import about
 from backtimer.core.literal import printable
+from backtimer.files import dataclass_code
 
 if TYPE_CHECKING:
     from backtimer.files.routine_load import Problem
 
 # Before pydantic builds the first model: no scan of every installed package's entry points.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# Before the first dataclass: their methods compiled once, not at every start.
+dataclass_code.install()
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

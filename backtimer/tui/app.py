@@ -36,7 +36,7 @@ from textual.notifications import SeverityLevel
 
 from backtimer.core.engine import Command, State
 from backtimer.core.literal import printable, shown
-from backtimer.files import catalog
+from backtimer.files import catalog, dataclass_code
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, unknown_bindings
 from backtimer.session.commands import binding_ids
@@ -305,6 +305,8 @@ class BacktimerApp(App[int]):
         # (the level offer's "s") wanted handling.
         if not gc.isenabled():
             self.call_after_refresh(_collect_from_now_on)
+        # The dataclasses' compiled methods, for the next start (backtimer.cli.main).
+        self.call_after_refresh(dataclass_code.save)
         # Messages from start-up wait until it is known whether a session is shown.
         self._held_notes = []
         try:

@@ -1,0 +1,151 @@
+"""The dataclasses' compiled methods, kept between runs (backtimer.files.dataclass_code)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from typing import ClassVar
+
+import pytest
+
+from backtimer.files import dataclass_code
+
+pytestmark = pytest.mark.skipif(
+    sys.version_info[:2] not in dataclass_code.VERSIONS, reason="3.13 compiles them at once"
+)
+
+
+def make_classes() -> list[type]:
+    """Dataclasses of every kind the options make (each made afresh)."""
+
+    @dataclasses.dataclass
+    class Plain:
+        a: int
+        b: str = "x"
+        c: list[int] = dataclasses.field(default_factory=list)
+        d: ClassVar[int] = 3
+
+    @dataclasses.dataclass(frozen=True)
+    class Frozen:
+        a: int
+        b: tuple[int, ...] = ()
+
+    @dataclasses.dataclass(order=True, unsafe_hash=True)
+    class Ordered:
+        a: int
+        b: float = 0.5
+
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class Slotted:
+        a: int
+        b: str | None = None
+
+    @dataclasses.dataclass
+    class WithInitVar:
+        a: int
+        scale: dataclasses.InitVar[int] = 2
+
+        def __post_init__(self, scale: int) -> None:
+            self.a *= scale
+
+    return [Plain, Frozen, Ordered, Slotted, WithInitVar]
+
+
+METHODS = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__lt__")
+
+
+def shapes(classes: list[type]) -> list[tuple]:
+    """What each generated method is: its code, constants, names and defaults."""
+    out = []
+    for cls in classes:
+        for name in METHODS:
+            method = cls.__dict__.get(name)
+            code = getattr(method, "__code__", None)
+            if code is None:
+                out.append((cls.__name__, name, repr(method)[:20]))
+                continue
+            consts = tuple(c for c in code.co_consts if not hasattr(c, "co_code"))
+            out.append((cls.__name__, name, code.co_code, consts, code.co_names, code.co_varnames))
+    return out
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(tmp_path))
+    was = dataclass_code.installed() is not None
+    dataclass_code.uninstall()
+    yield tmp_path
+    dataclass_code.uninstall()
+    if was:
+        dataclass_code.install()
+
+
+def test_the_methods_are_the_standard_librarys(cache) -> None:
+    expected = shapes(make_classes())
+    assert dataclass_code.install()
+    compiled = shapes(make_classes())  # compiled, and kept
+    store = dataclass_code.installed()
+    assert store is not None and store.compiled > 10
+    dataclass_code.save()
+    dataclass_code.uninstall()
+    assert dataclass_code.install()
+    from_file = shapes(make_classes())  # all from the file
+    assert dataclass_code.installed().compiled == 0
+    assert compiled == expected
+    assert from_file == expected
+
+
+def test_the_classes_behave_the_same(cache) -> None:
+    dataclass_code.install()
+    make_classes()
+    dataclass_code.save()
+    dataclass_code.uninstall()
+    dataclass_code.install()
+    plain, frozen, ordered, slotted, with_init_var = make_classes()
+    assert dataclass_code.installed().compiled == 0
+    assert plain(1) == plain(1, "x", []) and plain(1).c is not plain(1).c
+    assert repr(plain(1)).endswith("Plain(a=1, b='x', c=[])")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frozen(1).a = 2  # type: ignore[misc]
+    assert hash(frozen(1, (2,))) == hash(frozen(1, (2,)))
+    assert ordered(1) < ordered(2) and hash(ordered(1)) == hash(ordered(1))
+    assert slotted(a=1).b is None and not hasattr(slotted(a=1), "__dict__")
+    with pytest.raises(TypeError):
+        slotted(1)  # type: ignore[misc]
+    assert with_init_var(2).a == 4 and with_init_var(2, 3).a == 6
+
+
+def test_a_damaged_or_foreign_file_is_an_empty_one(cache) -> None:
+    dataclass_code.cache_path().parent.mkdir(parents=True, exist_ok=True)
+    for junk in (b"", b"not marshal at all", b"\x00\x01", b"N"):
+        dataclass_code.cache_path().write_bytes(junk)
+        dataclass_code.uninstall()
+        dataclass_code.install()
+        assert make_classes()[1](1).b == ()  # made all the same
+        assert dataclass_code.installed().compiled > 0
+    dataclass_code.save()
+    dataclass_code.uninstall()
+    dataclass_code.install()
+    make_classes()[1]
+    assert dataclass_code.installed().compiled == 0  # written again, whole
+
+
+def test_a_second_start_compiles_none(tmp_path) -> None:
+    """Two processes, as two starts of backtimer: the second compiles nothing."""
+    code = (
+        "from backtimer.cli import main\n"
+        "from backtimer.files import dataclass_code\n"
+        "import backtimer.core.routine, backtimer.core.engine\n"
+        "print(dataclass_code.installed().compiled)\n"
+    )
+    env = {**os.environ, "BACKTIMER_CACHE_DIR": str(tmp_path)}
+    counts = []
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        counts.append(int(result.stdout.split()[-1]))
+    assert counts[0] > 20 and counts[1] == 0
