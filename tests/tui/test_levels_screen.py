@@ -226,3 +226,35 @@ async def test_the_offer_list_moves_and_scrolls_with_the_keys() -> None:
         await pilot.press("s")
         await pilot.pause()
     assert app.results == [[change for i, change in enumerate(ups) if i != 2]]
+
+
+async def test_the_dialog_fits_the_screen_with_its_heading_and_start_button() -> None:
+    """200 step-ups and a step-down on a 80x24 terminal: the list scrolls itself, and the
+    heading, the step-down and the Start button stay on the screen (the list had room for
+    all 200 and pushed them off it); the last offer is reachable."""
+    ups = [
+        LevelChange(
+            i,
+            f"Exercise {i + 1}",
+            "up",
+            LevelChoice(hold=10),
+            LevelChoice(hold=15),
+            "hold 10s -> 15s",
+            "after 3 sessions in a row without pain",
+        )
+        for i in range(200)
+    ]
+    app = Host([*ups, BRIDGES_DOWN])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(2):
+            text = screen_text(app)
+            assert "Ready for a step up?" in text
+            assert "Bridges: 12 reps -> 11 reps" in text
+            assert "Start (s)" in text
+            await pilot.press("tab", "end")
+            await pilot.pause()
+        assert "Exercise 200: hold 10s -> 15s" in screen_text(app)
+        await pilot.resize_terminal(80, 40)
+        await pilot.pause()
+        assert "Ready for a step up?" in screen_text(app) and "Start (s)" in screen_text(app)

@@ -238,8 +238,18 @@ class OfferList(_Cursor):
         return [change for change, ticked in zip(self.changes, self.ticked, strict=True) if ticked]
 
 
+HEADING = (
+    "Ready for a step up? Untick what you would rather keep as it is "
+    "(it is offered again next time)."
+)
+
+
 class LevelOfferScreen(ModalScreen[list[LevelChange]]):
-    """Step-ups to accept or decline (default: accept), step-downs to read; then Start."""
+    """Step-ups to accept or decline (default: accept), step-downs to read; then Start.
+
+    The list of step-ups is as tall as the screen leaves it room (it scrolls itself): the
+    dialog fits on the screen, its heading and Start button in view.
+    """
 
     DEFAULT_CSS = """
     LevelOfferScreen {
@@ -295,22 +305,38 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
             yield Static("Before you start: your levels", id="levels-title")
             with VerticalScroll(id="levels-body", can_focus=False):
                 if self.ups:
-                    yield Static(
-                        "Ready for a step up? Untick what you would rather keep as it is "
-                        "(it is offered again next time).",
-                        classes="levels-heading",
-                    )
-                    yield OfferList(self.ups, id="levels-ups")
+                    yield Static(HEADING, classes="levels-heading")
+                    offers = OfferList(self.ups, id="levels-ups")
+                    offers.styles.max_height = self._room(self.app.size)
+                    yield offers
                 if self.downs:
-                    heading = "Stepped down after pain" if len(self.downs) > 1 else "Stepped down"
-                    text = Text(heading, style="bold")
-                    for change in self.downs:
-                        text.append("\n• ").append_text(literal(change.exercise, "bold"))
-                        text.append(f": {change.what}, {change.why}")
-                    yield Static(text, classes="levels-down")
+                    yield Static(self._downs_text(), classes="levels-down")
             with Horizontal(id="levels-buttons"):
                 yield Button("Start (s)", id="levels-start", variant="primary", compact=True)
         yield KeyBar()
+
+    def _downs_text(self) -> Text:
+        heading = "Stepped down after pain" if len(self.downs) > 1 else "Stepped down"
+        text = Text(heading, style="bold")
+        for change in self.downs:
+            text.append("\n• ").append_text(literal(change.exercise, "bold"))
+            text.append(f": {change.what}, {change.why}")
+        return text
+
+    def _room(self, size: Size) -> int:
+        """The rows the list of step-ups has on a screen of ``size``: what the key bar, the
+        dialog's border, title, heading, step-downs and Start button leave."""
+        width = max(1, min(76, size.width) - 4)  # the dialog's border and padding
+        console = self.app.console
+        used = 1 + 2 + 2 + 2  # key bar; border; title and its margin; Start and its margin
+        used += len(Text(HEADING).wrap(console, width))
+        if self.downs:
+            used += 1 + len(self._downs_text().wrap(console, width))
+        return max(3, size.height - used)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.ups:
+            self.query_one("#levels-ups", OfferList).styles.max_height = self._room(event.size)
 
     def on_mount(self) -> None:
         self.query_one("#levels-start", Button).focus()
