@@ -51,6 +51,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+#: The source tree measured (``--tree``): every command runs in it, since ``python -m
+#: backtimer`` imports the package of the folder it runs in before PYTHONPATH's.
+TREE = ROOT
 SIZE = (100, 30)
 
 BARE_APP = """\
@@ -113,6 +116,8 @@ class Tmux:
             "/dev/null",
             "new-session",
             "-d",
+            "-c",
+            str(TREE),
             "-x",
             str(SIZE[0]),
             "-y",
@@ -244,6 +249,7 @@ def fill_cache(env: dict[str, str]) -> None:
     """Check every routine once (``list``), as an earlier start would have."""
     subprocess.run(
         [PYTHON, "-m", "backtimer", "list"],
+        cwd=TREE,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         check=True,
@@ -323,7 +329,11 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak memory (MiB) of one process, from the kernel's accounting."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv,
+        env={**os.environ, **env},
+        cwd=TREE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     _, _, usage = os.wait4(process.pid, 0)
     return time.perf_counter() - start, usage.ru_maxrss / 1024
@@ -332,6 +342,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 def imported(argv: list[str], env: dict[str, str]) -> list[str]:
     result = subprocess.run(
         [PYTHON, "-X", "importtime", *argv],
+        cwd=TREE,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -627,7 +638,8 @@ def main() -> int:
     if shutil.which("tmux") is None:
         print("tmux is needed", file=sys.stderr)
         return 2
-    tree = (args.tree or ROOT).resolve()
+    global TREE
+    tree = TREE = (args.tree or ROOT).resolve()
     os.environ["PYTHONPATH"] = str(tree)  # every command, in tmux or not, runs that tree
     sys.path.insert(0, str(tree))
     import backtimer
