@@ -8,8 +8,9 @@ the work of a start. Python 3.13 compiles a class's methods at once and is left 
 
 :func:`install` makes ``dataclasses`` look each text up in a file of code objects compiled
 before (``dataclass-code-<python>.marshal`` in the cache dir), and compile only what is not
-in it; what was compiled is added to the file when the program ends. The text is built
-exactly as the standard library builds it (a test compares the methods made both ways), and
+in it; what was compiled is added to the file when the program ends. Only the compiling is
+taken over: the text is the standard library's own, compiled with the same flags as its
+``exec`` would (a test compares the methods made both ways, flags and annotations too), and
 a code object compiled from the same text on the same Python is the same code object, so
 the classes are the same. A missing, unreadable or foreign file is the same as an empty one.
 """
@@ -17,6 +18,7 @@ the classes are the same. A missing, unreadable or foreign file is the same as a
 from __future__ import annotations
 
 import atexit
+import builtins
 import contextlib
 import dataclasses
 import marshal
@@ -27,20 +29,6 @@ from typing import Any
 
 #: The versions whose ``dataclasses._create_fn`` this module reproduces.
 VERSIONS = ((3, 11), (3, 12))
-
-#: ``_create_fn``'s variables on those versions: anything else is not patched.
-_ORIGINAL_VARNAMES = (
-    "name",
-    "args",
-    "body",
-    "globals",
-    "locals",
-    "return_type",
-    "return_annotation",
-    "txt",
-    "local_vars",
-    "ns",
-)
 
 
 class _Store:
@@ -69,7 +57,10 @@ class _Store:
         if found is not None:
             with contextlib.suppress(EOFError, ValueError, TypeError):
                 return marshal.loads(found)
-        code = compile(text, "<string>", "exec")
+        # dont_inherit: compiled as exec() compiles dataclasses' text, without this module's
+        # ``from __future__ import annotations`` (which would turn the annotations of every
+        # generated __init__ into strings).
+        code = compile(text, "<string>", "exec", dont_inherit=True)
         self.known[text] = marshal.dumps(code)
         self.compiled += 1
         return code
@@ -105,39 +96,25 @@ def installed() -> _Store | None:
 
 
 def install() -> bool:
-    """Patch ``dataclasses`` to use the file (once; returns whether it is in use)."""
+    """Make ``dataclasses`` use the file (once; returns whether it is in use).
+
+    ``dataclasses`` calls ``exec`` with each method's text; a module-level name ``exec`` in
+    it is found before the built-in, so this puts there the built-in ``exec`` with the text
+    replaced by its code compiled before. Nothing of the standard library is reproduced:
+    the text, the namespaces and the call are the standard library's own."""
     global _store
     if _store is not None:
         return True
-    original = getattr(dataclasses, "_create_fn", None)
-    if (
-        sys.version_info[:2] not in VERSIONS
-        or original is None
-        or original.__code__.co_varnames != _ORIGINAL_VARNAMES
-    ):
+    if sys.version_info[:2] not in VERSIONS or "exec" in vars(dataclasses):
         return False
     store = _Store()
-    missing = dataclasses.MISSING
 
-    # The standard library's _create_fn (3.11, 3.12), with the compiled text looked up.
-    def _create_fn(name, args, body, *, globals=None, locals=None, return_type=missing):
-        if locals is None:
-            locals = {}
-        return_annotation = ""
-        if return_type is not missing:
-            locals["_return_type"] = return_type
-            return_annotation = "->_return_type"
-        args = ",".join(args)
-        body = "\n".join(f"  {b}" for b in body)
-        txt = f" def {name}({args}){return_annotation}:\n{body}"
-        local_vars = ", ".join(locals.keys())
-        txt = f"def __create_fn__({local_vars}):\n{txt}\n return {name}"
-        ns: dict[str, Any] = {}
-        exec(store.code(txt), globals, ns)
-        return ns["__create_fn__"](**locals)
+    def cached_exec(source: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(source, str):
+            source = store.code(source)
+        return builtins.exec(source, *args, **kwargs)
 
-    _create_fn.original = original  # type: ignore[attr-defined]  # for the tests
-    dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
+    dataclasses.exec = cached_exec  # type: ignore[attr-defined]
     _store = store
     atexit.register(store.save)
     return True
@@ -151,13 +128,10 @@ def save() -> None:
 
 
 def uninstall() -> None:
-    """Back to the standard library's (the tests)."""
+    """Back to the built-in ``exec`` (the tests)."""
     global _store
-    patched = getattr(dataclasses, "_create_fn", None)
-    original = getattr(patched, "original", None)
-    if original is not None:
-        dataclasses._create_fn = original  # type: ignore[attr-defined]
     if _store is not None:
+        vars(dataclasses).pop("exec", None)
         with contextlib.suppress(Exception):
             atexit.unregister(_store.save)
     _store = None

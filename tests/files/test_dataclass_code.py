@@ -6,6 +6,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import typing
 from typing import ClassVar
 
 import pytest
@@ -57,7 +58,7 @@ METHODS = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delat
 
 
 def shapes(classes: list[type]) -> list[tuple]:
-    """What each generated method is: its code, constants, names and defaults."""
+    """What each generated method is: its code, flags, constants, names and annotations."""
     out = []
     for cls in classes:
         for name in METHODS:
@@ -67,7 +68,18 @@ def shapes(classes: list[type]) -> list[tuple]:
                 out.append((cls.__name__, name, repr(method)[:20]))
                 continue
             consts = tuple(c for c in code.co_consts if not hasattr(c, "co_code"))
-            out.append((cls.__name__, name, code.co_code, consts, code.co_names, code.co_varnames))
+            out.append(
+                (
+                    cls.__name__,
+                    name,
+                    code.co_code,
+                    code.co_flags,  # e.g. no ``from __future__ import annotations`` leaking in
+                    consts,
+                    code.co_names,
+                    code.co_varnames,
+                    repr(method.__annotations__),
+                )
+            )
     return out
 
 
@@ -115,6 +127,15 @@ def test_the_classes_behave_the_same(cache) -> None:
     with pytest.raises(TypeError):
         slotted(1)  # type: ignore[misc]
     assert with_init_var(2).a == 4 and with_init_var(2, 3).a == 6
+
+
+def test_init_annotations_are_the_types(cache) -> None:
+    """A generated __init__'s annotations are the fields' types, as without the file (the
+    text was once compiled with this module's future import: they became strings)."""
+    assert dataclass_code.install()
+    plain = make_classes()[0]
+    hints = typing.get_type_hints(plain.__init__)  # a NameError on "_type_a" before
+    assert hints == {"a": int, "b": str, "c": list[int], "return": type(None)}
 
 
 def test_a_damaged_or_foreign_file_is_an_empty_one(cache) -> None:
