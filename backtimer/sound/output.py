@@ -66,6 +66,8 @@ def load_miniaudio() -> Any:
     return miniaudio
 
 
+# Not importlib.util.LazyLoader: on Python 3.11 an ``import urllib.request`` of a module it
+# made reads the module's ``__spec__``, which loads it at once.
 class _OnFirstUse(types.ModuleType):
     """Stands in ``sys.modules`` for a module until something uses one of its names: then
     the module is imported for real (replacing this one there and in its package), and this
