@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from backtimer.core.durations import spoken
 from backtimer.core.engine import (
@@ -55,8 +55,11 @@ from backtimer.core.engine import (
 from backtimer.core.plan import CLOSING_TEXT, Step
 from backtimer.core.timeline import DEFAULT_RATE, GAP, Cue, estimate
 from backtimer.sound.bell import terminal_bell
-from backtimer.sound.player import STOPPED_TEXT, SoundStatus, open_sound
-from backtimer.sound.speech import SpeechPlayer, find_command
+from backtimer.sound.speech import STOPPED_TEXT, SpeechPlayer, find_command
+
+if TYPE_CHECKING:
+    from backtimer.sound.player import SoundStatus
+
 
 __all__ = [
     "CuePlayer",
@@ -684,6 +687,10 @@ def default_player(
     ``BACKTIMER_AUDIO=none`` skips the sound device (the tests do), ``=null`` plays to
     miniaudio's null device (real timing, no sound).
     """
+    # Here, not at the top: the sound device's modules load with the player, once the
+    # app's first frame is on the screen (the app's LatePlayer), not before it.
+    from backtimer.sound.player import SoundStatus, open_sound
+
     mode = os.environ.get("BACKTIMER_AUDIO", "").strip().lower()
     if mode != "none":
         return open_sound(

@@ -29,10 +29,9 @@ from backtimer.sound import tones
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.mixer import Mixer, scaled
 from backtimer.sound.output import AudioOutput, open_output
-from backtimer.sound.speech import SpeechPlayer
+from backtimer.sound.speech import STOPPED_TEXT, SpeechPlayer
 from backtimer.sound.voice import CommandRenderer, VoiceProcess, find_renderer
 
-STOPPED_TEXT = "Stopped."
 #: Said often, rendered as the session starts so that they play at once (the pain stop's
 #: word must be heard within 100 ms of the key).
 PRERENDERED = (STOPPED_TEXT, "Paused.", "Resuming.", "1", "2", "3")

@@ -24,6 +24,10 @@ import threading
 import time
 from collections.abc import Sequence
 
+#: The word a pain stop says after its sound (here, not with the player: the session's cues
+#: say it before the sound device's modules are loaded).
+STOPPED_TEXT = "Stopped."
+
 #: Tried in this order when no command is configured.
 CANDIDATES: tuple[str, ...] = ("espeak-ng", "espeak", "spd-say", "say")
 KILL_AFTER = 0.3  # seconds between SIGTERM and SIGKILL for a replaced announcement

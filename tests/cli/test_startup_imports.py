@@ -206,3 +206,31 @@ def test_a_warm_start_imports_no_pydantic(name: str, isolated_dirs: dict[str, An
     assert "config.toml:1: countdown: expected a whole number from 0 to 10" in shown
     assert "pydantic" in modules and "backtimer.files.config_schema" in modules
     assert warm_start_modules(name) == (shown, set())
+
+
+def modules_imported(code: str, prefix: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{code}\nprint(*sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return {m for m in result.stdout.split() if m.startswith(prefix)}
+
+
+def test_the_first_frame_needs_no_sound_output() -> None:
+    """The app's player is made once the first frame is on the screen (LatePlayer): the
+    sound device's modules (the mixer, the output, miniaudio) load then, not before."""
+    code = "import backtimer.cli.run, backtimer.tui.app, backtimer.tui.screens.session"
+    output = {"backtimer.sound.player", "backtimer.sound.mixer", "backtimer.sound.output"}
+    assert not modules_imported(code, "backtimer.sound.") & output
+    assert not modules_imported(code, "miniaudio")
+    # ... and they are there once a player is made.
+    made = modules_imported(
+        "import os\nos.environ['BACKTIMER_AUDIO'] = 'none'\n"
+        "from backtimer.session.cues import default_player\n"
+        "default_player(lambda: None, voice=False, bell=False).close()",
+        "backtimer.sound.",
+    )
+    assert "backtimer.sound.player" in made
