@@ -379,9 +379,10 @@ async def test_the_screen_wakes_when_the_countdown_next_changes(short) -> None:
         screen.tick()
         screen._schedule()
         assert screen._timer is not None
-        assert screen._timer._interval == pytest.approx(0.3 + 0.01, abs=1e-6)
+        assert screen.wake_delay == pytest.approx(0.3 + 0.01, abs=1e-6)
         screen.do(Command.PAUSE)  # paused: nothing changes, so only the slow wake
-        assert screen._timer._interval == pytest.approx(1.0 + 0.01, abs=1e-6)
+        assert screen._timer is not None
+        assert screen.wake_delay == pytest.approx(1.0 + 0.01, abs=1e-6)
 
 
 async def test_the_routines_cautions_are_shown_at_the_start(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from snapshot_apps.common import (
     build_app,
     screen_text,
     start_of,
+    until,
     write_routine,
 )
 from textual.geometry import Region
@@ -215,3 +216,27 @@ async def test_the_recording_watch_rides_on_the_session_screens_tick(
         await pilot.pause()
         assert app.session_screen is None
         assert timer._active.is_set()  # the app's timer polls again
+
+
+async def test_the_session_screen_ticks_on_its_own(tmp_path: Path) -> None:
+    """The screen's wake-ups (event loop calls, not Textual timers) go on by themselves:
+    the clock moved, the countdown follows; each wake calls on_tick; after the session, no
+    wake is left waiting."""
+    from backtimer.tui.widgets.bigtext import BigText
+
+    entry = write_routine(tmp_path, LONG_HOLD)
+    clock = FakeClock()
+    app = build_app(entry, clock=clock, tick_interval=0.05)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.session_screen
+        ticks: list[float] = []
+        screen.on_tick = lambda: ticks.append(clock.now)
+        await until(pilot, lambda: len(ticks) >= 3, "the screen woke three times")
+        big = screen.query_one("#countdown", BigText)
+        shown = big.value  # the get-ready's seconds
+        clock.advance(1.0)  # (a long jump would be a machine that slept: a pause)
+        await until(pilot, lambda: big.value == str(int(shown) - 1), "the countdown followed")
+        screen.do("skip_exercise")  # the only exercise: the session is over
+        await pilot.pause()
+        assert screen._timer is None and screen.wake_delay is None

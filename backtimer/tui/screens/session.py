@@ -12,6 +12,7 @@ app shows the summary.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -22,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
 from backtimer.core.durations import countdown as clock
@@ -139,7 +139,11 @@ class SessionScreen(Screen[None]):
         self.redraws = 0  # how many times the display changed (for tests and benchmarks)
         self._shown: dict[str, Hashable] = {}
         self._view: Hashable = None
-        self._timer: Timer | None = None
+        # The next tick: an event loop call, not a Textual timer (a new timer each second
+        # cost a task, a message and a look at the callback's signature: an eighth of a
+        # long hold's work). ``wake_delay``: the seconds it was asked for.
+        self._timer: asyncio.TimerHandle | None = None
+        self.wake_delay: float | None = None
         self._over = False
         self._notices: list[tuple[str, str, int, int]] = []  # message, until, step, exercise
 
@@ -244,9 +248,7 @@ class SessionScreen(Screen[None]):
         """Wake for the next tick when the display next changes (the countdown's next whole
         second or a step's end), and at least every ``tick_interval`` seconds. Deadlines
         live in the engine, so a late wake-up only delays a redraw, never the schedule."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._stop_ticks()
         if not self.tick_interval or self._over:
             return
         delay = self.tick_interval
@@ -260,13 +262,32 @@ class SessionScreen(Screen[None]):
                 elapsed = session.step_elapsed(now)
                 delay = min(delay, math.floor(elapsed) + 1.0 - elapsed)
         delay = max(MIN_WAKE, delay + WAKE_MARGIN)
-        self._timer = self.set_timer(delay, self._wake, name="session-tick")
+        self.wake_delay = delay
+        self._timer = asyncio.get_running_loop().call_later(delay, self._woken)
+
+    def _stop_ticks(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.wake_delay = None
+
+    def _woken(self) -> None:
+        self._timer = None
+        if not self.is_attached:
+            return  # gone from the app
+        try:
+            self._wake()
+        except Exception as error:  # as a Textual timer's callback would: the app reports it
+            self.app._handle_exception(error)
 
     def _wake(self) -> None:
         self.tick()
         self._schedule()
         if self.on_tick is not None:
             self.on_tick()
+
+    def on_unmount(self) -> None:
+        self._stop_ticks()
 
     # ------------------------------------------------------------------ driving
 
@@ -309,8 +330,7 @@ class SessionScreen(Screen[None]):
         if self._over:
             return
         self._over = True
-        if self._timer is not None:
-            self._timer.stop()
+        self._stop_ticks()
         self.post_message(SessionOver(self.tally, self.routine.name, self.entry))
 
     # ------------------------------------------------------------------ display
@@ -608,8 +628,7 @@ class SessionScreen(Screen[None]):
     def interrupted(self) -> None:
         """The app is closing in mid-session (ctrl+q, SIGTERM, SIGHUP): silence, and tell
         every runner listener that has an ``on_interrupted()`` method (as --plain does)."""
-        if self._timer is not None:
-            self._timer.stop()
+        self._stop_ticks()
         self.controller.interrupted()
 
     # ------------------------------------------------------------------ pain
