@@ -23,6 +23,8 @@ Sections (``--only``):
   ``--version``/``--help`` against a bare interpreter (and the modules they import).
 - ``idle``: CPU (``/proc/PID/task/*/schedstat``, nanoseconds) over ``--hold`` seconds of a long
   hold, of the 7-routine and the 300-routine picker, beside the bare app; peak memory (VmHWM).
+  Each is a start after an earlier one (its caches filled then); the long hold's memory is
+  also given at a first start ever.
 - ``big``: a 200-exercise routine after a year of daily sessions: from ``run`` to the level
   offer, and from accepting it to the session screen.
 - ``picker300``: first frame of the picker with 300 user routines (cache warm, and cold)
@@ -164,15 +166,23 @@ class Tmux:
             Path(self.socket_path).unlink(missing_ok=True)
         deadline = time.monotonic() + 1.0
         while pid is not None and time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except OSError:
+            if not running(pid):
                 return
             time.sleep(0.02)
         if pid is not None:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 Tmux.lingering += 1
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` still runs: one that has ended but is not yet reaped (its parent, the
+    tmux server, is gone) is a zombie, not a program that outlived its terminal."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def cpu_ns(pid: int) -> int:
@@ -243,6 +253,10 @@ class Setup:
 
 def backtimer(*args: str) -> str:
     return " ".join(shlex.quote(a) for a in (PYTHON, "-m", "backtimer", *args))
+
+
+def cache_of(env: dict[str, str]) -> dict[str, str]:
+    return {"XDG_CACHE_HOME": env["XDG_CACHE_HOME"]}
 
 
 def fill_cache(env: dict[str, str]) -> None:
@@ -402,19 +416,35 @@ def section_idle(setup: Setup, runs: int, hold: float) -> None:
         f"side, median (min-max) of {runs}:"
     )
     bare = f"{shlex.quote(PYTHON)} {shlex.quote(str(setup.bare))}"
-    cpu: dict[str, list[float]] = {"bare": [], "run": [], "picker6": [], "picker300": []}
+    cpu: dict[str, list[float]] = {
+        "bare": [],
+        "run": [],
+        "run_first": [],
+        "picker6": [],
+        "picker300": [],
+    }
     mem: dict[str, list[float]] = {name: [] for name in cpu}
+    hold_run = backtimer("run", str(setup.hold), "--no-voice", "--no-bell")
     for number in range(runs):
         warm = setup.env(f"idle-many{number}", config=setup.many)  # its own cache folder
         fill_cache(warm)
+        # A user's usual start comes after an earlier one: its caches (the checked routine,
+        # the compiled dataclass methods) were filled then. That earlier start has a history
+        # of its own (it is killed: its session would be offered for resuming).
+        run_env, picker_env = setup.env(f"idle-run{number}"), setup.env(f"idle-picker{number}")
+        earlier = {
+            "run": (hold_run, "HOLD", run_env),
+            "picker": (backtimer(), "choose a routine", picker_env),
+        }
+        for name, (command, text, env) in earlier.items():
+            home = setup.env(f"idle-{name}-before{number}")
+            first_frame(command, text, {**home, **cache_of(env)})
         starts = {
             "bare": (bare, "bare-ready", setup.env(f"idle-bare{number}")),
-            "run": (
-                backtimer("run", str(setup.hold), "--no-voice", "--no-bell"),
-                "HOLD",
-                setup.env(f"idle-run{number}"),
-            ),
-            "picker6": (backtimer(), "choose a routine", setup.env(f"idle-picker{number}")),
+            "run": (hold_run, "HOLD", run_env),
+            # The first start ever: the routine checked, every cache empty.
+            "run_first": (hold_run, "HOLD", setup.env(f"idle-run-first{number}")),
+            "picker6": (backtimer(), "choose a routine", picker_env),
             "picker300": (backtimer(), "choose a routine", warm),
         }
         panes = {name: Tmux(command, env) for name, (command, _, env) in starts.items()}
@@ -442,6 +472,7 @@ def section_idle(setup: Setup, runs: int, hold: float) -> None:
     )
     mib = {"unit": " MiB", "digits": 1}
     report("peak memory, run (long hold) vs bare app", mem["run"], mem["bare"], 1.4, **mib)
+    report("  the same at a first start ever", mem["run_first"], mem["bare"], None, **mib)
     report("peak memory, picker (6) vs bare app", mem["picker6"], mem["bare"], None, **mib)
     report("peak memory, picker (300) vs bare app", mem["picker300"], mem["bare"], None, **mib)
 
