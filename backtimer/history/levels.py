@@ -38,6 +38,7 @@ from backtimer.core.progression import (
     has_ranges,
     high_level,
     next_level,
+    routine_has_ranges,
 )
 from backtimer.core.routine import LevelChoice, Settings
 from backtimer.files.catalog import Entry
@@ -277,6 +278,19 @@ def _decide(
 
 
 # ------------------------------------------------------------------------ the API
+
+
+def fixed_levels(entry: Entry) -> dict[int, LevelChoice] | None:
+    """The levels of a routine without a range (each exercise's empty choice: nothing in it
+    can step up or down, whatever the history says), worked out without reading the
+    history; None for a routine with ranges (their levels are in the history)."""
+    routine = entry.routine
+    if routine is None or routine_has_ranges(routine):
+        return None
+    return {
+        index: clamp_level(routine.settings(index), None)
+        for index in range(len(routine.exercises))
+    }
 
 
 def current_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:

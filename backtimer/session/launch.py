@@ -19,7 +19,7 @@ from backtimer.core.timeline import estimate, side_words
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
-from backtimer.history.levels import accept_all, current_levels, review
+from backtimer.history.levels import accept_all, current_levels, fixed_levels, review
 from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.history.writer import merge_pending
@@ -133,6 +133,9 @@ def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[s
     reviewed = _REVIEWED.pop(_review_key(entry, data_dir), None)
     if reviewed is not None:
         return reviewed
+    fixed = fixed_levels(entry)
+    if fixed is not None:  # no range: the history has nothing to say
+        return fixed
     try:
         db = open_history(data_dir, create=False)
     except HistoryUnavailable as exc:
@@ -187,8 +190,10 @@ def prepare(
 def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[Any]:
     """Before a session at the current level: steps down after pain (already stored) and
     steps up to offer, from the history. None when the history cannot be opened:
-    ``prepare`` tells the user that history is off."""
-
+    ``prepare`` tells the user that history is off. A routine without a range has none:
+    the history is not opened."""
+    if fixed_levels(entry) is not None:
+        return []
     try:
         db = open_history(data_dir)
     except HistoryUnavailable:

@@ -172,3 +172,40 @@ async def test_ctrl_c_leaves_and_records_the_session_as_interrupted(tmp_path: Pa
         await pilot.pause()
     assert app.return_code == 130
     assert [status for status, _ in sessions(data)] == ["interrupted"]
+
+
+def test_a_routine_without_ranges_reads_no_history_for_its_levels(tmp_path: Path, monkeypatch):
+    """Nothing in it can step up or down: its levels are the empty choices current_levels
+    gives, and neither the offer nor the levels open the history (one open fewer before the
+    first frame); a routine with ranges still reads them."""
+    from backtimer.history import levels
+    from backtimer.session import launch as launch_module
+
+    fixed = write_routine(tmp_path, 'name = "x"\n[[exercises]]\nname = "a"\nhold = 10\nreps = 2\n')
+    data = tmp_path / "data"
+    db = open_history(data)
+    try:
+        expected = levels.current_levels(db, fixed)
+    finally:
+        db.close()
+    opened: list[Path | None] = []
+    real_open = launch_module.open_history
+
+    def counting_open(*args, **kwargs):
+        opened.append(args[0] if args else None)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(launch_module, "open_history", counting_open)
+    assert launch_module.level_changes(fixed, Config(), data) == []
+    assert launch_module.resolve_level(fixed, "current", data, []) == expected
+    assert opened == []
+
+    ranged_dir = tmp_path / "ranged"
+    ranged_dir.mkdir()
+    ranged = write_routine(
+        ranged_dir, 'name = "y"\n[[exercises]]\nname = "a"\nhold = "10-20s"\nreps = 2\n'
+    )
+    assert levels.fixed_levels(ranged) is None
+    launch_module.level_changes(ranged, Config(), data)
+    launch_module.resolve_level(ranged, "current", data, [])
+    assert opened  # the history has its levels
