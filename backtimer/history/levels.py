@@ -288,8 +288,7 @@ def fixed_levels(entry: Entry) -> dict[int, LevelChoice] | None:
     if routine is None or routine_has_ranges(routine):
         return None
     return {
-        index: clamp_level(routine.settings(index), None)
-        for index in range(len(routine.exercises))
+        index: clamp_level(routine.settings(index), None) for index in range(len(routine.exercises))
     }
 
 
