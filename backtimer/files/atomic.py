@@ -220,3 +220,20 @@ def atomic_create_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 class _Linked(Exception):
     """Internal: the new file is in place as a hard link (the temporary name is removed)."""
+
+
+def write_cache_file(target: Path, data: bytes) -> bool:
+    """Replace a cache file with ``data``, best effort: a temporary file beside it, then a
+    rename (a reader sees the old file or the new one, never half of one), its folder made
+    if missing. A cache is never worth an error: a failure leaves the old file (or none) and
+    returns False. No fsync, no backup: it is made again from the user's files if lost."""
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        return False
+    return True

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from backtimer import __version__
 from backtimer.files import paths
+from backtimer.files.atomic import write_cache_file
 
 if TYPE_CHECKING:
     from backtimer.core.routine import Routine
@@ -226,16 +227,11 @@ class RoutineCache:
         if stamp is None:
             return
         key = self.key(path)
-        target = self._notes_file(key)
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             data = pickle.dumps(((self._code, key, stamp, context), list(lines), None))
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(data)
-            os.replace(temp, target)
-        except (OSError, pickle.PicklingError):
-            with contextlib.suppress(OSError):
-                temp.unlink(missing_ok=True)
+        except pickle.PicklingError:
+            return
+        write_cache_file(self._notes_file(key), data)
 
     def put(self, path: Path, stamp: Stamp | None, routine: Routine | None) -> None:
         """Remember ``routine`` as checked from ``path`` at ``stamp`` (None: forget it)."""
@@ -265,15 +261,9 @@ class RoutineCache:
                 continue
             count, seconds, name = item[1]
             listings[key] = (item[0], (name, count, seconds))
-            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            try:
-                data = pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
-                self.folder.mkdir(parents=True, exist_ok=True)
-                temp.write_bytes(data)
-                os.replace(temp, target)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    temp.unlink(missing_ok=True)
+            write_cache_file(
+                target, pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
+            )
         if listings:
             self._save_listings(listings)
 
@@ -286,14 +276,6 @@ class RoutineCache:
                 known.pop(key, None)
             else:
                 known[key] = item
-        target = self.folder / LISTINGS_FILE
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            data = pickle.dumps((self._code, known), pickle.HIGHEST_PROTOCOL)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(data)
-            os.replace(temp, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temp.unlink(missing_ok=True)
+        data = pickle.dumps((self._code, known), pickle.HIGHEST_PROTOCOL)
+        write_cache_file(self.folder / LISTINGS_FILE, data)
         self._listings = known

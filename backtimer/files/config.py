@@ -13,10 +13,8 @@ value, then the routine's ``[defaults]``, then these settings, then the built-in
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
-import os
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,7 +26,7 @@ from backtimer.core.durations import compact
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
 from backtimer.files import paths
-from backtimer.files.atomic import atomic_write_text
+from backtimer.files.atomic import atomic_write_text, write_cache_file
 from backtimer.files.cache import code_stamp, source_stamp
 from backtimer.files.catalog import display_path
 from backtimer.files.config_types import MAX_KEYMAP, SETTING_NAMES, Config
@@ -226,16 +224,11 @@ def _keep_checked(
     code: tuple[object, ...], label: str, data: bytes, config: Config, warnings: list[str]
 ) -> None:
     """Remember the settings checked from ``data`` (atomically; failures are ignored)."""
-    target = paths.cache_dir() / CHECKED_NAME
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         blob = pickle.dumps(((code, label, data), config, list(warnings)), pickle.HIGHEST_PROTOCOL)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(blob)
-        os.replace(temp, target)
-    except (OSError, pickle.PicklingError):
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+    except pickle.PicklingError:
+        return
+    write_cache_file(paths.cache_dir() / CHECKED_NAME, blob)
 
 
 # ------------------------------------------------------------------------ saving

@@ -22,7 +22,6 @@ import builtins
 import contextlib
 import dataclasses
 import marshal
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,14 +69,9 @@ class _Store:
         rename: a reader sees the old file or the new one). Failing is never an error."""
         if not self.compiled or self.known is None or self.path is None:
             return
-        with contextlib.suppress(OSError, ValueError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            try:
-                temporary.write_bytes(marshal.dumps(self.known))
-                os.replace(temporary, self.path)
-            finally:
-                temporary.unlink(missing_ok=True)
+        from backtimer.files.atomic import write_cache_file  # not needed before then
+
+        if write_cache_file(self.path, marshal.dumps(self.known)):
             self.compiled = 0
 
 

@@ -217,3 +217,18 @@ def test_create_falls_back_to_rename_without_hard_links(
     atomic_create_text(target, "a = 1\n")
     assert target.read_text() == "a = 1\n"
     assert _leftovers(tmp_path) == []
+
+
+def test_a_cache_file_is_replaced_whole_or_left_as_it_was(tmp_path: Path) -> None:
+    """The caches' best-effort write: the folder made, the file replaced by a rename, and a
+    failure (here: its folder is a file) returns False and leaves no temporary file."""
+    from backtimer.files.atomic import write_cache_file
+
+    target = tmp_path / "cache" / "x.pickle"
+    assert write_cache_file(target, b"one") and target.read_bytes() == b"one"
+    assert write_cache_file(target, b"two") and target.read_bytes() == b"two"
+    blocked = tmp_path / "file"
+    blocked.write_bytes(b"not a folder")
+    assert not write_cache_file(blocked / "x.pickle", b"three")
+    assert blocked.read_bytes() == b"not a folder"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cache", "file", "x.pickle"]
