@@ -30,6 +30,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("history", "History"),
     ("settings", "Settings"),
     ("confirm", "Questions"),
+    ("dialogs", "In a dialog (pain stop, levels, phone remote, questions)"),
     ("help", "Help"),
     ("routine_list", ""),  # the picker's list itself (enter); not a section of its own
     ("levels_list", ""),  # the list of step-ups on the levels screen (space)
@@ -334,6 +335,17 @@ COMMANDS: tuple[Key, ...] = (
         priority=True,
     ),
     Key("levels_start", "s", "start", "Start", "Start with these levels", "levels"),
+    # A dialog (a modal screen) keeps the app's own keys from reaching the app: help again.
+    Key(
+        "dialog_help",
+        "question_mark",
+        "app.help",
+        "Help",
+        "All the keys",
+        "dialogs",
+        key_display="?",
+        show=False,  # a dialog's footer keeps its own choices; the session's shows "? Help"
+    ),
     Key(
         "remote_start",
         "enter",

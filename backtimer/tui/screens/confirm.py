@@ -55,7 +55,7 @@ class ConfirmScreen(OwnStyles, ModalScreen[bool]):
         }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("confirm")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("confirm"), *bindings("dialogs")]
 
     def __init__(self, question: str, detail: str = "", *, yes: str = "Yes", no: str = "No"):
         super().__init__()

@@ -292,7 +292,7 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("levels")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("levels"), *bindings("dialogs")]
 
     def __init__(self, changes: Sequence[LevelChange]) -> None:
         super().__init__()

@@ -149,7 +149,7 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
         }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("pain")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("pain"), *bindings("dialogs")]
 
     def __init__(
         self,

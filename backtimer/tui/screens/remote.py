@@ -100,7 +100,7 @@ class RemoteScreen(OwnStyles, ModalScreen[bool]):
         }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("remote")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("remote"), *bindings("dialogs")]
 
     def __init__(
         self,
