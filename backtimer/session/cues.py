@@ -543,6 +543,10 @@ class Cues:
             hush = getattr(self.player, "stop_sounds", None)  # the app's own output
             if hush is not None:
                 hush()  # everything stops at once; "Paused." follows
+        elif self._moved_on(events):
+            # The person moved on (skip, back): what the step left was saying stops at once,
+            # so that the next step's first words come on time, not after it.
+            self.player.silence()
         if self._timeline(events, session):
             return
         cues = current_cues(events, session)
@@ -581,6 +585,16 @@ class Cues:
             self._advising = True
         if self.on_spoken is not None:
             self.on_spoken(event.at, text)
+
+    @staticmethod
+    def _moved_on(events: Sequence[Event]) -> bool:
+        """A skip or a step back: a step ended early and another started, the session going
+        on (not a resume, which says so, nor an end)."""
+        return (
+            any(isinstance(e, StepEnded) and e.skipped for e in events)
+            and any(isinstance(e, StepStarted) for e in events)
+            and not any(isinstance(e, Resumed | EndedEarly | Finished) for e in events)
+        )
 
     @staticmethod
     def _left_pain(events: Sequence[Event], session: Session | None) -> bool:

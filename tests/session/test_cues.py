@@ -241,6 +241,8 @@ def test_pause_resume_extend_end_and_refusals() -> None:
 
 
 def test_skip_and_back_announce_the_new_step() -> None:
+    """Each first stops what the step left was saying (a listener heard the next step's
+    "Hold" 4.7 s late, after the old sentence ran to its end), then announces the new one."""
     runner, clock, player = make()
     runner.do(Command.START)
     run_to(runner, clock, 1)
@@ -249,8 +251,11 @@ def test_skip_and_back_announce_the_new_step() -> None:
     runner.do(Command.SKIP_EXERCISE)
     runner.do(Command.BACK)  # within 3 s of the start: the previous step
     assert player.calls == [
+        ("silence",),
         *announce("Right side. Rep 1 of 2. Hold 5 seconds."),
+        ("silence",),
         *announce("Bridge. Lie on your back. Starting in 3 seconds."),
+        ("silence",),
         *announce("Well done. Next: Bridge."),
     ]
 
