@@ -192,7 +192,9 @@ def level_changes(entry: Entry, config: Config, data_dir: Path | None) -> list[A
     steps up to offer, from the history. None when the history cannot be opened:
     ``prepare`` tells the user that history is off. A routine without a range has none:
     the history is not opened."""
-    if fixed_levels(entry) is not None:
+    fixed = fixed_levels(entry)
+    if fixed is not None:
+        _REVIEWED[_review_key(entry, data_dir)] = fixed  # resolve_level takes them as they are
         return []
     try:
         db = open_history(data_dir)

@@ -198,6 +198,8 @@ def test_a_routine_without_ranges_reads_no_history_for_its_levels(tmp_path: Path
     monkeypatch.setattr(launch_module, "open_history", counting_open)
     assert launch_module.level_changes(fixed, Config(), data) == []
     assert launch_module.resolve_level(fixed, "current", data, []) == expected
+    # Without an offer first (plain mode, plan --level current): worked out, not read, too.
+    assert launch_module.resolve_level(fixed, "current", data, []) == expected
     assert opened == []
 
     ranged_dir = tmp_path / "ranged"
