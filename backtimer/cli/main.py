@@ -32,15 +32,12 @@ from typing import TYPE_CHECKING, Any
 from backtimer import __version__
 from backtimer.core.durations import about
 from backtimer.core.literal import printable
-from backtimer.files import dataclass_code
 
 if TYPE_CHECKING:
     from backtimer.files.routine_load import Problem
 
 # Before pydantic builds the first model: no scan of every installed package's entry points.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-# Before the first dataclass: their methods compiled once, not at every start.
-dataclass_code.install()
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -405,8 +402,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
+#: Arguments that only ask about backtimer itself: they make no dataclass.
+_ABOUT = frozenset(("--version", "-h", "--help"))
+
+
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser(chosen_command(sys.argv[1:] if argv is None else argv))
+    words = sys.argv[1:] if argv is None else list(argv)
+    if not words or not set(words) <= _ABOUT:
+        # Before the first dataclass (the command's modules): their methods compiled once,
+        # not at every start. --version and --help make none: nor do they load dataclasses.
+        from backtimer.files import dataclass_code
+
+        dataclass_code.install()
+    parser = build_parser(chosen_command(words))
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is not None and not getattr(args, "starts_app", False):

@@ -156,8 +156,11 @@ def test_a_damaged_or_foreign_file_is_an_empty_one(cache) -> None:
 def test_a_second_start_compiles_none(tmp_path) -> None:
     """Two processes, as two starts of backtimer: the second compiles nothing."""
     code = (
-        "from backtimer.cli import main\n"
+        "import contextlib, io\n"
+        "from backtimer.cli.main import main\n"
         "from backtimer.files import dataclass_code\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['plan', 'desk-break'])\n"  # a command: installed before its modules
         "import backtimer.core.routine, backtimer.core.engine\n"
         "print(dataclass_code.installed().compiled)\n"
     )
@@ -170,3 +173,21 @@ def test_a_second_start_compiles_none(tmp_path) -> None:
         assert result.returncode == 0, result.stderr
         counts.append(int(result.stdout.split()[-1]))
     assert counts[0] > 20 and counts[1] == 0
+
+
+def test_version_and_help_load_no_dataclasses() -> None:
+    """They make no dataclass: the store is not installed, and dataclasses (with inspect)
+    is not even imported."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from backtimer.cli.main import main\n"
+        "for words in (['--version'], ['--help']):\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main(words)\n"
+        "print('dataclasses' in sys.modules, 'inspect' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
