@@ -3,11 +3,13 @@ screen's other keys in a Textual ``Footer``."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.keys import format_key
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
@@ -51,8 +53,10 @@ class PainKey(Static):
 
 
 class KeyFooter(Footer):
-    """A ``Footer`` whose "? Help" key sits at its right end: a narrow terminal cuts the
-    keys in the middle, never the way to the list of them all."""
+    """A ``Footer`` whose "? Help" key sits at its right end, always shown: the other keys
+    (most needed first) are shown as far as they fit before it, whole; a narrow terminal
+    leaves out the last ones, never the way to the list of them all. (Textual's footer
+    scrolls its keys under a key docked on the right: "N S? Help" at 60 columns.)"""
 
     DEFAULT_CSS = """
     KeyFooter FooterKey.-help-key {
@@ -61,10 +65,40 @@ class KeyFooter(Footer):
     """
 
     def compose(self) -> ComposeResult:
-        for widget in super().compose():
+        widgets = list(super().compose())
+        for widget in widgets:
             if isinstance(widget, FooterKey) and widget.action in ("help", "app.help"):
                 widget.add_class("-help-key")
-            yield widget
+        if self.size.width:
+            fit_keys(widgets, self.size.width, compact=self.compact)
+        yield from widgets
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit_keys(list(self.children), event.size.width, compact=self.compact)
+
+
+def key_cells(key: FooterKey, compact: bool) -> int:
+    """The cells a footer key takes (Textual's footer styles): compact, "x Pain stop" and
+    the margin after it; else " x Pain stop "."""
+    cells = cell_len(key.key_display)
+    if key.description:
+        cells += 1 + cell_len(key.description)
+    return cells + (1 if compact else 2)
+
+
+def fit_keys(widgets: list[Widget], width: int, *, compact: bool) -> None:
+    """Show the footer's keys that fit in ``width`` beside its help key (docked on its
+    right), in order: the first that does not fit hides it and every one after it. (The
+    app has no command palette, Textual's other key docked there.)"""
+    keys = [w for w in widgets if isinstance(w, FooterKey)]
+    room = width - sum(key_cells(k, compact) for k in keys if k.has_class("-help-key"))
+    fits = True
+    for key in keys:
+        if key.has_class("-help-key"):
+            continue
+        room -= key_cells(key, compact)
+        fits = fits and room >= 0
+        key.display = fits
 
 
 class KeyBar(Horizontal):
