@@ -26,14 +26,14 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("new_routine", "New routine"),
     ("levels", "Levels before a session"),
+    ("levels_list", "Levels: the list of step-ups"),  # it has the focus when the offer opens
     ("remote", "Phone remote (before a session)"),
     ("history", "History"),
     ("settings", "Settings"),
     ("confirm", "Questions"),
-    ("dialogs", "In a dialog (pain stop, levels, phone remote, questions)"),
+    ("dialogs", "In a dialog (pain stop, levels, phone remote, questions, new routine)"),
     ("help", "Help"),
     ("routine_list", ""),  # the picker's list itself (enter); not a section of its own
-    ("levels_list", ""),  # the list of step-ups on the levels screen (space)
 )
 
 
@@ -334,7 +334,26 @@ COMMANDS: tuple[Key, ...] = (
         key_display="^x",
         priority=True,
     ),
-    Key("levels_start", "s", "start", "Start", "Start with these levels", "levels"),
+    # Its name field takes "?" as text: F1 opens the help there (and "?" off the field).
+    Key(
+        "new_help",
+        "f1",
+        "app.help",
+        "Help",
+        "All the keys (? types into the name)",
+        "new_routine",
+        key_display="F1",
+    ),
+    # The list of step-ups has the focus: space ticks, enter starts (as s).
+    Key("levels_start", "s,enter", "start", "Start", "Start with these levels", "levels"),
+    Key(
+        "levels_decline",
+        "n",
+        "decline",
+        "No step-ups",
+        "Start with no step-up (each is offered again next time)",
+        "levels",
+    ),
     # A dialog (a modal screen) keeps the app's own keys from reaching the app: help again.
     Key(
         "dialog_help",
@@ -345,6 +364,19 @@ COMMANDS: tuple[Key, ...] = (
         "dialogs",
         key_display="?",
         show=False,  # a dialog's footer keeps its own choices; the session's shows "? Help"
+    ),
+    # Escape closes a dialog as its cancel choice does (each dialog's action_escape, which
+    # the app's own escape runs too). After a real pain stop it decides nothing: it may be
+    # the very key that stopped, pressed twice (no false end or resume).
+    Key(
+        "dialog_close",
+        "escape",
+        "escape",
+        "Close",
+        "Cancel, No or Close; after a real pain stop: nothing",
+        "dialogs",
+        key_display="esc",
+        show=False,
     ),
     Key(
         "remote_start",
@@ -362,7 +394,14 @@ COMMANDS: tuple[Key, ...] = (
         "Let a phone on this network reach it (a new address)",
         "remote",
     ),
-    Key("levels_toggle", "space", "tick", "Tick/untick", "Take it or not", "levels_list"),
+    Key(
+        "levels_toggle",
+        "space",
+        "tick",
+        "Tick/untick",
+        "Take the highlighted step-up or not (up and down move)",
+        "levels_list",
+    ),
     # escape closes the history too (the app's escape closes what is open on top).
     Key("history_close", "q", "close", "Back", "Back", "history", key_display="esc/q"),
     Key("history_escape", "escape", "close", "Back", "Back", "history", show=False),

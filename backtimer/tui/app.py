@@ -530,7 +530,11 @@ class BacktimerApp(App[int]):
             if changes:
 
                 def chosen(accepted: list | None) -> None:
-                    problem = accept_levels(entry, accepted or [], self.data_dir)
+                    if accepted is None:  # escape: not now (as on the remote's screen)
+                        if not self.from_picker:
+                            self.exit(0)
+                        return
+                    problem = accept_levels(entry, accepted, self.data_dir)
                     if problem:
                         self.notify(problem, severity="error")
                     self._launch(entry, None)
@@ -739,10 +743,12 @@ class BacktimerApp(App[int]):
 
     def action_escape(self) -> None:
         """Escape closes what is open on top (help, a dialog, the history); it is the pain
-        stop only where nothing is open: on a session screen itself, or the first screen."""
+        stop only where nothing is open: on a session screen itself, or the first screen
+        (unless that is a dialog: `run`'s level offer, resume question or remote)."""
         top = self.screen
         stack = self.screen_stack
-        if getattr(top, "ESCAPE_IS_PAIN", False) or len(stack) <= 2:
+        first = len(stack) <= 2 and not top.is_modal  # a dialog first (`run`'s level offer)
+        if getattr(top, "ESCAPE_IS_PAIN", False) or first:
             self.action_pain()
             return
         for name in ("escape", "close", "cancel"):

@@ -36,7 +36,7 @@ SCREENS = {
 
 
 #: The modal screens: the app's own keys do not reach the app from them.
-DIALOGS = ("pain", "levels", "remote", "confirm")
+DIALOGS = ("pain", "levels", "remote", "confirm", "new_routine")
 
 
 def test_every_screens_bindings_are_the_tables() -> None:

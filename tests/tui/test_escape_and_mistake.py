@@ -211,3 +211,24 @@ async def test_a_stop_pressed_by_mistake_while_paused_stays_paused(short, tmp_pa
         assert conn.execute("SELECT ended_at IS NOT NULL FROM pauses").fetchone() == (1,)
     finally:
         conn.close()
+
+
+async def test_escape_closes_the_pain_message_without_a_session_from_help(short) -> None:
+    """The safety message with no session behind it (x over help, here after the session
+    ended) closes with escape, as with its Close button; after a real stop escape decides
+    nothing (see above)."""
+    async with started(short) as (app, pilot, clock):
+        advance(app, clock, 3.0)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")  # ended early: the summary, no session running
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PainScreen) and app.screen.event is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rich.text import Text
 from snapshot_apps.common import screen_text
 from textual.app import App
@@ -11,6 +12,7 @@ from textual.widgets import Button, OptionList, Static
 
 from backtimer.core.routine import LevelChoice
 from backtimer.history.levels import LevelChange
+from backtimer.tui.screens.help import key_text, sections
 from backtimer.tui.screens.levels import LevelOfferScreen, OfferList
 
 KNEE_UP = LevelChange(
@@ -95,16 +97,72 @@ async def test_the_start_button_starts() -> None:
 
 
 async def test_keyboard_only_untick_and_start() -> None:
+    """The list has the focus when the offer opens, its first offer highlighted: space
+    ticks at once (no tab first), down moves, enter starts (as s)."""
     app = Host([KNEE_UP, TILT_UP])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert isinstance(app.focused, Button)  # Start is focused: enter starts
-        await pilot.press("tab", "down", "space")  # to the second offer, untick it
+        offers = app.screen.query_one("#levels-ups", OfferList)
+        assert app.focused is offers and offers.highlighted == 0
+        await pilot.press("space")  # the first offer: unticked
+        await pilot.pause()
+        assert ticked(app) == [False, True]
+        await pilot.press("space", "down", "space")  # ticked again; the second unticked
         await pilot.pause()
         assert ticked(app) == [True, False]
-        await pilot.press("s")
+        await pilot.press("enter")  # enter starts, from the list
         await pilot.pause()
     assert app.results == [[KNEE_UP]]
+
+
+async def test_s_starts_from_the_list_too() -> None:
+    app = Host([KNEE_UP, TILT_UP])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "space", "s")
+        await pilot.pause()
+    assert app.results == [[KNEE_UP]]
+
+
+@pytest.mark.parametrize("how", ["n", "button"])
+async def test_no_step_ups_starts_with_none_of_them(how: str) -> None:
+    """n (or its button) declines every step-up at once, whatever is ticked; the result is
+    an empty list (start, nothing to store), not None (escape: no session)."""
+    app = Host([KNEE_UP, BRIDGES_DOWN, TILT_UP])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "No step-ups (n)" in text and "n No step-ups" in text  # button and footer
+        if how == "n":
+            await pilot.press("n")
+        else:
+            await pilot.click("#levels-decline")
+        await pilot.pause()
+    assert app.results == [[]]
+
+
+async def test_escape_on_the_offer_starts_nothing() -> None:
+    """Escape closes the offer without a session (None: the app goes back to the routines,
+    or quits): not a start, which a second escape would have turned into a pain stop."""
+    app = Host([KNEE_UP, TILT_UP])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_the_footer_and_help_name_the_offers_keys() -> None:
+    app = Host([KNEE_UP, TILT_UP])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "space Tick/untick" in text and "s Start" in text and "n No step-ups" in text
+    titles = dict(sections())
+    levels = [key_text({}, b) for b in titles["Levels before a session"]]
+    assert "s / enter" in levels and "n" in levels
+    assert "esc" in [key_text({}, b) for b in titles[next(t for t in titles if "dialog" in t)]]
+    assert [key_text({}, b) for b in titles["Levels: the list of step-ups"]] == ["space"]
 
 
 async def test_only_step_downs_start_with_nothing_to_store() -> None:
@@ -114,6 +172,8 @@ async def test_only_step_downs_start_with_nothing_to_store() -> None:
         assert not app.screen.query(OfferList)
         assert not app.screen.query(OptionList)
         assert "Bridges: 12 reps -> 11 reps" in screen_text(app)
+        assert "No step-ups" not in screen_text(app)  # nothing to decline: no n, no button
+        assert isinstance(app.focused, Button) and app.focused.id == "levels-start"
         await pilot.press("enter")  # on the focused Start button
         await pilot.pause()
     assert app.results == [[]]
@@ -170,9 +230,10 @@ async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
         offers = app.screen.query_one("#levels-ups", OfferList)
 
         def fresh(width: int) -> int:
-            why = f"    {long_why.strip()}"
-            lines = [t for i in range(5) for t in (f"[x] Exercise {i + 1}: hold 10s -> 15s", why)]
-            return sum(len(Text(line).wrap(app.console, width)) for line in lines)
+            """Each line wrapped beside the four cells of "[x] " (Rich's own wrapping)."""
+            why = long_why.strip()
+            lines = [t for i in range(5) for t in (f"Exercise {i + 1}: hold 10s -> 15s", why)]
+            return sum(len(Text(line).wrap(app.console, width - 4)) for line in lines)
 
         wide = offers.get_content_height(offers.size, offers.size, 90)
         narrow = offers.get_content_height(offers.size, offers.size, 40)
@@ -187,11 +248,13 @@ async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
         assert drawn[0].startswith("[ ] Exercise 1: hold 10s -> 15s")  # unticked
         assert sum(line.strip().startswith("[x]") for line in drawn) == len(ups) - 1
         assert "without pain," in "".join(drawn)
+        # Every row but an offer's first is indented under the name, clear of the ticks.
+        assert all(line.startswith(("[x] ", "[ ] ", "    ")) for line in drawn)
 
 
 async def test_the_offer_list_moves_and_scrolls_with_the_keys() -> None:
     """Down, up, end, home and the page keys move the highlight through 200 offers, and the
-    list scrolls to keep it in view; enter ticks like space."""
+    list scrolls to keep it in view; space ticks (enter is the screen's: start)."""
     ups = [
         LevelChange(
             i,
@@ -208,9 +271,8 @@ async def test_the_offer_list_moves_and_scrolls_with_the_keys() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         offers = app.screen.query_one("#levels-ups", OfferList)
-        await pilot.press("tab")
-        assert app.focused is offers and offers.highlighted == 0
-        await pilot.press("down", "down", "enter")
+        assert app.focused is offers and offers.highlighted == 0  # focused on open
+        await pilot.press("down", "down", "space")
         assert offers.highlighted == 2 and ticked(app)[:3] == [True, True, False]
         await pilot.press("end")
         await pilot.pause()
@@ -252,9 +314,58 @@ async def test_the_dialog_fits_the_screen_with_its_heading_and_start_button() ->
             assert "Ready for a step up?" in text
             assert "Bridges: 12 reps -> 11 reps" in text
             assert "Start (s)" in text
-            await pilot.press("tab", "end")
+            await pilot.press("end")
             await pilot.pause()
         assert "Exercise 200: hold 10s -> 15s" in screen_text(app)
         await pilot.resize_terminal(80, 40)
         await pilot.pause()
         assert "Ready for a step up?" in screen_text(app) and "Start (s)" in screen_text(app)
+
+
+LONG_UPS = [
+    LevelChange(
+        i,
+        name,
+        "up",
+        LevelChoice(hold=10),
+        LevelChoice(hold=15),
+        "hold 10s -> 15s",
+        "after 4 sessions in a row without pain",
+    )
+    for i, name in enumerate(
+        [
+            "Knee to chest, lying on your back with a small folded towel under your head",
+            "Bridges",
+            "Cat-cow on hands and knees, slowly, breathing out as you round your back",
+            "Pelvic tilt",
+            "Side plank",
+            "Bird dog",
+        ]
+    )
+]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+async def test_a_wrapped_name_goes_on_under_the_name_and_the_list_opens_at_the_top(
+    size: tuple[int, int],
+) -> None:
+    """A name longer than the list goes on under the name (four spaces), not under the
+    tick column; the offer opens at its top, the first offer highlighted, whatever the
+    terminal (at 60x20 the list has room for a part of it only)."""
+    app = Host([*LONG_UPS, BRIDGES_DOWN])
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        offers = app.screen.query_one("#levels-ups", OfferList)
+        assert offers.highlighted == 0 and offers.scroll_offset.y == 0
+        body = app.screen.query_one("#levels-body")
+        assert body.scroll_offset.y == 0
+        lines = screen_text(app).splitlines()
+        first = next(i for i, line in enumerate(lines) if "[x] Knee to chest" in line)
+        assert "Ready for a step up?" in "".join(lines[:first])  # the heading above it
+        column = lines[first].index("[x]")
+        drawn = [offers.render_line(y).text for y in range(offers.size.height)]
+        assert all(line.startswith(("[x] ", "[ ] ", "    ")) for line in drawn)
+        if size[0] < 100:  # the first name is wrapped: its next row is under the name
+            assert lines[first + 1][column : column + 4] == "    "
+            assert lines[first + 1][column + 4] != " "
+            assert lines[first + 1][column + 4 :].startswith(("your head", "folded towel"))

@@ -162,8 +162,79 @@ async def test_a_declined_step_up_runs_the_session_at_the_level_it_had(tmp_path:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("tab", "space", "s")  # to the list, untick the one offer, start
+        await pilot.press("space", "s")  # the list has the focus: untick the one offer, start
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
         assert hold_of(app.screen.plan) == 10
     assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
+
+
+async def test_n_runs_the_session_with_no_step_up(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, RANGED)
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("n")  # ticked, but declined all at once
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert hold_of(app.screen.plan) == 10
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
+
+
+async def test_escape_on_runs_offer_closes_the_pain_message_then_leaves(tmp_path: Path) -> None:
+    """`run`'s level offer is a dialog: x over it shows the safety message (no session: no
+    pain recorded), escape closes that message (as its Close button), and escape on the
+    offer starts nothing and leaves (nothing under it), never a pain stop."""
+    from backtimer.tui.screens.pain import PainScreen
+
+    entry = write_routine(tmp_path, RANGED)
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PainScreen) and app.screen.event is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not any(isinstance(s, (PainScreen, SessionScreen)) for s in app.screen_stack)
+    assert app.return_code == 0
+    assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
+
+
+async def test_escape_on_the_offer_over_the_picker_goes_back_to_it(tmp_path: Path) -> None:
+    from backtimer.files.catalog import load_entry
+    from backtimer.tui.screens.picker import PickerScreen
+
+    entry = write_routine(tmp_path, RANGED)
+    data = tmp_path / "data"
+    for _ in range(3):
+        run_session(entry, data)
+    app = build_app(
+        None,
+        clock=FakeClock(),
+        record=True,
+        data_dir=data,
+        level="current",
+        entries=lambda: [load_entry(entry.path, "path")],
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        assert app.session_screen is None and app.is_running

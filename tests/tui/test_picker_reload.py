@@ -340,3 +340,38 @@ async def test_settings_saved_from_the_picker_are_applied(folder: Path, isolated
         assert isinstance(app.screen, PickerScreen)
         assert app.theme == "textual-light"  # the app applied what was saved
     assert 'theme = "textual-light"' in (isolated_dirs["config"] / "config.toml").read_text()
+
+
+async def test_the_new_routine_dialog_opens_the_help_with_f1_and_keeps_a_typed_question_mark(
+    folder: Path,
+) -> None:
+    """The name field takes "?" as text; F1 opens the help from it (its footer says so),
+    and "?" does where no text is typed (the copy tick box)."""
+    from backtimer.tui.screens.help import HelpScreen
+
+    app = picker_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NewRoutineScreen)
+        assert "F1 Help" in screen_text(app)
+        name = screen.query_one("#new-name", Input)
+        await pilot.press("a", "question_mark", "b")
+        await pilot.pause()
+        assert app.screen is screen and name.value == "a?b"
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and name.value == "a?b"
+        screen.query_one("#new-copy", Checkbox).focus()
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen is screen

@@ -1,9 +1,11 @@
 """Before a session: the level changes the progression rules make (see ``history.levels``).
 
 ``LevelOfferScreen(changes)`` lists each offered step-up with a tick box (ticked: take it)
-and each automatic step-down after a pain stop (already applied: only said). ``s``, or the
-Start button, dismisses with the step-ups the user kept ticked; the caller stores them
-(:func:`backtimer.history.levels.accept`) and starts the session.
+and each automatic step-down after a pain stop (already applied: only said). The list has
+the focus when it opens (space ticks the highlighted offer). ``s`` or enter, or the Start
+button, dismisses with the step-ups the user kept ticked; ``n`` (or its button) with none;
+the caller stores them (:func:`backtimer.history.levels.accept`) and starts the session.
+Escape dismisses with None: no session is started (back to the routines, or quit).
 
 However many exercises step up (a 200-exercise routine can offer 200), the offers are one
 :class:`OfferList` (drawn line by line, only the lines on the screen) and the step-downs one
@@ -44,17 +46,18 @@ class _Cursor(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False),
         Binding("pagedown", "page_down", "Page Down", show=False),
         Binding("pageup", "page_up", "Page Up", show=False),
-        Binding("enter", "tick", "Tick", show=False),
     ]
 
 
 class OfferList(_Cursor):
-    """The step-ups, each ``[x] name: what`` with why below it; space, enter or a click
-    ticks or unticks the highlighted one (up, down, home, end and the page keys move).
+    """The step-ups, each ``[x] name: what`` with why below it; space or a click ticks or
+    unticks the highlighted one (up, down, home, end and the page keys move; enter is the
+    screen's: start).
 
     One widget drawing its lines itself (the Line API): its height for a width is each
-    line's length measured (a line wider than the list is wrapped, alone), and only the
-    lines on the screen are drawn; a tick changes "[x]" to "[ ]", never a height.
+    line's length measured (a line wider than the list is wrapped, alone, its next rows
+    indented under the name, clear of the tick column), and only the lines on the screen
+    are drawn; a tick changes "[x]" to "[ ]", never a height.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("levels_list")
@@ -97,22 +100,31 @@ class OfferList(_Cursor):
     # ------------------------------------------------------------------ the lines
 
     def _lines(self, number: int) -> tuple[Text, Text]:
+        """Offer ``number``'s two lines, each without its first four cells: "name: what"
+        (after "[x] ") and why (after four spaces)."""
         texts = self._texts[number]
         if texts is None:
             change = self.changes[number]
-            head = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
-            head.append_text(literal(change.exercise, "bold")).append(f": {change.what}")
-            why = Text("    ").append(change.why, style="dim")
+            head = literal(change.exercise, "bold").append(f": {change.what}")
+            why = Text(change.why, style="dim")
             texts = self._texts[number] = (head, why)
         return texts
 
     def _wrapped(self, number: int, width: int) -> list[Text]:
+        """Offer ``number``'s rows at ``width``: "[x] " (or "[ ] ") before its first, and
+        four spaces before every other (a name wrapped goes on under the name)."""
         rows: list[Text] = []
-        for line in self._lines(number):
-            if cell_len(line.plain) <= width:
-                rows.append(line)
-            else:
-                rows.extend(line.wrap(self.app.console, max(1, width)))
+        tick = Text("[x] " if self.ticked[number] else "[ ] ", style="bold")
+        room = width - INDENT_CELLS
+        for prefix, line in zip((tick, Text(INDENT)), self._lines(number), strict=True):
+            if room < MIN_ROOM:  # too narrow to indent: wrapped as one line
+                whole = prefix.copy().append_text(line)
+                rows.extend(whole.wrap(self.app.console, max(1, width)))
+                continue
+            parts = [line] if cell_len(line.plain) <= room else line.wrap(self.app.console, room)
+            for index, part in enumerate(parts):
+                row = (prefix if index == 0 else Text(INDENT)).copy()
+                rows.append(row.append_text(part))
         return rows
 
     def _rows_at(self, width: int) -> tuple[list[tuple[int, Text]], list[int]]:
@@ -238,6 +250,10 @@ class OfferList(_Cursor):
         return [change for change, ticked in zip(self.changes, self.ticked, strict=True) if ticked]
 
 
+INDENT = "    "  # under the name: the width of "[x] "
+INDENT_CELLS = len(INDENT)
+MIN_ROOM = 8  # narrower than this beside the ticks, a line wraps as one (no indent)
+
 HEADING = (
     "Ready for a step up? Untick what you would rather keep as it is "
     "(it is offered again next time)."
@@ -290,6 +306,9 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
         margin-top: 1;
         align-horizontal: right;
     }
+    LevelOfferScreen #levels-buttons Button {
+        margin-left: 2;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [*bindings("levels"), *bindings("dialogs")]
@@ -312,6 +331,8 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
                 if self.downs:
                     yield Static(self._downs_text(), classes="levels-down")
             with Horizontal(id="levels-buttons"):
+                if self.ups:
+                    yield Button("No step-ups (n)", id="levels-decline", compact=True)
                 yield Button("Start (s)", id="levels-start", variant="primary", compact=True)
         yield KeyBar()
 
@@ -339,7 +360,12 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
             self.query_one("#levels-ups", OfferList).styles.max_height = self._room(event.size)
 
     def on_mount(self) -> None:
-        self.query_one("#levels-start", Button).focus()
+        """The list of step-ups has the focus, its first offer highlighted (space ticks it,
+        enter starts); with only step-downs to read, the Start button."""
+        if self.ups:
+            self.query_one("#levels-ups", OfferList).focus(scroll_visible=False)
+        else:
+            self.query_one("#levels-start", Button).focus()
 
     @property
     def accepted(self) -> list[LevelChange]:
@@ -352,6 +378,23 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
         event.stop()
         if event.button.id == "levels-start":
             self.action_start()
+        elif event.button.id == "levels-decline":
+            self.action_decline()
 
     def action_start(self) -> None:
         self.dismiss(self.accepted)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No step-ups to decline: n is not shown (enter or s starts)."""
+        if action == "decline":
+            return bool(self.ups)
+        return True
+
+    def action_decline(self) -> None:
+        """Start with none of the step-ups (they are offered again next time); the
+        step-downs are kept, as they are not offered."""
+        self.dismiss([])
+
+    def action_escape(self) -> None:
+        """Escape: no session now (the caller goes back to the routines, or quits)."""
+        self.dismiss(None)

@@ -207,8 +207,12 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
         yield Footer(compact=True)
 
     def action_escape(self) -> None:
-        """Escape decides nothing here: after a real stop it must not end or resume the
-        session, and as the pain key it is already answered. Enter or a button closes."""
+        """After a real stop escape decides nothing: it must not end or resume the session
+        (it may be the key that stopped it, pressed twice); a choice's key or button does.
+        The message shown without a session (over the picker, help, the level offer...)
+        it closes, as its Close button does: nothing was stopped or recorded."""
+        if self.event is None:
+            self.dismiss(None)
 
     def on_mount(self) -> None:
         first = "#close" if self.event is None else "#end"

@@ -777,7 +777,8 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings("new_routine")
+    # F1 opens the help from the name field, which takes "?" as text; "?" does elsewhere.
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("new_routine"), *bindings("dialogs")]
 
     def __init__(self, source: Entry | None = None) -> None:
         super().__init__()
@@ -856,3 +857,7 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_escape(self) -> None:
+        """Escape: as Cancel."""
+        self.action_cancel()
