@@ -43,7 +43,8 @@ async def test_the_picker_lists_every_routine_with_its_length_and_errors(folder)
         assert isinstance(app.screen, PickerScreen)
         text = screen_text(app)
         assert "Short test" in text
-        assert "30 s · 2 exercises · yours" in text
+        # Its own times, said so (the preview's headline is the session with its words).
+        assert "30 s of exercise · 2 exercises · yours" in text
         assert "b-broken  INVALID" in text
         assert "unknown key" in text  # the error is shown, not hidden
         assert "Morning back care" in text

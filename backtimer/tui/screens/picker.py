@@ -93,7 +93,8 @@ def exercise_brief(routine: Routine, index: int, level: Level = "low") -> str:
 
 
 def about(seconds: float) -> str:
-    """A routine's length in the list: "45 s", "8 min" (the preview has the exact time)."""
+    """A routine's own times in the list: "45 s", "8 min" (the preview has the exact time,
+    and how long the session lasts with its words)."""
     if seconds < 60:
         return f"{round(seconds)} s"
     return f"{round(seconds / 60)} min"
@@ -122,7 +123,9 @@ def entry_prompt(entry: Entry, level: Level = "low") -> Text:
         name, count, seconds = entry.listing
     text = literal(name, "bold")
     text.append("\n")
-    meta = f"{about(seconds)} · {plural(count, 'exercise')}"
+    # The routine's own times, said so: the preview's headline (and `list`) is the session
+    # with its words, longer ("About 11 min 1 s with its words (7 min 54 s of exercise)").
+    meta = f"{about(seconds)} of exercise · {plural(count, 'exercise')}"
     if entry.origin != "bundled":
         meta += " · yours" if entry.origin == "user" else " · file"
     text.append(meta, style="dim")
