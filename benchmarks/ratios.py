@@ -30,6 +30,13 @@ Sections (``--only``):
   screen.
 - ``picker300``: first frame of the picker with 300 user routines (cache warm, and cold)
   against the picker with the bundled ones.
+- ``plan``: the largest routines the validator accepts (close to its limit of steps, one
+  of holds alone and one with a rest between every two holds), planned with their cue
+  timelines, voice on and off: ``backtimer plan FILE`` as a whole process (against ``python
+  -c pass`` and against importing the package's plan command) and the plan and timeline
+  alone, in this process; each against the goal of a second. With the voice on, the spoken
+  lengths were measured at an earlier plan (kept in the cache); the first plan ever, which
+  renders every text, is shown too.
 """
 
 from __future__ import annotations
@@ -649,6 +656,154 @@ def section_picker300(setup: Setup, runs: int) -> None:
     report("picker (300, no cache yet) vs picker (7)", cold, six, None, **ms)
 
 
+# ---------------------------------------------------------------------- plan
+
+#: The largest routines the validator accepts: near MAX_PLAN_STEPS at their highest level.
+LARGEST = {
+    "holds": """\
+name = "Largest, holds"
+[defaults]
+rest = 0
+set_rest = 0
+switch = 0
+transition = 0
+[[exercises]]
+name = "Short holds"
+hold = 0.1
+reps = 49
+sets = 99
+sides = "both"
+[[exercises]]
+name = "Longer holds"
+hold = "2-3s"
+reps = 10
+sets = 2
+sides = "both"
+""",
+    "rests": """\
+name = "Largest, rests"
+[defaults]
+rest = 0.3
+set_rest = 1
+switch = 0.5
+transition = 1
+get_ready = 1
+[[exercises]]
+name = "Holds and rests"
+hold = "1-2s"
+reps = "1-50"
+sets = "1-49"
+sides = "both"
+""",
+}
+
+
+def largest_routines(folder: Path) -> dict[str, Path]:
+    """The routines of LARGEST, checked: valid, and how many steps they plan."""
+    from backtimer.core.routine import MAX_PLAN_STEPS, semantic_issues
+    from backtimer.files.routine_load import load_routine
+
+    out = {}
+    for name, text in LARGEST.items():
+        path = folder / f"largest-{name}.toml"
+        path.write_text(text, encoding="utf-8")
+        routine = load_routine(path)
+        assert not semantic_issues(routine), semantic_issues(routine)
+        steps = routine.step_count("high")
+        assert steps <= MAX_PLAN_STEPS
+        print(f"  {path.name}: {steps:,} steps at its highest level (limit {MAX_PLAN_STEPS:,})")
+        out[name] = path
+    return out
+
+
+def plan_in_process(path: Path, voice: bool, env: dict[str, str]) -> tuple[float, str]:
+    """Seconds to plan ``path`` at its highest level with its cue timeline, as ``plan`` and
+    a session do (``speech_plan``, the user's settings but the voice), and what speech."""
+    import dataclasses
+
+    from backtimer.files.config import with_config_defaults
+    from backtimer.files.routine_load import load_routine
+    from backtimer.session.launch import settings, speech_plan
+
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        config = dataclasses.replace(settings(), voice=voice)
+        routine = with_config_defaults(load_routine(path), config)
+        start = time.perf_counter()
+        plan = speech_plan(routine, "high", config)
+        seconds = time.perf_counter() - start
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    speech = plan.speech
+    how = "no voice" if speech is None or speech.engine is None else speech.engine
+    if speech is not None and speech.engine is not None:
+        how += " (measured)" if speech.measured else " (estimated)"
+    return seconds, how
+
+
+def section_plan(setup: Setup, runs: int) -> None:
+    print(f"Planning the largest valid routines, median (min-max) of {runs}:")
+    paths = largest_routines(setup.tmp)
+    homes = {}
+    for voice in (True, False):
+        home = setup.tmp / f"plan-voice-{'on' if voice else 'off'}"
+        (home / "config").mkdir(parents=True, exist_ok=True)
+        (home / "config" / "config.toml").write_text(
+            f"voice = {'true' if voice else 'false'}\n", encoding="utf-8"
+        )
+        homes[voice] = {
+            "BACKTIMER_CONFIG_DIR": str(home / "config"),
+            "BACKTIMER_DATA_DIR": str(home / "data"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "BACKTIMER_SPEECH_CACHE_DIR": str(home / "speech"),
+        }
+    ms = {"scale": 1000, "unit": " ms", "digits": 0}
+    # The first plan ever with the voice on measures every text it says (then kept).
+    for name, path in paths.items():
+        first, how = plan_in_process(path, True, homes[True])
+        print(
+            f"  {name}: first plan ever, voice on ({how}), every text measured: "
+            f"{first * 1000:.0f} ms"
+        )
+    bare = [PYTHON, "-c", "pass"]
+    imports = [PYTHON, "-c", "import backtimer.cli.plan"]
+    for voice in (True, False):
+        env = homes[voice]
+        word = "on" if voice else "off"
+        for name, path in paths.items():
+            command = [PYTHON, "-m", "backtimer", "plan", str(path), "--level", "high"]
+            walls: dict[str, list[float]] = {"plan": [], "bare": [], "import": [], "inner": []}
+            how = ""
+            for number in range(runs + 1):
+                for key, argv in (("bare", bare), ("import", imports), ("plan", command)):
+                    wall, _ = timed(argv, env)
+                    if number:
+                        walls[key].append(wall)
+                inner, how = plan_in_process(path, voice, env)
+                if number:
+                    walls["inner"].append(inner)
+            print(f"  {name}, voice {word} ({how}):")
+            for key, label in (
+                ("plan", "backtimer plan FILE (process)"),
+                ("inner", "plan + timeline (in process)"),
+            ):
+                verdict = "ok" if statistics.median(walls[key]) < 1.0 else "OVER"
+                print(f"    {label:<42} {spread(walls[key], **ms):>26}  goal < 1000 ms  {verdict}")
+            report("  process vs python -c pass", walls["plan"], walls["bare"], None, **ms)
+            report(
+                "  process vs importing the plan command",
+                walls["plan"],
+                walls["import"],
+                None,
+                **ms,
+            )
+
+
 # ---------------------------------------------------------------------- main
 
 SECTIONS: dict[str, Callable[..., None]] = {
@@ -657,6 +812,7 @@ SECTIONS: dict[str, Callable[..., None]] = {
     "idle": section_idle,
     "big": section_big,
     "picker300": section_picker300,
+    "plan": section_plan,
 }
 
 

@@ -8,6 +8,7 @@ Reading a duration (``"1m30s"`` -> 90) is validation and lives with the routine 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 #: Seconds within this of a whole number count as that number on a countdown.
 _EPSILON = 1e-9
@@ -32,6 +33,7 @@ def _plural(count: int, word: str) -> str:
 # ------------------------------------------------------------------------ words
 
 
+@lru_cache(maxsize=1024)  # pure; a plan says the same few lengths at thousands of steps
 def spoken(seconds: float) -> str:
     """What is said: 30 -> "30 seconds", 90 -> "1 minute 30 seconds", 1.5 -> "1.5 seconds".
 

@@ -398,6 +398,8 @@ def _compile_exercise(
             **common,
         )
 
+    rest_say = join_sentences(f"Release. Rest {spoken(settings.rest)}")  # said at every rest
+
     def rest(side: Side | None, set_no: int, rep: int) -> None:
         builder.add(
             phase="rest",
@@ -406,7 +408,7 @@ def _compile_exercise(
             rep=rep,
             reps=dose.reps,
             seconds=settings.rest,
-            say=join_sentences(f"Release. Rest {spoken(settings.rest)}"),
+            say=rest_say,
             **common,
         )
 

@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from backtimer.core.durations import spoken as spoken_duration
@@ -223,6 +224,7 @@ def _says_position(step: str, position: str) -> bool:
     return bool(wanted) and all(word in opening for word in wanted)
 
 
+@lru_cache(maxsize=4096)  # pure; a 10,000-step plan says the same few sentences over and over
 def sentence(text: str) -> str:
     text = " ".join(text.split())
     if not text:
@@ -232,6 +234,7 @@ def sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
+@lru_cache(maxsize=4096)
 def join(*parts: str) -> str:
     return " ".join(p for p in (sentence(x) for x in parts if x) if p)
 
@@ -274,13 +277,36 @@ class _Slot:
     sound: str | None = None
 
 
+def _with(step: Step, **changes: Any) -> Step:
+    """``dataclasses.replace(step, **changes)`` without its checks and ``__init__`` call (a
+    10,000-step plan makes a copy of each step): the fields copied, the changed ones set."""
+    fields = getattr(step, "__dict__", None)
+    if fields is None:  # a dataclass with slots
+        return replace(step, **changes)
+    copy = object.__new__(type(step))
+    copy.__dict__.update(fields)
+    copy.__dict__.update(changes)
+    return copy
+
+
 def _speak(length: LengthFn, text: str | None) -> float:
     if not text:
         return 0.0
     return max(0.0, float(length(text)))
 
 
+#: Gaps whose words and length depend on nothing but what they say and what follows them (a
+#: get-ready may take words from the transition before it; a transition may be given them).
+_SAME_GAPS = frozenset({"rest", "switch_sides", "set_rest"})
+#: The cue lists of these steps and of timed holds are shared by equal steps (see
+#: _Fitter.fit_gap and fit_work): never changed once made.
+
+
 class _Fitter:
+    #: Equal steps share what is worked out for them (see _SAME_GAPS); False: every step is
+    #: laid out by itself, the reference the tests compare the shared layout with.
+    share = True
+
     def __init__(
         self,
         steps: Sequence[Step],
@@ -298,6 +324,12 @@ class _Fitter:
         self.detail = detail
         self._cache: dict[str, float] = {}
         self._settings: dict[int, Settings] = {}  # by exercise: asked for at every step
+        self._doses: dict[int, Any] = {}  # by exercise, as the settings
+        # What a work step is said to be (next_slot) and a hold's cues (fit_work), by what
+        # they are made of: a set of 50 reps says the same few things 50 times.
+        self._slots: dict[tuple, _Slot] = {}
+        self._work_cues: dict[tuple, list[Cue]] = {}
+        self._gaps: dict[tuple, tuple[float | None, list[Cue]]] = {}
         self._first_get_ready = next(
             (i for i, s in enumerate(self.steps) if s.phase == "get_ready"), None
         )
@@ -336,7 +368,11 @@ class _Fitter:
         return found
 
     def dose(self, step: Step) -> Any:
-        return self.settings(step).dose(level_for(self.level, step.exercise_index))
+        index = step.exercise_index
+        found = self._doses.get(index)
+        if found is None:
+            found = self._doses[index] = self.settings(step).dose(level_for(self.level, index))
+        return found
 
     def exercise(self, step: Step) -> Exercise:
         return self.routine.exercises[step.exercise_index]
@@ -429,16 +465,27 @@ class _Fitter:
     def next_slot(self, index: int) -> _Slot | None:
         """What the work step ``index`` is, said in the step before it."""
         step = self.steps[index]
-        dose = self.dose(step)
-        settings = self.settings(step)
         if step.seconds is None:
             return None  # at your own pace: it says itself, with no deadline to meet
-        needed: list[str] = []
-        if dose.sets > 1 and self.first_of_set(index):
-            needed.append(f"Set {step.set} of {dose.sets}")
         before = self.previous_work(index)
-        if step.side is not None and (before is None or before.side != step.side):
-            needed.append(_cap(side_words(self.exercise(step), step.side)))
+        # Everything the words depend on besides the exercise's settings and dose: the set
+        # where it is said, the side where it is said, the rep.
+        said_set = step.set if self.dose(step).sets > 1 and self.first_of_set(index) else None
+        changed = step.side is not None and (before is None or before.side != step.side)
+        key = (step.exercise_index, said_set, step.side if changed else None, step.rep)
+        found = self._slots.get(key) if self.share else None
+        if found is None:
+            found = self._slots[key] = self._next_slot(step, said_set, key[2])
+        return found
+
+    def _next_slot(self, step: Step, said_set: int | None, said_side: str | None) -> _Slot:
+        dose = self.dose(step)
+        settings = self.settings(step)
+        needed: list[str] = []
+        if said_set is not None:
+            needed.append(f"Set {said_set} of {dose.sets}")
+        if said_side is not None:
+            needed.append(_cap(side_words(self.exercise(step), said_side)))
         if settings.kind == "tempo":
             if step.rep != 1:
                 # Said with its first tempo part too, where reps follow each other.
@@ -502,14 +549,21 @@ class _Fitter:
             else:
                 self.fit_gap(index)
         out = []
+        # Steps laid out alike share their list of cues: sorted and said once (by the list's
+        # identity: every list lives in self.cues until this is done).
+        made: dict[int, tuple[tuple[Cue, ...], str]] = {}
         for index, step in enumerate(self.steps):
-            cues = tuple(sorted(self.cues[index], key=lambda c: c.at))
+            laid = self.cues[index]
+            found = made.get(id(laid))
+            if found is None:
+                ordered = tuple(sorted(laid, key=lambda c: c.at))
+                found = made[id(laid)] = (ordered, " ".join(c.say for c in ordered if c.say))
+            cues, said = found
             seconds = self.seconds[index]
-            said = " ".join(c.say for c in cues if c.say)
             added = 0.0
             if seconds is not None and step.seconds is not None:
                 added = max(0.0, seconds - step.seconds)
-            out.append(replace(step, seconds=seconds, say=said, cues=cues, added=added))
+            out.append(_with(step, seconds=seconds, say=said, cues=cues, added=added))
         return out
 
     def fit_gap(self, index: int) -> None:
@@ -520,6 +574,22 @@ class _Fitter:
         if nxt is not None and heads and heads[-1].variants == nxt.variants[:1]:
             heads = heads[:-1]  # "Hold 4 seconds." would be said twice in a row
         counts = self.countdown if self.timed_work(index + 1) else 0
+        key: tuple | None = None
+        if self.share and step.phase in _SAME_GAPS:
+            # Laid out from these alone: equal ones (a rest between every two reps) once.
+            slots = tuple((tuple(slot.variants), slot.kind, slot.sound) for slot in heads)
+            key = (step.phase, base, slots, None if nxt is None else tuple(nxt.variants), counts)
+            found = self._gaps.get(key)
+            if found is not None:
+                self.seconds[index], self.cues[index] = found
+                return
+        self._fit_gap(index, heads, nxt, counts)
+        if key is not None:
+            self._gaps[key] = (self.seconds[index], self.cues[index])
+
+    def _fit_gap(self, index: int, heads: list[_Slot], nxt: _Slot | None, counts: int) -> None:
+        step = self.steps[index]
+        base = step.seconds
         if base is None:  # never: gaps are timed; but a gap without a deadline cannot overrun
             base = 0.0
 
@@ -634,6 +704,18 @@ class _Fitter:
         if step.phase == "rep" and self.settings(step).kind == "tempo":
             self.cues[index] = self.tempo_cues(step, total)
             return
+        # The cues of a hold depend on its length and what the next step is said to be, no
+        # more: a set of equal holds is laid out once.
+        slot = self.next_slot(index + 1) if self.timed_work(index + 1) else None
+        key = (total, None if slot is None else tuple(slot.variants))
+        cues = self._work_cues.get(key) if self.share else None
+        if cues is None:
+            cues = self._work_cues[key] = self._hold_cues(total, slot)
+        self.cues[index] = cues  # shared with the equal holds: never changed
+
+    def _hold_cues(self, total: float, slot: _Slot | None) -> list[Cue]:
+        """The cues of a timed hold of ``total`` seconds, followed by the work step ``slot``
+        says (None: not work at once, or not timed)."""
         counts = min(self.countdown, int(total) - 1) if total >= 2 else 0
         counts = max(0, counts)
         cues = self.count_cues(total, counts)
@@ -649,9 +731,8 @@ class _Fitter:
             free_from = lead("go")
         # What the next work step is, when it follows at once (no rest between them).
         late: Cue | None = None
-        if self.timed_work(index + 1):
-            slot = self.next_slot(index + 1)
-            for option in slot.variants if slot else []:
+        if slot is not None:
+            for option in slot.variants:
                 if not option:
                     continue
                 spoken = self.length(option)
@@ -667,7 +748,7 @@ class _Fitter:
             at = total / 2
             if at >= free_from and at + spoken <= limit:
                 cues.append(Cue(at, "Halfway", None, spoken, "halfway"))
-        self.cues[index] = cues
+        return cues
 
     def tempo_cues(self, step: Step, total: float) -> list[Cue]:
         settings = self.settings(step)

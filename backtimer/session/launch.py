@@ -15,7 +15,7 @@ from typing import Any
 
 from backtimer.core.plan import CLOSING_SOUND, Plan, compile_plan
 from backtimer.core.routine import Exercise, Routine
-from backtimer.core.timeline import estimate, side_words
+from backtimer.core.timeline import LengthFn, estimate, side_words
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, with_config_defaults
 from backtimer.history.db import HistoryUnavailable, open_history
@@ -68,11 +68,38 @@ def speech_plan(
     own = lengths is None
     if lengths is None:
         lengths = speech_lengths(config)
+    closing_sound = tones.seconds(CLOSING_SOUND) if config.tones else 0.0
     try:
-        if lengths.measured:
-            # The texts the fit will ask for, measured together first (an engine that is a
-            # process per text runs several at once); what the fit asks for besides comes
-            # one at a time.
+        # Fitted with the lengths at hand (measured before, in the cache): where every text
+        # the fit asks for is, that is the plan. Else the texts a fit by estimates alone
+        # asks for are measured together (an engine that is a process per text runs several
+        # at once), and the plan fitted with them; what that fit asks for besides is
+        # measured one at a time (in the order it always was: an engine's lengths may
+        # differ by a sample with what it rendered before).
+        missing: list[str] = []
+
+        def at_hand(measure: LengthFn) -> LengthFn:
+            def length(text: str) -> float:
+                if lengths.known(text):
+                    return measure(text)
+                missing.append(text)
+                return estimate(text, lengths.rate)
+
+            return length
+
+        def fitted(length: LengthFn, count_length: LengthFn) -> Plan:
+            return compile_plan(
+                routine,
+                level,
+                length=length,
+                countdown=config.countdown,
+                detail=config.voice_detail,
+                closing_sound=closing_sound,
+                count_length=count_length,
+            )
+
+        plan = fitted(at_hand(lengths), at_hand(lengths.count_words))
+        if missing:
             asked: list[str] = []
 
             def guess(text: str) -> float:
@@ -80,22 +107,10 @@ def speech_plan(
                 return estimate(text, lengths.rate)
 
             compile_plan(
-                routine,
-                level,
-                length=guess,
-                countdown=config.countdown,
-                detail=config.voice_detail,
+                routine, level, length=guess, countdown=config.countdown, detail=config.voice_detail
             )
             lengths.prefetch(asked)
-        plan = compile_plan(
-            routine,
-            level,
-            length=lengths,
-            countdown=config.countdown,
-            detail=config.voice_detail,
-            closing_sound=tones.seconds(CLOSING_SOUND) if config.tones else 0.0,
-            count_length=lengths.count_words,
-        )
+            plan = fitted(lengths, lengths.count_words)
     finally:
         if own:
             lengths.close()

@@ -181,6 +181,14 @@ class SpeechLengths:
         words, whole = found
         return whole if self._whole else words
 
+    def known(self, text: str) -> bool:
+        """Whether the length of ``text`` is at hand: no engine needs to render it (it is
+        in the cache, or it is estimated, or nothing is said)."""
+        if not text.strip() or not self.enabled or not self.measured or self._failed:
+            return True
+        cache = self._load()
+        return self._key(text, "words") in cache and self._key(text, "whole") in cache
+
     def _measured(self, text: str) -> tuple[float, float] | None:
         """The words' and the whole length of ``text`` (see :meth:`_render`), cached."""
         cache = self._load()

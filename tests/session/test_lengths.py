@@ -120,3 +120,58 @@ def test_a_corrupt_cache_is_ignored_and_replaced(fake_engine: Path, tmp_path: Pa
     assert lengths("Go") == pytest.approx(0.2, abs=0.01)
     lengths.save()
     assert SpeechLengths("espeak-ng", folder=cache)("Go") == pytest.approx(0.2, abs=0.01)
+
+
+# ------------------------------------------------------------------ a plan's lengths
+
+
+def _fitting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the plans compiled by launch.speech_plan (one entry each)."""
+    from backtimer.session import launch
+
+    compiled: list[int] = []
+    real = launch.compile_plan
+
+    def counted(*args: object, **kwargs: object) -> object:
+        compiled.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(launch, "compile_plan", counted)
+    return compiled
+
+
+def test_a_plan_whose_texts_were_measured_before_is_fitted_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every text in the cache: one fit with the measured lengths, nothing rendered; the plan
+    is the one fitted when the texts were measured (estimated first, measured together, then
+    fitted with them)."""
+    from backtimer.files.config import Config, with_config_defaults
+    from backtimer.files.routine_load import load_routine
+    from backtimer.session.launch import speech_plan
+    from tests.sound.helpers import FakeRenderer
+
+    routine_path = Path(__file__).resolve().parents[2] / "routines" / "sutter-strength.toml"
+    config = Config()
+    routine = with_config_defaults(load_routine(routine_path), config)
+    compiled = _fitting(monkeypatch)
+    renderer = FakeRenderer()
+    first = speech_plan(
+        routine,
+        "low",
+        config,
+        SpeechLengths(folder=tmp_path, renderer=renderer),  # type: ignore[arg-type]
+    )
+    assert first.speech is not None and first.speech.measured
+    assert renderer.rendered and len(compiled) == 3  # by estimates, by what was at hand, measured
+    measured = len(renderer.rendered)
+    compiled.clear()
+    again = speech_plan(
+        routine,
+        "low",
+        config,
+        SpeechLengths(folder=tmp_path, renderer=renderer),  # type: ignore[arg-type]
+    )
+    assert len(compiled) == 1 and len(renderer.rendered) == measured
+    assert again.to_json() == first.to_json()
+    assert [step.added for step in again.steps] == [step.added for step in first.steps]
