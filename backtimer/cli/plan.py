@@ -108,12 +108,13 @@ def speech_line(plan: Plan) -> str:
     return line
 
 
-def current_level(entry: Entry, data_dir: Path | None) -> Any:
-    """The stored levels of ``entry`` (read only), or "low" with a note on stderr."""
+def current_level(entry: Entry, data_dir: Path | None, sessions_needed: int) -> Any:
+    """The stored levels of ``entry`` (read only), or "low" with a note on stderr;
+    ``sessions_needed``: the ``progression_sessions`` setting, as ``run`` uses it."""
 
     try:
         with open_history(data_dir, create=False) as db:
-            return current_levels(db, entry)
+            return current_levels(db, entry, sessions_needed)
     except HistoryUnavailable as exc:
         print(
             f"backtimer: {exc.message}; using the low end of every range",
@@ -137,12 +138,12 @@ def run(args: argparse.Namespace) -> int:
     entry = catalog.resolve(args.routine)
     assert entry.routine is not None
     level: Any = args.level
-    if level == "current":
-        level = current_level(entry, args.data_dir)
     notes: list[str] = []
     config = settings(notes)
     for note in notes:
         print(f"backtimer: {note}", file=sys.stderr)
+    if level == "current":
+        level = current_level(entry, args.data_dir, config.progression_sessions)
     plan = speech_plan(with_config_defaults(entry.routine, config), level, config)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))

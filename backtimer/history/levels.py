@@ -53,6 +53,8 @@ SESSIONS_READ = 200
 #: + 1): a run of clean sessions longer than that is said as "after 10 or more sessions".
 #: A 200-exercise routine: 2,000 outcomes read, not 40,000.
 SESSIONS_LOOKED_AT = 10
+#: Routines asked for in one query (SQLite allows 32,766 parameters; older builds 999).
+_KEYS_AT_ONCE = 500
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,13 @@ def stored_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
             "SELECT exercise_index, exercise, hold, reps, sets FROM levels WHERE routine_key = ?",
             (entry.key,),
         ).fetchall()
+    return _stored_rows(entry, rows)
+
+
+def _stored_rows(entry: Entry, rows: Iterable[Sequence[Any]]) -> dict[int, LevelChoice]:
+    """:func:`stored_levels` from the rows of the ``levels`` table read for ``entry``."""
+    routine = entry.routine
+    assert routine is not None
     out: dict[int, LevelChoice] = {}
     for index, name, hold, reps, sets in rows:
         if not isinstance(index, int) or not 0 <= index < len(routine.exercises):
@@ -292,22 +301,74 @@ def fixed_levels(entry: Entry) -> dict[int, LevelChoice] | None:
     }
 
 
-def current_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
+def current_levels(db: HistoryDB, entry: Entry, sessions_needed: int) -> dict[int, LevelChoice]:
     """Every exercise's level for the next session (read only), by index: the stored level
     clamped into the routine's current ranges, or the low end; with a pain step-down from
     the last session applied even before :func:`review_levels` stores it. Exercises without
     ranges get an empty :class:`LevelChoice`. Pass it as ``level`` to ``compile_plan``.
+
+    ``sessions_needed``: the ``progression_sessions`` setting, as :func:`review` is given it
+    at the start of a session (the picker, ``plan --level current`` and ``run`` say the same).
 
     Raises :class:`~backtimer.history.db.HistoryUnavailable` if the history cannot be read.
     """
     routine = entry.routine
     if routine is None:
         return {}
-    current, changes = _decide(db, entry, DEFAULT_SESSIONS)
+    current, changes = _decide(db, entry, sessions_needed)
     for change in changes:
         if change.change == "down":
             current[change.exercise_index] = change.new
     return current
+
+
+def current_levels_of(
+    db: HistoryDB, entries: Sequence[Entry], sessions_needed: int
+) -> list[dict[int, LevelChoice]]:
+    """:func:`current_levels` of each of ``entries`` (the picker's routines), in one read
+    for them all: the stored levels of every routine in one query, and which routines had
+    a pain stop in a finished session in another; only those (a pain step-down may be due)
+    are looked at further, one by one. Raises HistoryUnavailable."""
+    if sessions_needed < 1:
+        raise ValueError("sessions_needed must be at least 1")
+    keys = sorted({entry.key for entry in entries if entry.routine is not None})
+    stored: dict[str, list[tuple]] = {key: [] for key in keys}
+    pained: set[str] = set()
+    with db.reading() as conn:
+        for start in range(0, len(keys), _KEYS_AT_ONCE):
+            chunk = keys[start : start + _KEYS_AT_ONCE]
+            marks = ", ".join("?" * len(chunk))
+            for row in conn.execute(
+                "SELECT routine_key, exercise_index, exercise, hold, reps, sets FROM levels "
+                f"WHERE routine_key IN ({marks})",
+                chunk,
+            ):
+                stored[row[0]].append(row[1:])
+            pained.update(
+                key
+                for (key,) in conn.execute(
+                    f"SELECT DISTINCT s.routine_key FROM sessions s WHERE s.routine_key IN "
+                    f"({marks}) AND ({STATUS_SQL}) != 'running' AND EXISTS "
+                    "(SELECT 1 FROM pain_events p WHERE p.session_id = s.id)",
+                    chunk,
+                )
+            )
+    out: list[dict[int, LevelChoice]] = []
+    for entry in entries:
+        routine = entry.routine
+        if routine is None:
+            out.append({})
+        elif entry.key in pained:
+            out.append(current_levels(db, entry, sessions_needed))
+        else:  # no pain stop ever: no step-down; the stored levels, clamped
+            levels = _stored_rows(entry, stored[entry.key])
+            out.append(
+                {
+                    index: clamp_level(routine.settings(index), levels.get(index))
+                    for index in range(len(routine.exercises))
+                }
+            )
+    return out
 
 
 def review(
@@ -362,10 +423,13 @@ def store_level(db: HistoryDB, entry: Entry, index: int, level: LevelChoice) -> 
     return clamped
 
 
-def store_hold_level(db: HistoryDB, entry: Entry, index: int, hold: float) -> LevelChoice:
+def store_hold_level(
+    db: HistoryDB, entry: Entry, index: int, hold: float, sessions_needed: int
+) -> LevelChoice:
     """A hold kept from a session (``KeepResult.hold_levels``: seconds, or breaths) becomes
-    exercise ``index``'s current hold; its reps and sets stay where they are."""
-    current = current_levels(db, entry).get(index, LevelChoice())
+    exercise ``index``'s current hold; its reps and sets stay where they are (their current
+    level: ``sessions_needed`` as for :func:`current_levels`)."""
+    current = current_levels(db, entry, sessions_needed).get(index, LevelChoice())
     level = LevelChoice(hold=hold, reps=current.reps, sets=current.sets)
     return store_level(db, entry, index, level)
 

@@ -140,8 +140,11 @@ def _review_key(entry: Entry, data_dir: Path | None) -> tuple[str, str]:
     return (str(entry.path), str(data_dir))
 
 
-def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[str]) -> Any:
-    """``low``/``high`` as they are; ``current``: the levels stored in the history."""
+def resolve_level(
+    entry: Entry, level: str, data_dir: Path | None, notes: list[str], sessions_needed: int
+) -> Any:
+    """``low``/``high`` as they are; ``current``: the levels stored in the history (with
+    the ``progression_sessions`` setting, ``sessions_needed``, as the level offer)."""
     if level != "current":
         return level
 
@@ -157,7 +160,7 @@ def resolve_level(entry: Entry, level: str, data_dir: Path | None, notes: list[s
         notes.append(f"{exc.message} (using the low end of every range)")
         return "low"
     try:
-        return current_levels(db, entry)
+        return current_levels(db, entry, sessions_needed)
     finally:
         db.close()
 
@@ -180,7 +183,7 @@ def prepare(
         entry, level = resume.entry, resume.level
     assert entry.routine is not None, "only valid routines are run"
     if isinstance(level, str):
-        level = resolve_level(entry, level, data_dir, notes)
+        level = resolve_level(entry, level, data_dir, notes, config.progression_sessions)
     routine = with_config_defaults(entry.routine, config)
     plan = speech_plan(routine, level, config)
     start_index = 0

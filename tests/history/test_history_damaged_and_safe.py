@@ -15,6 +15,7 @@ import pytest
 from history_driver import DAILY_TOML, entry_for, record_session, write_routine
 
 from backtimer.cli.main import main
+from backtimer.core.progression import DEFAULT_SESSIONS
 from backtimer.history import open_history
 from backtimer.history import queries as q
 from backtimer.history.export import csv_cell, write_csv, write_json
@@ -165,7 +166,7 @@ def test_damaged_stored_levels_are_passed_over(
     )
     conn.close()
     with open_history(data, create=False) as db:
-        levels = current_levels(db, entry_for(routine))
+        levels = current_levels(db, entry_for(routine), DEFAULT_SESSIONS)
     assert levels[0].hold == 20  # the damaged hold is passed over: the low end of 20-30s
     monkeypatch.setenv("BACKTIMER_DATA_DIR", str(data))
     assert main(["plan", str(routine), "--level", "current"]) == 0

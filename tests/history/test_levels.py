@@ -15,7 +15,7 @@ import pytest
 from history_driver import record_session
 
 from backtimer.core.plan import compile_plan
-from backtimer.core.progression import describe_level
+from backtimer.core.progression import DEFAULT_SESSIONS, describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files.catalog import Entry, load_entry
 from backtimer.history import open_history
@@ -26,6 +26,7 @@ from backtimer.history.levels import (
     accept,
     accept_all,
     current_levels,
+    current_levels_of,
     exercise_history,
     review_levels,
     store_hold_level,
@@ -192,7 +193,7 @@ OK, PAIN, SKIP = "ok", "pain", "skip"
 def test_the_rules_over_synthetic_histories(db, entry, stored, history, change, new) -> None:
     if stored is not None:
         store_level(db, entry, KNEE, stored)
-    level = current_levels(db, entry)
+    level = current_levels(db, entry, DEFAULT_SESSIONS)
     for outcome in history:
         add_session(db, entry, {KNEE: outcome}, level=level)
     changes = changes_by_index(review_levels(db, entry))
@@ -201,7 +202,7 @@ def test_the_rules_over_synthetic_histories(db, entry, stored, history, change, 
     else:
         assert changes[KNEE].change == change
         assert changes[KNEE].new == new
-    after = current_levels(db, entry)[KNEE]
+    after = current_levels(db, entry, DEFAULT_SESSIONS)[KNEE]
     # A step down is stored at once; a step up only once accepted.
     assert after == (new if change == "down" else (stored or L(10)))
 
@@ -209,7 +210,7 @@ def test_the_rules_over_synthetic_histories(db, entry, stored, history, change, 
 def test_accepting_many_step_ups_is_one_transaction(db, entry) -> None:
     """Every accepted step-up is stored, with one commit (one write to the disk) for all."""
     for _ in range(3):
-        add_session(db, entry, level=current_levels(db, entry))
+        add_session(db, entry, level=current_levels(db, entry, DEFAULT_SESSIONS))
     changes = review_levels(db, entry)
     assert len(changes) == 3
     statements: list[str] = []
@@ -219,7 +220,7 @@ def test_accepting_many_step_ups_is_one_transaction(db, entry) -> None:
     finally:
         db.conn.set_trace_callback(None)
     assert sum(s.strip().upper() == "COMMIT" for s in statements) == 1
-    levels = current_levels(db, entry)
+    levels = current_levels(db, entry, DEFAULT_SESSIONS)
     assert {index: levels[index] for index in (KNEE, BRIDGES, BREATHS)} == {
         change.exercise_index: change.new for change in changes
     }
@@ -228,7 +229,7 @@ def test_accepting_many_step_ups_is_one_transaction(db, entry) -> None:
 
 def test_three_clean_sessions_offer_a_step_up_that_is_stored_only_when_accepted(db, entry):
     for _ in range(3):
-        add_session(db, entry, level=current_levels(db, entry))
+        add_session(db, entry, level=current_levels(db, entry, DEFAULT_SESSIONS))
     changes = changes_by_index(review_levels(db, entry))
     # Every exercise with ranges, each by one step in its own order (hold first).
     assert set(changes) == {KNEE, BRIDGES, BREATHS}
@@ -240,20 +241,20 @@ def test_three_clean_sessions_offer_a_step_up_that_is_stored_only_when_accepted(
     assert changes[BREATHS].what == "hold 5 breaths -> 6 breaths"
     # Not stored: asking again offers the same, and the next session still runs low.
     assert review_levels(db, entry) == list(changes.values())
-    assert current_levels(db, entry)[KNEE] == L(10)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[KNEE] == L(10)
 
     accept(db, entry, knee)
-    assert current_levels(db, entry)[KNEE] == L(15)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[KNEE] == L(15)
     # The sessions at 10 s no longer count at 15 s: no further offer for it.
     assert KNEE not in changes_by_index(review_levels(db, entry))
     # Three more at 15 s: the next step.
     for _ in range(3):
-        add_session(db, entry, level=current_levels(db, entry))
+        add_session(db, entry, level=current_levels(db, entry, DEFAULT_SESSIONS))
     assert changes_by_index(review_levels(db, entry))[KNEE].new == L(20)
 
 
 def test_the_number_of_sessions_is_a_setting(db, entry) -> None:
-    add_session(db, entry, level=current_levels(db, entry))
+    add_session(db, entry, level=current_levels(db, entry, DEFAULT_SESSIONS))
     assert review_levels(db, entry) == []
     assert KNEE in changes_by_index(review_levels(db, entry, sessions_needed=1))
     with pytest.raises(ValueError):
@@ -262,25 +263,25 @@ def test_the_number_of_sessions_is_a_setting(db, entry) -> None:
 
 def test_pain_steps_down_once_and_the_user_is_told(db, entry) -> None:
     store_level(db, entry, BRIDGES, L(reps=12, sets=2))
-    add_session(db, entry, {BRIDGES: PAIN}, level=current_levels(db, entry))
+    add_session(db, entry, {BRIDGES: PAIN}, level=current_levels(db, entry, DEFAULT_SESSIONS))
     # Before the review stores it, the level the next session uses already includes it.
-    assert current_levels(db, entry)[BRIDGES] == L(reps=12, sets=1)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[BRIDGES] == L(reps=12, sets=1)
     changes = review_levels(db, entry)
     assert [(c.exercise_index, c.change) for c in changes] == [(BRIDGES, "down")]
     # Down is the reverse of up: the sets go first.
     assert changes[0].text == "Bridges: 2 sets -> 1 set, after a pain stop in the last session"
-    assert current_levels(db, entry)[BRIDGES] == L(reps=12, sets=1)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[BRIDGES] == L(reps=12, sets=1)
     # Stored: asking again does not step down a second time.
     assert review_levels(db, entry) == []
-    assert current_levels(db, entry)[BRIDGES] == L(reps=12, sets=1)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[BRIDGES] == L(reps=12, sets=1)
     # The next session has pain again: one more step (reps now).
-    add_session(db, entry, {BRIDGES: PAIN}, level=current_levels(db, entry))
+    add_session(db, entry, {BRIDGES: PAIN}, level=current_levels(db, entry, DEFAULT_SESSIONS))
     assert changes_by_index(review_levels(db, entry))[BRIDGES].what == "12 reps -> 11 reps"
 
 
 def test_pain_on_one_exercise_leaves_the_others_alone(db, entry) -> None:
     for outcome in (OK, OK, PAIN):
-        add_session(db, entry, {KNEE: outcome}, level=current_levels(db, entry))
+        add_session(db, entry, {KNEE: outcome}, level=current_levels(db, entry, DEFAULT_SESSIONS))
     changes = changes_by_index(review_levels(db, entry))
     assert KNEE not in changes  # already at the low end: nothing to step down
     assert changes[BRIDGES].change == "up"  # three clean sessions for the bridges
@@ -290,7 +291,7 @@ def test_levels_are_clamped_into_the_ranges(db, entry) -> None:
     assert store_level(db, entry, KNEE, L(45)) == L(30)
     assert store_level(db, entry, BRIDGES, L(reps=10.6, sets=0)) == L(reps=11, sets=1)
     assert store_level(db, entry, FIXED, L(45)) == L()  # no range: nothing to store
-    levels = current_levels(db, entry)
+    levels = current_levels(db, entry, DEFAULT_SESSIONS)
     assert levels == {KNEE: L(30), BRIDGES: L(reps=11, sets=1), FIXED: L(), BREATHS: L(5)}
     plan = compile_plan(entry.routine, levels)
     holds = {s.seconds for s in plan.steps if s.exercise_index == KNEE and s.is_work}
@@ -306,20 +307,20 @@ def test_a_routine_whose_ranges_changed_gets_clamped_levels(db, entry) -> None:
         .replace('sets = "1-2"', "sets = 1")
     )
     changed = write(entry.path.parent, narrower)
-    levels = current_levels(db, changed)
+    levels = current_levels(db, changed, DEFAULT_SESSIONS)
     assert levels[KNEE] == L(20)
     assert levels[BRIDGES] == L(reps=10)  # sets is no longer a range
     # Widened again: the stored values come back as they were.
-    assert current_levels(db, entry)[KNEE] == L(25)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[KNEE] == L(25)
 
 
 def test_a_renamed_or_moved_exercise_starts_at_the_low_end(db, entry) -> None:
     store_level(db, entry, KNEE, L(25))
     renamed = write(entry.path.parent, ROUTINE.replace("Knee to chest", "Knee hug"))
-    assert current_levels(db, renamed)[KNEE] == L(10)
+    assert current_levels(db, renamed, DEFAULT_SESSIONS)[KNEE] == L(10)
     # Its old sessions do not count for the new exercise either.
     for _ in range(3):
-        add_session(db, entry, level=current_levels(db, entry))
+        add_session(db, entry, level=current_levels(db, entry, DEFAULT_SESSIONS))
     assert KNEE not in changes_by_index(review_levels(db, renamed))
     assert KNEE in changes_by_index(review_levels(db, entry))
 
@@ -329,7 +330,7 @@ def test_a_routine_without_ranges_never_changes(db, tmp_path) -> None:
     for outcome in (OK, OK, OK, PAIN, OK, OK, OK):
         add_session(db, plain, {0: outcome})
     assert review_levels(db, plain, sessions_needed=1) == []
-    assert current_levels(db, plain) == {0: L()}
+    assert current_levels(db, plain, DEFAULT_SESSIONS) == {0: L()}
     assert exercise_history(db, plain) == {}
 
 
@@ -348,7 +349,7 @@ def test_sessions_of_other_routines_and_sessions_at_other_levels_do_not_count(db
 
 def test_an_exercise_absent_from_a_session_is_not_counted(db, entry) -> None:
     for outcome in (OK, "absent", OK, OK):
-        add_session(db, entry, {KNEE: outcome}, level=current_levels(db, entry))
+        add_session(db, entry, {KNEE: outcome}, level=current_levels(db, entry, DEFAULT_SESSIONS))
     assert len(exercise_history(db, entry)[KNEE]) == 3
     assert changes_by_index(review_levels(db, entry))[KNEE].change == "up"
 
@@ -356,18 +357,20 @@ def test_an_exercise_absent_from_a_session_is_not_counted(db, entry) -> None:
 def test_an_empty_history_reads_as_the_low_end_and_never_creates_a_file(tmp_path, entry):
     data = tmp_path / "nothing"
     with open_history(data, create=False) as empty:
-        assert current_levels(empty, entry) == {KNEE: L(10), BRIDGES: L(reps=10, sets=1),
-                                                FIXED: L(), BREATHS: L(5)}  # fmt: skip
+        assert current_levels(empty, entry, DEFAULT_SESSIONS) == {
+            KNEE: L(10), BRIDGES: L(reps=10, sets=1), FIXED: L(), BREATHS: L(5)
+        }  # fmt: skip
         assert review_levels(empty, entry) == []
     assert not data.exists()
 
 
 def test_store_hold_level_keeps_the_reps_and_sets(db, entry) -> None:
     store_level(db, entry, BRIDGES, L(reps=11, sets=2))
-    assert store_hold_level(db, entry, KNEE, 27) == L(27)
-    assert current_levels(db, entry)[KNEE] == L(27)
-    assert store_hold_level(db, entry, BREATHS, 9) == L(6)  # clamped to 5-6 breaths
-    assert current_levels(db, entry)[BRIDGES] == L(reps=11, sets=2)
+    assert store_hold_level(db, entry, KNEE, 27, DEFAULT_SESSIONS) == L(27)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[KNEE] == L(27)
+    # clamped to 5-6 breaths
+    assert store_hold_level(db, entry, BREATHS, 9, DEFAULT_SESSIONS) == L(6)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[BRIDGES] == L(reps=11, sets=2)
 
 
 def test_describe_level_shows_the_level_inside_each_range(entry) -> None:
@@ -384,14 +387,14 @@ def test_describe_level_shows_the_level_inside_each_range(entry) -> None:
 def test_real_sessions_through_the_recorder(db, entry) -> None:
     """End to end: the recorder stores the levels a session ran at, and its pain stops."""
     for day in range(3):
-        levels = current_levels(db, entry)
+        levels = current_levels(db, entry, DEFAULT_SESSIONS)
         plan = compile_plan(entry.routine, levels)
         record_session(db, entry, START + timedelta(days=day), plan=plan, level=levels)
     changes = changes_by_index(review_levels(db, entry))
     assert changes[KNEE].new == L(15)
     accept(db, entry, changes[KNEE])
 
-    levels = current_levels(db, entry)
+    levels = current_levels(db, entry, DEFAULT_SESSIONS)
     plan = compile_plan(entry.routine, levels)
     first_hold = next(s.index for s in plan.steps if s.exercise_index == KNEE and s.is_work)
     assert plan.steps[first_hold].seconds == 15
@@ -399,7 +402,7 @@ def test_real_sessions_through_the_recorder(db, entry) -> None:
                    pain_at=first_hold)  # fmt: skip
     changes = changes_by_index(review_levels(db, entry))
     assert changes[KNEE].change == "down" and changes[KNEE].new == L(10)
-    assert current_levels(db, entry)[KNEE] == L(10)
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[KNEE] == L(10)
 
 
 # ------------------------------------------------------------------------ reading little
@@ -473,12 +476,12 @@ def test_reading_the_latest_sessions_decides_as_reading_them_all(db, entry, seed
     for number in range(SESSIONS_LOOKED_AT * 2 + rng.randrange(10)):
         outcomes = {index: rng.choice(kinds) for index in (KNEE, BRIDGES, BREATHS)}
         if number % 7 == 6:
-            level = current_levels(db, entry)  # a level stored now and then
+            level = current_levels(db, entry, DEFAULT_SESSIONS)  # a level stored now and then
         add_session(db, entry, outcomes, level=level)
         if rng.random() < 0.15:
             accept_all(db, entry, [c for c in review_levels(db, entry) if c.change == "up"])
     assert entry.routine is not None
-    stored = {i: current_levels(db, entry)[i] for i in (KNEE, BRIDGES, BREATHS)}
+    stored = {i: current_levels(db, entry, DEFAULT_SESSIONS)[i] for i in (KNEE, BRIDGES, BREATHS)}
     full = exercise_history(db, entry)
     expected = {}
     for index, outcomes in full.items():
@@ -487,3 +490,43 @@ def test_reading_the_latest_sessions_decides_as_reading_them_all(db, entry, seed
             expected[index] = (decision.change, decision.level)
     got = {c.exercise_index: (c.change, c.new) for c in review_levels(db, entry)}
     assert got == expected
+
+
+def test_the_levels_of_many_routines_are_each_one_s_current_levels(
+    db: HistoryDB, entry: Entry, tmp_path: Path
+) -> None:
+    """The picker reads the levels of all its routines at once (current_levels_of): for each,
+    what current_levels gives, whatever the history: stored levels, a pain step-down due, a
+    pain stop in an older session only, a renamed exercise, no history, no ranges, an
+    invalid file; at every progression_sessions."""
+    folder = entry.path.parent
+    stored = write(folder, key="stored")
+    pained = write(folder, key="pained")
+    older_pain = write(folder, key="older")
+    renamed = write(folder, ROUTINE.replace("Knee to chest", "Knee hug"), key="renamed")
+    fresh = write(folder, key="fresh")
+    plain = write(folder, FIXED_ONLY, key="plain")
+    broken_path = folder / "broken.toml"
+    broken_path.write_text('name = "Broken"\n[[exercises]]\nname = 3\n', encoding="utf-8")
+    broken = load_entry(broken_path, "user")
+    assert broken.routine is None
+    store_level(db, stored, KNEE, L(25))
+    store_level(db, stored, BRIDGES, L(reps=12, sets=2))
+    store_level(db, pained, BRIDGES, L(reps=12, sets=1))
+    store_level(db, renamed, KNEE, L(20))  # under its own name, "Knee hug"
+    for _ in range(3):
+        add_session(db, stored, level=current_levels(db, stored, DEFAULT_SESSIONS))
+    add_session(db, pained, level=current_levels(db, pained, DEFAULT_SESSIONS))
+    add_session(db, pained, {BRIDGES: PAIN}, level=current_levels(db, pained, DEFAULT_SESSIONS))
+    add_session(db, older_pain, {KNEE: PAIN})
+    add_session(db, older_pain)
+    add_session(db, entry, {KNEE: PAIN})
+    entries = [entry, stored, pained, older_pain, renamed, fresh, plain, broken]
+    for sessions in (1, 2, DEFAULT_SESSIONS, 7, 100):
+        each = [current_levels(db, e, sessions) for e in entries]
+        assert current_levels_of(db, entries, sessions) == each
+    assert current_levels(db, pained, DEFAULT_SESSIONS)[BRIDGES] == L(reps=11, sets=1)
+    assert current_levels(db, stored, DEFAULT_SESSIONS)[KNEE] == L(25)
+    assert current_levels_of(db, [], DEFAULT_SESSIONS) == []
+    with pytest.raises(ValueError):
+        current_levels_of(db, entries, 0)

@@ -12,6 +12,7 @@ from pathlib import Path
 from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_routine
 
 from backtimer.core.engine import State
+from backtimer.core.progression import DEFAULT_SESSIONS
 from backtimer.files.config import Config
 from backtimer.history.db import open_history
 from backtimer.history.queries import find_resumable
@@ -185,7 +186,7 @@ def test_a_routine_without_ranges_reads_no_history_for_its_levels(tmp_path: Path
     data = tmp_path / "data"
     db = open_history(data)
     try:
-        expected = levels.current_levels(db, fixed)
+        expected = levels.current_levels(db, fixed, DEFAULT_SESSIONS)
     finally:
         db.close()
     opened: list[Path | None] = []
@@ -197,9 +198,9 @@ def test_a_routine_without_ranges_reads_no_history_for_its_levels(tmp_path: Path
 
     monkeypatch.setattr(launch_module, "open_history", counting_open)
     assert launch_module.level_changes(fixed, Config(), data) == []
-    assert launch_module.resolve_level(fixed, "current", data, []) == expected
+    assert launch_module.resolve_level(fixed, "current", data, [], DEFAULT_SESSIONS) == expected
     # Without an offer first (plain mode, plan --level current): worked out, not read, too.
-    assert launch_module.resolve_level(fixed, "current", data, []) == expected
+    assert launch_module.resolve_level(fixed, "current", data, [], DEFAULT_SESSIONS) == expected
     assert opened == []
 
     ranged_dir = tmp_path / "ranged"
@@ -209,5 +210,5 @@ def test_a_routine_without_ranges_reads_no_history_for_its_levels(tmp_path: Path
     )
     assert levels.fixed_levels(ranged) is None
     launch_module.level_changes(ranged, Config(), data)
-    launch_module.resolve_level(ranged, "current", data, [])
+    launch_module.resolve_level(ranged, "current", data, [], DEFAULT_SESSIONS)
     assert opened  # the history has its levels

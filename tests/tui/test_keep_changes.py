@@ -10,6 +10,7 @@ from snapshot_apps.common import FakeClock, advance, build_app, screen_text, unt
 from textual.app import App
 
 from backtimer.core.plan import compile_plan
+from backtimer.core.progression import DEFAULT_SESSIONS
 from backtimer.core.routine import LevelChoice
 from backtimer.files.catalog import load_entry
 from backtimer.files.routine_load import validate_text
@@ -186,7 +187,8 @@ async def test_a_range_becomes_the_current_level_and_the_file_keeps_it(
         assert "Stored as the current level" in screen_text(app)
     assert path.read_text(encoding="utf-8") == text  # the range stays
     with open_history(data, create=False) as db:
-        assert current_levels(db, load_entry(path, "user"))[0] == LevelChoice(hold=20)
+        levels = current_levels(db, load_entry(path, "user"), DEFAULT_SESSIONS)
+        assert levels[0] == LevelChoice(hold=20)
 
 
 async def test_a_file_changed_meanwhile_is_not_written(routine_file: Path) -> None:

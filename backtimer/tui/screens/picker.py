@@ -48,7 +48,7 @@ from backtimer.files.catalog import Entry
 from backtimer.files.config import Config
 from backtimer.files.routine_load import RoutineError
 from backtimer.history.db import HistoryUnavailable, open_history
-from backtimer.history.levels import current_levels
+from backtimer.history.levels import current_levels_of
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SettingsSaved, StartRoutine
 from backtimer.tui.widgets.keybar import KeyBar
@@ -346,14 +346,19 @@ class PickerScreen(Screen[None]):
             self.levels.pop(entry.path, None)
         if not wanted:
             return
+        config = self._settings or getattr(self.app, "config", None)
+        if not isinstance(config, Config):
+            config = Config()
+        sessions = config.progression_sessions  # as the level offer of a run uses it
         try:
             with open_history(self._history_dir(), create=False) as db:
-                for entry in wanted:
-                    self.levels[entry.path] = current_levels(db, entry)
+                found = current_levels_of(db, wanted, sessions)  # one read for them all
         except HistoryUnavailable as exc:
             self.levels_note = exc.message
         else:
             self.levels_note = None
+            for entry, levels in zip(wanted, found, strict=True):
+                self.levels[entry.path] = levels
 
     def level_of(self, entry: Entry) -> Level:
         return self.levels.get(entry.path, "low")

@@ -27,6 +27,7 @@ from textual.widgets import Static
 
 from backtimer.core.durations import compact
 from backtimer.core.plan import Plan
+from backtimer.core.progression import DEFAULT_SESSIONS
 from backtimer.core.routine import Routine
 from backtimer.files.catalog import Entry
 from backtimer.files.editing import EditError, keep_changes
@@ -323,12 +324,18 @@ class SummaryScreen(OwnStyles, Screen[None]):
         self.notify(message, timeout=8, markup=False)
         self.refresh_bindings()
 
+    def _sessions_needed(self) -> int:
+        """The ``progression_sessions`` setting (the app's; the default without one)."""
+        config = getattr(self.app, "config", None)
+        sessions = getattr(config, "progression_sessions", None)
+        return sessions if isinstance(sessions, int) else DEFAULT_SESSIONS
+
     def _store_levels(self, entry: Entry, hold_levels: Mapping[int, float]) -> str:
         """A kept hold that is a range: the exercise's current level, in the history."""
         try:
             with open_history(self.data_dir) as db:
                 for index, hold in hold_levels.items():
-                    store_hold_level(db, entry, index, hold)
+                    store_hold_level(db, entry, index, hold, self._sessions_needed())
         except HistoryUnavailable as exc:
             return f"The new level could not be stored: {exc.message}"
         return "Stored as the current level for the next session."
