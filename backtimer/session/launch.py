@@ -8,6 +8,7 @@ session is prepared. The session itself is run by the caller.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,55 @@ def _review_key(entry: Entry, data_dir: Path | None) -> tuple[str, str]:
     return (str(entry.path), str(data_dir))
 
 
+class _PlanAhead:
+    """The plan of a session at ``level`` with ``config``, compiled in a thread of its own
+    while the person reads the level offer (see :func:`plan_ahead`)."""
+
+    def __init__(self, entry: Entry, level: dict[int, Any], config: Config) -> None:
+        self.entry, self.level, self.config = entry, dict(level), config
+        self.plan: Plan | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._compile, name="plan-ahead", daemon=True).start()
+
+    def _compile(self) -> None:
+        try:
+            assert self.entry.routine is not None
+            routine = with_config_defaults(self.entry.routine, self.config)
+            self.plan = speech_plan(routine, self.level, self.config)
+        except Exception:  # the session compiles it itself, and says what is wrong
+            self.plan = None
+        finally:
+            self._done.set()
+
+    def plan_for(self, entry: Entry, level: Any, config: Config) -> Plan | None:
+        """The plan, once compiled, if it is the one asked for (else None)."""
+        if entry is not self.entry or config is not self.config or level != self.level:
+            return None
+        self._done.wait()
+        return self.plan
+
+
+#: The plan compiled ahead for the next session of a routine (see :func:`plan_ahead`).
+_AHEAD: dict[tuple[str, str], _PlanAhead] = {}
+
+
+def plan_ahead(entry: Entry, changes: list[Any], config: Config, data_dir: Path | None) -> None:
+    """While the level offer is read: compile, in a thread, the plan of the session at the
+    levels it starts with if every step-up offered is taken (the offer's default), for
+    ``config`` (the settings the session runs with). :func:`prepare` takes it when the
+    levels are those; others are compiled then, as without it. Call after
+    :func:`level_changes`."""
+    key = _review_key(entry, data_dir)
+    levels = _REVIEWED.get(key)
+    if levels is None or entry.routine is None:
+        return
+    taken = dict(levels)
+    for change in changes:
+        if change.change == "up":
+            taken[change.exercise_index] = change.new
+    _AHEAD[key] = _PlanAhead(entry, taken, config)
+
+
 def resolve_level(
     entry: Entry, level: str, data_dir: Path | None, notes: list[str], sessions_needed: int
 ) -> Any:
@@ -176,6 +226,23 @@ def prepare(
     record: bool = True,
 ) -> Launch:
     """A run of ``entry`` (or, with ``resume``, the rest of an interrupted session)."""
+    held = _HELD.pop(_review_key(entry, data_dir), None)  # see _hold_open
+    try:
+        return _prepare(entry, level, config, data_dir, clock, resume, record)
+    finally:
+        if held is not None:  # the recorder's own connection is open now
+            held.close()
+
+
+def _prepare(
+    entry: Entry,
+    level: Any,
+    config: Config | None,
+    data_dir: Path | None,
+    clock: Clock,
+    resume: Any,
+    record: bool,
+) -> Launch:
     notes: list[str] = []
     if config is None:
         config = settings(notes)
@@ -185,7 +252,10 @@ def prepare(
     if isinstance(level, str):
         level = resolve_level(entry, level, data_dir, notes, config.progression_sessions)
     routine = with_config_defaults(entry.routine, config)
-    plan = speech_plan(routine, level, config)
+    ahead = _AHEAD.pop(_review_key(entry, data_dir), None)
+    plan = ahead.plan_for(entry, level, config) if ahead is not None else None
+    if plan is None:
+        plan = speech_plan(routine, level, config)
     start_index = 0
     if resume is not None:
         # Settings can change the plan's shape (a rest of 0 leaves steps out): resume on the
@@ -240,14 +310,30 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
     try:
         accept_all(db, entry, accepted)  # one transaction: one write to the disk
     except HistoryUnavailable as exc:
-        return f"The new level could not be stored: {exc.message}"
-    finally:
         db.close()
+        return f"The new level could not be stored: {exc.message}"
+    _hold_open(_review_key(entry, data_dir), db)
     levels = _REVIEWED.get(_review_key(entry, data_dir))
     if levels is not None:  # the session runs at what is stored now
         for change in accepted:
             levels[change.exercise_index] = change.new
     return None
+
+
+#: A history just written to before a session starts, kept open until the session's
+#: recorder has opened it (see _hold_open).
+_HELD: dict[tuple[str, str], Any] = {}
+
+
+def _hold_open(key: tuple[str, str], db: Any) -> None:
+    """Keep ``db`` open until :func:`prepare` has started the session's recorder: closing
+    the last connection to a history checkpoints its write-ahead file into it, with a sync
+    to the disk (20 ms, between the Start key and the session), which the recorder's
+    connection, open by then, leaves to its own close at the session's end."""
+    old = _HELD.pop(key, None)
+    if old is not None:
+        old.close()
+    _HELD[key] = db
 
 
 def find_resume(

@@ -53,6 +53,7 @@ from backtimer.session.launch import (
     describe_resume,
     find_resume,
     level_changes,
+    plan_ahead,
     prepare,
     settings,
 )
@@ -294,6 +295,7 @@ class BacktimerApp(App[int]):
         self._watches: list[Any] = []
         self._watch_timer: Timer | None = None
         self._held_notes: list[tuple[Any, ...]] | None = None
+        self._quiet_config: tuple[Config, Config] | None = None  # see _launch_config
 
     # ------------------------------------------------------------------ life cycle
 
@@ -528,6 +530,11 @@ class BacktimerApp(App[int]):
         if resume is None and self.level == "current" and self.record:
             changes = level_changes(entry, self.config, self.data_dir)
             if changes:
+                # The session's plan, for the offer's default (every step-up taken), is
+                # compiled while the offer is read: after its first frame.
+                self.call_after_refresh(
+                    plan_ahead, entry, changes, self._launch_config(), self.data_dir
+                )
 
                 def chosen(accepted: list | None) -> None:
                     if accepted is None:  # escape: not now (as on the remote's screen)
@@ -545,12 +552,21 @@ class BacktimerApp(App[int]):
                 return
         self._launch(entry, resume)
 
+    def _launch_config(self) -> Config:
+        """The settings a session runs with. Voice off: nothing is said, so the plan keeps
+        the routine's own times. The same object while the settings and voice stay."""
+        if self.voice_on:
+            return self.config
+        made = self._quiet_config
+        if made is None or made[0] is not self.config:
+            made = self._quiet_config = (self.config, dataclasses.replace(self.config, voice=False))
+        return made[1]
+
     def _launch(self, entry: Entry, resume: Any) -> None:
         launch = prepare(
             entry,
             level=self.level,
-            # Voice off: nothing is said, so the plan keeps the routine's own times.
-            config=self.config if self.voice_on else dataclasses.replace(self.config, voice=False),
+            config=self._launch_config(),
             data_dir=self.data_dir,
             clock=self.clock,
             resume=resume,

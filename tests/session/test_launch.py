@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_routine
 
 from backtimer.core.engine import State
@@ -212,3 +214,45 @@ def test_a_routine_without_ranges_reads_no_history_for_its_levels(tmp_path: Path
     launch_module.level_changes(ranged, Config(), data)
     launch_module.resolve_level(ranged, "current", data, [], DEFAULT_SESSIONS)
     assert opened  # the history has its levels
+
+
+def test_a_stored_step_up_keeps_the_history_open_until_the_session_records(
+    tmp_path: Path,
+) -> None:
+    """Accepting a step-up writes it at once (another connection reads it) and keeps that
+    connection open until the session's recorder has opened its own (closing the last one
+    would sync the write-ahead file into the history between Start and the session); then
+    it is closed. A session not recorded closes it too."""
+    from backtimer.history.levels import current_levels
+    from backtimer.session import launch as launch_module
+
+    ranged = write_routine(
+        tmp_path, 'name = "y"\n[[exercises]]\nname = "a"\nhold = "10-20s"\nreps = 2\n'
+    )
+    data = tmp_path / "data"
+    for record in (True, False):
+        changes = launch_module.level_changes(ranged, Config(progression_sessions=1), data)
+        assert changes == []  # no history yet: nothing to offer; a step-up taken by hand:
+        up = levels_change(ranged)
+        assert launch_module.accept_levels(ranged, [up], data) is None
+        key = launch_module._review_key(ranged, data)
+        held = launch_module._HELD[key]
+        with open_history(data, create=False) as other:
+            assert current_levels(other, ranged, DEFAULT_SESSIONS)[0] == up.new  # written
+        launch = prepare(ranged, level="current", config=Config(), data_dir=data, record=record)
+        assert key not in launch_module._HELD
+        with pytest.raises(sqlite3.ProgrammingError):  # closed
+            held.conn.execute("SELECT 1")
+        assert launch.level[0] == up.new
+        assert (launch.recorder is not None) is record
+        launch.close()
+
+
+def levels_change(entry):
+    """A step-up of the first exercise's hold to 15 s (as the offer would make it)."""
+    from backtimer.core.routine import LevelChoice
+    from backtimer.history.levels import LevelChange
+
+    return LevelChange(
+        0, "a", "up", LevelChoice(hold=10), LevelChoice(hold=15), "hold 10s -> 15s", ""
+    )

@@ -7,7 +7,9 @@ three; a step-up after 2 sessions is offered with the setting at 2."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from snapshot_apps.common import build_app
@@ -101,3 +103,56 @@ async def test_the_picker_plan_and_run_agree_on_the_levels(
         assert app.launches and app.launches[0].level == expected
         app.exit()
     assert expected_levels(entry, data) == expected  # the step-down, stored now, is the same
+
+
+def _recording_plans(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict, Any]]:
+    """(thread, levels, plan) of every plan launch.speech_plan compiles."""
+    from backtimer.session import launch as launch_module
+
+    calls: list[tuple[str, dict, Any]] = []
+    real = launch_module.speech_plan
+
+    def recording(routine: Any, level: Any, config: Any, lengths: Any = None) -> Any:
+        plan = real(routine, level, config, lengths)
+        calls.append((threading.current_thread().name, dict(level), plan))
+        return plan
+
+    monkeypatch.setattr(launch_module, "speech_plan", recording)
+    return calls
+
+
+@pytest.mark.parametrize("take", [True, False])
+async def test_the_session_s_plan_is_compiled_while_the_offer_is_read(
+    setup: tuple[Entry, Path], monkeypatch: pytest.MonkeyPatch, take: bool
+) -> None:
+    """After the offer's first frame, the plan for every step-up taken (the offer's
+    default) is compiled in a thread; Start with them all runs that plan, the same as one
+    compiled then. With the step-ups declined, the session's own levels are compiled."""
+    entry, data = setup
+    config = settings()
+    before = expected_levels(entry, data)
+    calls = _recording_plans(monkeypatch)
+    app = build_app(entry, level="current", record=True, data_dir=data, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        offer = app.screen
+        assert isinstance(offer, LevelOfferScreen)
+        if take:
+            await pilot.press("s")
+        else:
+            offer.dismiss([])
+        for _ in range(3):
+            await pilot.pause()
+        launch = app.launches[0]
+        app.exit()
+    ahead = [levels for name, levels, _ in calls if name == "plan-ahead"]
+    ups = {c.exercise_index: c.new for c in offer.changes if c.change == "up"}
+    assert len(ahead) == 1 and ahead[0] == before | ups
+    assert launch.level == (ahead[0] if take else before)
+    if take:
+        assert len(calls) == 1 and launch.plan is calls[0][2]  # compiled once, ahead
+    else:
+        assert calls[-1][0] == threading.current_thread().name and launch.plan is calls[-1][2]
+    assert entry.routine is not None
+    fresh = speech_plan(with_config_defaults(entry.routine, config), launch.level, config)
+    assert launch.plan.to_json() == fresh.to_json()
