@@ -369,3 +369,32 @@ async def test_a_wrapped_name_goes_on_under_the_name_and_the_list_opens_at_the_t
             assert lines[first + 1][column : column + 4] == "    "
             assert lines[first + 1][column + 4] != " "
             assert lines[first + 1][column + 4 :].startswith(("your head", "folded towel"))
+
+
+LONG_DOWN = LevelChange(
+    3,
+    "Cat-cow on hands and knees, slowly, breathing out as you round your back",
+    "down",
+    LevelChoice(hold=15),
+    LevelChoice(hold=10),
+    "hold 15s -> 10s",
+    "after a pain stop in the last session",
+)
+
+
+@pytest.mark.parametrize("ups", [[], LONG_UPS[:2]])
+async def test_a_wrapped_step_down_goes_on_under_its_text(ups: list[LevelChange]) -> None:
+    """A step-down's wrapped line goes on under its text, not under its bullet; with no
+    step-ups above it, no second blank line under the title."""
+    app = Host([*ups, LONG_DOWN, BRIDGES_DOWN])
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        bullet = next(i for i, line in enumerate(lines) if "• Cat-cow" in line)
+        column = lines[bullet].index("•")
+        assert lines[bullet + 1][column : column + 2] == "  "
+        assert lines[bullet + 1][column + 2] != " "
+        assert "Stepped down after pain" in lines[bullet - 1]
+        if not ups:
+            title = next(i for i, line in enumerate(lines) if "your levels" in line)
+            assert lines[title + 2].strip("│ ").startswith("Stepped down")

@@ -375,3 +375,18 @@ async def test_the_new_routine_dialog_opens_the_help_with_f1_and_keeps_a_typed_q
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_the_new_routine_dialog_says_all_of_it_at_60_columns(folder: Path) -> None:
+    """Template or copy is said in the hint (it was the end of the copy box's label, cut
+    off at the dialog's border); the copy box stays inside the dialog."""
+    app = picker_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "else the commented template)." in " ".join(text.replace("│", " ").split())
+        copy = app.screen.query_one("#new-copy", Checkbox)
+        dialog = app.screen.query_one("#new-dialog")
+        assert copy.region.right <= dialog.content_region.right

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import Group
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -298,7 +300,7 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
         padding: 0;
         background: $surface;
     }
-    LevelOfferScreen .levels-down {
+    LevelOfferScreen .levels-down.-after-ups {
         margin-top: 1;
     }
     LevelOfferScreen #levels-buttons {
@@ -329,20 +331,25 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
                     offers.styles.max_height = self._room(self.app.size)
                     yield offers
                 if self.downs:
-                    yield Static(self._downs_text(), classes="levels-down")
+                    after = " -after-ups" if self.ups else ""
+                    yield Static(self._downs_text(), classes="levels-down" + after)
             with Horizontal(id="levels-buttons"):
                 if self.ups:
                     yield Button("No step-ups (n)", id="levels-decline", compact=True)
                 yield Button("Start (s)", id="levels-start", variant="primary", compact=True)
         yield KeyBar()
 
-    def _downs_text(self) -> Text:
+    def _downs_text(self) -> Group:
+        """The heading, then each step-down after a bullet, a wrapped line going on under
+        its text (not under the bullet)."""
         heading = "Stepped down after pain" if len(self.downs) > 1 else "Stepped down"
-        text = Text(heading, style="bold")
+        table = Table.grid()
+        table.add_column(no_wrap=True)
+        table.add_column()
         for change in self.downs:
-            text.append("\n• ").append_text(literal(change.exercise, "bold"))
-            text.append(f": {change.what}, {change.why}")
-        return text
+            text = literal(change.exercise, "bold").append(f": {change.what}, {change.why}")
+            table.add_row("• ", text)
+        return Group(Text(heading, style="bold"), table)
 
     def _room(self, size: Size) -> int:
         """The rows the list of step-ups has on a screen of ``size``: what the key bar, the
@@ -352,7 +359,8 @@ class LevelOfferScreen(ModalScreen[list[LevelChange]]):
         used = 1 + 2 + 2 + 2  # key bar; border; title and its margin; Start and its margin
         used += len(Text(HEADING).wrap(console, width))
         if self.downs:
-            used += 1 + len(self._downs_text().wrap(console, width))
+            downs = console.render_lines(self._downs_text(), console.options.update_width(width))
+            used += 1 + len(downs)
         return max(3, size.height - used)
 
     def on_resize(self, event: events.Resize) -> None:

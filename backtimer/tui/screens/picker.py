@@ -771,6 +771,7 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
     }
     NewRoutineScreen Checkbox {
         width: auto;
+        max-width: 100%;  /* a long routine name ends in "…", not cut off at the border */
     }
     NewRoutineScreen #new-error {
         color: $text-error;
@@ -796,9 +797,10 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
         folder = catalog.display_path(paths.user_routines_dir())
         with Vertical(id="new-dialog"):
             yield Static("New routine", id="new-title")
+            copy = " (a copy of the routine ticked below, else" if self.source else " (from"
             yield Static(
                 f"A name for the file: letters, digits, - and _. It is saved as NAME.toml "
-                f"in {folder}.",
+                f"in {folder}{copy} the commented template).",
                 id="new-hint",
                 markup=False,
             )
@@ -806,7 +808,6 @@ class NewRoutineScreen(ModalScreen[tuple[Path, list[str]] | None]):
             if self.source is not None:
                 assert self.source.routine is not None
                 label = Text("Copy ").append_text(literal(self.source.routine.name, "bold"))
-                label.append(" (else: the commented template)")
                 yield TickBox(label, value=False, id="new-copy", compact=True)
             yield Static("", id="new-error")
             with Horizontal(id="new-buttons"):
