@@ -530,11 +530,7 @@ class BacktimerApp(App[int]):
         if resume is None and self.level == "current" and self.record:
             changes = level_changes(entry, self.config, self.data_dir)
             if changes:
-                # The session's plan, for the offer's default (every step-up taken), is
-                # compiled while the offer is read: after its first frame.
-                self.call_after_refresh(
-                    plan_ahead, entry, changes, self._launch_config(), self.data_dir
-                )
+                self.call_after_refresh(self._while_the_offer_is_read, entry, changes)
 
                 def chosen(accepted: list | None) -> None:
                     if accepted is None:  # escape: not now (as on the remote's screen)
@@ -551,6 +547,13 @@ class BacktimerApp(App[int]):
                 self.push_screen(LevelOfferScreen(changes), chosen)
                 return
         self._launch(entry, resume)
+
+    def _while_the_offer_is_read(self, entry: Entry, changes: list[Any]) -> None:
+        """After the level offer's first frame: the session's plan, for the offer's default
+        (every step-up taken), is compiled in a thread, and the session screen's code is
+        loaded, so that Start has less to do."""
+        plan_ahead(entry, changes, self._launch_config(), self.data_dir)
+        import backtimer.tui.screens.session  # noqa: F401
 
     def _launch_config(self) -> Config:
         """The settings a session runs with. Voice off: nothing is said, so the plan keeps
