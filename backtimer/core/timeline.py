@@ -90,7 +90,7 @@ class Cue:
     say: str | None = None
     sound: str | None = None
     seconds: float = 0.0  # how long the words take (0: a sound only)
-    kind: str = "say"  # for: intro, head, release, next, count, go, tempo, halfway, moved
+    kind: str = "say"  # for: intro, safety, head, release, next, count, go, tempo, halfway, moved
     from_end: bool = False  # timed from the step's end: moves when a hold is made longer
 
     @property
@@ -513,7 +513,15 @@ class _Fitter:
             if index > 0 and self.steps[index - 1].phase == "transition":
                 intro = intro[1:]  # the transition said "Next: Bridge.": not "Bridge." again
             lines += intro
-            return [_Slot([line], "intro") for line in lines if line]
+            exercise = self.exercise(step)
+            warnings = {sentence(c) for c in self.routine.cautions}
+            if exercise.caution:
+                warnings.add(sentence(exercise.caution))
+            if exercise.stop_if:
+                warnings.add(stop_if_words(exercise.stop_if))
+            return [
+                _Slot([line], "safety" if line in warnings else "intro") for line in lines if line
+            ]
         if step.phase == "rest":
             rest = spoken_duration(step.seconds or 0.0)
             return [_Slot([f"Release and rest {rest}.", "Release."], "head", "release")]
@@ -673,7 +681,8 @@ class _Fitter:
             if text and any(line.startswith(f"Next: {text}") for line in said):
                 continue  # "Next: Bridge." was just said: not "Bridge." again
             spoken = self.length(text)
-            cues.append(Cue(t, text, None, spoken, "moved"))
+            kind = "safety" if slot.kind == "safety" else "moved"
+            cues.append(Cue(t, text, None, spoken, kind))
             t += spoken + GAP
 
     def count_cues(self, total: float, counts: int) -> list[Cue]:
@@ -875,3 +884,142 @@ def fit_steps(
     when "3" is due."""
     fitter = _Fitter(steps, routine, level, length, countdown, detail, count_length)
     return fitter.fit()
+
+
+# ------------------------------------------------------------------------ resuming
+
+#: Kinds of cue whose words have no deadline of their own: after a resume they may come a
+#: little later than fitted (never past the next cue that has one), or give way.
+MOVABLE = frozenset({"intro", "safety", "moved", "next", "head", "say"})
+RESUME_KIND = "resume"  # the words said as the clock runs again ("Resuming.")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A cue after a resume: when it is due (on the session's clock) and which of the
+    pending cues it is (its index; None: new, the resume words or a sentence said again)."""
+
+    due: float
+    cue: Cue
+    source: int | None
+
+
+@dataclass
+class _Candidate:
+    cue: Cue
+    due: float
+    rank: int
+    source: int | None
+
+
+def _rank(cue: Cue, again: bool = False) -> int:
+    """What gives way first where a resume has more to say than time before the next cue
+    with a deadline: the resume words (0), then what comes next and the instructions (1),
+    then a sentence the stop cut off (2); a safety warning (3) never gives way to those."""
+    if cue.kind == "safety":
+        return 3
+    if again:
+        return 2
+    return 0 if cue.kind == RESUME_KIND else 1
+
+
+def movable(cue: Cue) -> bool:
+    """Words with no deadline of their own (no sound marks their moment)."""
+    return bool(cue.say) and cue.sound is None and cue.kind in MOVABLE
+
+
+def fit_resumed(
+    at: float,
+    pending: Sequence[tuple[float, Cue]],
+    *,
+    words: Sequence[Cue] = (),
+    again: Cue | None = None,
+    end: float | None = None,
+) -> list[Placed]:
+    """What is said after the clock runs again at ``at`` (a resume, or a pain stop pressed
+    by mistake), and when: nothing overlaps, nothing with a deadline is late.
+
+    ``pending``: the step's cues not yet said, each with its due time (already moved by the
+    time stopped), and the next step's first cue at the step's end. ``words``: what the
+    resume may say first, richest first ("Resuming. Hold, 12 seconds left.", "Resuming.");
+    ``again``: the sentence the stop cut off, said again in full from its start; ``end``:
+    when the step ends (words without a deadline end before it; None: no deadline).
+
+    Cues with a sound, the countdown, "Halfway" and the next step's cue keep their times.
+    The others (instructions, warnings, what comes next) keep their order and move later
+    where the resume words or the sentence said again need their time; what does not fit
+    before the next cue with a deadline gives way, least needed first (see :func:`_rank`):
+    a safety warning is heard rather than chatter. The fixed cues come first in the result,
+    then the rest in the order said."""
+    fixed: list[Placed] = []
+    moving: list[_Candidate] = []
+    for number, (due, cue) in enumerate(pending):
+        if movable(cue):
+            moving.append(_Candidate(cue, due, _rank(cue), number))
+        else:
+            fixed.append(Placed(due, cue, number))
+    spans = sorted(
+        (p.due, p.due + p.cue.lead + p.cue.seconds + (GAP if p.cue.say else 0.0))
+        for p in fixed
+        if p.cue.say or p.cue.sound
+    )
+    head = (
+        [_Candidate(again, at, _rank(again, again=True), None)]
+        if again is not None and again.say
+        else []
+    )
+    options = [w for w in words if w.say]
+    dropped: set[int] = set()  # by position in the candidates after the words
+
+    def layout(items: list[_Candidate]) -> tuple[list[tuple[float, int]], list[int]]:
+        """Each item at its time or after the one before; (start, position) of those that
+        fit, and the positions of those that do not."""
+        t = at
+        placed: list[tuple[float, int]] = []
+        failed: list[int] = []
+        for position, item in enumerate(items):
+            span = item.cue.lead + item.cue.seconds
+            start = max(item.due, t)
+            for begin, finish in spans:
+                if begin < start + span + GAP - 1e-9 and start < finish - 1e-9:
+                    start = finish
+            # Never past a deadline that came after it (said between the countdown's
+            # numbers, or after them, it would be heard as the next step's words).
+            limits = [b - GAP for b, _ in spans if b >= item.due - 1e-9]
+            limits += [end] if end is not None else []
+            if limits and start + span > min(limits) + 1e-9:
+                failed.append(position)
+                continue
+            placed.append((start, position))
+            t = start + span + GAP
+        return placed, failed
+
+    candidates = head + moving
+    choice = 0
+    while True:
+        said = options[choice] if choice < len(options) else None
+        first = [_Candidate(said, at, 0, None)] if said is not None else []
+        kept = [n for n in range(len(candidates)) if n not in dropped]
+        items = first + [candidates[n] for n in kept]
+        placed, failed = layout(items)
+        if first and 0 in failed:
+            choice += 1  # a shorter way to say it, or none
+            continue
+        # The most needed of what does not fit: what said before it and is less needed
+        # gives way (the latest of the least needed first), and all is laid out again.
+        worst = max(failed, key=lambda n: (items[n].rank, -n), default=None)
+        if worst is None:
+            break
+        victims = [n for _, n in placed if n < worst and items[n].rank < items[worst].rank]
+        if not victims:
+            break
+        victim = min(victims, key=lambda n: (items[n].rank, -n))
+        if first and victim == 0:
+            choice += 1
+        else:
+            dropped.add(kept[victim - len(first)])
+    out = list(fixed)
+    for start, position in placed:
+        item = items[position]
+        out.append(Placed(start, item.cue, item.source))
+    return out

@@ -53,7 +53,14 @@ from backtimer.core.engine import (
     StepStarted,
 )
 from backtimer.core.plan import CLOSING_TEXT, Step
-from backtimer.core.timeline import DEFAULT_RATE, GAP, Cue, estimate
+from backtimer.core.timeline import (
+    DEFAULT_RATE,
+    RESUME_KIND,
+    Cue,
+    Placed,
+    estimate,
+    fit_resumed,
+)
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.speech import STOPPED_TEXT, SpeechPlayer, find_command
 
@@ -413,9 +420,13 @@ class Cues:
                         self._paused = False
                         for item in self._pending:
                             item.due += event.paused_seconds
-                        text = self._resumed_words(event, session)
-                        self._say(text, event.at)
-                        self._say_again(event.at, session, text)
+                        if any(isinstance(e, StepStarted) for e in events):
+                            # A resume after a pain stop starts the step again: its own
+                            # first cue says what it is, on its deadline ("Hold" with the
+                            # go sound), and says what the stop cut off.
+                            self._cut = None
+                        else:
+                            self._resume(event, session)
                     case Extended():
                         for item in self._pending:
                             moves = item.cue.from_end and item.step.index == event.step.index
@@ -455,38 +466,52 @@ class Cues:
         speech = session.plan.speech if session is not None else None
         return speech.rate if speech is not None and speech.rate else DEFAULT_RATE
 
-    def _resumed_words(self, event: Resumed, session: Session | None) -> str | None:
-        """ "Resuming.", and in a hold resumed mid-way "Resuming. Hold, 12 seconds left."
-        where that ends before the next cue is due."""
-        text = announcement(event)
-        if session is None or session.over or session.step.phase != "hold":
-            return text
-        left = session.remaining(event.at)
-        if left is None or round(left) < 1:
-            return text
-        longer = f"{RESUMED_TEXT} Hold, {spoken(round(left))} left."
-        following = min((d.due for d in self._pending), default=None)
-        ends = event.at + _longest(longer, self._rate(session)) + GAP
-        if following is not None and ends > following:
-            return text
-        if self._cut is not None and self._cut.cue.kind == "go":
-            self._cut = None  # "Hold" again: said by these words
-        return longer
+    def _resume(self, event: Resumed, session: Session | None) -> None:
+        """What is said as the clock runs again where it stood (see
+        :func:`~backtimer.core.timeline.fit_resumed`): "Resuming." (in a hold resumed
+        mid-way, "Resuming. Hold, 12 seconds left."), then the sentence the pause or pain
+        stop cut off, again from its start, then what was left of the step, each where it
+        fits: nothing with a deadline (a countdown number, the next step's first cue) is
+        made late; what does not fit gives way, a safety warning last."""
+        rate = self._rate(session)
 
-    def _say_again(self, at: float, session: Session | None, resumed: str | None) -> None:
-        """On resume, the sentence a pause cut off, again from its start, after "Resuming.",
-        where it ends before the next cue is due (else it is lost: the next cue keeps its
-        time)."""
+        def words(text: str) -> Cue:
+            return Cue(0.0, text, None, _longest(text, rate), RESUME_KIND)
+
         cut, self._cut = self._cut, None
-        if cut is None or cut.cue.say is None:
-            return
-        # The longest "Resuming." can take at this rate.
-        due = at + _longest(resumed or RESUMED_TEXT, self._rate(session)) + GAP
-        following = min((d.due for d in self._pending), default=None)
-        if following is not None and due + cut.cue.seconds + GAP > following:
-            return
-        again = replace(cut.cue, sound=None, from_end=False)
-        self._pending.append(_Due(due, again, cut.step))
+        again = None
+        if cut is not None and cut.cue.say:
+            again = replace(cut.cue, sound=None, from_end=False)
+        end = None
+        if session is not None and not session.over and session.deadline is not None:
+            end = session.deadline
+        pending = [(item.due, item.cue) for item in self._pending]
+        placed: list[Placed] = []
+        left = None
+        if session is not None and not session.over and session.step.phase == "hold":
+            left = session.remaining(event.at)
+        if left is not None and round(left) >= 1:
+            longer = f"{RESUMED_TEXT} Hold, {spoken(round(left))} left."
+            # It says "Hold" again: a cut "Hold" is not said besides.
+            kept = again if again is not None and again.kind != "go" else None
+            placed = fit_resumed(event.at, pending, words=[words(longer)], again=kept, end=end)
+            if not any(p.cue.kind == RESUME_KIND for p in placed):
+                placed = []
+        if not placed:
+            placed = fit_resumed(
+                event.at, pending, words=[words(RESUMED_TEXT)], again=again, end=end
+            )
+        before = self._pending
+        self._pending = []
+        for item in placed:
+            if item.source is not None:
+                kept_item = before[item.source]
+                kept_item.due = item.due
+                self._pending.append(kept_item)
+            elif item.cue.kind == RESUME_KIND:
+                self._say(item.cue.say, event.at)
+            elif cut is not None:
+                self._pending.append(_Due(item.due, item.cue, cut.step))
 
     # -------------------------------------------------------------- the thread
 

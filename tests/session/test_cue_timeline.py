@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
 from backtimer.core.schema import validate_routine
-from backtimer.core.timeline import estimator
+from backtimer.core.timeline import estimator, movable
 from backtimer.session.cues import LATE, Cues, RecordingPlayer
 from backtimer.session.runner import SessionRunner
 
@@ -133,18 +131,43 @@ def test_a_pain_stop_silences_at_once_and_what_was_due_waits() -> None:
     runner.tick()
     assert player.calls[-1] == ("say", "Stopped.")  # nothing after the stop
     assert len(heard) == said_before
-    # Pressed by mistake: the step goes on where it was, every cue moved by the 20 s.
+    # Pressed by mistake: the step goes on where it was, every cue moved by the 20 s. The
+    # sentence the stop cut off ("Knee to chest.", 1 s in) is said again first, in full;
+    # the words after it follow it, never before their time, and every cue with a deadline
+    # (the countdown, each step's first cue) keeps it exactly. Where the words after it no
+    # longer fit before the countdown, what comes next gives way ("Rep 1 of 2."), never a
+    # warning nor an instruction.
+    cut = heard[-1]
+    assert cut[0] <= 101.0 < cut[0] + plan.steps[0].cues[0].seconds
     runner.do("mistake")
     run_until(runner, cues, clock, 100.0 + 20.0 + plan.total_seconds + 1)
     expected = [
-        (100.0 + 20.0 + plan.offset(step.index) + cue.at, cue.say)
+        (100.0 + 20.0 + plan.offset(step.index) + cue.at, cue)
         for step in plan.steps
         for cue in step.cues
         if cue.say
     ][said_before:]
-    assert [text for _, text in heard[said_before:]] == [text for _, text in expected]
-    for (at, _), (due, _) in zip(heard[said_before:], expected, strict=True):
-        assert abs(at - due) < 1e-6
+    after = heard[said_before:]
+    assert after[0] == (121.0, cut[1])
+    said = iter(after[1:])
+    heard_cues = []
+    for due, cue in expected:
+        at, text = next(said, (None, None))
+        if text == cue.say:
+            heard_cues.append((at, due, cue))
+            continue
+        assert cue.kind == "next", cue  # only what comes next gives way
+        said = iter([(at, text), *said])
+    assert next(said, None) is None
+    assert [c.say for _, _, c in heard_cues if c.kind == "next"] == ["Last one."]
+    for at, due, cue in heard_cues:
+        if movable(cue):
+            assert at >= due - 1e-6
+        else:
+            assert abs(at - due) < 1e-6
+    ends = [121.0 + plan.steps[0].cues[0].seconds] + [at + c.seconds for at, _, c in heard_cues]
+    for end, (start, _, _) in zip(ends, heard_cues, strict=False):
+        assert start >= end - 1e-6  # nothing overlaps
 
 
 def test_a_late_wake_says_what_is_due_in_order_but_no_stale_pile() -> None:
@@ -240,8 +263,12 @@ def test_a_hold_resumed_mid_way_says_how_long_is_left() -> None:
     assert player.said.count(first.say) == 1  # not "Hold" again besides
 
 
-def test_a_cut_sentence_with_no_room_before_the_next_cue_is_lost_and_the_next_is_on_time() -> None:
-    runner, cues, _player, clock, heard = setup()
+def test_a_cut_sentence_with_no_room_before_the_next_words_is_said_again_first() -> None:
+    """A listener lost a safety caution for good: a sentence cut off with words right after
+    it was not said again. Now it is, at once, in full: the words after it (no deadline of
+    their own) follow it, what comes next gives way where the step has no room left, and
+    the countdown keeps its seconds."""
+    runner, cues, player, clock, heard = setup()
     plan = runner.plan
     runner.do("start")
     cues.poll(clock.now)
@@ -255,10 +282,23 @@ def test_a_cut_sentence_with_no_room_before_the_next_cue_is_lost_and_the_next_is
     cues.poll(clock.now)
     resumed = clock.now
     runner.do("resume")
-    run_until(runner, cues, clock, 100.0 + 10.0 + following.at + 0.5)
+    run_until(runner, cues, clock, 100.0 + 10.0 + plan.steps[0].seconds + 0.5)
     after = [(at, text) for at, text in heard if at >= resumed]
-    assert after and after[0][1] == following.say
-    assert after[0][0] == pytest.approx(100.0 + following.at + (resumed - paused))
+    assert after[0] == (resumed, cut.say)
+    assert after[1][1] == following.say
+    assert after[1][0] >= resumed + cut.seconds + 0.3 - 1e-6  # after it, with a gap
+    # "Resuming." had no room: the sentence is said at once instead (no overlap).
+    assert "Resuming." not in player.said[player.said.index("Paused.") :]
+    end = 100.0 + plan.steps[0].seconds + (resumed - paused)
+    assert [round(end - at, 6) for at, text in after if text in ("3", "2", "1")] == [3, 2, 1]
+    # Every instruction and warning after it is heard, in order; only what comes next may
+    # have given way.
+    words = [c for c in intro[1:] if c.kind != "count"]
+    said = [t for at, t in after[1:] if t not in ("3", "2", "1") and at < end - 1e-6]
+    assert [c.say for c in words if c.kind != "next"] == [
+        t for t in said if t not in [c.say for c in words if c.kind == "next"]
+    ]
+    assert said == [c.say for c in words if c.say in said]
 
 
 class FollowingPlayer(RecordingPlayer):

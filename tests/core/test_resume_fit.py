@@ -1,0 +1,83 @@
+"""The timeline's rule for what is said after a resume (fit_resumed): cues with a deadline
+keep it, the resume words and a sentence said again fit before them or give way, a safety
+warning last."""
+
+from __future__ import annotations
+
+import itertools
+
+from backtimer.core.timeline import GAP, RESUME_KIND, Cue, fit_resumed
+
+RESUMING = Cue(0.0, "Resuming.", None, 1.0, RESUME_KIND)
+
+
+def spans(placed: list) -> list[tuple[float, float, str]]:
+    return sorted(
+        (p.due, p.due + p.cue.lead + p.cue.seconds, p.cue.say) for p in placed if p.cue.say
+    )
+
+
+def no_overlap(placed: list) -> bool:
+    return all(b[0] >= a[1] + GAP - 1e-9 for a, b in itertools.pairwise(spans(placed)))
+
+
+def count(at: float, number: int) -> Cue:
+    return Cue(at, str(number), "tick", 0.5, "count", from_end=True)
+
+
+def test_the_resume_words_are_said_only_where_they_end_before_the_next_deadline() -> None:
+    pending = [(10.5, count(0, 3)), (11.5, count(0, 2)), (12.5, count(0, 1))]
+    placed = fit_resumed(10.0, pending, words=[RESUMING], end=13.5)
+    assert [p.cue.say for p in placed] == ["3", "2", "1"]  # no room: not said
+    assert [p.due for p in placed] == [10.5, 11.5, 12.5]
+    placed = fit_resumed(9.0, pending, words=[RESUMING], end=13.5)
+    assert [(p.due, p.cue.say) for p in placed][-1] == (9.0, "Resuming.")
+    assert no_overlap(placed)
+
+
+def test_the_richest_words_that_fit_are_chosen() -> None:
+    longer = Cue(0.0, "Resuming. Hold, 9 seconds left.", None, 3.0, RESUME_KIND)
+    pending = [(12.0, count(0, 3))]
+    placed = fit_resumed(10.0, pending, words=[longer, RESUMING], end=15.0)
+    assert [p.cue.say for p in placed if p.source is None] == ["Resuming."]
+    placed = fit_resumed(8.0, pending, words=[longer, RESUMING], end=15.0)
+    assert [p.cue.say for p in placed if p.source is None] == [longer.say]
+
+
+def test_a_cut_sentence_comes_first_and_the_words_after_it_move_later() -> None:
+    again = Cue(0.0, "Pull one knee to your chest.", None, 2.0, "intro")
+    after = Cue(0.0, "Hold 20 seconds.", None, 1.5, "intro")
+    pending = [(10.5, after), (20.0, count(0, 3))]
+    placed = fit_resumed(10.0, pending, again=again, end=23.0)
+    said = [(p.due, p.cue.say, p.source) for p in placed]
+    assert (20.0, "3", 1) in said  # the deadline kept
+    assert (10.0, again.say, None) in said
+    assert (10.0 + 2.0 + GAP, after.say, 0) in said  # after it, with a gap
+    assert no_overlap(placed)
+
+
+def test_a_safety_warning_is_heard_rather_than_chatter() -> None:
+    warning = Cue(0.0, "Keep your lower back flat on the floor.", None, 4.0, "safety")
+    stop_if = Cue(0.0, "Stop if you feel pain in the hip.", None, 3.0, "safety")
+    timed = Cue(0.0, "Hold 20 seconds.", None, 1.5, "intro")
+    nxt = Cue(0.0, "Rep 1 of 2.", None, 1.2, "next", from_end=True)
+    pending = [(14.6, stop_if), (17.9, timed), (19.7, nxt), (21.0, count(0, 3))]
+    placed = fit_resumed(11.0, pending, words=[RESUMING], again=warning, end=24.0)
+    said = [p.cue.say for p in sorted(placed, key=lambda p: p.due)]
+    # 10 s before the count: the warning again, the stop-if, then what is timed; the
+    # resume words and what comes next give way.
+    assert said == [warning.say, stop_if.say, timed.say, "3"]
+    assert no_overlap(placed)
+    # With less room the instructions give way too, never a warning.
+    placed = fit_resumed(13.0, pending, words=[RESUMING], again=warning, end=24.0)
+    said = [p.cue.say for p in sorted(placed, key=lambda p: p.due)]
+    assert said == [warning.say, stop_if.say, "3"]
+    assert no_overlap(placed)
+
+
+def test_nothing_after_the_step_s_end() -> None:
+    again = Cue(0.0, "A long sentence that takes its time.", None, 5.0, "intro")
+    placed = fit_resumed(10.0, [], again=again, end=12.0)
+    assert placed == []
+    placed = fit_resumed(10.0, [], again=again, end=None)
+    assert [p.cue.say for p in placed] == [again.say]
