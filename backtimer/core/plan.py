@@ -25,6 +25,7 @@ from backtimer.core.timeline import (
     LengthFn,
     _says_position,
     fit_steps,
+    is_last_rep,
     side_words,
 )
 from backtimer.core.timeline import join as join_sentences
@@ -297,6 +298,7 @@ def _work_say(
     rep: int,
     describe_tempo: bool,
     first_of_set: bool,
+    last: bool,
 ) -> str:
     parts: list[str] = []
     if announce_set:
@@ -318,11 +320,11 @@ def _work_say(
         elif dose.reps == 1:
             parts.append("Go")
         if dose.reps > 1:
-            parts.append(f"{rep}, last one" if rep == dose.reps else f"{rep}")
+            parts.append(f"{rep}, last one" if last else f"{rep}")
         return join_sentences(*parts)
     # A timed or breath-counted hold.
     assert dose.rep_seconds is not None
-    if dose.reps > 1 and rep == dose.reps:
+    if dose.reps > 1 and last:
         parts.append("Last one")
     elif dose.reps > 1 and (dose.rep_seconds >= SHORT_HOLD or dose.breaths is not None):
         # A short hold has no time for "Rep 2 of 3": the sentence would outlast the hold.
@@ -382,6 +384,7 @@ def _compile_exercise(
             rep=rep,
             describe_tempo=bool(pending_intro),
             first_of_set=first_of_set,
+            last=is_last_rep(settings, dose, side, rep),
         )
         if pending_intro:
             say = join_sentences(*pending_intro, say)

@@ -265,6 +265,18 @@ def stop_if_words(text: str) -> str:
     return sentence(f"Stop if you feel {text[0].lower()}{text[1:]}")
 
 
+def is_last_rep(settings: Settings, dose: Any, side: str | None, rep: int) -> bool:
+    """Whether a rep is the set's real last one, said "Last one": with the sides taken in
+    turn rep by rep (right, left, right, left), only the last side's last rep is; the last
+    rep on the first side has the other side's still to come."""
+    if dose.reps <= 1 or rep != dose.reps:
+        return False
+    sides = settings.side_list
+    if settings.side_order == "alternating" and len(sides) == 2 and side is not None:
+        return side == sides[-1]
+    return True
+
+
 # ------------------------------------------------------------------------ fitting
 
 
@@ -489,14 +501,16 @@ class _Fitter:
         if settings.kind == "tempo":
             if step.rep != 1:
                 # Said with its first tempo part too, where reps follow each other.
-                needed.append("Last one" if step.rep == dose.reps else f"Rep {step.rep}")
+                last = is_last_rep(settings, dose, step.side, step.rep)
+                needed.append("Last one" if last else f"Rep {step.rep}")
             elif dose.reps > 1:
                 needed.append(f"{dose.reps} reps")
             else:
                 needed.append("One rep")
             return _Slot([join(*needed)], "next")
         if dose.reps > 1:
-            needed.append("Last one" if step.rep == dose.reps else f"Rep {step.rep} of {dose.reps}")
+            last = is_last_rep(settings, dose, step.side, step.rep)
+            needed.append("Last one" if last else f"Rep {step.rep} of {dose.reps}")
         full = join(*needed, self.hold_words(step))
         short = join(*needed) or full  # the hold's length at least
         return _Slot([full, short] if short != full else [full], "next")
@@ -765,7 +779,7 @@ class _Fitter:
         dose = self.dose(step)
         parts = settings.tempo.parts()
         counted = dose.reps > 1
-        last = counted and step.rep == dose.reps
+        last = counted and is_last_rep(settings, dose, step.side, step.rep)
         cues: list[Cue] = []
         t = 0.0
         missing: str | None = None  # the count, where not even it fits in the first part

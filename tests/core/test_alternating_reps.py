@@ -41,9 +41,10 @@ def first_words(step: Step) -> str:
     return next((c.say or "" for c in step.cues if c.kind == "go"), "")
 
 
-def count_heard(plan: Plan, step: Step, reps: int) -> bool:
-    """The rep's count is said: with its first part, or at the end of the rep before."""
-    last = step.rep == reps
+def count_heard(plan: Plan, step: Step, reps: int, last_side: str | None = None) -> bool:
+    """The rep's count is said: with its first part, or at the end of the rep before.
+    "Last one" is the set's real last rep: with the sides in turn, the last side's only."""
+    last = step.rep == reps and step.side == last_side
     first = first_words(step)
     if first.startswith((f"{step.rep}.", f"{step.rep},")) and (
         not last or "last one" in first.lower()
@@ -95,7 +96,10 @@ def test_every_alternating_rep_says_its_own_side_and_keeps_its_count(path: Path,
         # the count ("11. Knees to the right."), or "Last one. ..." for the last rep.
         room = loaded.settings(step.exercise_index).tempo.parts()[0][1] - TEMPO_GAP
         own_words = _cap(side_words(exercise, step.side))
-        last = reps > 1 and step.rep == reps
+        last_side = loaded.settings(step.exercise_index).side_list[-1]
+        last = reps > 1 and step.rep == reps and step.side == last_side
+        if reps > 1 and step.rep == reps and not last:
+            assert "last one" not in first  # the other side's last rep is still to come
         forms = [join(f"{step.rep}, last one" if last else str(step.rep), own_words)]
         forms += [join("Last one", own_words)] if last else []
         forms = forms if reps > 1 else [join(own_words)]
@@ -104,7 +108,7 @@ def test_every_alternating_rep_says_its_own_side_and_keeps_its_count(path: Path,
         if rate == 175 and step.rep < 10:
             assert own in first, (exercise.name, step.side, step.rep, first)
         if reps > 1:
-            assert count_heard(plan, step, reps), (exercise.name, step.rep, first)
+            assert count_heard(plan, step, reps, last_side), (exercise.name, step.rep, first)
 
 
 def test_rotations_say_knees_to_the_left_from_the_second_rep_on() -> None:
@@ -138,7 +142,9 @@ ROTATION = {
 def test_where_the_side_does_not_fit_the_shorter_forms_come_and_the_count_stays() -> None:
     # Half a second a word: "2. Knees to the left." (5 words, 2.5 s) fits the 2.85 s a
     # part leaves; "3, last one. Knees to the left." (7 words) does not: "3, last one. Knees
-    # over." (5) comes instead. At a second a word only the count fits ("Last one.").
+    # over." (5) comes instead. At a second a word only the count fits ("Last one."). "Last
+    # one" is said once, with the real last rep: the right side's third has the left's
+    # still to come (a listener heard "last one" twice).
     words = lambda per: lambda text: per * len(text.split())  # noqa: E731
     medium = compile_plan(routine(ROTATION), length=words(0.5))
     reps = [s for s in medium.steps if s.phase == "rep"]
@@ -147,12 +153,14 @@ def test_where_the_side_does_not_fit_the_shorter_forms_come_and_the_count_stays(
         "1. Knees to the left.",
         "2. Knees to the right.",
         "2. Knees to the left.",
-        "3, last one. Knees over.",
+        "3. Knees to the right.",
         "3, last one. Knees over.",
     ]
     slow = compile_plan(routine(ROTATION), length=words(1.0))
     firsts = [first_words(s) for s in slow.steps if s.phase == "rep"]
-    assert firsts == ["1.", "1.", "2.", "2.", "Last one.", "Last one."]
+    assert firsts == ["1.", "1.", "2.", "2.", "3.", "Last one."]
+    said = " ".join(s.say for s in medium.steps).lower()
+    assert said.count("last one") == 1
 
 
 def test_without_its_own_side_words_an_alternating_rep_says_the_side_before_the_part() -> None:
@@ -184,3 +192,27 @@ def test_a_single_alternating_rep_is_not_numbered_but_names_its_side() -> None:
     firsts = [first_words(s) for s in plan.steps if s.phase == "rep"]
     assert firsts == ["Knees to the right.", "Knees to the left."]
     assert not any(re.match(r"\d", f) for f in firsts)
+
+
+@pytest.mark.parametrize("fitted", [True, False])
+def test_alternating_holds_say_last_one_once_before_the_real_last_rep(fitted: bool) -> None:
+    # Right, left, right, left, right, left: "Last one" was said before the right side's
+    # third hold and again before the left's; a listener took the first for the end.
+    holds = {
+        "name": "Knee to chest",
+        "hold": 10,
+        "reps": 3,
+        "rest": 5,
+        "switch": 5,
+        "sides": "both",
+        "side_order": "alternating",
+    }
+    plan = compile_plan(routine(holds), length=estimator(175) if fitted else None)
+    work = [s for s in plan.steps if s.is_work]
+    assert [(s.side, s.rep) for s in work][-2:] == [("right", 3), ("left", 3)]
+    said = [s.say for s in plan.steps]
+    assert sum(text.count("Last one") for text in said) == 1
+    where = next(i for i, text in enumerate(said) if "Last one" in text)
+    last = work[-1].index
+    assert where in (last - 1, last)  # in the step before it (fitted), or its own
+    assert "Rep 3 of 3" in " ".join(said[: work[-2].index + 1])
