@@ -240,11 +240,18 @@ def test_what_comes_next_is_said_in_the_step_before(
         counts = [c.at for c in step.cues if c.kind == "count"]
         assert not counts or nxt[0].end <= min(counts) + TOL
         if following.phase == "hold":
-            dose = routine.settings(following.exercise_index).dose("low")
-            if dose.reps > 1 and following.rep == dose.reps:
+            settings = routine.settings(following.exercise_index)
+            dose = settings.dose("low")
+            # The real last rep: with the sides in turn rep by rep, the last side's only.
+            alternating = settings.side_order == "alternating" and len(settings.side_list) == 2
+            last = following.rep == dose.reps and (
+                not alternating or following.side == settings.side_list[-1]
+            )
+            if dose.reps > 1 and last:
                 assert "Last one" in words
             elif dose.reps > 1:
                 assert f"Rep {following.rep} of {dose.reps}" in words
+                assert "Last one" not in words
         before = [s for s in plan.steps[:index] if s.is_work]
         if following.side and (
             not before
