@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -103,7 +102,7 @@ def _replace_with(
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     flags |= getattr(os, "O_CLOEXEC", 0)
     while True:
-        temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        temp = folder / f".{target.name}.{os.urandom(4).hex()}.tmp"
         try:
             # 0o666 minus the umask: the permissions a new file would get.
             fd = os.open(temp, flags, 0o666)

@@ -22,7 +22,6 @@ and takes any routine it lacks (or has with another stamp) from the routine's ow
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import shutil
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backtimer import __version__
+from backtimer.core.digest import sha256_hex
 from backtimer.files import paths
 from backtimer.files.atomic import write_cache_file
 
@@ -121,7 +121,7 @@ class RoutineCache:
         return os.path.abspath(path)
 
     def file_of(self, key: str) -> Path:
-        digest = hashlib.sha256(os.fsencode(key)).hexdigest()[:32]
+        digest = sha256_hex(os.fsencode(key))[:32]
         return self.folder / f"{digest}.pickle"
 
     def _entry(

@@ -16,10 +16,8 @@ once: the journal's id is stored in the same transaction (table ``merged_journal
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from backtimer.core.digest import sha256_hex
 from backtimer.files.atomic import atomic_create_text
 from backtimer.history.db import (
     HistoryDB,
@@ -63,7 +62,7 @@ def transient(exc: BaseException) -> bool:
 
 def file_sha256(path: Path) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_hex(path.read_bytes())
     except OSError:
         return ""
 
@@ -280,7 +279,7 @@ class Writer:
 def write_journal(db_path: Path, writer: Writer, batches: Iterable[Batch]) -> Path:
     """Keep ``batches`` (not written yet) beside the database; returns the journal's path.
     Raises OSError when it cannot be written (nothing is left half-written)."""
-    ident = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(4)}"
+    ident = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{os.urandom(4).hex()}"
     data = {
         "format": JOURNAL_FORMAT,
         "id": ident,

@@ -22,7 +22,6 @@ always (the tests use it, so that what they expect does not depend on an engine'
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import subprocess
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_path
 
+from backtimer.core.digest import sha256_hex
 from backtimer.core.plan import Speech
 from backtimer.core.timeline import DEFAULT_RATE, command_estimate, estimate
 from backtimer.sound.speech import engine_name, find_command, with_voice
@@ -296,7 +296,7 @@ class SpeechLengths:
 
     def _key(self, text: str, part: str) -> str:
         raw = "\0".join((VERSION, part, self._identity, self.voice or "", str(self.rate), text))
-        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return sha256_hex(raw.encode("utf-8", "surrogatepass"))[:32]
 
     def _load(self) -> dict[str, float]:
         if self._cache is None:
