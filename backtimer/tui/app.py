@@ -220,7 +220,13 @@ class LatePlayer:
 
 
 def _collect_from_now_on() -> None:
-    """The garbage collector on, leaving out every object made so far (see on_mount)."""
+    """The garbage collector on, leaving out every object made so far (see on_mount).
+
+    The garbage start-up made while the collector waited (some 5,000 objects: widgets
+    Textual made and dropped, their caches, the argument parser's formatters) is collected
+    first, in one pass: frozen, it would be kept for the whole session (about 0.7 MiB of a
+    long hold's peak memory), where what comes next (the sound, the history) can reuse it."""
+    gc.collect()
     gc.freeze()
     gc.enable()
 
