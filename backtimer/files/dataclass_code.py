@@ -36,7 +36,10 @@ class _Store:
 
     def __init__(self) -> None:
         self.path: Path | None = None  # found at the first dataclass (--version makes none)
-        self.known: dict[str, bytes] | None = None  # text -> marshalled code, once read
+        # text -> marshalled code, once read; None once used: its code lives on in the
+        # class's methods, and the bytes (most of the file) are let go at once.
+        self.known: dict[str, bytes | None] | None = None
+        self.new: dict[str, bytes] = {}  # compiled in this process, for the file
         self.compiled = 0  # texts compiled in this process (not found in the file)
 
     def _read(self) -> dict[str, bytes]:
@@ -51,28 +54,40 @@ class _Store:
 
     def code(self, text: str) -> Any:
         if self.known is None:
-            self.known = self._read()
-        found = self.known.get(text)
-        if found is not None:
+            self.known = dict(self._read())
+        if text in self.known:
+            found = self.known[text]
+            self.known[text] = None  # used
+            if found is None:  # a second class with the same text: the file has it
+                return _compile(text)
             with contextlib.suppress(EOFError, ValueError, TypeError):
                 return marshal.loads(found)
-        # dont_inherit: compiled as exec() compiles dataclasses' text, without this module's
-        # ``from __future__ import annotations`` (which would turn the annotations of every
-        # generated __init__ into strings).
-        code = compile(text, "<string>", "exec", dont_inherit=True)
-        self.known[text] = marshal.dumps(code)
+        code = _compile(text)
+        self.new[text] = marshal.dumps(code)
+        self.known[text] = None
         self.compiled += 1
         return code
 
     def save(self) -> None:
-        """Write the file if this process compiled anything (a temporary file, then a
+        """Write the file if this process compiled anything: what it holds now (read again:
+        the texts used here were let go) and what was compiled (a temporary file, then a
         rename: a reader sees the old file or the new one). Failing is never an error."""
-        if not self.compiled or self.known is None or self.path is None:
+        if not self.compiled or self.path is None:
             return
         from backtimer.files.atomic import write_cache_file  # not needed before then
 
-        if write_cache_file(self.path, marshal.dumps(self.known)):
+        whole = self._read()
+        whole.update(self.new)
+        if write_cache_file(self.path, marshal.dumps(whole)):
             self.compiled = 0
+            self.new = {}
+
+
+def _compile(text: str) -> Any:
+    # dont_inherit: compiled as exec() compiles dataclasses' text, without this module's
+    # ``from __future__ import annotations`` (which would turn the annotations of every
+    # generated __init__ into strings).
+    return compile(text, "<string>", "exec", dont_inherit=True)
 
 
 _store: _Store | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import os
 import subprocess
 import sys
@@ -191,3 +192,32 @@ def test_version_and_help_load_no_dataclasses() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_used_code_is_let_go_and_the_file_keeps_every_text(cache) -> None:
+    """A text's marshalled code is dropped once its class is made (the code lives on in the
+    methods); the file written later still has every text, used here or not."""
+    dataclass_code.install()
+    make_classes()
+    dataclass_code.save()
+    on_file = set(marshal.loads(dataclass_code.cache_path().read_bytes()))
+    dataclass_code.uninstall()
+
+    dataclass_code.install()
+    make_classes()  # every text is on file: nothing compiled, every text used
+
+    @dataclasses.dataclass
+    class New:  # one text more: compiled
+        z: int
+
+    store = dataclass_code.installed()
+    assert store is not None and store.compiled > 0 and store.known is not None
+    assert on_file <= set(store.known)
+    assert all(value is None for value in store.known.values())  # their bytes let go
+    assert New(1) == New(1)
+    dataclass_code.save()
+    assert set(marshal.loads(dataclass_code.cache_path().read_bytes())) > on_file
+    dataclass_code.uninstall()
+    dataclass_code.install()
+    make_classes()
+    assert dataclass_code.installed().compiled == 0  # the texts made before, all read back
