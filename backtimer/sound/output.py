@@ -183,7 +183,14 @@ class AudioOutput:
 def open_output(
     mixer: Mixer, *, null: bool = False, clock: Callable[[], float] = time.monotonic
 ) -> tuple[AudioOutput | None, str | None]:
-    """The output, or None and why not (miniaudio missing, no device could be opened)."""
+    """The output, or None and why not (miniaudio missing, no device could be opened).
+
+    On Linux with no sound server in sight the device is first looked for in a child
+    process (:func:`probe_device`); when it finds none, this process does not try."""
+    if not null and probe_first():
+        problem = probe_device(mixer.sample_rate)
+        if problem is not None:
+            return None, problem
     try:
         output = AudioOutput(mixer, null=null, clock=clock)
     except ImportError:
@@ -200,3 +207,85 @@ def _reason(exc: Any) -> str:
         return f"{args[0]}, error {args[1]}"
     text = str(exc).strip()
     return text or type(exc).__name__
+
+
+# ---------------------------------------------------------------------- the probe
+#
+# Looking for a device loads the system's sound libraries into the process, and on Linux
+# they stay there even when no device opens: PulseAudio's client library is built not to be
+# unloaded (NODELETE), and with it libsndfile and its codecs, X11, D-Bus and systemd's
+# library: about 4 MiB of a session's memory, for nothing, on a machine without sound (a
+# server, a terminal over SSH, a container). So where no sound server is in sight, a child
+# process looks first, with the same call; only when it opened a device (or could not
+# tell) does this process open one, the same way as always: the device chosen, and how the
+# sound is routed, are miniaudio's own choice in both cases.
+
+#: How long the child may take (its Python start-up, miniaudio, the device look-up).
+PROBE_TIMEOUT = 10.0
+
+_PROBE = """\
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+null = os.open(os.devnull, os.O_WRONLY)
+os.dup2(null, 2)
+try:
+    import miniaudio
+    device = miniaudio.PlaybackDevice(
+        output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+        sample_rate=int(sys.argv[2]), buffersize_msec=int(sys.argv[3]),
+        app_name="backtimer",
+    )
+except Exception as exc:
+    print(json.dumps({"error": [str(a) if not isinstance(a, int) else a for a in exc.args]}))
+else:
+    backend = str(device.backend)
+    device.close()
+    print(json.dumps({"backend": backend}))
+"""
+
+
+def probe_first() -> bool:
+    """Whether to look for the device in a child first: on Linux, when no sound server is
+    in sight (its address in ``PULSE_SERVER``, a PulseAudio or PipeWire socket where
+    libpulse looks, or a desktop's display). Where one is, the device is opened at once."""
+    if not sys.platform.startswith("linux"):
+        return False
+    env = os.environ
+    if env.get("PULSE_SERVER") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return False
+    places = [env.get("PULSE_RUNTIME_PATH", "")]
+    runtime = env.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    places += [os.path.join(runtime, "pulse"), "/run/pulse", "/var/run/pulse"]
+    return not any(place and os.path.exists(os.path.join(place, "native")) for place in places)
+
+
+def probe_device(sample_rate: int, *, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """Look for the default output in a child process, as :class:`AudioOutput` opens it:
+    why none opened, or None when one did (or when the child could not tell: then this
+    process looks for itself)."""
+    spec = importlib.util.find_spec("miniaudio")
+    if spec is None or spec.origin is None:
+        return "the miniaudio package is not installed"
+    import json
+    import subprocess
+
+    folder = os.path.dirname(spec.origin)
+    argv = [sys.executable, "-I", "-c", _PROBE, folder, str(sample_rate), str(BUFFER_MS)]
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return None  # it could not tell
+    if not isinstance(answer, dict):
+        return None
+    backend = answer.get("backend")
+    if isinstance(backend, str):
+        if backend.lower() == "null":
+            return "no sound device (only miniaudio's null backend)"
+        return None
+    error = answer.get("error")
+    if isinstance(error, list):
+        return _reason(OSError(*error))
+    return None
