@@ -23,6 +23,7 @@ from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from backtimer.sound.mixer import Mixer
+from backtimer.sound.tones import SAMPLE_RATE
 
 BUFFER_MS = 20  # one device buffer: how late a stop can be heard, at most
 
@@ -188,7 +189,7 @@ def open_output(
     On Linux with no sound server in sight the device is first looked for in a child
     process (:func:`probe_device`); when it finds none, this process does not try."""
     if not null and probe_first():
-        problem = probe_device(mixer.sample_rate)
+        problem = _probed(mixer.sample_rate)
         if problem is not None:
             return None, problem
     try:
@@ -289,3 +290,41 @@ def probe_device(sample_rate: int, *, timeout: float = PROBE_TIMEOUT) -> str | N
     if isinstance(error, list):
         return _reason(OSError(*error))
     return None
+
+
+#: Probes started ahead by :func:`look_ahead`, by sample rate: the thread, and its answer.
+_AHEAD: dict[int, tuple[threading.Thread, list[str | None]]] = {}
+
+
+def look_ahead(then: Callable[[], None], sample_rate: int = SAMPLE_RATE) -> bool:
+    """Where :func:`open_output` would look for the device in a child first, start that now
+    in a thread and call ``then`` (from that thread) once it has answered: the app's
+    screen goes on meanwhile (the child takes about a tenth of a second), and the output
+    opened afterwards takes its answer. False: there is nothing to look at ahead
+    (``then`` is not called)."""
+    mode = os.environ.get("BACKTIMER_AUDIO", "").strip().lower()
+    if mode in ("none", "null") or not probe_first():
+        return False
+    answer: list[str | None] = []
+
+    def probe() -> None:
+        try:
+            answer.append(probe_device(sample_rate))
+        finally:
+            then()
+
+    thread = threading.Thread(target=probe, name="backtimer-sound-probe", daemon=True)
+    _AHEAD[sample_rate] = (thread, answer)
+    thread.start()
+    return True
+
+
+def _probed(sample_rate: int) -> str | None:
+    """The answer of the probe started ahead (waited for if still running), else a probe."""
+    ahead = _AHEAD.pop(sample_rate, None)
+    if ahead is not None:
+        thread, answer = ahead
+        thread.join(PROBE_TIMEOUT + 1.0)
+        if answer:
+            return answer[0]
+    return probe_device(sample_rate)

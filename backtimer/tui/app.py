@@ -302,6 +302,7 @@ class BacktimerApp(App[int]):
         self._watch_timer: Timer | None = None
         self._held_notes: list[tuple[Any, ...]] | None = None
         self._quiet_config: tuple[Config, Config] | None = None  # see _launch_config
+        self._sound_looked_ahead = False  # see _sound_ready
 
     # ------------------------------------------------------------------ life cycle
 
@@ -491,8 +492,22 @@ class BacktimerApp(App[int]):
         """After the first frame: the sound is set up, and what it found is said (the
         picker's title, or a line on the session screen)."""
         player = self.player
-        if not isinstance(player, LatePlayer) or player.is_ready:
+        if not isinstance(player, LatePlayer) or player.is_ready or not self.is_running:
             return
+        if not self._sound_looked_ahead:
+            # Where no sound server is in sight, a child process looks for the device first
+            # (backtimer.sound.output.look_ahead): in a thread, so the screen goes on.
+            self._sound_looked_ahead = True
+            from backtimer.sound.output import look_ahead
+
+            loop = asyncio.get_running_loop()
+
+            def then() -> None:
+                with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
+                    loop.call_soon_threadsafe(self._sound_ready)
+
+            if look_ahead(then):
+                return
         player.ready()
         for screen in self.screen_stack:
             show = getattr(screen, "show_sound_warning", None)

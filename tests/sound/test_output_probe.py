@@ -166,3 +166,30 @@ def test_the_real_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         assert (loaded, pulse, why) == ("False", "False", "True")
     else:
         assert (loaded, why, lines[1]) == ("True", "False", "True")
+
+
+def test_looking_ahead_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """look_ahead asks the child in a thread and calls back; the output opened afterwards
+    takes that answer instead of asking again."""
+    import threading
+
+    asked: list[int] = []
+    monkeypatch.setenv("BACKTIMER_AUDIO", "")
+    monkeypatch.setattr(output, "probe_first", lambda: True)
+
+    def probe(rate: int, **kwargs: Any) -> str:
+        asked.append(rate)
+        return "no device in the child"
+
+    monkeypatch.setattr(output, "probe_device", probe)
+    called = threading.Event()
+    assert output.look_ahead(called.set, 22050)
+    assert called.wait(10)
+    assert output.open_output(Mixer(sample_rate=22050)) == (None, "no device in the child")
+    assert asked == [22050]  # asked once, ahead
+    for mode in ("none", "null"):
+        monkeypatch.setenv("BACKTIMER_AUDIO", mode)
+        assert not output.look_ahead(called.set)
+    monkeypatch.setenv("BACKTIMER_AUDIO", "")
+    monkeypatch.setattr(output, "probe_first", lambda: False)
+    assert not output.look_ahead(called.set)

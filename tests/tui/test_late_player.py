@@ -206,3 +206,33 @@ def test_cues_from_a_thread_never_play_after_a_pain_stops_silence() -> None:
             continue  # not a pain stop's silence
         after = calls[i + 1 : calls.index(("mark", "going on"), i)]
         assert after == [("sound", "stop"), ("say", STOPPED_TEXT)], after
+
+
+async def test_where_a_child_looks_for_the_device_the_player_is_made_once_it_answered(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """No sound server in sight: the child's look (backtimer.sound.output.look_ahead) runs
+    beside the screen, and the player is made when it has answered."""
+    import threading
+
+    from backtimer.sound import output
+
+    answered: list[Any] = []
+
+    def look_ahead(then: Any, sample_rate: int = 0) -> bool:
+        answered.append(then)
+        return True
+
+    monkeypatch.setattr(output, "look_ahead", look_ahead)
+    entry = write_routine(tmp_path, SHORT)
+    app = make_app(entry, clock=FakeClock(), tick_interval=None, voice=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.player, LatePlayer) and len(answered) == 1
+        assert not app.player.is_ready  # the screen went on; the cues wait
+        assert "GET READY" in str(app.screen.query_one("#phase").render())
+        thread = threading.Thread(target=answered[0])  # the child answered, in its thread
+        thread.start()
+        thread.join()
+        await pilot.pause()
+        assert app.player.is_ready and len(answered) == 1  # looked at once
