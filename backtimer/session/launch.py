@@ -190,6 +190,15 @@ def plan_ahead(entry: Entry, changes: list[Any], config: Config, data_dir: Path 
     _AHEAD[key] = _PlanAhead(entry, taken, config)
 
 
+def forget_offer(entry: Entry, data_dir: Path | None) -> None:
+    """The level offer was closed without a start: what :func:`level_changes` and
+    :func:`plan_ahead` kept for the session it would have started is let go (the next start
+    works the levels out again from the history, as it may have changed by then)."""
+    key = _review_key(entry, data_dir)
+    _REVIEWED.pop(key, None)
+    _AHEAD.pop(key, None)
+
+
 def resolve_level(
     entry: Entry, level: str, data_dir: Path | None, notes: list[str], sessions_needed: int
 ) -> Any:

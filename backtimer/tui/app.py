@@ -52,6 +52,7 @@ from backtimer.session.launch import (
     accept_levels,
     describe_resume,
     find_resume,
+    forget_offer,
     level_changes,
     plan_ahead,
     prepare,
@@ -555,6 +556,7 @@ class BacktimerApp(App[int]):
 
                 def chosen(accepted: list | None) -> None:
                     if accepted is None:  # escape: not now (as on the remote's screen)
+                        forget_offer(entry, self.data_dir)
                         if not self.from_picker:
                             self.exit(0)
                         return

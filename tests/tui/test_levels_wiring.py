@@ -238,3 +238,10 @@ async def test_escape_on_the_offer_over_the_picker_goes_back_to_it(tmp_path: Pat
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
         assert app.session_screen is None and app.is_running
+        # Nothing kept for a session that did not start: the levels worked out for the offer
+        # and the plan compiled while it was read are let go (a later start reads the
+        # history again, which may have changed by then).
+        from backtimer.session import launch
+
+        key = (str(entry.path), str(data))
+        assert key not in launch._REVIEWED and key not in launch._AHEAD
