@@ -484,7 +484,8 @@ class _Fitter:
         # where it is said, the side where it is said, the rep.
         said_set = step.set if self.dose(step).sets > 1 and self.first_of_set(index) else None
         changed = step.side is not None and (before is None or before.side != step.side)
-        key = (step.exercise_index, said_set, step.side if changed else None, step.rep)
+        last = is_last_rep(self.settings(step), self.dose(step), step.side, step.rep)
+        key = (step.exercise_index, said_set, step.side if changed else None, step.rep, last)
         found = self._slots.get(key) if self.share else None
         if found is None:
             found = self._slots[key] = self._next_slot(step, said_set, key[2])

@@ -265,6 +265,19 @@ def _longest(text: str, rate: int) -> float:
     return estimate(text, rate) + 60.0 / rate
 
 
+def _fitted_by_words(cue: Cue) -> bool:
+    """A countdown number or a rep's tempo part: fitted by its words alone (see
+    :func:`~backtimer.core.timeline.fit_steps`), its command's quiet may run on."""
+    return cue.kind == "count" or cue.sound == "tempo"
+
+
+def _after_words(before: _Due | None, item: _Due) -> bool:
+    """``item`` follows a cue fitted by its words whose words ended by ``item``'s time."""
+    if before is None or before.cue.say is None or not _fitted_by_words(before.cue):
+        return False
+    return before.due + before.cue.lead + before.cue.seconds <= item.due + 1e-9
+
+
 @dataclass
 class _Due:
     due: float  # absolute time on the session's clock
@@ -345,9 +358,15 @@ class Cues:
         if cue.sound is not None:
             self._ring(cue.sound, item.due)
         if cue.say and self.voice:
-            self._last = item
+            before, self._last = self._last, item
             follow = getattr(self.player, "say_next", None)
-            if callable(follow):
+            hurry = getattr(self.player, "say_after_quiet", None)
+            if before is not None and _after_words(before, item) and callable(hurry):
+                # The number before it was fitted by its words, which are over: a speech
+                # command's trailing quiet after them is not waited for (else the count
+                # drifts later by it every second).
+                hurry(cue.say, item.due, before.cue.seconds)
+            elif callable(follow):
                 follow(cue.say, item.due)  # the timeline left room: never cut what is said
             else:
                 self.player.say(cue.say)
@@ -688,6 +707,12 @@ class PlayerGroup:
         a speech command starts now, so ``at`` is not needed."""
         if self.speech is not None:
             self.speech.say_next(text)
+
+    def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
+        """As :meth:`say_next`, not waiting for a command's trailing quiet after the words
+        of the number before, which take ``words`` s (see SpeechPlayer.say_after_quiet)."""
+        if self.speech is not None:
+            self.speech.say_after_quiet(text, words)
 
     @property
     def speaking(self) -> bool:

@@ -199,6 +199,16 @@ class SoundPlayer:
         SpeechPlayer.say_next); then ``text`` follows what is being said."""
         self._say(text, at, follow=True)
 
+    def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
+        """As :meth:`say_next`, for a countdown number after a number whose words are over:
+        a speech command's trailing quiet is not waited for beyond a moment (see
+        SpeechPlayer.say_after_quiet). The voice's renders end with their words."""
+        if self.renderer is None and self.speech is not None:
+            if self.voice and text.strip():
+                self.speech.say_after_quiet(text, words)
+            return
+        self.say_next(text, at)
+
     def silence(self) -> None:
         """Stop every sound at once: what waits to be said is dropped too."""
         with self._lock:

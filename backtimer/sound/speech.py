@@ -31,6 +31,11 @@ STOPPED_TEXT = "Stopped."
 #: Tried in this order when no command is configured.
 CANDIDATES: tuple[str, ...] = ("espeak-ng", "espeak", "spd-say", "say")
 KILL_AFTER = 0.3  # seconds between SIGTERM and SIGKILL for a replaced announcement
+#: Seconds a command may take to start speaking: a countdown number's words are taken to be
+#: over this long after their length from its start (see say_after_quiet).
+START_UP = 0.25
+#: Seconds a countdown number waits for the one before it to end before stopping its quiet.
+QUIET_WAIT = 0.15
 
 
 def find_command(command: str | Sequence[str] | None = None) -> list[str] | None:
@@ -171,7 +176,11 @@ class SpeechPlayer:
         )
         self._current: subprocess.Popen[bytes] | None = None
         self._retiring: list[threading.Thread] = []
-        self._waiting: list[str] = []  # said next, after the current one (say_next)
+        # Said next, after the current one (say_next), each with when the current one may
+        # be stopped for it (say_after_quiet: so long after its start, and not before a
+        # time; None: never).
+        self._waiting: list[tuple[str, tuple[float, float] | None]] = []
+        self._started = 0.0  # when the current one was started (time.monotonic)
         self._follower: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -208,6 +217,23 @@ class SpeechPlayer:
         room for every utterance, so one still running is only late (a slow command starting
         up, a voice slower than its rate). It is let finish, and ``text`` follows it, so two
         never overlap either."""
+        self._queue(text, None)
+
+    def say_after_quiet(self, text: str, words: float = 0.0) -> None:
+        """Say ``text`` when what is being said has ended, or once its words are over: for a
+        countdown number (or what follows the count) after a number that the cue timeline
+        fitted by its words alone, which take ``words`` seconds. What is left of that one's
+        process after them (and :data:`START_UP`) is the quiet an engine plays after its
+        words (espeak-ng's "3" at 120 words per minute: 0.47 s of words, 0.55 s of quiet);
+        waited for, every number would start later than the one before (the count drifts
+        by a command's start-up and quiet each second). It is waited for :data:`QUIET_WAIT`
+        s at most, then stopped."""
+        if self.argv is None or _is_spd_say(self.argv):
+            self._queue(text, None)  # the daemon's queue: nothing of ours to stop
+            return
+        self._queue(text, (max(0.0, words) + START_UP, time.monotonic() + QUIET_WAIT))
+
+    def _queue(self, text: str, stop: tuple[float, float] | None) -> None:
         with self._lock:
             if self.argv is None or self._closed or not text.strip():
                 return
@@ -215,7 +241,7 @@ class SpeechPlayer:
             if not busy and not self._waiting:
                 self._spawn(text, queue=True)
                 return
-            self._waiting.append(text)
+            self._waiting.append((text, stop))
             if self._follower is None or not self._follower.is_alive():
                 self._follower = threading.Thread(
                     target=self._follow, name="backtimer-speech-follow", daemon=True
@@ -229,11 +255,20 @@ class SpeechPlayer:
                 if self._closed or not self._waiting:
                     return
                 proc = self._current
+                text, stop = self._waiting[0]
+                until = None if stop is None else max(self._started + stop[0], stop[1])
+                now = time.monotonic()
+                running = proc is not None and proc.poll() is None
+                if running and until is not None and now >= until:
+                    self._stop_current(kill=False)  # its words are over: its quiet
+                    proc = None
                 if proc is None or proc.poll() is not None:
-                    self._spawn(self._waiting.pop(0), queue=True)
+                    self._waiting.pop(0)
+                    self._spawn(text, queue=True)
                     continue
+                timeout = 0.2 if until is None else max(0.005, min(0.2, until - now))
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=0.2)
+                proc.wait(timeout=timeout)
 
     def _spawn(self, text: str, *, queue: bool = False) -> None:
         """Start speaking ``text`` (called with the lock; what was current has ended).
@@ -243,6 +278,7 @@ class SpeechPlayer:
         if queue and _is_spd_say(base):
             base = [part for part in base if part not in ("-C", "--cancel")]
         argv, feed = speech_argv(base, text)
+        self._started = time.monotonic()
         try:
             self._current = subprocess.Popen(
                 argv,

@@ -155,6 +155,8 @@ class LatePlayer:
         """One cue to the player, in the form it takes (with a clock time or without)."""
         player = self._player
         timed = callable(getattr(player, "sound", None))
+        if name == "say_after_quiet" and not callable(getattr(player, name, None)):
+            name, args = "say_next", args[:2]  # a player with no trailing quiet to cut
         if name == "say_next" and not callable(getattr(player, "say_next", None)):
             name, args = "say", args[:1] if not timed else args  # a player that only cuts
         if name == "sound" and not timed:
@@ -184,6 +186,11 @@ class LatePlayer:
         """A cue of the timeline: never cuts what is being said (see SpeechPlayer.say_next)."""
         self._cue("say_next", text, at)
 
+    def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
+        """A countdown number after a number whose words are over (see
+        SpeechPlayer.say_after_quiet)."""
+        self._cue("say_after_quiet", text, at, words)
+
     def silence(self) -> None:
         with self._lock:
             if self._player is None:
@@ -204,7 +211,9 @@ class LatePlayer:
     def speaking(self) -> bool:
         with self._lock:
             if self._player is None:
-                return any(name in ("say", "say_next") for name, _ in self._waiting)
+                return any(
+                    name in ("say", "say_next", "say_after_quiet") for name, _ in self._waiting
+                )
             return bool(getattr(self._player, "speaking", False))
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ import dataclasses
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
 from backtimer.core.schema import validate_routine
-from backtimer.core.timeline import estimator, movable
+from backtimer.core.timeline import command_estimate, estimate, estimator, movable
 from backtimer.session.cues import LATE, Cues, RecordingPlayer
 from backtimer.session.runner import SessionRunner
 
@@ -438,3 +438,44 @@ def test_the_thread_sleeps_until_the_next_cue_is_due() -> None:
         assert long_waits and all(w is None or w > 1.0 for w in waits), waits
     finally:
         cues.close()
+
+
+class QuietPlayer(FollowingPlayer):
+    """A speech command's player that can stop a number's trailing quiet for the next."""
+
+    def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
+        self.calls.append(("say_after_quiet", text))
+        self.words.append(words)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[float] = []
+
+
+def test_after_a_number_the_next_cue_does_not_wait_for_its_command_s_quiet() -> None:
+    # A custom speech command at 100-120 words per minute: each number's process outlasts
+    # its second by its quiet and start-up, and every number waited for the one before:
+    # the count drifted later and later (and the hold's first word with it).
+    plan = compile_plan(
+        ROUTINE,
+        length=lambda text: command_estimate(text, 120),
+        count_length=lambda text: estimate(text, 120),
+    )
+    clock = Clock()
+    player = QuietPlayer()
+    cues = Cues(player, clock=clock)
+    runner = SessionRunner(plan, clock=clock, listeners=[cues], sleep_gap=None)
+    runner.do("start")
+    run_until(runner, cues, clock, 100.0 + plan.offset(2) + 0.5)
+    spoken = [c for c in player.calls if c[0] != "bell"]
+    counted = spoken[spoken.index(("say_next", "3")) :]
+    assert counted[:4] == [
+        ("say_next", "3"),  # after a sentence: it waits for it to end
+        ("say_after_quiet", "2"),
+        ("say_after_quiet", "1"),
+        ("say_after_quiet", "Hold"),  # the hold's first word on its deadline too
+    ]
+    # Told how long the words of the number before take (as fitted by its words).
+    assert player.words[:3] == [estimate(n, 120) for n in ("3", "2", "1")]
+    # Elsewhere every cue waits for what is being said.
+    assert {c[0] for c in spoken if c[1] not in ("2", "1", "Hold", "Release.")} == {"say_next"}

@@ -454,6 +454,34 @@ def test_a_new_announcement_stops_the_one_still_speaking(slow_speaker: Speaker) 
         player.close()
 
 
+def test_a_number_stops_the_one_before_after_a_moment_not_a_sentence(
+    slow_speaker: Speaker,
+) -> None:
+    """A countdown number after a number whose words are over does not wait for that
+    command's trailing quiet beyond a moment (the count drifted later by it every second);
+    a timeline cue otherwise waits for what is being said to end."""
+    script, pids, said = slow_speaker
+    player = SpeechPlayer(command=str(script))
+    try:
+        player.say("3")
+        assert _wait_for(lambda: len(_pids(pids)) == 1)
+        first = _pids(pids)[0]
+        player.say_next("Hold")  # waits: the one before is never cut for it
+        player.say_after_quiet("2", words=0.0)  # behind it: waits for it too
+        assert len(_pids(pids)) == 1 and _group_alive(first) and player.speaking
+        player.silence()
+        player.say("3")
+        assert _wait_for(lambda: len(_pids(pids)) == 2)
+        second = _pids(pids)[1]
+        player.say_after_quiet("2", words=0.0)  # the words of "3" are over: its quiet
+        assert _wait_for(lambda: len(_pids(pids)) == 3)  # started after its start-up time
+        assert _wait_for(lambda: not _group_alive(second))  # the one before it stopped
+        assert _group_alive(_pids(pids)[2])
+        assert not said.exists()
+    finally:
+        player.close()
+
+
 def test_close_stops_speech_and_nothing_is_said_afterwards(slow_speaker: Speaker) -> None:
     script, pids, _ = slow_speaker
     player = SpeechPlayer(command=[str(script)])

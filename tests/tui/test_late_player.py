@@ -236,3 +236,28 @@ async def test_where_a_child_looks_for_the_device_the_player_is_made_once_it_ans
         thread.join()
         await pilot.pause()
         assert app.player.is_ready and len(answered) == 1  # looked at once
+
+
+class NextPlayer(TonePlayer):
+    def say_next(self, text: str, at: float | None = None) -> None:
+        self.calls.append(("say_next", text, at))
+
+
+class QuietPlayer(NextPlayer):
+    def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
+        self.calls.append(("say_after_quiet", text, at, words))
+
+
+def test_a_number_after_a_number_reaches_the_player_as_it_can_take_it() -> None:
+    # A speech command's player stops the number before's trailing quiet; a player without
+    # one (the voice's renders end with their words) says it next, as any timeline cue.
+    for cls, expected in (
+        (QuietPlayer, ("say_after_quiet", "2", 5.0, 0.6)),
+        (NextPlayer, ("say_next", "2", 5.0)),
+    ):
+        late = LatePlayer(cls, tones=True)
+        late.say_after_quiet("2", 5.0, 0.6)  # waits for the player
+        assert late.speaking
+        player = late.ready()
+        late.say_after_quiet("2", 5.0, 0.6)  # straight through
+        assert player.calls == [expected, expected]
