@@ -526,6 +526,8 @@ class Cues:
             if item.source is not None:
                 kept_item = before[item.source]
                 kept_item.due = item.due
+                if not kept_item.early:
+                    kept_item.cue = item.cue  # a number may give its words to a warning
                 self._pending.append(kept_item)
             elif item.cue.kind == RESUME_KIND:
                 self._say(item.cue.say, event.at)

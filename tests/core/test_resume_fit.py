@@ -81,3 +81,22 @@ def test_nothing_after_the_step_s_end() -> None:
     assert placed == []
     placed = fit_resumed(10.0, [], again=again, end=None)
     assert [p.cue.say for p in placed] == [again.say]
+
+
+def test_a_warning_with_no_room_left_takes_the_countdown_s_words_not_its_ticks() -> None:
+    # Cut 2 s before the count: the warning again takes 3.5 s. The numbers it runs over give
+    # it their words (their ticks still mark the seconds); the one after it keeps its word.
+    warning = Cue(0.0, "Keep your lower back flat on the floor.", None, 3.5, "safety")
+    pending = [(12.0, count(0, 3)), (13.0, count(0, 2)), (14.0, count(0, 1))]
+    placed = fit_resumed(10.0, pending, words=[RESUMING], again=warning, end=15.0)
+    assert [(p.due, p.cue.say, p.cue.sound) for p in sorted(placed, key=lambda p: p.due)] == [
+        (10.0, warning.say, None),
+        (12.0, None, "tick"),
+        (13.0, None, "tick"),
+        (14.0, "1", "tick"),
+    ]
+    assert no_overlap(placed)
+    # Chatter never takes the numbers' words.
+    chatter = Cue(0.0, "Rep 1 of 2.", None, 4.0, "intro")
+    placed = fit_resumed(10.0, pending, again=chatter, end=15.0)
+    assert [p.cue.say for p in placed] == ["3", "2", "1"]

@@ -5,11 +5,13 @@ time. Each test is a listening test's finding (the speech-log of a real session)
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
 
 from backtimer.core.plan import Speech, compile_plan
+from backtimer.core.routine import Routine
 from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import GAP, command_estimate, estimate
 from backtimer.session.controller import SessionController
@@ -59,16 +61,16 @@ class Clock:
         return self.now
 
 
-def session() -> tuple[SessionController, SpeakingPlayer, Clock]:
+def session(routine: Routine = ROUTINE) -> tuple[SessionController, SpeakingPlayer, Clock]:
     plan = compile_plan(
-        ROUTINE,
+        routine,
         length=length,
         count_length=lambda text: estimate(text, RATE),
         speech=Speech("speech-log", RATE, measured=False),
     )
     clock = Clock()
     player = SpeakingPlayer(clock, heard_length)
-    made = SessionController(plan, ROUTINE, clock=clock, player=player, bell=False)
+    made = SessionController(plan, routine, clock=clock, player=player, bell=False)
     return made, player, clock
 
 
@@ -181,4 +183,37 @@ def test_a_pause_just_before_the_count_says_no_resuming_over_it() -> None:
     run_to(made, clock, count_at + 5.0 + 3.5)
     numbers = [u for u in player.heard if u.text in ("3", "2", "1") and u.start > count_at]
     assert [round(u.start - (count_at + 5.0), 2) for u in numbers] == [0.0, 1.0, 2.0]
+    assert not overlaps(player)
+
+
+def test_a_caution_cut_at_its_end_takes_the_countdown_s_words_not_the_hold_s_time() -> None:
+    # Paused near the end of a long stop-if: saying it again runs past the time left before
+    # the count, even with what comes next given way. The warning is heard in full; the
+    # numbers it runs over are ticks only, and the hold starts on its deadline.
+    stop_if = "sharp pain in the back or down a leg, numbness or tingling"
+    long_warning = dataclasses.replace(
+        ROUTINE, exercises=[dataclasses.replace(ROUTINE.exercises[0], stop_if=stop_if)]
+    )
+    made, player, clock = session(long_warning)
+    made.start()
+    caution = next(c for c in made.plan.steps[0].cues if c.say and "numbness" in c.say)
+    assert caution.kind == "safety"
+    warning = caution.say
+    run_to(made, clock, 100.0 + caution.at + caution.seconds * 0.92)
+    made.pause()
+    run_to(made, clock, clock.now + 5.0)
+    made.pause()
+    resumed = clock.now
+    hold = 100.0 + made.plan.offset(1) + 5.0
+    assert resumed + caution.seconds + GAP > hold - 3.0  # it cannot end before the count
+    run_to(made, clock, hold + 1.0)
+    said = [u for u in player.heard if u.text == warning]
+    assert [u.cut for u in said] == [True, False]
+    assert said[1].start == pytest.approx(resumed)
+    numbers = [u for u in player.heard if u.text in ("3", "2", "1") and u.start > resumed]
+    assert [u.text for u in numbers] == ["2", "1"]  # "3" gave its word (its tick stays)
+    assert all(u.start >= said[1].end for u in numbers)  # only after it, on their seconds
+    for u in numbers:
+        assert u.start == pytest.approx(hold - int(u.text), abs=0.011)
+    assert [u.start for u in player.heard if u.text == "Hold"] == [pytest.approx(hold, abs=0.011)]
     assert not overlaps(player)
