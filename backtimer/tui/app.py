@@ -313,6 +313,7 @@ class BacktimerApp(App[int]):
         self._held_notes: list[tuple[Any, ...]] | None = None
         self._quiet_config: tuple[Config, Config] | None = None  # see _launch_config
         self._sound_looked_ahead = False  # see _sound_ready
+        self._at_first_frame: list[Callable[[], None]] = []  # see _first_frame
 
     # ------------------------------------------------------------------ life cycle
 
@@ -323,7 +324,10 @@ class BacktimerApp(App[int]):
         # it is not gone over again, where the first passes took 50-100 ms just as a key
         # (the level offer's "s") wanted handling.
         if not gc.isenabled():
-            self.call_after_refresh(_collect_from_now_on)
+            self._at_first_frame.append(_collect_from_now_on)
+            # The first screen says when its first frame is drawn (see _start); else (a
+            # dialog first) it is drawn by the time the app's callbacks come.
+            self.call_after_refresh(self._first_frame)
         # The dataclasses' compiled methods, for the next start (backtimer.cli.main).
         self.call_after_refresh(dataclass_code.save)
         # Messages from start-up wait until it is known whether a session is shown.
@@ -334,6 +338,12 @@ class BacktimerApp(App[int]):
             held, self._held_notes = self._held_notes, None
             for message, title, severity, timeout, markup in held:
                 self.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _first_frame(self) -> None:
+        """The first frame is on the terminal: what waited for it is done (once)."""
+        waiting, self._at_first_frame = self._at_first_frame, []
+        for callback in waiting:
+            callback()
 
     def _start(self) -> None:
         if not self.is_headless and self.terminal_guard is not None:
@@ -361,6 +371,12 @@ class BacktimerApp(App[int]):
             self.ask_resume(resume)
         elif self.entry is not None:
             self.start_session(self.entry)
+        # The picker and the session screen say when their first frame is on the terminal
+        # (screens.DrawnAfterStartUp): what waits for it comes right after, not after the
+        # work their own first callbacks start.
+        when_drawn = getattr(self.screen, "when_drawn", None)
+        if when_drawn is not None:
+            when_drawn.append(self._first_frame)
 
     def picker_screen(self) -> PickerScreen:
         from backtimer.tui.screens.picker import PickerScreen

@@ -51,6 +51,7 @@ from backtimer.history.db import HistoryUnavailable, open_history
 from backtimer.history.levels import current_levels_of
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SettingsSaved, StartRoutine
+from backtimer.tui.screens import DrawnAfterStartUp, StyledAtMount, preset_breakpoints
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
 from backtimer.tui.widgets.tickbox import TickBox
@@ -254,7 +255,7 @@ def toml_listing(folder: Path) -> tuple[str, ...] | None:
         return None
 
 
-class PickerScreen(Screen[None]):
+class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
     #: Seconds between two looks at the routine files (a few stat calls each time).
     WATCH_INTERVAL: ClassVar[float] = 1.5
     #: Files looked at each time, in turn (a long list is gone through over a few looks).
@@ -304,6 +305,7 @@ class PickerScreen(Screen[None]):
         self._cache: catalog.RoutineCache | None = None
 
     def compose(self) -> ComposeResult:
+        preset_breakpoints(self)  # before the widgets' styles: no restyle at the first resize
         yield Static("backtimer · choose a routine", id="picker-title")
         with Horizontal(id="picker-main"):
             yield RoutineList(id="routines")

@@ -47,7 +47,7 @@ from backtimer.session.controller import SessionController, refusal_text
 from backtimer.session.tally import PainDetails
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SessionOver
-from backtimer.tui.screens import pop_above
+from backtimer.tui.screens import DrawnAfterStartUp, StyledAtMount, pop_above, preset_breakpoints
 from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
@@ -66,6 +66,14 @@ MIN_WAKE = 0.02  # seconds: the shortest wait between two ticks
 WAKE_MARGIN = 0.01  # seconds: wake just after a whole second, not just before it
 
 PHASE_CLASSES = tuple(p.style for p in (*PHASES.values(), DONE))
+
+
+def phase_classes(style: str, state: State) -> dict[str, bool]:
+    """The classes that colour the phase band, the step meter and the countdown."""
+    classes = {cls: cls == style for cls in PHASE_CLASSES}
+    classes["-paused"] = state is State.PAUSED
+    classes["-stopped"] = state is State.PAIN_STOPPED
+    return classes
 
 
 def instructions(exercise: Exercise) -> Text:
@@ -98,7 +106,7 @@ def _load_dialogs() -> None:
     import backtimer.tui.screens.pain  # noqa: F401
 
 
-class SessionScreen(Screen[None]):
+class SessionScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
     """A running session. Built by the app; see the module's docstring."""
 
     ESCAPE_IS_PAIN = True  # nothing is open over it: escape is a pain stop here (as x)
@@ -153,20 +161,34 @@ class SessionScreen(Screen[None]):
         # The class the big phase word's layout hangs on, set before the widgets get their
         # styles (set in on_mount, it restyled the whole screen before its first frame).
         self.set_class(_phase_scale(self.app.size.height) > 0, "-big-phase", update=False)
+        preset_breakpoints(self)
+        # The first step's classes, as on_mount shows it (a resumed session starts paused),
+        # given before the widgets get their styles: set in on_mount, each of these widgets
+        # (the details with all theirs) was styled once more before the first frame. What
+        # on_mount shows sets them anyway; given here, it finds them set.
+        step = self.session.step
+        phase = " ".join(
+            name
+            for name, on in phase_classes(
+                step.phase_info.style, State.PAUSED if self.session.index else State.RUNNING
+            ).items()
+            if on
+        )
+        getting_ready = "-getting-ready" if step.phase in ("get_ready", "transition") else ""
         with Horizontal(id="top"):
             yield Static(literal(self.routine.name), id="routine-name")
             yield Static("", id="exercise-count")
-        with Vertical(id="phase-band"):
+        with Vertical(id="phase-band", classes=phase):
             yield BigText(id="phase-big")
-            yield Static("", id="phase")
+            yield Static("", id="phase", classes=phase)
         with Vertical(id="clock"):
-            yield BigText(id="countdown", fit="88")
+            yield BigText(id="countdown", fit="88", classes=phase)
             yield HiddenQuiet("", id="clock-text")
-        yield Meter(id="step-meter")
+        yield Meter(id="step-meter", classes=phase)
         yield Static("", id="exercise")
         yield Static("", id="hint")
         yield Static("", id="notice", markup=False)
-        with VerticalScroll(id="details", can_focus=False):
+        with VerticalScroll(id="details", can_focus=False, classes=getting_ready):
             yield Static("", id="cautions")
             yield Static("", id="instructions")
             yield Static("", id="caution")
@@ -187,7 +209,10 @@ class SessionScreen(Screen[None]):
             self.show_notice(prompt, until="resume")
             self.controller.announce(prompt)
         self._schedule()
-        self.call_after_refresh(_load_dialogs)
+        # The app's callback, not the screen's: the screen's own come at once while the app
+        # starts (its first frame is drawn in a batch, not written out), the app's once the
+        # first frame is on the terminal.
+        self.app.call_after_refresh(_load_dialogs)
 
     def on_resize(self, event: Any) -> None:
         self._fit_to(self.app.size.height)
@@ -395,9 +420,7 @@ class SessionScreen(Screen[None]):
         def set_phase() -> None:
             # Classes go on the few widgets they colour (not the screen: restyling the
             # whole screen on every step costs far more than a redraw).
-            classes = {cls: cls == info.style for cls in PHASE_CLASSES}
-            classes["-paused"] = state is State.PAUSED
-            classes["-stopped"] = state is State.PAIN_STOPPED
+            classes = phase_classes(info.style, state)
             band = self.query_one("#phase", Static)
             band.update(word)
             phase_big = self.query_one("#phase-big", BigText)

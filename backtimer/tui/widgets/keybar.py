@@ -65,10 +65,15 @@ class KeyFooter(Footer):
     """
 
     def compose(self) -> ComposeResult:
+        # The keys' classes are set before their styles are first worked out (update=False):
+        # set after, each key was styled again ("-compact" comes from the footer's own
+        # compact, which FooterKey would set once mounted), before the first frame.
         widgets = list(super().compose())
         for widget in widgets:
-            if isinstance(widget, FooterKey) and widget.action in ("help", "app.help"):
-                widget.add_class("-help-key")
+            if isinstance(widget, FooterKey):
+                if widget.action in ("help", "app.help"):
+                    widget.add_class("-help-key", update=False)
+                widget.set_class(self.compact, "-compact", update=False)
         if self.size.width:
             fit_keys(widgets, self.size.width, compact=self.compact)
         yield from widgets
