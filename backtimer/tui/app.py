@@ -59,6 +59,7 @@ from backtimer.session.launch import (
     settings,
 )
 from backtimer.session.runner import Clock, Listener
+from backtimer.tui import css_cache
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SessionOver, SettingsSaved, StartRoutine, SummaryClosed
 from backtimer.tui.screens import pop_above
@@ -278,6 +279,7 @@ class BacktimerApp(App[int]):
         remote: Any = None,
     ) -> None:
         super().__init__()
+        css_cache.use(self.stylesheet)  # parsed rules kept between runs (see css_cache)
         # The phone remote (backtimer.remote.options.RemoteOptions) for every session, as
         # run --remote asks; the picker's remote key asks for it once.
         self.remote_options = remote
@@ -330,6 +332,7 @@ class BacktimerApp(App[int]):
             self.call_after_refresh(self._first_frame)
         # The dataclasses' compiled methods, for the next start (backtimer.cli.main).
         self.call_after_refresh(dataclass_code.save)
+        self.call_after_refresh(css_cache.save)
         # Messages from start-up wait until it is known whether a session is shown.
         self._held_notes = []
         try:

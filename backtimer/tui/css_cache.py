@@ -1,0 +1,222 @@
+"""Textual CSS parsed once, kept between runs.
+
+Before a session's first frame Textual parses every rule the app uses: app.tcss and the
+``DEFAULT_CSS`` of each kind of widget shown (Textual's own and backtimer's), a source at a
+time, on each start. It is the same text, parsed the same way, every time: about a twentieth
+of the work before the first frame. :func:`use` makes the app's stylesheet look each
+source up in ``textual-css-<python>.pickle`` in the cache dir before parsing it, and the
+rules parsed are added to the file after the first frame (:func:`save`) and at exit.
+
+What is looked up is exactly what the parse depends on: the source's whole text, where it
+was read from, its tier (a widget's default or the app's), its priority and its scope, with
+the values of the CSS variables (the theme's colours) the parse put in. The file holds the
+rules of one Textual: the size and time of the files of Textual that parse them and define
+their classes are kept with it; any other Textual, or another Python, finds it empty. A
+missing, damaged or foreign file counts as empty (the sources are parsed, as without it).
+
+Only the stylesheet the app starts with uses it. Textual parses everything again in a new
+stylesheet of its own when the theme changes (``reparse``): that is parsed as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.css.model import RuleSet
+    from textual.css.stylesheet import Stylesheet
+
+#: The modules of Textual whose code parses the rules or defines what they are made of.
+#: A new Textual (or one changed in place) changes their size or time: the file is then
+#: another Textual's and is not read.
+TEXTUAL_FILES = (
+    "__init__.py",
+    "color.py",
+    "geometry.py",
+    "css/model.py",
+    "css/parse.py",
+    "css/scalar.py",
+    "css/styles.py",
+    "css/_styles_builder.py",
+    "css/tokenize.py",
+    "css/tokenizer.py",
+    "css/stylesheet.py",
+    "css/types.py",
+    "layouts/horizontal.py",
+    "layouts/vertical.py",
+    "layouts/grid.py",
+)
+
+#: At most this many sets of CSS variables (themes) are kept.
+MAX_THEMES = 4
+#: At most this many sources are kept per theme (a source whose text changed is a new one).
+MAX_SOURCES = 400
+
+Key = tuple[str, tuple[str, str], bool, int, str]
+
+
+def textual_stamp() -> tuple[Any, ...] | None:
+    """The size and time of Textual's files that the rules depend on (None: not found)."""
+    import textual
+
+    folder = Path(textual.__file__).parent
+    stamp: list[Any] = [sys.implementation.cache_tag, str(folder)]
+    try:
+        for name in TEXTUAL_FILES:
+            info = os.stat(folder / name)
+            stamp.append((name, info.st_size, info.st_mtime_ns))
+    except OSError:
+        return None
+    return tuple(stamp)
+
+
+def cache_path() -> Path:
+    from backtimer.files import paths
+
+    return paths.cache_dir() / f"textual-css-{sys.implementation.cache_tag}.pickle"
+
+
+class _Store:
+    """The parsed rules, by theme (the CSS variables) and by source, as pickled bytes:
+    read at the first source looked up, written if anything new was parsed."""
+
+    def __init__(self, path: Path, stamp: tuple[Any, ...] | None) -> None:
+        self.path = path
+        self.stamp = stamp
+        self.themes: dict[tuple[tuple[str, str], ...], dict[Key, bytes]] | None = None
+        self.used: set[tuple[tuple[tuple[str, str], ...], Key]] = set()
+        self.parsed = 0  # sources parsed in this process (not found in the file)
+
+    def _read(self) -> dict[tuple[tuple[str, str], ...], dict[Key, bytes]]:
+        if self.stamp is None:
+            return {}
+        try:
+            data = pickle.loads(self.path.read_bytes())
+        except Exception:  # a damaged file is an empty one (pickle raises many kinds)
+            return {}
+        if not isinstance(data, dict) or data.get("textual") != self.stamp:
+            return {}
+        themes = data.get("themes")
+        return themes if isinstance(themes, dict) else {}
+
+    def _theme(self, variables: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(variables.items()))
+
+    def rules(self, variables: dict[str, str], key: Key) -> list[RuleSet] | None:
+        """The rules kept for ``key`` with these variables (None: not kept)."""
+        if self.themes is None:
+            self.themes = self._read()
+        theme = self._theme(variables)
+        found = self.themes.get(theme, {}).get(key)
+        if found is None:
+            return None
+        try:
+            rules = pickle.loads(found)
+        except Exception:
+            return None
+        if not isinstance(rules, list):
+            return None
+        self.used.add((theme, key))
+        return rules
+
+    def keep(self, variables: dict[str, str], key: Key, rules: list[RuleSet]) -> None:
+        if self.themes is None:
+            self.themes = self._read()
+        try:
+            data = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # not picklable (a Textual of the future): parsed every time
+            return
+        theme = self._theme(variables)
+        self.themes.setdefault(theme, {})[key] = data
+        self.used.add((theme, key))
+        self.parsed += 1
+
+    def save(self) -> None:
+        """Write the file if this process parsed anything (a temporary file, then a rename).
+        Failing is never an error. Themes and sources beyond the limits that this process
+        did not use are left out."""
+        if not self.parsed or self.themes is None or self.stamp is None:
+            return
+        used_themes = {theme for theme, _ in self.used}
+        themes = dict(self.themes)
+        for theme in list(themes):
+            if len(themes) <= MAX_THEMES:
+                break
+            if theme not in used_themes:
+                del themes[theme]
+        for theme, sources in themes.items():
+            if len(sources) > MAX_SOURCES:
+                themes[theme] = {k: v for k, v in sources.items() if (theme, k) in self.used}
+        from backtimer.files.atomic import write_cache_file
+
+        data = pickle.dumps(
+            {"textual": self.stamp, "themes": themes}, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        if write_cache_file(self.path, data):
+            self.parsed = 0
+
+
+_store: _Store | None = None
+
+
+def use(stylesheet: Stylesheet) -> bool:
+    """Make ``stylesheet`` (the app's, before anything was parsed) take each source's rules
+    from the file when they are there; returns whether it does."""
+    global _store
+    path = cache_path()
+    if _store is None or _store.path != path:  # another cache dir: the tests
+        forget()
+        _store = _Store(path, textual_stamp())
+        atexit.register(_store.save)
+    store = _store
+    parse_rules = stylesheet._parse_rules
+
+    def cached_parse_rules(
+        css: str,
+        read_from: tuple[str, str],
+        is_default_rules: bool = False,
+        tie_breaker: int = 0,
+        scope: str = "",
+    ) -> list[RuleSet]:
+        key: Key = (css, read_from, is_default_rules, tie_breaker, scope)
+        try:
+            # Textual's own cache of this stylesheet (it parses every source at each
+            # change of the sources, taking the ones it has from here).
+            return stylesheet._parse_cache[key]
+        except KeyError:
+            pass
+        variables = stylesheet._variables
+        rules = store.rules(variables, key)
+        if rules is None:
+            rules = parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
+            if not any(rule.errors for rule in rules):
+                store.keep(variables, key, rules)
+        else:
+            stylesheet._parse_cache[key] = rules
+        return rules
+
+    stylesheet._parse_rules = cached_parse_rules  # type: ignore[method-assign]
+    return True
+
+
+def save() -> None:
+    """Write what was parsed so far (the app does once its first frame is on the screen;
+    again at exit if more was)."""
+    if _store is not None:
+        _store.save()
+
+
+def forget() -> None:
+    """No store (written first if anything new was parsed)."""
+    global _store
+    if _store is not None:
+        _store.save()
+        with contextlib.suppress(Exception):
+            atexit.unregister(_store.save)
+    _store = None

@@ -1,0 +1,156 @@
+"""The parsed CSS kept between runs (``tui.css_cache``): the rules read back are the rules
+parsed, a second start parses nothing, and anything the parse depends on (the text, the
+theme's variables, Textual itself) makes it parse again; a damaged file is an empty one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import textual.css.stylesheet as stylesheet_module
+from snapshot_apps.common import SHORT, FakeClock, build_app, write_routine
+from textual.app import App
+from textual.css.stylesheet import Stylesheet
+
+from backtimer.tui import css_cache
+
+APP_TCSS = Path(css_cache.__file__).with_name("app.tcss")
+
+
+@pytest.fixture
+def store(isolated_dirs: dict[str, Path]) -> Iterator[None]:
+    """A store of its own (in this test's cache dir), forgotten after the test."""
+    css_cache.forget()
+    yield
+    css_cache.forget()
+
+
+@pytest.fixture(scope="module")
+def variables() -> dict[str, str]:
+    return App().get_css_variables()
+
+
+class Parses:
+    """Counts the sources Textual really parses."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sources: list[Any] = []
+        parse = stylesheet_module.parse
+
+        def counting(scope: str, css: str, read_from: Any, *args: Any, **kwargs: Any) -> Any:
+            self.sources.append(read_from)
+            return parse(scope, css, read_from, *args, **kwargs)
+
+        monkeypatch.setattr(stylesheet_module, "parse", counting)
+
+
+def cached_stylesheet(variables: dict[str, str]) -> Stylesheet:
+    stylesheet = Stylesheet(variables=variables)
+    assert css_cache.use(stylesheet)
+    return stylesheet
+
+
+def described(rules: list[Any]) -> list[tuple[Any, ...]]:
+    """Everything of the rules that styling a widget reads."""
+    return [
+        (
+            rule.css,
+            [(s.css, s.specificity) for s in rule.selector_set],
+            sorted(rule.selector_names),
+            sorted(rule.pseudo_classes),
+            rule.is_default_rules,
+            rule.tie_breaker,
+            sorted(rule.styles.get_rules()),
+            [repr(value) for _, value in sorted(rule.styles.get_rules().items())],
+        )
+        for rule in rules
+    ]
+
+
+def test_the_rules_read_back_are_the_rules_parsed(
+    store: None, variables: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Footer, OptionList
+
+    sources = [
+        (APP_TCSS.read_text("utf-8"), (str(APP_TCSS), ""), False, 0, ""),
+        (Footer.DEFAULT_CSS, ("footer", "Footer.DEFAULT_CSS"), True, -2, "footer"),
+        (OptionList.DEFAULT_CSS, ("option", "OptionList.DEFAULT_CSS"), True, -3, ""),
+        (App.DEFAULT_CSS, ("app", "App.DEFAULT_CSS"), True, -1, ""),
+    ]
+    first = cached_stylesheet(variables)
+    parsed = [first._parse_rules(*source) for source in sources]
+    css_cache.forget()  # written, and a new store reads it (as the next start)
+    parses = Parses(monkeypatch)
+    second = cached_stylesheet(variables)
+    read = [second._parse_rules(*source) for source in sources]
+    assert parses.sources == []
+    for a, b in zip(parsed, read, strict=True):
+        assert a is not b
+        assert described(a) == described(b)
+
+
+async def test_a_second_start_parses_no_css(
+    store: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    parses = Parses(monkeypatch)
+    for start in range(2):
+        parses.sources.clear()
+        app = build_app(entry, clock=FakeClock())
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert "GET READY" in app.screen.query_one("#phase").render().plain  # type: ignore[attr-defined]
+        css_cache.forget()  # the program ends (the file is written at exit)
+        if start == 0:
+            assert (str(APP_TCSS), "") in parses.sources
+            assert css_cache.cache_path().is_file()
+        else:
+            assert parses.sources == []
+
+
+def test_what_the_parse_depends_on_makes_it_parse_again(
+    store: None, variables: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    css = APP_TCSS.read_text("utf-8")
+    source = (css, (str(APP_TCSS), ""), False, 0, "")
+    cached_stylesheet(variables)._parse_rules(*source)
+    css_cache.forget()
+    parses = Parses(monkeypatch)
+    # The same: read back.
+    cached_stylesheet(variables)._parse_rules(*source)
+    assert parses.sources == []
+    # Another text from the same file (an edited app.tcss), another tier, priority, scope.
+    changed = css.replace("max-width: 60;", "max-width: 61;")
+    cached_stylesheet(variables)._parse_rules(changed, *source[1:])
+    cached_stylesheet(variables)._parse_rules(css, source[1], True, 0, "")
+    cached_stylesheet(variables)._parse_rules(css, source[1], False, -1, "")
+    cached_stylesheet(variables)._parse_rules(css, source[1], False, 0, "screen")
+    assert len(parses.sources) == 4
+    # Another theme: its colours are in the rules.
+    other = {**variables, "panel": "#123456"}
+    rules = cached_stylesheet(other)._parse_rules(*source)
+    assert len(parses.sources) == 5
+    assert "#123456" in "".join(rule.css for rule in rules).upper()
+    # Another Textual (its files' sizes and times are kept with the file).
+    css_cache.forget()
+    monkeypatch.setattr(css_cache, "textual_stamp", lambda: ("another textual",))
+    cached_stylesheet(variables)._parse_rules(*source)
+    assert len(parses.sources) == 6
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a pickle", b"\x80\x05N."])
+def test_a_damaged_file_is_an_empty_one(
+    store: None, variables: dict[str, str], monkeypatch: pytest.MonkeyPatch, junk: bytes
+) -> None:
+    path = css_cache.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(junk)
+    parses = Parses(monkeypatch)
+    css = APP_TCSS.read_text("utf-8")
+    rules = cached_stylesheet(variables)._parse_rules(css, (str(APP_TCSS), ""), False, 0, "")
+    assert rules and len(parses.sources) == 1
+    css_cache.forget()
+    assert path.stat().st_size > 1000  # written again, whole
