@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from backtimer.core.durations import compact
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
@@ -241,6 +239,8 @@ def config_toml(config: Config) -> str:
         data[name] = compact(data[name])
     if not data["keymap"]:
         del data["keymap"]
+    import tomli_w  # here: only the settings screen writes them (not needed to start)
+
     return tomli_w.dumps(data)
 
 

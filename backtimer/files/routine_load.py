@@ -16,7 +16,6 @@ import errno
 import os
 import re
 import stat
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,6 +243,16 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_END = re.compile(r"\s*\(at end of document\)$")
 
 
+def __getattr__(name: str) -> Any:
+    """``tomllib``, imported when first asked for (the parse functions import it where they
+    use it): a start with every routine checked before parses none, and needs not load it."""
+    if name == "tomllib":
+        import tomllib
+
+        return tomllib
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # tomllib's messages, said the way a person editing a routine by hand needs to hear them.
 _TOML_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Cannot overwrite a value"), "this key already has a value (written twice?)"),
@@ -305,6 +314,8 @@ def _starts_key(text: str, line: int, column: int) -> bool:
 def parse_toml(text: str, name: str) -> dict[str, Any]:
     if not text.strip():
         raise RoutineError([Problem(name, "is empty: a routine needs a name and exercises")])
+    import tomllib  # here: a start with every routine checked before parses none
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -597,6 +608,8 @@ def _split_key(text: str) -> tuple[str, ...]:
 def _key_text(part: str) -> str:
     """One written key as the parser reads it: quotes off, escapes such as \\u0068 decoded."""
     if part.startswith('"') and "\\" in part:
+        import tomllib
+
         try:
             return next(iter(tomllib.loads(f"{part} = 0")))
         except (tomllib.TOMLDecodeError, StopIteration):

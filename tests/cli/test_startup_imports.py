@@ -234,3 +234,64 @@ def test_the_first_frame_needs_no_sound_output() -> None:
         "backtimer.sound.",
     )
     assert "backtimer.sound.player" in made
+
+
+FIRST_FRAME = """
+import asyncio, sys
+import backtimer.cli.main  # noqa: F401 - what the command line sets up first
+from backtimer.files import catalog
+from backtimer.tui.app import BacktimerApp, make_app
+
+name = sys.argv[1]
+entry = catalog.resolve(name) if name else None
+loaded = []
+first_frame = BacktimerApp._first_frame
+
+def at_first_frame(app):
+    if not loaded:
+        loaded.append(type(app.screen).__name__)
+        loaded.append(" ".join(sorted(sys.modules)))
+    first_frame(app)
+
+BacktimerApp._first_frame = at_first_frame
+
+async def main():
+    app = make_app(entry, bell=False, voice=False, record=True, tick_interval=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(10):
+            await pilot.pause()
+            if loaded:
+                break
+        app.exit(0)
+    print(*loaded, sep="\\n")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("name", ["desk-break", ""], ids=["run", "picker"])
+def test_what_waits_for_the_first_frame_is_not_loaded_before_it(
+    name: str, isolated_dirs: dict[str, Any]
+) -> None:
+    """A warm start (the routines checked before) reaches its first frame without the
+    TOML reader and writer (nothing to parse, nothing to save) and, for a session, without
+    its dialogs (loaded just after the frame, see the test above)."""
+    warm = subprocess.run(
+        [sys.executable, "-m", "backtimer", "list"], capture_output=True, text=True, timeout=120
+    )
+    assert warm.returncode == 0, warm.stderr
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME, name],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BACKTIMER_AUDIO": "none"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    shown, modules = result.stdout.splitlines()[-2:]
+    assert shown == ("SessionScreen" if name else "PickerScreen")
+    loaded = set(modules.split())
+    assert "backtimer.tui.app" in loaded
+    assert not loaded & {"tomllib", "tomli_w", "pydantic"}
+    if name:
+        assert not loaded & {"backtimer.tui.screens.pain", "backtimer.tui.screens.confirm"}
