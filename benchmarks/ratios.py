@@ -282,9 +282,15 @@ def fill_cache(env: dict[str, str]) -> None:
 FRAME_CPU: list[float] = []
 
 
-def first_frame(command: str, text: str, env: dict[str, str]) -> float:
+#: Wall seconds until the whole first screen was shown (``complete``), by the last calls.
+WHOLE: list[float] = []
+
+
+def first_frame(command: str, text: str, env: dict[str, str], complete: str = "") -> float:
     """Wall seconds until ``text`` is on the screen; the CPU seconds the program had used by
-    then go to FRAME_CPU (a loaded machine stretches the wall time, much less the CPU)."""
+    then go to FRAME_CPU (a loaded machine stretches the wall time, much less the CPU), and
+    the seconds until ``complete`` is on it too (the footer's keys, which may come a frame
+    later) to WHOLE."""
     tmux = Tmux(command, env)
     try:
         wall = tmux.wait_for(text)
@@ -292,6 +298,7 @@ def first_frame(command: str, text: str, env: dict[str, str]) -> float:
             FRAME_CPU.append(cpu_ns(tmux.pid()) / 1e9)
         except (OSError, ValueError):
             FRAME_CPU.append(float("nan"))
+        WHOLE.append(tmux.wait_for(complete) if complete else wall)
         return wall
     finally:
         tmux.kill()
@@ -316,20 +323,24 @@ def section_start(setup: Setup, runs: int) -> None:
     names = ("ref", "run", "picker", "run_warm", "picker_warm")
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
+    whole: dict[str, list[float]] = {name: [] for name in names}
+    keys = "Pain stop"  # in the footer of both screens
     for number in range(runs + 1):
         run_command = backtimer("run", routine, "--no-voice", "--no-bell")
         FRAME_CPU.clear()
+        WHOLE.clear()
         times = (
             first_frame(bare, "bare-ready", setup.env(f"start-bare{number}")),
-            first_frame(run_command, "GET READY", setup.env(f"start-run{number}")),
-            first_frame(backtimer(), "choose a routine", setup.env(f"start-picker{number}")),
-            first_frame(run_command, "GET READY", warm(f"start-run-warm{number}")),
-            first_frame(backtimer(), "choose a routine", warm(f"start-picker-warm{number}")),
+            first_frame(run_command, "GET READY", setup.env(f"start-run{number}"), keys),
+            first_frame(backtimer(), "choose a routine", setup.env(f"start-picker{number}"), keys),
+            first_frame(run_command, "GET READY", warm(f"start-run-warm{number}"), keys),
+            first_frame(backtimer(), "choose a routine", warm(f"start-picker-warm{number}"), keys),
         )
         if number:  # the first round warms the disk cache
-            for name, value, used in zip(names, times, FRAME_CPU, strict=True):
+            for name, value, used, done in zip(names, times, FRAME_CPU, WHOLE, strict=True):
                 wall[name].append(value)
                 cpu[name].append(used)
+                whole[name].append(done)
     ms = {"scale": 1000, "unit": " ms", "digits": 0}
     labels = {
         "run": "backtimer run ROUTINE",
@@ -342,6 +353,9 @@ def section_start(setup: Setup, runs: int) -> None:
     print("  The same first frames in CPU time (all the program's threads, to the frame):")
     for name, label in labels.items():
         report(f"{label} vs bare app", cpu[name], cpu["ref"], None, **ms)
+    print("  The whole first screen, its footer's keys shown too (they may come a frame later):")
+    for name, label in labels.items():
+        report(f"{label} vs bare app", whole[name], wall["ref"], None, **ms)
 
 
 # ---------------------------------------------------------------------- cli
