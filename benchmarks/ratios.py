@@ -460,7 +460,14 @@ def section_idle(setup: Setup, runs: int, hold: float) -> None:
         }
         for name, (command, text, env) in earlier.items():
             home = setup.env(f"idle-{name}-before{number}")
-            first_frame(command, text, {**home, **cache_of(env)})
+            # Past its first frame: the picker checks the routines it did not show whole
+            # after it, and what was checked is cached then.
+            earlier_start = Tmux(command, {**home, **cache_of(env)})
+            try:
+                earlier_start.wait_for(text)
+                time.sleep(3.0)
+            finally:
+                earlier_start.kill()
         starts = {
             "bare": (bare, "bare-ready", setup.env(f"idle-bare{number}")),
             "run": (hold_run, "HOLD", run_env),
