@@ -918,6 +918,11 @@ class Placed:
     cue: Cue
     source: int | None
 
+    @property
+    def end(self) -> float:
+        """When its words end (its sound, then its words), as :attr:`Cue.end` does."""
+        return self.due + self.cue.lead + self.cue.seconds
+
 
 @dataclass
 class _Candidate:
@@ -952,47 +957,6 @@ def fit_resumed(
     end: float | None = None,
 ) -> list[Placed]:
     """What is said after the clock runs again at ``at`` (a resume, or a pain stop pressed
-    by mistake), and when; see :func:`_fit_resumed`. Where a safety warning has no room
-    even so, the countdown's numbers give it theirs: their ticks still mark the seconds
-    (the numbers it does not need keep their words)."""
-    placed = _fit_resumed(at, pending, words=words, again=again, end=end)
-    wanted = sum(1 for _, c in pending if c.kind == "safety" and movable(c))
-    wanted += 1 if again is not None and again.say and again.kind == "safety" else 0
-    heard = sum(1 for p in placed if p.cue.kind == "safety")
-    if heard >= wanted or not any(c.kind == "count" and c.say for _, c in pending):
-        return placed
-    hushed = [
-        (due, replace(cue, say=None, seconds=0.0) if cue.kind == "count" else cue)
-        for due, cue in pending
-    ]
-    quieter = _fit_resumed(at, hushed, again=again, end=end)  # no resume words either
-    if sum(1 for p in quieter if p.cue.kind == "safety") <= heard:
-        return placed
-    said = [
-        (p.due, p.due + p.cue.lead + p.cue.seconds + GAP)
-        for p in quieter
-        if (p.cue.say and p.source is None) or (p.source is not None and movable(p.cue))
-    ]
-    out: list[Placed] = []
-    for item in quieter:
-        original = pending[item.source][1] if item.source is not None else item.cue
-        if item.source is not None and original.kind == "count" and original.say:
-            begin, finish = item.due, item.due + original.lead + original.seconds + GAP
-            if not any(b < finish and begin < f for b, f in said):
-                item = Placed(item.due, original, item.source)  # not in the way: its words
-        out.append(item)
-    return out
-
-
-def _fit_resumed(
-    at: float,
-    pending: Sequence[tuple[float, Cue]],
-    *,
-    words: Sequence[Cue] = (),
-    again: Cue | None = None,
-    end: float | None = None,
-) -> list[Placed]:
-    """What is said after the clock runs again at ``at`` (a resume, or a pain stop pressed
     by mistake), and when: nothing overlaps, nothing with a deadline is late.
 
     ``pending``: the step's cues not yet said, each with its due time (already moved by the
@@ -1006,7 +970,48 @@ def _fit_resumed(
     where the resume words or the sentence said again need their time; what does not fit
     before the next cue with a deadline gives way, least needed first (see :func:`_rank`):
     a safety warning is heard rather than chatter. The fixed cues come first in the result,
-    then the rest in the order said."""
+    then the rest in the order said.
+
+    Where a safety warning has no room even so, the countdown's numbers give it theirs:
+    their ticks still mark the seconds (the numbers it does not need keep their words)."""
+    placed = _fit_resumed(at, pending, words, again, end)
+    wanted = sum(1 for _, c in pending if c.kind == "safety" and movable(c))
+    wanted += 1 if again is not None and again.say and again.kind == "safety" else 0
+    heard = sum(1 for p in placed if p.cue.kind == "safety")
+    if heard >= wanted or not any(c.kind == "count" and c.say for _, c in pending):
+        return placed
+    hushed = [
+        (due, replace(cue, say=None, seconds=0.0) if cue.kind == "count" else cue)
+        for due, cue in pending
+    ]
+    quieter = _fit_resumed(at, hushed, (), again, end)  # no resume words either
+    if sum(1 for p in quieter if p.cue.kind == "safety") <= heard:
+        return placed
+    said = [
+        (p.due, p.end + GAP)
+        for p in quieter
+        if (p.cue.say and p.source is None) or (p.source is not None and movable(p.cue))
+    ]
+    out: list[Placed] = []
+    for item in quieter:
+        original = pending[item.source][1] if item.source is not None else item.cue
+        if item.source is not None and original.kind == "count" and original.say:
+            whole = Placed(item.due, original, item.source)
+            if not any(b < whole.end + GAP and whole.due < f for b, f in said):
+                item = whole  # not in the way: its words
+        out.append(item)
+    return out
+
+
+def _fit_resumed(
+    at: float,
+    pending: Sequence[tuple[float, Cue]],
+    words: Sequence[Cue],
+    again: Cue | None,
+    end: float | None,
+) -> list[Placed]:
+    """:func:`fit_resumed`'s layout, before the countdown's numbers give their words to a
+    safety warning with no room."""
     fixed: list[Placed] = []
     moving: list[_Candidate] = []
     for number, (due, cue) in enumerate(pending):
@@ -1015,7 +1020,7 @@ def _fit_resumed(
         else:
             fixed.append(Placed(due, cue, number))
     # What is said at a fixed time; a sound alone (a tick) may come under words.
-    spans = sorted((p.due, p.due + p.cue.lead + p.cue.seconds + GAP) for p in fixed if p.cue.say)
+    spans = sorted((p.due, p.end + GAP) for p in fixed if p.cue.say)
     head = (
         [_Candidate(again, at, _rank(again, again=True), None)]
         if again is not None and again.say
