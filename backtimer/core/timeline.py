@@ -488,10 +488,14 @@ class _Fitter:
         key = (step.exercise_index, said_set, step.side if changed else None, step.rep, last)
         found = self._slots.get(key) if self.share else None
         if found is None:
-            found = self._slots[key] = self._next_slot(step, said_set, key[2])
+            found = self._slots[key] = self._next_slot(step, said_set, key[2], last)
         return found
 
-    def _next_slot(self, step: Step, said_set: int | None, said_side: str | None) -> _Slot:
+    def _next_slot(
+        self, step: Step, said_set: int | None, said_side: str | None, last: bool
+    ) -> _Slot:
+        """The words of :meth:`next_slot`, from what its key holds (and the exercise's
+        settings and dose, the rep): nothing else of the step."""
         dose = self.dose(step)
         settings = self.settings(step)
         needed: list[str] = []
@@ -502,7 +506,6 @@ class _Fitter:
         if settings.kind == "tempo":
             if step.rep != 1:
                 # Said with its first tempo part too, where reps follow each other.
-                last = is_last_rep(settings, dose, step.side, step.rep)
                 needed.append("Last one" if last else f"Rep {step.rep}")
             elif dose.reps > 1:
                 needed.append(f"{dose.reps} reps")
@@ -510,7 +513,6 @@ class _Fitter:
                 needed.append("One rep")
             return _Slot([join(*needed)], "next")
         if dose.reps > 1:
-            last = is_last_rep(settings, dose, step.side, step.rep)
             needed.append("Last one" if last else f"Rep {step.rep} of {dose.reps}")
         full = join(*needed, self.hold_words(step))
         short = join(*needed) or full  # the hold's length at least
