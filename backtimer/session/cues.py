@@ -322,6 +322,7 @@ class Cues:
         self._paused = False
         self._last: _Due | None = None  # the last timeline cue with words that was said
         self._cut: _Due | None = None  # what a pause or pain stop cut off, said again on resume
+        self._speaking: bool | None = None  # the player's word as a stop came (None: unknown)
         self._started = False  # a step has started: a run that starts later is a resume
 
     # -------------------------------------------------------------- timeline
@@ -474,8 +475,8 @@ class Cues:
     def _cut_off(self, at: float) -> _Due | None:
         """The timeline cue still being said at ``at`` (a pause or pain stop cuts it off)."""
         last = self._last
-        if last is None or last.cue.say is None:
-            return None
+        if last is None or last.cue.say is None or self._speaking is False:
+            return None  # nothing said, or the player has said it all (heard whole)
         if last.due <= at < last.due + last.cue.lead + last.cue.seconds:
             return last
         return None
@@ -572,6 +573,13 @@ class Cues:
 
     def _on_events(self, events: Sequence[Event], session: Session | None) -> None:
         stopped = [e for e in events if isinstance(e, PainStopped)]
+        # Whether the words in progress are still heard, asked before anything is silenced:
+        # a cue's fitted length is an estimate (a speech command's errs long), and a
+        # sentence the player has finished was heard whole, so a stop does not cut it.
+        self._speaking = None
+        if stopped or any(isinstance(e, Paused) for e in events):
+            speaking = getattr(self.player, "speaking", None)
+            self._speaking = speaking if isinstance(speaking, bool) else None
         if stopped:
             # Heard by someone who cannot see: silence first, then the stop sound and
             # "Stopped" (a player with the app's tones plays the word right after the sound),

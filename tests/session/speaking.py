@@ -56,6 +56,11 @@ class SpeakingPlayer:
         pass
 
     @property
+    def speaking(self) -> bool:
+        """Whether something is heard now or waits to be (as the real players say)."""
+        return self._last_end() > self.clock()
+
+    @property
     def texts(self) -> list[str]:
         return [u.text for u in self.heard]
 

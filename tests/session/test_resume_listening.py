@@ -173,6 +173,32 @@ def test_a_caution_cut_off_is_said_again_in_full_on_resume(how: str) -> None:
     assert not overlaps(player)
 
 
+@pytest.mark.parametrize("how", ["pause", "mistake"])
+def test_a_caution_heard_whole_is_not_said_again_on_resume(how: str) -> None:
+    # Heard (speech-log, a speech command at 120 and 250 wpm): a sentence whose command had
+    # ended was said again after a pause or a pain stop taken back, because its fitted
+    # length (a command's estimate, long on purpose) had not run out yet.
+    made, player, clock = session()
+    made.start()
+    caution = next(c for c in made.plan.steps[0].cues if c.say == CAUTION)
+    words = heard_length(CAUTION)
+    assert words + 0.5 < caution.seconds  # the voice is done before the fitted length
+    run_to(made, clock, 100.0 + caution.at + words + 0.2)
+    assert not player.speaking
+    stopped = made.pain() if how == "mistake" else None
+    if how == "pause":
+        made.pause()
+    run_to(made, clock, clock.now + 5.0)
+    if stopped is not None:
+        made.finish_pain(PainDetails("mistake", event=stopped))
+    else:
+        made.pause()
+    run_to(made, clock, 100.0 + made.plan.offset(1) + 6.0)
+    assert [u.cut for u in player.heard if u.text == CAUTION] == [False]  # once, whole
+    assert [u.cut for u in player.heard if u.text.startswith("Stop if you feel")] == [False]
+    assert not overlaps(player)
+
+
 def test_a_pause_just_before_the_count_says_no_resuming_over_it() -> None:
     made, player, clock, rest = start(2)
     count_at = rest + made.plan.steps[2].seconds - 3.0
