@@ -309,9 +309,9 @@ def _speak(length: LengthFn, text: str | None) -> float:
 
 #: Gaps whose words and length depend on nothing but what they say and what follows them (a
 #: get-ready may take words from the transition before it; a transition may be given them).
-_SAME_GAPS = frozenset({"rest", "switch_sides", "set_rest"})
 #: The cue lists of these steps and of timed holds are shared by equal steps (see
-#: _Fitter.fit_gap and fit_work): never changed once made.
+#: _Fitter.fit_gap and fit_work): never changed once made (a step's list is replaced).
+_SAME_GAPS = frozenset({"rest", "switch_sides", "set_rest"})
 
 
 class _Fitter:
@@ -690,7 +690,9 @@ class _Fitter:
         return max(0.0, seconds - used - GAP)
 
     def _append_moved(self, index: int, slots: list[_Slot]) -> None:
-        cues = self.cues[index]
+        # A new list, not the old one changed: a step's list may be shared (see _SAME_GAPS;
+        # only a transition is given words today, and its list is its own).
+        cues = self.cues[index] = list(self.cues[index])
         t = max((c.end + GAP for c in cues if c.say), default=0.0)
         said = [c.say or "" for c in cues]
         for slot in slots:
