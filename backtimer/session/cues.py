@@ -275,7 +275,7 @@ def _after_words(before: _Due | None, item: _Due) -> bool:
     """``item`` follows a cue fitted by its words whose words ended by ``item``'s time."""
     if before is None or before.cue.say is None or not _fitted_by_words(before.cue):
         return False
-    return before.due + before.cue.lead + before.cue.seconds <= item.due + 1e-9
+    return before.end <= item.due + 1e-9
 
 
 @dataclass
@@ -284,6 +284,11 @@ class _Due:
     cue: Cue
     step: Step
     early: bool = False  # the next step's first cue, due when this step ends
+
+    @property
+    def end(self) -> float:
+        """When its words end (its sound, then its words), as :attr:`Cue.end` does."""
+        return self.due + self.cue.lead + self.cue.seconds
 
 
 class Cues:
@@ -477,7 +482,7 @@ class Cues:
         last = self._last
         if last is None or last.cue.say is None or self._speaking is False:
             return None  # nothing said, or the player has said it all (heard whole)
-        if last.due <= at < last.due + last.cue.lead + last.cue.seconds:
+        if last.due <= at < last.end:
             return last
         return None
 
