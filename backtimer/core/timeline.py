@@ -426,24 +426,25 @@ class _Fitter:
             what += f", {side_words(exercise, sides[0])} first"
         return sentence(what)
 
-    def intro(self, step: Step) -> list[str]:
-        """Before an exercise: name, position, every instruction, caution, stop-if, timing."""
+    def intro(self, step: Step) -> list[tuple[str, str]]:
+        """Before an exercise: name, position, every instruction, caution, stop-if, timing;
+        each line with its kind of cue ("safety" for the caution and the stop-if)."""
         exercise = self.exercise(step)
-        lines = [sentence(exercise.name)]
+        lines = [(sentence(exercise.name), "intro")]
         first = exercise.steps[0] if exercise.steps else ""
         if exercise.position and not _says_position(first, exercise.position):
-            lines.append(sentence(exercise.position))
+            lines.append((sentence(exercise.position), "intro"))
         if self.detail == "brief":
             if first:
-                lines.append(sentence(first))
+                lines.append((sentence(first), "intro"))
             return lines
-        lines += [sentence(line) for line in exercise.steps]
+        lines += [(sentence(line), "intro") for line in exercise.steps]
         if exercise.caution:
-            lines.append(sentence(exercise.caution))
+            lines.append((sentence(exercise.caution), "safety"))
         if exercise.stop_if:
-            lines.append(stop_if_words(exercise.stop_if))
-        lines.append(self.timed_words(step))
-        return [line for line in lines if line]
+            lines.append((stop_if_words(exercise.stop_if), "safety"))
+        lines.append((self.timed_words(step), "intro"))
+        return [(line, kind) for line, kind in lines if line]
 
     def _places(self) -> tuple[list[bool], list[Step | None]]:
         """For every step: whether it is the first work step of its set (of its side too,
@@ -523,22 +524,14 @@ class _Fitter:
         step = self.steps[index]
         following = self.steps[index + 1] if index + 1 < len(self.steps) else None
         if step.phase == "get_ready":
-            lines: list[str] = []
+            lines: list[tuple[str, str]] = []
             if index == 0 or index == self._first_get_ready:  # the routine's cautions first
-                lines += [sentence(c) for c in self.routine.cautions]
+                lines += [(sentence(c), "safety") for c in self.routine.cautions]
             intro = self.intro(step)
             if index > 0 and self.steps[index - 1].phase == "transition":
                 intro = intro[1:]  # the transition said "Next: Bridge.": not "Bridge." again
             lines += intro
-            exercise = self.exercise(step)
-            warnings = {sentence(c) for c in self.routine.cautions}
-            if exercise.caution:
-                warnings.add(sentence(exercise.caution))
-            if exercise.stop_if:
-                warnings.add(stop_if_words(exercise.stop_if))
-            return [
-                _Slot([line], "safety" if line in warnings else "intro") for line in lines if line
-            ]
+            return [_Slot([line], kind) for line, kind in lines if line]
         if step.phase == "rest":
             rest = spoken_duration(step.seconds or 0.0)
             return [_Slot([f"Release and rest {rest}.", "Release."], "head", "release")]
