@@ -27,6 +27,7 @@ from backtimer.session.cues import (
     terminal_bell,
 )
 from backtimer.session.runner import SessionRunner
+from backtimer.sound.speech import QUIET_WAIT, START_UP
 
 TWO = """
 name = "Two"
@@ -468,6 +469,8 @@ def test_a_number_stops_the_one_before_after_a_moment_not_a_sentence(
         first = _pids(pids)[0]
         player.say_next("Hold")  # waits: the one before is never cut for it
         player.say_after_quiet("2", words=0.0)  # behind it: waits for it too
+        # Longer than a number's start-up and wait: a stop for "2" would have come by now.
+        time.sleep(START_UP + QUIET_WAIT + 0.3)
         assert len(_pids(pids)) == 1 and _group_alive(first) and player.speaking
         player.silence()
         player.say("3")
