@@ -49,6 +49,22 @@ def ticked(app: App) -> list[bool]:
     return list(app.screen.query_one("#levels-ups", OfferList).ticked)
 
 
+def hold_ups(count: int, why: str = "after 3 sessions in a row without pain") -> list[LevelChange]:
+    """``count`` step-ups, "Exercise 1" on: each "hold 10s -> 15s"."""
+    return [
+        LevelChange(
+            i,
+            f"Exercise {i + 1}",
+            "up",
+            LevelChoice(hold=10),
+            LevelChoice(hold=15),
+            "hold 10s -> 15s",
+            why,
+        )
+        for i in range(count)
+    ]
+
+
 class Host(App[None]):
     def __init__(self, changes: list[LevelChange]) -> None:
         super().__init__()
@@ -181,18 +197,7 @@ async def test_only_step_downs_start_with_nothing_to_store() -> None:
 
 async def test_two_hundred_offers_are_a_few_widgets() -> None:
     """A 200-exercise routine's offers: one list and one text, not a widget per line."""
-    ups = [
-        LevelChange(
-            i,
-            f"Exercise {i + 1}",
-            "up",
-            LevelChoice(hold=10),
-            LevelChoice(hold=15),
-            "hold 10s -> 15s",
-            "after 3 sessions in a row without pain",
-        )
-        for i in range(200)
-    ]
+    ups = hold_ups(200)
     app = Host([*ups, BRIDGES_DOWN])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -212,18 +217,7 @@ async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
     lines wrapped at that width (Rich's own wrapping), after a resize that wraps its lines
     and after a tick; every line of it is drawn."""
     long_why = "after 3 sessions in a row without pain, " * 3
-    ups = [
-        LevelChange(
-            i,
-            f"Exercise {i + 1}",
-            "up",
-            LevelChoice(hold=10),
-            LevelChoice(hold=15),
-            "hold 10s -> 15s",
-            long_why.strip(),
-        )
-        for i in range(5)
-    ]
+    ups = hold_ups(5, why=long_why.strip())
     app = Host(ups)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -255,18 +249,7 @@ async def test_the_offer_list_height_follows_its_width_and_ticks() -> None:
 async def test_the_offer_list_moves_and_scrolls_with_the_keys() -> None:
     """Down, up, end, home and the page keys move the highlight through 200 offers, and the
     list scrolls to keep it in view; space ticks (enter is the screen's: start)."""
-    ups = [
-        LevelChange(
-            i,
-            f"Exercise {i + 1}",
-            "up",
-            LevelChoice(hold=10),
-            LevelChoice(hold=15),
-            "hold 10s -> 15s",
-            "after 3 sessions in a row without pain",
-        )
-        for i in range(200)
-    ]
+    ups = hold_ups(200)
     app = Host(ups)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -294,18 +277,7 @@ async def test_the_dialog_fits_the_screen_with_its_heading_and_start_button() ->
     """200 step-ups and a step-down on a 80x24 terminal: the list scrolls itself, and the
     heading, the step-down and the Start button stay on the screen (the list had room for
     all 200 and pushed them off it); the last offer is reachable."""
-    ups = [
-        LevelChange(
-            i,
-            f"Exercise {i + 1}",
-            "up",
-            LevelChoice(hold=10),
-            LevelChoice(hold=15),
-            "hold 10s -> 15s",
-            "after 3 sessions in a row without pain",
-        )
-        for i in range(200)
-    ]
+    ups = hold_ups(200)
     app = Host([*ups, BRIDGES_DOWN])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from snapshot_apps.common import RANGED, FakeClock, build_app, screen_text, write_routine
 
@@ -42,16 +43,28 @@ def hold_of(plan) -> float:
     return next(s.seconds for s in plan.steps if s.phase == "hold")
 
 
-async def test_three_pain_free_sessions_offer_a_step_up_that_the_next_session_uses(
-    tmp_path: Path,
-) -> None:
-    entry = write_routine(tmp_path, RANGED)
+def step_up_due(tmp_path: Path, toml: str = RANGED) -> tuple[Any, Path]:
+    """A routine and a data folder with three pain-free sessions recorded: its next run at
+    the current level is offered a step-up."""
+    entry = write_routine(tmp_path, toml)
     data = tmp_path / "data"
     for _ in range(3):
         run_session(entry, data)
+    return entry, data
+
+
+def offer_app(entry, data: Path) -> Any:
+    """`run` of ``entry`` at the current level, recorded in ``data`` (the offer first)."""
+    return build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+
+
+async def test_three_pain_free_sessions_offer_a_step_up_that_the_next_session_uses(
+    tmp_path: Path,
+) -> None:
+    entry, data = step_up_due(tmp_path)
     assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
 
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
@@ -64,10 +77,7 @@ async def test_three_pain_free_sessions_offer_a_step_up_that_the_next_session_us
 
 
 def test_plain_mode_steps_down_after_pain_and_says_so(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
-    data = tmp_path / "data"
-    for _ in range(3):
-        run_session(entry, data)
+    entry, data = step_up_due(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
     # On a terminal the step up would be asked for; from a pipe it is offered, not taken.
     env = {**os.environ, "BACKTIMER_DATA_DIR": str(data), "BACKTIMER_CONFIG_DIR": str(tmp_path)}
     command = [sys.executable, "-m", "backtimer", "run", str(entry.path), "--plain"]
@@ -116,10 +126,7 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
     again, and runs at the levels accepted (or stepped down)."""
     from backtimer.history import levels
 
-    entry = write_routine(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
-    data = tmp_path / "data"
-    for _ in range(3):
-        run_session(entry, data)
+    entry, data = step_up_due(tmp_path, RANGED.replace('"10-30s"', '"10-30s"\nreps = "2-3"'))
     reads: list[str] = []
     original = levels._outcome_rows  # the one query over the past sessions
 
@@ -136,7 +143,7 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
         return original_stored(db, entry)
 
     monkeypatch.setattr(levels, "stored_levels", counting_stored)
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
@@ -154,11 +161,8 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
 async def test_a_declined_step_up_runs_the_session_at_the_level_it_had(tmp_path: Path) -> None:
     """Unticked, the step-up is not stored and the session runs as before (the levels
     handed over from the offer are what is stored)."""
-    entry = write_routine(tmp_path, RANGED)
-    data = tmp_path / "data"
-    for _ in range(3):
-        run_session(entry, data)
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    entry, data = step_up_due(tmp_path)
+    app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
@@ -170,11 +174,8 @@ async def test_a_declined_step_up_runs_the_session_at_the_level_it_had(tmp_path:
 
 
 async def test_n_runs_the_session_with_no_step_up(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, RANGED)
-    data = tmp_path / "data"
-    for _ in range(3):
-        run_session(entry, data)
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    entry, data = step_up_due(tmp_path)
+    app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
@@ -191,11 +192,8 @@ async def test_escape_on_runs_offer_closes_the_pain_message_then_leaves(tmp_path
     offer starts nothing and leaves (nothing under it), never a pain stop."""
     from backtimer.tui.screens.pain import PainScreen
 
-    entry = write_routine(tmp_path, RANGED)
-    data = tmp_path / "data"
-    for _ in range(3):
-        run_session(entry, data)
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, level="current")
+    entry, data = step_up_due(tmp_path)
+    app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
@@ -216,10 +214,7 @@ async def test_escape_on_the_offer_over_the_picker_goes_back_to_it(tmp_path: Pat
     from backtimer.files.catalog import load_entry
     from backtimer.tui.screens.picker import PickerScreen
 
-    entry = write_routine(tmp_path, RANGED)
-    data = tmp_path / "data"
-    for _ in range(3):
-        run_session(entry, data)
+    entry, data = step_up_due(tmp_path)
     app = build_app(
         None,
         clock=FakeClock(),
