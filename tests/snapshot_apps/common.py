@@ -94,6 +94,19 @@ async def pain_stop_at(app: BacktimerApp, pilot: Any, clock: FakeClock, seconds:
     await pilot.pause()
 
 
+async def safety_message_closes(app: BacktimerApp, pilot: Any, key: str, under: type) -> None:
+    """``x`` with no session behind it shows the safety message (no pain stop: nothing to
+    record), and ``key`` closes it, back to the screen ``under`` it."""
+    from backtimer.tui.screens.pain import PainScreen
+
+    await pilot.press("x")
+    await pilot.pause()
+    assert isinstance(app.screen, PainScreen) and app.screen.event is None
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(app.screen, under)
+
+
 def screen_text(app: BacktimerApp) -> str:
     """The text of the screen on top, as the terminal would show it."""
     strips = app.screen._compositor.render_strips()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import SHORT, SNAPSHOT, build_app, screen_text
+from snapshot_apps.common import SHORT, SNAPSHOT, build_app, safety_message_closes, screen_text
 from textual.widgets import OptionList
 
 from backtimer.core.durations import short
@@ -177,13 +177,8 @@ async def test_help_lists_every_key_and_pain_works_there(folder) -> None:
         assert count >= 20
         for needed in ("space", "x", "esc", "N", "+ / =", "-", "enter", "?", "^e"):
             assert needed in text
-        await pilot.press("x")  # pain stop from help, with no session (escape closes help)
-        await pilot.pause()
-        assert isinstance(app.screen, PainScreen)
-        assert app.screen.event is None
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        # pain stop from help, with no session (escape closes help)
+        await safety_message_closes(app, pilot, "enter", HelpScreen)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)

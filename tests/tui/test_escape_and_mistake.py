@@ -12,6 +12,7 @@ from snapshot_apps.common import (
     FakeClock,
     advance,
     pain_stop_at,
+    safety_message_closes,
     screen_text,
     started,
     write_routine,
@@ -226,9 +227,4 @@ async def test_escape_closes_the_pain_message_without_a_session_from_help(short)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("x")
-        await pilot.pause()
-        assert isinstance(app.screen, PainScreen) and app.screen.event is None
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await safety_message_closes(app, pilot, "escape", HelpScreen)

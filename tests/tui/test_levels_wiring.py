@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from snapshot_apps.common import RANGED, FakeClock, build_app, screen_text, write_routine
+from snapshot_apps.common import (
+    RANGED,
+    FakeClock,
+    build_app,
+    safety_message_closes,
+    screen_text,
+    write_routine,
+)
 
 from backtimer.core.engine import Command
 from backtimer.core.routine import LevelChoice
@@ -197,12 +204,7 @@ async def test_escape_on_runs_offer_closes_the_pain_message_then_leaves(tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("x")
-        await pilot.pause()
-        assert isinstance(app.screen, PainScreen) and app.screen.event is None
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, LevelOfferScreen)
+        await safety_message_closes(app, pilot, "escape", LevelOfferScreen)
         await pilot.press("escape")
         await pilot.pause()
         assert not any(isinstance(s, (PainScreen, SessionScreen)) for s in app.screen_stack)
