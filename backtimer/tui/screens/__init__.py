@@ -37,11 +37,9 @@ def preset_breakpoints(screen: Screen) -> None:
     ):
         for _, name in pairs:
             chosen.setdefault(name, False)
-        # As Textual picks one: the largest breakpoint the size reaches.
-        for threshold, name in sorted(pairs, reverse=True):
-            if size >= threshold:
-                chosen[name] = True
-                break
+        # The one Textual picks at a resize (the largest breakpoint the size reaches).
+        for name in screen._get_breakpoint_classes(size, pairs):
+            chosen[name] = True
     screen.update_classes(chosen, update=False)
 
 
