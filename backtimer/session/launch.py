@@ -163,7 +163,8 @@ class _PlanAhead:
 
     def plan_for(self, entry: Entry, level: Any, config: Config) -> Plan | None:
         """The plan, once compiled, if it is the one asked for (else None)."""
-        if entry is not self.entry or config is not self.config or level != self.level:
+        # The same settings (equal: the app makes its voice-off copy at each use).
+        if entry is not self.entry or config != self.config or level != self.level:
             return None
         self._done.wait()
         return self.plan

@@ -313,7 +313,6 @@ class BacktimerApp(App[int]):
         self._watches: list[Any] = []
         self._watch_timer: Timer | None = None
         self._held_notes: list[tuple[Any, ...]] | None = None
-        self._quiet_config: tuple[Config, Config] | None = None  # see _launch_config
         self._sound_looked_ahead = False  # see _sound_ready
         self._at_first_frame: list[Callable[[], None]] = []  # see _first_frame
 
@@ -608,13 +607,10 @@ class BacktimerApp(App[int]):
 
     def _launch_config(self) -> Config:
         """The settings a session runs with. Voice off: nothing is said, so the plan keeps
-        the routine's own times. The same object while the settings and voice stay."""
+        the routine's own times."""
         if self.voice_on:
             return self.config
-        made = self._quiet_config
-        if made is None or made[0] is not self.config:
-            made = self._quiet_config = (self.config, dataclasses.replace(self.config, voice=False))
-        return made[1]
+        return dataclasses.replace(self.config, voice=False)
 
     def _launch(self, entry: Entry, resume: Any) -> None:
         launch = prepare(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from snapshot_apps.common import (
     RANGED,
     FakeClock,
@@ -242,3 +243,35 @@ async def test_escape_on_the_offer_over_the_picker_goes_back_to_it(tmp_path: Pat
 
         key = (str(entry.path), str(data))
         assert key not in launch._REVIEWED and key not in launch._AHEAD
+
+
+@pytest.mark.parametrize("voice", [True, False])
+async def test_the_plan_compiled_while_the_offer_is_read_is_the_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, voice: bool
+) -> None:
+    """Start with the offer's default (every step-up taken) runs the plan compiled while the
+    offer was read, with the voice on and off (--no-voice: the session's settings are a
+    copy with the voice off, made again at the start)."""
+    from backtimer.session import launch
+
+    found: list[object] = []
+    plan_for = launch._PlanAhead.plan_for
+
+    def recording(self: Any, *args: Any) -> Any:
+        plan = plan_for(self, *args)
+        found.append(plan)
+        return plan
+
+    monkeypatch.setattr(launch._PlanAhead, "plan_for", recording)
+    entry, data = step_up_due(tmp_path)
+    app = build_app(
+        entry, clock=FakeClock(), record=True, data_dir=data, level="current", voice=voice
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LevelOfferScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert len(found) == 1 and found[0] is not None
+        assert app.screen.plan is found[0]
