@@ -10,9 +10,10 @@ rules parsed are added to the file after the first frame (:func:`save`) and at e
 What is looked up is exactly what the parse depends on: the source's whole text, where it
 was read from, its tier (a widget's default or the app's), its priority and its scope, with
 the values of the CSS variables (the theme's colours) the parse put in. The file holds the
-rules of one Textual: the size and time of the files of Textual that parse them and define
-their classes are kept with it; any other Textual, or another Python, finds it empty. A
-missing, damaged or foreign file counts as empty (the sources are parsed, as without it).
+rules of one Textual: the stamps (size, times, inode) of the files of Textual that parse
+them and define their classes are kept with it; any other Textual, or another Python, finds
+it empty. A missing, damaged or foreign file counts as empty (the sources are parsed, as
+without it).
 
 Only the stylesheet the app starts with uses it. Textual parses everything again in a new
 stylesheet of its own when the theme changes (``reparse``): that is parsed as before.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import os
 import pickle
 import sys
 from pathlib import Path
@@ -33,12 +33,15 @@ if TYPE_CHECKING:
     from textual.css.stylesheet import Stylesheet
 
 #: The modules of Textual whose code parses the rules or defines what they are made of.
-#: A new Textual (or one changed in place) changes their size or time: the file is then
+#: A new Textual (or one changed in place) changes their stamps: the file is then
 #: another Textual's and is not read.
 TEXTUAL_FILES = (
     "__init__.py",
+    "_border.py",
+    "_easing.py",
     "color.py",
     "geometry.py",
+    "css/constants.py",
     "css/model.py",
     "css/parse.py",
     "css/scalar.py",
@@ -46,6 +49,7 @@ TEXTUAL_FILES = (
     "css/_styles_builder.py",
     "css/tokenize.py",
     "css/tokenizer.py",
+    "css/transition.py",
     "css/stylesheet.py",
     "css/types.py",
     "layouts/horizontal.py",
@@ -62,18 +66,17 @@ Key = tuple[str, tuple[str, str], bool, int, str]
 
 
 def textual_stamp() -> tuple[Any, ...] | None:
-    """The size and time of Textual's files that the rules depend on (None: not found)."""
+    """The stamps (size, times, inode: ``files.cache.file_stamp``) of Textual's files that
+    the rules depend on (None: one is not found)."""
     import textual
 
+    from backtimer.files.cache import file_stamp
+
     folder = Path(textual.__file__).parent
-    stamp: list[Any] = [sys.implementation.cache_tag, str(folder)]
-    try:
-        for name in TEXTUAL_FILES:
-            info = os.stat(folder / name)
-            stamp.append((name, info.st_size, info.st_mtime_ns))
-    except OSError:
+    stamps = [file_stamp(folder / name) for name in TEXTUAL_FILES]
+    if None in stamps:
         return None
-    return tuple(stamp)
+    return (sys.implementation.cache_tag, str(folder), *zip(TEXTUAL_FILES, stamps, strict=True))
 
 
 def cache_path() -> Path:
