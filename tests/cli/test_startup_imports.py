@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from backtimer.cli.main import COMMANDS, build_parser
+from tests.python_child import python_output
 
 HEAVY = ("textual", "pydantic", "sqlite3", "_sqlite3", "rich")
 
@@ -172,15 +173,10 @@ asyncio.run(main())
 def warm_start_modules(name: str) -> tuple[str, set[str]]:
     """(the first screen and settings, pydantic's and the schemas' modules loaded by then)
     for ``backtimer run NAME`` ("": the picker), with the cache and settings as they are."""
-    result = subprocess.run(
-        [sys.executable, "-c", WARM_START, name],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "BACKTIMER_AUDIO": "none"},
-        timeout=120,
+    output = python_output(
+        WARM_START, name, env={**os.environ, "BACKTIMER_AUDIO": "none"}, timeout=120
     )
-    assert result.returncode == 0, result.stderr
-    shown, modules = result.stdout.splitlines()[-2:]
+    shown, modules = output.splitlines()[-2:]
     return shown, set(modules.split())
 
 
@@ -280,15 +276,10 @@ def test_what_waits_for_the_first_frame_is_not_loaded_before_it(
         [sys.executable, "-m", "backtimer", "list"], capture_output=True, text=True, timeout=120
     )
     assert warm.returncode == 0, warm.stderr
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME, name],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "BACKTIMER_AUDIO": "none"},
-        timeout=120,
+    output = python_output(
+        FIRST_FRAME, name, env={**os.environ, "BACKTIMER_AUDIO": "none"}, timeout=120
     )
-    assert result.returncode == 0, result.stderr
-    shown, modules = result.stdout.splitlines()[-2:]
+    shown, modules = output.splitlines()[-2:]
     assert shown == ("SessionScreen" if name else "PickerScreen")
     loaded = set(modules.split())
     assert "backtimer.tui.app" in loaded

@@ -13,6 +13,7 @@ from typing import ClassVar
 import pytest
 
 from backtimer.files import dataclass_code
+from tests.python_child import python_output
 
 pytestmark = pytest.mark.skipif(
     sys.version_info[:2] not in dataclass_code.VERSIONS, reason="3.13 compiles them at once"
@@ -187,11 +188,7 @@ def test_version_and_help_load_no_dataclasses() -> None:
         "        main(words)\n"
         "print('dataclasses' in sys.modules, 'inspect' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "False"]
+    assert python_output(code).split() == ["False", "False"]
 
 
 def test_used_code_is_let_go_and_the_file_keeps_every_text(cache) -> None:

@@ -4,14 +4,13 @@ session's memory, for a few short SHA-256 keys (see backtimer.core.digest)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
+from tests.python_child import python_output
 
-def test_caches_history_and_spoken_lengths_need_no_hashlib() -> None:
-    folder = Path(tempfile.mkdtemp())
+
+def test_caches_history_and_spoken_lengths_need_no_hashlib(tmp_path: Path) -> None:
+    folder = tmp_path
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -24,10 +23,6 @@ def test_caches_history_and_spoken_lengths_need_no_hashlib() -> None:
         "print(writer.file_sha256(folder / 'r.toml'))\n"
         "print('hashlib' in sys.modules, 'secrets' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    digest, flags = result.stdout.splitlines()
+    digest, flags = python_output(code).splitlines()
     assert digest == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
     assert flags == "False False"

@@ -16,6 +16,7 @@ import pytest
 
 from backtimer.sound import output
 from backtimer.sound.mixer import Mixer
+from tests.python_child import python_output
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
@@ -156,11 +157,7 @@ def test_the_real_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         "    print(found.wait_running(2.0))\n"
         "    found.close()\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.split("\n")
+    lines = python_output(code).split("\n")
     none, loaded, pulse, why = lines[0].split()
     if none == "True":
         assert (loaded, pulse, why) == ("False", "False", "True")
