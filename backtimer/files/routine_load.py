@@ -243,16 +243,6 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_END = re.compile(r"\s*\(at end of document\)$")
 
 
-def __getattr__(name: str) -> Any:
-    """``tomllib``, imported when first asked for (the parse functions import it where they
-    use it): a start with every routine checked before parses none, and needs not load it."""
-    if name == "tomllib":
-        import tomllib
-
-        return tomllib
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # tomllib's messages, said the way a person editing a routine by hand needs to hear them.
 _TOML_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Cannot overwrite a value"), "this key already has a value (written twice?)"),
