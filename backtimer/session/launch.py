@@ -162,11 +162,13 @@ class _PlanAhead:
             self._done.set()
 
     def plan_for(self, entry: Entry, level: Any, config: Config) -> Plan | None:
-        """The plan, once compiled, if it is the one asked for (else None)."""
+        """The plan, once compiled, if it is the one asked for (else None). Waited for even
+        when it is not: the plan compiled instead then finds the speech lengths it measured
+        in their cache, rather than measuring the same texts beside it."""
+        self._done.wait()
         # The same settings (equal: the app makes its voice-off copy at each use).
         if entry is not self.entry or config != self.config or level != self.level:
             return None
-        self._done.wait()
         return self.plan
 
 
@@ -322,6 +324,9 @@ def accept_levels(entry: Entry, accepted: list[Any], data_dir: Path | None) -> s
     except HistoryUnavailable as exc:
         db.close()
         return f"The new level could not be stored: {exc.message}"
+    except BaseException:  # not kept open for a session that will not start
+        db.close()
+        raise
     _hold_open(_review_key(entry, data_dir), db)
     levels = _REVIEWED.get(_review_key(entry, data_dir))
     if levels is not None:  # the session runs at what is stored now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -256,3 +257,56 @@ def levels_change(entry):
     return LevelChange(
         0, "a", "up", LevelChoice(hold=10), LevelChoice(hold=15), "hold 10s -> 15s", ""
     )
+
+
+def test_a_plan_compiled_ahead_is_used_only_for_its_levels_and_settings(tmp_path: Path) -> None:
+    """The plan compiled while the offer is read (every step-up taken) is the session's when
+    the offer is taken with those settings; a step-up declined, or other settings, and the
+    session compiles its own, for the levels and settings it runs with."""
+    from backtimer.core.routine import LevelChoice
+    from backtimer.files.config import with_config_defaults
+    from backtimer.session import launch as launch_module
+
+    ranged = write_routine(
+        tmp_path, 'name = "y"\n[[exercises]]\nname = "a"\nhold = "10-20s"\nreps = 2\n'
+    )
+    data = tmp_path / "data"
+    key = launch_module._review_key(ranged, data)
+    config = Config(voice=False)
+    up = levels_change(ranged)
+
+    def own_plan(level: dict, config: Config = config) -> object:
+        assert ranged.routine is not None
+        routine = with_config_defaults(ranged.routine, config)
+        return launch_module.speech_plan(routine, level, config)
+
+    # Taken: the plan compiled ahead is the one run.
+    launch_module.level_changes(ranged, config, data)
+    launch_module.plan_ahead(ranged, [up], config, data)
+    ahead = launch_module._AHEAD[key]
+    assert launch_module.accept_levels(ranged, [up], data) is None
+    launch = prepare(ranged, level="current", config=config, data_dir=data, record=False)
+    assert launch.level[0] == up.new
+    assert ahead.plan is not None and launch.plan is ahead.plan
+    launch.close()
+
+    # Declined: the session runs at the stored level, with a plan of its own for it.
+    higher = dataclasses.replace(up, old=up.new, new=LevelChoice(hold=20))
+    launch_module.level_changes(ranged, config, data)
+    launch_module.plan_ahead(ranged, [higher], config, data)
+    ahead = launch_module._AHEAD[key]
+    launch = prepare(ranged, level="current", config=config, data_dir=data, record=False)
+    assert launch.level[0] == up.new
+    assert launch.plan is not ahead.plan and launch.plan == own_plan(launch.level)
+    assert key not in launch_module._AHEAD
+    launch.close()
+
+    # Other settings: compiled for them.
+    launch_module.level_changes(ranged, config, data)
+    launch_module.plan_ahead(ranged, [], config, data)
+    ahead = launch_module._AHEAD[key]
+    other = dataclasses.replace(config, countdown=config.countdown + 2)
+    launch = prepare(ranged, level="current", config=other, data_dir=data, record=False)
+    assert launch.plan is not ahead.plan and launch.plan == own_plan(launch.level, other)
+    assert launch.plan != ahead.plan
+    launch.close()
