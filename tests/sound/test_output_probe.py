@@ -130,6 +130,16 @@ def test_what_the_child_says(
     assert seen and seen[0][0] == sys.executable and seen[0][-2:] == ["44100", "20"]
 
 
+def test_a_child_that_cannot_import_miniaudio_cannot_tell(tmp_path: Path) -> None:
+    """The child runs isolated, with miniaudio's folder only: where a part of it (cffi) is
+    elsewhere, the child says nothing (this process then looks for itself), not that no
+    device opened."""
+    (tmp_path / "miniaudio.py").write_text("import _no_such_backend_here\n")
+    argv = [sys.executable, "-I", "-c", output._PROBE, str(tmp_path), "44100", "20"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "")
+
+
 def test_a_child_that_hangs_cannot_tell(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("miniaudio")
 
