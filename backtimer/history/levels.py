@@ -244,15 +244,22 @@ def _run(level: LevelChoice, settings: Settings, history: Sequence[ExerciseOutco
     return run
 
 
+def _clamped(
+    every: Sequence[Settings], stored: Mapping[int, LevelChoice]
+) -> dict[int, LevelChoice]:
+    """Each exercise's stored level (``every``: their settings) clamped into its current
+    ranges, or the low end where none is stored."""
+    return {index: clamp_level(each, stored.get(index)) for index, each in enumerate(every)}
+
+
 def _decide(
     db: HistoryDB, entry: Entry, sessions_needed: int
 ) -> tuple[dict[int, LevelChoice], list[LevelChange]]:
     """The stored levels (clamped) and the changes the rules make to them."""
     routine = entry.routine
     assert routine is not None
-    stored = stored_levels(db, entry)
     every = [routine.settings(index) for index in range(len(routine.exercises))]
-    current = {index: clamp_level(each, stored.get(index)) for index, each in enumerate(every)}
+    current = _clamped(every, stored_levels(db, entry))
     # The rules look at the latest sessions_needed outcomes of each exercise: those are read
     # (a year of history costs what a fortnight does), and more only for an exercise left
     # out of some of them.
@@ -296,9 +303,7 @@ def fixed_levels(entry: Entry) -> dict[int, LevelChoice] | None:
     routine = entry.routine
     if routine is None or routine_has_ranges(routine):
         return None
-    return {
-        index: clamp_level(routine.settings(index), None) for index in range(len(routine.exercises))
-    }
+    return _clamped([routine.settings(index) for index in range(len(routine.exercises))], {})
 
 
 def current_levels(db: HistoryDB, entry: Entry, sessions_needed: int) -> dict[int, LevelChoice]:
@@ -361,13 +366,8 @@ def current_levels_of(
         elif entry.key in pained:
             out.append(current_levels(db, entry, sessions_needed))
         else:  # no pain stop ever: no step-down; the stored levels, clamped
-            levels = _stored_rows(entry, stored[entry.key])
-            out.append(
-                {
-                    index: clamp_level(routine.settings(index), levels.get(index))
-                    for index in range(len(routine.exercises))
-                }
-            )
+            every = [routine.settings(index) for index in range(len(routine.exercises))]
+            out.append(_clamped(every, _stored_rows(entry, stored[entry.key])))
     return out
 
 
