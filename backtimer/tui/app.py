@@ -417,7 +417,11 @@ class BacktimerApp(App[int]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.start_session(resume.entry, resume=resume)
-            elif self.entry is not None:
+            elif self.entry is None:
+                return  # not now: the routines stay
+            elif yes is None:
+                self.exit(0)  # escape starts nothing: out of `backtimer run`, as the offer
+            else:
                 self.start_session(self.entry)
 
         from backtimer.tui.screens.confirm import ConfirmScreen
@@ -429,6 +433,7 @@ class BacktimerApp(App[int]):
                 f"{describe_resume(resume)}. Declining keeps it in the history as it is.",
                 yes="Resume",
                 no="Start afresh" if self.entry is not None else "Not now",
+                escape_answer=None,
             ),
             answered,
         )

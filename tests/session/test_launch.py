@@ -101,6 +101,61 @@ async def test_the_app_offers_to_resume_an_interrupted_session(tmp_path: Path) -
         assert app.screen.session.state is State.RUNNING
 
 
+def _interrupted_run(entry, data: Path) -> int:
+    """A first run of ``entry`` interrupted a few steps in; the step it stopped at."""
+    from backtimer.session.runner import SessionRunner
+
+    launch = prepare(entry, config=Config(), data_dir=data)
+    fake = FakeClock()
+    runner = SessionRunner(launch.plan, clock=fake, listeners=[launch.recorder])
+    runner.do("start")
+    for _ in range(2000):
+        fake.advance(0.5)
+        runner.tick()
+        if runner.session.index > 1:
+            break
+    index = runner.session.index
+    launch.recorder.on_interrupted()
+    launch.close()
+    return index
+
+
+async def test_escape_on_the_resume_question_starts_nothing_and_leaves_run(
+    tmp_path: Path,
+) -> None:
+    """Escape closes the question as on the level offer: under ``backtimer run`` no session
+    starts (not "Start afresh"), the app ends, the interrupted session is still offered."""
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    index = _interrupted_run(entry, data)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, offer_resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.session_screen is None
+        assert not app.launches
+    assert app.return_code == 0
+    assert [state for state, _ in sessions(data)] == ["interrupted"]
+    found = find_resume(entry, data)
+    assert found is not None and found.step_index == index
+
+
+async def test_no_on_the_resume_question_starts_afresh(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    _interrupted_run(entry, data)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, offer_resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert app.screen.session.index == 0
+
+
 def test_plain_run_killed_then_resumed_at_the_same_step(tmp_path: Path) -> None:
     routine = tmp_path / "short.toml"
     routine.write_text(

@@ -16,8 +16,10 @@ from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.keybar import KeyBar
 
 
-class ConfirmScreen(OwnStyles, ModalScreen[bool]):
-    """Dismisses with True (yes) or False (no). ``y``/``n`` answer too; no is focused."""
+class ConfirmScreen(OwnStyles, ModalScreen[bool | None]):
+    """Dismisses with True (yes) or False (no). ``y``/``n`` answer too; no is focused.
+    Escape answers ``escape_answer``: no, unless the caller tells "no" (a choice that does
+    something, such as starting afresh) apart from closing the question (None)."""
 
     # Its rules (Textual CSS), added when it is first shown (see OwnStyles).
     STYLES = """
@@ -57,8 +59,17 @@ class ConfirmScreen(OwnStyles, ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [*bindings("confirm"), *bindings("dialogs")]
 
-    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes", no: str = "No"):
+    def __init__(
+        self,
+        question: str,
+        detail: str = "",
+        *,
+        yes: str = "Yes",
+        no: str = "No",
+        escape_answer: bool | None = False,
+    ):
         super().__init__()
+        self.escape_answer = escape_answer
         # Literal (markup=False below) and without control characters: routine and file
         # names come from the user's disk.
         self.question = shown(question)
@@ -84,8 +95,8 @@ class ConfirmScreen(OwnStyles, ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
     def action_escape(self) -> None:
-        """Escape closes the question: the answer is no."""
-        self.dismiss(False)
+        """Escape closes the question: the answer is no, or None where the caller asked."""
+        self.dismiss(self.escape_answer)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
