@@ -7,20 +7,16 @@ import dataclasses
 import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backtimer.core.literal import printable
-from backtimer.files import catalog
-from backtimer.files.config import Config, unknown_bindings
-from backtimer.remote import RemoteError, unavailable
-from backtimer.session.commands import binding_ids
-from backtimer.session.launch import (
-    accept_levels,
-    describe_resume,
-    find_resume,
-    level_changes,
-    prepare,
-    settings,
-)
+
+if TYPE_CHECKING:
+    from backtimer.files.catalog import Entry
+    from backtimer.files.config import Config
+
+# The other modules are imported where they are used: the full-screen app starts a child
+# process checking the routine (files.precheck) before it loads them (see run).
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,6 +104,16 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if _full_screen(args):
+        # A routine not checked before is checked in a child process while this one imports
+        # the app; resolve waits for it, or checks it itself (see files.precheck).
+        from backtimer.files.precheck import start_for
+
+        start_for(args.routine)
+        import backtimer.tui.app  # noqa: F401  (below: the slowest import by far)
+    from backtimer.files import catalog
+    from backtimer.remote import unavailable
+
     entry = catalog.resolve(args.routine)  # RoutineError -> exit 1 in cli.main
     if (args.port or args.lan) and not args.remote:
         print("backtimer: --port and --lan go with --remote", file=sys.stderr)
@@ -140,9 +146,21 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
+def _full_screen(args: argparse.Namespace) -> bool:
+    """Whether ``run`` is going to start the full-screen app (as far as the arguments say
+    before the routine is read; --remote has checks of its own first)."""
+    if args.plain or args.remote or args.port or args.lan:
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _run_plain(entry: Entry, args: argparse.Namespace) -> int:
     # Deferred: plain mode's terminal and speech modules load only for --plain.
+    from backtimer.files.config import unknown_bindings
     from backtimer.plain import StopSignals, run_plain
+    from backtimer.remote import RemoteError
+    from backtimer.session.commands import binding_ids
+    from backtimer.session.launch import describe_resume, find_resume, prepare, settings
 
     notes: list[str] = []
     config = settings(notes)
@@ -200,9 +218,10 @@ def _run_plain(entry: catalog.Entry, args: argparse.Namespace) -> int:
 
 
 def _review_levels_plain(
-    entry: catalog.Entry, config: Config, data_dir: Path | None, notes: list[str]
+    entry: Entry, config: Config, data_dir: Path | None, notes: list[str]
 ) -> None:
     """Steps down after pain apply by themselves; a step up is asked for on a terminal."""
+    from backtimer.session.launch import accept_levels, level_changes
 
     accepted = []
     for change in level_changes(entry, config, data_dir):
@@ -236,6 +255,10 @@ def open_picker() -> int:
             file=sys.stderr,
         )
         return 2
+    # The routines not checked before are checked in a child process meanwhile (see run).
+    from backtimer.files.precheck import start_for
+
+    start_for(None)
     # Deferred: Textual (the slowest import by far) loads only for the full-screen app.
     from backtimer.tui.app import run_app
 

@@ -247,25 +247,26 @@ class RoutineCache:
         summary = (len(routine.exercises), routine.total_seconds(), routine.name)
         self._writes[key] = (stamp, summary, data)
 
-    def save(self) -> None:
+    def save(self, *, listings: bool = True) -> None:
         """Write what was put (each file atomically; failures are ignored), and the listings
-        file with what it lacked."""
+        file with what it lacked (``listings`` False: not yet, at a later save)."""
         writes, self._writes = self._writes, {}
-        listings, self._new_listings = self._new_listings, {}
+        changes = self._new_listings
         for key, item in writes.items():
             target = self.file_of(key)
             if item is None:
-                listings[key] = None
+                changes[key] = None
                 with contextlib.suppress(OSError):
                     target.unlink(missing_ok=True)
                 continue
             count, seconds, name = item[1]
-            listings[key] = (item[0], (name, count, seconds))
+            changes[key] = (item[0], (name, count, seconds))
             write_cache_file(
                 target, pickle.dumps((self._code, key, *item), pickle.HIGHEST_PROTOCOL)
             )
-        if listings:
-            self._save_listings(listings)
+        if listings and changes:
+            self._new_listings = {}
+            self._save_listings(changes)
 
     def _save_listings(self, changes: dict[str, tuple[Stamp, Listing] | None]) -> None:
         # Read again just before: another process may have added to it since (what one of

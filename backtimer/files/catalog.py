@@ -9,15 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
-from backtimer.files import paths
+from backtimer.files import paths, precheck
 from backtimer.files.cache import Listing, RoutineCache, file_stamp
+from backtimer.files.locate import Origin, locate
+from backtimer.files.locate import toml_files as _toml_files
 from backtimer.files.routine_load import Problem, RoutineError, load_routine
-
-Origin = Literal["bundled", "user", "path"]
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,6 @@ class Entry:
 # ------------------------------------------------------------------------ listing
 
 
-def _toml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    try:
-        with os.scandir(folder) as found:
-            names = sorted(e.name for e in found if e.name.endswith(".toml") and e.name != ".toml")
-    except OSError:
-        return []
-    return [folder / name for name in names]
-
-
 def _entries(folder: Path, origin: Origin, cache: RoutineCache | None = None) -> list[Entry]:
     return [load_entry(path, origin, cache) for path in _toml_files(folder)]
 
@@ -64,6 +52,9 @@ def load_entry(path: Path, origin: Origin, cache: RoutineCache | None = None) ->
     stamp = file_stamp(path) if cache is not None else None  # before reading it
     if cache is not None:
         cached = cache.get(path, stamp)
+        # Not in the cache: a child checking it (see start_checking) puts it there.
+        if cached is None and precheck.wait_for(path):
+            cached = cache.get(path, stamp)
         if cached is not None:
             return Entry(path.stem, path, origin, cached)
     label = display_path(path)
@@ -152,23 +143,7 @@ def resolve(name: str) -> Entry:
 
     Raises RoutineError (never another exception) when nothing usable is found.
     """
-    looks_like_path = os.sep in name or name.endswith(".toml") or (os.altsep or "\0") in name
-    try:
-        candidate = Path(name).expanduser()
-    except RuntimeError:  # "~someone/x.toml" for a user that does not exist
-        candidate = Path(name)
-    found: tuple[Path, Origin] | None = None
-    if looks_like_path or candidate.exists():
-        found = (candidate, "path")
-    else:
-        for origin, folder in (
-            ("user", paths.user_routines_dir()),
-            ("bundled", paths.bundled_routines_dir()),
-        ):
-            path = folder / f"{name}.toml"
-            if path.exists():
-                found = (path, origin)  # type: ignore[assignment]
-                break
+    found = locate(name)
     if found is not None:
         cache = RoutineCache()
         entry = load_entry(*found, cache)

@@ -1,0 +1,212 @@
+"""Routines checked in a child process while this one starts the full-screen app.
+
+At a first start (or after a routine file changed) the routine to run, or the routines the
+picker lists, are not in the cache of checked routines (:mod:`backtimer.files.cache`):
+checking one imports pydantic and builds the routine's model, a third of such a start. The
+machine has more than one core and that work needs nothing of the app, so :func:`start` hands
+it to a child process (``sys.executable``, this process's ``sys.path``) that checks the files
+and writes what it found into the same cache, saying on its standard output which file is
+done. This process meanwhile imports Textual and builds the app, and waits for a file only
+where it needs the routine (:func:`catalog.load_entry <backtimer.files.catalog.load_entry>`
+calls :func:`wait_for` when the cache does not have it), then reads it from the cache as if
+an earlier start had checked it.
+
+The child only ever fills the cache; what is used is always what this process reads from it
+(the file's stamp and the code's must match, as for any cache entry). So whatever goes wrong
+with the child (it cannot start, fails, is killed, says nothing for :data:`TIMEOUT` seconds,
+finds the routine invalid: errors are never cached, or cannot write the cache) the routine
+is checked in this process exactly as without it, with the same messages. A child that is
+waited for no longer is killed and reaped; at exit, any child still running is too.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Seconds a wait for one file gives the child at most; then it is stopped and this process
+#: checks the file itself (normally it answers in a tenth of a second).
+TIMEOUT = 3.0
+
+#: The child's program: this process's ``sys.path`` (given before ``--``), then the files.
+#: ``-P``: the current folder is not put first (a ``json.py`` there is not imported).
+CHILD_CODE = (
+    "import sys; i = sys.argv.index('--'); sys.path[:] = sys.argv[1:i]; "
+    "from backtimer.files.precheck import child; child(sys.argv[i + 1 :])"
+)
+
+
+class Precheck:
+    """A child checking ``paths`` in order (see the module's docstring)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], paths: Sequence[Path]) -> None:
+        self.process: subprocess.Popen[bytes] | None = process
+        self.order = {_key(path): number for number, path in enumerate(paths)}
+        self.done: set[int] = set()  # the files the child has said are done
+        self._partial = b""
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def wait_for(self, path: Path, timeout: float | None = None) -> bool:
+        """Wait until the child is done with ``path`` (True), or is not going to be: it
+        ended, failed or took longer than ``timeout`` seconds (:data:`TIMEOUT`), and is
+        stopped (False; also for a path it was not given)."""
+        number = self.order.get(_key(path))
+        if number is None:
+            return False
+        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
+        while number not in self.done:
+            process = self.process
+            if process is None or process.stdout is None:
+                return False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stop()
+                return False
+            try:
+                ready, _, _ = select.select([process.stdout], [], [], left)
+                data = os.read(process.stdout.fileno(), 4096) if ready else None
+            except (OSError, ValueError):
+                data = b""
+            if data == b"":  # the end of its output: it has ended
+                self.stop()
+            elif data:
+                self._read(data)
+        if len(self.done) == len(self.order):
+            self.stop()  # all done: it exits at once (nothing is left for it to do)
+        return True
+
+    def _read(self, data: bytes) -> None:
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                self.done.add(int(line))
+
+    def stop(self) -> None:
+        """End the child: wait a moment for one that has done all its files, kill any other
+        one, and reap it (never a process left behind)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if len(self.done) < len(self.order):
+            with contextlib.suppress(OSError):
+                process.kill()
+        try:
+            process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+_current: Precheck | None = None
+
+#: The folder backtimer's package is in.
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def current() -> Precheck | None:
+    """The child started by :func:`start` (None: none, or it is stopped)."""
+    return _current if _current is not None and _current.running else None
+
+
+def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | None:
+    """Start a child checking ``paths`` in order (see the module's docstring); None when
+    there is nothing to check or it cannot start (then this process checks them)."""
+    global _current
+    stop()
+    if not paths:
+        return None
+    # -S: no site module either, when this process's sys.path finds backtimer as it is (a
+    # .pth file that installs an import hook instead would need it).
+    flags = "-PS" if _ROOT in sys.path or _ROOT + os.sep in sys.path else "-P"
+    command = [sys.executable, flags, "-c", CHILD_CODE, *sys.path, "--", *map(str, paths)]
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a child's failure is never shown: this process checks
+            close_fds=True,
+        )
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    _current = Precheck(process, paths)
+    atexit.register(stop)
+    return _current
+
+
+def start_for(name: str | None) -> Precheck | None:
+    """Before the full-screen app is loaded: when the cache of checked routines lacks the
+    routine ``name`` names (None: any of those the picker lists), :func:`start` a child
+    checking it (them, in the picker's order). Nothing is said here: a name that is not
+    found, or a file that cannot be read, is said when the routine is looked for."""
+    from backtimer.files.cache import RoutineCache, file_stamp
+    from backtimer.files.locate import locate, picker_files
+
+    try:
+        cache = RoutineCache()
+        if name is None:
+            lacking = [p for p in picker_files() if cache.listing(p, file_stamp(p)) is None]
+        else:
+            found = locate(name)
+            lacking = [found[0]] if found is not None else []
+            lacking = [p for p in lacking if cache.summary(p, file_stamp(p)) is None]
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return start(lacking)
+
+
+def wait_for(path: Path) -> bool:
+    """Wait for the child started by :func:`start` to be done with ``path`` (see
+    :meth:`Precheck.wait_for`); False at once when there is none."""
+    found = current()
+    return found.wait_for(path) if found is not None else False
+
+
+def stop() -> None:
+    """Stop the child started by :func:`start`, if any (also at exit)."""
+    global _current
+    found, _current = _current, None
+    if found is not None:
+        found.stop()
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+def child(arguments: Sequence[str]) -> None:
+    """The child's side: check each file (those the cache has are skipped), write it to the
+    cache at once and say its number on a line; the cache's listings file is written with
+    the last one. A routine with errors is left out of the cache, as ever."""
+    import gc
+
+    gc.disable()  # a short-lived process: nothing made here is freed before it ends
+    # Before pydantic builds the first model: no scan of every installed package's plugins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from backtimer.files.cache import RoutineCache
+    from backtimer.files.catalog import load_entry
+
+    cache = RoutineCache()
+    out = sys.stdout.buffer
+    for number, name in enumerate(arguments):
+        load_entry(Path(name), "path", cache)
+        if number == len(arguments) - 1:
+            cache.save()
+        else:
+            cache.save(listings=False)
+        out.write(b"%d\n" % number)
+        out.flush()
+    os._exit(0)  # nothing else to do: no interpreter shutdown to wait for

@@ -1,0 +1,210 @@
+"""Routines checked in a child process while the full-screen app starts (files.precheck): the
+same routine as checked here, and whatever goes wrong with the child, the routine is checked
+here as without it, with the same messages; no child is ever left running."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from backtimer.cli import main as cli_main
+from backtimer.files import cache as cache_module
+from backtimer.files import catalog, precheck
+from backtimer.files.routine_load import RoutineError
+
+ROUTINE = 'name = "Beside"\n[[exercises]]\nname = "Knee to chest"\nhold = "20s"\nreps = 2\n'
+INVALID = 'name = "Broken"\n[[exercises]]\nname = "Knee to chest"\nhold = "soon"\n'
+
+
+@pytest.fixture(autouse=True)
+def no_child_left():
+    """Every test ends with no child: the one it started is stopped and reaped."""
+    yield
+    found = precheck._current
+    precheck.stop()
+    assert precheck.current() is None
+    if found is not None:
+        assert found.process is None
+
+
+def checks_here(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The routine files checked in this process from now on."""
+    seen: list[Path] = []
+    original = catalog.load_routine
+
+    def counting(path, label=None):
+        seen.append(Path(path))
+        return original(path, label)
+
+    monkeypatch.setattr(catalog, "load_routine", counting)
+    return seen
+
+
+def child_code(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    """The child runs ``code`` instead of checking (its arguments are the same)."""
+    monkeypatch.setattr(precheck, "CHILD_CODE", code)
+
+
+@pytest.fixture
+def routine_file(tmp_path: Path) -> Path:
+    path = tmp_path / "beside.toml"
+    path.write_text(ROUTINE, encoding="utf-8")
+    return path
+
+
+def test_the_child_gives_the_routine_checked_here(routine_file: Path, monkeypatch) -> None:
+    here = catalog.load_entry(routine_file, "path")  # no cache: checked in this process
+    started = precheck.start_for(str(routine_file))
+    assert started is not None
+    process = started.process
+    seen = checks_here(monkeypatch)
+    entry = catalog.resolve(str(routine_file))
+    assert seen == []  # read from the cache the child wrote
+    assert entry.routine == here.routine and entry.routine is not None
+    assert (entry.key, entry.path, entry.origin) == (here.key, here.path, here.origin)
+    assert precheck.current() is None  # done with its only file: stopped and reaped
+    assert process is not None and process.returncode == 0
+
+
+def test_a_cached_routine_starts_no_child(routine_file: Path) -> None:
+    catalog.resolve(str(routine_file))
+    assert precheck.start_for(str(routine_file)) is None
+    assert precheck.start_for("no-such-routine") is None
+
+
+def test_the_picker_routines_are_checked_in_its_order(user_routines: Path, monkeypatch) -> None:
+    (user_routines / "mine.toml").write_text(ROUTINE, encoding="utf-8")
+    (user_routines / "broken.toml").write_text(INVALID, encoding="utf-8")
+    started = precheck.start_for(None)
+    assert started is not None
+    listed = catalog.listed_entries()
+    assert [e.key for e in listed][:2] == ["broken", "mine"]
+    assert list(started.order) == [str(e.path.absolute()) for e in listed]
+    seen = checks_here(monkeypatch)
+    checked = [catalog.check_entry(e, catalog.RoutineCache()) for e in listed]
+    assert seen == [user_routines / "broken.toml"]  # errors are never cached: said here
+    assert checked[0].problems and all(e.valid for e in checked[1:])
+    assert precheck.current() is None
+    # The next start lists every valid one from the listings file the child wrote.
+    again = {e.key: e.listing for e in catalog.listed_entries()}
+    assert again["mine"] == ("Beside", 1, checked[1].routine.total_seconds())  # type: ignore[union-attr]
+    assert again["broken"] is None
+    assert precheck.start_for(None) is not None  # the invalid one is checked again
+
+
+@pytest.mark.parametrize(
+    ("code", "returncode"),
+    [
+        ("import sys; sys.exit(3)", 3),  # fails at once
+        ("import sys; sys.stdout.write('garbage\\n'); sys.stdout.flush()", 0),  # nonsense
+        ("import os; os.kill(os.getpid(), 9)", -9),  # is killed
+    ],
+)
+def test_a_failing_child_falls_back_to_checking_here(
+    routine_file: Path, monkeypatch, code: str, returncode: int
+) -> None:
+    child_code(monkeypatch, code)
+    started = precheck.start_for(str(routine_file))
+    assert started is not None
+    process = started.process
+    seen = checks_here(monkeypatch)
+    entry = catalog.resolve(str(routine_file))
+    assert seen == [routine_file]
+    assert entry.routine is not None and entry.routine.name == "Beside"
+    assert precheck.current() is None and process is not None
+    assert process.returncode == returncode  # reaped
+
+
+def test_a_hanging_child_is_killed_and_the_routine_checked_here(
+    routine_file: Path, monkeypatch
+) -> None:
+    child_code(monkeypatch, "import time; time.sleep(60)")
+    monkeypatch.setattr(precheck, "TIMEOUT", 0.05)
+    started = precheck.start_for(str(routine_file))
+    assert started is not None
+    process = started.process
+    seen = checks_here(monkeypatch)
+    entry = catalog.resolve(str(routine_file))
+    assert seen == [routine_file] and entry.routine is not None
+    assert process is not None and process.returncode == -9  # killed, and reaped
+
+
+def test_a_child_killed_from_outside_falls_back(routine_file: Path, monkeypatch) -> None:
+    child_code(monkeypatch, "import time; time.sleep(60)")
+    started = precheck.start_for(str(routine_file))
+    assert started is not None and started.process is not None
+    started.process.kill()
+    seen = checks_here(monkeypatch)
+    assert catalog.resolve(str(routine_file)).routine is not None
+    assert seen == [routine_file]
+
+
+def test_a_child_that_cannot_start_is_no_child(routine_file: Path, monkeypatch) -> None:
+    monkeypatch.setattr(precheck.sys, "executable", str(routine_file.parent / "no-python"))
+    assert precheck.start_for(str(routine_file)) is None
+    seen = checks_here(monkeypatch)
+    assert catalog.resolve(str(routine_file)).routine is not None
+    assert seen == [routine_file]
+
+
+def test_a_cache_that_cannot_be_written_falls_back(
+    routine_file: Path, monkeypatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(blocked))
+    started = precheck.start_for(str(routine_file))
+    assert started is not None
+    seen = checks_here(monkeypatch)
+    assert catalog.resolve(str(routine_file)).routine is not None
+    assert seen == [routine_file]
+    assert not (blocked.parent / cache_module.CACHE_FOLDER).exists()
+
+
+def test_an_invalid_routine_says_the_same_either_way(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(INVALID, encoding="utf-8")
+    with pytest.raises(RoutineError) as here:
+        catalog.resolve(str(path))
+    assert precheck.start_for(str(path)) is not None
+    with pytest.raises(RoutineError) as beside:
+        catalog.resolve(str(path))
+    assert str(beside.value) == str(here.value) and "broken.toml:4" in str(here.value)
+
+
+def test_run_says_an_invalid_routine_as_plain_does(tmp_path: Path, monkeypatch, capsys) -> None:
+    """``run`` full screen (the child started) and ``run --plain`` (none): the same located
+    messages on stderr, exit 1, and no child left."""
+    from backtimer.cli import run as run_module
+
+    path = tmp_path / "broken.toml"
+    path.write_text(INVALID, encoding="utf-8")
+    started: list[precheck.Precheck | None] = []
+    start_for = precheck.start_for
+
+    def recording(name: str | None) -> precheck.Precheck | None:
+        started.append(start_for(name))
+        return started[-1]
+
+    monkeypatch.setattr(precheck, "start_for", recording)
+    monkeypatch.setattr(run_module, "_full_screen", lambda args: True)
+    assert cli_main.main(["run", str(path)]) == 1
+    full = capsys.readouterr()
+    monkeypatch.setattr(run_module, "_full_screen", lambda args: False)
+    assert cli_main.main(["run", str(path), "--plain"]) == 1
+    plain = capsys.readouterr()
+    assert (full.out, full.err) == (plain.out, plain.err) and "broken.toml:4" in full.err
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].process is None  # waited for, stopped and reaped
+
+
+def test_stop_kills_and_reaps_a_running_child(routine_file: Path, monkeypatch) -> None:
+    child_code(monkeypatch, "import time; time.sleep(60)")
+    started = precheck.start_for(str(routine_file))
+    assert started is not None and started.process is not None
+    process: subprocess.Popen[bytes] = started.process
+    precheck.stop()  # as at exit
+    assert process.returncode == -9 and precheck.current() is None
+    assert not precheck.wait_for(routine_file)  # none: nothing to wait for
