@@ -51,10 +51,10 @@ def load_entry(path: Path, origin: Origin, cache: RoutineCache | None = None) ->
     has not changed since)."""
     stamp = file_stamp(path) if cache is not None else None  # before reading it
     if cache is not None:
+        # A child checking it beside this process puts it there (files.precheck): wait for
+        # it to say so (a child done with all its files is reaped then).
+        precheck.wait_for(path)
         cached = cache.get(path, stamp)
-        # Not in the cache: a child checking it (see start_checking) puts it there.
-        if cached is None and precheck.wait_for(path):
-            cached = cache.get(path, stamp)
         if cached is not None:
             return Entry(path.stem, path, origin, cached)
     label = display_path(path)

@@ -218,3 +218,51 @@ def test_used_code_is_let_go_and_the_file_keeps_every_text(cache) -> None:
     dataclass_code.install()
     make_classes()
     assert dataclass_code.installed().compiled == 0  # the texts made before, all read back
+
+
+def test_a_file_written_meanwhile_is_read_again_when_expected(cache) -> None:
+    """At a first start a child process writes the file while this one starts
+    (files.precheck): told so, a text not found is looked for again in the file once it
+    has changed, and compiled only if it is not there either."""
+    assert dataclass_code.install()
+    assert dataclass_code.lacking()  # no file: a first start
+    dataclass_code.expect_file()
+    # The child's file: the methods of classes made there (here: the same classes, made in
+    # another process, as the child imports the modules this one imports later).
+    python_output(
+        "from backtimer.files import dataclass_code\n"
+        "from tests.files.test_dataclass_code import make_classes\n"
+        "dataclass_code.install()\n"
+        "make_classes()\n"
+        "dataclass_code.save()\n"
+    )
+    assert dataclass_code.cache_path().exists()
+    expected = shapes(make_classes())
+    store = dataclass_code.installed()
+    assert store is not None and store.compiled == 0 and not store.watching
+    dataclass_code.uninstall()
+    assert shapes(make_classes()) == expected  # the same methods as compiled here
+
+
+def test_without_expecting_the_file_is_read_once(cache) -> None:
+    """Not told of a child, the file is read once (no stat at every text): one written
+    meanwhile is used at the next start."""
+    assert dataclass_code.install()
+    make_classes()  # the file read (none): everything compiled
+    compiled = dataclass_code.installed().compiled
+    assert compiled > 10 and dataclass_code.lacking()
+    python_output(
+        "from backtimer.files import dataclass_code\n"
+        "from tests.files.test_dataclass_code import make_classes\n"
+        "dataclass_code.install()\n"
+        "make_classes()\n"
+        "dataclass_code.save()\n"
+    )
+    make_classes()
+    store = dataclass_code.installed()
+    assert store is not None and store.stamp is None  # the file as read: none, still
+    dataclass_code.uninstall()
+    assert dataclass_code.install()
+    assert not dataclass_code.lacking()  # a file: not a first start
+    make_classes()
+    assert dataclass_code.installed().compiled == 0 and not dataclass_code.lacking()

@@ -19,8 +19,10 @@ INVALID = 'name = "Broken"\n[[exercises]]\nname = "Knee to chest"\nhold = "soon"
 
 
 @pytest.fixture(autouse=True)
-def no_child_left():
-    """Every test ends with no child: the one it started is stopped and reaped."""
+def no_child_left(monkeypatch: pytest.MonkeyPatch):
+    """Every test ends with no child: the one it started is stopped and reaped. A child
+    that works is waited for as long as it takes (a busy machine is no failure)."""
+    monkeypatch.setattr(precheck, "TIMEOUT", 120.0)
     yield
     found = precheck._current
     precheck.stop()
@@ -208,3 +210,40 @@ def test_stop_kills_and_reaps_a_running_child(routine_file: Path, monkeypatch) -
     precheck.stop()  # as at exit
     assert process.returncode == -9 and precheck.current() is None
     assert not precheck.wait_for(routine_file)  # none: nothing to wait for
+
+
+def test_at_a_first_start_the_child_compiles_the_apps_dataclasses_too(
+    routine_file: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """With no compiled dataclass methods yet (a first start ever), the child imports what
+    the app imports of backtimer first and writes their methods, for this process to find
+    when it gets to them (files.dataclass_code.expect_file); the routine all the same."""
+    import marshal
+
+    from backtimer.files import dataclass_code
+
+    monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(tmp_path / "cache"))
+    was = dataclass_code.installed() is not None
+    dataclass_code.uninstall()
+    try:
+        assert dataclass_code.install() and dataclass_code.lacking()
+        started = precheck.start_for(str(routine_file))
+        assert started is not None and started.process is not None
+        assert "store" in started.process.args  # type: ignore[operator]
+        store = dataclass_code.installed()
+        assert store is not None and store.watching
+        seen = checks_here(monkeypatch)
+        assert catalog.resolve(str(routine_file)).routine is not None and seen == []
+        written = marshal.loads(dataclass_code.cache_path().read_bytes())
+        assert len(written) > 100  # the methods of the session's, history's, ... classes
+        # Not a first start any more: the next child only checks.
+        dataclass_code.uninstall()
+        assert dataclass_code.install() and not dataclass_code.lacking()
+        routine_file.write_text(ROUTINE.replace("Beside", "Changed"), encoding="utf-8")
+        again = precheck.start_for(str(routine_file))
+        assert again is not None and "store" not in again.process.args  # type: ignore[operator]
+        assert catalog.resolve(str(routine_file)).routine.name == "Changed"  # type: ignore[union-attr]
+    finally:
+        dataclass_code.uninstall()
+        if was:
+            dataclass_code.install()
