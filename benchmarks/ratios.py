@@ -18,7 +18,9 @@ Sections (``--only``):
 
 - ``start``: first frame in tmux (100x30) of ``backtimer run ROUTINE`` and of the picker,
   against the bare app (until their text is on the screen): at a first start ever, and with
-  the routines checked at an earlier start (the cache of checked routines warm).
+  the routines checked at an earlier start (the cache of checked routines warm). At a first
+  start the program checks the routines in a child process beside it (a second core): the
+  wall times count any wait for it; the CPU times are the program's own, not the child's.
 - ``cli``: ``check`` of the bundled routines against importing pydantic and tomllib;
   ``--version``/``--help`` against a bare interpreter (and the modules they import).
 - ``idle``: CPU (``/proc/PID/task/*/schedstat``, nanoseconds) over ``--hold`` seconds of a long
@@ -350,7 +352,7 @@ def section_start(setup: Setup, runs: int) -> None:
     }
     for name, label in labels.items():
         report(f"{label} vs bare app", wall[name], wall["ref"], 1.5, **ms)
-    print("  The same first frames in CPU time (all the program's threads, to the frame):")
+    print("  The same first frames in CPU time (the program's threads, no child's, to the frame):")
     for name, label in labels.items():
         report(f"{label} vs bare app", cpu[name], cpu["ref"], None, **ms)
     print("  The whole first screen, its footer's keys shown too (they may come a frame later):")

@@ -22,6 +22,7 @@ and takes any routine it lacks (or has with another stamp) from the routine's ow
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pickle
 import shutil
@@ -70,8 +71,10 @@ def source_stamp(module: str, file: str | None = None) -> Stamp | None:
     return file_stamp(origin.parent / file if file else origin)
 
 
+@functools.cache
 def code_stamp() -> tuple[object, ...]:
-    """What the cached routines depend on: the code that builds and checks them."""
+    """What the cached routines depend on: the code that builds and checks them (that of
+    this process: found once)."""
 
     return (
         CACHE_FORMAT,

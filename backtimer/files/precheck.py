@@ -41,6 +41,10 @@ from backtimer.files import dataclass_code
 #: checks the file itself (normally it answers in a tenth of a second).
 TIMEOUT = 3.0
 
+#: A file this many places after the last one the child has done is not waited for (the
+#: picker asked for a routine far down its list): it is checked here at once.
+AHEAD = 8
+
 #: The child's program: "store" or not (see :func:`child`), this process's ``sys.path``
 #: (given before ``--``), then the files. ``-P``: the current folder is not put first.
 CHILD_CODE = (
@@ -80,10 +84,15 @@ class Precheck:
     def wait_for(self, path: Path, timeout: float | None = None) -> bool:
         """Wait until the child is done with ``path`` (True), or is not going to be: it
         ended, failed or took longer than ``timeout`` seconds (:data:`TIMEOUT`), and is
-        stopped (False; also for a path it was not given)."""
+        stopped (False; also for a path it was not given, and at once for one
+        :data:`AHEAD` places or more after the last it has done, leaving it running)."""
         number = self.order.get(_key(path))
         if number is None:
             return False
+        if number >= len(self.done) + AHEAD:
+            self._drain()
+            if self.running and number >= len(self.done) + AHEAD:
+                return False  # far down its list: checked here sooner than it gets there
         deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
         while number not in self.done:
             process = self.process
@@ -105,6 +114,21 @@ class Precheck:
         if len(self.done) == len(self.order):
             self.stop()  # all done: it exits at once (nothing is left for it to do)
         return True
+
+    def _drain(self) -> None:
+        """Read what the child has said so far, without waiting (stopped if it ended)."""
+        process = self.process
+        if process is None or process.stdout is None:
+            return
+        try:
+            while select.select([process.stdout], [], [], 0)[0]:
+                data = os.read(process.stdout.fileno(), 4096)
+                if not data:
+                    self.stop()
+                    return
+                self._read(data)
+        except (OSError, ValueError):
+            self.stop()
 
     def _read(self, data: bytes) -> None:
         *lines, self._partial = (self._partial + data).split(b"\n")

@@ -247,3 +247,21 @@ def test_at_a_first_start_the_child_compiles_the_apps_dataclasses_too(
         dataclass_code.uninstall()
         if was:
             dataclass_code.install()
+
+
+def test_a_routine_far_down_the_list_is_not_waited_for(tmp_path: Path, monkeypatch) -> None:
+    """The picker asks for a routine far after the last the child has done: it is checked
+    here at once, and the child goes on with the others."""
+    files = []
+    for number in range(precheck.AHEAD + 2):
+        path = tmp_path / f"r{number:02d}.toml"
+        path.write_text(ROUTINE, encoding="utf-8")
+        files.append(path)
+    child_code(monkeypatch, "import time; time.sleep(60)")
+    started = precheck.start(files)
+    assert started is not None
+    seen = checks_here(monkeypatch)
+    assert catalog.load_entry(files[-1], "user", catalog.RoutineCache()).valid
+    assert seen == [files[-1]] and precheck.current() is started  # still running
+    assert not started.wait_for(files[0], timeout=0.01)  # a near one is waited for, then
+    assert precheck.current() is None  # it was stopped
