@@ -255,13 +255,21 @@ def child(arguments: Sequence[str], store: bool = False) -> None:
         dataclass_code.save()
     # Before pydantic builds the first model: no scan of every installed package's plugins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    from backtimer.files.cache import RoutineCache
-    from backtimer.files.catalog import load_entry
+    from backtimer.files.cache import RoutineCache, file_stamp
+    from backtimer.files.routine_load import RoutineError, load_routine
 
     cache = RoutineCache()
     out = sys.stdout.buffer
     for number, name in enumerate(arguments):
-        load_entry(Path(name), "path", cache)
+        # As catalog.load_entry does with a cache (without waiting for a child: this is it).
+        path = Path(name)
+        stamp = file_stamp(path)  # before reading it
+        if cache.summary(path, stamp) is None:
+            try:
+                routine = load_routine(path)
+            except RoutineError:
+                routine = None  # never cached: its messages are made where they are shown
+            cache.put(path, stamp, routine)
         if number == len(arguments) - 1:
             cache.save()
         else:
