@@ -26,7 +26,7 @@ from backtimer.history.recorder import start_recorder, step_identity
 from backtimer.history.writer import merge_pending
 from backtimer.session.runner import Clock
 from backtimer.sound import tones
-from backtimer.sound.lengths import SpeechLengths
+from backtimer.sound.lengths import TEXTS_PER_HELPER, SpeechLengths
 
 
 @dataclass
@@ -72,11 +72,12 @@ def speech_plan(
     closing_sound = tones.seconds(CLOSING_SOUND) if config.tones else 0.0
     try:
         # Fitted with the lengths at hand (measured before, in the cache): where every text
-        # the fit asks for is, that is the plan. Else the texts a fit by estimates alone
-        # asks for are measured together (an engine that is a process per text runs several
-        # at once), and the plan fitted with them; what that fit asks for besides is
-        # measured one at a time (in the order it always was: an engine's lengths may
-        # differ by a sample with what it rendered before).
+        # the fit asks for is, that is the plan. Else the texts that fit asked for and were
+        # not at hand are measured together (several at once, see SpeechLengths.prefetch),
+        # and the plan fitted with them; what that fit asks for besides is measured one at
+        # a time. Where an engine's lengths depend on what it rendered before
+        # (SpeechLengths.fresh False), the texts measured together are, as they always
+        # were, those a fit by estimates alone asks for.
         missing: list[str] = []
 
         def at_hand(measure: LengthFn) -> LengthFn:
@@ -84,6 +85,8 @@ def speech_plan(
                 if lengths.known(text):
                     return measure(text)
                 missing.append(text)
+                if len(missing) % TEXTS_PER_HELPER == 1:  # start what measuring them takes
+                    lengths.warm(len(missing))
                 return estimate(text, lengths.rate)
 
             return length
@@ -100,7 +103,10 @@ def speech_plan(
             )
 
         plan = fitted(at_hand(lengths), at_hand(lengths.count_words))
-        if missing:
+        if missing and lengths.fresh:
+            lengths.prefetch(missing)
+            plan = fitted(lengths, lengths.count_words)
+        elif missing:
             asked: list[str] = []
 
             def guess(text: str) -> float:

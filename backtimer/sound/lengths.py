@@ -22,10 +22,12 @@ always (the tests use it, so that what they expect does not depend on an engine'
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
 import tempfile
+import threading
 from array import array
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +41,7 @@ from backtimer.core.timeline import DEFAULT_RATE, command_estimate, estimate
 from backtimer.sound.speech import engine_name, find_command, with_voice
 from backtimer.sound.tones import SAMPLE_RATE
 from backtimer.sound.voice import (
+    FRESH,
     TAIL,
     CommandRenderer,
     VoiceProcess,
@@ -49,10 +52,45 @@ from backtimer.sound.voice import (
 CACHE_NAME = "speech-lengths.json"
 #: In every cache key: what a measured length means. 2: the quiet after the words trimmed to
 #: voice.TAIL (1 counted every sample rendered), and a speech command's words kept apart
-#: from its whole length.
-VERSION = "2"
+#: from its whole length. 3: the voice's helper renders every text from the same state
+#: (voice.FRESH; under 2 a length depended, by up to 20 ms, on what the helper had rendered
+#: before, so it could differ from the samples the session's own helper played).
+VERSION = "3"
 RENDER_TIMEOUT = 10.0  # seconds for one text (say)
 MAX_CACHE = 50_000  # entries kept; the oldest go first
+MAX_HELPERS = 4  # voice helpers measuring at once (see SpeechLengths.prefetch)
+TEXTS_PER_HELPER = 24
+BATCH = 8  # texts asked of a voice helper in one round trip
+
+
+def _measure(helper: VoiceProcess, texts: list[str]) -> list[tuple[float, float] | None]:
+    """(the words, the whole) of each text, as :meth:`SpeechLengths._render` gives them,
+    through ``helper`` in one round trip; None for a text it did not render."""
+    try:
+        answers = helper.measure(texts)
+    except Exception:  # a voice must never stop a session
+        return [None] * len(texts)
+    out: list[tuple[float, float] | None] = []
+    for answer in answers:
+        if answer is None:
+            out.append(None)
+            continue
+        played, after = answer
+        words = played / SAMPLE_RATE  # every sample is played
+        out.append((round(words, 4), round(words + after, 4)))
+    return out
+
+
+def _helper_count(texts: int) -> int:
+    """How many voice helpers measure ``texts`` texts at once: one a processor this process
+    may run on (at most :data:`MAX_HELPERS`), and one more for every
+    :data:`TEXTS_PER_HELPER` texts only (a helper takes as long to start as a dozen texts
+    take to render)."""
+    try:
+        processors = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        processors = os.cpu_count() or 1
+    return max(1, min(processors, MAX_HELPERS, texts // TEXTS_PER_HELPER))
 
 
 def cache_dir() -> Path:
@@ -162,6 +200,18 @@ class SpeechLengths:
         self._cache: dict[str, float] | None = None
         self._dirty = False
         self._failed = False
+        # Voice helpers besides the session's, started by warm() for prefetch().
+        self._spare: list[VoiceProcess] = []
+        self._spare_lock = threading.Lock()
+        self._warmed = self._closed = False
+
+    @property
+    def fresh(self) -> bool:
+        """Whether a text's measured length does not depend on what the engine measured
+        before (a process per text; the voice's helper where it renders each text from
+        the same state, see :data:`backtimer.sound.voice.FRESH`): then texts may be
+        measured in any order, and in several processes at once."""
+        return FRESH or not isinstance(self.renderer, VoiceProcess)
 
     @property
     def speech(self) -> Speech:
@@ -221,24 +271,112 @@ class SpeechLengths:
         return found[0]
 
     def prefetch(self, texts: Iterable[str]) -> None:
-        """Measure many texts at once (engine processes in parallel where each text is a
-        process of its own; one after the other through the voice's helper process)."""
+        """Measure many texts at once: engine processes in parallel where each text is a
+        process of its own; through several voice helpers at once (one a processor, see
+        :func:`_helper_count`) where each renders every text from the same state (see
+        :data:`backtimer.sound.voice.FRESH`: a text's samples are then the same in any
+        helper, in any order), else one after the other through the voice's helper."""
         if not self.measured or self._failed:
             return
         cache = self._load()
         todo = sorted({t for t in texts if t.strip() and self._key(t, "whole") not in cache})
         if not todo:
             return
-        workers = 1 if isinstance(self.renderer, VoiceProcess) else 4
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for text, found in zip(todo, pool.map(self._render, todo), strict=True):
-                if found is not None:
-                    cache[self._key(text, "words")], cache[self._key(text, "whole")] = found
-                    self._dirty = True
+        if isinstance(self.renderer, VoiceProcess):
+            found = self._through_helpers(self.renderer, todo)
+        else:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                found = dict(zip(todo, pool.map(self._render, todo), strict=True))
+        for text in todo:  # in order: the cache keeps the oldest first
+            measured = found.get(text)
+            if measured is not None:
+                cache[self._key(text, "words")], cache[self._key(text, "whole")] = measured
+                self._dirty = True
+
+    def warm(self, texts: int) -> None:
+        """Start, in the background, the voice helpers that measuring ``texts`` texts will
+        take (see :meth:`prefetch`), so that they start while the plan is fitted by
+        estimates. Nothing for an engine that is a process per text, nor when measuring
+        has failed; helpers not used are stopped by :meth:`close`."""
+        voice = self.renderer
+        if not isinstance(voice, VoiceProcess) or self._failed or self._closed:
+            return
+        wanted = _helper_count(texts) if FRESH else 1
+        starting: list[VoiceProcess] = []
+        with self._spare_lock:
+            if not self._warmed:
+                self._warmed = True
+                starting.append(voice)
+            while len(self._spare) < wanted - 1:
+                self._spare.append(VoiceProcess(rate=voice.rate, voice=voice.voice))
+                starting.append(self._spare[-1])
+        for helper in starting:  # a render waits for its helper's start (its lock)
+            threading.Thread(target=helper.start, name="voice-start", daemon=True).start()
+
+    def _through_helpers(
+        self, voice: VoiceProcess, todo: list[str]
+    ) -> dict[str, tuple[float, float] | None]:
+        """``todo`` measured through ``voice`` and, where its helper renders each text
+        afresh, through helpers of the same voice and rate started for them (by
+        :meth:`warm` or here) and stopped after. A helper of these that does not start, or
+        fails, leaves its texts to ``voice``, which decides, as it always did, whether the
+        engine renders here (else: estimates)."""
+        self.warm(len(todo))
+        with self._spare_lock:
+            extra, self._spare = self._spare, []
+        found: dict[str, tuple[float, float] | None] = {}
+        left: list[str] = []  # what a failing helper of these did not measure
+        texts = iter(todo)
+        lock = threading.Lock()
+
+        def work(helper: VoiceProcess) -> None:
+            if helper is not voice and not (helper.start() and helper.fresh and voice.start()):
+                return
+            while not self._failed:
+                with lock:
+                    batch = list(itertools.islice(texts, BATCH))
+                if not batch:
+                    return
+                if helper is not voice and not voice.fresh:
+                    left.extend(batch)  # not rendered as the session's voice renders
+                    return
+                failed = False
+                for text, measured in zip(batch, _measure(helper, batch), strict=True):
+                    if measured is not None:
+                        found[text] = measured
+                    elif helper is voice:
+                        self._failed = True  # as _render: estimate from now on
+                        return
+                    else:  # this helper failed: the session's voice measures the rest
+                        left.append(text)
+                        failed = True
+                if failed:
+                    return
+
+        try:
+            if not extra:
+                work(voice)
+            else:
+                with ThreadPoolExecutor(max_workers=1 + len(extra)) as pool:
+                    list(pool.map(work, [voice, *extra]))
+            for text in left:
+                found[text] = self._render(text)
+        finally:
+            for helper in extra:
+                with contextlib.suppress(Exception):
+                    helper.close()
+        return found
 
     def close(self) -> None:
-        """Save what was measured and stop a renderer started here."""
+        """Save what was measured and stop a renderer started here (and helpers
+        :meth:`warm` started that measured nothing)."""
         self.save()
+        with self._spare_lock:
+            self._closed = True
+            spare, self._spare = self._spare, []
+        for helper in spare:
+            with contextlib.suppress(Exception):
+                helper.close()
         if self._own_renderer and self.renderer is not None:
             with contextlib.suppress(Exception):
                 self.renderer.close()
@@ -252,20 +390,31 @@ class SpeechLengths:
         if self._failed:
             return None
         if self.renderer is not None:
-            try:
-                samples = self.renderer.render(text)
-                quiet = getattr(self.renderer, "quiet", None)
-                after = float(quiet(text)) if samples is not None and callable(quiet) else 0.0
-            except Exception:  # a voice must never stop a session
-                samples = None
-            if samples is None:
+            found = self._render_with(self.renderer, text)
+            if found is None:
                 self._failed = True  # this engine cannot render here: estimate from now on
-                return None
-            words = len(samples) / SAMPLE_RATE  # every sample is played
-            return round(words, 4), round(words + after, 4)
+            return found
         if self.argv is not None:
             return self._render_say(text)
         return None
+
+    @staticmethod
+    def _render_with(
+        renderer: VoiceProcess | CommandRenderer, text: str
+    ) -> tuple[float, float] | None:
+        """:meth:`_render` with ``renderer``; None if it did not render."""
+        if isinstance(renderer, VoiceProcess):  # the lengths alone: no samples sent
+            return _measure(renderer, [text])[0]
+        try:
+            samples = renderer.render(text)
+            quiet = getattr(renderer, "quiet", None)
+            after = float(quiet(text)) if samples is not None and callable(quiet) else 0.0
+        except Exception:  # a voice must never stop a session
+            return None
+        if samples is None:
+            return None
+        words = len(samples) / SAMPLE_RATE  # every sample is played
+        return round(words, 4), round(words + after, 4)
 
     def _render_say(self, text: str) -> tuple[float, float] | None:
         assert self.argv is not None

@@ -20,10 +20,13 @@ words (espeak-ng's ``--stdout``: 0.55 s at 120 words per minute) is trimmed, in
 spoken lengths (:mod:`backtimer.sound.lengths`) use, so a measured length is exactly what is
 played and the next cue can follow the words, not their silence.
 
-The protocol of ``--serve`` (one request at a time): backtimer writes one JSON line
+The protocol of ``--serve`` (requests answered in order): backtimer writes one JSON line
 ``{"text": ..., "rate": words per minute, "voice": name}``; the helper answers one JSON line
 ``{"frames": N}`` (or ``{"error": message}``) followed by ``2 * N`` bytes of little-endian
-16-bit samples. Its first line, before any request, is ``{"engine", "sample_rate"}``.
+16-bit samples. With ``"measure": true`` it answers ``{"played": N, "quiet": seconds}``
+alone: the lengths :meth:`VoiceProcess.render` and :meth:`VoiceProcess.quiet` would give.
+Its first line, before any request, is ``{"engine", "sample_rate", "fresh"}`` (``fresh``:
+every text is rendered from the same state, see :data:`FRESH`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,10 @@ CACHE_SIZE = 512  # rendered texts kept per renderer (a session repeats many)
 SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
 TAIL = 0.06  # seconds of quiet kept after the last audible sample: the decay is not clipped
 LOADER = "espeakng_loader"
+#: Whether the helper renders every text from the same state (in a fork of itself, see
+#: :meth:`Espeak.synthesize`): then a text's samples do not depend on what a helper rendered
+#: before, and texts may be measured in several helpers at once. Not where there is no fork.
+FRESH = hasattr(os, "fork")
 
 
 class Renderer(Protocol):
@@ -201,6 +208,11 @@ class Espeak:
         if self.sample_rate <= 0:
             raise OSError("libespeak-ng did not start (its voice data was not found)")
         self.version = (lib.espeak_Info(None) or b"").decode("ascii", "replace")
+        # espeak-ng seeds its noise (breathy voices) with the clock: one seed for every
+        # helper, so that a text sounds the same in each.
+        if hasattr(lib, "espeak_ng_SetRandSeed"):
+            lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+            lib.espeak_ng_SetRandSeed(1)
         self._chunks: list[bytes] = []
         callback_type = ctypes.CFUNCTYPE(
             ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -208,6 +220,7 @@ class Espeak:
         self._callback = callback_type(self._collect)  # kept: C holds a pointer to it
         lib.espeak_SetSynthCallback(self._callback)
         self._voice: str | None = None
+        self._rate: int | None = None
 
     def _collect(self, wav: Any, count: int, events: Any) -> int:
         import ctypes  # imported by __init__: a lookup
@@ -219,11 +232,58 @@ class Espeak:
     def synthesize(
         self, text: str, *, rate: int = DEFAULT_RATE, voice: str = DEFAULT_VOICE
     ) -> bytes:
+        """``text`` spoken: 16-bit samples at :attr:`sample_rate`. The synthesizer keeps
+        state from one text to the next (its pitch jitter runs on: a text's length differs
+        by up to 20 ms with what was rendered before), so where the system can fork, each
+        text is rendered in a fork of this process as it was after :meth:`_set` (see
+        :data:`FRESH`): the same samples for a text in every helper, in any order."""
+        self._set(rate, voice)
+        if FRESH:
+            return self._in_fork(text)
+        return self._synth(text)
+
+    def _set(self, rate: int, voice: str) -> None:
         if voice != self._voice:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise ValueError(f"no espeak-ng voice called {voice!r}")
             self._voice = voice
-        self.lib.espeak_SetParameter(1, _clamp_rate(rate), 0)  # 1 = espeakRATE
+            self._rate = None  # set again after a new voice, as it always was
+        rate = _clamp_rate(rate)
+        # Set only when it changes: each call leaves something behind for the next text
+        # (300 calls with no text rendered between them cut the next text short).
+        if rate != self._rate:
+            self.lib.espeak_SetParameter(1, rate, 0)  # 1 = espeakRATE
+            self._rate = rate
+
+    def _in_fork(self, text: str) -> bytes:
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
+        if pid == 0:  # the child: render, hand the samples over, and go
+            status = 1
+            try:
+                os.close(read)
+                data = memoryview(self._synth(text))
+                while data:
+                    data = data[os.write(write, data) :]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        chunks = []
+        with open(read, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            raise OSError("espeak-ng could not render the text")
+        return b"".join(chunks)
+
+    def _synth(self, text: str) -> bytes:
         data = text.encode("utf-8", "replace")
         self._chunks = []
         # flags 1 = espeakCHARS_UTF8: plain text (no SSML: "<" is spoken as written),
@@ -242,7 +302,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
         stdout.write(json.dumps({"error": str(exc) or type(exc).__name__}).encode() + b"\n")
         stdout.flush()
         return 1
-    hello = {"engine": f"espeak-ng {engine.version}", "sample_rate": engine.sample_rate}
+    hello = {
+        "engine": f"espeak-ng {engine.version}",
+        "sample_rate": engine.sample_rate,
+        "fresh": FRESH,
+    }
     stdout.write(json.dumps(hello).encode() + b"\n")
     stdout.flush()
     for line in stdin:
@@ -256,8 +320,13 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
         except Exception as exc:
             stdout.write(json.dumps({"error": str(exc) or type(exc).__name__}).encode() + b"\n")
         else:
-            stdout.write(json.dumps({"frames": len(pcm) // 2}).encode() + b"\n")
-            stdout.write(pcm)
+            if request.get("measure"):  # the lengths alone, as VoiceProcess.render gets them
+                played, quiet = _speech(pcm, engine.sample_rate)
+                answer = {"played": len(played), "quiet": quiet}
+                stdout.write(json.dumps(answer).encode() + b"\n")
+            else:
+                stdout.write(json.dumps({"frames": len(pcm) // 2}).encode() + b"\n")
+                stdout.write(pcm)
         stdout.flush()
     return 0
 
@@ -287,6 +356,9 @@ class VoiceProcess:
         self.sample_rate = SAMPLE_RATE
         self.error: str | None = None
         self.startup_seconds: float | None = None
+        #: Whether the helper renders every text from the same state (see :data:`FRESH`):
+        #: known once it has started.
+        self.fresh = False
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._cache = _Cache()
@@ -322,6 +394,7 @@ class VoiceProcess:
             return False
         self.engine = str(hello.get("engine", self.engine))
         self.sample_rate = int(hello.get("sample_rate", SAMPLE_RATE))
+        self.fresh = hello.get("fresh") is True
         self.startup_seconds = time.perf_counter() - began
         return True
 
@@ -371,6 +444,45 @@ class VoiceProcess:
     def quiet(self, text: str) -> float:
         with self._lock:
             return self._cache.quiet(" ".join(text.split()))
+
+    def measure(self, texts: Sequence[str]) -> list[tuple[int, float] | None]:
+        """For each text, what :meth:`render` and :meth:`quiet` would give as lengths: the
+        samples played and the seconds of quiet after them, computed by the helper from
+        the very samples it renders (none are sent). Asked all at once: one round trip for
+        them all. None for a text that could not be rendered."""
+        out: list[tuple[int, float] | None] = [None] * len(texts)
+        asked: list[int] = []
+        lines = []
+        with self._lock:
+            for index, text in enumerate(texts):
+                text = " ".join(text.split())
+                cached = self._cache.get(text)
+                if not text:
+                    out[index] = (0, 0.0)
+                elif cached is not None:
+                    out[index] = (len(cached), self._cache.quiet(text))
+                else:
+                    asked.append(index)
+                    request = {"text": text, "rate": self.rate, "voice": self.voice}
+                    lines.append(json.dumps({**request, "measure": True}).encode() + b"\n")
+            if not asked or not self._ensure():
+                return out
+            assert self._proc is not None
+            proc = self._proc
+            try:
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write(b"".join(lines))
+                proc.stdin.flush()
+                for index in asked:
+                    header = self._read_header()
+                    if header is None:
+                        self._fail("the voice process stopped")
+                        return out
+                    if "error" not in header:  # else: this text only
+                        out[index] = (int(header["played"]), float(header["quiet"]))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                self._fail(f"the voice process failed: {exc}")
+        return out
 
     def close(self) -> None:
         with self._lock:

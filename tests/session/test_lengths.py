@@ -140,12 +140,24 @@ def _fitting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return compiled
 
 
+@pytest.mark.parametrize(
+    ("fresh", "first_fits"),
+    [
+        # A text's length the same in any order: the texts the fit at hand asked for are
+        # measured together, and the plan fitted with them.
+        (True, 2),
+        # Lengths that depend on what the engine rendered before: the texts a fit by
+        # estimates asks for are measured together, as they always were.
+        (False, 3),
+    ],
+)
 def test_a_plan_whose_texts_were_measured_before_is_fitted_once(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh: bool, first_fits: int
 ) -> None:
     """Every text in the cache: one fit with the measured lengths, nothing rendered; the plan
     is the one fitted when the texts were measured (estimated first, measured together, then
     fitted with them)."""
+    monkeypatch.setattr(SpeechLengths, "fresh", property(lambda self: fresh))
     from backtimer.files.config import Config, with_config_defaults
     from backtimer.files.routine_load import load_routine
     from backtimer.session.launch import speech_plan
@@ -163,7 +175,8 @@ def test_a_plan_whose_texts_were_measured_before_is_fitted_once(
         SpeechLengths(folder=tmp_path, renderer=renderer),  # type: ignore[arg-type]
     )
     assert first.speech is not None and first.speech.measured
-    assert renderer.rendered and len(compiled) == 3  # by estimates, by what was at hand, measured
+    # By what was at hand (and, not fresh, by estimates), then measured.
+    assert renderer.rendered and len(compiled) == first_fits
     measured = len(renderer.rendered)
     compiled.clear()
     again = speech_plan(
