@@ -172,6 +172,10 @@ class _Cache:
 # ---------------------------------------------------------------------- the helper process
 
 
+class _NoFork(Exception):
+    """The helper could not fork to render a text afresh."""
+
+
 class Espeak:
     """libespeak-ng through ctypes, synthesizing to memory. Used in the helper process only
     (see the module's docstring for why)."""
@@ -239,7 +243,10 @@ class Espeak:
         :data:`FRESH`): the same samples for a text in every helper, in any order."""
         self._set(rate, voice)
         if FRESH:
-            return self._in_fork(text)
+            try:
+                return self._in_fork(text)
+            except _NoFork:  # no process to spare: said all the same, as it always was
+                pass
         return self._synth(text)
 
     def _set(self, rate: int, voice: str) -> None:
@@ -256,13 +263,16 @@ class Espeak:
             self._rate = rate
 
     def _in_fork(self, text: str) -> bytes:
-        read, write = os.pipe()
+        try:
+            read, write = os.pipe()
+        except OSError as exc:
+            raise _NoFork from exc
         try:
             pid = os.fork()
-        except OSError:
+        except OSError as exc:
             os.close(read)
             os.close(write)
-            raise
+            raise _NoFork from exc
         if pid == 0:  # the child: render, hand the samples over, and go
             status = 1
             try:

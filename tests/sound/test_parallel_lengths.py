@@ -303,3 +303,19 @@ def test_how_many_helpers() -> None:
     assert 1 <= count(10_000) <= lengths_module.MAX_HELPERS
     assert count(10_000) <= (os.cpu_count() or 1)
     assert hasattr(os, "fork") == FRESH
+
+
+def test_a_helper_that_cannot_fork_still_speaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """No process to spare: the text is rendered in the helper itself (its length may then
+    differ a little with what it rendered before, as it always did), not left unsaid."""
+    cannot = (
+        "import os\ndef fork():\n    raise BlockingIOError('no process to spare')\nos.fork = fork\n"
+    )
+    monkeypatch.setattr(voice.sys, "executable", fake_helper(tmp_path, cannot))
+    helper = VoiceProcess()
+    try:
+        samples = helper.render(TEXTS[0])
+        assert samples is not None and len(samples) > 0, helper.error
+        assert helper.measure([TEXTS[1]])[0] is not None and helper.error is None
+    finally:
+        helper.close()
