@@ -21,6 +21,7 @@ from backtimer.tui.app import BacktimerApp
 from backtimer.tui.screens import preset_breakpoints
 from backtimer.tui.screens.picker import PickerScreen
 from backtimer.tui.screens.session import SessionScreen
+from backtimer.tui.widgets.keybar import KeyFooter
 
 
 class FirstFrame:
@@ -189,3 +190,50 @@ async def test_the_collector_comes_back_at_the_first_frame_before_the_pickers_wo
             gc.enable()
         else:
             gc.disable()
+
+
+@pytest.mark.parametrize("first", ["session", "picker"])
+async def test_the_footers_keys_are_in_the_first_frame_and_made_once(
+    first: str, tmp_path: Path, user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The footer's keys are composed with the screen (Textual's footer waits for the
+    screen's word that its bindings changed, then for the next refresh: the keys came a
+    frame after the first); a change of bindings that shows the same keys (the picker's
+    list taking the focus, its own binding for enter) makes none again, and the keys do
+    what the bindings active now do."""
+    composed: list[KeyFooter] = []
+    compose = KeyFooter.compose
+
+    def counting(footer: KeyFooter) -> Any:
+        composed.append(footer)
+        return compose(footer)
+
+    monkeypatch.setattr(KeyFooter, "compose", counting)
+    seen = FirstFrame(monkeypatch)
+    if first == "session":
+        app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    else:
+        (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
+        catalog.all_entries()
+        app = build_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+        assert seen.at_frame is not None
+        footer_line = seen.at_frame["text"].splitlines()[-1]
+        assert "Pain stop" in footer_line and "? Help" in footer_line
+        assert footer_line == screen_text(app).splitlines()[-1]  # as it stays
+        assert len(composed) == 1
+        footer = app.screen.query_one(KeyFooter)
+        active = {
+            binding.action: (binding.key, tooltip)
+            for _, binding, _, tooltip in app.screen.active_bindings.values()
+            if binding.show
+        }
+        keys = list(footer.query(FooterKey))
+        assert keys
+        for key in keys:
+            assert active[key.action] == (key.key, key.tooltip)
+        if first == "picker":
+            enter = next(key for key in keys if key.key == "enter")
+            assert enter.action == "select"  # the focused list's, not the screen's "start"

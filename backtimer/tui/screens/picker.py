@@ -410,7 +410,15 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
         self.show_preview(index)
         if not self._deferred_due:
             self._deferred_due = True
-            self.call_after_refresh(self._after_frame)
+            if self.app.screen is self and not self._drawn:
+                # Shown first, at the app's start: the first frame is written once the
+                # start-up is over (see DrawnAfterStartUp), and the work starts after it.
+                # (A callback "after the refresh" may come before: inside the start-up,
+                # the screen's callbacks come at once, and the routines were checked
+                # before anything was seen.)
+                self.when_drawn.append(self._drawn_first)
+            else:
+                self.call_after_refresh(self._after_frame)
 
     def _options(self, start: int, end: int) -> list[Option | None]:
         """The options of entries ``start`` to ``end``, each after a line (not an option
@@ -460,6 +468,11 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
         ):
             return  # its line is the same (read as listed from the cache)
         self._show_prompt(index)
+
+    def _drawn_first(self) -> None:
+        """The screen's first frame is written: the work it did without comes next."""
+        self._shown = True
+        self.call_after_refresh(self._after_frame)
 
     def _after_frame(self) -> None:
         """The work the first frame did without: check the files that were only listed

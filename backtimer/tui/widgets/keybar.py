@@ -3,6 +3,8 @@ screen's other keys in a Textual ``Footer``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
@@ -14,6 +16,9 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 from backtimer.session.commands import commands
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 
 def pain_keys(app_keymap: dict[str, str], escape: bool = True) -> str:
@@ -64,7 +69,20 @@ class KeyFooter(Footer):
     }
     """
 
+    #: The keys composed last (see :meth:`_keys`); None before the first compose.
+    _composed: list[tuple[tuple[Any, ...], tuple[Any, ...]]] | None = None
+    #: The key widgets made then, in the same order (mounted or about to be).
+    _composed_keys: list[FooterKey] = []  # noqa: RUF012 (replaced, never changed in place)
+
     def compose(self) -> ComposeResult:
+        # The keys are there from the footer's first compose, so that they are in the
+        # screen's first frame: Textual's footer composes none until the screen says its
+        # bindings changed, and then only after the next refresh, which put the keys a
+        # frame after the first (and made every key again once the screen was shown).
+        # When the bindings change later, the keys are made again only if what they show
+        # changed (see bindings_changed).
+        self.set_reactive(Footer._bindings_ready, True)
+        self._composed = self._keys()
         # The keys' classes are set before their styles are first worked out (update=False):
         # set after, each key was styled again ("-compact" comes from the footer's own
         # compact, which FooterKey would set once mounted), before the first frame.
@@ -74,12 +92,58 @@ class KeyFooter(Footer):
                 if widget.action in ("help", "app.help"):
                     widget.add_class("-help-key", update=False)
                 widget.set_class(self.compact, "-compact", update=False)
+        self._composed_keys = [
+            widget
+            for widget in widgets
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette")
+        ]
         if self.size.width:
             fit_keys(widgets, self.size.width, compact=self.compact)
         yield from widgets
 
     def on_resize(self, event: events.Resize) -> None:
         fit_keys(list(self.children), event.size.width, compact=self.compact)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """The screen's bindings may have changed (focus moved, an action was enabled or
+        disabled). Keys that show the same as those composed are kept, given the actions
+        and tooltips of the bindings now active (the picker's list, focused once the screen
+        is shown, has its own binding for enter, shown the same as the screen's): made again
+        (after the next refresh, as Textual's footer does) only if what they show changed."""
+        if self.is_attached and screen is self.screen and self._composed is not None:
+            now = self._keys()
+            keys = self._composed_keys
+            shown = [seen for seen, _ in now]
+            if (
+                shown == [seen for seen, _ in self._composed]
+                and len(keys) == len(now)
+                and all(group is None for *_, group in shown)
+            ):
+                for key, (_, (action, tooltip)) in zip(keys, now, strict=True):
+                    key.action = action
+                    key.tooltip = tooltip or None
+                self._composed = now
+                return
+        super().bindings_changed(screen)
+
+    def _keys(self) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        """The keys Footer.compose makes of the screen's active bindings (each shown
+        action's first binding), each as what it shows (key, display, words, enabled,
+        group, whether it is the help key) and what it does not (action, tooltip)."""
+        app = self.app
+        keys: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        for _, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in keys:
+                shown = (
+                    binding.key,
+                    app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    binding.action in ("help", "app.help"),
+                    binding.group,
+                )
+                keys[binding.action] = (shown, (binding.action, tooltip))
+        return list(keys.values())
 
 
 def key_cells(key: FooterKey, compact: bool) -> int:
