@@ -191,6 +191,11 @@ class Recorder:
     why. Those still unwritten at :meth:`close` (after ``close_wait`` more seconds) are
     kept in a journal beside the database, added at the next start; ``exit_message`` then
     says so, for the person.
+
+    ``hold=True``: nothing is written (and the writer thread does not start) until
+    :meth:`release`, or :meth:`flush` or :meth:`close`, which release it first. The app holds
+    a session's records while it draws its first frame: the session row's write, synced to
+    the disk, took 10-15 ms from it on a loaded machine, and a get-ready lasts seconds.
     """
 
     def __init__(
@@ -208,6 +213,7 @@ class Recorder:
         busy_ms: int = BUSY_MS,
         close_wait: float = CLOSE_WAIT,
         reserve_bytes: int = RESERVE_BYTES,
+        hold: bool = False,
     ) -> None:
         self.db = db
         self.owns_db = owns_db
@@ -243,7 +249,23 @@ class Recorder:
         self._reserve_bytes = reserve_bytes
         self._reserve: Path | None = None
         self._thread = threading.Thread(target=self._work, name="history-writer", daemon=True)
-        self._thread.start()
+        # Released once (the UI thread, or the deadline's thread at a signal): see release.
+        self._release_lock = threading.Lock()
+        self._held = hold
+        if not hold:
+            self._thread.start()
+
+    @property
+    def held(self) -> bool:
+        """Made with ``hold=True`` and not released yet: nothing is written."""
+        return self._held
+
+    def release(self) -> None:
+        """Start writing what was held (see ``hold``), in order; a no-op after the first."""
+        with self._release_lock:
+            if self._held:
+                self._held = False
+                self._thread.start()
 
     @property
     def session_id(self) -> int | None:
@@ -464,7 +486,8 @@ class Recorder:
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Wait until everything queued so far is written (or, after close, kept in a
-        journal). False on timeout."""
+        journal). False on timeout. A held recorder is released first."""
+        self.release()
         if not self._thread.is_alive():
             return True
         done = threading.Event()
@@ -479,6 +502,7 @@ class Recorder:
         if self.closed:
             return self.exit_message
         self.closed = True
+        self.release()  # what was held is written (or kept in a journal) too
         self._queue.put(_STOP)
         interrupted: BaseException | None = None
         if threading.current_thread() is not self._thread:
@@ -740,6 +764,9 @@ class NullRecorder:
     def status(self) -> RecordingStatus:
         return RecordingStatus()
 
+    def release(self) -> None:
+        pass
+
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         pass
 
@@ -769,8 +796,10 @@ def start_recorder(
     resume: Resumable | None = None,
     on_problem: Callable[[str], None] | None = None,
     clock: Clock = time.monotonic,
+    hold: bool = False,
 ) -> Recorder | NullRecorder:
-    """A recorder for a session, or a :class:`NullRecorder` whose ``problem`` says why not."""
+    """A recorder for a session, or a :class:`NullRecorder` whose ``problem`` says why not.
+    ``hold``: write nothing until its ``release`` (see :class:`Recorder`)."""
     owns_db = db is None
     try:
         if db is None:
@@ -786,6 +815,7 @@ def start_recorder(
         on_problem=on_problem,
         owns_db=owns_db,
         clock=clock,
+        hold=hold,
     )
     # An earlier session kept in a journal (not written in time) is added now.
     recorder.notes = [*db.notes, *merge_into(db)]

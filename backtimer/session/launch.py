@@ -242,11 +242,15 @@ def prepare(
     clock: Clock = time.monotonic,
     resume: Any = None,
     record: bool = True,
+    hold_history: bool = False,
 ) -> Launch:
-    """A run of ``entry`` (or, with ``resume``, the rest of an interrupted session)."""
+    """A run of ``entry`` (or, with ``resume``, the rest of an interrupted session).
+    ``hold_history``: the recorder writes nothing until its ``release()`` (the app releases
+    it once the session's first frame is on the screen); its ``flush`` and ``close``
+    release it too."""
     held = _HELD.pop(_review_key(entry, data_dir), None)  # see _hold_open
     try:
-        return _prepare(entry, level, config, data_dir, clock, resume, record)
+        return _prepare(entry, level, config, data_dir, clock, resume, record, hold_history)
     finally:
         if held is not None:  # the recorder's own connection is open now
             held.close()
@@ -260,6 +264,7 @@ def _prepare(
     clock: Clock,
     resume: Any,
     record: bool,
+    hold_history: bool = False,
 ) -> Launch:
     notes: list[str] = []
     if config is None:
@@ -284,7 +289,7 @@ def _prepare(
     launch = Launch(entry, routine, plan, level, start_index, resume=resume, notes=notes)
     if record:
         launch.recorder = start_recorder(
-            entry, plan, level, data_dir=data_dir, resume=resume, clock=clock
+            entry, plan, level, data_dir=data_dir, resume=resume, clock=clock, hold=hold_history
         )
         notes.extend(getattr(launch.recorder, "notes", ()))
         problem = getattr(launch.recorder, "problem", None)

@@ -230,16 +230,33 @@ class LatePlayer:
         return getattr(self.ready(), name)
 
 
-def _collect_from_now_on() -> None:
-    """The garbage collector on, leaving out every object made so far (see on_mount).
+#: Seconds from the first frame to the one pass over what start-up made (see
+#: _collect_start_up): after the frame has been written, and the first screen's own work
+#: after it (the picker's checks) has begun.
+COLLECT_AFTER = 0.25
 
-    The garbage start-up made while the collector waited (some 5,000 objects: widgets
-    Textual made and dropped, their caches, the argument parser's formatters) is collected
-    first, in one pass: frozen, it would be kept for the whole session (about 0.7 MiB of a
-    long hold's peak memory), where what comes next (the sound, the history) can reuse it."""
-    gc.collect()
+
+def _collect_from_now_on() -> None:
+    """At the first frame: the garbage collector on, leaving out every object made so far
+    (see on_mount); :func:`_collect_start_up` goes over them once, a moment later."""
     gc.freeze()
     gc.enable()
+
+
+def _collect_start_up() -> None:
+    """The garbage start-up made while the collector waited (some 5,000 objects: widgets
+    Textual made and dropped, their caches, the argument parser's formatters), collected in
+    one pass: frozen, it would be kept for the whole session (about 0.7 MiB of a long hold's
+    peak memory), where what comes next (the sound, the history) can reuse it. What lives on
+    is frozen again.
+
+    Not at the first frame itself: the pass holds the interpreter for some 10 ms, and the
+    frame, handed to Textual's output thread, waited for it to be written."""
+    if not gc.isenabled():
+        return  # the collector was turned off since (a test): left as it is
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class BacktimerApp(App[int]):
@@ -315,6 +332,7 @@ class BacktimerApp(App[int]):
         self._held_notes: list[tuple[Any, ...]] | None = None
         self._sound_looked_ahead = False  # see _sound_ready
         self._at_first_frame: list[Callable[[], None]] = []  # see _first_frame
+        self.first_frame_drawn = False  # the first screen's first frame is on the terminal
 
     # ------------------------------------------------------------------ life cycle
 
@@ -325,10 +343,10 @@ class BacktimerApp(App[int]):
         # it is not gone over again, where the first passes took 50-100 ms just as a key
         # (the level offer's "s") wanted handling.
         if not gc.isenabled():
-            self._at_first_frame.append(_collect_from_now_on)
-            # The first screen says when its first frame is drawn (see _start); else (a
-            # dialog first) it is drawn by the time the app's callbacks come.
-            self.call_after_refresh(self._first_frame)
+            self._at_first_frame.append(self._collector_on)
+        # The first screen says when its first frame is drawn (see _start); else (a dialog
+        # first) it is drawn by the time the app's callbacks come.
+        self.call_after_refresh(self._first_frame)
         # The dataclasses' compiled methods, for the next start (backtimer.cli.main).
         self.call_after_refresh(dataclass_code.save)
         self.call_after_refresh(css_cache.save)
@@ -343,9 +361,14 @@ class BacktimerApp(App[int]):
 
     def _first_frame(self) -> None:
         """The first frame is on the terminal: what waited for it is done (once)."""
+        self.first_frame_drawn = True
         waiting, self._at_first_frame = self._at_first_frame, []
         for callback in waiting:
             callback()
+
+    def _collector_on(self) -> None:
+        _collect_from_now_on()
+        asyncio.get_running_loop().call_later(COLLECT_AFTER, _collect_start_up)
 
     def _start(self) -> None:
         if not self.is_headless and self.terminal_guard is not None:
@@ -626,8 +649,13 @@ class BacktimerApp(App[int]):
             clock=self.clock,
             resume=resume,
             record=self.record,
+            # The session row's write (synced to the disk) waits for the first frame; a
+            # signal before it still writes it (the recorder's flush and close release it).
+            hold_history=not self.first_frame_drawn,
         )
         self.launches.append(launch)
+        if launch.recorder is not None and not self.first_frame_drawn:
+            self._at_first_frame.append(launch.recorder.release)
         controller = controller_for(
             launch,
             clock=self.clock,

@@ -207,3 +207,53 @@ def test_the_full_screen_app_records_interrupted_on_sigterm(tmp_path: Path) -> N
         assert _statuses(data) == ["interrupted"]
     finally:
         subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
+
+
+def test_the_full_screen_app_killed_after_its_first_frame_leaves_the_session_recorded(
+    tmp_path: Path,
+) -> None:
+    """The session row of `run` is written just after the first frame (not before it): a
+    SIGKILL during the get-ready that follows (no step has ended, no signal handler runs)
+    still leaves the session in the history, as interrupted."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed (CI installs it)")
+    routine = tmp_path / "crash.toml"
+    routine.write_text(ROUTINE.replace("get_ready = 0.3", "get_ready = 60"), encoding="utf-8")
+    data = tmp_path / "data"
+    socket = f"bt-{os.getpid()}-kill"
+    command = (
+        f"BACKTIMER_DATA_DIR={data} BACKTIMER_CONFIG_DIR={tmp_path} "
+        f"exec {sys.executable} -m backtimer run {routine} --no-voice --no-bell"
+    )
+    subprocess.run(
+        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", command], check=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        screen = ""
+        while time.monotonic() < deadline and "GET READY" not in screen:
+            screen = subprocess.run(
+                [tmux, "-L", socket, "capture-pane", "-p"], capture_output=True, text=True
+            ).stdout
+            time.sleep(0.05)
+        assert "GET READY" in screen
+        # Written within moments of the frame (the get-ready lasts a minute here).
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not (data / "history.sqlite3").exists():
+            time.sleep(0.05)
+        while time.monotonic() < deadline and _statuses(data) != ["running"]:
+            time.sleep(0.05)
+        assert _statuses(data) == ["running"]  # the process is alive: its session runs
+        pane_pid = subprocess.run(
+            [tmux, "-L", socket, "list-panes", "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()[0]
+        os.kill(int(pane_pid), signal.SIGKILL)  # exec: the pane's process is backtimer
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _statuses(data) != ["interrupted"]:
+            time.sleep(0.1)
+        assert _statuses(data) == ["interrupted"]
+    finally:
+        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)

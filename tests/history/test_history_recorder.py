@@ -506,3 +506,58 @@ def test_interrupted_in_the_pain_dialog_is_pain_stopped(db, entry):
     recorder.close()
     assert _session(db).status == "pain_stopped"
     assert q.find_resumable(db, START + timedelta(minutes=5)) is None
+
+
+def _sessions_on_disk(data: Path) -> list[tuple[str, str]]:
+    """(routine, stored status) of every session, read by a connection of its own."""
+    with open_history(data, create=False) as other:
+        return other.conn.execute("SELECT routine, status FROM sessions").fetchall()
+
+
+def test_a_held_recorder_writes_nothing_until_released_then_everything_in_order(tmp_path, entry):
+    """The app holds a session's records while its first frame is drawn: nothing reaches
+    the disk (no writer thread even), then the session row and what came meanwhile."""
+    data = tmp_path / "data"
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = start_recorder(entry, plan, "low", data_dir=data, clock=fake, hold=True)
+    assert isinstance(recorder, Recorder) and recorder.held
+    recorder.wall = fake.wall
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now = runner.session.deadline
+    runner.tick()  # step 0 done
+    assert not recorder._thread.is_alive()
+    assert _sessions_on_disk(data) == []
+    recorder.release()
+    assert not recorder.held
+    assert recorder.flush(10)
+    assert _sessions_on_disk(data) == [("Daily back care", "running")]
+    recorder.release()  # again: nothing
+    recorder.close()
+    with open_history(data, create=False) as reopened:
+        assert [row[0] for row in _steps(reopened)] == [0]
+
+
+@pytest.mark.parametrize("how", ["flush", "close", "interrupted"])
+def test_a_held_recorder_is_released_by_flush_close_and_a_signal(tmp_path, entry, how):
+    """A signal before the first frame (the app's deadline thread calls on_interrupted and
+    flush) or the end of the app (close) still writes the session: never dropped."""
+    data = tmp_path / "data"
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = start_recorder(entry, plan, "low", data_dir=data, clock=fake, hold=True)
+    assert isinstance(recorder, Recorder)
+    recorder.wall = fake.wall
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    if how == "flush":
+        assert recorder.flush(10)
+        assert _sessions_on_disk(data) == [("Daily back care", "running")]
+    elif how == "interrupted":
+        recorder.on_interrupted()
+        assert recorder.flush(10)
+        assert _sessions_on_disk(data) == [("Daily back care", "interrupted")]
+    recorder.close()
+    assert not recorder.held
+    assert len(_sessions_on_disk(data)) == 1

@@ -237,3 +237,33 @@ async def test_the_footers_keys_are_in_the_first_frame_and_made_once(
         if first == "picker":
             enter = next(key for key in keys if key.key == "enter")
             assert enter.action == "select"  # the focused list's, not the screen's "start"
+
+
+async def test_the_sessions_history_row_is_written_after_the_first_frame_not_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run`'s session row (a write synced to the disk) waits for the first frame: the
+    recorder is made held and released by the app right at the frame; a session started
+    later (from the picker) is not held."""
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    at_frame: list[bool] = []
+    first_frame = BacktimerApp._first_frame
+
+    def seeing(app: BacktimerApp) -> None:
+        if not app.first_frame_drawn:
+            at_frame.extend(launch.recorder.held for launch in app.launches)
+        first_frame(app)
+
+    monkeypatch.setattr(BacktimerApp, "_first_frame", seeing)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert at_frame == [True]  # held until the first frame
+        recorder = app.launches[0].recorder
+        assert not recorder.held
+        assert recorder.flush(10)
+        assert recorder.session_id is not None  # written
+        app.start_session(entry)  # another, once the frame is drawn: not held
+        await pilot.pause()
+        assert not app.launches[-1].recorder.held
