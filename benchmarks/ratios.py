@@ -327,7 +327,9 @@ def section_start(setup: Setup, runs: int) -> None:
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
     whole: dict[str, list[float]] = {name: [] for name in names}
-    keys = "Pain stop"  # in the footer of both screens
+    # The footer's last key (docked at its right end), on both screens: the pain-stop key
+    # before the footer is there from the first frame, the footer's keys may come later.
+    keys = "? Help"
     for number in range(runs + 1):
         run_command = backtimer("run", routine, "--no-voice", "--no-bell")
         FRAME_CPU.clear()
