@@ -5,7 +5,7 @@ Renderers (each gives 16-bit mono samples at :data:`~backtimer.sound.tones.SAMPL
 
 - :class:`VoiceProcess`: libespeak-ng from the ``espeakng-loader`` wheel (installed with
   backtimer on Linux x86-64, macOS arm64 and Windows x64), driven through its C API in a
-  separate process: ``python -m backtimer.sound.voice --serve``. backtimer is MIT-licensed
+  separate process: ``python -m backtimer.sound.voice_helper --serve``. backtimer is MIT-licensed
   and espeak-ng is GPL-3.0, so backtimer's own process never loads the library: it sends
   text down a pipe and reads samples back, as it runs the ``espeak-ng`` command. The helper
   process starts once per session and renders a sentence in a few milliseconds.
@@ -45,22 +45,50 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from backtimer.sound.speech import find_command
 from backtimer.sound.tones import SAMPLE_RATE
+from backtimer.sound.voice_helper import (  # the helper's, and the rules both apply
+    DEFAULT_RATE,
+    DEFAULT_VOICE,
+    FRESH,
+    MAX_RATE,
+    MIN_RATE,
+    SILENCE,
+    TAIL,
+    Espeak,
+    _clamp_rate,
+    _speech,
+    audible_end,
+    resample,
+    serve,
+    trim_quiet,
+)
 
-DEFAULT_RATE = 175  # words per minute: espeak-ng's own default
-DEFAULT_VOICE = "en"
-MIN_RATE, MAX_RATE = 80, 450  # what espeak-ng accepts
+__all__ = [
+    "DEFAULT_RATE",
+    "DEFAULT_VOICE",
+    "FRESH",
+    "MAX_RATE",
+    "MIN_RATE",
+    "SILENCE",
+    "TAIL",
+    "CommandRenderer",
+    "Espeak",
+    "Renderer",
+    "VoiceProcess",
+    "audible_end",
+    "find_renderer",
+    "loader_installed",
+    "resample",
+    "seconds_of",
+    "serve",
+    "trim_quiet",
+]
+
 CACHE_SIZE = 512  # rendered texts kept per renderer (a session repeats many)
-SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
-TAIL = 0.06  # seconds of quiet kept after the last audible sample: the decay is not clipped
 LOADER = "espeakng_loader"
-#: Whether the helper renders every text from the same state (in a fork of itself, see
-#: :meth:`Espeak.synthesize`): then a text's samples do not depend on what a helper rendered
-#: before, and texts may be measured in several helpers at once. Not where there is no fork.
-FRESH = hasattr(os, "fork")
 
 
 class Renderer(Protocol):
@@ -85,69 +113,6 @@ def seconds_of(samples: array[int], sample_rate: int = SAMPLE_RATE) -> float:
     return len(samples) / sample_rate
 
 
-def _clamp_rate(rate: int | None) -> int:
-    return DEFAULT_RATE if rate is None else max(MIN_RATE, min(MAX_RATE, int(rate)))
-
-
-def resample(samples: array[int], source: int, target: int = SAMPLE_RATE) -> array[int]:
-    """Linear resampling (speech only, so quality is not critical)."""
-    if source == target or not samples:
-        return samples
-    count = max(1, round(len(samples) * target / source))
-    ratio = source / target
-    last = len(samples) - 1
-    out = array("h", bytes(2 * count))
-    for i in range(count):
-        x = i * ratio
-        j = int(x)
-        if j >= last:
-            out[i] = samples[last]
-        else:
-            frac = x - j
-            out[i] = round(samples[j] * (1 - frac) + samples[j + 1] * frac)
-    return out
-
-
-def _samples(data: bytes) -> array[int]:
-    out = array("h")
-    out.frombytes(data[: len(data) - len(data) % 2])
-    if sys.byteorder == "big":
-        out.byteswap()
-    return out
-
-
-def audible_end(samples: array[int]) -> int:
-    """The index after the last sample at or above :data:`SILENCE` (0: all quiet)."""
-    end = len(samples)
-    while end > 0:  # whole blocks of quiet first, then sample by sample
-        start = max(0, end - 512)
-        block = samples[start:end]
-        if max(block) < SILENCE and min(block) > -SILENCE:
-            end = start
-            continue
-        while -SILENCE < samples[end - 1] < SILENCE:
-            end -= 1
-        break
-    return end
-
-
-def trim_quiet(samples: array[int], sample_rate: int = SAMPLE_RATE) -> array[int]:
-    """``samples`` without the quiet after the last audible one, but for :data:`TAIL` of it
-    (the voice's decay); all quiet: no samples."""
-    end = audible_end(samples)
-    keep = min(len(samples), end + round(TAIL * sample_rate)) if end else 0
-    return samples if keep == len(samples) else samples[:keep]
-
-
-def _speech(data: bytes, source_rate: int) -> tuple[array[int], float]:
-    """An engine's 16-bit samples at ``source_rate`` as the player plays them: at
-    :data:`~backtimer.sound.tones.SAMPLE_RATE`, the quiet after the words trimmed; and the
-    seconds of quiet trimmed off."""
-    whole = resample(_samples(data), source_rate)
-    played = trim_quiet(whole)
-    return played, (len(whole) - len(played)) / SAMPLE_RATE
-
-
 class _Cache:
     def __init__(self) -> None:
         self._items: OrderedDict[str, tuple[array[int], float]] = OrderedDict()
@@ -167,178 +132,6 @@ class _Cache:
         self._items[text] = (samples, quiet)
         while len(self._items) > CACHE_SIZE:
             self._items.popitem(last=False)
-
-
-# ---------------------------------------------------------------------- the helper process
-
-
-class _NoFork(Exception):
-    """The helper could not fork to render a text afresh."""
-
-
-class Espeak:
-    """libespeak-ng through ctypes, synthesizing to memory. Used in the helper process only
-    (see the module's docstring for why)."""
-
-    def __init__(self) -> None:
-        # Here, not at the top: only the helper process needs them (a session that measures
-        # its words imports this module before its first frame).
-        import ctypes
-
-        import espeakng_loader  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        data = Path(espeakng_loader.get_data_path())
-        lib = self.lib
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_Initialize.restype = ctypes.c_int
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_Synth.argtypes = [
-            ctypes.c_char_p,
-            ctypes.c_size_t,
-            ctypes.c_uint,
-            ctypes.c_int,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-        ]
-        lib.espeak_Info.argtypes = [ctypes.c_void_p]
-        lib.espeak_Info.restype = ctypes.c_char_p
-        # 2 = AUDIO_OUTPUT_SYNCHRONOUS: espeak_Synth returns when the text is rendered,
-        # having handed every buffer to the callback on this thread.
-        self.sample_rate = lib.espeak_Initialize(2, 0, str(data.parent).encode(), 0)
-        if self.sample_rate <= 0:
-            raise OSError("libespeak-ng did not start (its voice data was not found)")
-        self.version = (lib.espeak_Info(None) or b"").decode("ascii", "replace")
-        # espeak-ng seeds its noise (breathy voices) with the clock: one seed for every
-        # helper, so that a text sounds the same in each.
-        if hasattr(lib, "espeak_ng_SetRandSeed"):
-            lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
-            lib.espeak_ng_SetRandSeed(1)
-        self._chunks: list[bytes] = []
-        callback_type = ctypes.CFUNCTYPE(
-            ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-        )
-        self._callback = callback_type(self._collect)  # kept: C holds a pointer to it
-        lib.espeak_SetSynthCallback(self._callback)
-        self._voice: str | None = None
-        self._rate: int | None = None
-
-    def _collect(self, wav: Any, count: int, events: Any) -> int:
-        import ctypes  # imported by __init__: a lookup
-
-        if wav and count > 0:
-            self._chunks.append(ctypes.string_at(wav, count * 2))
-        return 0
-
-    def synthesize(
-        self, text: str, *, rate: int = DEFAULT_RATE, voice: str = DEFAULT_VOICE
-    ) -> bytes:
-        """``text`` spoken: 16-bit samples at :attr:`sample_rate`. The synthesizer keeps
-        state from one text to the next (its pitch jitter runs on: a text's length differs
-        by up to 20 ms with what was rendered before), so where the system can fork, each
-        text is rendered in a fork of this process as it was after :meth:`_set` (see
-        :data:`FRESH`): the same samples for a text in every helper, in any order."""
-        self._set(rate, voice)
-        if FRESH:
-            try:
-                return self._in_fork(text)
-            except _NoFork:  # no process to spare: said all the same, as it always was
-                pass
-        return self._synth(text)
-
-    def _set(self, rate: int, voice: str) -> None:
-        if voice != self._voice:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise ValueError(f"no espeak-ng voice called {voice!r}")
-            self._voice = voice
-            self._rate = None  # set again after a new voice, as it always was
-        rate = _clamp_rate(rate)
-        # Set only when it changes: each call leaves something behind for the next text
-        # (300 calls with no text rendered between them cut the next text short).
-        if rate != self._rate:
-            self.lib.espeak_SetParameter(1, rate, 0)  # 1 = espeakRATE
-            self._rate = rate
-
-    def _in_fork(self, text: str) -> bytes:
-        try:
-            read, write = os.pipe()
-        except OSError as exc:
-            raise _NoFork from exc
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            os.close(read)
-            os.close(write)
-            raise _NoFork from exc
-        if pid == 0:  # the child: render, hand the samples over, and go
-            status = 1
-            try:
-                os.close(read)
-                data = memoryview(self._synth(text))
-                while data:
-                    data = data[os.write(write, data) :]
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        chunks = []
-        with open(read, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(1 << 16):
-                chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            raise OSError("espeak-ng could not render the text")
-        return b"".join(chunks)
-
-    def _synth(self, text: str) -> bytes:
-        data = text.encode("utf-8", "replace")
-        self._chunks = []
-        # flags 1 = espeakCHARS_UTF8: plain text (no SSML: "<" is spoken as written),
-        # no pause added after the last word, so the length is the speech's own.
-        status = self.lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None)
-        if status != 0:
-            raise OSError(f"espeak-ng could not render the text (error {status})")
-        return b"".join(self._chunks)
-
-
-def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
-    """The helper's loop: see the module's docstring for the protocol."""
-    try:
-        engine = Espeak()
-    except Exception as exc:  # no wheel, a broken library: say why, then stop
-        stdout.write(json.dumps({"error": str(exc) or type(exc).__name__}).encode() + b"\n")
-        stdout.flush()
-        return 1
-    hello = {
-        "engine": f"espeak-ng {engine.version}",
-        "sample_rate": engine.sample_rate,
-        "fresh": FRESH,
-    }
-    stdout.write(json.dumps(hello).encode() + b"\n")
-    stdout.flush()
-    for line in stdin:
-        try:
-            request = json.loads(line)
-            pcm = engine.synthesize(
-                str(request["text"]),
-                rate=int(request.get("rate") or DEFAULT_RATE),
-                voice=str(request.get("voice") or DEFAULT_VOICE),
-            )
-        except Exception as exc:
-            stdout.write(json.dumps({"error": str(exc) or type(exc).__name__}).encode() + b"\n")
-        else:
-            if request.get("measure"):  # the lengths alone, as VoiceProcess.render gets them
-                played, quiet = _speech(pcm, engine.sample_rate)
-                answer = {"played": len(played), "quiet": quiet}
-                stdout.write(json.dumps(answer).encode() + b"\n")
-            else:
-                stdout.write(json.dumps({"frames": len(pcm) // 2}).encode() + b"\n")
-                stdout.write(pcm)
-        stdout.flush()
-    return 0
 
 
 # ---------------------------------------------------------------------- renderers
@@ -387,7 +180,7 @@ class VoiceProcess:
         began = time.perf_counter()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "backtimer.sound.voice", "--serve"],
+                [sys.executable, "-m", "backtimer.sound.voice_helper", "--serve"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

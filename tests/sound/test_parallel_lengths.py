@@ -23,6 +23,7 @@ from backtimer.sound import voice
 from backtimer.sound.lengths import SpeechLengths
 from backtimer.sound.tones import SAMPLE_RATE
 from backtimer.sound.voice import FRESH, VoiceProcess, loader_installed
+from tests.python_child import python_output
 
 ENGINES = ["fake", *(["espeak-ng"] if loader_installed() else [])]
 
@@ -40,13 +41,14 @@ TEXTS = [
     *(f"Rep {n} of 49. Hold 0.1 seconds." for n in range(2, 40)),
 ]
 
-#: A helper process like ``python -m backtimer.sound.voice --serve`` (its real loop, fork
-#: and all), with a synthesizer in place of libespeak-ng: a text's samples grow with every
-#: text this synthesizer rendered before it, unless each is rendered in a fork of its own.
+#: A helper process like ``python -m backtimer.sound.voice_helper --serve`` (its real loop,
+#: fork and all), with a synthesizer in place of libespeak-ng: a text's samples grow with
+#: every text this synthesizer rendered before it, unless each is rendered in a fork of its
+#: own.
 FAKE_HELPER = """\
 #!{python}
 import sys
-from backtimer.sound import voice
+from backtimer.sound import voice_helper as voice
 
 class Engine(voice.Espeak):
     def __init__(self):
@@ -295,6 +297,16 @@ def test_helpers_started_ahead_are_stopped_when_nothing_is_measured(
     for pid in pids:  # reaped: not even a zombie is left
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_helper_imports_little() -> None:
+    """The helper forks for every text: threading (and subprocess, which imports it) would
+    make each fork slower (its after-fork work), so the helper's module does without."""
+    code = (
+        "import sys, backtimer.sound.voice_helper\n"
+        "print(sorted({'threading', 'subprocess', 'espeakng_loader'} & set(sys.modules)))"
+    )
+    assert python_output(code).strip() == "[]"
 
 
 def test_how_many_helpers() -> None:
