@@ -171,7 +171,7 @@ def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | Non
     there is nothing to check or it cannot start (then this process checks them)."""
     global _current
     stop()
-    if not paths:
+    if not paths or _cpus() < 2:  # one core: the child would only take turns with this one
         return None
     # -S: no site module either, when this process's sys.path finds backtimer as it is (a
     # .pth file that installs an import hook instead would need it).
@@ -229,6 +229,14 @@ def stop() -> None:
     found, _current = _current, None
     if found is not None:
         found.stop()
+
+
+def _cpus() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _key(path: Path) -> str:

@@ -265,3 +265,11 @@ def test_a_routine_far_down_the_list_is_not_waited_for(tmp_path: Path, monkeypat
     assert seen == [files[-1]] and precheck.current() is started  # still running
     assert not started.wait_for(files[0], timeout=0.01)  # a near one is waited for, then
     assert precheck.current() is None  # it was stopped
+
+
+def test_one_processor_starts_no_child(routine_file: Path, monkeypatch) -> None:
+    """With one processor to run on, a child would only take turns with this process."""
+    monkeypatch.setattr(precheck.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert precheck.start_for(str(routine_file)) is None
+    seen = checks_here(monkeypatch)
+    assert catalog.resolve(str(routine_file)).routine is not None and seen == [routine_file]
