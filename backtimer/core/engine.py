@@ -210,6 +210,20 @@ class Extended(Event):
 
 
 @dataclass(frozen=True)
+class Lengthened(Event):
+    """A step that lasts as long as its words need (a get-ready, a rest: see
+    :attr:`~backtimer.core.phases.PhaseInfo.stretchable`) made longer by ``delta`` seconds,
+    now ``seconds`` long, as the clock runs again where it stood: the words a pause or a
+    pain stop taken back left still to say fit before its end (its countdown and the next
+    step move later by as much). It comes just before the :class:`Resumed` of the same
+    command; this attempt of the step only (the plan is not changed)."""
+
+    step: Step
+    delta: float
+    seconds: float
+
+
+@dataclass(frozen=True)
 class PainStopped(Event):
     step: Step
     exercise: str
@@ -341,7 +355,11 @@ class Session:
     # -------------------------------------------------------------- commands
 
     def handle(self, command: Command | str, now: float, amount: float = 0.0) -> list[Event]:
-        """Apply one command; an illegal one returns ``[Refused]`` and changes nothing."""
+        """Apply one command; an illegal one returns ``[Refused]`` and changes nothing.
+
+        ``amount``: EXTEND's seconds (negative: shorter); RESUME's and MISTAKE's room, the
+        seconds a step that lasts as long as its words need is made longer as the clock runs
+        again where it stood (see :meth:`_make_room`)."""
         command = Command(command)
         if not self.accepts(command):
             return [Refused(now, command, self.state)]
@@ -376,6 +394,10 @@ class Session:
             return self._extend(now, amount)
         if command is Command.RESUME and self.state is State.PAIN_STOPPED:
             return self._resume_after_pain(now)
+        if command is Command.RESUME:
+            return self._resume(now, amount)
+        if command is Command.MISTAKE:
+            return self._mistake(now, amount)
         action: Callable[[float], list[Event]] = getattr(self, f"_{command.value}")
         return action(now)
 
@@ -388,8 +410,9 @@ class Session:
     def pause(self, now: float) -> list[Event]:
         return self.handle(Command.PAUSE, now)
 
-    def resume(self, now: float) -> list[Event]:
-        return self.handle(Command.RESUME, now)
+    def resume(self, now: float, room: float = 0.0) -> list[Event]:
+        """Run the clock again (see :meth:`_resume` for ``room``)."""
+        return self.handle(Command.RESUME, now, room)
 
     def skip_step(self, now: float) -> list[Event]:
         return self.handle(Command.SKIP_STEP, now)
@@ -529,8 +552,30 @@ class Session:
         self._stop_clock(now)
         return [Paused(now, "user")]
 
-    def _resume(self, now: float) -> list[Event]:
-        return [Resumed(now, self._restart_clock(now))]
+    def _resume(self, now: float, room: float = 0.0) -> list[Event]:
+        """The clock runs again where it stood. ``room``: seconds the step is made longer
+        first, where it lasts as long as its words need (see :meth:`_make_room`)."""
+        return [*self._make_room(now, room), Resumed(now, self._restart_clock(now))]
+
+    def _make_room(self, now: float, room: float) -> list[Event]:
+        """Make the current step ``room`` seconds longer before the clock runs again, if it
+        is a step that lasts as long as its words need (never a hold or a rep): the words
+        still to say after a resume need that much more time than is left (the shell's
+        cue layer works it out, see :func:`~backtimer.core.timeline.resume_room`)."""
+        step = self.step
+        if (
+            not room > 0
+            or not math.isfinite(room)
+            or not step.phase_info.stretchable
+            or self.deadline is None
+            or self.step_seconds is None
+        ):
+            return []
+        delta = float(min(room, MAX_DURATION))
+        self.deadline += delta
+        self.step_seconds += delta
+        self._counted = {n for n in self._counted if n >= self.deadline - self._clock(now)}
+        return [Lengthened(self._clock(now), step, delta, self.step_seconds)]
 
     def _resume_after_pain(self, now: float) -> list[Event]:
         """Resuming after pain restarts the interrupted step from its beginning: the
@@ -539,13 +584,14 @@ class Session:
         ended = self._leave(now, skipped=True)
         return [Resumed(now, paused), ended, *self._enter(self.index, now)]
 
-    def _mistake(self, now: float) -> list[Event]:
+    def _mistake(self, now: float, room: float = 0.0) -> list[Event]:
         stopped_at = self.pain_at if self.pain_at is not None else now
         self.pain_at = None
         if self.before_pain is State.PAUSED:
             # It stays paused: the pause's own start and every deadline stay as they were.
             return [PainWithdrawnPaused(now, stopped_at)]
-        return [PainWithdrawn(now, self._restart_clock(now), stopped_at)]
+        made = self._make_room(now, room)  # as for a resume (see _resume)
+        return [*made, PainWithdrawn(now, self._restart_clock(now), stopped_at)]
 
     def _pain(self, now: float) -> list[Event]:
         self.pain_at = now

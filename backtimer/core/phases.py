@@ -24,6 +24,7 @@ class PhaseInfo:
     in_rep: bool  # belongs to a rep: "rep 2 of 3" says where in the exercise it was
     extendable: bool  # + and - make it longer or shorter (and a summary offers to keep it)
     counted_down: bool  # its last seconds are counted down; a long one gets a halfway cue
+    stretchable: bool  # lasts as long as its words need: made longer (never shorter) for them
 
     @property
     def style(self) -> str:
@@ -46,15 +47,16 @@ def _phase(
     in_rep: bool = False,
     extendable: bool = False,
     counted_down: bool = False,
+    stretchable: bool = False,
 ) -> PhaseInfo:
-    return PhaseInfo(name, word, when, work, in_sets, in_rep, extendable, counted_down)
+    return PhaseInfo(name, word, when, work, in_sets, in_rep, extendable, counted_down, stretchable)
 
 
 #: The phases of a plan, in the order a plan introduces them.
 PHASES: dict[str, PhaseInfo] = {
     p.name: p
     for p in (
-        _phase("get_ready", "GET READY", "while getting ready", in_sets=False),
+        _phase("get_ready", "GET READY", "while getting ready", in_sets=False, stretchable=True),
         _phase(
             "hold",
             "HOLD",
@@ -65,10 +67,10 @@ PHASES: dict[str, PhaseInfo] = {
             counted_down=True,
         ),
         _phase("rep", "REPS", "", work=True, in_rep=True),
-        _phase("rest", "REST", "during the rest", in_rep=True),
-        _phase("switch_sides", "SWITCH SIDES", "while switching sides"),
-        _phase("set_rest", "SET REST", "between sets"),
-        _phase("transition", "NEXT EXERCISE", "between exercises", in_sets=False),
+        _phase("rest", "REST", "during the rest", in_rep=True, stretchable=True),
+        _phase("switch_sides", "SWITCH SIDES", "while switching sides", stretchable=True),
+        _phase("set_rest", "SET REST", "between sets", stretchable=True),
+        _phase("transition", "NEXT EXERCISE", "between exercises", in_sets=False, stretchable=True),
     )
 }
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -1078,3 +1078,52 @@ def _fit_resumed(
         item = items[position]
         out.append(Placed(start, item.cue, item.source))
     return out
+
+
+def resume_room(
+    at: float,
+    pending: Sequence[tuple[float, Cue]],
+    *,
+    moves: Collection[int],
+    following: Collection[int] = (),
+    again: Cue | None = None,
+    end: float | None = None,
+) -> float:
+    """How many seconds longer a step must be so that a resume at ``at`` says everything
+    still to say in it (see :func:`fit_resumed`, whose arguments these are): the sentence a
+    stop cut off, again (not a countdown number), and every instruction, warning and "what
+    comes next" after it, each in full before the countdown, which then comes on time. A
+    step that lasts as long as its words need (a get-ready, a rest) is made that much longer
+    (the engine's ``_make_room``); the words of a hold or a rep still give way (they never
+    change length).
+
+    ``moves``: the positions in ``pending`` of the cues timed from the step's end (its
+    countdown, what comes next) and of the next step's first cue (``following``: said at
+    the end, not words this step must say): they move later with the end. Whole seconds,
+    as :func:`fit_steps` makes a gap longer. No room is made for the resume words
+    ("Resuming."): they are said where they fit, else the sentence said again is the first
+    thing heard, at once, and tells the person the clock runs again."""
+    if end is None:
+        return 0.0
+    wanted = {n for n, (_, cue) in enumerate(pending) if movable(cue) and n not in following}
+    again = again if again is not None and again.say else None
+    # A countdown number cut off is not worth a longer step: the next one marks the time.
+    needed = again if again is not None and again.kind != "count" else None
+
+    def fits(extra: float) -> bool:
+        moved = [(due + extra if n in moves else due, cue) for n, (due, cue) in enumerate(pending)]
+        placed = _fit_resumed(at, moved, (), again, end + extra)
+        if not wanted <= {p.source for p in placed if p.source is not None}:
+            return False
+        return needed is None or any(p.source is None and p.cue == needed for p in placed)
+
+    if fits(0.0):
+        return 0.0
+    # Never more than everything said one after another.
+    spans = [c.lead + c.seconds + GAP for _, c in pending if c.say]
+    spans += [again.lead + again.seconds + GAP] if again is not None else []
+    most = math.ceil(sum(spans) + max(0.0, at - end)) + 1
+    for extra in range(1, most + 1):
+        if fits(float(extra)):
+            return float(extra)
+    return float(most)

@@ -43,6 +43,7 @@ from backtimer.core.engine import (
     Extended,
     Finished,
     Halfway,
+    Lengthened,
     PainStopped,
     PainWithdrawnPaused,
     Paused,
@@ -60,6 +61,7 @@ from backtimer.core.timeline import (
     Placed,
     estimate,
     fit_resumed,
+    resume_room,
 )
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.speech import STOPPED_TEXT, SpeechPlayer, find_command
@@ -454,10 +456,15 @@ class Cues:
                             self._resume(event, session)
                     case Extended():
                         for item in self._pending:
-                            moves = item.cue.from_end and item.step.index == event.step.index
-                            if moves or item.early:
+                            if self._moves(item, event.step.index):
                                 item.due += event.delta
                         self._say(announcement(event), event.at)
+                    case Lengthened():
+                        # Made longer for the words a resume has still to say (it comes
+                        # just before the Resumed): its end and what is timed from it move.
+                        for item in self._pending:
+                            if self._moves(item, event.step.index):
+                                item.due += event.delta
                     case Finished():
                         self._pending = []
                         self._over = True
@@ -491,22 +498,64 @@ class Cues:
         speech = session.plan.speech if session is not None else None
         return speech.rate if speech is not None and speech.rate else DEFAULT_RATE
 
+    def _again(self) -> Cue | None:
+        """The sentence a pause or pain stop cut off, as it is said again (from its start,
+        without its sound, when it fits: see :func:`~backtimer.core.timeline.fit_resumed`)."""
+        cut = self._cut
+        if cut is None or not cut.cue.say:
+            return None
+        return replace(cut.cue, sound=None, from_end=False)
+
+    def resume_room(self, now: float, session: Session) -> float:
+        """Seconds the current step must be made longer for a resume at ``now`` (the clock
+        stood still since ``session.paused_at``) to say everything left in it in full: the
+        sentence the stop cut off, again, then every instruction, warning and what comes
+        next, before the countdown, which then keeps its seconds (see
+        :func:`~backtimer.core.timeline.resume_room`). 0: it all fits, or the step never
+        changes length (a hold, a rep: see the phase table's ``stretchable``). The session
+        controller hands it to the engine's RESUME (or MISTAKE), which makes the step
+        longer before the clock runs, so the layout :meth:`_resume` makes finds the room."""
+        with self._lock:
+            step = session.step
+            if (
+                session.paused_at is None
+                or session.deadline is None
+                or session.over
+                or not step.phase_info.stretchable
+            ):
+                return 0.0
+            shift = max(0.0, now - session.paused_at)  # as the engine will move the deadlines
+            pending = [(item.due + shift, item.cue) for item in self._pending]
+            moves = [n for n, item in enumerate(self._pending) if self._moves(item, step.index)]
+            return resume_room(
+                now,
+                pending,
+                moves=moves,
+                following=[n for n, item in enumerate(self._pending) if item.early],
+                again=self._again(),
+                end=session.deadline + shift,
+            )
+
+    @staticmethod
+    def _moves(item: _Due, index: int) -> bool:
+        """Whether a pending cue moves when step ``index`` is made longer: timed from its
+        end (its countdown, what comes next), or the next step's first cue, due at it."""
+        return item.early or (item.cue.from_end and item.step.index == index)
+
+    def _resume_words(self, text: str, session: Session | None) -> Cue:
+        return Cue(0.0, text, None, _longest(text, self._rate(session)), RESUME_KIND)
+
     def _resume(self, event: Resumed, session: Session | None) -> None:
         """What is said as the clock runs again where it stood (see
         :func:`~backtimer.core.timeline.fit_resumed`): "Resuming." (in a hold resumed
         mid-way, "Resuming. Hold, 12 seconds left."), then the sentence the pause or pain
         stop cut off, again from its start, then what was left of the step, each where it
         fits: nothing with a deadline (a countdown number, the next step's first cue) is
-        made late; what does not fit gives way, a safety warning last."""
-        rate = self._rate(session)
-
-        def words(text: str) -> Cue:
-            return Cue(0.0, text, None, _longest(text, rate), RESUME_KIND)
-
+        made late; what does not fit gives way, a safety warning last. A step that lasts as
+        long as its words need was made longer first where they needed it (see
+        :meth:`resume_room`), so nothing gives way there."""
+        again = self._again()
         cut, self._cut = self._cut, None
-        again = None
-        if cut is not None and cut.cue.say:
-            again = replace(cut.cue, sound=None, from_end=False)
         end = None
         if session is not None and not session.over and session.deadline is not None:
             end = session.deadline
@@ -519,13 +568,13 @@ class Cues:
             longer = f"{RESUMED_TEXT} Hold, {spoken(round(left))} left."
             # It says "Hold" again: a cut "Hold" is not said besides.
             kept = again if again is not None and again.kind != "go" else None
-            placed = fit_resumed(event.at, pending, words=[words(longer)], again=kept, end=end)
+            words = [self._resume_words(longer, session)]
+            placed = fit_resumed(event.at, pending, words=words, again=kept, end=end)
             if not any(p.cue.kind == RESUME_KIND for p in placed):
                 placed = []
         if not placed:
-            placed = fit_resumed(
-                event.at, pending, words=[words(RESUMED_TEXT)], again=again, end=end
-            )
+            words = [self._resume_words(RESUMED_TEXT, session)]
+            placed = fit_resumed(event.at, pending, words=words, again=again, end=end)
         before = self._pending
         self._pending = []
         for item in placed:

@@ -29,6 +29,7 @@ from backtimer.core.engine import (
     Extended,
     Finished,
     Halfway,
+    Lengthened,
     PainStopped,
     PainWithdrawn,
     PainWithdrawnPaused,
@@ -1020,3 +1021,81 @@ def test_skip_exercise_after_a_pain_stop_that_finishes_the_session_restarts_noth
     events = session.skip_exercise(9.0)
     assert kinds(events) == [StepEnded, Finished]  # the end closes what was open
     assert events[-1] == Finished(9.0, 1.0, 9.0)
+
+
+# A step that lasts as long as its words need is made longer as the clock runs again -------
+
+
+PAUSED_AT = T0 + 2  # 2 s into the step (the switch and the transitions last 5 s)
+
+
+def paused_in(index: int) -> Session:
+    """A session paused 2 s into step ``index``."""
+    session = Session(PLAN, start_index=index, sleep_gap=None)
+    session.start(T0)
+    session.pause(PAUSED_AT)
+    return session
+
+
+@pytest.mark.parametrize("index", [0, REST, SWITCH, 8, 11])
+def test_a_resume_with_room_makes_a_gap_longer_before_the_clock_runs(index: int) -> None:
+    """get-ready, rest, switch sides, transition: the room the cue layer asks for (the
+    words still to say after the resume need it) is added to the step's end, which then
+    moves by the pause as well; the event comes before the Resumed."""
+    session = paused_in(index)
+    step = PLAN.steps[index]
+    assert step.seconds is not None
+    events = session.resume(120.0, room=4.0)
+    assert events == [
+        Lengthened(PAUSED_AT, step, 4.0, step.seconds + 4.0),
+        Resumed(120.0, 120.0 - PAUSED_AT),
+    ]
+    assert session.step_seconds == step.seconds + 4.0
+    assert session.remaining(120.0) == pytest.approx(step.seconds - 2.0 + 4.0)
+    assert session.extensions == {}  # this attempt only: not a hold's change to keep
+    # Its end comes on the deadline: the next step starts then, not before.
+    end = 120.0 + step.seconds + 2.0
+    assert not any(isinstance(e, StepStarted) for e in session.tick(end - 0.01))
+    started = [e for e in session.tick(end + 0.5) if isinstance(e, StepStarted)]
+    assert [e.step.index for e in started] == [index + 1]
+    assert started[0].at == pytest.approx(end)
+
+
+def test_by_mistake_with_room_makes_a_gap_longer_too() -> None:
+    session = Session(PLAN, sleep_gap=None)
+    session.start(T0)
+    session.pain(T1)
+    events = session.handle(Command.MISTAKE, 120.0, 3.0)
+    assert events == [
+        Lengthened(T1, PLAN.steps[0], 3.0, 13.0),
+        PainWithdrawn(120.0, 120.0 - T1, T1),
+    ]
+    assert session.remaining(120.0) == pytest.approx(8.0)
+
+
+@pytest.mark.parametrize("index", [HOLD, B_START + 1])
+def test_a_hold_or_a_rep_never_changes_length_for_words(index: int) -> None:
+    session = paused_in(index)
+    events = session.resume(120.0, room=4.0)
+    assert events == [Resumed(120.0, 120.0 - PAUSED_AT)]
+    assert session.step_seconds == PLAN.steps[index].seconds
+
+
+def test_room_is_ignored_where_the_clock_does_not_run_on_where_it_stood() -> None:
+    # Resumed after a pain stop, the step starts again, its whole length.
+    session = paused_in(0)
+    session.pain(110.0)
+    events = session.resume(120.0, room=4.0)
+    assert not any(isinstance(e, Lengthened) for e in events)
+    assert session.step_seconds == 10.0
+    # By mistake during a pause: still paused, nothing changes.
+    session = paused_in(0)
+    session.pain(110.0)
+    events = session.handle(Command.MISTAKE, 120.0, 4.0)
+    assert events == [PainWithdrawnPaused(120.0, 110.0)]
+    assert session.step_seconds == 10.0
+    # No room, or none that makes sense.
+    for room in (0.0, -3.0, float("nan"), float("inf")):
+        session = paused_in(0)
+        assert session.resume(120.0, room=room) == [Resumed(120.0, 120.0 - PAUSED_AT)]
+        assert session.step_seconds == 10.0

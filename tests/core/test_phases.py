@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import get_args
 
 import backtimer
-from backtimer.core.engine import Countdown, Refused, Session
+from backtimer.core.engine import Countdown, Lengthened, Refused, Session
 from backtimer.core.phases import DONE, PHASES, WORK_PHASES, Phase, phase_info
 from backtimer.core.plan import compile_plan
 from backtimer.core.schema import validate_routine
@@ -60,3 +60,18 @@ def test_the_engine_counts_down_and_extends_what_the_table_says() -> None:
             counted.add(step.phase)
     assert extended == {name for name, p in PHASES.items() if p.extendable}
     assert counted == {name for name, p in PHASES.items() if p.counted_down}
+
+
+def test_the_engine_makes_room_for_words_in_what_the_table_says() -> None:
+    """Gaps last as long as their words need (a resume's too); holds and reps never change
+    length: the table's ``stretchable`` is every phase that is not work."""
+    plan = compile_plan(ROUTINE)
+    stretched: set[str] = set()
+    for step in plan.steps:
+        session = Session(plan, start_index=step.index, sleep_gap=None)
+        session.start(0.0)
+        session.pause(0.5)
+        if any(isinstance(e, Lengthened) for e in session.resume(3.0, room=2.0)):
+            stretched.add(step.phase)
+    assert stretched == {name for name, p in PHASES.items() if p.stretchable}
+    assert stretched == {name for name, p in PHASES.items() if not p.work}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 
-from backtimer.core.timeline import GAP, RESUME_KIND, Cue, fit_resumed
+from backtimer.core.timeline import GAP, RESUME_KIND, Cue, fit_resumed, resume_room
 
 RESUMING = Cue(0.0, "Resuming.", None, 1.0, RESUME_KIND)
 
@@ -100,3 +100,62 @@ def test_a_warning_with_no_room_left_takes_the_countdown_s_words_not_its_ticks()
     chatter = Cue(0.0, "Rep 1 of 2.", None, 4.0, "intro")
     placed = fit_resumed(10.0, pending, again=chatter, end=15.0)
     assert [p.cue.say for p in placed] == ["3", "2", "1"]
+
+
+def test_the_room_a_resume_needs_is_none_where_everything_fits() -> None:
+    after = Cue(0.0, "Hold 20 seconds.", None, 1.5, "intro")
+    pending = [(10.5, after), (20.0, count(0, 3)), (21.0, count(0, 2)), (22.0, count(0, 1))]
+    again = Cue(0.0, "Pull one knee to your chest.", None, 2.0, "intro")
+    assert resume_room(10.0, pending, moves=[1, 2, 3], again=again, end=23.0) == 0.0
+    assert resume_room(10.0, pending, moves=[1, 2, 3], again=again, end=None) == 0.0
+
+
+def test_the_room_is_what_the_words_left_to_say_need_in_whole_seconds() -> None:
+    # Cut 4 s before the count: the cut sentence again (3 s), the instruction after it
+    # (2 s) and what comes next (1.2 s, timed from the end) need 3 + 2 + 1.2 + 3 gaps.
+    again = Cue(0.0, "Then rotate your pelvis the other way.", None, 3.0, "intro")
+    after = Cue(0.0, "If it feels comfortable, inhale.", None, 2.0, "intro")
+    nxt = Cue(0.0, "10 reps.", None, 1.2, "next", from_end=True)
+    pending = [(12.0, after), (14.5, nxt), (16.0, count(0, 3)), (17.0, count(0, 2))]
+    pending += [(18.0, count(0, 1))]
+    moves = [1, 2, 3, 4]
+    room = resume_room(12.0, pending, moves=moves, again=again, end=19.0)
+    # 12 + 3 + 0.3 + 2 + 0.3 + 1.2 + 0.3 = 19.1: the count ("3" at 16) 3.1 s later at least.
+    assert room == 4.0
+    moved = [(due + room if n in moves else due, cue) for n, (due, cue) in enumerate(pending)]
+    placed = fit_resumed(12.0, moved, again=again, end=19.0 + room)
+    said = [p.cue.say for p in sorted(placed, key=lambda p: p.due)]
+    assert said == [again.say, after.say, nxt.say, "3", "2", "1"]
+    assert no_overlap(placed)
+    # One second less would leave something out: the room is the least that does.
+    less = [(due + 3.0 if n in moves else due, cue) for n, (due, cue) in enumerate(pending)]
+    placed = fit_resumed(12.0, less, again=again, end=22.0)
+    assert len([p for p in placed if p.cue.say and p.cue.kind != "count"]) < 3
+
+
+def test_a_warning_longer_than_the_time_left_gets_its_room() -> None:
+    # Nothing but the count left, and a warning cut off that takes longer than the time
+    # left in the step: the step is made long enough for it in full, then the count.
+    warning = Cue(0.0, "Keep your lower back flat on the floor.", None, 6.0, "safety")
+    pending = [(12.0, count(0, 3)), (13.0, count(0, 2)), (14.0, count(0, 1))]
+    room = resume_room(10.0, pending, moves=[0, 1, 2], again=warning, end=15.0)
+    assert room == 5.0  # 10 + 6 + 0.3 = 16.3: the count from 17 (whole seconds)
+    moved = [(due + room, cue) for due, cue in pending]
+    placed = fit_resumed(10.0, moved, again=warning, end=15.0 + room)
+    said = sorted((p.due, p.cue.say) for p in placed)
+    assert said == [(10.0, warning.say), (17.0, "3"), (18.0, "2"), (19.0, "1")]
+
+
+def test_no_room_for_the_resume_words_alone_nor_for_a_number_cut_off() -> None:
+    pending = [(10.5, count(0, 2)), (11.5, count(0, 1))]
+    assert resume_room(10.0, pending, moves=[0, 1], again=count(0, 3), end=12.5) == 0.0
+
+
+def test_the_next_step_s_first_words_need_no_room_in_this_one() -> None:
+    # Due at the end, they are the next step's (said when it starts, on its clock).
+    after = Cue(0.0, "Next: Bridge.", None, 1.5, "head")
+    following = Cue(0.0, "Lie on your back.", None, 2.0, "intro")
+    pending = [(10.5, after), (13.0, following)]
+    assert resume_room(10.0, pending, moves=[1], following=[1], end=13.0) == 0.0
+    again = Cue(0.0, "Well done.", None, 2.0, "head")
+    assert resume_room(10.0, pending, moves=[1], following=[1], again=again, end=13.0) == 1.0

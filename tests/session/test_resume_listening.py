@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+from pathlib import Path
 
 import pytest
 
-from backtimer.core.plan import Speech, compile_plan
+from backtimer.core.plan import Speech, Step, compile_plan
 from backtimer.core.routine import Routine
 from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import GAP, command_estimate, estimate
+from backtimer.files.routine_load import load_routine
 from backtimer.session.controller import SessionController
 from backtimer.session.tally import PainDetails
 from tests.session.speaking import SpeakingPlayer
 
 pytestmark = pytest.mark.session
+
+ROUTINES = Path(__file__).resolve().parents[2] / "routines"
 
 RATE = 120
 CAUTION = "Keep your lower back flat on the floor and breathe out as you pull."
@@ -74,9 +79,9 @@ def session(routine: Routine = ROUTINE) -> tuple[SessionController, SpeakingPlay
     return made, player, clock
 
 
-def run_to(made: SessionController, clock: Clock, until: float) -> None:
+def run_to(made: SessionController, clock: Clock, until: float, step: float = 0.01) -> None:
     while clock.now < until - 1e-9 and made.live:
-        clock.now = round(clock.now + 0.01, 6)
+        clock.now = round(clock.now + step, 6)
         made.tick()
 
 
@@ -159,13 +164,22 @@ def test_a_caution_cut_off_is_said_again_in_full_on_resume(how: str) -> None:
     else:
         made.pause()
     resumed = clock.now
-    hold = 100.0 + made.plan.offset(1) + 5.0
+    # The get-ready is made longer, by whole seconds, for what it has still to say (it lasts
+    # as long as its words need): the count and the hold then come on its new deadline.
+    hold = made.session.deadline
+    planned = 100.0 + made.plan.offset(1) + 5.0
+    assert hold is not None and hold > planned and (hold - planned) % 1 == pytest.approx(0)
     run_to(made, clock, hold + 1.0)
     said = [u for u in player.heard if u.text == CAUTION]
     assert [u.cut for u in said] == [True, False]  # cut, then heard again in full
     assert resumed <= said[1].start <= resumed + 2.0
     # The stop-if after it is heard in full too, and the count and the hold are on time.
     assert [u.cut for u in player.heard if u.text.startswith("Stop if you feel")] == [False]
+    # So is every line after it (before the get-ready was made longer, what is timed,
+    # "Hold 20 seconds, 2 times.", gave way).
+    lines = [c.say for c in made.plan.steps[0].cues if c.say and c.kind != "count"]
+    after = lines[lines.index(CAUTION) + 1 :]
+    assert [u.text for u in player.heard if u.text in after and not u.cut] == after
     for n in (3, 2, 1):
         number = [u for u in player.heard if u.text == str(n)]
         assert number[-1].start == pytest.approx(hold - n, abs=0.011)
@@ -212,10 +226,12 @@ def test_a_pause_just_before_the_count_says_no_resuming_over_it() -> None:
     assert not overlaps(player)
 
 
-def test_a_caution_cut_at_its_end_takes_the_countdown_s_words_not_the_hold_s_time() -> None:
+def test_a_caution_cut_at_its_end_is_said_again_in_full_and_the_count_waits_for_it() -> None:
     # Paused near the end of a long stop-if: saying it again runs past the time left before
-    # the count, even with what comes next given way. The warning is heard in full; the
-    # numbers it runs over are ticks only, and the hold starts on its deadline.
+    # the count, even with what comes next given way. (It used to take the numbers' words,
+    # their ticks under it.) The get-ready lasts as long as its words need: it is made
+    # longer, the warning is heard in full, then what comes next, then the whole count, and
+    # the hold starts on the get-ready's new deadline.
     stop_if = "sharp pain in the back or down a leg, numbness or tingling"
     long_warning = dataclasses.replace(
         ROUTINE, exercises=[dataclasses.replace(ROUTINE.exercises[0], stop_if=stop_if)]
@@ -230,16 +246,134 @@ def test_a_caution_cut_at_its_end_takes_the_countdown_s_words_not_the_hold_s_tim
     run_to(made, clock, clock.now + 5.0)
     made.pause()
     resumed = clock.now
-    hold = 100.0 + made.plan.offset(1) + 5.0
-    assert resumed + caution.seconds + GAP > hold - 3.0  # it cannot end before the count
+    planned = 100.0 + made.plan.offset(1) + 5.0
+    assert resumed + caution.seconds + GAP > planned - 3.0  # it cannot end before the count
+    hold = made.session.deadline
+    assert hold is not None and hold > planned
     run_to(made, clock, hold + 1.0)
     said = [u for u in player.heard if u.text == warning]
     assert [u.cut for u in said] == [True, False]
     assert said[1].start == pytest.approx(resumed)
-    numbers = [u for u in player.heard if u.text in ("3", "2", "1") and u.start > resumed]
-    assert [u.text for u in numbers] == ["2", "1"]  # "3" gave its word (its tick stays)
+    later = [c.say for c in made.plan.steps[0].cues if c.say and c.at > caution.at]
+    heard = [u for u in player.heard if u.start > resumed]
+    assert [u.text for u in heard] == [t for t in later if t not in ("3", "2", "1")] + [
+        "3",
+        "2",
+        "1",
+        "Hold",
+    ]
+    assert not any(u.cut for u in heard)
+    numbers = [u for u in heard if u.text in ("3", "2", "1")]
     assert all(u.start >= said[1].end for u in numbers)  # only after it, on their seconds
     for u in numbers:
         assert u.start == pytest.approx(hold - int(u.text), abs=0.011)
     assert [u.start for u in player.heard if u.text == "Hold"] == [pytest.approx(hold, abs=0.011)]
+    assert not overlaps(player)
+
+
+def gap_lines(step: Step) -> list[str]:
+    """What a gap step says, in order, but its countdown."""
+    return [c.say for c in step.cues if c.say and c.kind != "count"]
+
+
+@pytest.mark.parametrize("how", ["pause", "mistake"])
+@pytest.mark.parametrize("line", range(7))
+def test_every_line_of_a_get_ready_is_said_after_a_stop_in_any_of_them(how: str, line: int) -> None:
+    # Heard (sutter-strength at 120 words per minute, a pain stop in an instruction taken
+    # back): the instruction cut off was said again, and the lines after it that no longer
+    # fit before the count were never said. The get-ready is made longer for them.
+    made, player, clock = session()
+    made.start()
+    get_ready = made.plan.steps[0]
+    lines = gap_lines(get_ready)
+    assert len(lines) == 7
+    cue = next(c for c in get_ready.cues if c.say == lines[line])
+    run_to(made, clock, 100.0 + cue.at + cue.seconds / 2)
+    stopped = made.pain() if how == "mistake" else None
+    if how == "pause":
+        made.pause()
+    run_to(made, clock, clock.now + 5.0)
+    if stopped is not None:
+        made.finish_pain(PainDetails("mistake", event=stopped))
+    else:
+        made.pause()
+    hold = made.session.deadline
+    assert hold is not None
+    run_to(made, clock, hold + 1.0)
+    whole = [u.text for u in player.heard if u.text in lines and not u.cut]
+    assert whole == lines  # each once, in full, in order (the cut one again)
+    numbers = [u for u in player.heard if u.text in ("3", "2", "1")]
+    assert [u.text for u in numbers] == ["3", "2", "1"]
+    for u in numbers:
+        assert u.start == pytest.approx(hold - int(u.text), abs=0.011)
+    assert [u.start for u in player.heard if u.text == "Hold"] == [pytest.approx(hold, abs=0.011)]
+    assert not overlaps(player)
+
+
+def test_a_listening_finding_sutter_strength_at_120_words_per_minute() -> None:
+    # The whole routine's first get-ready (its cautions, then the exercise): a pain stop in
+    # "If it feels comfortable, inhale...", taken back as pressed by mistake. It is said
+    # again; "10 reps: flatten 3 seconds, ..." and "10 reps." after it are said too (they
+    # were dropped), then the count on the get-ready's deadline and the first rep on it.
+    routine = load_routine(ROUTINES / "sutter-strength.toml")
+    made, player, clock = session(routine)
+    made.start()
+    get_ready = made.plan.steps[0]
+    lines = gap_lines(get_ready)
+    cue = next(c for c in get_ready.cues if c.say and c.say.startswith("If it feels"))
+    run_to(made, clock, 100.0 + cue.at + cue.seconds / 3, step=0.05)
+    stopped = made.pain()
+    assert stopped is not None
+    run_to(made, clock, clock.now + 6.0)
+    made.finish_pain(PainDetails("mistake", event=stopped))
+    end = made.session.deadline
+    assert end is not None
+    run_to(made, clock, end + 0.5)
+    whole = [u.text for u in player.heard if u.text in lines and not u.cut]
+    assert whole == lines
+    assert "10 reps." in whole
+    numbers = [u for u in player.heard if u.text in ("3", "2", "1")]
+    assert [round(end - u.start, 2) for u in numbers] == [3.0, 2.0, 1.0]
+    first = [u for u in player.heard if u.text.startswith("1. ")]
+    assert [u.start for u in first] == [pytest.approx(end)]
+    assert not overlaps(player)
+
+
+def test_a_transition_made_longer_for_its_words_starts_the_next_exercise_on_its_end() -> None:
+    # Paused in "Next: Partial crunches.": said again, it ran past the transition's end and
+    # was dropped. The transition is made longer by as much as it needs (whole seconds, no
+    # more), and the get-ready after it starts on the new end with its own first words.
+    routine = load_routine(ROUTINES / "sutter-strength.toml")
+    plan = session(routine)[0].plan  # fitted at 120 words per minute
+    index = next(
+        s.index for s in plan.steps if s.phase == "transition" and "Partial" in (s.say or "")
+    )
+    clock = Clock()
+    player = SpeakingPlayer(clock, heard_length)
+    made = SessionController(
+        plan, routine, clock=clock, player=player, bell=False, start_index=index
+    )
+    made.start()  # a session resumed there: paused at once, for the person to get ready
+    made.pause()  # and run on at once
+    step = made.plan.steps[index]
+    nxt = next(c for c in step.cues if c.say and c.say.startswith("Next:"))
+    while nxt.say not in player.texts and clock.now < 100.0 + step.seconds:
+        run_to(made, clock, clock.now + 0.01)
+    begun = next(u.start for u in player.heard if u.text == nxt.say)
+    run_to(made, clock, begun + nxt.seconds / 3)
+    made.pause()
+    run_to(made, clock, clock.now + 5.0)
+    made.pause()
+    resumed = clock.now
+    end = made.session.deadline
+    assert end is not None
+    planned = 100.0 + step.seconds + 5.0  # the pause moved it by 5 s
+    assert end - planned == math.ceil(resumed + nxt.seconds + GAP - planned)  # just enough
+    run_to(made, clock, end + 1.0)
+    said = [u for u in player.heard if u.text == nxt.say]
+    assert [u.cut for u in said] == [True, False]  # cut, then again in full at once
+    assert said[1].start == pytest.approx(resumed)
+    first = next(c for c in made.plan.steps[index + 1].cues if c.say)
+    assert [u.start for u in player.heard if u.text == first.say] == [pytest.approx(end)]
+    assert made.session.index == index + 1
     assert not overlaps(player)
