@@ -92,6 +92,10 @@ class Cue:
     seconds: float = 0.0  # how long the words take (0: a sound only)
     kind: str = "say"  # for: intro, safety, head, release, next, count, go, tempo, halfway, moved
     from_end: bool = False  # timed from the step's end: moves when a hold is made longer
+    # Fitted by its words alone (a countdown number, a rep's tempo part, a rep's count said
+    # at the end of the rep before): a speech command's trailing quiet after them may run
+    # into what follows, which need not wait for it (see fit_steps' count_length).
+    by_words: bool = False
 
     @property
     def lead(self) -> float:
@@ -711,6 +715,7 @@ class _Fitter:
                     spoken if fits else 0.0,
                     "count",
                     from_end=True,
+                    by_words=True,
                 )
             )
         return cues
@@ -811,7 +816,8 @@ class _Fitter:
                     (o for o in shorts if lead("tempo") + self.words_length(o) <= room), None
                 )
             spoken = self.words_length(chosen)
-            cues.append(Cue(t, chosen, "tempo", spoken, "tempo" if number else "go"))
+            kind = "tempo" if number else "go"
+            cues.append(Cue(t, chosen, "tempo", spoken, kind, by_words=True))
             t += seconds
         if missing is not None:
             self._count_before(step, missing)
@@ -867,7 +873,7 @@ class _Fitter:
             ]
         if at < lead(keep[0].sound if keep else None):
             return  # (a part's sound may play under it: the sounds are kept)
-        keep.append(Cue(at, words, None, spoken, "next", from_end=True))
+        keep.append(Cue(at, words, None, spoken, "next", from_end=True, by_words=True))
         self.cues[index] = keep
 
 

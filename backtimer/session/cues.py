@@ -268,9 +268,10 @@ def _longest(text: str, rate: int) -> float:
 
 
 def _fitted_by_words(cue: Cue) -> bool:
-    """A countdown number or a rep's tempo part: fitted by its words alone (see
-    :func:`~backtimer.core.timeline.fit_steps`), its command's quiet may run on."""
-    return cue.kind == "count" or cue.sound == "tempo"
+    """A countdown number, a rep's tempo part or a rep's count said at the end of the rep
+    before: fitted by its words alone (see :func:`~backtimer.core.timeline.fit_steps` and
+    :attr:`~backtimer.core.timeline.Cue.by_words`), its command's quiet may run on."""
+    return cue.by_words
 
 
 def _after_words(before: _Due | None, item: _Due) -> bool:

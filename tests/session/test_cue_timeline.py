@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import Routine
 from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import command_estimate, estimate, estimator, movable
 from backtimer.session.cues import LATE, Cues, RecordingPlayer
 from backtimer.session.runner import SessionRunner
+from tests.session.speaking import SpeakingPlayer, Utterance
 
 ROUTINE = validate_routine(
     {
@@ -479,3 +482,58 @@ def test_after_a_number_the_next_cue_does_not_wait_for_its_command_s_quiet() -> 
     assert player.words[:3] == [estimate(n, 120) for n in ("3", "2", "1")]
     # Elsewhere every cue waits for what is being said.
     assert {c[0] for c in spoken if c[1] not in ("2", "1", "Hold", "Release.")} == {"say_next"}
+
+
+class CommandPlayer(SpeakingPlayer):
+    """A speech command on the fake clock: each text's process lasts its words and the
+    quiet after them (``command_estimate``); ``say_after_quiet`` starts once the words
+    before it are over (``words`` s), stopping that quiet, as SpeechPlayer does."""
+
+    def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
+        now = self.clock()
+        last = self.heard[-1] if self.heard else None
+        start = now
+        if last is not None and last.end > now:
+            start = max(now, min(last.end, last.start + words))
+            last.end = min(last.end, start)  # its quiet stopped, never its words
+        self.heard.append(Utterance(text, start, start + self.length(text), now))
+
+
+def test_after_a_rep_s_count_said_in_the_rep_before_the_next_rep_does_not_wait_for_quiet() -> None:
+    # At 120 words per minute "3, last one. Up." has no room in a 1.5 s part: "Last one." is
+    # said at the end of the rep before, fitted by its words (ending a tempo gap before the
+    # rep). The next rep's "Up." waited for that command's trailing quiet: late by it.
+    routine = validate_routine(
+        {
+            "name": "Reps",
+            "exercises": [
+                {
+                    "name": "Bridge",
+                    "tempo": {"lift": 1.5, "lower": 2, "names": {"lift": "up"}},
+                    "reps": 3,
+                    "rest": 0,
+                    "get_ready": 5,
+                }
+            ],
+        }
+    )
+    plan = compile_plan(
+        routine,
+        length=lambda text: command_estimate(text, 120),
+        count_length=lambda text: estimate(text, 120),
+    )
+    before = plan.steps[2]
+    count = [c for c in before.cues if c.say == "Last one."]
+    assert count and count[0].kind == "next" and count[0].by_words  # said in the rep before
+    clock = Clock()
+    player = CommandPlayer(clock, lambda text: command_estimate(text, 120))
+    cues = Cues(player, clock=clock)
+    runner = SessionRunner(plan, clock=clock, listeners=[cues], sleep_gap=None)
+    runner.do("start")
+    run_until(runner, cues, clock, 100.0 + plan.offset(3) + 1.0)
+    last_rep = 100.0 + plan.offset(3)
+    said = [u for u in player.heard if u.text == "Up."]
+    assert [round(u.start - last_rep, 6) for u in said] == [0.0]  # on its deadline
+    said_count = next(u for u in player.heard if u.text == "Last one.")
+    assert said_count.start == pytest.approx(100.0 + plan.offset(2) + count[0].at)
+    assert said_count.end - said_count.start >= estimate("Last one.", 120)  # words whole
