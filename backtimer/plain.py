@@ -36,6 +36,7 @@ from backtimer.core.engine import (
     PainWithdrawn,
     PainWithdrawnPaused,
     Refused,
+    Resumed,
     Session,
     State,
     StepEnded,
@@ -174,6 +175,10 @@ class Printer:
         self._pain_said: tuple[float, str] | None = None
         self._stop_shown: float | None = None  # the time of the pain stop printed last
         self._stop_lines: tuple[str, ...] = ()
+        # What the cue layer says as the person's choice after a pain stop takes effect (it
+        # hears the batch first): printed after the choice's own line ("Pressed by mistake").
+        self._choosing = False
+        self._held: list[tuple[float, str]] = []
 
     @property
     def reader_gone(self) -> bool:
@@ -220,6 +225,14 @@ class Printer:
 
     def on_events(self, events: Sequence[Event], session: Session) -> None:
         self.session = session
+        self._print_events(events, session)
+        if self._choosing and session.state is not State.PAIN_STOPPED:
+            self._choosing = False
+            held, self._held = self._held, []
+            for at, text in held:
+                self.line(text, at, session)
+
+    def _print_events(self, events: Sequence[Event], session: Session) -> None:
         for event in events:
             if isinstance(event, StepEnded):
                 continue
@@ -239,8 +252,13 @@ class Printer:
                 continue
             if is_stale(event, session):
                 continue
-            if session.plan.steps[0].cues and isinstance(event, StepStarted | Countdown | Halfway):
-                continue  # a timeline's words are printed as they are said (see spoken)
+            if session.plan.steps[0].cues and (
+                isinstance(event, StepStarted | Countdown | Halfway | Resumed)
+            ):
+                # A timeline's words are printed as they are said (see spoken): "Resuming."
+                # only where the cue layer says it (not where it has no room, nor where a
+                # resume after a pain stop starts the step again with its own words).
+                continue
             text = announcement(event)
             if text:
                 self.line(text, event.at, session)
@@ -253,6 +271,9 @@ class Printer:
                 self._pain_said = (at, text)  # the stop's own lines come first (see _pain)
             else:
                 self._said_after_stop(at, text, session)
+            return
+        if self._choosing and session.state is not State.PAIN_STOPPED:
+            self._held.append((at, text))  # after the choice's own line (see on_events)
             return
         self.line(text, at, session)
 
@@ -287,6 +308,7 @@ class Printer:
             lines.append(f"{label}: {' '.join(text.split())}")
             self.line(lines[-1])
         self._stop_shown, self._stop_lines = event.at, tuple(lines)
+        self._choosing = True
         said, self._pain_said = self._pain_said, None
         if said is not None and said[0] == event.at:
             self._said_after_stop(*said, session)

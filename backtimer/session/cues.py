@@ -587,6 +587,9 @@ class Cues:
                 self._pending.append(kept_item)
             elif item.cue.kind == RESUME_KIND:
                 self._say(item.cue.say, event.at)
+                if item.cue.say and self.on_spoken is not None:
+                    # Printed by --plain only when said (it gives way where it has no room).
+                    self.on_spoken(event.at, item.cue.say)
             elif cut is not None:
                 self._pending.append(_Due(item.due, item.cue, cut.step))
 
