@@ -377,3 +377,46 @@ def test_a_transition_made_longer_for_its_words_starts_the_next_exercise_on_its_
     assert [u.start for u in player.heard if u.text == first.say] == [pytest.approx(end)]
     assert made.session.index == index + 1
     assert not overlaps(player)
+
+
+@pytest.mark.parametrize("how", ["pause", "mistake"])
+def test_a_warning_longer_than_all_the_time_left_is_said_again_in_full(how: str) -> None:
+    # A caution cut off near its end, longer than everything left of the get-ready (what
+    # is timed, what comes next and the count): it had no room even with the numbers' words
+    # and was never said again. Now the get-ready is made longer for it and what follows.
+    caution = (
+        "Keep your lower back flat on the floor, your neck long and your shoulders relaxed, "
+        "and breathe out slowly as you pull the knee in; never bounce or force the stretch."
+    )
+    long_caution = dataclasses.replace(
+        ROUTINE,
+        exercises=[dataclasses.replace(ROUTINE.exercises[0], caution=caution, stop_if=None)],
+    )
+    made, player, clock = session(long_caution)
+    made.start()
+    cue = next(c for c in made.plan.steps[0].cues if c.kind == "safety")
+    cut_at = 100.0 + cue.at + cue.seconds * 0.95
+    planned_end = 100.0 + made.plan.steps[0].seconds
+    assert cue.seconds > planned_end - cut_at + 5.0  # longer than all the time left
+    run_to(made, clock, cut_at)
+    stopped = made.pain() if how == "mistake" else None
+    if how == "pause":
+        made.pause()
+    run_to(made, clock, clock.now + 5.0)
+    if stopped is not None:
+        made.finish_pain(PainDetails("mistake", event=stopped))
+    else:
+        made.pause()
+    resumed = clock.now
+    end = made.session.deadline
+    assert end is not None
+    run_to(made, clock, end + 1.0)
+    said = [u for u in player.heard if u.text == cue.say]
+    assert [u.cut for u in said] == [True, False]
+    assert said[1].start == pytest.approx(resumed)
+    lines = gap_lines(made.plan.steps[0])
+    assert [u.text for u in player.heard if u.text in lines and not u.cut] == lines
+    numbers = [u for u in player.heard if u.text in ("3", "2", "1") and u.start > resumed]
+    assert [round(end - u.start, 2) for u in numbers] == [3.0, 2.0, 1.0]
+    assert [u.start for u in player.heard if u.text == "Hold"] == [pytest.approx(end, abs=0.011)]
+    assert not overlaps(player)
