@@ -82,6 +82,7 @@ async def test_a_stop_pressed_by_mistake_goes_on_where_it_was(short) -> None:
         session = screen.session
         advance(app, clock, 3.0)
         index, left = session.index, session.remaining(clock())
+        length = session.step_seconds
         await pilot.press("x")
         await pilot.pause()
         clock.advance(20.0)  # a long look at the pain screen: it is a pause, not the hold
@@ -90,7 +91,13 @@ async def test_a_stop_pressed_by_mistake_goes_on_where_it_was(short) -> None:
         assert isinstance(app.screen, SessionScreen)
         assert session.state is State.RUNNING
         assert session.index == index
-        assert session.remaining(clock()) == pytest.approx(left)
+        # Where it was: only a step that lasts as long as its words need (this get-ready)
+        # may be made longer, by whole seconds, for the sentence the stop cut off, said again.
+        assert left is not None and length is not None and session.step_seconds is not None
+        added = session.step_seconds - length
+        assert added == int(added) >= 0
+        assert added == 0 or session.step.phase_info.stretchable
+        assert session.remaining(clock()) == pytest.approx(left + added)
         assert screen.tally.pains == []  # the summary reports no pain stop
 
 
@@ -186,6 +193,7 @@ async def test_a_stop_pressed_by_mistake_while_paused_stays_paused(short, tmp_pa
         await pilot.pause()
         assert session.state is State.PAUSED
         index, left = session.index, session.remaining(clock())
+        length = session.step_seconds
         clock.advance(5.0)
         await pilot.press("x")
         await pilot.pause()
@@ -203,7 +211,13 @@ async def test_a_stop_pressed_by_mistake_while_paused_stays_paused(short, tmp_pa
         await pilot.press("space")  # now it resumes, where the pause left it
         await pilot.pause()
         assert session.state is State.RUNNING
-        assert session.remaining(clock()) == pytest.approx(left)
+        # (a get-ready made longer, by whole seconds, for the sentence the pause cut off,
+        # said again: it lasts as long as its words need)
+        assert left is not None and length is not None and session.step_seconds is not None
+        added = session.step_seconds - length
+        assert added == int(added) >= 0
+        assert added == 0 or session.step.phase_info.stretchable
+        assert session.remaining(clock()) == pytest.approx(left + added)
         await pilot.pause()
     assert _count(data, "pain_events") == 0
     assert _count(data, "pauses") == 1  # the one pause, not a second one for the stop
