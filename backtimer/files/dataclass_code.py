@@ -22,7 +22,6 @@ import builtins
 import contextlib
 import dataclasses
 import marshal
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,17 +41,11 @@ class _Store:
         self.known: dict[str, bytes | None] | None = None
         self.new: dict[str, bytes] = {}  # compiled in this process, for the file
         self.compiled = 0  # texts compiled in this process (not found in the file)
-        # A child process is writing the file (see expect_file): its stamp when last read.
-        self.watching = False
-        self.stamp: tuple[int, int, int] | None = None
 
     def _read(self) -> dict[str, bytes]:
         self.path = cache_path()
         try:
-            with open(self.path, "rb") as file:
-                st = os.fstat(file.fileno())
-                self.stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
-                data = marshal.loads(file.read())
+            data = marshal.loads(self.path.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
             return {}
         if not isinstance(data, dict):
@@ -62,8 +55,6 @@ class _Store:
     def code(self, text: str) -> Any:
         if self.known is None:
             self.known = dict(self._read())
-        if self.watching and text not in self.known:
-            self._read_again()
         if text in self.known:
             found = self.known[text]
             self.known[text] = None  # used
@@ -76,20 +67,6 @@ class _Store:
         self.known[text] = None
         self.compiled += 1
         return code
-
-    def _read_again(self) -> None:
-        """Add what the file has now that it did not have when it was read (written by
-        the child process :func:`expect_file` was told of); once it has, watch no more."""
-        assert self.known is not None and self.path is not None
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return
-        if (st.st_size, st.st_mtime_ns, st.st_ino) == self.stamp:
-            return
-        self.watching = False
-        for text, data in self._read().items():
-            self.known.setdefault(text, data)
 
     def save(self) -> None:
         """Write the file if this process compiled anything: what it holds now (read again:
@@ -150,27 +127,6 @@ def install() -> bool:
     _store = store
     atexit.register(store.save)
     return True
-
-
-def lacking() -> bool:
-    """Whether the file is missing (or nothing used from it yet was found in it): a first
-    start, whose methods a child process may compile beside this one (see expect_file)."""
-    if _store is None:
-        return False
-    if _store.known is None:
-        return not cache_path().exists()
-    return _store.compiled > 0
-
-
-def expect_file() -> None:
-    """A child process is about to write the file (what it compiled, importing modules
-    this process imports later: :mod:`backtimer.files.precheck`): a text not found is
-    looked for in the file again if it has changed since it was read (until it has)."""
-    if _store is None:
-        return
-    if _store.known is None:  # not read yet: read now, so that a change shows
-        _store.known = dict(_store._read())
-    _store.watching = True
 
 
 def save() -> None:

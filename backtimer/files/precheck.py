@@ -11,10 +11,6 @@ where it needs the routine (:func:`catalog.load_entry <backtimer.files.catalog.l
 calls :func:`wait_for` before it looks in the cache), then reads it from the cache as if an
 earlier start had checked it.
 
-At a first start ever the child also imports, first, what the app imports of backtimer, with
-the store of dataclass methods (:mod:`backtimer.files.dataclass_code`), and writes it: this
-process, importing Textual meanwhile, finds those methods compiled when it gets to them.
-
 The child only ever fills the cache; what is used is always what this process reads from it
 (the file's stamp and the code's must match, as for any cache entry). So whatever goes wrong
 with the child (it cannot start, fails, is killed, says nothing for :data:`TIMEOUT` seconds,
@@ -35,8 +31,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from backtimer.files import dataclass_code
-
 #: Seconds a wait for one file gives the child at most; then it is stopped and this process
 #: checks the file itself (normally it answers in a tenth of a second).
 TIMEOUT = 3.0
@@ -45,26 +39,11 @@ TIMEOUT = 3.0
 #: picker asked for a routine far down its list): it is checked here at once.
 AHEAD = 8
 
-#: The child's program: "store" or not (see :func:`child`), this process's ``sys.path``
-#: (given before ``--``), then the files. ``-P``: the current folder is not put first.
+#: The child's program: this process's ``sys.path`` (given before ``--``), then the files.
+#: ``-P``: the current folder is not put first (a ``json.py`` there is not imported).
 CHILD_CODE = (
-    "import sys; i = sys.argv.index('--'); sys.path[:] = sys.argv[2:i]; "
-    "from backtimer.files.precheck import child; child(sys.argv[i + 1 :], sys.argv[1] == 'store')"
-)
-
-#: What the full-screen app imports of backtimer besides its own modules (and Textual): a
-#: child at a first start imports them first, for their dataclasses' methods (see child).
-APP_MODULES = (
-    "backtimer.core.engine",
-    "backtimer.files.catalog",
-    "backtimer.files.config",
-    "backtimer.session.commands",
-    "backtimer.session.controller",
-    "backtimer.session.cues",
-    "backtimer.session.launch",
-    "backtimer.session.runner",
-    "backtimer.session.tally",
-    "backtimer.history.queries",
+    "import sys; i = sys.argv.index('--'); sys.path[:] = sys.argv[1:i]; "
+    "from backtimer.files.precheck import child; child(sys.argv[i + 1 :])"
 )
 
 
@@ -176,8 +155,7 @@ def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | Non
     # -S: no site module either, when this process's sys.path finds backtimer as it is (a
     # .pth file that installs an import hook instead would need it).
     flags = "-PS" if _ROOT in sys.path or _ROOT + os.sep in sys.path else "-P"
-    store = "store" if dataclass_code.lacking() else "-"
-    command = [sys.executable, flags, "-c", CHILD_CODE, store, *sys.path, "--", *map(str, paths)]
+    command = [sys.executable, flags, "-c", CHILD_CODE, *sys.path, "--", *map(str, paths)]
     try:
         process = subprocess.Popen(
             command,
@@ -188,8 +166,6 @@ def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | Non
         )
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    if store == "store":
-        dataclass_code.expect_file()
     _current = Precheck(process, paths)
     atexit.register(stop)
     return _current
@@ -243,24 +219,13 @@ def _key(path: Path) -> str:
     return os.path.abspath(path)
 
 
-def child(arguments: Sequence[str], store: bool = False) -> None:
+def child(arguments: Sequence[str]) -> None:
     """The child's side: check each file (those the cache has are skipped), write it to the
     cache at once and say its number on a line; the cache's listings file is written with
-    the last one. A routine with errors is left out of the cache, as ever.
-
-    ``store``: first (this process has no compiled dataclass methods yet) import the
-    modules the app imports of backtimer (:data:`APP_MODULES`) with the store of compiled
-    methods, and write it: the other process, busy importing Textual meanwhile, finds their
-    methods there when it imports them (see dataclass_code.expect_file)."""
+    the last one. A routine with errors is left out of the cache, as ever."""
     import gc
-    import importlib
 
     gc.disable()  # a short-lived process: nothing made here is freed before it ends
-    if store and dataclass_code.install():
-        with contextlib.suppress(Exception):  # only ever a help: the check is what counts
-            for module in APP_MODULES:
-                importlib.import_module(module)
-        dataclass_code.save()
     # Before pydantic builds the first model: no scan of every installed package's plugins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from backtimer.files.cache import RoutineCache, file_stamp

@@ -212,43 +212,6 @@ def test_stop_kills_and_reaps_a_running_child(routine_file: Path, monkeypatch) -
     assert not precheck.wait_for(routine_file)  # none: nothing to wait for
 
 
-def test_at_a_first_start_the_child_compiles_the_apps_dataclasses_too(
-    routine_file: Path, monkeypatch, tmp_path: Path
-) -> None:
-    """With no compiled dataclass methods yet (a first start ever), the child imports what
-    the app imports of backtimer first and writes their methods, for this process to find
-    when it gets to them (files.dataclass_code.expect_file); the routine all the same."""
-    import marshal
-
-    from backtimer.files import dataclass_code
-
-    monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(tmp_path / "cache"))
-    was = dataclass_code.installed() is not None
-    dataclass_code.uninstall()
-    try:
-        assert dataclass_code.install() and dataclass_code.lacking()
-        started = precheck.start_for(str(routine_file))
-        assert started is not None and started.process is not None
-        assert "store" in started.process.args  # type: ignore[operator]
-        store = dataclass_code.installed()
-        assert store is not None and store.watching
-        seen = checks_here(monkeypatch)
-        assert catalog.resolve(str(routine_file)).routine is not None and seen == []
-        written = marshal.loads(dataclass_code.cache_path().read_bytes())
-        assert len(written) > 100  # the methods of the session's, history's, ... classes
-        # Not a first start any more: the next child only checks.
-        dataclass_code.uninstall()
-        assert dataclass_code.install() and not dataclass_code.lacking()
-        routine_file.write_text(ROUTINE.replace("Beside", "Changed"), encoding="utf-8")
-        again = precheck.start_for(str(routine_file))
-        assert again is not None and "store" not in again.process.args  # type: ignore[operator]
-        assert catalog.resolve(str(routine_file)).routine.name == "Changed"  # type: ignore[union-attr]
-    finally:
-        dataclass_code.uninstall()
-        if was:
-            dataclass_code.install()
-
-
 def test_a_routine_far_down_the_list_is_not_waited_for(tmp_path: Path, monkeypatch) -> None:
     """The picker asks for a routine far after the last the child has done: it is checked
     here at once, and the child goes on with the others."""
