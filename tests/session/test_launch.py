@@ -16,10 +16,12 @@ from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_rou
 
 from backtimer.core.engine import State
 from backtimer.core.progression import DEFAULT_SESSIONS
+from backtimer.files.catalog import Entry
 from backtimer.files.config import Config
 from backtimer.history.db import open_history
 from backtimer.history.queries import find_resumable
 from backtimer.session.launch import describe_resume, find_resume, prepare
+from backtimer.tui.app import BacktimerApp
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.summary import SummaryScreen
@@ -63,25 +65,31 @@ async def test_the_app_records_a_session_in_the_history(tmp_path: Path) -> None:
     assert sessions(data) == [("completed", len(app.launches[0].plan.steps))]
 
 
-async def test_the_app_offers_to_resume_an_interrupted_session(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SHORT)
-    data = tmp_path / "data"
-    # A first run that is interrupted after a few steps.
-    launch = prepare(entry, config=Config(), data_dir=data)
+def _interrupted_run(entry: Entry, data: Path) -> int:
+    """A first run of ``entry`` interrupted a few steps in (get-ready lasts as long as its
+    words need); the step it stopped at."""
     from backtimer.session.runner import SessionRunner
 
+    launch = prepare(entry, config=Config(), data_dir=data)
     fake = FakeClock()
     runner = SessionRunner(launch.plan, clock=fake, listeners=[launch.recorder])
     runner.do("start")
-    for _ in range(2000):  # a few steps in (get-ready lasts as long as its words need)
+    for _ in range(2000):
         fake.advance(0.5)
         runner.tick()
         if runner.session.index > 1:
             break
     index = runner.session.index
-    assert index > 1
     launch.recorder.on_interrupted()
     launch.close()
+    return index
+
+
+async def test_the_app_offers_to_resume_an_interrupted_session(tmp_path: Path) -> None:
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    index = _interrupted_run(entry, data)  # a first run, interrupted a few steps in
+    assert index > 1
     found = find_resume(entry, data)
     assert found is not None and found.step_index == index
 
@@ -101,23 +109,13 @@ async def test_the_app_offers_to_resume_an_interrupted_session(tmp_path: Path) -
         assert app.screen.session.state is State.RUNNING
 
 
-def _interrupted_run(entry, data: Path) -> int:
-    """A first run of ``entry`` interrupted a few steps in; the step it stopped at."""
-    from backtimer.session.runner import SessionRunner
-
-    launch = prepare(entry, config=Config(), data_dir=data)
-    fake = FakeClock()
-    runner = SessionRunner(launch.plan, clock=fake, listeners=[launch.recorder])
-    runner.do("start")
-    for _ in range(2000):
-        fake.advance(0.5)
-        runner.tick()
-        if runner.session.index > 1:
-            break
-    index = runner.session.index
-    launch.recorder.on_interrupted()
-    launch.close()
-    return index
+def _asked_to_resume(tmp_path: Path) -> tuple[Entry, Path, int, BacktimerApp]:
+    """A routine interrupted a few steps in, and ``backtimer run`` of it, which asks."""
+    entry = write_routine(tmp_path, SHORT)
+    data = tmp_path / "data"
+    index = _interrupted_run(entry, data)
+    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, offer_resume=True)
+    return entry, data, index, app
 
 
 async def test_escape_on_the_resume_question_starts_nothing_and_leaves_run(
@@ -125,10 +123,7 @@ async def test_escape_on_the_resume_question_starts_nothing_and_leaves_run(
 ) -> None:
     """Escape closes the question as on the level offer: under ``backtimer run`` no session
     starts (not "Start afresh"), the app ends, the interrupted session is still offered."""
-    entry = write_routine(tmp_path, SHORT)
-    data = tmp_path / "data"
-    index = _interrupted_run(entry, data)
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, offer_resume=True)
+    entry, data, index, app = _asked_to_resume(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -143,10 +138,7 @@ async def test_escape_on_the_resume_question_starts_nothing_and_leaves_run(
 
 
 async def test_no_on_the_resume_question_starts_afresh(tmp_path: Path) -> None:
-    entry = write_routine(tmp_path, SHORT)
-    data = tmp_path / "data"
-    _interrupted_run(entry, data)
-    app = build_app(entry, clock=FakeClock(), record=True, data_dir=data, offer_resume=True)
+    _, _, _, app = _asked_to_resume(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
