@@ -197,13 +197,27 @@ def explain(path: Path | str, exc: BaseException) -> str:
             )
         if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
             return f"cannot write the history file {path} ({text}); check its folder's permissions"
-        if "full" in lowered:
+        if "full" in lowered or ("i/o error" in lowered and _disk_full(path)):
+            # SQLite calls a shared-memory file that finds no room a "disk I/O error".
             return f"cannot write the history file {path}: the disk is full"
         return f"the history file {path} cannot be used ({text})"
     if isinstance(exc, OSError):
         reason = exc.strerror or text
         return f"cannot use the history file {path}: {reason}"
     return f"the history file {path} cannot be used ({text})"
+
+
+#: Less room than this on the history's disk is a full disk (SQLite asks for 32 KiB at once).
+_FULL_BELOW = 64 * 1024
+
+
+def _disk_full(path: Path | str) -> bool:
+    """Whether the disk the history file is on (its folder's) has (almost) no room left."""
+    try:
+        stats = os.statvfs(Path(path).parent)
+    except (OSError, ValueError):
+        return False
+    return stats.f_bavail * stats.f_frsize < _FULL_BELOW
 
 
 @contextmanager
@@ -422,7 +436,11 @@ def _apply_migrations(conn: sqlite3.Connection, migrations: Sequence[tuple[str, 
         conn.execute(f"PRAGMA user_version = {len(migrations)}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # A full disk (or an I/O error) makes SQLite roll the transaction back itself:
+        # rolling back again would raise "no transaction is active" in place of the cause.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
 
 

@@ -31,6 +31,7 @@ from history_driver import TINY_TOML, FakeTime, entry_for, write_routine
 from backtimer.core.plan import compile_plan
 from backtimer.history import open_history
 from backtimer.history import queries as q
+from backtimer.history.db import HistoryUnavailable
 from backtimer.history.recorder import Recorder, RecordingWatch
 from backtimer.history.writer import journal_paths, merge_into, merge_pending
 from backtimer.session.runner import SessionRunner
@@ -225,6 +226,26 @@ def test_a_disk_still_full_at_the_end_keeps_the_session_in_a_journal(
         assert not journal.exists()
         assert recorded_steps(disk) == ("completed", list(range(len(run.plan.steps))))
         assert merge_pending(disk) == []
+
+
+@pytest.mark.parametrize("free_kib", [12, 40])
+def test_a_disk_too_full_for_a_new_history_says_the_disk_is_full(
+    tmp_path: Path, free_kib: int
+) -> None:
+    """A first start on a disk with room for the file but not all it needs, and the message
+    says the disk is full. With 40 KiB free the tables do not fit: SQLite rolls their
+    transaction back itself, and rolling back again said "cannot rollback - no transaction
+    is active" instead; with 12 KiB the shared-memory file does not fit, which SQLite calls
+    a "disk I/O error"."""
+    with small_disk(tmp_path / "disk") as disk:
+        filler = fill(disk)
+        with open(filler, "r+b") as handle:  # room for the file's first pages only
+            handle.truncate(handle.seek(0, os.SEEK_END) - free_kib * 1024)
+        with pytest.raises(HistoryUnavailable) as raised:
+            open_history(disk)
+        message = str(raised.value)
+        assert "the disk is full" in message, message
+        assert "rollback" not in message, message
 
 
 # ------------------------------------------------------------------------ a held lock
