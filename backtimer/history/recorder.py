@@ -523,6 +523,20 @@ class Recorder:
             raise interrupted
         return self.exit_message
 
+    def close_now(self, wait: float) -> str | None:
+        """At a hard exit (from the deadline's thread, whatever the UI thread is doing):
+        what is queued is written within about ``wait`` seconds, and what is not is kept in
+        a journal, as at :meth:`close`; returns once that is done (or, at worst, after the
+        lock wait too), so that nothing is dropped by the exit that follows."""
+        self._close_wait = min(self._close_wait, wait)
+        if not self.closed:
+            self.closed = True
+            self._queue.put(_STOP)
+        self.release()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(wait + self.busy_ms / 1000 + 1.0)
+        return self.exit_message
+
     # ------------------------------------------------------------ status (any thread)
 
     def status(self) -> RecordingStatus:

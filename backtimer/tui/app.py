@@ -495,7 +495,13 @@ class BacktimerApp(App[int]):
                 continue
             with contextlib.suppress(Exception):
                 recorder.on_interrupted()
-                recorder.flush(FLUSH_WAIT)
+                # Written, or kept in a journal (another program holds the lock, the disk
+                # is full): the exit that follows would drop what is only waited for.
+                close_now = getattr(recorder, "close_now", None)
+                if callable(close_now):
+                    close_now(FLUSH_WAIT)
+                else:
+                    recorder.flush(FLUSH_WAIT)
 
     def _pause_running_session(self) -> None:
         session = self.session_screen

@@ -257,3 +257,89 @@ def test_the_full_screen_app_killed_after_its_first_frame_leaves_the_session_rec
         assert _statuses(data) == ["interrupted"]
     finally:
         subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
+
+
+LOCKER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+conn.execute("CREATE TABLE IF NOT EXISTS held (a)")
+print("held", flush=True)
+sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_the_full_screen_app_signalled_while_another_program_holds_the_lock_keeps_a_journal(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while another program holds the history's write lock: the session's last
+    records (its steps, its interruption) cannot be written before the process must end,
+    so they are kept in a journal and added at the next start, as at a quit. The deadline's
+    hard exit only waited for them (0.8 s) and dropped them."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed (CI installs it)")
+    from backtimer.history.writer import journal_paths, merge_pending
+
+    routine = tmp_path / "crash.toml"
+    routine.write_text(ROUTINE.replace("hold = 0.6", "hold = 30"), encoding="utf-8")
+    data = tmp_path / "data"
+    socket = f"bt-{os.getpid()}-locked"
+    command = (
+        f"BACKTIMER_DATA_DIR={data} BACKTIMER_CONFIG_DIR={tmp_path} "
+        f"BACKTIMER_AUDIO=null exec {sys.executable} -m backtimer run {routine}"
+    )
+    subprocess.run(
+        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", command], check=True
+    )
+    locker: subprocess.Popen[str] | None = None
+    try:
+        deadline = time.monotonic() + 20
+        screen = ""
+        while time.monotonic() < deadline and "HOLD" not in screen:
+            screen = subprocess.run(
+                [tmux, "-L", socket, "capture-pane", "-p"], capture_output=True, text=True
+            ).stdout
+            time.sleep(0.1)
+        assert "HOLD" in screen
+        while time.monotonic() < deadline and _statuses(data) != ["running"]:
+            time.sleep(0.05)
+        assert _statuses(data) == ["running"]
+        locker = subprocess.Popen(
+            [sys.executable, "-c", LOCKER, str(data / "history.sqlite3")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "held"
+        pane_pid = int(
+            subprocess.run(
+                [tmux, "-L", socket, "list-panes", "-F", "#{pane_pid}"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()[0]
+        )
+        os.kill(pane_pid, signal.SIGTERM)  # exec: the pane's process is backtimer
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _alive(pane_pid):
+            time.sleep(0.1)
+        assert not _alive(pane_pid)
+        journals = journal_paths(data / "history.sqlite3")
+        assert len(journals) == 1, journals
+        locker.communicate("", timeout=10)  # the lock is let go
+        (note,) = merge_pending(data)
+        assert note.startswith("added a session"), note
+        assert _statuses(data) == ["interrupted"]
+    finally:
+        if locker is not None and locker.poll() is None:
+            locker.kill()
+        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet reaped by tmux, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
