@@ -123,7 +123,8 @@ def test_what_the_parse_depends_on_makes_it_parse_again(
     cached_stylesheet(variables)._parse_rules(*source)
     assert parses.sources == []
     # Another text from the same file (an edited app.tcss), another tier, priority, scope.
-    changed = css.replace("max-width: 60;", "max-width: 61;")
+    changed = css.replace("max-width: 100%;", "max-width: 99%;")
+    assert changed != css
     cached_stylesheet(variables)._parse_rules(changed, *source[1:])
     cached_stylesheet(variables)._parse_rules(css, source[1], True, 0, "")
     cached_stylesheet(variables)._parse_rules(css, source[1], False, -1, "")
