@@ -106,11 +106,13 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if _full_screen(args):
         # A routine not checked before is checked in a child process while this one imports
-        # the app; resolve waits for it, or checks it itself (see files.precheck).
+        # the app; resolve waits for it, or checks it itself (see files.precheck). With no
+        # child (the routine is cached, or there is none to find: said at once, as before)
+        # the app is imported where it is used.
         from backtimer.files.precheck import start_for
 
-        start_for(args.routine)
-        import backtimer.tui.app  # noqa: F401  (below: the slowest import by far)
+        if start_for(args.routine) is not None:
+            import backtimer.tui.app  # noqa: F401  (below: the slowest import by far)
     from backtimer.files import catalog
     from backtimer.remote import unavailable
 

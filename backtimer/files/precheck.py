@@ -174,8 +174,9 @@ def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | Non
 def start_for(name: str | None) -> Precheck | None:
     """Before the full-screen app is loaded: when the cache of checked routines lacks the
     routine ``name`` names (None: any of those the picker lists), :func:`start` a child
-    checking it (them, in the picker's order). Nothing is said here: a name that is not
-    found, or a file that cannot be read, is said when the routine is looked for."""
+    checking it (them, in the picker's order); None when none was started. Nothing is said
+    here: a name that is not found, or a file that cannot be read, is said when the routine
+    is looked for."""
     from backtimer.files.cache import RoutineCache, file_stamp
     from backtimer.files.locate import locate, picker_files
 
@@ -186,7 +187,12 @@ def start_for(name: str | None) -> Precheck | None:
         else:
             found = locate(name)
             lacking = [found[0]] if found is not None else []
-            lacking = [p for p in lacking if cache.summary(p, file_stamp(p)) is None]
+            # A path to no file has nothing to check: its error is said at once.
+            lacking = [
+                p
+                for p in lacking
+                if (stamp := file_stamp(p)) is not None and cache.summary(p, stamp) is None
+            ]
     except (OSError, ValueError, RuntimeError):
         return None
     return start(lacking)

@@ -236,3 +236,27 @@ def test_one_processor_starts_no_child(routine_file: Path, monkeypatch) -> None:
     assert precheck.start_for(str(routine_file)) is None
     seen = checks_here(monkeypatch)
     assert catalog.resolve(str(routine_file)).routine is not None and seen == [routine_file]
+
+
+def test_a_file_that_is_not_there_starts_no_child(tmp_path: Path) -> None:
+    """A path to no file: nothing for a child to check (the error is said at once)."""
+    assert precheck.start_for(str(tmp_path / "missing.toml")) is None
+
+
+@pytest.mark.parametrize("name", ["no-such-routine", "missing.toml"])
+def test_run_of_no_routine_says_so_before_loading_the_app(
+    name: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """``run`` full screen of a routine that is not there: said as before, without first
+    importing the app (its import waits for no child checking anything)."""
+    import sys
+
+    from backtimer.cli import run as run_module
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(run_module, "_full_screen", lambda args: True)
+    monkeypatch.setitem(sys.modules, "backtimer.tui.app", None)  # importing it fails
+    assert cli_main.main(["run", name]) == 1
+    err = capsys.readouterr().err
+    assert "no routine or file of that name" in err or "missing.toml" in err
+    assert "Traceback" not in err
