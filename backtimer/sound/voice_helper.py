@@ -9,9 +9,11 @@ after the words trimmed) are here too, so that the helper and the player apply t
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
+import time
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +27,10 @@ MIN_RATE, MAX_RATE = 80, 450  # what espeak-ng accepts
 SILENCE = 300  # 16-bit sample amplitude below which the audio is quiet
 TAIL = 0.06  # seconds of quiet kept after the last audible sample: the decay is not clipped
 BUFFER_MS = 5000  # espeak-ng's output buffer: the samples of a sentence at once
+#: Seconds to wait before each new try of a fork refused for a moment (EAGAIN, ENOMEM): a
+#: text rendered in the helper itself changes the state every later fork starts from (see
+#: :meth:`Espeak.synthesize`), so it is the last resort. 30 ms in all, for that text only.
+FORK_RETRIES = (0.002, 0.008, 0.02)
 #: Whether the helper renders every text from the same state (in a fork of itself, see
 #: :meth:`Espeak.synthesize`): then a text's samples do not depend on what a helper rendered
 #: before, and texts may be measured in several helpers at once. Not where there is no fork.
@@ -169,8 +175,8 @@ class Espeak:
         if FRESH:
             try:
                 return self._in_fork(text)
-            except _NoFork:  # no process to spare: said all the same, as it always was
-                pass
+            except _NoFork:  # still no process to spare: said all the same, as it always
+                pass  # was (this helper's later texts may then differ a little, see above)
         return self._synth(text)
 
     def _set(self, rate: int, voice: str) -> None:
@@ -191,12 +197,16 @@ class Espeak:
             read, write = os.pipe()
         except OSError as exc:
             raise _NoFork from exc
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            os.close(read)
-            os.close(write)
-            raise _NoFork from exc
+        for pause in (*FORK_RETRIES, None):
+            try:
+                pid = os.fork()
+                break
+            except OSError as exc:
+                if pause is None or exc.errno not in (errno.EAGAIN, errno.ENOMEM):
+                    os.close(read)
+                    os.close(write)
+                    raise _NoFork from exc
+                time.sleep(pause)
         if pid == 0:  # the child: render, hand the samples over, and go
             status = 1
             try:
