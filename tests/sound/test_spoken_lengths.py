@@ -77,3 +77,51 @@ def test_the_default_lengths_come_from_the_wheel_s_voice_and_are_cached(tmp_path
         assert again.renderer is not None and again.renderer._proc is None  # from the cache
     finally:
         again.close()
+
+
+@needs_wheel
+def test_the_player_plays_exactly_the_measured_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session's player (its own voice helper, which has said other things first, in
+    another order) plays each text with as many samples as were measured for it, through
+    several helpers at once as the first plan measures: never a sample longer."""
+    from backtimer.sound import lengths as lengths_module
+    from backtimer.sound.player import open_sound
+
+    plan = compile_plan(ROUTINE, length=lambda text: estimate(text, 140))
+    texts = list(dict.fromkeys(c.say for s in plan.steps for c in s.cues if c.say))
+    assert len(texts) > 10
+    monkeypatch.setattr(lengths_module, "_helper_count", lambda count: 3)
+    lengths = SpeechLengths(rate=140, folder=tmp_path)
+    try:
+        lengths.prefetch(texts)
+        measured = {text: lengths._measured(text) for text in texts}
+    finally:
+        lengths.close()
+    sampler = VoiceProcess(rate=140)
+    try:
+        counts = dict(zip(texts, sampler.measure(texts), strict=True))
+    finally:
+        sampler.close()
+    player = open_sound(null_device=True, tones_on=False, bell=False, rate=140, threaded=False)
+    try:
+        assert player.mixer is not None and player.renderer is not None, player.status.notes
+        played: dict[str, int] = {}
+        schedule = player.mixer.schedule
+
+        def recording(name, samples, at=None, *, channel="tone"):  # type: ignore[no-untyped-def]
+            played[name] = len(samples)
+            return schedule(name, samples, at, channel=channel)
+
+        monkeypatch.setattr(player.mixer, "schedule", recording)
+        for text in reversed(texts):
+            player.say(text)
+    finally:
+        player.close()
+    for text in texts:
+        words = measured[text]
+        count = counts[text]
+        assert words is not None and count is not None, text
+        assert played[text] == count[0], text
+        assert words[0] == round(played[text] / SAMPLE_RATE, 4), text
