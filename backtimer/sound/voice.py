@@ -415,23 +415,11 @@ def find_renderer(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args == ["--serve"]:
-        return serve(sys.stdin.buffer, sys.stdout.buffer)
-    if args == ["--info"]:
-        try:
-            engine = Espeak()
-        except Exception as exc:
-            print(f"no voice: {exc}", file=sys.stderr)
-            return 1
-        print(f"espeak-ng {engine.version}, {engine.sample_rate} Hz")
-        return 0
-    print(
-        "usage: python -m backtimer.sound.voice --serve | --info\n"
-        "The voice helper backtimer starts by itself (see the module's docstring).",
-        file=sys.stderr,
-    )
-    return 2
+    """``python -m backtimer.sound.voice --serve | --info``: the helper's own command line
+    (:func:`backtimer.sound.voice_helper.main`), which the helper process runs."""
+    from backtimer.sound import voice_helper
+
+    return voice_helper.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
