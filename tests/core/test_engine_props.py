@@ -22,13 +22,17 @@ from backtimer.core.engine import (
     ClockRestarted,
     Command,
     Countdown,
+    EndedEarly,
     Event,
+    Extended,
     Finished,
     Halfway,
+    Lengthened,
     PainWithdrawn,
     PainWithdrawnPaused,
     Paused,
     Refused,
+    Resumed,
     Session,
     State,
     StepEnded,
@@ -588,3 +592,71 @@ def test_every_restart_of_the_clock_is_one_event_with_the_time_it_was_stopped(
             assert abs(counted - session.paused_total) < TOL
         if session.over:
             break
+
+
+@SETTINGS
+@given(routine=routines(), level=levels, data=st.data())
+def test_a_step_made_longer_keeps_every_length_and_total_true(
+    routine: Routine, level: str, data: st.DataObject
+) -> None:
+    """After any commands, with any room asked on a resume or "pressed by mistake": only a
+    step that lasts as long as its words need is made longer, never shorter, just before
+    the clock runs again; a step run to its end lasted its planned seconds plus what +/-
+    and those made it longer; the steps' lengths add up to the session's active time; the
+    time left in the step is its deadline's."""
+    plan = compile_plan(routine, level)  # type: ignore[arg-type]
+    session = Session(plan, sleep_gap=data.draw(st.sampled_from([None, 5.0]), label="gap"))
+    t = 0.0
+    events = session.start(t)
+    for _ in range(data.draw(st.integers(1, 40), label="commands")):
+        t += data.draw(st.one_of(st.just(0.0), st.floats(0, 3), st.floats(0, 100)), label="dt")
+        command = data.draw(
+            st.one_of(
+                st.sampled_from([Command.RESUME, Command.MISTAKE]),
+                st.sampled_from(STOP_AND_GO),
+                st.sampled_from(COMMANDS),
+            ),
+            label="command",
+        )
+        amount = data.draw(st.sampled_from([0.0, 1.0, 7.0, 30.0, -5.0]), label="amount")
+        if command in (Command.RESUME, Command.MISTAKE) and session.state is State.RUNNING:
+            # Often one where it stood: a pause or a pain stop in the same step first.
+            out = session.handle(data.draw(st.sampled_from([Command.PAUSE, Command.PAIN])), t)
+            events += out
+            t += data.draw(st.floats(0, 3), label="stopped for")
+        deadline, index = session.deadline, session.index
+        out = session.handle(command, t, amount)
+        made = [e for e in out if isinstance(e, Lengthened)]
+        if made:
+            assert command in (Command.RESUME, Command.MISTAKE)
+            assert len(made) == 1 and made[0].step.phase_info.stretchable
+            assert made[0].delta == amount > 0
+            restarted = out[out.index(made[0]) + 1]
+            assert isinstance(restarted, Resumed)  # a PainWithdrawn is one too
+            assert session.index == index and deadline is not None
+            assert session.deadline is not None
+            assert abs(session.deadline - (deadline + restarted.paused_seconds + amount)) < TOL
+            assert session.step_seconds == made[0].seconds
+        events += out
+        if session.over:
+            break
+        left = session.remaining(t)
+        if left is not None:
+            assert session.deadline is not None
+            assert abs(left - max(0.0, session.deadline - session._clock(t))) < TOL
+    if not session.over:
+        events += session.end(t)
+    check_stream(plan, events)
+    length: float | None = None
+    for event in events:
+        if isinstance(event, StepStarted):
+            length = event.seconds
+        elif isinstance(event, Extended | Lengthened) and length is not None:
+            length += event.delta
+            assert abs(length - event.seconds) < TOL
+        elif isinstance(event, StepEnded) and not event.skipped and length is not None:
+            assert abs(event.active_seconds - length) < TOL
+    last = events[-1]
+    assert isinstance(last, Finished | EndedEarly)
+    steps = sum(e.active_seconds for e in events if isinstance(e, StepEnded))
+    assert abs(steps - last.active_seconds) < 1e-6 * max(1.0, steps)
