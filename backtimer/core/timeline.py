@@ -1116,20 +1116,28 @@ def resume_room(
     # A countdown number cut off is not worth a longer step: the next one marks the time.
     needed = again if again is not None and again.kind != "count" else None
 
-    def fits(extra: float) -> bool:
+    def heard(extra: float) -> tuple[set[int], bool]:
+        """What of ``wanted`` is said, and whether the sentence cut off is, ``extra`` longer."""
         moved = [(due + extra if n in moves else due, cue) for n, (due, cue) in enumerate(pending)]
         placed = _fit_resumed(at, moved, (), again, end + extra)
-        if not wanted <= {p.source for p in placed if p.source is not None}:
-            return False
-        return needed is None or any(p.source is None and p.cue == needed for p in placed)
+        said = wanted & {p.source for p in placed if p.source is not None}
+        return said, any(p.source is None and p.cue == needed for p in placed)
 
-    if fits(0.0):
+    def fits(extra: float, best: tuple[set[int], bool]) -> bool:
+        said, whole = heard(extra)
+        return said >= best[0] and (whole or not best[1])
+
+    everything = (wanted, needed is not None)
+    if fits(0.0, everything):
         return 0.0
-    # Never more than everything said one after another.
+    # Never more than everything said one after another. What that much does not let be
+    # said (a sentence said again that would run into a cue timed from the step's start,
+    # which a longer step does not move) no length does: the room is for the rest only.
     spans = [c.lead + c.seconds + GAP for _, c in pending if c.say]
     spans += [again.lead + again.seconds + GAP] if again is not None else []
     most = math.ceil(sum(spans) + max(0.0, at - end)) + 1
-    for extra in range(1, most + 1):
-        if fits(float(extra)):
+    best = heard(float(most))
+    for extra in range(most):
+        if fits(float(extra), best):
             return float(extra)
     return float(most)

@@ -159,3 +159,27 @@ def test_the_next_step_s_first_words_need_no_room_in_this_one() -> None:
     assert resume_room(10.0, pending, moves=[1], following=[1], end=13.0) == 0.0
     again = Cue(0.0, "Well done.", None, 2.0, "head")
     assert resume_room(10.0, pending, moves=[1], following=[1], again=again, end=13.0) == 1.0
+
+
+def test_no_room_where_more_time_would_not_let_the_words_be_said() -> None:
+    # A pause in "Release." at the start of a switch: said again, it would run into
+    # "Switch sides." (its sound on a time from the step's start, which a longer step does
+    # not move), so no length lets it be said. The step was made 18 s longer (everything
+    # said one after another), in silence: no longer than what can be said needs.
+    release = Cue(0.0, "Release.", None, 1.7, "release")
+    switch = Cue(2.3, "Switch sides.", "switch", 1.5, "head")
+    nxt = Cue(5.35, "Left knee to your chest. Rep 1 of 3.", None, 5.8, "next", from_end=True)
+    pending = [(2.3, switch), (5.35, nxt), (12.0, count(0, 3)), (13.0, count(0, 2))]
+    pending += [(14.0, count(0, 1))]
+    moves = [1, 2, 3, 4]
+    assert resume_room(0.75, pending, moves=moves, again=release, end=15.0) == 0.0
+    # What can be said still gets its room: an instruction after "Switch sides." (from
+    # 4.46, after its sound and words) that ends at 12.16, and what comes next after it
+    # (5.8 s), before the count: 12.46 + 5.8 + 0.3 = 18.56, the "3" 7 s later.
+    longer = Cue(4.0, "Bring the other knee up and hold it with both hands.", None, 7.7, "intro")
+    more = [(2.3, switch), (4.0, longer), *pending[1:]]
+    room = resume_room(0.75, more, moves=[2, 3, 4, 5], again=release, end=15.0)
+    assert room == 7.0
+    moved = [(due + room if n > 1 else due, cue) for n, (due, cue) in enumerate(more)]
+    placed = fit_resumed(0.75, moved, again=release, end=15.0 + room)
+    assert {longer, nxt} <= {p.cue for p in placed}

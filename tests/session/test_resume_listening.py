@@ -420,3 +420,29 @@ def test_a_warning_longer_than_all_the_time_left_is_said_again_in_full(how: str)
     assert [round(end - u.start, 2) for u in numbers] == [3.0, 2.0, 1.0]
     assert [u.start for u in player.heard if u.text == "Hold"] == [pytest.approx(end, abs=0.011)]
     assert not overlaps(player)
+
+
+def test_a_pause_in_release_at_a_switch_does_not_make_it_longer_for_nothing() -> None:
+    # Heard (norton-leatherman at 120 words per minute, a pause in "Release." as a switch
+    # began): 18 s of silence after "Switch sides.", the switch made longer for a
+    # "Release." that no length lets be said again (it would run into "Switch sides.").
+    routine = load_routine(ROUTINES / "norton-leatherman.toml")
+    made, player, clock = session(routine)
+    made.start()
+    switch = next(s for s in made.plan.steps if s.phase == "switch_sides")
+    assert switch.cues[0].say == "Release."
+    began = 100.0 + made.plan.offset(switch.index)
+    run_to(made, clock, began + 0.75, step=0.05)
+    made.pause()
+    run_to(made, clock, clock.now + 3.0)
+    made.pause()
+    assert made.session.step_seconds == switch.seconds
+    end = made.session.deadline
+    assert end is not None
+    run_to(made, clock, end + 0.5)
+    after = [u for u in player.heard if u.start > began + 1.0]
+    lines = [c.say for c in switch.cues[1:] if c.say and c.kind != "count"]
+    assert [u.text for u in after if u.text in lines and not u.cut] == lines
+    numbers = [u for u in after if u.text in ("3", "2", "1")]
+    assert [u.start - (end - int(u.text)) for u in numbers] == pytest.approx([0, 0, 0], abs=0.011)
+    assert not overlaps(player)
