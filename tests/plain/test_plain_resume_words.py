@@ -3,16 +3,14 @@ cue layer (not a line of its own for every resume)."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from backtimer.core.plan import compile_plan
 from backtimer.core.timeline import estimator
 from backtimer.files.routine_load import validate_text
-from backtimer.plain import LINE_CHOICE, MISTAKE_TEXT, run_plain
+from backtimer.plain import LINE_CHOICE, MISTAKE_TEXT
 from backtimer.session.cues import RESUMED_TEXT, RecordingPlayer
-from tests.plain.test_plain import TWO, FakeClock, Feed, entry_of
+from tests.plain.test_plain import TWO, run
 
 pytestmark = pytest.mark.plain
 
@@ -23,21 +21,9 @@ def fitted_run(schedule: list[tuple[float, str]]) -> tuple[list[str], RecordingP
     routine = validate_text(TWO, "two.toml")
     plan = compile_plan(routine, length=estimator(175))
     assert plan.steps[0].cues
-    clock = FakeClock()
-    feed = Feed(clock, schedule)
-    out = io.StringIO()
-    player = RecordingPlayer()
-    code = run_plain(
-        entry_of(TWO),
-        stdin=feed.stdin,
-        stdout=out,
-        clock=clock,
-        wait=feed.wait,
-        player=player,
-        plan=plan,
-    )
+    code, lines, player, _clock = run(schedule, plan=plan)
     assert code == 0
-    return out.getvalue().splitlines(), player
+    return lines, player
 
 
 def resuming(lines: list[str]) -> int:
