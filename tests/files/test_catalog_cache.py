@@ -10,6 +10,7 @@ import pytest
 from backtimer.core.routine import Routine
 from backtimer.files import cache as cache_module
 from backtimer.files import catalog
+from tests.files.routine_reads import routine_reads
 
 ROUTINE = 'name = "Cached"\n[[exercises]]\nname = "Knee to chest"\nhold = "20s"\n'
 
@@ -21,23 +22,10 @@ def folder(user_routines: Path) -> Path:
     return user_routines
 
 
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every routine file read and validated from now on."""
-    seen: list[Path] = []
-    original = catalog.load_routine
-
-    def counting(path, label=None):
-        seen.append(Path(path))
-        return original(path, label)
-
-    monkeypatch.setattr(catalog, "load_routine", counting)
-    return seen
-
-
 def test_unchanged_files_come_from_the_cache(folder: Path, monkeypatch, isolated_dirs) -> None:
     first = catalog.all_entries()
     assert len(list((isolated_dirs["cache"] / cache_module.CACHE_FOLDER).iterdir())) >= 2
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     again = catalog.all_entries()
     assert seen == []
     assert [(e.key, e.origin, e.routine) for e in again] == [
@@ -47,7 +35,7 @@ def test_unchanged_files_come_from_the_cache(folder: Path, monkeypatch, isolated
 
 def test_a_changed_file_is_checked_again(folder: Path, monkeypatch) -> None:
     catalog.all_entries()
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     path = folder / "one.toml"
     stat = path.stat()
     path.write_text(ROUTINE.replace("Cached", "Edited"), encoding="utf-8")  # same size
@@ -60,7 +48,7 @@ def test_a_changed_file_is_checked_again(folder: Path, monkeypatch) -> None:
 def test_files_with_errors_are_never_cached(folder: Path, monkeypatch) -> None:
     (folder / "bad.toml").write_text(ROUTINE + "hodl = 1\n", encoding="utf-8")
     catalog.all_entries()
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     entries = {e.key: e for e in catalog.all_entries()}
     assert seen == [folder / "bad.toml"]
     assert entries["bad"].problems
@@ -72,7 +60,7 @@ def test_a_broken_or_foreign_cache_is_ignored(folder: Path, isolated_dirs, monke
     cache.file_of(cache.key(folder / "one.toml")).write_bytes(b"not a pickle at all")
     cache.file_of(cache.key(folder / "two.toml")).write_bytes(b"\x80\x05N.")  # None
     assert {e.key for e in catalog.all_entries() if e.valid} >= {"one", "two"}
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     catalog.all_entries()
     assert seen == []  # rewritten, good this time
 
@@ -85,7 +73,7 @@ def test_an_unwritable_cache_folder_is_not_an_error(folder: Path, tmp_path, monk
 
 
 def test_listed_entries_check_nothing_new(folder: Path, monkeypatch) -> None:
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     listed = {e.key: e for e in catalog.listed_entries()}
     assert seen == []
     assert listed["one"].pending and listed["one"].routine is None
@@ -105,7 +93,7 @@ def test_listed_entries_check_nothing_new(folder: Path, monkeypatch) -> None:
 def test_listed_entries_read_no_whole_routine(folder: Path, monkeypatch) -> None:
     """The list comes from the cached summaries: no routine is unpickled or validated."""
     catalog.all_entries()
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     whole: list[object] = []
     original = cache_module.pickle.loads
 
@@ -127,7 +115,7 @@ def test_listed_entries_read_no_whole_routine(folder: Path, monkeypatch) -> None
 def test_a_changed_file_is_listed_without_a_summary(folder: Path, monkeypatch) -> None:
     catalog.all_entries()
     (folder / "one.toml").write_text(ROUTINE + "hodl = 1\n", encoding="utf-8")
-    seen = reads(monkeypatch)
+    seen = routine_reads(monkeypatch)
     listed = {e.key: e for e in catalog.listed_entries()}
     assert listed["one"].pending and listed["one"].listing is None  # to check
     assert listed["two"].listing is not None

@@ -13,6 +13,7 @@ from backtimer.cli import main as cli_main
 from backtimer.files import cache as cache_module
 from backtimer.files import catalog, precheck
 from backtimer.files.routine_load import RoutineError
+from tests.files.routine_reads import routine_reads
 
 ROUTINE = 'name = "Beside"\n[[exercises]]\nname = "Knee to chest"\nhold = "20s"\nreps = 2\n'
 INVALID = 'name = "Broken"\n[[exercises]]\nname = "Knee to chest"\nhold = "soon"\n'
@@ -29,19 +30,6 @@ def no_child_left(monkeypatch: pytest.MonkeyPatch):
     assert precheck.current() is None
     if found is not None:
         assert found.process is None
-
-
-def checks_here(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The routine files checked in this process from now on."""
-    seen: list[Path] = []
-    original = catalog.load_routine
-
-    def counting(path, label=None):
-        seen.append(Path(path))
-        return original(path, label)
-
-    monkeypatch.setattr(catalog, "load_routine", counting)
-    return seen
 
 
 def child_code(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
@@ -61,7 +49,7 @@ def test_the_child_gives_the_routine_checked_here(routine_file: Path, monkeypatc
     started = precheck.start_for(str(routine_file))
     assert started is not None
     process = started.process
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     entry = catalog.resolve(str(routine_file))
     assert seen == []  # read from the cache the child wrote
     assert entry.routine == here.routine and entry.routine is not None
@@ -84,7 +72,7 @@ def test_the_picker_routines_are_checked_in_its_order(user_routines: Path, monke
     listed = catalog.listed_entries()
     assert [e.key for e in listed][:2] == ["broken", "mine"]
     assert list(started.order) == [str(e.path.absolute()) for e in listed]
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     checked = [catalog.check_entry(e, catalog.RoutineCache()) for e in listed]
     assert seen == [user_routines / "broken.toml"]  # errors are never cached: said here
     assert checked[0].problems and all(e.valid for e in checked[1:])
@@ -111,7 +99,7 @@ def test_a_failing_child_falls_back_to_checking_here(
     started = precheck.start_for(str(routine_file))
     assert started is not None
     process = started.process
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     entry = catalog.resolve(str(routine_file))
     assert seen == [routine_file]
     assert entry.routine is not None and entry.routine.name == "Beside"
@@ -127,7 +115,7 @@ def test_a_hanging_child_is_killed_and_the_routine_checked_here(
     started = precheck.start_for(str(routine_file))
     assert started is not None
     process = started.process
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     entry = catalog.resolve(str(routine_file))
     assert seen == [routine_file] and entry.routine is not None
     assert process is not None and process.returncode == -9  # killed, and reaped
@@ -138,7 +126,7 @@ def test_a_child_killed_from_outside_falls_back(routine_file: Path, monkeypatch)
     started = precheck.start_for(str(routine_file))
     assert started is not None and started.process is not None
     started.process.kill()
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     assert catalog.resolve(str(routine_file)).routine is not None
     assert seen == [routine_file]
 
@@ -146,7 +134,7 @@ def test_a_child_killed_from_outside_falls_back(routine_file: Path, monkeypatch)
 def test_a_child_that_cannot_start_is_no_child(routine_file: Path, monkeypatch) -> None:
     monkeypatch.setattr(precheck.sys, "executable", str(routine_file.parent / "no-python"))
     assert precheck.start_for(str(routine_file)) is None
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     assert catalog.resolve(str(routine_file)).routine is not None
     assert seen == [routine_file]
 
@@ -159,7 +147,7 @@ def test_a_cache_that_cannot_be_written_falls_back(
     monkeypatch.setenv("BACKTIMER_CACHE_DIR", str(blocked))
     started = precheck.start_for(str(routine_file))
     assert started is not None
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     assert catalog.resolve(str(routine_file)).routine is not None
     assert seen == [routine_file]
     assert not (blocked.parent / cache_module.CACHE_FOLDER).exists()
@@ -223,7 +211,7 @@ def test_a_routine_far_down_the_list_is_not_waited_for(tmp_path: Path, monkeypat
     child_code(monkeypatch, "import time; time.sleep(60)")
     started = precheck.start(files)
     assert started is not None
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     assert catalog.load_entry(files[-1], "user", catalog.RoutineCache()).valid
     assert seen == [files[-1]] and precheck.current() is started  # still running
     assert not started.wait_for(files[0], timeout=0.01)  # a near one is waited for, then
@@ -234,7 +222,7 @@ def test_one_processor_starts_no_child(routine_file: Path, monkeypatch) -> None:
     """With one processor to run on, a child would only take turns with this process."""
     monkeypatch.setattr(precheck.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert precheck.start_for(str(routine_file)) is None
-    seen = checks_here(monkeypatch)
+    seen = routine_reads(monkeypatch)
     assert catalog.resolve(str(routine_file)).routine is not None and seen == [routine_file]
 
 
