@@ -7,8 +7,9 @@ are fixed text, and the cue player records instead of making sound.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import gc
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,19 @@ def start_of(app: BacktimerApp, index: int) -> float:
     """Seconds from the session's start to the start of step ``index`` of the plan it runs
     (fitted to its words: a get-ready lasts as long as its introduction needs)."""
     return app.session_screen.session.plan.offset(index)
+
+
+@contextmanager
+def collector_off_as_at_start() -> Iterator[None]:
+    """The garbage collector off, as ``cli.main`` has it while the app starts; afterwards
+    nothing stays frozen and the collector is as it was before."""
+    was_on = gc.isenabled()
+    gc.disable()  # as cli.main does while starting
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_on:
+            gc.enable()
+        else:
+            gc.disable()

@@ -9,27 +9,26 @@ import gc
 from pathlib import Path
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, build_app, until, write_routine
+from snapshot_apps.common import (
+    SHORT,
+    FakeClock,
+    build_app,
+    collector_off_as_at_start,
+    until,
+    write_routine,
+)
 
 
 async def test_the_collector_comes_back_after_the_first_frame_without_start_up(
     tmp_path: Path,
 ) -> None:
     entry = write_routine(tmp_path, SHORT)
-    was_on = gc.isenabled()
-    gc.disable()  # as cli.main does while starting
-    try:
+    with collector_off_as_at_start():
         app = build_app(entry, clock=FakeClock())
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             assert gc.isenabled()
             assert gc.get_freeze_count() > 0  # start-up's objects, left out of its passes
-    finally:
-        gc.unfreeze()
-        if was_on:
-            gc.enable()
-        else:
-            gc.disable()
 
 
 async def test_garbage_made_while_starting_is_collected_not_frozen(tmp_path: Path) -> None:
@@ -41,9 +40,7 @@ async def test_garbage_made_while_starting_is_collected_not_frozen(tmp_path: Pat
         pass
 
     entry = write_routine(tmp_path, SHORT)
-    was_on = gc.isenabled()
-    gc.disable()  # as cli.main does while starting
-    try:
+    with collector_off_as_at_start():
         cycle = Cycle()
         cycle.me = cycle  # type: ignore[attr-defined]
         gone = weakref.ref(cycle)
@@ -58,12 +55,6 @@ async def test_garbage_made_while_starting_is_collected_not_frozen(tmp_path: Pat
             # which it would have held back).
             await until(pilot, lambda: gone() is None, "the start-up garbage collected")
             assert gc.get_freeze_count() > 0  # what lives on is frozen again
-    finally:
-        gc.unfreeze()
-        if was_on:
-            gc.enable()
-        else:
-            gc.disable()
 
 
 async def test_the_pass_over_start_up_comes_after_the_first_frame_not_at_it(
@@ -83,18 +74,10 @@ async def test_the_pass_over_start_up_comes_after_the_first_frame_not_at_it(
         return collect(*args)
 
     entry = write_routine(tmp_path, SHORT)
-    was_on = gc.isenabled()
-    gc.disable()  # as cli.main does while starting
-    try:
+    with collector_off_as_at_start():
         app = build_app(entry, clock=FakeClock())
         monkeypatch.setattr(app_module.gc, "collect", counting)
         monkeypatch.setattr(app_module, "COLLECT_AFTER", 0.0)
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: bool(passes), "the pass over start-up")
             assert passes == [True]
-    finally:
-        gc.unfreeze()
-        if was_on:
-            gc.enable()
-        else:
-            gc.disable()

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, build_app, screen_text, write_routine
+from snapshot_apps.common import (
+    SHORT,
+    FakeClock,
+    build_app,
+    collector_off_as_at_start,
+    screen_text,
+    write_routine,
+)
 from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 from textual.widgets._footer import FooterKey
@@ -169,9 +176,7 @@ async def test_the_collector_comes_back_at_the_first_frame_before_the_pickers_wo
         after_frame(picker)
 
     monkeypatch.setattr(PickerScreen, "_after_frame", recording)
-    was_on = gc.isenabled()
-    gc.disable()  # as cli.main does while starting
-    try:
+    with collector_off_as_at_start():
         app = build_app(None)
         async with app.run_test(size=(100, 30)) as pilot:
             picker = app.screen
@@ -184,12 +189,6 @@ async def test_the_collector_comes_back_at_the_first_frame_before_the_pickers_wo
             assert gc.isenabled()
             assert states and states[-1] is True  # the last of its work ran with it on
             assert all(states[1:]), states  # the work after the frame (the first: before)
-    finally:
-        gc.unfreeze()
-        if was_on:
-            gc.enable()
-        else:
-            gc.disable()
 
 
 @pytest.mark.parametrize("first", ["session", "picker"])
