@@ -85,6 +85,21 @@ def run_to(made: SessionController, clock: Clock, until: float, step: float = 0.
         made.tick()
 
 
+def stop_and_run_on(made: SessionController, clock: Clock, how: str, seconds: float = 5.0) -> None:
+    """Stopped for ``seconds``, then run on: paused and resumed (``how`` "pause"), or a pain
+    stop taken back as pressed by mistake ("mistake")."""
+    if how == "mistake":
+        stopped = made.pain()
+        assert stopped is not None
+        run_to(made, clock, clock.now + seconds)
+        made.finish_pain(PainDetails("mistake", event=stopped))
+    else:
+        assert how == "pause", how
+        made.pause()
+        run_to(made, clock, clock.now + seconds)
+        made.pause()
+
+
 def start(step: int = 0) -> tuple[SessionController, SpeakingPlayer, Clock, float]:
     """A session run to the start of step ``step``; returns when it started."""
     made, player, clock = session()
@@ -125,10 +140,7 @@ def stopped_by_mistake(before_count: float) -> tuple[SessionController, Speaking
     made, player, clock, hold = start(1)
     count_at = hold + made.plan.steps[1].seconds - 3.0
     run_to(made, clock, count_at - before_count)
-    stopped = made.pain()
-    assert stopped is not None
-    run_to(made, clock, clock.now + 5.0)
-    made.finish_pain(PainDetails("mistake", event=stopped))
+    stop_and_run_on(made, clock, "mistake")
     return made, player, count_at + 5.0
 
 
@@ -155,14 +167,7 @@ def test_a_caution_cut_off_is_said_again_in_full_on_resume(how: str) -> None:
     caution = next(c for c in made.plan.steps[0].cues if c.say == CAUTION)
     assert caution.kind == "safety"
     run_to(made, clock, 100.0 + caution.at + caution.seconds / 2)
-    stopped = made.pain() if how == "mistake" else None
-    if how == "pause":
-        made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    if stopped is not None:
-        made.finish_pain(PainDetails("mistake", event=stopped))
-    else:
-        made.pause()
+    stop_and_run_on(made, clock, how)
     resumed = clock.now
     # The get-ready is made longer, by whole seconds, for what it has still to say (it lasts
     # as long as its words need): the count and the hold then come on its new deadline.
@@ -199,14 +204,7 @@ def test_a_caution_heard_whole_is_not_said_again_on_resume(how: str) -> None:
     assert words + 0.5 < caution.seconds  # the voice is done before the fitted length
     run_to(made, clock, 100.0 + caution.at + words + 0.2)
     assert not player.speaking
-    stopped = made.pain() if how == "mistake" else None
-    if how == "pause":
-        made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    if stopped is not None:
-        made.finish_pain(PainDetails("mistake", event=stopped))
-    else:
-        made.pause()
+    stop_and_run_on(made, clock, how)
     run_to(made, clock, 100.0 + made.plan.offset(1) + 6.0)
     assert [u.cut for u in player.heard if u.text == CAUTION] == [False]  # once, whole
     assert [u.cut for u in player.heard if u.text.startswith("Stop if you feel")] == [False]
@@ -217,9 +215,7 @@ def test_a_pause_just_before_the_count_says_no_resuming_over_it() -> None:
     made, player, clock, rest = start(2)
     count_at = rest + made.plan.steps[2].seconds - 3.0
     run_to(made, clock, count_at - 0.5)
-    made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    made.pause()
+    stop_and_run_on(made, clock, "pause")
     run_to(made, clock, count_at + 5.0 + 3.5)
     numbers = [u for u in player.heard if u.text in ("3", "2", "1") and u.start > count_at]
     assert [round(u.start - (count_at + 5.0), 2) for u in numbers] == [0.0, 1.0, 2.0]
@@ -242,9 +238,7 @@ def test_a_caution_cut_at_its_end_is_said_again_in_full_and_the_count_waits_for_
     assert caution.kind == "safety"
     warning = caution.say
     run_to(made, clock, 100.0 + caution.at + caution.seconds * 0.92)
-    made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    made.pause()
+    stop_and_run_on(made, clock, "pause")
     resumed = clock.now
     planned = 100.0 + made.plan.offset(1) + 5.0
     assert resumed + caution.seconds + GAP > planned - 3.0  # it cannot end before the count
@@ -289,14 +283,7 @@ def test_every_line_of_a_get_ready_is_said_after_a_stop_in_any_of_them(how: str,
     assert len(lines) == 7
     cue = next(c for c in get_ready.cues if c.say == lines[line])
     run_to(made, clock, 100.0 + cue.at + cue.seconds / 2)
-    stopped = made.pain() if how == "mistake" else None
-    if how == "pause":
-        made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    if stopped is not None:
-        made.finish_pain(PainDetails("mistake", event=stopped))
-    else:
-        made.pause()
+    stop_and_run_on(made, clock, how)
     hold = made.session.deadline
     assert hold is not None
     run_to(made, clock, hold + 1.0)
@@ -322,10 +309,7 @@ def test_a_listening_finding_sutter_strength_at_120_words_per_minute() -> None:
     lines = gap_lines(get_ready)
     cue = next(c for c in get_ready.cues if c.say and c.say.startswith("If it feels"))
     run_to(made, clock, 100.0 + cue.at + cue.seconds / 3, step=0.05)
-    stopped = made.pain()
-    assert stopped is not None
-    run_to(made, clock, clock.now + 6.0)
-    made.finish_pain(PainDetails("mistake", event=stopped))
+    stop_and_run_on(made, clock, "mistake", seconds=6.0)
     end = made.session.deadline
     assert end is not None
     run_to(made, clock, end + 0.5)
@@ -361,9 +345,7 @@ def test_a_transition_made_longer_for_its_words_starts_the_next_exercise_on_its_
         run_to(made, clock, clock.now + 0.01)
     begun = next(u.start for u in player.heard if u.text == nxt.say)
     run_to(made, clock, begun + nxt.seconds / 3)
-    made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    made.pause()
+    stop_and_run_on(made, clock, "pause")
     resumed = clock.now
     end = made.session.deadline
     assert end is not None
@@ -399,14 +381,7 @@ def test_a_warning_longer_than_all_the_time_left_is_said_again_in_full(how: str)
     planned_end = 100.0 + made.plan.steps[0].seconds
     assert cue.seconds > planned_end - cut_at + 5.0  # longer than all the time left
     run_to(made, clock, cut_at)
-    stopped = made.pain() if how == "mistake" else None
-    if how == "pause":
-        made.pause()
-    run_to(made, clock, clock.now + 5.0)
-    if stopped is not None:
-        made.finish_pain(PainDetails("mistake", event=stopped))
-    else:
-        made.pause()
+    stop_and_run_on(made, clock, how)
     resumed = clock.now
     end = made.session.deadline
     assert end is not None
@@ -433,9 +408,7 @@ def test_a_pause_in_release_at_a_switch_does_not_make_it_longer_for_nothing() ->
     assert switch.cues[0].say == "Release."
     began = 100.0 + made.plan.offset(switch.index)
     run_to(made, clock, began + 0.75, step=0.05)
-    made.pause()
-    run_to(made, clock, clock.now + 3.0)
-    made.pause()
+    stop_and_run_on(made, clock, "pause", seconds=3.0)
     assert made.session.step_seconds == switch.seconds
     end = made.session.deadline
     assert end is not None
