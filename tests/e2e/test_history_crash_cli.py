@@ -16,6 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -166,47 +168,90 @@ def test_sigterm_and_sighup_record_the_session_as_interrupted(
     assert _statuses(data) == ["interrupted"]
 
 
-def test_the_full_screen_app_records_interrupted_on_sigterm(tmp_path: Path) -> None:
+class _Pane:
+    """The full-screen app run in a detached tmux pane (80x24) on its own server."""
+
+    def __init__(self, tmux: str, socket: str) -> None:
+        self.tmux = tmux
+        self.socket = socket
+
+    def wait_for(self, text: str, seconds: float = 20.0) -> str:
+        """The pane's screen once it shows ``text`` (or the last one seen, at the deadline)."""
+        deadline = time.monotonic() + seconds
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = subprocess.run(
+                [self.tmux, "-L", self.socket, "capture-pane", "-p"],
+                capture_output=True,
+                text=True,
+            ).stdout
+            if text in screen:
+                break
+            time.sleep(0.05)
+        return screen
+
+    def pid(self) -> int:
+        """The pane's process (backtimer itself where the command ``exec``s it)."""
+        return int(
+            subprocess.run(
+                [self.tmux, "-L", self.socket, "list-panes", "-F", "#{pane_pid}"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()[0]
+        )
+
+
+@contextmanager
+def _full_screen_run(tmp_path: Path, routine_text: str, name: str, command: str) -> Iterator[_Pane]:
+    """``backtimer run`` of ``routine_text`` in a tmux pane, its history in tmp_path/data;
+    ``command`` is what runs in the pane ({python} and {routine} filled in). The tmux
+    server is ended afterwards, whatever happened."""
     tmux = shutil.which("tmux")
     if tmux is None:
         pytest.skip("tmux is not installed (CI installs it)")
     routine = tmp_path / "crash.toml"
-    routine.write_text(ROUTINE.replace("hold = 0.6", "hold = 30"), encoding="utf-8")
-    data = tmp_path / "data"
-    socket = f"bt-{os.getpid()}-term"
-    command = (
-        f"BACKTIMER_DATA_DIR={data} BACKTIMER_CONFIG_DIR={tmp_path} "
-        f"{sys.executable} -m backtimer run {routine} --no-voice --no-bell"
+    routine.write_text(routine_text, encoding="utf-8")
+    socket = f"bt-{os.getpid()}-{name}"
+    line = (
+        f"BACKTIMER_DATA_DIR={tmp_path / 'data'} BACKTIMER_CONFIG_DIR={tmp_path} "
+        + command.format(python=sys.executable, routine=routine)
     )
     subprocess.run(
-        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", command], check=True
+        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", line], check=True
     )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            screen = subprocess.run(
-                [tmux, "-L", socket, "capture-pane", "-p"], capture_output=True, text=True
-            ).stdout
-            if "HOLD" in screen:
-                break
-            time.sleep(0.2)
+        yield _Pane(tmux, socket)
+    finally:
+        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
+
+
+def _wait_for_statuses(data: Path, wanted: list[str], poll: float, seconds: float = 15.0) -> None:
+    """Until the history in ``data`` exists and its sessions' statuses are ``wanted``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (
+        (data / "history.sqlite3").exists() and _statuses(data) == wanted
+    ):
+        time.sleep(poll)
+
+
+def test_the_full_screen_app_records_interrupted_on_sigterm(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with _full_screen_run(
+        tmp_path,
+        ROUTINE.replace("hold = 0.6", "hold = 30"),
+        "term",
+        "{python} -m backtimer run {routine} --no-voice --no-bell",
+    ) as pane:
+        screen = pane.wait_for("HOLD")
         assert "HOLD" in screen
-        pane_pid = subprocess.run(
-            [tmux, "-L", socket, "list-panes", "-F", "#{pane_pid}"],
-            capture_output=True,
-            text=True,
-        ).stdout.split()[0]
+        pane_pid = str(pane.pid())
         children = subprocess.run(
             ["pgrep", "-P", pane_pid], capture_output=True, text=True
         ).stdout.split()
         target = int(children[0]) if children else int(pane_pid)
         os.kill(target, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and _statuses(data) != ["interrupted"]:
-            time.sleep(0.2)
+        _wait_for_statuses(data, ["interrupted"], poll=0.2)
         assert _statuses(data) == ["interrupted"]
-    finally:
-        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
 
 
 def test_the_full_screen_app_killed_after_its_first_frame_leaves_the_session_recorded(
@@ -215,48 +260,21 @@ def test_the_full_screen_app_killed_after_its_first_frame_leaves_the_session_rec
     """The session row of `run` is written just after the first frame (not before it): a
     SIGKILL during the get-ready that follows (no step has ended, no signal handler runs)
     still leaves the session in the history, as interrupted."""
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.skip("tmux is not installed (CI installs it)")
-    routine = tmp_path / "crash.toml"
-    routine.write_text(ROUTINE.replace("get_ready = 0.3", "get_ready = 60"), encoding="utf-8")
     data = tmp_path / "data"
-    socket = f"bt-{os.getpid()}-kill"
-    command = (
-        f"BACKTIMER_DATA_DIR={data} BACKTIMER_CONFIG_DIR={tmp_path} "
-        f"exec {sys.executable} -m backtimer run {routine} --no-voice --no-bell"
-    )
-    subprocess.run(
-        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", command], check=True
-    )
-    try:
-        deadline = time.monotonic() + 20
-        screen = ""
-        while time.monotonic() < deadline and "GET READY" not in screen:
-            screen = subprocess.run(
-                [tmux, "-L", socket, "capture-pane", "-p"], capture_output=True, text=True
-            ).stdout
-            time.sleep(0.05)
+    with _full_screen_run(
+        tmp_path,
+        ROUTINE.replace("get_ready = 0.3", "get_ready = 60"),
+        "kill",
+        "exec {python} -m backtimer run {routine} --no-voice --no-bell",
+    ) as pane:
+        screen = pane.wait_for("GET READY")
         assert "GET READY" in screen
         # Written within moments of the frame (the get-ready lasts a minute here).
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not (data / "history.sqlite3").exists():
-            time.sleep(0.05)
-        while time.monotonic() < deadline and _statuses(data) != ["running"]:
-            time.sleep(0.05)
+        _wait_for_statuses(data, ["running"], poll=0.05)
         assert _statuses(data) == ["running"]  # the process is alive: its session runs
-        pane_pid = subprocess.run(
-            [tmux, "-L", socket, "list-panes", "-F", "#{pane_pid}"],
-            capture_output=True,
-            text=True,
-        ).stdout.split()[0]
-        os.kill(int(pane_pid), signal.SIGKILL)  # exec: the pane's process is backtimer
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and _statuses(data) != ["interrupted"]:
-            time.sleep(0.1)
+        os.kill(pane.pid(), signal.SIGKILL)  # exec: the pane's process is backtimer
+        _wait_for_statuses(data, ["interrupted"], poll=0.1)
         assert _statuses(data) == ["interrupted"]
-    finally:
-        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
 
 
 LOCKER = """
@@ -276,64 +294,43 @@ def test_the_full_screen_app_signalled_while_another_program_holds_the_lock_keep
     records (its steps, its interruption) cannot be written before the process must end,
     so they are kept in a journal and added at the next start, as at a quit. The deadline's
     hard exit only waited for them (0.8 s) and dropped them."""
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.skip("tmux is not installed (CI installs it)")
     from backtimer.history.writer import journal_paths, merge_pending
 
-    routine = tmp_path / "crash.toml"
-    routine.write_text(ROUTINE.replace("hold = 0.6", "hold = 30"), encoding="utf-8")
     data = tmp_path / "data"
-    socket = f"bt-{os.getpid()}-locked"
-    command = (
-        f"BACKTIMER_DATA_DIR={data} BACKTIMER_CONFIG_DIR={tmp_path} "
-        f"BACKTIMER_AUDIO=null exec {sys.executable} -m backtimer run {routine}"
-    )
-    subprocess.run(
-        [tmux, "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", command], check=True
-    )
     locker: subprocess.Popen[str] | None = None
-    try:
-        deadline = time.monotonic() + 20
-        screen = ""
-        while time.monotonic() < deadline and "HOLD" not in screen:
-            screen = subprocess.run(
-                [tmux, "-L", socket, "capture-pane", "-p"], capture_output=True, text=True
-            ).stdout
-            time.sleep(0.1)
-        assert "HOLD" in screen
-        while time.monotonic() < deadline and _statuses(data) != ["running"]:
-            time.sleep(0.05)
-        assert _statuses(data) == ["running"]
-        locker = subprocess.Popen(
-            [sys.executable, "-c", LOCKER, str(data / "history.sqlite3")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert locker.stdout is not None and locker.stdout.readline().strip() == "held"
-        pane_pid = int(
-            subprocess.run(
-                [tmux, "-L", socket, "list-panes", "-F", "#{pane_pid}"],
-                capture_output=True,
+    with _full_screen_run(
+        tmp_path,
+        ROUTINE.replace("hold = 0.6", "hold = 30"),
+        "locked",
+        "BACKTIMER_AUDIO=null exec {python} -m backtimer run {routine}",
+    ) as pane:
+        try:
+            screen = pane.wait_for("HOLD")
+            assert "HOLD" in screen
+            _wait_for_statuses(data, ["running"], poll=0.05)
+            assert _statuses(data) == ["running"]
+            locker = subprocess.Popen(
+                [sys.executable, "-c", LOCKER, str(data / "history.sqlite3")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
                 text=True,
-            ).stdout.split()[0]
-        )
-        os.kill(pane_pid, signal.SIGTERM)  # exec: the pane's process is backtimer
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and _alive(pane_pid):
-            time.sleep(0.1)
-        assert not _alive(pane_pid)
-        journals = journal_paths(data / "history.sqlite3")
-        assert len(journals) == 1, journals
-        locker.communicate("", timeout=10)  # the lock is let go
-        (note,) = merge_pending(data)
-        assert note.startswith("added a session"), note
-        assert _statuses(data) == ["interrupted"]
-    finally:
-        if locker is not None and locker.poll() is None:
-            locker.kill()
-        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
+            )
+            assert locker.stdout is not None and locker.stdout.readline().strip() == "held"
+            pane_pid = pane.pid()
+            os.kill(pane_pid, signal.SIGTERM)  # exec: the pane's process is backtimer
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and _alive(pane_pid):
+                time.sleep(0.1)
+            assert not _alive(pane_pid)
+            journals = journal_paths(data / "history.sqlite3")
+            assert len(journals) == 1, journals
+            locker.communicate("", timeout=10)  # the lock is let go
+            (note,) = merge_pending(data)
+            assert note.startswith("added a session"), note
+            assert _statuses(data) == ["interrupted"]
+        finally:
+            if locker is not None and locker.poll() is None:
+                locker.kill()
 
 
 def _alive(pid: int) -> bool:
