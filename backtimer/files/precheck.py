@@ -31,6 +31,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from backtimer.files.cache import RoutineCache, file_stamp
+
 #: Seconds a wait for one file gives the child at most; then it is stopped and this process
 #: checks the file itself (normally it answers in a tenth of a second).
 TIMEOUT = 3.0
@@ -52,7 +54,7 @@ class Precheck:
 
     def __init__(self, process: subprocess.Popen[bytes], paths: Sequence[Path]) -> None:
         self.process: subprocess.Popen[bytes] | None = process
-        self.order = {_key(path): number for number, path in enumerate(paths)}
+        self.order = {RoutineCache.key(path): number for number, path in enumerate(paths)}
         self.done: set[int] = set()  # the files the child has said are done
         self._partial = b""
 
@@ -65,7 +67,7 @@ class Precheck:
         ended, failed or took longer than ``timeout`` seconds (:data:`TIMEOUT`), and is
         stopped (False; also for a path it was not given, and at once for one
         :data:`AHEAD` places or more after the last it has done, leaving it running)."""
-        number = self.order.get(_key(path))
+        number = self.order.get(RoutineCache.key(path))
         if number is None:
             return False
         if number >= len(self.done) + AHEAD:
@@ -177,7 +179,6 @@ def start_for(name: str | None) -> Precheck | None:
     checking it (them, in the picker's order); None when none was started. Nothing is said
     here: a name that is not found, or a file that cannot be read, is said when the routine
     is looked for."""
-    from backtimer.files.cache import RoutineCache, file_stamp
     from backtimer.files.locate import locate, picker_files
 
     try:
@@ -221,10 +222,6 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _key(path: Path) -> str:
-    return os.path.abspath(path)
-
-
 def child(arguments: Sequence[str]) -> None:
     """The child's side: check each file (those the cache has are skipped), write it to the
     cache at once and say its number on a line; the cache's listings file is written with
@@ -234,7 +231,6 @@ def child(arguments: Sequence[str]) -> None:
     gc.disable()  # a short-lived process: nothing made here is freed before it ends
     # Before pydantic builds the first model: no scan of every installed package's plugins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    from backtimer.files.cache import RoutineCache, file_stamp
     from backtimer.files.routine_load import RoutineError, load_routine
 
     cache = RoutineCache()
