@@ -168,9 +168,9 @@ class _Store:
 _store: _Store | None = None
 
 
-def use(stylesheet: Stylesheet) -> bool:
+def use(stylesheet: Stylesheet) -> None:
     """Make ``stylesheet`` (the app's, before anything was parsed) take each source's rules
-    from the file when they are there; returns whether it does."""
+    from the file when they are there."""
     global _store
     path = cache_path()
     if _store is None or _store.path != path:  # another cache dir: the tests
@@ -205,7 +205,6 @@ def use(stylesheet: Stylesheet) -> bool:
         return rules
 
     stylesheet._parse_rules = cached_parse_rules  # type: ignore[method-assign]
-    return True
 
 
 def save() -> None:

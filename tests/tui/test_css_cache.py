@@ -48,7 +48,9 @@ class Parses:
 
 def cached_stylesheet(variables: dict[str, str]) -> Stylesheet:
     stylesheet = Stylesheet(variables=variables)
-    assert css_cache.use(stylesheet)
+    css_cache.use(stylesheet)
+    # Its parses go through the cache (without use() this is Stylesheet._parse_rules).
+    assert stylesheet._parse_rules.__qualname__.endswith("cached_parse_rules")
     return stylesheet
 
 
