@@ -539,10 +539,11 @@ def test_a_held_recorder_writes_nothing_until_released_then_everything_in_order(
         assert [row[0] for row in _steps(reopened)] == [0]
 
 
-@pytest.mark.parametrize("how", ["flush", "close", "interrupted"])
+@pytest.mark.parametrize("how", ["flush", "close", "interrupted", "close_now"])
 def test_a_held_recorder_is_released_by_flush_close_and_a_signal(tmp_path, entry, how):
     """A signal before the first frame (the app's deadline thread calls on_interrupted and
-    flush) or the end of the app (close) still writes the session: never dropped."""
+    close_now, or flush) or the end of the app (close) still writes the session: never
+    dropped."""
     data = tmp_path / "data"
     plan = compile_plan(entry.routine, "low")
     fake = FakeTime(START)
@@ -557,6 +558,10 @@ def test_a_held_recorder_is_released_by_flush_close_and_a_signal(tmp_path, entry
     elif how == "interrupted":
         recorder.on_interrupted()
         assert recorder.flush(10)
+        assert _sessions_on_disk(data) == [("Daily back care", "interrupted")]
+    elif how == "close_now":  # as the app's deadline thread does: written when it returns
+        recorder.on_interrupted()
+        assert recorder.close_now(5.0) is None
         assert _sessions_on_disk(data) == [("Daily back care", "interrupted")]
     recorder.close()
     assert not recorder.held
