@@ -574,7 +574,8 @@ class Session:
         delta = float(min(room, MAX_DURATION))
         self.deadline += delta
         self.step_seconds += delta
-        self._counted = {n for n in self._counted if n >= self.deadline - self._clock(now)}
+        # No countdown numbers to take back (as _extend does): the engine counts down only
+        # a phase that is ``counted_down``, never a stretchable one (see the phase table).
         return [Lengthened(self._clock(now), step, delta, self.step_seconds)]
 
     def _resume_after_pain(self, now: float) -> list[Event]:

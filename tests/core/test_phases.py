@@ -75,3 +75,5 @@ def test_the_engine_makes_room_for_words_in_what_the_table_says() -> None:
             stretched.add(step.phase)
     assert stretched == {name for name, p in PHASES.items() if p.stretchable}
     assert stretched == {name for name, p in PHASES.items() if not p.work}
+    # The engine's _make_room keeps the countdown numbers already said: it has none to keep.
+    assert not any(p.stretchable and p.counted_down for p in PHASES.values())
