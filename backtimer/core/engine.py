@@ -557,6 +557,22 @@ class Session:
         first, where it lasts as long as its words need (see :meth:`_make_room`)."""
         return [*self._make_room(now, room), Resumed(now, self._restart_clock(now))]
 
+    def makes_room(self, command: Command | str) -> bool:
+        """Whether ``command`` would now run the clock again where it stood (space after a
+        pause, "pressed by mistake" after a stop that came while running) in a step that
+        lasts as long as its words need: its ``amount`` is then room made for the words
+        still to say (see :meth:`_make_room`; the shell's cue layer works it out)."""
+        command = Command(command)
+        if not self.accepts(command) or self.deadline is None:
+            return False
+        if not self.step.phase_info.stretchable:
+            return False
+        if command is Command.RESUME:
+            return self.state is State.PAUSED
+        if command is Command.MISTAKE:
+            return self.state is State.PAIN_STOPPED and self.before_pain is State.RUNNING
+        return False
+
     def _make_room(self, now: float, room: float) -> list[Event]:
         """Make the current step ``room`` seconds longer before the clock runs again, if it
         is a step that lasts as long as its words need (never a hold or a rep): the words

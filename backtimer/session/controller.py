@@ -210,22 +210,12 @@ class SessionController:
         return events
 
     def do(self, command: Command, amount: float = 0.0) -> list[Event]:
-        if self.cues is not None and self._resumes_where_it_stood(command):
+        if self.cues is not None and self.session.makes_room(command):
             # A get-ready or a rest lasts as long as its words need: after a resume, as long
             # as the words it has still to say (a sentence the stop cut off is said again),
             # so that every one is heard in full and the count still comes on time.
             amount = self.cues.resume_room(self.now(), self.session)
         return self.runner.do(command, amount)
-
-    def _resumes_where_it_stood(self, command: Command) -> bool:
-        """Whether ``command`` runs the clock again where it stood (space after a pause,
-        "pressed by mistake" after a stop that came while running), not from a step's start."""
-        session = self.session
-        if command is Command.RESUME:
-            return session.state is State.PAUSED
-        if command is Command.MISTAKE:
-            return session.state is State.PAIN_STOPPED and session.before_pain is State.RUNNING
-        return False
 
     # ------------------------------------------------------------------ commands
     # One method per entry of the command table (backtimer.session.commands).

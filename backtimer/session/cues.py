@@ -508,33 +508,31 @@ class Cues:
         return replace(cut.cue, sound=None, from_end=False)
 
     def resume_room(self, now: float, session: Session) -> float:
-        """Seconds the current step must be made longer for a resume at ``now`` (the clock
-        stood still since ``session.paused_at``) to say everything left in it in full: the
-        sentence the stop cut off, again, then every instruction, warning and what comes
-        next, before the countdown, which then keeps its seconds (see
-        :func:`~backtimer.core.timeline.resume_room`). 0: it all fits, or the step never
-        changes length (a hold, a rep: see the phase table's ``stretchable``). The session
-        controller hands it to the engine's RESUME (or MISTAKE), which makes the step
-        longer before the clock runs, so the layout :meth:`_resume` makes finds the room."""
+        """Seconds the current step must be made longer for a resume at ``now`` to say
+        everything left in it in full: the sentence the stop cut off, again, then every
+        instruction, warning and what comes next, before the countdown, which then keeps its
+        seconds (see :func:`~backtimer.core.timeline.resume_room`). 0: it all fits. The
+        session controller asks it where the engine makes room (see
+        :meth:`~backtimer.core.engine.Session.makes_room`: a get-ready or a rest, resumed
+        where it stood) and hands it to the engine's RESUME (or MISTAKE), which makes the
+        step longer before the clock runs, so the layout :meth:`_resume` makes finds the
+        room."""
         with self._lock:
-            step = session.step
-            if (
-                session.paused_at is None
-                or session.deadline is None
-                or session.over
-                or not step.phase_info.stretchable
-            ):
+            if session.paused_at is None or session.deadline is None:
                 return 0.0
-            shift = max(0.0, now - session.paused_at)  # as the engine will move the deadlines
-            pending = [(item.due + shift, item.cue) for item in self._pending]
+            # Laid out on the clock as it stood: the resume moves every deadline and every
+            # pending cue by the time stopped alike (see _restart_clock and on Resumed).
+            at = min(now, session.paused_at)
+            step = session.step
+            pending = [(item.due, item.cue) for item in self._pending]
             moves = [n for n, item in enumerate(self._pending) if self._moves(item, step.index)]
             return resume_room(
-                now,
+                at,
                 pending,
                 moves=moves,
                 following=[n for n, item in enumerate(self._pending) if item.early],
                 again=self._again(),
-                end=session.deadline + shift,
+                end=session.deadline,
             )
 
     @staticmethod

@@ -1099,3 +1099,46 @@ def test_room_is_ignored_where_the_clock_does_not_run_on_where_it_stood() -> Non
         session = paused_in(0)
         assert session.resume(120.0, room=room) == [Resumed(120.0, 120.0 - PAUSED_AT)]
         assert session.step_seconds == 10.0
+
+
+@pytest.mark.parametrize("index", range(len(PLAN.steps)))
+def test_makes_room_says_where_a_command_makes_a_step_longer(index: int) -> None:
+    """The session controller asks ``makes_room`` before it works out the room (the cue
+    layer's layout): true exactly where the command, given room, makes the step longer."""
+
+    def paused() -> Session:
+        return paused_in(index)
+
+    def pain_while_running() -> Session:
+        session = Session(PLAN, start_index=index, sleep_gap=None)
+        session.start(T0)
+        session.pain(PAUSED_AT)  # still in the step
+        return session
+
+    def pain_while_paused() -> Session:
+        session = paused_in(index)
+        session.pain(110.0)
+        return session
+
+    def running() -> Session:
+        session = Session(PLAN, start_index=index, sleep_gap=None)
+        session.start(T0)
+        return session
+
+    cases = [
+        (paused, Command.RESUME),
+        (pain_while_running, Command.MISTAKE),
+        (pain_while_running, Command.RESUME),
+        (pain_while_paused, Command.MISTAKE),
+        (pain_while_paused, Command.RESUME),
+        (running, Command.RESUME),
+    ]
+    made = []
+    for make, command in cases:
+        session = make()
+        says = session.makes_room(command)
+        events = session.handle(command, 120.0, 4.0)
+        assert says == any(isinstance(e, Lengthened) for e in events), (make.__name__, command)
+        made.append(says)
+    stretchable = PLAN.steps[index].phase_info.stretchable and PLAN.steps[index].seconds
+    assert made == [bool(stretchable), bool(stretchable), False, False, False, False]
