@@ -40,7 +40,7 @@ from backtimer.core.progression import (
     next_level,
     routine_has_ranges,
 )
-from backtimer.core.routine import LevelChoice, Settings
+from backtimer.core.routine import LevelChoice, Routine, Settings
 from backtimer.files.catalog import Entry
 from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB, guard
 from backtimer.history.queries import parse_level
@@ -174,7 +174,7 @@ def _exercise_history(
     if routine is None:
         return {}, set()
     if settings is None:
-        settings = [routine.settings(index) for index in range(len(routine.exercises))]
+        settings = _all_settings(routine)
     wanted = {index: each for index, each in enumerate(settings) if has_ranges(each)}
     out: dict[int, list[ExerciseOutcome]] = {index: [] for index in wanted}
     unread: set[int] = set()
@@ -244,6 +244,11 @@ def _run(level: LevelChoice, settings: Settings, history: Sequence[ExerciseOutco
     return run
 
 
+def _all_settings(routine: Routine) -> list[Settings]:
+    """Each exercise's settings (the routine's defaults applied), by index."""
+    return [routine.settings(index) for index in range(len(routine.exercises))]
+
+
 def _clamped(
     every: Sequence[Settings], stored: Mapping[int, LevelChoice]
 ) -> dict[int, LevelChoice]:
@@ -258,7 +263,7 @@ def _decide(
     """The stored levels (clamped) and the changes the rules make to them."""
     routine = entry.routine
     assert routine is not None
-    every = [routine.settings(index) for index in range(len(routine.exercises))]
+    every = _all_settings(routine)
     current = _clamped(every, stored_levels(db, entry))
     # The rules look at the latest sessions_needed outcomes of each exercise: those are read
     # (a year of history costs what a fortnight does), and more only for an exercise left
@@ -303,7 +308,7 @@ def fixed_levels(entry: Entry) -> dict[int, LevelChoice] | None:
     routine = entry.routine
     if routine is None or routine_has_ranges(routine):
         return None
-    return _clamped([routine.settings(index) for index in range(len(routine.exercises))], {})
+    return _clamped(_all_settings(routine), {})
 
 
 def current_levels(db: HistoryDB, entry: Entry, sessions_needed: int) -> dict[int, LevelChoice]:
@@ -366,7 +371,7 @@ def current_levels_of(
         elif entry.key in pained:
             out.append(current_levels(db, entry, sessions_needed))
         else:  # no pain stop ever: no step-down; the stored levels, clamped
-            every = [routine.settings(index) for index in range(len(routine.exercises))]
+            every = _all_settings(routine)
             out.append(_clamped(every, _stored_rows(entry, stored[entry.key])))
     return out
 
