@@ -348,10 +348,8 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
             self.levels.pop(entry.path, None)
         if not wanted:
             return
-        config = self._settings or getattr(self.app, "config", None)
-        if not isinstance(config, Config):
-            config = Config()
-        sessions = config.progression_sessions  # as the level offer of a run uses it
+        # As the level offer of a run uses it.
+        sessions = (self._config() or Config()).progression_sessions
         try:
             with open_history(self._history_dir(), create=False) as db:
                 found = current_levels_of(db, wanted, sessions)  # one read for them all
@@ -512,8 +510,8 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
         """How long ``entry``'s session lasts with its words (estimated, as ``list`` does),
         once the first frame's work is done (it takes a few milliseconds a routine); None
         before, for a routine with errors, or with the voice off."""
-        config = self._settings or getattr(self.app, "config", None)
-        if not self._frame_done or entry.routine is None or not isinstance(config, Config):
+        config = self._config()
+        if not self._frame_done or entry.routine is None or config is None:
             return None
         if not config.voice:
             return None
@@ -744,6 +742,12 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
         from backtimer.tui.screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen(), saved)
+
+    def _config(self) -> Config | None:
+        """The settings now: those saved on the settings screen opened here, else the
+        app's (None: an app without them)."""
+        config = self._settings or getattr(self.app, "config", None)
+        return config if isinstance(config, Config) else None
 
     def on_settings_saved(self, message: SettingsSaved) -> None:
         """New voice settings change how long a session lasts with its words: the preview
