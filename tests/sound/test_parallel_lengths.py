@@ -135,6 +135,22 @@ def stopped(made: list[VoiceProcess]) -> bool:
     return all(helper._proc is None for helper in made)
 
 
+def measured_by_helpers(
+    tmp_path: Path, made: list[VoiceProcess], count: int
+) -> dict[str, tuple[float, float] | None]:
+    """TEXTS prefetched through ``count`` helpers (``made`` records them), still measured
+    (not estimated); what each is then measured as, every helper stopped after."""
+    lengths = SpeechLengths(folder=tmp_path / "cache")
+    try:
+        lengths.prefetch(TEXTS)
+        assert len(made) == count and lengths.speech.measured
+        together = measured(lengths, TEXTS)
+    finally:
+        lengths.close()
+    assert stopped(made)
+    return together
+
+
 @pytest.mark.parametrize("engine", ENGINES, indirect=True)
 def test_several_helpers_measure_what_one_renders_sample_for_sample(
     engine: str, helpers: list[VoiceProcess], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -206,14 +222,7 @@ def test_a_helper_that_does_not_start_leaves_its_texts_to_the_voice(
         return original(self)
 
     monkeypatch.setattr(VoiceProcess, "start", start)
-    lengths = SpeechLengths(folder=tmp_path / "cache")
-    try:
-        lengths.prefetch(TEXTS)
-        assert len(helpers) == 3 and lengths.speech.measured
-        together = measured(lengths, TEXTS)
-    finally:
-        lengths.close()
-    assert stopped(helpers)
+    together = measured_by_helpers(tmp_path, helpers, 3)
     monkeypatch.setattr(VoiceProcess, "start", original)
     assert together == one_at_a_time(TEXTS)
 
@@ -253,15 +262,8 @@ def test_a_helper_that_dies_leaves_the_rest_to_the_voice(
                 monkeypatch.delenv("FAKE_DIES", raising=False)
 
     monkeypatch.setattr(VoiceProcess, "_ensure", ensure)
-    lengths = SpeechLengths(folder=tmp_path / "cache")
-    try:
-        lengths.prefetch(TEXTS)
-        assert len(helpers) == 2 and lengths.speech.measured
-        assert helpers[1].error is not None  # it died, and said so
-        together = measured(lengths, TEXTS)
-    finally:
-        lengths.close()
-    assert stopped(helpers)
+    together = measured_by_helpers(tmp_path, helpers, 2)
+    assert helpers[1].error is not None  # it died, and said so
     monkeypatch.setattr(VoiceProcess, "_ensure", original)
     assert together == one_at_a_time(TEXTS)
 
