@@ -772,6 +772,18 @@ def plan_in_process(path: Path, voice: bool, env: dict[str, str]) -> tuple[float
     return seconds, how
 
 
+def plan_goals(process: list[float], inner: list[float]) -> None:
+    """The plan command's two lines against its goal (under a second): run as a process of
+    its own, and the plan with its timeline in process."""
+    for label, walls in (
+        ("backtimer plan FILE (process)", process),
+        ("plan + timeline (in process)", inner),
+    ):
+        verdict = "ok" if statistics.median(walls) < 1.0 else "OVER"
+        shown = spread(walls, scale=1000, unit=" ms", digits=0)
+        print(f"    {label:<42} {shown:>26}  goal < 1000 ms  {verdict}")
+
+
 def section_plan(setup: Setup, runs: int) -> None:
     print(f"Planning the largest valid routines, median (min-max) of {runs}:")
     paths = largest_routines(setup.tmp)
@@ -806,12 +818,7 @@ def section_plan(setup: Setup, runs: int) -> None:
                     firsts[key].append(seconds)
         plan_in_process(path, True, homes[True])  # the cache of the runs below
         print(f"  {name}, first plan ever, voice on ({how}), every text measured:")
-        for key, label in (
-            ("process", "backtimer plan FILE (process)"),
-            ("inner", "plan + timeline (in process)"),
-        ):
-            verdict = "ok" if statistics.median(firsts[key]) < 1.0 else "OVER"
-            print(f"    {label:<42} {spread(firsts[key], **ms):>26}  goal < 1000 ms  {verdict}")
+        plan_goals(firsts["process"], firsts["inner"])
     bare = [PYTHON, "-c", "pass"]
     imports = [PYTHON, "-c", "import backtimer.cli.plan"]
     for voice in (True, False):
@@ -830,12 +837,7 @@ def section_plan(setup: Setup, runs: int) -> None:
                 if number:
                     walls["inner"].append(inner)
             print(f"  {name}, voice {word} ({how}):")
-            for key, label in (
-                ("plan", "backtimer plan FILE (process)"),
-                ("inner", "plan + timeline (in process)"),
-            ):
-                verdict = "ok" if statistics.median(walls[key]) < 1.0 else "OVER"
-                print(f"    {label:<42} {spread(walls[key], **ms):>26}  goal < 1000 ms  {verdict}")
+            plan_goals(walls["plan"], walls["inner"])
             report("  process vs python -c pass", walls["plan"], walls["bare"], None, **ms)
             report(
                 "  process vs importing the plan command",
