@@ -35,7 +35,6 @@ import contextlib
 import importlib.util
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -57,12 +56,10 @@ from backtimer.sound.voice_helper import (  # the helper's, and the rules both a
     MIN_RATE,
     SILENCE,
     TAIL,
-    Espeak,
     _clamp_rate,
     _speech,
     audible_end,
     resample,
-    serve,
     trim_quiet,
 )
 
@@ -70,12 +67,12 @@ __all__ = [
     "DEFAULT_RATE",
     "DEFAULT_VOICE",
     "FRESH",
+    "HELPER",
     "MAX_RATE",
     "MIN_RATE",
     "SILENCE",
     "TAIL",
     "CommandRenderer",
-    "Espeak",
     "Renderer",
     "VoiceProcess",
     "audible_end",
@@ -83,11 +80,11 @@ __all__ = [
     "loader_installed",
     "resample",
     "seconds_of",
-    "serve",
     "trim_quiet",
 ]
 
 CACHE_SIZE = 512  # rendered texts kept per renderer (a session repeats many)
+HELPER = "backtimer.sound.voice_helper"  # the helper process: python -m HELPER --serve
 LOADER = "espeakng_loader"
 
 
@@ -180,7 +177,7 @@ class VoiceProcess:
         began = time.perf_counter()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "backtimer.sound.voice_helper", "--serve"],
+                [sys.executable, "-m", HELPER, "--serve"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -412,16 +409,3 @@ def find_renderer(
             argv = [path] if voice is None else [path, "-v", voice]
             return CommandRenderer(argv, rate=rate)
     return None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m backtimer.sound.voice --serve | --info``: the helper's own command line
-    (:func:`backtimer.sound.voice_helper.main`), which the helper process runs."""
-    from backtimer.sound import voice_helper
-
-    return voice_helper.main(argv)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    raise SystemExit(main())

@@ -13,6 +13,7 @@ import pytest
 
 from backtimer.sound import voice
 from backtimer.sound.voice import (
+    HELPER,
     VoiceProcess,
     _option,
     find_renderer,
@@ -91,7 +92,7 @@ def test_the_library_stays_out_of_backtimer_s_process() -> None:
 @needs_wheel
 def test_the_helper_protocol() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "backtimer.sound.voice", "--serve"],
+        [sys.executable, "-m", HELPER, "--serve"],
         input=b'{"text": "One.", "rate": 175, "voice": "en"}\n{"text": "x", "voice": "no-such"}\n',
         capture_output=True,
         timeout=60,
@@ -115,9 +116,7 @@ def test_a_helper_that_cannot_start_is_reported_not_raised(monkeypatch) -> None:
 
 
 def test_usage_of_the_helper_module() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "backtimer.sound.voice"], capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", HELPER], capture_output=True, text=True)
     assert done.returncode == 2 and "--serve" in done.stderr
 
 
