@@ -75,10 +75,15 @@ def _measure(helper: VoiceProcess, texts: list[str]) -> list[tuple[float, float]
         if answer is None:
             out.append(None)
             continue
-        played, after = answer
-        words = played / SAMPLE_RATE  # every sample is played
-        out.append((round(words, 4), round(words + after, 4)))
+        out.append(_seconds(*answer))
     return out
+
+
+def _seconds(played: int, after: float) -> tuple[float, float]:
+    """(the words, the whole) in seconds: ``played`` samples (every one is played), and
+    with the ``after`` seconds of quiet the engine wrote after them."""
+    words = played / SAMPLE_RATE
+    return round(words, 4), round(words + after, 4)
 
 
 def _helper_count(texts: int) -> int:
@@ -389,32 +394,22 @@ class SpeechLengths:
         quiet the engine wrote after them, which a process plays before it exits."""
         if self._failed:
             return None
-        if self.renderer is not None:
-            found = self._render_with(self.renderer, text)
-            if found is None:
-                self._failed = True  # this engine cannot render here: estimate from now on
-            return found
-        if self.argv is not None:
-            return self._render_say(text)
-        return None
-
-    @staticmethod
-    def _render_with(
-        renderer: VoiceProcess | CommandRenderer, text: str
-    ) -> tuple[float, float] | None:
-        """:meth:`_render` with ``renderer``; None if it did not render."""
+        renderer = self.renderer
+        if renderer is None:
+            return self._render_say(text) if self.argv is not None else None
         if isinstance(renderer, VoiceProcess):  # the lengths alone: no samples sent
-            return _measure(renderer, [text])[0]
-        try:
-            samples = renderer.render(text)
-            quiet = getattr(renderer, "quiet", None)
-            after = float(quiet(text)) if samples is not None and callable(quiet) else 0.0
-        except Exception:  # a voice must never stop a session
-            return None
-        if samples is None:
-            return None
-        words = len(samples) / SAMPLE_RATE  # every sample is played
-        return round(words, 4), round(words + after, 4)
+            found = _measure(renderer, [text])[0]
+        else:
+            try:
+                samples = renderer.render(text)
+                quiet = getattr(renderer, "quiet", None)
+                after = float(quiet(text)) if samples is not None and callable(quiet) else 0.0
+            except Exception:  # a voice must never stop a session
+                samples = None
+            found = None if samples is None else _seconds(len(samples), after)
+        if found is None:
+            self._failed = True  # this engine cannot render here: estimate from now on
+        return found
 
     def _render_say(self, text: str) -> tuple[float, float] | None:
         assert self.argv is not None
