@@ -241,20 +241,27 @@ class SpeechLengths:
         in the cache, or it is estimated, or nothing is said)."""
         if not text.strip() or not self.enabled or not self.measured or self._failed:
             return True
+        return self._cached(text) is not None
+
+    def _cached(self, text: str) -> tuple[float, float] | None:
+        """The words' and the whole length of ``text`` as the cache has them, else None."""
         cache = self._load()
-        return self._key(text, "words") in cache and self._key(text, "whole") in cache
+        words, whole = cache.get(self._key(text, "words")), cache.get(self._key(text, "whole"))
+        return None if words is None or whole is None else (words, whole)
 
     def _measured(self, text: str) -> tuple[float, float] | None:
         """The words' and the whole length of ``text`` (see :meth:`_render`), cached."""
-        cache = self._load()
-        keys = self._key(text, "words"), self._key(text, "whole")
-        if keys[0] in cache and keys[1] in cache:
-            return cache[keys[0]], cache[keys[1]]
-        found = self._render(text)
-        if found is not None:
-            cache[keys[0]], cache[keys[1]] = found
-            self._dirty = True
+        found = self._cached(text)
+        if found is None:
+            found = self._render(text)
+            if found is not None:
+                self._keep(text, found)
         return found
+
+    def _keep(self, text: str, found: tuple[float, float]) -> None:
+        cache = self._load()
+        cache[self._key(text, "words")], cache[self._key(text, "whole")] = found
+        self._dirty = True
 
     def _estimate(self, text: str) -> float:
         if self._by_command:
@@ -283,8 +290,7 @@ class SpeechLengths:
         helper, in any order), else one after the other through the voice's helper."""
         if not self.measured or self._failed:
             return
-        cache = self._load()
-        todo = sorted({t for t in texts if t.strip() and self._key(t, "whole") not in cache})
+        todo = sorted({t for t in texts if t.strip() and self._cached(t) is None})
         if not todo:
             return
         if isinstance(self.renderer, VoiceProcess):
@@ -295,8 +301,7 @@ class SpeechLengths:
         for text in todo:  # in order: the cache keeps the oldest first
             measured = found.get(text)
             if measured is not None:
-                cache[self._key(text, "words")], cache[self._key(text, "whole")] = measured
-                self._dirty = True
+                self._keep(text, measured)
 
     def warm(self, texts: int) -> None:
         """Start, in the background, the voice helpers that measuring ``texts`` texts will
