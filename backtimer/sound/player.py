@@ -175,12 +175,17 @@ class SoundPlayer:
         """Speak ``text`` (cutting off what is still being said), from clock time ``at``."""
         self._say(text, at, follow=False)
 
-    def _say(self, text: str, at: float | None, *, follow: bool) -> None:
+    def _say(
+        self, text: str, at: float | None, *, follow: bool, words: float | None = None
+    ) -> None:
+        """``words``: the seconds of the words before (see :meth:`say_after_quiet`)."""
         if not self.voice or not text.strip():
             return
         if self.renderer is None:
             if self.speech is not None:
-                if follow:
+                if words is not None:
+                    self.speech.say_after_quiet(text, words)
+                elif follow:
                     self.speech.say_next(text)
                 else:
                     self.speech.say(text)
@@ -203,11 +208,7 @@ class SoundPlayer:
         """As :meth:`say_next`, for a countdown number after a number whose words are over:
         a speech command's trailing quiet is not waited for beyond a moment (see
         SpeechPlayer.say_after_quiet). The voice's renders end with their words."""
-        if self.renderer is None and self.speech is not None:
-            if self.voice and text.strip():
-                self.speech.say_after_quiet(text, words)
-            return
-        self.say_next(text, at)
+        self._say(text, at, follow=True, words=words)
 
     def silence(self) -> None:
         """Stop every sound at once: what waits to be said is dropped too."""

@@ -198,3 +198,39 @@ def test_no_device_falls_back_to_the_speech_command_and_the_bell(monkeypatch) ->
 def test_fake_renderer_is_deterministic() -> None:
     assert FakeRenderer().render("ab") == FakeRenderer().render("ab")
     assert isinstance(FakeRenderer().render("ab"), array)
+
+
+class SpeechCalls:
+    """Stands in for a SpeechPlayer: records what the SoundPlayer asked of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+
+    def say(self, text: str) -> None:
+        self.calls.append(("say", text))
+
+    def say_next(self, text: str) -> None:
+        self.calls.append(("say_next", text))
+
+    def say_after_quiet(self, text: str, words: float = 0.0) -> None:
+        self.calls.append(("say_after_quiet", text, str(words)))
+
+
+def test_a_number_after_a_number_goes_to_the_speech_command_with_its_words() -> None:
+    """Played by a speech command: say_after_quiet hands the words' seconds on (its quiet is
+    not waited for beyond a moment), with the voice off nothing; played by the voice, it
+    follows what is being said, as say_next (the voice's renders end with their words)."""
+    speech = SpeechCalls()
+    player = SoundPlayer(None, speech=speech, threaded=False)  # type: ignore[arg-type]
+    player.say_after_quiet("2", words=0.6)
+    player.say_next("1")
+    player.say("Hold")
+    player.say_after_quiet("  ", words=0.6)  # nothing to say
+    assert speech.calls == [("say_after_quiet", "2", "0.6"), ("say_next", "1"), ("say", "Hold")]
+    player.voice = False
+    player.say_after_quiet("1", words=0.6)
+    assert len(speech.calls) == 3
+    voiced, mixer, _ = bare_player()
+    voiced.say("three")
+    voiced.say_after_quiet("two", words=0.6)
+    assert [s.name for s in mixer._sounds] == ["three", "two"]  # not cut: it follows
