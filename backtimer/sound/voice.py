@@ -222,10 +222,9 @@ class VoiceProcess:
                 return None
             assert self._proc is not None
             proc = self._proc
-            request = json.dumps({"text": text, "rate": self.rate, "voice": self.voice})
             try:
                 assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(request.encode() + b"\n")
+                proc.stdin.write(self._request(text))
                 proc.stdin.flush()
                 header = self._read_header()
                 if header is None:
@@ -240,6 +239,13 @@ class VoiceProcess:
             samples, quiet = _speech(data, self.sample_rate)
             self._cache.put(text, samples, quiet)
             return samples
+
+    def _request(self, text: str, *, measure: bool = False) -> bytes:
+        """The helper's request line for ``text`` (see the module's docstring)."""
+        request: dict[str, Any] = {"text": text, "rate": self.rate, "voice": self.voice}
+        if measure:
+            request["measure"] = True
+        return json.dumps(request).encode() + b"\n"
 
     def quiet(self, text: str) -> float:
         with self._lock:
@@ -263,8 +269,7 @@ class VoiceProcess:
                     out[index] = (len(cached), self._cache.quiet(text))
                 else:
                     asked.append(index)
-                    request = {"text": text, "rate": self.rate, "voice": self.voice}
-                    lines.append(json.dumps({**request, "measure": True}).encode() + b"\n")
+                    lines.append(self._request(text, measure=True))
             if not asked or not self._ensure():
                 return out
             assert self._proc is not None
