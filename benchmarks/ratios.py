@@ -746,25 +746,18 @@ def plan_in_process(path: Path, voice: bool, env: dict[str, str]) -> tuple[float
     """Seconds to plan ``path`` at its highest level with its cue timeline, as ``plan`` and
     a session do (``speech_plan``, the user's settings but the voice), and what speech."""
     import dataclasses
+    from unittest import mock
 
     from backtimer.files.config import with_config_defaults
     from backtimer.files.routine_load import load_routine
     from backtimer.session.launch import settings, speech_plan
 
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, env):  # this process's environment as it was, after
         config = dataclasses.replace(settings(), voice=voice)
         routine = with_config_defaults(load_routine(path), config)
         start = time.perf_counter()
         plan = speech_plan(routine, "high", config)
         seconds = time.perf_counter() - start
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     speech = plan.speech
     how = "no voice" if speech is None or speech.engine is None else speech.engine
     if speech is not None and speech.engine is not None:
