@@ -340,15 +340,14 @@ class SpeechLengths:
         lock = threading.Lock()
 
         def work(helper: VoiceProcess) -> None:
-            if helper is not voice and not (helper.start() and helper.fresh and voice.start()):
-                return
+            if helper is not voice and not (
+                helper.start() and helper.fresh and voice.start() and voice.fresh
+            ):  # not started, or not rendering as the session's voice renders: its texts
+                return  # are the voice's
             while not self._failed:
                 with lock:
                     batch = list(itertools.islice(texts, BATCH))
                 if not batch:
-                    return
-                if helper is not voice and not voice.fresh:
-                    left.extend(batch)  # not rendered as the session's voice renders
                     return
                 failed = False
                 for text, measured in zip(batch, _measure(helper, batch), strict=True):
