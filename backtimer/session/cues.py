@@ -267,16 +267,11 @@ def _longest(text: str, rate: int) -> float:
     return estimate(text, rate) + 60.0 / rate
 
 
-def _fitted_by_words(cue: Cue) -> bool:
-    """A countdown number, a rep's tempo part or a rep's count said at the end of the rep
-    before: fitted by its words alone (see :func:`~backtimer.core.timeline.fit_steps` and
-    :attr:`~backtimer.core.timeline.Cue.by_words`), its command's quiet may run on."""
-    return cue.by_words
-
-
 def _after_words(before: _Due | None, item: _Due) -> bool:
-    """``item`` follows a cue fitted by its words whose words ended by ``item``'s time."""
-    if before is None or before.cue.say is None or not _fitted_by_words(before.cue):
+    """``item`` follows a cue fitted by its words alone (:attr:`Cue.by_words`: a countdown
+    number, a rep's tempo part or count; its command's quiet may run on) whose words ended
+    by ``item``'s time."""
+    if before is None or before.cue.say is None or not before.cue.by_words:
         return False
     return before.end <= item.due + 1e-9
 
