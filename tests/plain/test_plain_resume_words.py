@@ -38,11 +38,27 @@ def resuming(lines: list[str]) -> int:
         [(1.0, "p"), (3.0, "p")],
         [(4.0, "x"), (9.0, "mistake")],
         [(6.0, "p"), (8.0, "x"), (9.0, "mistake"), (12.0, "p")],
+        # Six seconds into the Bridge's 20 s hold (from 81 s): room for "Resuming.".
+        [(87.0, "p"), (91.0, "p")],
+        [(87.0, "x"), (89.0, "mistake")],
     ],
 )
 def test_resuming_is_printed_exactly_where_it_is_said(schedule: list[tuple[float, str]]) -> None:
     lines, player = fitted_run(schedule)
     assert resuming(lines) == player.said.count(RESUMED_TEXT)
+
+
+@pytest.mark.parametrize("schedule", [[(87.0, "p"), (91.0, "p")], [(87.0, "x"), (89.0, "mistake")]])
+def test_a_resume_mid_hold_with_room_prints_the_resuming_it_says(
+    schedule: list[tuple[float, str]],
+) -> None:
+    # The cases above where it is said: without them every count was 0 == 0, true of a
+    # front end that never printed it.
+    lines, player = fitted_run(schedule)
+    assert player.said.count(RESUMED_TEXT) == 1
+    assert [line for line in lines if line.endswith(f"] {RESUMED_TEXT}")] == [
+        f"[01:27] {RESUMED_TEXT}"  # when the clock runs again, where it stood
+    ]
 
 
 def test_after_a_pain_stop_and_resume_no_resuming_is_printed_the_step_s_words_are() -> None:
