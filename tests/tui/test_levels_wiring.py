@@ -17,6 +17,8 @@ from snapshot_apps.common import (
     screen_text,
     write_routine,
 )
+from textual.app import App
+from textual.pilot import Pilot
 
 from backtimer.core.engine import Command
 from backtimer.core.routine import LevelChoice
@@ -27,6 +29,15 @@ from backtimer.session.launch import prepare
 from backtimer.session.runner import SessionRunner
 from backtimer.tui.screens.levels import LevelOfferScreen
 from backtimer.tui.screens.session import SessionScreen
+
+
+async def answer_offer(app: App, pilot: Pilot, *keys: str) -> None:
+    """The level offer is open; ``keys`` answer it and the session starts."""
+    await pilot.pause()
+    assert isinstance(app.screen, LevelOfferScreen)
+    await pilot.press(*keys)
+    await pilot.pause()
+    assert isinstance(app.screen, SessionScreen)
 
 
 def run_session(entry, data: Path, *, pain: bool = False) -> None:
@@ -74,11 +85,7 @@ async def test_three_pain_free_sessions_offer_a_step_up_that_the_next_session_us
 
     app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("s")  # start, with the step up ticked by default
-        await pilot.pause()
-        assert isinstance(app.screen, SessionScreen)
+        await answer_offer(app, pilot, "s")  # start, with the step up ticked by default
         assert hold_of(app.screen.plan) == 15
     # Stored: the next session starts at the new level too.
     assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 15
@@ -153,11 +160,7 @@ async def test_the_levels_are_worked_out_once_before_a_session(tmp_path: Path, m
     monkeypatch.setattr(levels, "stored_levels", counting_stored)
     app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("s")
-        await pilot.pause()
-        assert isinstance(app.screen, SessionScreen)
+        await answer_offer(app, pilot, "s")
         assert hold_of(app.screen.plan) == 15
     assert reads == [entry.key]
     assert stored == [entry.key]
@@ -172,11 +175,8 @@ async def test_a_declined_step_up_runs_the_session_at_the_level_it_had(tmp_path:
     entry, data = step_up_due(tmp_path)
     app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("space", "s")  # the list has the focus: untick the one offer, start
-        await pilot.pause()
-        assert isinstance(app.screen, SessionScreen)
+        # The list has the focus: untick the one offer, start.
+        await answer_offer(app, pilot, "space", "s")
         assert hold_of(app.screen.plan) == 10
     assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
 
@@ -185,11 +185,7 @@ async def test_n_runs_the_session_with_no_step_up(tmp_path: Path) -> None:
     entry, data = step_up_due(tmp_path)
     app = offer_app(entry, data)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("n")  # ticked, but declined all at once
-        await pilot.pause()
-        assert isinstance(app.screen, SessionScreen)
+        await answer_offer(app, pilot, "n")  # ticked, but declined all at once
         assert hold_of(app.screen.plan) == 10
     assert hold_of(prepare(entry, level="current", data_dir=data, record=False).plan) == 10
 
@@ -268,10 +264,6 @@ async def test_the_plan_compiled_while_the_offer_is_read_is_the_sessions(
         entry, clock=FakeClock(), record=True, data_dir=data, level="current", voice=voice
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LevelOfferScreen)
-        await pilot.press("s")
-        await pilot.pause()
-        assert isinstance(app.screen, SessionScreen)
+        await answer_offer(app, pilot, "s")
         assert len(found) == 1 and found[0] is not None
         assert app.screen.plan is found[0]
