@@ -211,10 +211,15 @@ class SoundPlayer:
         self._say(text, at, follow=True, words=words)
 
     def silence(self) -> None:
-        """Stop every sound at once: what waits to be said is dropped too."""
+        """Stop every sound at once: what waits to be said is dropped too, and a render
+        under way that hangs is abandoned (see :meth:`VoiceProcess.hurry`), so that what is
+        said next (the pain stop's word) is not kept waiting behind it."""
         with self._lock:
             self._generation += 1
             self._last_tone = (0, 0)
+        if self.renderer is not None:
+            with contextlib.suppress(Exception):
+                self.renderer.hurry()
         if self.mixer is not None:
             self.mixer.stop()
         if self.speech is not None:
@@ -321,6 +326,9 @@ class SoundPlayer:
     def _speak(self, generation: int, text: str, at: float | None, follow: bool = False) -> None:
         try:
             assert self.renderer is not None and self.mixer is not None
+            with self._lock:
+                if generation != self._generation:
+                    return  # silenced since it was asked: not rendered either
             samples = self.renderer.render(text)
             with self._lock:
                 current = generation == self._generation
@@ -375,7 +383,8 @@ def open_sound(
         if mixer is not None:
             renderer = find_renderer(command, rate=rate, voice=voice_name)
             if renderer is not None and renderer.render(STOPPED_TEXT) is None:
-                status.notes.append(renderer.error or f"{renderer.engine} did not speak")
+                problem = renderer.error or getattr(renderer, "problem", None)
+                status.notes.append(problem or f"{renderer.engine} did not speak")
                 renderer.close()
                 renderer = None
         if renderer is not None:

@@ -4,7 +4,11 @@ Each announcement is one child process, started and left to run: ``say()`` retur
 A new announcement stops the one still speaking (SIGTERM to its process group, SIGKILL a
 moment later if it is still there), so two never overlap; ``silence()`` kills at once.
 Anything that goes wrong (no command, a command that fails to start, no sound device) is
-silence: the session goes on, nothing is printed.
+silence: the session goes on, nothing is printed. A command that never exits (a hung
+engine, a sound server that does not answer) holds up nothing for long: the next
+announcement stops it (``say``) or, when it was to follow it (``say_next``), stops it once it
+has run :func:`speak_timeout` seconds (a generous multiple of how long its words take); the
+pain stop (``silence``) kills it at once.
 
 The text is never an option and no shell ever sees it: it is one argv element after ``--``
 (which espeak-ng, espeak, spd-say and any getopt-style command read as "options end here"),
@@ -36,6 +40,20 @@ KILL_AFTER = 0.3  # seconds between SIGTERM and SIGKILL for a replaced announcem
 START_UP = 0.25
 #: Seconds a countdown number waits for the one before it to end before stopping its quiet.
 QUIET_WAIT = 0.15
+#: An announcement that runs longer than SPEAK_FACTOR times the seconds its words take
+#: (estimated at the rate; a command of the user's own may speak slower than the rate
+#: says), and at least SPEAK_FLOOR seconds, is taken to hang: one that waits to follow it
+#: stops it (see SpeechPlayer.say_next).
+SPEAK_FLOOR = 5.0
+SPEAK_FACTOR = 3.0
+
+
+def speak_timeout(text: str, rate: int | None = None) -> float:
+    """Seconds an announcement of ``text`` may run before what follows it stops it."""
+    from backtimer.core.timeline import DEFAULT_RATE, command_estimate  # not at start-up
+
+    words = command_estimate(text, rate or DEFAULT_RATE)
+    return START_UP + max(SPEAK_FLOOR, SPEAK_FACTOR * words)
 
 
 def find_command(command: str | Sequence[str] | None = None) -> list[str] | None:
@@ -174,6 +192,7 @@ class SpeechPlayer:
         self.argv: list[str] | None = (
             with_voice(argv, rate=rate, voice=voice) if argv is not None else None
         )
+        self.rate = rate
         self._current: subprocess.Popen[bytes] | None = None
         self._retiring: list[threading.Thread] = []
         # Said next, after the current one (say_next), each with when the current one may
@@ -181,6 +200,7 @@ class SpeechPlayer:
         # time; None: never).
         self._waiting: list[tuple[str, tuple[float, float] | None]] = []
         self._started = 0.0  # when the current one was started (time.monotonic)
+        self._limit = 0.0  # seconds after that it is taken to hang (speak_timeout)
         self._follower: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -216,7 +236,8 @@ class SpeechPlayer:
         """Say ``text`` without cutting off what is still being said: a cue timeline leaves
         room for every utterance, so one still running is only late (a slow command starting
         up, a voice slower than its rate). It is let finish, and ``text`` follows it, so two
-        never overlap either."""
+        never overlap either; but one that has run :func:`speak_timeout` seconds hangs,
+        and is stopped for ``text``."""
         self._queue(text, None)
 
     def say_after_quiet(self, text: str, words: float = 0.0) -> None:
@@ -256,17 +277,18 @@ class SpeechPlayer:
                     return
                 proc = self._current
                 text, stop = self._waiting[0]
-                until = None if stop is None else max(self._started + stop[0], stop[1])
+                limit = self._started + self._limit  # past it, the current one hangs
+                until = limit if stop is None else min(limit, max(self._started + stop[0], stop[1]))
                 now = time.monotonic()
                 running = proc is not None and proc.poll() is None
-                if running and until is not None and now >= until:
-                    self._stop_current(kill=False)  # its words are over: its quiet
+                if running and now >= until:
+                    self._stop_current(kill=False)  # its words are over (its quiet), or it hangs
                     proc = None
                 if proc is None or proc.poll() is not None:
                     self._waiting.pop(0)
                     self._spawn(text, queue=True)
                     continue
-                timeout = 0.2 if until is None else max(0.005, min(0.2, until - now))
+                timeout = max(0.005, min(0.2, until - now))
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=timeout)
 
@@ -278,6 +300,7 @@ class SpeechPlayer:
         if queue and _is_spd_say(base):
             base = [part for part in base if part not in ("-C", "--cancel")]
         argv, feed = speech_argv(base, text)
+        self._limit = speak_timeout(text, self.rate)
         self._started = time.monotonic()
         try:
             self._current = subprocess.Popen(

@@ -27,6 +27,17 @@ The protocol of ``--serve`` (requests answered in order): backtimer writes one J
 alone: the lengths :meth:`VoiceProcess.render` and :meth:`VoiceProcess.quiet` would give.
 Its first line, before any request, is ``{"engine", "sample_rate", "fresh"}`` (``fresh``:
 every text is rendered from the same state, see :data:`FRESH`).
+
+No wait on a renderer is unbounded: a helper has :data:`START_TIMEOUT` seconds to send its
+first line, and each text :func:`render_timeout` seconds (a generous multiple of how long
+its words take to say, never less than :data:`RENDER_FLOOR`) to be rendered or measured. A
+render that takes longer is abandoned: the helper and the fork it renders in (its whole
+process group) are killed and reaped, the text gives None (as a text that fails: its cue's
+tone or bell is heard without the words), and the next text starts a new helper, so the
+cues after it are spoken. After :data:`MAX_HANGS` such texts in a row the voice is given up
+(``error``). :meth:`VoiceProcess.hurry` cuts the wait short for the pain stop, whose word
+must not wait behind a render that hangs. A system espeak-ng run by
+:class:`CommandRenderer` gets the same bound per text.
 """
 
 from __future__ import annotations
@@ -35,17 +46,20 @@ import contextlib
 import importlib.util
 import io
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from backtimer.core.timeline import estimate
 from backtimer.sound.speech import find_command
 from backtimer.sound.tones import SAMPLE_RATE
 from backtimer.sound.voice_helper import (  # the helper's, and the rules both apply
@@ -86,6 +100,123 @@ __all__ = [
 CACHE_SIZE = 512  # rendered texts kept per renderer (a session repeats many)
 HELPER = "backtimer.sound.voice_helper"  # the helper process: python -m HELPER --serve
 LOADER = "espeakng_loader"
+#: Seconds a helper may take to start (to send its first line): it usually takes well
+#: under one, on a busy machine a few.
+START_TIMEOUT = 20.0
+#: A text's render is abandoned after RENDER_FACTOR times the seconds its words take to
+#: say (estimated from the rate), and never before RENDER_FLOOR seconds. A render takes a
+#: few hundredths of the words' length: a render still running after the words would have
+#: been said is of no use to a cue on its deadline, and is taken to hang.
+RENDER_FLOOR = 4.0
+RENDER_FACTOR = 1.5
+#: Texts in a row that hang before the voice is given up (each one starts a new helper).
+MAX_HANGS = 3
+#: Seconds a render already under way is given when every sound must stop (the pain stop,
+#: :meth:`VoiceProcess.hurry`): one that takes longer is abandoned, so that the stop's own
+#: word is not kept waiting behind a render that hangs.
+HURRY = 0.1
+
+
+def render_timeout(text: str, rate: int = DEFAULT_RATE) -> float:
+    """Seconds a renderer has to render ``text`` at ``rate`` (see :data:`RENDER_FLOOR`)."""
+    return max(RENDER_FLOOR, RENDER_FACTOR * estimate(text, rate))
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started that are still there (Linux; elsewhere none known)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+            return [int(part) for part in listing.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has ended and been reaped (or is not ours to know: not Linux)."""
+    return not os.path.exists(f"/proc/{pid}")
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a renderer's process and what it started (it leads a process group of its own:
+    ``start_new_session``), never raising. The voice helper's fork of the moment is killed
+    first and given a moment to be reaped by the helper (a fork orphaned by the helper's
+    death would wait for the system to reap it); then the whole group. The caller reaps
+    ``proc`` itself (``wait``)."""
+    if proc.returncode is not None:
+        return
+    if not hasattr(os, "killpg"):
+        with contextlib.suppress(OSError):
+            proc.kill()
+        return
+    forks = _children(proc.pid)
+    for pid in forks:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 0.5
+    while forks and time.monotonic() < deadline and not all(_gone(pid) for pid in forks):
+        time.sleep(0.005)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+class _Watch:
+    """Kills a renderer's process that has not answered by a deadline, from a thread of its
+    own, so that a blocked read on its pipe ends (at end of file). :meth:`stop` ends the
+    watch; ``expired`` then says whether it killed the process."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], seconds: float) -> None:
+        self.proc = proc
+        self.seconds = seconds
+        self.expired = False
+        self._deadline = time.monotonic() + seconds
+        self._done = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="backtimer-voice-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with self._changed:
+            while not self._done:
+                left = self._deadline - time.monotonic()
+                if left <= 0:
+                    self.expired = True
+                    break
+                self._changed.wait(left)
+            else:
+                return
+        kill_group(self.proc)
+
+    def rearm(self, seconds: float) -> None:
+        """A new deadline, ``seconds`` from now (the next answer of a batch)."""
+        with self._changed:
+            self.seconds = seconds
+            self._deadline = time.monotonic() + seconds
+            self._changed.notify()
+
+    def hurry(self, seconds: float) -> None:
+        """The deadline brought forward to ``seconds`` from now, if it is later."""
+        with self._changed:
+            self._deadline = min(self._deadline, time.monotonic() + seconds)
+            self._changed.notify()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._done = True
+            self._changed.notify()
+        self._thread.join()
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a killed process (so it is no zombie) and close its pipes."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5.0)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            if pipe is not None:
+                pipe.close()
 
 
 class Renderer(Protocol):
@@ -146,7 +277,10 @@ class VoiceProcess:
     """Renders through the helper process (started on first use). Thread-safe.
 
     Anything that goes wrong (the helper cannot start, dies, answers nonsense) makes
-    :meth:`render` return None and ``error`` say why; the session goes on.
+    :meth:`render` return None and ``error`` say why; the session goes on. A text whose
+    render hangs gives None too, after :func:`render_timeout` seconds: its helper is killed
+    and the next text starts a new one (see the module's docstring); ``problem`` says what
+    happened, ``hangs`` counts such texts.
     """
 
     def __init__(self, *, rate: int | None = None, voice: str | None = None) -> None:
@@ -155,6 +289,9 @@ class VoiceProcess:
         self.engine = "espeak-ng (espeakng-loader)"
         self.sample_rate = SAMPLE_RATE
         self.error: str | None = None
+        #: The latest text abandoned because its render hung (the voice goes on), if any.
+        self.problem: str | None = None
+        self.hangs = 0  # texts abandoned so far
         self.startup_seconds: float | None = None
         #: Whether the helper renders every text from the same state (see :data:`FRESH`):
         #: known once it has started.
@@ -163,17 +300,46 @@ class VoiceProcess:
         self._lock = threading.Lock()
         self._cache = _Cache()
         self._closed = False
+        self._in_a_row = 0  # texts abandoned since the last one rendered
+        self._watch: _Watch | None = None  # the wait under way, for hurry()
 
     def start(self) -> bool:
         """Start the helper now (rather than on the first sentence); True when it runs."""
         with self._lock:
             return self._ensure()
 
+    def render_timeout(self, text: str) -> float:
+        """Seconds the helper has to render or measure ``text`` (see :func:`render_timeout`)."""
+        return render_timeout(text, self.rate)
+
+    def hurry(self, seconds: float = HURRY) -> None:
+        """Give a render under way (from another thread) ``seconds`` more at most: for the
+        pain stop, whose own word must not wait behind a render that hangs. One that ends in
+        time is kept; one that does not is abandoned (see :meth:`render`)."""
+        watch = self._watch
+        if watch is not None:
+            watch.hurry(seconds)
+
+    @contextlib.contextmanager
+    def _watching(self, proc: subprocess.Popen[bytes], seconds: float) -> Iterator[_Watch]:
+        """A wait on ``proc`` that ends, at the latest, ``seconds`` from now (its process
+        killed); called with the lock."""
+        watch = _Watch(proc, seconds)
+        self._watch = watch
+        try:
+            yield watch
+        finally:
+            self._watch = None
+            watch.stop()
+
     def _ensure(self) -> bool:
         if self._proc is not None and self._proc.poll() is None:
             return True
         if self._closed or self.error is not None:
             return False
+        if self._proc is not None:  # ended by itself since the last text: reaped
+            _reap(self._proc)
+            self._proc = None
         began = time.perf_counter()
         try:
             self._proc = subprocess.Popen(
@@ -184,9 +350,16 @@ class VoiceProcess:
                 start_new_session=True,
                 close_fds=True,
             )
-            hello = self._read_header()
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             self._fail(f"the voice process did not start: {exc}")
+            return False
+        with self._watching(self._proc, START_TIMEOUT) as watch:
+            try:
+                hello = self._read_header()
+            except (OSError, ValueError) as exc:
+                hello = {"error": str(exc) or type(exc).__name__}
+        if watch.expired:
+            self._fail(f"the voice process did not start within {START_TIMEOUT:.0f} s")
             return False
         if hello is None or "error" in hello:
             reason = hello.get("error") if hello else "it stopped at once"
@@ -210,6 +383,21 @@ class VoiceProcess:
         self.error = message
         self._stop_process()
 
+    def _abandon(self, text: str, seconds: float) -> None:
+        """``text`` took longer than ``seconds``: its helper (killed by the watch) is
+        reaped, and the next text starts a new one, unless :data:`MAX_HANGS` texts in a
+        row have hung (then the voice is given up)."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            kill_group(proc)
+            _reap(proc)
+        self.hangs += 1
+        self._in_a_row += 1
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        self.problem = f"the voice took over {seconds:.1f} s to render {shown!r}: stopped"
+        if self._in_a_row >= MAX_HANGS:
+            self.error = f"the voice stopped answering ({self._in_a_row} texts in a row hung)"
+
     def render(self, text: str) -> array[int] | None:
         text = " ".join(text.split())
         if not text:
@@ -222,20 +410,34 @@ class VoiceProcess:
                 return None
             assert self._proc is not None
             proc = self._proc
-            try:
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(self._request(text))
-                proc.stdin.flush()
-                header = self._read_header()
-                if header is None:
-                    self._fail("the voice process stopped")
-                    return None
-                if "error" in header:
-                    return None  # this text only (an unknown voice, say)
-                data = proc.stdout.read(2 * int(header["frames"]))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                self._fail(f"the voice process failed: {exc}")
+            header: dict[str, Any] | None = None
+            data = b""
+            failure: str | None = None
+            with self._watching(proc, self.render_timeout(text)) as watch:
+                try:
+                    assert proc.stdin is not None and proc.stdout is not None
+                    proc.stdin.write(self._request(text))
+                    proc.stdin.flush()
+                    header = self._read_header()
+                    if header is not None and "error" not in header:
+                        data = proc.stdout.read(2 * int(header["frames"]))
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    failure = f"the voice process failed: {exc}"
+            if watch.expired:
+                self._abandon(text, watch.seconds)
                 return None
+            if failure is not None:
+                self._fail(failure)
+                return None
+            if header is None:
+                self._fail("the voice process stopped")
+                return None
+            if "error" in header:
+                return None  # this text only (an unknown voice, say)
+            if len(data) < 2 * int(header["frames"]):
+                self._fail("the voice process stopped")
+                return None
+            self._in_a_row = 0
             samples, quiet = _speech(data, self.sample_rate)
             self._cache.put(text, samples, quiet)
             return samples
@@ -255,10 +457,13 @@ class VoiceProcess:
         """For each text, what :meth:`render` and :meth:`quiet` would give as lengths: the
         samples played and the seconds of quiet after them, computed by the helper from
         the very samples it renders (none are sent). Asked all at once: one round trip for
-        them all. None for a text that could not be rendered."""
+        them all. None for a text that could not be rendered; a text that hangs (each has
+        :meth:`render_timeout` seconds from the answer before it) leaves None for it and
+        the texts after it, and its helper is abandoned as in :meth:`render`."""
         out: list[tuple[int, float] | None] = [None] * len(texts)
         asked: list[int] = []
         lines = []
+        spoken: dict[int, str] = {}
         with self._lock:
             for index, text in enumerate(texts):
                 text = " ".join(text.split())
@@ -269,27 +474,42 @@ class VoiceProcess:
                     out[index] = (len(cached), self._cache.quiet(text))
                 else:
                     asked.append(index)
+                    spoken[index] = text
                     lines.append(self._request(text, measure=True))
             if not asked or not self._ensure():
                 return out
             assert self._proc is not None
             proc = self._proc
-            try:
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(b"".join(lines))
-                proc.stdin.flush()
-                for index in asked:
-                    header = self._read_header()
-                    if header is None:
-                        self._fail("the voice process stopped")
-                        return out
-                    if "error" not in header:  # else: this text only
-                        out[index] = (int(header["played"]), float(header["quiet"]))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                self._fail(f"the voice process failed: {exc}")
+            failure: str | None = None
+            waiting = asked[0]  # the text whose answer is awaited
+            with self._watching(proc, self.render_timeout(spoken[waiting])) as watch:
+                try:
+                    assert proc.stdin is not None and proc.stdout is not None
+                    proc.stdin.write(b"".join(lines))
+                    proc.stdin.flush()
+                    for index in asked:
+                        waiting = index
+                        watch.rearm(self.render_timeout(spoken[index]))
+                        header = self._read_header()
+                        if header is None:
+                            failure = "the voice process stopped"
+                            break
+                        if "error" not in header:  # else: this text only
+                            out[index] = (int(header["played"]), float(header["quiet"]))
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    failure = f"the voice process failed: {exc}"
+            if watch.expired:
+                for index in asked[asked.index(waiting) :]:
+                    out[index] = None  # not answered in time: not to be trusted
+                self._abandon(spoken[waiting], watch.seconds)
+            elif failure is not None:
+                self._fail(failure)
+            elif any(out[index] is not None for index in asked):
+                self._in_a_row = 0
         return out
 
     def close(self) -> None:
+        self.hurry(0.0)  # a render under way (another thread's) ends now
         with self._lock:
             self._closed = True
             self._stop_process()
@@ -298,25 +518,23 @@ class VoiceProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             if proc.stdin is not None:
                 proc.stdin.close()  # the helper's loop ends at end of input
         try:
             proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=2.0)
-        with contextlib.suppress(OSError):
-            if proc.stdout is not None:
-                proc.stdout.close()
+            kill_group(proc)
+        _reap(proc)
 
 
 RENDERING_COMMANDS = ("espeak-ng", "espeak")
 
 
 class CommandRenderer:
-    """A system espeak-ng or espeak, writing each sentence as a WAV to its stdout."""
+    """A system espeak-ng or espeak, writing each sentence as a WAV to its stdout: a
+    process per text, killed (its process group) when it takes longer than
+    :meth:`render_timeout` (the text then gives None, and ``error`` says why)."""
 
     def __init__(self, argv: Sequence[str], *, rate: int | None = None) -> None:
         self.argv = list(argv)
@@ -328,6 +546,18 @@ class CommandRenderer:
         self.startup_seconds: float | None = None
         self._cache = _Cache()
         self._lock = threading.Lock()
+        self._watches: set[_Watch] = set()  # the renders under way, for hurry()
+
+    def render_timeout(self, text: str) -> float:
+        """Seconds the command has to render ``text`` (see :func:`render_timeout`)."""
+        return render_timeout(text, self.rate)
+
+    def hurry(self, seconds: float = HURRY) -> None:
+        """As :meth:`VoiceProcess.hurry`, for every render under way."""
+        with self._lock:
+            watches = list(self._watches)
+        for watch in watches:
+            watch.hurry(seconds)
 
     def render(self, text: str) -> array[int] | None:
         text = " ".join(text.split())
@@ -357,15 +587,29 @@ class CommandRenderer:
         argv = list(self.argv)
         if _option(argv, "-s") is None:
             argv += ["-s", str(self.rate)]
-        done = subprocess.run(
+        proc = subprocess.Popen(
             [*argv, "--stdout", "--", text],
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=30,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its group is killed if it hangs (see _Watch)
+            close_fds=True,
         )
+        watch = _Watch(proc, self.render_timeout(text))
+        with self._lock:
+            self._watches.add(watch)
         try:
-            with wave.open(io.BytesIO(done.stdout)) as wav:
+            out, _ = proc.communicate()
+        finally:
+            with self._lock:
+                self._watches.discard(watch)
+            watch.stop()
+            kill_group(proc)  # what it left running
+            _reap(proc)
+        if watch.expired:
+            raise ValueError(f"it took over {watch.seconds:.1f} s to render {text!r}")
+        try:
+            with wave.open(io.BytesIO(out)) as wav:
                 if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
                     raise ValueError("not 16-bit mono")
                 return wav.readframes(wav.getnframes()), wav.getframerate()
@@ -377,7 +621,7 @@ class CommandRenderer:
             return self._cache.quiet(" ".join(text.split()))
 
     def close(self) -> None:
-        pass
+        self.hurry(0.0)  # a render under way (another thread's) ends now
 
 
 def _option(argv: Sequence[str], flag: str) -> str | None:
