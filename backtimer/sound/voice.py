@@ -171,6 +171,7 @@ class _Watch:
         self.proc = proc
         self.seconds = seconds
         self.expired = False
+        self.hurried = False  # brought forward by hurry(): stopped, not taken to hang
         self._deadline = time.monotonic() + seconds
         self._done = False
         self._changed = threading.Condition()
@@ -199,7 +200,9 @@ class _Watch:
     def hurry(self, seconds: float) -> None:
         """The deadline brought forward to ``seconds`` from now, if it is later."""
         with self._changed:
-            self._deadline = min(self._deadline, time.monotonic() + seconds)
+            if time.monotonic() + seconds < self._deadline:
+                self._deadline = time.monotonic() + seconds
+                self.hurried = True
             self._changed.notify()
 
     def stop(self) -> None:
@@ -302,6 +305,7 @@ class VoiceProcess:
         self._closed = False
         self._in_a_row = 0  # texts abandoned since the last one rendered
         self._watch: _Watch | None = None  # the wait under way, for hurry()
+        self._starting: _Watch | None = None  # the same, while the helper starts
 
     def start(self) -> bool:
         """Start the helper now (rather than on the first sentence); True when it runs."""
@@ -312,24 +316,28 @@ class VoiceProcess:
         """Seconds the helper has to render or measure ``text`` (see :func:`render_timeout`)."""
         return render_timeout(text, self.rate)
 
-    def hurry(self, seconds: float = HURRY) -> None:
+    def hurry(self, seconds: float = HURRY, *, starting: bool = False) -> None:
         """Give a render under way (from another thread) ``seconds`` more at most: for the
         pain stop, whose own word must not wait behind a render that hangs. One that ends in
-        time is kept; one that does not is abandoned (see :meth:`render`)."""
+        time is kept; one that does not is abandoned (see :meth:`render`). A helper that is
+        starting is let start (it would be given up), unless ``starting`` (closing)."""
         watch = self._watch
-        if watch is not None:
+        if watch is not None and (starting or watch is not self._starting):
             watch.hurry(seconds)
 
     @contextlib.contextmanager
-    def _watching(self, proc: subprocess.Popen[bytes], seconds: float) -> Iterator[_Watch]:
+    def _watching(
+        self, proc: subprocess.Popen[bytes], seconds: float, *, start: bool = False
+    ) -> Iterator[_Watch]:
         """A wait on ``proc`` that ends, at the latest, ``seconds`` from now (its process
-        killed); called with the lock."""
+        killed); ``start``: the helper's start. Called with the lock."""
         watch = _Watch(proc, seconds)
+        self._starting = watch if start else None
         self._watch = watch
         try:
             yield watch
         finally:
-            self._watch = None
+            self._watch = self._starting = None
             watch.stop()
 
     def _ensure(self) -> bool:
@@ -353,13 +361,14 @@ class VoiceProcess:
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             self._fail(f"the voice process did not start: {exc}")
             return False
-        with self._watching(self._proc, START_TIMEOUT) as watch:
+        with self._watching(self._proc, START_TIMEOUT, start=True) as watch:
             try:
                 hello = self._read_header()
             except (OSError, ValueError) as exc:
                 hello = {"error": str(exc) or type(exc).__name__}
         if watch.expired:
-            self._fail(f"the voice process did not start within {START_TIMEOUT:.0f} s")
+            why = "it was closed" if watch.hurried else f"no answer within {START_TIMEOUT:g} s"
+            self._fail(f"the voice process did not start: {why}")
             return False
         if hello is None or "error" in hello:
             reason = hello.get("error") if hello else "it stopped at once"
@@ -383,18 +392,22 @@ class VoiceProcess:
         self.error = message
         self._stop_process()
 
-    def _abandon(self, text: str, seconds: float) -> None:
-        """``text`` took longer than ``seconds``: its helper (killed by the watch) is
-        reaped, and the next text starts a new one, unless :data:`MAX_HANGS` texts in a
-        row have hung (then the voice is given up)."""
+    def _abandon(self, text: str, watch: _Watch) -> None:
+        """``text`` was not rendered by ``watch``'s deadline: its helper (killed by the
+        watch) is reaped, and the next text starts a new one, unless :data:`MAX_HANGS`
+        texts in a row have hung (then the voice is given up). A render cut short by
+        :meth:`hurry` is not taken to hang."""
         proc, self._proc = self._proc, None
         if proc is not None:
             kill_group(proc)
             _reap(proc)
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        if watch.hurried:
+            self.problem = f"the render of {shown!r} was stopped with every sound"
+            return
         self.hangs += 1
         self._in_a_row += 1
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        self.problem = f"the voice took over {seconds:.1f} s to render {shown!r}: stopped"
+        self.problem = f"the voice took over {watch.seconds:.1f} s to render {shown!r}: stopped"
         if self._in_a_row >= MAX_HANGS:
             self.error = f"the voice stopped answering ({self._in_a_row} texts in a row hung)"
 
@@ -424,7 +437,7 @@ class VoiceProcess:
                 except (OSError, ValueError, KeyError, TypeError) as exc:
                     failure = f"the voice process failed: {exc}"
             if watch.expired:
-                self._abandon(text, watch.seconds)
+                self._abandon(text, watch)
                 return None
             if failure is not None:
                 self._fail(failure)
@@ -501,7 +514,7 @@ class VoiceProcess:
             if watch.expired:
                 for index in asked[asked.index(waiting) :]:
                     out[index] = None  # not answered in time: not to be trusted
-                self._abandon(spoken[waiting], watch.seconds)
+                self._abandon(spoken[waiting], watch)
             elif failure is not None:
                 self._fail(failure)
             elif any(out[index] is not None for index in asked):
@@ -509,7 +522,7 @@ class VoiceProcess:
         return out
 
     def close(self) -> None:
-        self.hurry(0.0)  # a render under way (another thread's) ends now
+        self.hurry(0.0, starting=True)  # a render under way (another thread's) ends now
         with self._lock:
             self._closed = True
             self._stop_process()
@@ -606,6 +619,8 @@ class CommandRenderer:
             watch.stop()
             kill_group(proc)  # what it left running
             _reap(proc)
+        if watch.hurried and watch.expired:
+            raise ValueError(f"stopped with every sound while it rendered {text!r}")
         if watch.expired:
             raise ValueError(f"it took over {watch.seconds:.1f} s to render {text!r}")
         try:

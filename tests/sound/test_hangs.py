@@ -235,7 +235,7 @@ def test_a_helper_that_never_starts_is_given_up(
     monkeypatch.setattr(voice, "START_TIMEOUT", SHORT)
     helper = VoiceProcess()
     assert helper.render("Hello.") is None
-    assert helper.error and "did not start within" in helper.error
+    assert helper.error and "no answer within" in helper.error
     assert helper.render("Hello.") is None  # tried once, not again and again
 
 
@@ -253,7 +253,27 @@ def test_hurry_ends_a_render_that_hangs_at_once(
     helper.hurry()
     thread.join(PATIENCE)
     assert not thread.is_alive() and result == [None]
+    assert helper.hangs == 0 and helper.problem and "stopped with every sound" in helper.problem
     assert helper.error is None and helper.render("After.") is not None
+
+
+def test_a_pain_stop_while_the_helper_starts_lets_it_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made: list[VoiceProcess]
+) -> None:
+    """hurry() spares a helper that is starting (cut short, the voice would be given up)."""
+    gate = tmp_path / "gate"
+    waits = f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
+    monkeypatch.setattr(voice.sys, "executable", fake_helper(tmp_path, waits))
+    helper = VoiceProcess()
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(helper.render("Hello.")))
+    thread.start()
+    assert wait_for(lambda: helper._starting is not None)
+    helper.hurry()
+    gate.touch()
+    thread.join(PATIENCE)
+    assert not thread.is_alive() and result[0] is not None
+    assert helper.error is None and helper.problem is None
 
 
 def test_the_bound_grows_with_the_text() -> None:
