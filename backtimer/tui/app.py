@@ -34,30 +34,11 @@ from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
-from backtimer.core.engine import Command, State
 from backtimer.core.literal import printable, shown
 from backtimer.files import catalog, dataclass_code
 from backtimer.files.catalog import Entry
-from backtimer.files.config import Config, unknown_bindings
+from backtimer.files.config import Config, load_config, unknown_bindings
 from backtimer.session.commands import binding_ids
-from backtimer.session.controller import (
-    EXIT_HANGUP,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    controller_for,
-)
-from backtimer.session.cues import default_player
-from backtimer.session.launch import (
-    Launch,
-    accept_levels,
-    describe_resume,
-    find_resume,
-    forget_offer,
-    level_changes,
-    plan_ahead,
-    prepare,
-    settings,
-)
 from backtimer.session.runner import Clock, Listener
 from backtimer.tui import css_cache
 from backtimer.tui.keys import bindings
@@ -68,6 +49,7 @@ from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from backtimer.session.launch import Launch
     from backtimer.tui.screens.picker import PickerScreen
     from backtimer.tui.screens.session import SessionScreen
 
@@ -76,6 +58,9 @@ EditFn = Callable[[Path], str | None]
 
 TICK_INTERVAL = 1.0  # longest wait between engine ticks; the screen wakes when its display changes
 
+# The session's code (session.controller, session.launch, core.engine, and the history they
+# load) is imported where a session is prepared or a resume looked for: the picker's first
+# frame needs none of it.
 # Each screen's module is imported where the screen is first pushed (``backtimer run`` needs
 # the session screen, the picker its own), not at start: they are most of the app's import
 # time and memory. A screen whose module was never imported has no instance on the stack.
@@ -376,6 +361,8 @@ class BacktimerApp(App[int]):
         elif not self.is_headless:
             # SIGTERM and SIGHUP: leave cleanly (Textual restores the terminal), telling the
             # session's listeners that it was interrupted (see on_unmount).
+            from backtimer.session.controller import EXIT_HANGUP, EXIT_TERMINATED
+
             loop = asyncio.get_running_loop()
             for sig, code in ((signal.SIGTERM, EXIT_TERMINATED), (signal.SIGHUP, EXIT_HANGUP)):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -385,7 +372,9 @@ class BacktimerApp(App[int]):
             self.call_after_refresh(self._sound_ready)
         self.apply_settings(self.config)
         resume = None
-        if self.offer_resume:
+        if self.offer_resume and _history_may_exist(self.data_dir):
+            from backtimer.session.launch import find_resume
+
             why: list[str] = []
             resume = find_resume(self.entry, self.data_dir, config=self.config, notes=why)
             for note in why:
@@ -447,6 +436,7 @@ class BacktimerApp(App[int]):
             else:
                 self.start_session(self.entry)
 
+        from backtimer.session.launch import describe_resume
         from backtimer.tui.screens.confirm import ConfirmScreen
 
         self.push_screen(
@@ -504,6 +494,8 @@ class BacktimerApp(App[int]):
                     recorder.flush(FLUSH_WAIT)
 
     def _pause_running_session(self) -> None:
+        from backtimer.core.engine import Command, State
+
         session = self.session_screen
         if session is not None and session.live and session.session.state is State.RUNNING:
             session.do(Command.PAUSE)
@@ -538,6 +530,7 @@ class BacktimerApp(App[int]):
                     self.exit_notes.append(message)  # printed once the terminal is back
 
     def _new_player(self) -> Any:
+        from backtimer.session.cues import default_player
 
         return default_player(
             self.bell,
@@ -611,6 +604,8 @@ class BacktimerApp(App[int]):
             self.notify("This routine has errors; fix them first", severity="error")
             return
         if resume is None and self.level == "current" and self.record:
+            from backtimer.session.launch import accept_levels, forget_offer, level_changes
+
             changes = level_changes(entry, self.config, self.data_dir)
             if changes:
                 self.call_after_refresh(self._while_the_offer_is_read, entry, changes)
@@ -636,6 +631,8 @@ class BacktimerApp(App[int]):
         """After the level offer's first frame: the session's plan, for the offer's default
         (every step-up taken), is compiled in a thread, and the session screen's code is
         loaded, so that Start has less to do."""
+        from backtimer.session.launch import plan_ahead
+
         plan_ahead(entry, changes, self._launch_config(), self.data_dir)
         import backtimer.tui.screens.session  # noqa: F401
 
@@ -647,6 +644,9 @@ class BacktimerApp(App[int]):
         return dataclasses.replace(self.config, voice=False)
 
     def _launch(self, entry: Entry, resume: Any) -> None:
+        from backtimer.session.controller import controller_for
+        from backtimer.session.launch import prepare
+
         launch = prepare(
             entry,
             level=self.level,
@@ -875,6 +875,7 @@ class BacktimerApp(App[int]):
     def action_help(self) -> None:
         """Help over a running session pauses it (reading takes a while) and resumes it on
         close; a pause the person made stays."""
+        from backtimer.core.engine import Command, State
         from backtimer.tui.screens.help import HelpScreen
 
         session = self.session_screen
@@ -891,7 +892,25 @@ class BacktimerApp(App[int]):
         self.push_screen(HelpScreen(), closed)
 
     def action_interrupt(self) -> None:
+        from backtimer.session.controller import EXIT_INTERRUPTED
+
         self.exit(None, EXIT_INTERRUPTED)
+
+
+def _history_may_exist(data_dir: Path | None) -> bool:
+    """Whether the data dir has anything in it: a history, or journals of records beside
+    it, that an interrupted session could be resumed from. At a first start ever it is
+    missing or empty, and no resume is looked for (that would load the session and history
+    code before the first frame, which the picker does not need)."""
+    from backtimer.files import paths
+
+    try:
+        with os.scandir(data_dir if data_dir is not None else paths.data_dir()) as found:
+            return next(found, None) is not None
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True  # cannot tell: looked for as ever (and said where it fails)
 
 
 def _has_tones() -> bool:
@@ -935,7 +954,8 @@ def make_app(
     """
     notes: list[str] = []
     if config is None:
-        config = settings(notes)
+        config, warnings = load_config()  # as session.launch.settings, without loading it
+        notes.extend(warnings)
     app = BacktimerApp(
         entry,
         bell=bell and config.bell,

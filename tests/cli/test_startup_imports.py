@@ -142,6 +142,47 @@ asyncio.run(main())
     assert {"backtimer.tui.screens.pain", "backtimer.tui.screens.confirm"} <= set(modules.split())
 
 
+PICKER_FIRST_FRAME = """
+import asyncio, sys
+from backtimer.files.config import Config
+from backtimer.tui.app import make_app
+
+async def main():
+    app = make_app(None, config=Config(), tick_interval=None, offer_resume=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print(type(app.screen).__name__)
+        print(*sorted(m for m in sys.modules if m.startswith("backtimer.")))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_the_picker_loads_the_session_code_only_to_look_for_a_resume(tmp_path, history) -> None:
+    """At a first start ever (nothing in the data dir) the picker's first frame loads none
+    of the session's code (controller, launch): there is no session to offer to resume.
+    With something in the data dir the resume is looked for, as ever."""
+    data = tmp_path / "data"
+    if history:
+        data.mkdir()
+        (data / "history.sqlite3").write_bytes(b"")  # not a history: looked at all the same
+    env = {
+        **os.environ,
+        "BACKTIMER_AUDIO": "none",
+        "BACKTIMER_CONFIG_DIR": str(tmp_path / "config"),
+        "BACKTIMER_DATA_DIR": str(data),
+        "BACKTIMER_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    shown, modules = python_output(PICKER_FIRST_FRAME, env=env, timeout=120).splitlines()[-2:]
+    assert shown == "PickerScreen"
+    session_code = {"backtimer.session.launch", "backtimer.session.controller"}
+    if history:
+        assert "backtimer.session.launch" in modules.split()  # its find_resume
+    else:
+        assert not session_code & set(modules.split())
+
+
 WARM_START = """
 import asyncio, gc, sys
 gc.disable()  # as backtimer.cli.main does at start
