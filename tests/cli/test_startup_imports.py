@@ -107,6 +107,16 @@ def test_the_app_imports_each_screen_where_it_is_first_shown() -> None:
     assert session == {"backtimer.tui.screens.session"}
 
 
+def test_the_picker_reads_the_history_only_after_its_first_frame() -> None:
+    """The picker's levels are read from the history after its first frame: its module
+    (and the app's) load none of the history's code, nor sqlite3."""
+    loaded = python_output(
+        "import sys, backtimer.tui.app, backtimer.tui.screens.picker; print(*sys.modules)"
+    ).split()
+    assert not {m for m in loaded if m.startswith("backtimer.history")}
+    assert not {"sqlite3", "_sqlite3"} & set(loaded)
+
+
 def test_the_session_screen_has_its_dialogs_once_it_is_shown(tmp_path) -> None:
     """A pain stop or a quit shows its dialog without an import: the session screen loads
     them just after its first frame."""

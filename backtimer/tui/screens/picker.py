@@ -47,8 +47,6 @@ from backtimer.files import catalog, paths
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config
 from backtimer.files.routine_load import RoutineError
-from backtimer.history.db import HistoryUnavailable, open_history
-from backtimer.history.levels import current_levels_of
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SettingsSaved, StartRoutine
 from backtimer.tui.screens import DrawnAfterStartUp, StyledAtMount, preset_breakpoints
@@ -348,6 +346,10 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
             self.levels.pop(entry.path, None)
         if not wanted:
             return
+        # Loaded here, after the first frame (the history's code is not needed before it).
+        from backtimer.history.db import HistoryUnavailable, open_history
+        from backtimer.history.levels import current_levels_of
+
         # As the level offer of a run uses it.
         sessions = (self._config() or Config()).progression_sessions
         try:
