@@ -413,7 +413,7 @@ def _main(argv: Sequence[str] | None) -> int:
         # not at every start. --version and --help make none: nor do they load dataclasses.
         from backtimer.files import dataclass_code
 
-        dataclass_code.install()
+        dataclass_code.install(lazy=True)
     parser = build_parser(chosen_command(words))
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

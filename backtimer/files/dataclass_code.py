@@ -13,6 +13,15 @@ taken over: the text is the standard library's own, compiled with the same flags
 ``exec`` would (a test compares the methods made both ways, flags and annotations too), and
 a code object compiled from the same text on the same Python is the same code object, so
 the classes are the same. A missing, unreadable or foreign file is the same as an empty one.
+
+With ``install(lazy=True)`` (the commands, see ``cli.main``) a text that is not in the file
+and makes one of :data:`DEFERRABLE` (every method but ``__init__``) is not compiled when its
+class is made: the class gets a stand-in that compiles it (through the file, the same text,
+the same call) at its first call and then puts the method in its own place in the class. At
+a first start ever most of them are never called before the first frame (a repr, the
+frozen classes' ``__setattr__``, most ``__eq__`` and ``__hash__``), and many never at all:
+about 300 of the ~470 compilations before it are not made. What is compiled is added to the
+file as before; a text never called is never compiled, here or later.
 """
 
 from __future__ import annotations
@@ -51,6 +60,12 @@ class _Store:
         if not isinstance(data, dict):
             return {}
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+    def has(self, text: str) -> bool:
+        """Whether ``text``'s code is in the file (read at the first call)."""
+        if self.known is None:
+            self.known = dict(self._read())
+        return text in self.known
 
     def code(self, text: str) -> Any:
         if self.known is None:
@@ -104,13 +119,15 @@ def installed() -> _Store | None:
     return _store
 
 
-def install() -> bool:
+def install(*, lazy: bool = False) -> bool:
     """Make ``dataclasses`` use the file (once; returns whether it is in use).
 
     ``dataclasses`` calls ``exec`` with each method's text; a module-level name ``exec`` in
     it is found before the built-in, so this puts there the built-in ``exec`` with the text
     replaced by its code compiled before. Nothing of the standard library is reproduced:
-    the text, the namespaces and the call are the standard library's own."""
+    the text, the namespaces and the call are the standard library's own. ``lazy``: the
+    methods of :data:`DEFERRABLE` that are not in the file are compiled at their first call
+    (see the module's docstring)."""
     global _store
     if _store is not None:
         return True
@@ -120,6 +137,11 @@ def install() -> bool:
 
     def cached_exec(source: Any, /, *args: Any, **kwargs: Any) -> Any:
         if isinstance(source, str):
+            if lazy and not store.has(source):
+                name = _deferrable(source)
+                if name is not None and len(args) == 2 and not kwargs:
+                    args[1]["__create_fn__"] = _deferred_maker(store, source, name, args[0])
+                    return None
             source = store.code(source)
         return builtins.exec(source, *args, **kwargs)
 
@@ -127,6 +149,59 @@ def install() -> bool:
     _store = store
     atexit.register(store.save)
     return True
+
+
+#: The methods whose compiling waits until they are first called (see :func:`install`).
+DEFERRABLE = frozenset(
+    ("__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__lt__", "__le__")
+) | {"__gt__", "__ge__"}
+
+
+def _deferrable(text: str) -> str | None:
+    """The name of the method ``text`` makes, when it is one of :data:`DEFERRABLE`."""
+    lines = text.split("\n", 2)
+    if len(lines) < 2 or not lines[1].startswith(" def "):
+        return None
+    name = lines[1][5:].partition("(")[0]
+    return name if name in DEFERRABLE else None
+
+
+def _deferred_maker(store: _Store, text: str, name: str, globals_: dict[str, Any]) -> Any:
+    """Stands for the ``__create_fn__`` that ``text`` defines: called with the same
+    arguments, it returns a function that compiles ``text`` (through the store) and makes
+    the method from it at its first call, puts that in its place in the class it is found
+    in, and calls it."""
+
+    def create_fn(**closure: Any) -> Any:
+        real: Any = None
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            nonlocal real
+            if real is None:
+                namespace: dict[str, Any] = {}
+                builtins.exec(store.code(text), globals_, namespace)
+                made = namespace["__create_fn__"](**closure)
+                made.__qualname__ = method.__qualname__
+                real = made
+                if args:
+                    _put_in_place(type(args[0]), name, method, made)
+            return real(*args, **kwargs)
+
+        method.__name__ = name
+        method.__qualname__ = f"__create_fn__.<locals>.{name}"  # as exec's would be named
+        method.__annotations__ = {}  # as the text's (a __repr__'s wrapper copies them)
+        return method
+
+    return create_fn
+
+
+def _put_in_place(cls: type, name: str, stand_in: Any, method: Any) -> None:
+    """Replace ``stand_in`` by ``method`` in the class of ``cls``'s MRO that has it."""
+    for klass in cls.__mro__:
+        if vars(klass).get(name) is stand_in:
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(klass, name, method)
+            return
 
 
 def save() -> None:

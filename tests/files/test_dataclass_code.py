@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import marshal
 import os
@@ -218,3 +219,76 @@ def test_used_code_is_let_go_and_the_file_keeps_every_text(cache) -> None:
     dataclass_code.install()
     make_classes()
     assert dataclass_code.installed().compiled == 0  # the texts made before, all read back
+
+
+def called(classes: list[type]) -> None:
+    """Call every generated method of ``make_classes()``'s classes once."""
+    plain, frozen, ordered, slotted, with_init_var = classes
+    for made in (plain(1), frozen(1), ordered(1), slotted(a=1), with_init_var(1)):
+        repr(made)
+        assert made == made
+        with contextlib.suppress(TypeError):
+            hash(made)
+    for made in (frozen(1), slotted(a=1)):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.a = 2  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            del made.a  # type: ignore[misc]
+    assert ordered(1) < ordered(2) <= ordered(2) and ordered(3) > ordered(2) >= ordered(2)
+
+
+def test_lazy_methods_are_compiled_at_their_first_call(cache) -> None:
+    """With ``lazy``, the methods other than __init__ that are not in the file are compiled
+    when first called, each then put in its place in its class: the same methods as the
+    standard library's (code, flags, constants, names, annotations)."""
+    expected_classes = make_classes()
+    called(expected_classes)
+    expected = shapes(expected_classes)
+    assert dataclass_code.install(lazy=True)
+    classes = make_classes()
+    store = dataclass_code.installed()
+    assert store is not None
+    inits = store.compiled
+    assert inits == len(classes)  # only the __init__s so far
+    assert shapes(classes) != expected  # stand-ins
+    called(classes)
+    assert store.compiled > inits
+    assert shapes(classes) == expected
+    # Written to the file like any other: a start after it compiles none of them.
+    dataclass_code.save()
+    dataclass_code.uninstall()
+    assert dataclass_code.install(lazy=True)
+    again = make_classes()
+    assert shapes(again) == expected
+    assert dataclass_code.installed().compiled == 0
+
+
+def test_lazy_classes_behave_the_same(cache) -> None:
+    """The behaviour test above, with stand-ins: every method does what it did."""
+    assert dataclass_code.install(lazy=True)
+    plain, frozen, ordered, slotted, with_init_var = make_classes()
+    assert plain(1) == plain(1, "x", []) and plain(1).c is not plain(1).c
+    assert plain(1) != plain(2) and plain(1).__eq__(3) is NotImplemented
+    assert repr(plain(1)).endswith("Plain(a=1, b='x', c=[])")
+    assert repr(plain(1)).endswith("Plain(a=1, b='x', c=[])")  # the second call too
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frozen(1).a = 2  # type: ignore[misc]
+    assert hash(frozen(1, (2,))) == hash(frozen(1, (2,))) == hash(frozen(1, (2,)))
+    assert ordered(1) < ordered(2) and hash(ordered(1)) == hash(ordered(1))
+    assert not ordered(2) < ordered(1)
+    assert slotted(a=1).b is None and not hasattr(slotted(a=1), "__dict__")
+    assert slotted(a=1) == slotted(a=1) and hash(slotted(a=1)) == hash(slotted(a=1))
+    with pytest.raises(TypeError):
+        slotted(1)  # type: ignore[misc]
+    assert with_init_var(2).a == 4 and with_init_var(2, 3).a == 6
+
+    @dataclasses.dataclass(frozen=True)
+    class Base:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Child(Base):  # inherits Base's __eq__ and __hash__
+        b: int = 0
+
+    assert Child(1, 2) == Child(1, 2) and hash(Child(1)) == hash(Base(1))
+    assert "__eq__" not in vars(Child) and vars(Base)["__eq__"].__code__.co_name == "__eq__"
