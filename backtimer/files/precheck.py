@@ -25,13 +25,16 @@ import atexit
 import contextlib
 import os
 import select
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backtimer.files.cache import RoutineCache, file_stamp
+
+if TYPE_CHECKING:
+    import subprocess  # imported where a child is started (the child itself needs none)
 
 #: Seconds a wait for one file gives the child at most; then it is stopped and this process
 #: checks the file itself (normally it answers in a tenth of a second).
@@ -126,6 +129,8 @@ class Precheck:
         if len(self.done) < len(self.order):
             with contextlib.suppress(OSError):
                 process.kill()
+        import subprocess  # loaded by start, which made the process
+
         try:
             process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
@@ -156,6 +161,8 @@ def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | Non
         return None
     # -S: no site module either, when this process's sys.path finds backtimer as it is (a
     # .pth file that installs an import hook instead would need it).
+    import subprocess
+
     flags = "-PS" if _ROOT in sys.path or _ROOT + os.sep in sys.path else "-P"
     command = [sys.executable, flags, "-c", CHILD_CODE, *sys.path, "--", *map(str, paths)]
     try:
@@ -231,6 +238,11 @@ def child(arguments: Sequence[str]) -> None:
     gc.disable()  # a short-lived process: nothing made here is freed before it ends
     # Before pydantic builds the first model: no scan of every installed package's plugins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # The routine's dataclasses: their methods compiled when first called, as in the app
+    # (this process ends with os._exit: nothing is written to the file from here).
+    from backtimer.files import dataclass_code
+
+    dataclass_code.install(lazy=True)
     from backtimer.files.routine_load import RoutineError, load_routine
 
     cache = RoutineCache()

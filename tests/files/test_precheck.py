@@ -14,6 +14,7 @@ from backtimer.files import cache as cache_module
 from backtimer.files import catalog, precheck
 from backtimer.files.routine_load import RoutineError
 from tests.files.routine_reads import routine_reads
+from tests.python_child import python_output
 
 ROUTINE = 'name = "Beside"\n[[exercises]]\nname = "Knee to chest"\nhold = "20s"\nreps = 2\n'
 INVALID = 'name = "Broken"\n[[exercises]]\nname = "Knee to chest"\nhold = "soon"\n'
@@ -248,3 +249,22 @@ def test_run_of_no_routine_says_so_before_loading_the_app(
     err = capsys.readouterr().err
     assert "no routine or file of that name" in err or "missing.toml" in err
     assert "Traceback" not in err
+
+
+def test_the_child_compiles_only_the_methods_it_calls(routine_file: Path) -> None:
+    """The child makes the routine's dataclasses with the lazy store (as the app does): a
+    method it never calls, such as a repr, is never compiled there."""
+    code = (
+        "import os, sys\n"
+        "from backtimer.files import precheck\n"
+        "os._exit = lambda code: sys.exit(code)\n"  # to look at the process afterwards
+        "try:\n"
+        "    precheck.child(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "from backtimer.core.routine import Routine\n"
+        "print(Routine.__repr__.__wrapped__.__code__.co_filename)\n"
+    )
+    out = python_output(code, str(routine_file)).split()
+    assert out[0] == "0"  # done with its file
+    assert out[-1] != "<string>"  # not compiled: the stand-in
