@@ -9,13 +9,14 @@ after the words trimmed) are here too, so that the helper and the player apply t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import sys
 import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,7 +69,7 @@ def _samples(data: bytes) -> array[int]:
     return out
 
 
-def audible_end(samples: array[int]) -> int:
+def audible_end(samples: Sequence[int]) -> int:
     """The index after the last sample at or above :data:`SILENCE` (0: all quiet)."""
     end = len(samples)
     while end > 0:  # whole blocks of quiet first, then sample by sample
@@ -86,9 +87,30 @@ def audible_end(samples: array[int]) -> int:
 def trim_quiet(samples: array[int], sample_rate: int = SAMPLE_RATE) -> array[int]:
     """``samples`` without the quiet after the last audible one, but for :data:`TAIL` of it
     (the voice's decay); all quiet: no samples."""
-    end = audible_end(samples)
-    keep = min(len(samples), end + round(TAIL * sample_rate)) if end else 0
+    keep = _played(len(samples), audible_end(samples), sample_rate)
     return samples if keep == len(samples) else samples[:keep]
+
+
+def _played(count: int, end: int, sample_rate: int = SAMPLE_RATE) -> int:
+    """How many of ``count`` samples are played (see :func:`trim_quiet`), ``end`` being
+    their :func:`audible_end`."""
+    return min(count, end + round(TAIL * sample_rate)) if end else 0
+
+
+class _Tally:
+    """Samples handed over piece by piece, counted as :func:`trim_quiet` would find them
+    whole, none kept: how many, and the :func:`audible_end` of them all."""
+
+    __slots__ = ("count", "end")
+
+    def __init__(self) -> None:
+        self.count = self.end = 0
+
+    def add(self, piece: Sequence[int]) -> None:
+        end = audible_end(piece)
+        if end:
+            self.end = self.count + end
+        self.count += len(piece)
 
 
 def _speech(data: bytes, source_rate: int) -> tuple[array[int], float]:
@@ -147,21 +169,23 @@ class Espeak:
         if hasattr(lib, "espeak_ng_SetRandSeed"):
             lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
             lib.espeak_ng_SetRandSeed(1)
-        self._chunks: list[bytes] = []
+        #: Where :meth:`_run` hands the samples, a piece at a time: 16-bit samples in the
+        #: machine's byte order, a view of espeak-ng's buffer (good until it returns).
+        self._sink: Callable[[memoryview], object] = _ignore
+        shorts = ctypes.c_short
+
+        def collect(wav: int | None, count: int, events: Any) -> int:
+            if wav and count > 0:
+                self._sink(memoryview((shorts * count).from_address(wav)).cast("B").cast("h"))
+            return 0
+
         callback_type = ctypes.CFUNCTYPE(
-            ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+            ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p
         )
-        self._callback = callback_type(self._collect)  # kept: C holds a pointer to it
+        self._callback = callback_type(collect)  # kept: C holds a pointer to it
         lib.espeak_SetSynthCallback(self._callback)
         self._voice: str | None = None
         self._rate: int | None = None
-
-    def _collect(self, wav: Any, count: int, events: Any) -> int:
-        import ctypes  # imported by __init__: a lookup
-
-        if wav and count > 0:
-            self._chunks.append(ctypes.string_at(wav, count * 2))
-        return 0
 
     def synthesize(
         self, text: str, *, rate: int = DEFAULT_RATE, voice: str = DEFAULT_VOICE
@@ -174,10 +198,31 @@ class Espeak:
         self._set(rate, voice)
         if FRESH:
             try:
-                return self._in_fork(text)
+                return self._in_fork(lambda: self._synth(text))
             except _NoFork:  # still no process to spare: said all the same, as it always
                 pass  # was (this helper's later texts may then differ a little, see above)
         return self._synth(text)
+
+    def measure(
+        self, text: str, *, rate: int = DEFAULT_RATE, voice: str = DEFAULT_VOICE
+    ) -> tuple[int, float]:
+        """What :func:`_speech` gives of :meth:`synthesize`'s samples, as lengths: how many
+        are played, and the seconds of quiet after them. Rendered as :meth:`synthesize`
+        renders (in a fork, see there), but only two numbers come back from the fork: the
+        samples are counted where espeak-ng writes them, none copied."""
+        if self.sample_rate != SAMPLE_RATE or sys.byteorder != "little":
+            samples, quiet = _speech(
+                self.synthesize(text, rate=rate, voice=voice), self.sample_rate
+            )
+            return len(samples), quiet  # resampled or swapped: from the samples, as played
+        self._set(rate, voice)
+        counted = None
+        if FRESH:
+            with contextlib.suppress(_NoFork):  # else as in synthesize
+                counted = self._in_fork(lambda: b"%d %d" % self._tally(text))
+        count, end = map(int, counted.split()) if counted is not None else self._tally(text)
+        played = _played(count, end)
+        return played, (count - played) / SAMPLE_RATE
 
     def _set(self, rate: int, voice: str) -> None:
         if voice != self._voice:
@@ -192,7 +237,8 @@ class Espeak:
             self.lib.espeak_SetParameter(1, rate, 0)  # 1 = espeakRATE
             self._rate = rate
 
-    def _in_fork(self, text: str) -> bytes:
+    def _in_fork(self, work: Callable[[], bytes]) -> bytes:
+        """What ``work`` gives, done in a fork of this process (which it leaves as it was)."""
         try:
             read, write = os.pipe()
         except OSError as exc:
@@ -211,7 +257,7 @@ class Espeak:
             status = 1
             try:
                 os.close(read)
-                data = memoryview(self._synth(text))
+                data = memoryview(work())
                 while data:
                     data = data[os.write(write, data) :]
                 status = 0
@@ -228,14 +274,38 @@ class Espeak:
         return b"".join(chunks)
 
     def _synth(self, text: str) -> bytes:
+        """``text`` rendered here: its samples (see :meth:`synthesize`)."""
+        chunks: list[bytes] = []
+        self._sink = lambda piece: chunks.append(piece.tobytes())
+        try:
+            self._run(text)
+        finally:
+            self._sink = _ignore
+        return b"".join(chunks)
+
+    def _tally(self, text: str) -> tuple[int, int]:
+        """``text`` rendered here, its samples counted, none kept: how many, and their
+        :func:`audible_end`."""
+        tally = _Tally()
+        self._sink = tally.add
+        try:
+            self._run(text)
+        finally:
+            self._sink = _ignore
+        return tally.count, tally.end
+
+    def _run(self, text: str) -> None:
+        """Render ``text`` here, its samples handed to :attr:`_sink`."""
         data = text.encode("utf-8", "replace")
-        self._chunks = []
         # flags 1 = espeakCHARS_UTF8: plain text (no SSML: "<" is spoken as written),
         # no pause added after the last word, so the length is the speech's own.
         status = self.lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None)
         if status != 0:
             raise OSError(f"espeak-ng could not render the text (error {status})")
-        return b"".join(self._chunks)
+
+
+def _ignore(piece: memoryview) -> None:
+    """Samples nobody asked for."""
 
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
@@ -256,21 +326,19 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     for line in stdin:
         try:
             request = json.loads(line)
-            pcm = engine.synthesize(
-                str(request["text"]),
-                rate=int(request.get("rate") or DEFAULT_RATE),
-                voice=str(request.get("voice") or DEFAULT_VOICE),
-            )
+            text = str(request["text"])
+            rate = int(request.get("rate") or DEFAULT_RATE)
+            voice = str(request.get("voice") or DEFAULT_VOICE)
+            if request.get("measure"):  # the lengths alone, as VoiceProcess.render gets them
+                played, quiet = engine.measure(text, rate=rate, voice=voice)
+                answer = json.dumps({"played": played, "quiet": quiet}).encode() + b"\n"
+            else:
+                pcm = engine.synthesize(text, rate=rate, voice=voice)
+                answer = json.dumps({"frames": len(pcm) // 2}).encode() + b"\n" + pcm
         except Exception as exc:
             stdout.write(json.dumps({"error": str(exc) or type(exc).__name__}).encode() + b"\n")
         else:
-            if request.get("measure"):  # the lengths alone, as VoiceProcess.render gets them
-                played, quiet = _speech(pcm, engine.sample_rate)
-                answer = {"played": len(played), "quiet": quiet}
-                stdout.write(json.dumps(answer).encode() + b"\n")
-            else:
-                stdout.write(json.dumps({"frames": len(pcm) // 2}).encode() + b"\n")
-                stdout.write(pcm)
+            stdout.write(answer)
         stdout.flush()
     return 0
 

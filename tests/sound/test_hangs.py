@@ -93,26 +93,28 @@ def watches() -> list[threading.Thread]:
 #: Snippets for the fake helper (tests/sound/test_parallel_lengths.py): run before it serves.
 HANG_IN_HELPER = """
 import os, time
-_synthesize = Engine.synthesize
-def synthesize(self, text, **options):
-    if "HANG" in text:
-        with open({pids!r}, "a") as out:
-            out.write(f"{{os.getpid()}}\\n")
-        time.sleep(1000)  # the helper itself blocks
-    return _synthesize(self, text, **options)
-Engine.synthesize = synthesize
+def hanging(real):
+    def answer(self, text, **options):
+        if "HANG" in text:
+            with open({pids!r}, "a") as out:
+                out.write(f"{{os.getpid()}}\\n")
+            time.sleep(1000)  # the helper itself blocks
+        return real(self, text, **options)
+    return answer
+Engine.synthesize = hanging(Engine.synthesize)  # a render
+Engine.measure = hanging(Engine.measure)  # a measure (lengths only)
 """
 
 BLOCK_IN_FORK = """
 import os, time
-_synth = Engine._synth
-def synth(self, text):
+_run = Engine._run
+def run(self, text):  # renders a text in the fork, for a render and for a measure
     if "BLOCK" in text:
         with open({pids!r}, "a") as out:
             out.write(f"{{os.getpid()}}\\n")
         time.sleep(1000)  # the fork that renders the text blocks; the helper waits for it
-    return _synth(self, text)
-Engine._synth = synth
+    return _run(self, text)
+Engine._run = run
 """
 
 NO_START = "import time\ntime.sleep(1000)\n"
@@ -121,7 +123,7 @@ HANG_ALWAYS = """
 import time
 def synthesize(self, text, **options):
     time.sleep(1000)
-Engine.synthesize = synthesize
+Engine.synthesize = Engine.measure = synthesize  # a render and a measure (lengths only)
 """
 
 

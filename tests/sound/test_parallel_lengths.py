@@ -54,14 +54,16 @@ class Engine(voice.Espeak):
     def __init__(self):
         self.sample_rate, self.version, self.rendered = 22050, "fake", 0
         self._voice = self._rate = None
+        self._sink = voice._ignore
 
     def _set(self, rate, voice_name):
         pass
 
-    def _synth(self, text):
+    def _run(self, text):  # its samples handed over in two pieces, as espeak-ng's may be
         self.rendered += 1
         loud = (len(text) * 300 + 7 * self.rendered) * b"\\x10\\x27"
-        return loud + 2000 * b"\\x00\\x00"
+        self._sink(memoryview(loud).cast("h"))
+        self._sink(memoryview(2000 * b"\\x00\\x00").cast("h"))
 
 voice.Espeak = Engine
 {fail}
@@ -357,3 +359,32 @@ def test_a_fork_that_fails_for_a_moment_is_tried_again(
     pristine = one_at_a_time(TEXTS[:6])
     monkeypatch.setattr(voice.sys, "executable", refused)
     assert one_at_a_time(TEXTS[:6]) == pristine
+
+
+@pytest.mark.parametrize("engine_rate", [SAMPLE_RATE, 16_000])
+def test_a_helper_measures_what_it_renders(
+    engine_rate: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lengths a helper measures (counted in its fork, as the samples come; from the
+    samples resampled where the engine renders at another rate) are those of the samples
+    it renders: what the player plays."""
+    at_rate = (
+        "_init = Engine.__init__\n"
+        "def init(self):\n"
+        "    _init(self)\n"
+        f"    self.sample_rate = {engine_rate}\n"
+        "Engine.__init__ = init\n"
+    )
+    monkeypatch.setattr(voice.sys, "executable", fake_helper(tmp_path, at_rate))
+    measuring, rendering = VoiceProcess(), VoiceProcess()
+    try:
+        measured = measuring.measure(TEXTS[:6])
+        for text, lengths in zip(TEXTS[:6], measured, strict=True):
+            samples = rendering.render(text)
+            assert samples is not None, rendering.error
+            assert lengths == (len(samples), rendering.quiet(text))
+            assert len(samples) > 0 and rendering.quiet(text) > 0
+        assert rendering.sample_rate == measuring.sample_rate == engine_rate
+    finally:
+        measuring.close()
+        rendering.close()

@@ -7,16 +7,20 @@ rates with the built-in voice or a system espeak-ng."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 from array import array
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backtimer.core.plan import compile_plan
 from backtimer.core.timeline import COUNT_ROOM, SOUND_SECONDS, estimate
 from backtimer.files.routine_load import load_routine
+from backtimer.sound import voice_helper
 from backtimer.sound.lengths import CACHE_NAME, SpeechLengths
 from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import SoundPlayer
@@ -85,6 +89,30 @@ def test_trimming_keeps_the_words_and_a_short_tail() -> None:
     # A quiet sample inside the words is not their end.
     inner = loud + array("h", [0] * 5000) + loud
     assert trim_quiet(inner + quiet)[: len(inner)] == inner
+
+
+#: Runs of one sample value: loud or quiet, at and around SILENCE, long and short.
+RUNS = st.lists(
+    st.tuples(
+        st.sampled_from([0, 1, SILENCE - 1, SILENCE, -SILENCE, 1 - SILENCE, LOUD, -LOUD]),
+        st.integers(0, 1500),
+    ),
+    max_size=8,
+)
+
+
+@given(runs=RUNS, cuts=st.lists(st.integers(0, 12_000), max_size=4))
+def test_samples_counted_piece_by_piece_are_trimmed_as_the_whole(runs, cuts) -> None:
+    """The voice's helper measures a text's samples a piece at a time as espeak-ng hands
+    them over (none kept): the same lengths as the whole, trimmed, that the player plays."""
+    whole = array("h", [value for value, count in runs for _ in range(count)])
+    bounds = sorted({0, len(whole), *(cut for cut in cuts if cut < len(whole))})
+    tally = voice_helper._Tally()
+    for start, stop in itertools.pairwise(bounds):
+        tally.add(memoryview(whole[start:stop]).cast("B").cast("h"))
+    assert tally.count == len(whole)
+    assert tally.end == audible_end(whole)
+    assert voice_helper._played(tally.count, tally.end) == len(trim_quiet(whole))
 
 
 def test_the_render_is_trimmed_and_is_what_plays_and_what_is_measured(tmp_path: Path) -> None:
