@@ -12,7 +12,8 @@ exercise's first work step announces its name, position and first instruction).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from itertools import accumulate
 from typing import Any
 
@@ -200,16 +201,40 @@ def _switch_say(exercise: Exercise, to: Side) -> str:
 # ------------------------------------------------------------------------ compile
 
 
+#: What a step is made with when nothing else is said: its fields' defaults.
+_STEP_DEFAULTS = {f.name: f.default for f in fields(Step) if f.default is not MISSING}
+
+
+def _step(values: dict[str, Any]) -> Step:
+    """``Step(**values)`` without the frozen dataclass's ``__init__`` (an attribute set at a
+    time through ``object.__setattr__``; a 10,000-step plan makes 10,000): the same step,
+    every field set (a missing one is a KeyError, as Step() would raise a TypeError)."""
+    step = object.__new__(Step)
+    fields_of = step.__dict__
+    fields_of.update(_STEP_DEFAULTS)
+    fields_of.update(values)
+    if len(fields_of) != _STEP_FIELDS:
+        raise TypeError(f"a step needs every field of Step: {sorted(fields_of)}")
+    return step
+
+
+_STEP_FIELDS = len(fields(Step))
+
+
 class _Builder:
     def __init__(self, keep: frozenset[str] = frozenset()) -> None:
         self.steps: list[Step] = []
         self.keep = keep  # phases kept at 0 seconds (their words may need time)
 
+    def keeps(self, phase: str, seconds: float | None) -> bool:
+        """Whether a step of ``phase`` lasting ``seconds`` is in the plan: a gap of 0 is
+        left out."""
+        return seconds is None or seconds > 0 or phase in self.keep
+
     def add(self, **values: Any) -> None:
-        seconds = values["seconds"]
-        if seconds is not None and seconds <= 0 and values["phase"] not in self.keep:
-            return  # a gap of 0 is left out
-        self.steps.append(Step(index=len(self.steps), **values))
+        if self.keeps(values["phase"], values["seconds"]):
+            values["index"] = len(self.steps)
+            self.steps.append(_step(values))
 
 
 def compile_plan(
@@ -222,6 +247,7 @@ def compile_plan(
     speech: Speech | None = None,
     closing_sound: float = 0.0,
     count_length: LengthFn | None = None,
+    steps: Sequence[Step] | None = None,
 ) -> Plan:
     """The plan of a validated routine at a level (the low end of every range by default).
 
@@ -234,8 +260,35 @@ def compile_plan(
     plan's total includes it and the closing words (:data:`CLOSING_TEXT`), said after it.
     ``count_length``: the words alone of a countdown number or a rep's tempo part (see
     :func:`fit_steps`).
+    ``steps``: the routine's steps at ``level`` as :func:`plan_steps` gives them (for a plan
+    with ``length`` or without, as this one is), where a plan is fitted more than once: they
+    are built once (they do not change with the lengths).
     """
-    builder = _Builder(frozenset({"get_ready"}) if length is not None else frozenset())
+    if steps is None:
+        steps = plan_steps(routine, level, fitted=length is not None)
+    level_name = level if isinstance(level, str) else "current"
+    closing = 0.0
+    if length is not None:
+        steps = fit_steps(
+            steps,
+            routine,
+            level,
+            length,
+            countdown=countdown,
+            detail=detail,
+            count_length=count_length,
+        )
+        closing = max(0.0, closing_sound) + length(CLOSING_TEXT)
+    return Plan(
+        name=routine.name, steps=tuple(steps), level=level_name, speech=speech, closing=closing
+    )
+
+
+def plan_steps(routine: Routine, level: Level = "low", *, fitted: bool = False) -> list[Step]:
+    """The steps of a routine at a level, as :func:`compile_plan` builds them before their
+    cue timelines are fitted (``fitted``: for a plan with lengths, where a get-ready of 0
+    seconds is kept for its words)."""
+    builder = _Builder(frozenset({"get_ready"}) if fitted else frozenset())
     last = len(routine.exercises) - 1
     for index, exercise in enumerate(routine.exercises):
         settings = routine.settings(index)
@@ -260,23 +313,7 @@ def compile_plan(
                 seconds=settings.transition,
                 say=join_sentences("Well done", say),
             )
-    level_name = level if isinstance(level, str) else "current"
-    steps = builder.steps
-    closing = 0.0
-    if length is not None:
-        steps = fit_steps(
-            steps,
-            routine,
-            level,
-            length,
-            countdown=countdown,
-            detail=detail,
-            count_length=count_length,
-        )
-        closing = max(0.0, closing_sound) + length(CLOSING_TEXT)
-    return Plan(
-        name=routine.name, steps=tuple(steps), level=level_name, speech=speech, closing=closing
-    )
+    return builder.steps
 
 
 def _tempo_words(settings: Settings, dose: Dose) -> str:
@@ -442,9 +479,11 @@ def _compile_exercise(
             **common,
         )
 
+    resting = builder.keeps("rest", settings.rest)  # else no rest is added: none is made
+
     def reps_on(side: Side | None, set_no: int) -> None:
         for rep in range(1, dose.reps + 1):
-            if rep > 1:
+            if rep > 1 and resting:
                 rest(side, set_no, rep - 1)
             work(side, set_no, rep, announce_side=rep == 1)
 
@@ -464,7 +503,7 @@ def _compile_exercise(
             set_rest(None, set_no - 1)
         if settings.side_order == "alternating" and len(sides) == 2:
             for rep in range(1, dose.reps + 1):
-                if rep > 1:
+                if rep > 1 and resting:
                     rest(sides[1], set_no, rep - 1)
                 work(sides[0], set_no, rep, announce_side=True)
                 switch(sides[1], set_no, rep)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backtimer.core.plan import CLOSING_SOUND, Plan, compile_plan
+from backtimer.core.plan import CLOSING_SOUND, Plan, compile_plan, plan_steps
 from backtimer.core.routine import Exercise, Routine
 from backtimer.core.timeline import LengthFn, estimate, side_words
 from backtimer.files.catalog import Entry
@@ -79,6 +79,7 @@ def speech_plan(
         # (SpeechLengths.fresh False), the texts measured together are, as they always
         # were, those a fit by estimates alone asks for.
         missing: list[str] = []
+        steps = plan_steps(routine, level, fitted=True)  # the same for every fit below
 
         def at_hand(measure: LengthFn) -> LengthFn:
             def length(text: str) -> float:
@@ -100,6 +101,7 @@ def speech_plan(
                 detail=config.voice_detail,
                 closing_sound=closing_sound,
                 count_length=count_length,
+                steps=steps,
             )
 
         plan = fitted(at_hand(lengths), at_hand(lengths.count_words))
@@ -114,7 +116,12 @@ def speech_plan(
                 return estimate(text, lengths.rate)
 
             compile_plan(
-                routine, level, length=guess, countdown=config.countdown, detail=config.voice_detail
+                routine,
+                level,
+                length=guess,
+                countdown=config.countdown,
+                detail=config.voice_detail,
+                steps=steps,
             )
             lengths.prefetch(asked)
             plan = fitted(lengths, lengths.count_words)

@@ -10,7 +10,7 @@ import pytest
 
 from backtimer.core.durations import spoken as spoken_duration
 from backtimer.core.phases import PHASES
-from backtimer.core.plan import Plan, Step, compile_plan
+from backtimer.core.plan import Plan, Step, compile_plan, plan_steps
 from backtimer.core.routine import LevelChoice, Routine
 from backtimer.core.schema import validate_routine
 
@@ -451,6 +451,44 @@ def test_plan_and_steps_are_immutable() -> None:
         plan.steps[0].seconds = 99  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.name = "y"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("rest", [0, 2])
+def test_a_plan_s_steps_are_steps_like_any_other(rest: float) -> None:
+    """The builder makes its steps without Step's own __init__ (a 10,000-step plan makes
+    10,000): each is what Step(...) makes of its fields, equal, hashed alike, frozen."""
+    made = compile_plan(
+        routine({"name": "x", "hold": 3, "reps": 3, "sets": 2, "sides": "both", "rest": rest})
+    )
+    assert len(made.steps) == (24 if rest else 16)  # 8 rests between reps, or none
+    for index, step in enumerate(made.steps):
+        again = Step(**{f.name: getattr(step, f.name) for f in dataclasses.fields(Step)})
+        assert step == again and hash(step) == hash(again) and vars(step) == vars(again)
+        assert step.index == index and step.cues == () and step.added == 0.0
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            step.say = "y"  # type: ignore[misc]
+
+
+def test_a_plan_fitted_from_steps_built_before_is_the_same_plan() -> None:
+    """A plan fitted twice (a first plan: by the lengths at hand, then measured) builds its
+    steps once: fitted from them, the same plan as from the routine."""
+    from backtimer.core.timeline import estimator
+
+    made = routine(
+        {"name": "x", "hold": 3, "reps": 3, "sets": 2, "sides": "both", "get_ready": 0},
+        {"name": "y", "hold": "5-8s", "reps": 2, "side_order": "alternating", "sides": "both"},
+    )
+    for level in ("low", "high"):
+        length = estimator(150)
+        fitted = plan_steps(made, level, fitted=True)
+        again = compile_plan(made, level, length=length, steps=fitted)
+        assert again == compile_plan(made, level, length=length)
+        assert compile_plan(made, level, length=estimator(120), steps=fitted) == compile_plan(
+            made, level, length=estimator(120)
+        )
+        plain = plan_steps(made, level)
+        assert compile_plan(made, level, steps=plain) == compile_plan(made, level)
+        assert [s.phase for s in fitted] == ["get_ready", *(s.phase for s in plain)]
 
 
 def test_total_offsets_and_time_left_after_each_step() -> None:

@@ -188,3 +188,42 @@ def test_a_plan_whose_texts_were_measured_before_is_fitted_once(
     assert len(compiled) == 1 and len(renderer.rendered) == measured
     assert again.to_json() == first.to_json()
     assert [step.added for step in again.steps] == [step.added for step in first.steps]
+
+
+def test_a_first_plan_builds_its_steps_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Fitted twice (by the lengths at hand, then with the texts measured), a first plan
+    builds the routine's steps once, and is the plan fitted from the routine itself."""
+    from backtimer.core import plan as plan_module
+    from backtimer.files.config import Config, with_config_defaults
+    from backtimer.files.routine_load import load_routine
+    from backtimer.session import launch
+    from tests.sound.helpers import FakeRenderer
+
+    routine_path = Path(__file__).resolve().parents[2] / "routines" / "sutter-strength.toml"
+    config = Config()
+    routine = with_config_defaults(load_routine(routine_path), config)
+    built: list[int] = []
+    real = plan_module.plan_steps
+
+    def counted(*args: object, **kwargs: object) -> object:
+        built.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plan_module, "plan_steps", counted)
+    monkeypatch.setattr(launch, "plan_steps", counted)
+    compiled = _fitting(monkeypatch)
+    lengths = SpeechLengths(folder=tmp_path, renderer=FakeRenderer())  # type: ignore[arg-type]
+    first = launch.speech_plan(routine, "low", config, lengths)
+    assert len(compiled) == 2 and len(built) == 1
+    fitted = plan_module.compile_plan(
+        routine,
+        "low",
+        length=lengths,
+        countdown=config.countdown,
+        detail=config.voice_detail,
+        closing_sound=first.closing - lengths(plan_module.CLOSING_TEXT),
+        count_length=lengths.count_words,
+    )
+    assert fitted.steps == first.steps and fitted.closing == first.closing
