@@ -20,7 +20,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Literal
 
-SAMPLE_RATE = 22_050  # Hz: what libespeak-ng renders at, so speech needs no resampling
+from backtimer.sound.rate import SAMPLE_RATE as SAMPLE_RATE  # here too, as it always was
+
 Envelope = Literal["click", "pluck", "soft", "bell", "hard"]
 
 #: attack and release, in seconds, of each envelope (the rest of a note is held; "pluck"

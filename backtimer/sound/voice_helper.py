@@ -16,11 +16,14 @@ import os
 import sys
 import time
 from array import array
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
 
-from backtimer.sound.tones import SAMPLE_RATE
+from backtimer.sound.rate import SAMPLE_RATE
+
+TYPE_CHECKING = False  # typing is not imported at run time (see the module's docstring)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import IO, Any
 
 DEFAULT_RATE = 175  # words per minute: espeak-ng's own default
 DEFAULT_VOICE = "en"

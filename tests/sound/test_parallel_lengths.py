@@ -305,10 +305,13 @@ def test_helpers_started_ahead_are_stopped_when_nothing_is_measured(
 
 def test_the_helper_imports_little() -> None:
     """The helper forks for every text: threading (and subprocess, which imports it) would
-    make each fork slower (its after-fork work), so the helper's module does without."""
+    make each fork slower (its after-fork work), so the helper's module does without; nor
+    does it import typing or the tones (dataclasses, inspect): a larger process forks
+    slower, and the helper starts slower."""
     code = (
         "import sys, backtimer.sound.voice_helper\n"
-        "print(sorted({'threading', 'subprocess', 'espeakng_loader'} & set(sys.modules)))"
+        "unwanted = {'threading', 'subprocess', 'espeakng_loader', 'typing', 'dataclasses'}\n"
+        "print(sorted((unwanted | {'backtimer.sound.tones'}) & set(sys.modules)))"
     )
     assert python_output(code).strip() == "[]"
 
