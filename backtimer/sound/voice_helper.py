@@ -175,11 +175,21 @@ class Espeak:
         #: Where :meth:`_run` hands the samples, a piece at a time: 16-bit samples in the
         #: machine's byte order, a view of espeak-ng's buffer (good until it returns).
         self._sink: Callable[[memoryview], object] = _ignore
-        shorts = ctypes.c_short
+        # A view made by CPython's PyMemoryView_FromMemory: no ctypes array type made for
+        # each count (a class of its own, made in every fork: ~10 % of its page faults).
+        api = getattr(ctypes, "pythonapi", None)
+        from_memory = getattr(api, "PyMemoryView_FromMemory", None)
+        if from_memory is not None:
+            from_memory.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+            from_memory.restype = ctypes.py_object
 
         def collect(wav: int | None, count: int, events: Any) -> int:
             if wav and count > 0:
-                self._sink(memoryview((shorts * count).from_address(wav)).cast("B").cast("h"))
+                if from_memory is not None:
+                    piece = from_memory(wav, 2 * count, 0x100)  # 0x100: PyBUF_READ
+                else:
+                    piece = memoryview((ctypes.c_short * count).from_address(wav)).cast("B")
+                self._sink(piece.cast("h"))
             return 0
 
         callback_type = ctypes.CFUNCTYPE(

@@ -391,3 +391,21 @@ def test_a_helper_measures_what_it_renders(
     finally:
         measuring.close()
         rendering.close()
+
+
+@pytest.mark.skipif(not loader_installed(), reason="the espeakng-loader wheel is not installed")
+def test_espeak_ng_s_samples_are_the_same_seen_either_way() -> None:
+    """The helper sees espeak-ng's samples where they are, through CPython's
+    PyMemoryView_FromMemory, or else through a ctypes array: the same samples and lengths."""
+    code = (
+        "import ctypes, json\n"
+        "from backtimer.sound import voice_helper\n"
+        "texts = ['Set 1 of 49. Right side. Rep 1 of 50. Hold 2 seconds.', '3', 'Hold']\n"
+        "def heard():\n"
+        "    engine = voice_helper.Espeak()\n"
+        "    return [[engine.synthesize(t).hex(), engine.measure(t)] for t in texts]\n"
+        "viewed = heard()\n"
+        "del ctypes.pythonapi\n"
+        "print(json.dumps([viewed == heard(), len(viewed[0][0]) > 1000]))\n"
+    )
+    assert python_output(code).strip() == "[true, true]"
