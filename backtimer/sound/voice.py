@@ -191,11 +191,16 @@ class _Watch:
         kill_group(self.proc)
 
     def rearm(self, seconds: float) -> None:
-        """A new deadline, ``seconds`` from now (the next answer of a batch)."""
+        """A new deadline, ``seconds`` from now (the next answer of a batch). The watch is
+        woken only for an earlier one: it finds a later one when the one it waits for comes
+        (a batch of texts measured does not wake it for every answer)."""
         with self._changed:
             self.seconds = seconds
-            self._deadline = time.monotonic() + seconds
-            self._changed.notify()
+            deadline = time.monotonic() + seconds
+            earlier = deadline < self._deadline
+            self._deadline = deadline
+            if earlier:
+                self._changed.notify()
 
     def hurry(self, seconds: float) -> None:
         """The deadline brought forward to ``seconds`` from now, if it is later."""
