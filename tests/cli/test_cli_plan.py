@@ -205,3 +205,27 @@ def test_the_installed_command(routine_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     total = json.loads(done.stdout)["total_seconds"]
     assert total == pytest.approx(LOW_TOTAL + added(routine_file))
+
+
+def test_a_plan_is_fitted_with_the_collector_waiting_and_it_comes_back(
+    routine_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``plan`` prints one plan and ends: the garbage collector waits while the plan is
+    fitted (its steps and cues all live until it is printed); it is on again after."""
+    import gc
+
+    from backtimer.cli import plan as plan_command
+
+    collecting: list[bool] = []
+    real = plan_command.speech_plan
+
+    def fitted(*args: object, **kwargs: object) -> object:
+        collecting.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plan_command, "speech_plan", fitted)
+    assert gc.isenabled()
+    assert main(["plan", str(routine_file)]) == 0
+    assert collecting == [False]
+    assert gc.isenabled()
+    assert "Session complete. Well done." in capsys.readouterr().out
