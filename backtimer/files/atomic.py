@@ -15,6 +15,7 @@ or writing the backup itself) skips it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -126,11 +127,38 @@ def _replace_with(
     _fsync_dir(folder)
 
 
+def _kind(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is, when it is not a regular file (None: it is)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
 def _mode_of(path: Path) -> int | None:
+    """The permission bits of the file to replace (None: there is none yet).
+
+    Only a regular file is ever replaced: a named pipe would block the read for its backup
+    forever, and a device or a socket (``/dev/null``, as root) would be renamed over.
+    Raises OSError saying what it is instead.
+    """
     try:
-        return stat.S_IMODE(path.stat().st_mode)
+        mode = path.stat().st_mode
     except OSError:
         return None
+    kind = _kind(mode)
+    if kind is not None:
+        raise OSError(
+            errno.EINVAL, f"is {kind}, not a regular file: only files are replaced", str(path)
+        )
+    return stat.S_IMODE(mode)
 
 
 def atomic_write_bytes(

@@ -3,7 +3,10 @@ for a synthetic month written through the real recorder."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -266,3 +269,24 @@ def test_no_history_yet(tmp_path, capsys):
     assert main(["report", "--data-dir", str(tmp_path / "d")]) == 0
     assert "No sessions were recorded in this period." in capsys.readouterr().out
     assert not Path(tmp_path / "d").exists()
+
+
+def test_report_out_to_a_named_pipe_with_force_says_so_and_does_not_hang(month, tmp_path, capsys):
+    """--force over a FIFO read it for a backup and blocked forever; it is not a file that
+    can be replaced: exit 1 with a message, the pipe left in place."""
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    argv = ["report", "--data-dir", str(month["data"]), "--out", str(fifo), "--force"]
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(main(argv)), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(5)
+        pytest.fail("report --out FIFO --force blocked")
+    assert result == [1]
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "named pipe" in err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -232,3 +236,51 @@ def test_a_cache_file_is_replaced_whole_or_left_as_it_was(tmp_path: Path) -> Non
     assert not write_cache_file(blocked / "x.pickle", b"three")
     assert blocked.read_bytes() == b"not a folder"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["cache", "file", "x.pickle"]
+
+
+def _fifo_writer_unblocks(fifo: Path) -> None:
+    """Open the FIFO's writing end once, so that a reader blocked on it returns."""
+    with contextlib.suppress(OSError):
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+
+
+def _special_files(tmp_path: Path) -> list[tuple[Path, str]]:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.md"
+    folder.mkdir()
+    sock_path = tmp_path / "sock.md"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    sock.close()
+    return [(fifo, "named pipe"), (folder, "folder"), (sock_path, "socket")]
+
+
+def test_a_special_file_is_never_read_nor_replaced(tmp_path: Path) -> None:
+    """A named pipe, a folder or a socket (a device too: /dev/null as root) where a file is to
+    be replaced: an OSError saying what it is, at once, and the special file left in place.
+    Reading a FIFO for its backup blocked forever; a device or socket was renamed over."""
+    for path, kind in _special_files(tmp_path):
+        outcome: list[BaseException | None] = []
+
+        def write(path: Path = path, outcome: list[BaseException | None] = outcome) -> None:
+            try:
+                atomic_write_text(path, "new\n")
+                outcome.append(None)
+            except BaseException as exc:  # handed to the test's thread
+                outcome.append(exc)
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        thread.join(5)
+        if thread.is_alive():
+            _fifo_writer_unblocks(path)
+            thread.join(5)
+            pytest.fail(f"writing over a {kind} blocked")
+        assert isinstance(outcome[0], OSError), (kind, outcome)
+        assert kind in str(outcome[0].strerror), outcome[0]
+        mode = path.lstat().st_mode
+        assert not stat.S_ISREG(mode), f"the {kind} was replaced by a file"
+        assert _leftovers(tmp_path) == []
+        assert not backup_path(path).exists()
