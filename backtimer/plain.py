@@ -52,13 +52,12 @@ from backtimer.history.recorder import RecordingWatch
 from backtimer.session.commands import (
     CHAR_KEYS,
     Key,
-    char_key,
     key_words,
     pain_choices_spoken,
     plain_help,
     plain_keymap,
     plain_words,
-    sequence_keys,
+    terminal_keys,
 )
 from backtimer.session.controller import (
     EXIT_HANGUP,
@@ -425,15 +424,10 @@ class KeyInput:
         if not data:
             self.eof = True  # the terminal went away
             return None
-        text = data.decode("utf-8", "replace")
-        if text == "\x1b":
-            return ["escape"]  # Esc on its own: pain stop
-        if text.startswith("\x1b"):
-            # A clicker's page and F5 keys (see the presenter keymap preset); an arrow or
-            # another function key: ignored.
-            return sequence_keys(text)
-        # Key names as the command table has them: "N" stays "N" (skip the exercise).
-        return [name for name in map(char_key, text) if name is not None]
+        # Key names as the command table has them: "N" stays "N" (skip the exercise); a
+        # clicker's page and F5 keys (see the presenter keymap preset); Esc on its own is
+        # the pain stop, an arrow or another function key is nothing.
+        return terminal_keys(data.decode("utf-8", "replace"))
 
 
 # ------------------------------------------------------------------------ the session

@@ -547,17 +547,52 @@ SEQUENCE_KEYS: dict[str, str] = {
 }
 
 
-def sequence_keys(text: str) -> list[str]:
-    """Key names in what a terminal sent that starts with an escape: the known sequences
-    (a clicker's keys), one after another; anything else is ignored."""
+def _sequence_end(text: str, start: int) -> int:
+    """Where the escape sequence at ``text[start]`` (an ESC followed by ``[`` or ``O``) ends:
+    CSI (``ESC [`` parameters, intermediates, a final byte; the Linux console's ``ESC [ [ X``)
+    or SS3 (``ESC O X``). A sequence cut off at the end of ``text`` ends there."""
+    if text.startswith("O", start + 1):
+        return min(start + 3, len(text))
+    i = start + 2
+    if text.startswith("[", i):  # the Linux console's F1-F5: ESC [ [ A..E
+        return min(i + 2, len(text))
+    while i < len(text) and "\x20" <= text[i] <= "\x3f":  # parameters, intermediates
+        i += 1
+    return min(i + 1, len(text))  # and the final byte
+
+
+def terminal_keys(text: str) -> list[str]:
+    """Every key name in what a terminal sent in one read (keys pressed close together
+    arrive together): characters by :func:`char_key`, a clicker's sequences by
+    ``SEQUENCE_KEYS``. Escape is a key only on its own, or pressed twice (``ESC ESC``); an
+    arrow or another function key is skipped whole, never read as escape and never taking
+    the keys after it with it; ``ESC`` and a character (alt and a key) is that key."""
     names: list[str] = []
-    rest = text
-    while rest:
-        found = next((seq for seq in SEQUENCE_KEYS if rest.startswith(seq)), None)
-        if found is None:
-            return names  # an arrow or another key: ignored, with what follows it
-        names.append(SEQUENCE_KEYS[found])
-        rest = rest[len(found) :]
+    i = 0
+    while i < len(text):
+        if text[i] != "\x1b":
+            name = char_key(text[i])
+            if name is not None:
+                names.append(name)
+            i += 1
+            continue
+        found = next((seq for seq in SEQUENCE_KEYS if text.startswith(seq, i)), None)
+        if found is not None:
+            names.append(SEQUENCE_KEYS[found])
+            i += len(found)
+        elif i + 1 == len(text):
+            names.append("escape")
+            i += 1
+        elif text[i + 1] in "[O":
+            i = _sequence_end(text, i)
+        elif text[i + 1] == "\x1b":
+            if text[i + 2 : i + 3] in ("[", "O"):  # alt and an arrow: ESC ESC [ A
+                i = _sequence_end(text, i + 1)
+            else:
+                names.append("escape")
+                i += 1
+        else:  # alt and a key: ESC x
+            i += 1
     return names
 
 

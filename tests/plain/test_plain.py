@@ -25,6 +25,7 @@ from backtimer.plain import (
     LINE_CHOICE,
     SAFETY,
     Interrupted,
+    KeyInput,
     run_plain,
 )
 from backtimer.session.cues import RecordingPlayer
@@ -822,3 +823,24 @@ def test_a_pain_stop_names_the_side_in_the_exercises_own_words() -> None:
     assert len(pain) == 1
     assert "Pain stop: Knee to chest, right knee [b]up[/b], set 1 of 1, rep 1 of 2" in pain[0]
     assert "right side" not in pain[0]
+
+
+def test_keys_pressed_close_together_on_a_terminal_are_each_read() -> None:
+    """An arrow after space came in one read with it and was taken for escape (a false pain
+    stop); x after an arrow was dropped with it (a pain stop lost)."""
+    master, slave = os.openpty()
+    stdin = os.fdopen(slave, "r")
+    try:
+        source = KeyInput(stdin)
+        with source.cbreak():
+            for sent, keys in (
+                (b" \x1b[B", ["space"]),
+                (b"\x1b[Ax", ["x"]),
+                (b"\x1b", ["escape"]),
+            ):
+                os.write(master, sent)
+                assert source.wait(5.0)
+                assert source.read() == keys, sent
+    finally:
+        stdin.close()
+        os.close(master)

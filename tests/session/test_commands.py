@@ -18,6 +18,7 @@ from backtimer.session.commands import (
     plain_words,
     readme_keys,
     split_keys,
+    terminal_keys,
 )
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -102,3 +103,25 @@ def test_backtimer_keys_lists_every_binding_id() -> None:
     assert result.returncode == 0, result.stderr
     listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
     assert listed == set(binding_ids())
+
+
+def test_what_a_terminal_sends_in_one_read_becomes_every_key_in_it() -> None:
+    """--plain on a terminal reads up to 64 bytes at a time: two keys pressed close together
+    arrive in one read. An arrow after a key was read as escape (a false pain stop), and a
+    key after an arrow or a double escape was dropped (a pain stop lost)."""
+    assert terminal_keys("x") == ["x"]
+    assert terminal_keys("\x1b") == ["escape"]
+    assert terminal_keys(" \x1b[B") == ["space"]  # space, then the down arrow: no pain stop
+    assert terminal_keys("n\x1bOB") == ["n"]  # an arrow in application mode
+    assert terminal_keys("\x1b[Ax") == ["x"]  # the arrow, then x: the pain stop is kept
+    assert terminal_keys("\x1b[1;5Ax") == ["x"]  # ctrl+up has parameters
+    assert terminal_keys("\x1bOPx") == ["x"]  # F1, then x
+    assert terminal_keys("\x1b[[Ax") == ["x"]  # the Linux console's F1, then x
+    assert terminal_keys("\x1b[6~\x1b[6~") == ["pagedown", "pagedown"]
+    assert terminal_keys("\x1b[6~x") == ["pagedown", "x"]
+    assert terminal_keys("\x1b[[E") == ["f5"]
+    assert terminal_keys("\x1b\x1b") == ["escape", "escape"]  # escape pressed twice
+    assert terminal_keys("\x1b\x1b[A") == []  # alt+up: no escape in it
+    assert terminal_keys("\x1bx") == ["x"]  # alt+x (or escape and x at once): x
+    assert terminal_keys("\x1b[") == []  # a sequence cut off at the end of the read
+    assert terminal_keys("ab\x05") == ["a", "b", "ctrl+e"]
