@@ -14,6 +14,7 @@ resumed at the same exercise, side, set and rep.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import queue
@@ -162,6 +163,9 @@ class RecordingStatus:
     last_error: str | None = None
     failures: int = 0
     journal: Path | None = None
+    #: Why what is still unwritten at the end could not be kept in a journal either (the
+    #: space set aside for it could not be: a read-only folder); None: it can be.
+    unkept: str | None = None
 
     @property
     def behind(self) -> bool:
@@ -175,6 +179,26 @@ class RecordingStatus:
         return (
             f"Recording is behind: {self.pending} {noun} not written yet ({self.last_error}); "
             "they are kept and retried."
+        )
+
+    def unrecorded(self, until: str = "now") -> str | None:
+        """For the end of a session: what the history does not hold yet (None: it holds
+        everything so far). ``until``: when the last try is ("now", "before you quit")."""
+        if not self.pending:
+            return None
+        noun = "record" if self.pending == 1 else "records"
+        why = f" ({self.last_error})" if self.last_error else ""
+        text = (
+            f"Not all of this is in the history yet: {self.pending} {noun} still waiting "
+            f"to be written{why}."
+        )
+        if self.unkept is not None:
+            return (
+                f"{text} They cannot be kept for the next start either ({self.unkept}): "
+                f"they are lost unless they can be written {until}."
+            )
+        return (
+            f"{text} They are kept, and added at the next start if they cannot be written {until}."
         )
 
 
@@ -248,6 +272,7 @@ class Recorder:
         self._writer = Writer(resume.session_id if resume is not None else None)
         self._reserve_bytes = reserve_bytes
         self._reserve: Path | None = None
+        self._unkept: str | None = None  # why no journal can be kept (see RecordingStatus)
         self._thread = threading.Thread(target=self._work, name="history-writer", daemon=True)
         # Released once (the UI thread, or the deadline's thread at a signal): see release.
         self._release_lock = threading.Lock()
@@ -547,6 +572,7 @@ class Recorder:
             last_error=self._last_error if pending > 0 else None,
             failures=self._failures,
             journal=self.journal,
+            unkept=self._unkept,
         )
 
     # ------------------------------------------------------------ worker thread
@@ -575,7 +601,10 @@ class Recorder:
         reserve = reserve_path(self.db.path)
         try:
             fd = os.open(reserve, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError:
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                # No file can be made beside the history: nor can the journal at the end.
+                self._unkept = exc.strerror or str(exc)
             return
         try:
             try:
@@ -753,15 +782,9 @@ class RecordingWatch:
             if callable(flush):
                 flush(wait)
         for recorder in self.recorders:
-            status = recorder.status()
-            if status.pending:
-                noun = "record" if status.pending == 1 else "records"
-                why = f" ({status.last_error})" if status.last_error else ""
-                return (
-                    f"Not all of this is in the history yet: {status.pending} {noun} still "
-                    f"waiting to be written{why}. They are kept, and added at the next start "
-                    "if they cannot be written now."
-                )
+            text = recorder.status().unrecorded("now")
+            if text is not None:
+                return text
         return None
 
 

@@ -378,3 +378,39 @@ def test_plain_mode_says_when_recording_is_behind_and_keeps_the_session(
     with open_history(data, create=False) as db:
         statuses = [s.status for s in q.list_sessions(db, newest_first=False)]
     assert statuses == ["completed", "completed"]
+
+
+# ------------------------------------------------------------------------ a read-only folder
+
+
+def test_a_read_only_history_folder_is_not_said_to_keep_what_it_cannot(
+    tmp_path: Path, routine: Path
+) -> None:
+    """The history folder read-only (a read-only mount): nothing can be written, nor kept in
+    a journal at the end. The end of the session said "They are kept, and added at the
+    next start" and only the exit message, after it, that they were not."""
+    with small_disk(tmp_path / "disk") as disk:
+        before = Session(disk, routine)  # a history from before, read since (as `history`
+        before.finish()  # does: its -wal and -shm files stay)
+        assert before.recorder.close() is None
+        before.db.close()
+        with open_history(disk, create=False) as db:
+            assert len(q.list_sessions(db)) == 1
+        remounted = subprocess.run(
+            ["mount", "-o", "remount,ro", str(disk)], capture_output=True, text=True
+        )
+        if remounted.returncode != 0:
+            pytest.skip(f"cannot remount read-only: {remounted.stderr.strip()}")
+        run = Session(disk, routine, busy_ms=50, close_wait=0.3)
+        run.steps(2)
+        run.wait_until(lambda: run.recorder.status().behind)
+        assert run.said and run.said[-1].startswith("Recording is behind")
+        run.finish()
+        summary = run.watch.summary(wait=0.3)
+        assert summary is not None and summary.startswith("Not all of this is in the history")
+        assert "added at the next start" not in summary
+        assert "cannot be kept" in summary and "Read-only file system" in summary
+        message = run.recorder.close()
+        run.db.close()
+        assert message is not None and "nor kept" in message
+        assert journal_paths(disk / "history.sqlite3") == []

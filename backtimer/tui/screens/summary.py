@@ -273,12 +273,7 @@ class SummaryScreen(OwnStyles, Screen[None]):
         now = status()
         if not now.behind:
             return None
-        noun = "record" if now.pending == 1 else "records"
-        return (
-            f"Not all of this is in the history yet: {now.pending} {noun} still waiting to "
-            f"be written ({now.last_error}). They are kept, and added at the next start if "
-            "they cannot be written before you quit."
-        )
+        return now.unrecorded("before you quit")
 
     def _offer(self, changes: list[HoldChange]) -> Text:
         text = Text("Keep the changed holds in the routine file?\n", style="bold")
