@@ -341,6 +341,7 @@ class LineInput:
         self.fd: int | None = None
         self.eof = stream is None
         self._buffer = b""
+        self._first = True  # a byte order mark may come before the first line
         if stream is not None:
             try:
                 self.fd = stream.fileno()
@@ -363,7 +364,7 @@ class LineInput:
             if not line:
                 self.eof = True
                 return None
-            return [line.rstrip("\r\n")]
+            return self._lines([line.rstrip("\r\n")])
         try:
             chunk = os.read(self.fd, 4096)
         except BlockingIOError:
@@ -374,10 +375,18 @@ class LineInput:
             self.eof = True
             rest, self._buffer = self._buffer, b""
             # A last line without a newline still counts; then the end of input.
-            return [rest.decode("utf-8", "replace").rstrip("\r")] if rest else None
+            return self._lines([rest.decode("utf-8", "replace").rstrip("\r")]) if rest else None
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
-        return [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
+        return self._lines([line.decode("utf-8", "replace").rstrip("\r") for line in lines])
+
+    def _lines(self, lines: list[str]) -> list[str]:
+        """The lines as read, without the byte order mark a Windows tool (PowerShell) may
+        put before the first (it made the first command unknown: a pain stop lost)."""
+        if self._first and lines:
+            self._first = False
+            lines[0] = lines[0].removeprefix("\ufeff")
+        return lines
 
 
 class KeyInput:

@@ -26,6 +26,7 @@ from backtimer.plain import (
     SAFETY,
     Interrupted,
     KeyInput,
+    LineInput,
     run_plain,
 )
 from backtimer.session.cues import RecordingPlayer
@@ -844,3 +845,19 @@ def test_keys_pressed_close_together_on_a_terminal_are_each_read() -> None:
     finally:
         stdin.close()
         os.close(master)
+
+
+def test_a_byte_order_mark_before_the_first_command_of_a_pipe_is_not_part_of_it() -> None:
+    """A pipe from a Windows tool (PowerShell) can start with a BOM: the first line read as
+    '\\ufeffx', an unknown command, so a pain stop sent first was lost."""
+    code, lines, _, _ = run([(4.0, "\ufeffx"), (4.5, "end")])
+    assert code == 0
+    assert not any("Unknown command" in line for line in lines), lines
+    assert "Pain stops 1" in lines[-1]
+    read, write = os.pipe()
+    with os.fdopen(read, "r") as stream:
+        os.write(write, "\ufeffx\nend\n".encode())
+        os.close(write)
+        source = LineInput(stream)
+        assert source.wait(5.0)
+        assert source.read() == ["x", "end"]
