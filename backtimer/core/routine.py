@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -322,11 +323,23 @@ def _check_length(value: str, limit: int) -> str:
     return value
 
 
-def _line(value: str) -> str:
-    value = _check_text(value, multiline=False, limit=MAX_NAME)
+#: Characters that show nothing on their own and are not said: format characters (a
+#: zero-width space, a soft hyphen, a byte order mark) and combining marks with no letter.
+_INVISIBLE = frozenset(("Cf", "Mn", "Me"))
+
+
+def _not_empty(value: str) -> str:
+    """A name or step must show (and say) something: not only spaces, nor only characters
+    that are invisible on their own."""
     if not value.strip():
         raise ValueError("must not be empty")
+    if all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in value):
+        raise ValueError("must not be empty (it has only invisible characters)")
     return value
+
+
+def _line(value: str) -> str:
+    return _not_empty(_check_text(value, multiline=False, limit=MAX_NAME))
 
 
 def _para(value: str) -> str:
@@ -334,10 +347,7 @@ def _para(value: str) -> str:
 
 
 def _step(value: str) -> str:
-    value = _check_text(value, multiline=False, limit=MAX_TEXT)
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
+    return _not_empty(_check_text(value, multiline=False, limit=MAX_TEXT))
 
 
 # --------------------------------------------------------------------------- routine

@@ -643,3 +643,27 @@ def test_booleans_and_non_finite_numbers_in_a_file_are_errors(line: str) -> None
     [problem] = info.value.problems
     assert problem.field == f"exercises[1] (E).{key}"
     assert problem.line == text.splitlines().index(line) + 1
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u200b",  # zero-width space
+        "\u00ad\u2060",  # soft hyphen, word joiner
+        "\ufeff",  # a byte order mark
+        "\u0301\u0301",  # combining accents with nothing to sit on
+        " \u200b\u3000",  # with spaces (an ideographic one too)
+    ],
+)
+def test_a_name_or_step_of_only_invisible_characters_is_empty(invisible: str) -> None:
+    """A name that shows and says nothing passed as valid: the exercise was announced as
+    nothing ("Next: ." / silence) and listed as a blank line."""
+    expected = "must not be empty (it has only invisible characters)"
+    assert errors_of({"name": invisible, "exercises": [EXERCISE]}) == [("name", expected)]
+    errors = errors_of({"name": "R", "exercises": [{**EXERCISE, "name": invisible}]})
+    assert errors == [("exercises.0.name", expected)]
+    errors = errors_of({"name": "R", "exercises": [{**EXERCISE, "steps": ["a", invisible]}]})
+    assert errors == [("exercises.0.steps.1", expected)]
+    # Visible text with such characters in it is kept as written.
+    kept = routine({**EXERCISE, "name": f"Knee\u200bto{invisible}chest e\u0301"})
+    assert kept.exercises[0].name == f"Knee\u200bto{invisible}chest e\u0301"
