@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from backtimer import __version__
 from backtimer.core.literal import flat, printable
@@ -171,14 +172,30 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_history_app(db: HistoryDB, since: date | None = None) -> int:
+    app = history_app(db, since)
+    app.run()
+    return app.return_code or EXIT_OK
+
+
+def history_app(db: HistoryDB, since: date | None = None) -> Any:
+    """The history screen on its own (``backtimer history`` in a terminal), with the keys
+    of every screen, as in the app: x shows the safety message (nothing runs, so nothing is
+    recorded), ? the keys, ctrl+c leaves at once, ctrl+z suspends, escape closes what is
+    open (the history itself: back to the shell). No command palette: the app has none."""
     # Deferred: Textual loads only when the history screen opens, not for a listing or an
     # export (which a script may run often).
     from textual.app import App
 
+    from backtimer.session.controller import EXIT_INTERRUPTED
+    from backtimer.tui.keys import bindings
+    from backtimer.tui.screens.help import HelpScreen
     from backtimer.tui.screens.history import HistoryScreen  # deferred with Textual
+    from backtimer.tui.screens.pain import PainScreen
 
     class HistoryApp(App[None]):
         TITLE = "backtimer history"
+        ENABLE_COMMAND_PALETTE = False
+        BINDINGS = bindings("app")
 
         def on_mount(self) -> None:
             screen = HistoryScreen(db=db, since=since)
@@ -186,8 +203,35 @@ def run_history_app(db: HistoryDB, since: date | None = None) -> int:
             for note in db.notes:
                 self.notify(note, severity="warning", timeout=15, markup=False)
 
-    HistoryApp().run()
-    return EXIT_OK
+        def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+            if action == "pain":
+                return not isinstance(self.screen, PainScreen)
+            if action == "help":
+                return not isinstance(self.screen, HelpScreen)
+            return True
+
+        def action_pain(self) -> None:
+            self.push_screen(PainScreen(None))
+
+        def action_help(self) -> None:
+            self.push_screen(HelpScreen())
+
+        def action_escape(self) -> None:
+            top = self.screen
+            for name in ("escape", "close", "cancel"):
+                action = getattr(top, f"action_{name}", None)
+                if callable(action):
+                    action()
+                    return
+            top.dismiss(None)
+
+        def action_interrupt(self) -> None:
+            self.exit(return_code=EXIT_INTERRUPTED)
+
+        def action_suspend(self) -> None:
+            self.action_suspend_process()
+
+    return HistoryApp()
 
 
 # ------------------------------------------------------------------------ report

@@ -290,3 +290,35 @@ def test_report_out_to_a_named_pipe_with_force_says_so_and_does_not_hang(month, 
     err = capsys.readouterr().err
     assert "cannot write" in err and "named pipe" in err
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+async def test_the_history_screen_on_its_own_has_the_keys_of_every_screen(month):
+    """`backtimer history` in a terminal: x and ? did nothing, ctrl+c only said "press
+    ctrl+q to quit", and ctrl+p opened a command palette the README does not know."""
+    with open_history(month["data"], create=False) as db:
+        app = cli_history.history_app(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+
+            def top() -> str:
+                return type(app.screen).__name__
+
+            assert top() == "HistoryScreen"
+            await pilot.press("x")  # the safety message (nothing runs: nothing recorded)
+            await pilot.pause()
+            assert top() == "PainScreen"
+            await pilot.press("escape")  # closes it
+            await pilot.pause()
+            assert top() == "HistoryScreen"
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert top() == "HelpScreen"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert top() == "HistoryScreen"
+            await pilot.press("ctrl+p")  # no command palette
+            await pilot.pause()
+            assert top() == "HistoryScreen"
+            await pilot.press("ctrl+c")  # leaves at once
+            await pilot.pause()
+        assert app.return_code == 130
