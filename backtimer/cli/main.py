@@ -239,8 +239,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         where = f"{entry.origin:<7}"
         if entry.routine is not None:
             count = len(entry.routine.exercises)
+            noun = "exercise " if count == 1 else "exercises"
             print(
-                f"{key:<{width}}  {where}  {count:>3} exercises  "
+                f"{key:<{width}}  {where}  {count:>3} {noun}  "
                 f"{about(session_length(entry.routine)):>7}  {entry.routine.name}"
             )
         else:

@@ -576,3 +576,13 @@ def test_process_list_and_usage_errors_without_traceback(tmp_path: Path) -> None
     usage = python_m("check", env=env)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
     assert "the following arguments are required: PATH" in usage.stderr
+
+
+def test_list_says_1_exercise_not_1_exercises(
+    user_routines: Path, no_bundled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(user_routines, "one.toml", 'name = "One"\n[[exercises]]\nname = "A"\nhold = 5\n')
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if line.startswith("one ")]
+    assert re.fullmatch(r"one +user +1 exercise +\d+ s +One", line), line
