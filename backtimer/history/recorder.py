@@ -672,7 +672,9 @@ class Recorder:
                     batch = backlog[0]
                     try:
                         self._writer.write(conn, batch)
-                    except (sqlite3.Error, OSError) as exc:
+                    except Exception as exc:
+                        # Any error, not only SQLite's and the disk's: an exception here
+                        # must never end this thread (every later record would be lost).
                         message = explain(self.db.label, exc)
                         if transient(exc):
                             self._failed(message)

@@ -67,6 +67,21 @@ def file_sha256(path: Path) -> str:
         return ""
 
 
+def storable(text: str) -> str:
+    """``text`` as SQLite can store it (UTF-8): a byte of a file name that is not UTF-8
+    (Python reads it as a lone surrogate, which SQLite refuses with an exception that
+    stopped the writer) is written out as ``\\xff``; anything else is kept as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
 class Writer:
     """Writes batches of records; ``session_id``, ``pause_id`` and ``pain_id`` carry over
     from one batch to the next (and into a journal)."""
@@ -108,6 +123,8 @@ class Writer:
     # ------------------------------------------------------------ records
 
     def _w_begin(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        # The file's name may hold bytes that are not UTF-8 (read with surrogateescape):
+        # its hash is of the file itself, what is stored says the bytes (storable).
         # Fixed on the first attempt, so a retry or a journal keeps what was true then.
         if "sha256" not in v:
             v["sha256"] = file_sha256(Path(v["path"]))
@@ -119,9 +136,9 @@ class Writer:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
             (
                 v["routine"],
-                v["routine_key"],
+                storable(v["routine_key"]),
                 v["origin"],
-                v["path"],
+                storable(v["path"]),
                 v["sha256"],
                 v["level"],
                 v["started_at"],

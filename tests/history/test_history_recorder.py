@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import subprocess
 import sys
 import time
@@ -566,3 +567,39 @@ def test_a_held_recorder_is_released_by_flush_close_and_a_signal(tmp_path, entry
     recorder.close()
     assert not recorder.held
     assert len(_sessions_on_disk(data)) == 1
+
+
+def test_a_routine_file_whose_name_is_not_utf8_is_recorded(db, tmp_path):
+    """A file name with a byte that is not UTF-8 (bad<0xff>name.toml, which Python reads
+    with surrogateescape) crashed the history's writer thread with a traceback on the
+    session's first record: nothing of the session was recorded."""
+    name = os.fsdecode(b"bad\xffname")
+    path = write_routine(tmp_path / "routines", DAILY_TOML, name)
+    entry = entry_for(path)
+    recorder = record_session(db, entry, START)
+    assert recorder.problem is None and recorder.exit_message is None
+    s = _session(db)
+    assert s.status == "completed"
+    assert s.routine_key == "bad\\xffname"  # the byte, written out
+    assert s.path.endswith("bad\\xffname.toml")
+    assert s.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # of the real file
+    assert len(_steps(db)) == len(compile_plan(entry.routine, "low").steps)
+
+
+def test_an_unexpected_error_in_one_record_never_stops_the_writer(db, entry, monkeypatch):
+    """Only SQLite and OS errors were caught: any other exception in one record (a value
+    SQLite cannot take) ended the writer thread with a traceback, and every later record
+    of the session was lost. Now that record is refused (kept for the journal) and the
+    others are written."""
+    from backtimer.history.writer import Writer
+
+    def broken(self, conn, values):
+        raise UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(Writer, "_w_pause", broken)
+    recorder = record_session(db, entry, START, pause_at=2)
+    assert recorder.problem is not None and "history not saved" in recorder.problem
+    s = _session(db)
+    assert s.status == "completed"
+    plan = compile_plan(entry.routine, "low")
+    assert len(_steps(db)) == len(plan.steps)  # every step after the refused pause too
