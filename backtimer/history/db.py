@@ -180,6 +180,21 @@ def history_path(data_dir: Path | None = None) -> Path:
 _LEFT_AS_IS = "It was left as it is"
 
 
+def storable(text: str) -> str:
+    """``text`` as SQLite can store (and look up) it, UTF-8: a byte of a file name that is
+    not UTF-8 (Python reads it as a lone surrogate, which SQLite refuses with an exception)
+    is written out as ``\\xff``; anything else is kept as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
 def explain(path: Path | str, exc: BaseException) -> str:
     """A user-facing message for an error on the history file."""
     text = str(exc)

@@ -42,7 +42,7 @@ from backtimer.core.progression import (
 )
 from backtimer.core.routine import LevelChoice, Routine, Settings
 from backtimer.files.catalog import Entry
-from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB, guard
+from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB, guard, storable
 from backtimer.history.queries import parse_level
 from backtimer.history.recorder import local_now, utc_iso
 
@@ -103,7 +103,7 @@ def stored_levels(db: HistoryDB, entry: Entry) -> dict[int, LevelChoice]:
     with db.reading() as conn:
         rows = conn.execute(
             "SELECT exercise_index, exercise, hold, reps, sets FROM levels WHERE routine_key = ?",
-            (entry.key,),
+            (storable(entry.key),),
         ).fetchall()
     return _stored_rows(entry, rows)
 
@@ -182,7 +182,7 @@ def _exercise_history(
     with db.reading() as conn:
         while wanted:
             # One session more than asked for: whether there are older ones than those used.
-            rows = _outcome_rows(conn, entry.key, limit + 1, todo)
+            rows = _outcome_rows(conn, storable(entry.key), limit + 1, todo)
             full = len({row[0] for row in rows}) > limit
             if full:
                 oldest = rows[0][0]
@@ -341,7 +341,7 @@ def current_levels_of(
     are looked at further, one by one. Raises HistoryUnavailable."""
     if sessions_needed < 1:
         raise ValueError("sessions_needed must be at least 1")
-    keys = sorted({entry.key for entry in entries if entry.routine is not None})
+    keys = sorted({storable(entry.key) for entry in entries if entry.routine is not None})
     stored: dict[str, list[tuple]] = {key: [] for key in keys}
     pained: set[str] = set()
     with db.reading() as conn:
@@ -368,11 +368,11 @@ def current_levels_of(
         routine = entry.routine
         if routine is None:
             out.append({})
-        elif entry.key in pained:
+        elif storable(entry.key) in pained:
             out.append(current_levels(db, entry, sessions_needed))
         else:  # no pain stop ever: no step-down; the stored levels, clamped
             every = _all_settings(routine)
-            out.append(_clamped(every, _stored_rows(entry, stored[entry.key])))
+            out.append(_clamped(every, _stored_rows(entry, stored[storable(entry.key)])))
     return out
 
 
@@ -450,7 +450,7 @@ def _store_many(db: HistoryDB, entry: Entry, levels: Sequence[tuple[int, LevelCh
     exercises = entry.routine.exercises
     now = utc_iso(local_now())
     rows = [
-        (entry.key, index, exercises[index].name, level.hold, level.reps, level.sets, now)
+        (storable(entry.key), index, exercises[index].name, level.hold, level.reps, level.sets, now)
         for index, level in levels
     ]
     with guard(db.label):

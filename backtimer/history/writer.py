@@ -35,6 +35,7 @@ from backtimer.history.db import (
     journal_paths,
     open_history,
     process_identity,
+    storable,
 )
 
 Op = tuple[str, dict[str, Any]]
@@ -65,21 +66,6 @@ def file_sha256(path: Path) -> str:
         return sha256_hex(path.read_bytes())
     except OSError:
         return ""
-
-
-def storable(text: str) -> str:
-    """``text`` as SQLite can store it (UTF-8): a byte of a file name that is not UTF-8
-    (Python reads it as a lone surrogate, which SQLite refuses with an exception that
-    stopped the writer) is written out as ``\\xff``; anything else is kept as it is."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:  # a surrogate that stands for no byte
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-        return raw.decode("utf-8", "backslashreplace")
-    return text
 
 
 class Writer:

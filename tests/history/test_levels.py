@@ -19,7 +19,7 @@ from backtimer.core.progression import DEFAULT_SESSIONS, describe_level
 from backtimer.core.routine import LevelChoice
 from backtimer.files.catalog import Entry, load_entry
 from backtimer.history import open_history
-from backtimer.history.db import HistoryDB
+from backtimer.history.db import HistoryDB, storable
 from backtimer.history.levels import (
     SESSIONS_LOOKED_AT,
     LevelChange,
@@ -116,8 +116,8 @@ def add_session(
         "day, utc_offset, status, plan_steps) VALUES (?, ?, 'user', ?, '', ?, ?, ?, 3600, ?, ?)",
         (
             entry.routine.name,
-            entry.key,
-            str(entry.path),
+            storable(entry.key),  # as the recorder writes it
+            storable(str(entry.path)),
             level_text(level),
             started,
             started[:10],
@@ -530,3 +530,23 @@ def test_the_levels_of_many_routines_are_each_one_s_current_levels(
     assert current_levels_of(db, [], DEFAULT_SESSIONS) == []
     with pytest.raises(ValueError):
         current_levels_of(db, entries, 0)
+
+
+def test_a_routine_whose_file_name_is_not_utf8_has_levels(db, tmp_path) -> None:
+    """The file's stem is the routine's key in the history; a byte that is not UTF-8 in it
+    (a lone surrogate) made every level query raise UnicodeEncodeError: `run` and `plan
+    --level current` ended with a traceback, and the picker did not open."""
+    import os
+
+    entry = write(tmp_path / "routines", key=os.fsdecode(b"lev\xffels"))
+    for _ in range(3):
+        add_session(db, entry, level=current_levels(db, entry, DEFAULT_SESSIONS))
+    changes = changes_by_index(review_levels(db, entry))
+    assert changes[KNEE].new == L(15)
+    accept(db, entry, changes[KNEE])
+    assert current_levels(db, entry, DEFAULT_SESSIONS)[KNEE] == L(15)
+    (levels,) = current_levels_of(db, [entry], DEFAULT_SESSIONS)
+    assert levels[KNEE] == L(15)
+    add_session(db, entry, {KNEE: PAIN}, level=current_levels(db, entry, DEFAULT_SESSIONS))
+    (levels,) = current_levels_of(db, [entry], DEFAULT_SESSIONS)
+    assert levels[KNEE] == L(10)  # the pain stop steps it down, found by the same key
