@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import struct
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -260,6 +261,11 @@ def _wal_checksum(data: bytes, big_endian: bool, s0: int = 0, s1: int = 0) -> tu
     return s0, s1
 
 
+def wal_path(path: Path) -> Path:
+    """The database's write-ahead file, ``NAME-wal`` beside it."""
+    return Path(f"{path}-wal")
+
+
 def wal_problem(path: Path) -> str | None:
     """A message when the database's write-ahead file (``NAME-wal``) does not read back whole:
     its header or one of its frames fails SQLite's own checksums, so the sessions written
@@ -270,7 +276,7 @@ def wal_problem(path: Path) -> str | None:
     a 24-byte header and a page, each checksum chained from the one before. Frames after
     the current ones (other salts: left from before the file was restarted) are normal.
     """
-    wal = Path(f"{path}-wal")
+    wal = wal_path(path)
     try:
         with wal.open("rb") as handle:
             header = handle.read(32)
@@ -480,11 +486,34 @@ def empty_history() -> HistoryDB:
     return HistoryDB(None, conn)
 
 
+def _special(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file ("a named pipe (FIFO)"):
+    opening a named pipe to read it blocks until something writes into it (for ever)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
 def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite gets a chance to touch it."""
+    """Refuse a file that is not SQLite before SQLite gets a chance to touch it (nor one
+    whose write-ahead file is not a file: SQLite would block opening a named pipe)."""
     with guard(path):
-        if path.is_dir():
-            raise HistoryUnavailable(f"the history file {path} is a folder; move it away")
+        for what, file in (("history file", path), ("history's write-ahead file", wal_path(path))):
+            kind = _special(file)
+            if kind is not None:
+                raise HistoryUnavailable(
+                    f"the {what} {file} is {kind}, not a file. {_LEFT_AS_IS}; move it away"
+                )
         with path.open("rb") as handle:
             head = handle.read(100)
     if head and (len(head) < 100 or not head.startswith(SQLITE_MAGIC)):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -212,3 +215,48 @@ def test_locked_file_gives_a_clear_message(tmp_path):
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def _opened_within(seconds: float, **options: object) -> BaseException | None:
+    """open_history(**options) in a thread: what it raised (None: it opened), or a failure
+    if it was still blocked after ``seconds``."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            open_history(**options).close()  # type: ignore[arg-type]
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"open_history({options}) blocked")
+    return outcome[0]
+
+
+@pytest.mark.parametrize("name", ["history.sqlite3", "history.sqlite3-wal"])
+def test_a_named_pipe_for_the_history_is_refused_without_blocking(tmp_path, name):
+    """A FIFO where the history file (or its write-ahead file) should be: reading its header
+    blocked until someone wrote into the pipe, so `run` and `history` hung for ever."""
+    data = tmp_path / "data"
+    if name != "history.sqlite3":
+        open_history(data).close()  # a history, then a pipe beside it
+        wal = data / name
+        if wal.exists():
+            wal.unlink()
+    else:
+        data.mkdir()
+    fifo = data / name
+    os.mkfifo(fifo)
+    try:
+        for create in (True, False):
+            problem = _opened_within(10, data_dir=data, create=create)
+            assert isinstance(problem, HistoryUnavailable), (create, problem)
+            assert "named pipe" in problem.message, problem.message
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)  # left as it is
+    finally:
+        with contextlib.suppress(OSError):  # a reader still blocked: let it go
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
