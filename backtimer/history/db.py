@@ -486,7 +486,7 @@ def empty_history() -> HistoryDB:
     return HistoryDB(None, conn)
 
 
-def _special(path: Path) -> str | None:
+def special_file(path: Path) -> str | None:
     """What ``path`` is when it exists and is not a regular file ("a named pipe (FIFO)"):
     opening a named pipe to read it blocks until something writes into it (for ever)."""
     try:
@@ -509,7 +509,7 @@ def _check_header(path: Path) -> None:
     whose write-ahead file is not a file: SQLite would block opening a named pipe)."""
     with guard(path):
         for what, file in (("history file", path), ("history's write-ahead file", wal_path(path))):
-            kind = _special(file)
+            kind = special_file(file)
             if kind is not None:
                 raise HistoryUnavailable(
                     f"the {what} {file} is {kind}, not a file. {_LEFT_AS_IS}; move it away"

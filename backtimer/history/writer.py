@@ -35,6 +35,7 @@ from backtimer.history.db import (
     journal_paths,
     open_history,
     process_identity,
+    special_file,
     storable,
 )
 
@@ -302,6 +303,9 @@ class MergeResult:
 
 
 def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]]:
+    kind = special_file(path)
+    if kind is not None:  # never ours (reading a named pipe would block for ever)
+        raise ValueError(f"it is {kind}, not a file")
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
         raise ValueError("not a journal this version of backtimer knows")

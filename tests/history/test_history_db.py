@@ -260,3 +260,25 @@ def test_a_named_pipe_for_the_history_is_refused_without_blocking(tmp_path, name
     finally:
         with contextlib.suppress(OSError):  # a reader still blocked: let it go
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_a_named_pipe_named_like_a_journal_is_left_alone_without_blocking(tmp_path):
+    """A FIFO named history.sqlite3.pending-1.json (where unsaved records wait for the next
+    start): reading it blocked, so the next `run` hung before its session."""
+    from backtimer.history.writer import merge_pending
+
+    data = tmp_path / "data"
+    open_history(data).close()
+    fifo = data / "history.sqlite3.pending-1.json"
+    os.mkfifo(fifo)
+    notes: list[list[str]] = []
+    thread = threading.Thread(target=lambda: notes.append(merge_pending(data)), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("merge_pending blocked on a named pipe")
+    (note,) = notes[0]
+    assert "named pipe" in note and "left as it is" in note
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
