@@ -249,12 +249,29 @@ class _Linked(Exception):
     """Internal: the new file is in place as a hard link (the temporary name is removed)."""
 
 
+#: The folders :func:`write_cache_file` has looked for stale temporary files in, in this
+#: process (once each).
+_SWEPT: set[str] = set()
+
+#: A temporary cache file of a process that is not running is removed once it is this many
+#: seconds old (a file system shared with another machine: a process there may be writing).
+STALE_AFTER = 60.0
+
+
 def write_cache_file(target: Path, data: bytes) -> bool:
     """Replace a cache file with ``data``, best effort: a temporary file beside it, then a
     rename (a reader sees the old file or the new one, never half of one), its folder made
     if missing. A cache is never worth an error: a failure leaves the old file (or none) and
-    returns False. No fsync, no backup: it is made again from the user's files if lost."""
+    returns False. No fsync, no backup: it is made again from the user's files if lost.
+
+    The temporary file is named with this process's id; one left by a process killed while
+    it wrote is removed at the first write into its folder by a later process (see
+    :func:`remove_stale_temporaries`)."""
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    folder = str(target.parent)
+    if folder not in _SWEPT:
+        _SWEPT.add(folder)
+        remove_stale_temporaries(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         temp.write_bytes(data)
@@ -263,4 +280,46 @@ def write_cache_file(target: Path, data: bytes) -> bool:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
         return False
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Remove the temporary files of :func:`write_cache_file` in ``folder``
+    (``.NAME.PID.tmp``) whose process is not running and that are :data:`STALE_AFTER`
+    seconds old; returns how many. Any other file, and one that cannot be looked at, is
+    left alone."""
+    import time
+
+    removed = 0
+    now = time.time()
+    try:
+        with os.scandir(folder) as found:
+            names = [e.name for e in found if e.name.startswith(".") and e.name.endswith(".tmp")]
+    except OSError:
+        return 0
+    for name in names:
+        pid_text = name[: -len(".tmp")].rpartition(".")[2]
+        if not pid_text.isdigit() or int(pid_text) <= 0 or _running(int(pid_text)):
+            continue
+        path = folder / name
+        try:
+            if now - path.stat().st_mtime < STALE_AFTER:
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` exists (this one too; one of another user's counts)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
     return True

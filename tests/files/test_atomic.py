@@ -284,3 +284,42 @@ def test_a_special_file_is_never_read_nor_replaced(tmp_path: Path) -> None:
         assert not stat.S_ISREG(mode), f"the {kind} was replaced by a file"
         assert _leftovers(tmp_path) == []
         assert not backup_path(path).exists()
+
+
+KILLED_WHILE_WRITING = """
+import os, signal, sys
+from pathlib import Path
+from backtimer.files import atomic
+os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # killed before the rename
+atomic.write_cache_file(Path(sys.argv[1]), b"half")
+"""
+
+
+def test_a_cache_write_cut_short_leaves_no_file_for_long(tmp_path: Path, monkeypatch) -> None:
+    """A process killed between writing a cache file's temporary file and renaming it
+    leaves ``.NAME.PID.tmp``; a later process's first cache write into that folder removes
+    it once it is old enough. A temporary file of a running process, a recent one, and any
+    other file are left alone."""
+    monkeypatch.setattr(atomic, "_SWEPT", set())
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    result = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, str(folder / "a.pickle")])
+    assert result.returncode == -signal.SIGKILL
+    (left,) = folder.glob(".a.pickle.*.tmp")
+    old = 1_000_000_000  # 2001
+    os.utime(left, (old, old))
+    running = folder / f".b.pickle.{os.getpid()}.tmp"
+    running.write_bytes(b"being written")
+    os.utime(running, (old, old))
+    recent = folder / left.name.replace(".a.", ".c.")
+    recent.write_bytes(b"killed a moment ago")  # the same dead process id, but new
+    others = [folder / ".notes.tmp", folder / ".d.pickle.x1.tmp", folder / "e.pickle"]
+    for other in others:
+        other.write_bytes(b"")
+        os.utime(other, (old, old))
+
+    assert atomic.write_cache_file(folder / "f.pickle", b"data")
+    assert not left.exists()
+    assert running.exists() and recent.exists() and all(o.exists() for o in others)
+    assert (folder / "f.pickle").read_bytes() == b"data"
+    assert not list(folder.glob(f".f.pickle.{os.getpid()}.tmp"))
