@@ -16,7 +16,8 @@ The child only ever fills the cache; what is used is always what this process re
 with the child (it cannot start, fails, is killed, says nothing for :data:`TIMEOUT` seconds,
 finds the routine invalid: errors are never cached, or cannot write the cache) the routine
 is checked in this process exactly as without it, with the same messages. A child that is
-waited for no longer is killed and reaped; at exit, any child still running is too.
+waited for no longer is killed and reaped; at exit, any child still running is too. A child
+that ends is reaped at once by a thread that waits for it, whether or not it is asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import contextlib
 import os
 import select
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -176,8 +178,17 @@ def start(paths: Sequence[Path], timeout: float | None = None) -> Precheck | Non
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
     _current = Precheck(process, paths)
+    # Reaped as soon as it ends, whether or not anything waits for it (the picker may be
+    # covered by another screen before its first frame, and never ask for its routines):
+    # a thread that only waits for it, never a zombie left for the whole session.
+    threading.Thread(target=_reap, args=(process,), name="precheck-reaper", daemon=True).start()
     atexit.register(stop)
     return _current
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(Exception):
+        process.wait()
 
 
 def start_for(name: str | None) -> Precheck | None:

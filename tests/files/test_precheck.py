@@ -5,6 +5,7 @@ here as without it, with the same messages; no child is ever left running."""
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,18 @@ def test_the_child_compiles_only_the_methods_it_calls(routine_file: Path) -> Non
     out = python_output(code, str(routine_file)).split()
     assert out[0] == "0"  # done with its file
     assert out[-1] != "<string>"  # not compiled: the stand-in
+
+
+def test_a_child_nobody_waits_for_is_reaped_when_it_ends(routine_file: Path) -> None:
+    """The picker covered by another screen before its first frame never asks for its
+    routines: the child, done with them, is reaped all the same (no zombie for the whole
+    session), and the cache it wrote is used as ever."""
+    started = precheck.start_for(str(routine_file))
+    assert started is not None and started.process is not None
+    process = started.process
+    deadline = time.monotonic() + 60  # a bound for a busy machine, not a timing
+    while process.returncode is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # nothing here waits for it: only the reaper sets returncode
+    assert process.returncode == 0
+    assert not Path(f"/proc/{process.pid}").exists()  # no zombie
+    assert catalog.resolve(str(routine_file)).routine is not None
