@@ -46,11 +46,14 @@ def _entries(folder: Path, origin: Origin, cache: RoutineCache | None = None) ->
     return [load_entry(path, origin, cache) for path in _toml_files(folder)]
 
 
-def load_entry(path: Path, origin: Origin, cache: RoutineCache | None = None) -> Entry:
+def load_entry(
+    path: Path, origin: Origin, cache: RoutineCache | None = None, *, wait: bool = True
+) -> Entry:
     """The routine in ``path``, checked (or, with ``cache``, as checked before if the file
-    has not changed since)."""
+    has not changed since). ``wait`` False: a child checking it (files.precheck) is not
+    waited for; unless it is done with it, it is checked here at once."""
     stamp = file_stamp(path) if cache is not None else None  # before reading it
-    if cache is not None:
+    if cache is not None and wait:
         # A child checking it beside this process puts it there (files.precheck): wait for
         # it to say so (a child done with all its files is reaped then).
         precheck.wait_for(path)
@@ -69,9 +72,9 @@ def load_entry(path: Path, origin: Origin, cache: RoutineCache | None = None) ->
     return Entry(path.stem, path, origin, routine)
 
 
-def check_entry(entry: Entry, cache: RoutineCache | None = None) -> Entry:
+def check_entry(entry: Entry, cache: RoutineCache | None = None, *, wait: bool = True) -> Entry:
     """A listed entry, checked (itself if it already was); one listed from ``cache`` is read
-    from it if its file is still unchanged."""
+    from it if its file is still unchanged. ``wait``: see :func:`load_entry`."""
     if not entry.pending:
         return entry
     if cache is not None and entry.listing is not None:
@@ -79,7 +82,7 @@ def check_entry(entry: Entry, cache: RoutineCache | None = None) -> Entry:
         if found is not None:
             routine, listing = found
             return Entry(entry.key, entry.path, entry.origin, routine, listing=listing)
-    return load_entry(entry.path, entry.origin, cache)
+    return load_entry(entry.path, entry.origin, cache, wait=wait)
 
 
 def display_path(path: Path) -> str:

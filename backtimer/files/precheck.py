@@ -62,6 +62,7 @@ class Precheck:
         self.order = {RoutineCache.key(path): number for number, path in enumerate(paths)}
         self.done: set[int] = set()  # the files the child has said are done
         self._partial = b""
+        self.heard = time.monotonic()  # when it started, or last said a file was done
 
     @property
     def running(self) -> bool:
@@ -101,6 +102,25 @@ class Precheck:
             self.stop()  # all done: it exits at once (nothing is left for it to do)
         return True
 
+    def pending(self, path: Path) -> bool:
+        """Whether the child is still to say ``path`` is done, without waiting: False once
+        it has, or will not (a path it was not given, one :data:`AHEAD` places or more
+        after the last it has done, a child that ended, or one that has said nothing for
+        :data:`TIMEOUT` seconds: stopped). For a caller that must not block (the picker,
+        after its first frame), which asks again a moment later."""
+        number = self.order.get(RoutineCache.key(path))
+        if number is None:
+            return False
+        self._drain()
+        if number in self.done or not self.running:
+            return False
+        if number >= len(self.done) + AHEAD:
+            return False
+        if time.monotonic() - self.heard > TIMEOUT:
+            self.stop()  # hung: this process checks what is left
+            return False
+        return True
+
     def _drain(self) -> None:
         """Read what the child has said so far, without waiting (stopped if it ended)."""
         process = self.process
@@ -121,6 +141,7 @@ class Precheck:
         for line in lines:
             with contextlib.suppress(ValueError):
                 self.done.add(int(line))
+                self.heard = time.monotonic()
 
     def stop(self) -> None:
         """End the child: wait a moment for one that has done all its files, kill any other
@@ -222,6 +243,13 @@ def wait_for(path: Path) -> bool:
     :meth:`Precheck.wait_for`); False at once when there is none."""
     found = current()
     return found.wait_for(path) if found is not None else False
+
+
+def pending(path: Path) -> bool:
+    """Whether the child started by :func:`start` is still to be done with ``path``,
+    without waiting (see :meth:`Precheck.pending`); False when there is none."""
+    found = current()
+    return found.pending(path) if found is not None else False
 
 
 def stop() -> None:

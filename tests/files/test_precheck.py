@@ -284,3 +284,32 @@ def test_a_child_nobody_waits_for_is_reaped_when_it_ends(routine_file: Path) -> 
     assert process.returncode == 0
     assert not Path(f"/proc/{process.pid}").exists()  # no zombie
     assert catalog.resolve(str(routine_file)).routine is not None
+
+
+def test_pending_never_waits_and_gives_up_on_a_silent_child(
+    routine_file: Path, monkeypatch
+) -> None:
+    """pending() says whether the child is still to be done with a file, without waiting;
+    a child silent for TIMEOUT seconds is stopped (then nothing is pending: checked here)."""
+    child_code(monkeypatch, "import time; time.sleep(60)")
+    started = precheck.start_for(str(routine_file))
+    assert started is not None and started.process is not None
+    process = started.process
+    assert precheck.pending(routine_file)  # busy, heard from less than TIMEOUT ago
+    assert not precheck.pending(routine_file.parent / "other.toml")  # not its file
+    assert precheck.current() is started
+    monkeypatch.setattr(precheck, "TIMEOUT", 0.0)  # now silent for longer than that
+    assert not precheck.pending(routine_file)
+    assert precheck.current() is None and process.returncode == -9  # stopped, reaped
+
+
+def test_pending_ends_when_the_child_is_done(routine_file: Path, monkeypatch) -> None:
+    started = precheck.start_for(str(routine_file))
+    assert started is not None
+    deadline = time.monotonic() + 60  # a bound for a busy machine, not a timing
+    while precheck.pending(routine_file) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not precheck.pending(routine_file)
+    seen = routine_reads(monkeypatch)
+    assert catalog.resolve(str(routine_file)).routine is not None
+    assert seen == []  # from the cache the child wrote

@@ -159,9 +159,9 @@ async def test_the_first_frame_is_drawn_before_the_work_after_it(
 
     check = PickerScreen._check
 
-    def checking(picker: PickerScreen, index: int):
+    def checking(picker: PickerScreen, index: int, **options: Any):
         events.append(("read", index))
-        return check(picker, index)
+        return check(picker, index, **options)
 
     monkeypatch.setattr(BacktimerApp, "_display", recording)
     monkeypatch.setattr(PickerScreen, "_check", checking)
@@ -172,3 +172,37 @@ async def test_the_first_frame_is_drawn_before_the_work_after_it(
     reads = [i for i, (what, index) in enumerate(events) if what == "read" and index != 0]
     assert reads, events  # the routines not highlighted are read after the first frame
     assert ("drawn", None) in events[: reads[0]], events
+
+
+#: A checking child that says its first file is done (without checking it: it is then
+#: checked in the app's process), then hangs.
+HANGS_AFTER_ONE = "import sys, time; print(0, flush=True); time.sleep(120)"
+
+
+async def test_a_hanging_child_does_not_freeze_the_picker(
+    user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its first frame the picker never waits for the child checking the routines
+    (files.precheck): while the child is busy (here: hung, and not yet given up on) the keys
+    are handled, and a routine moved to is checked in the app's process at once."""
+    from backtimer.files import locate, precheck
+
+    write_routines(user_routines, 3)
+    monkeypatch.setattr(precheck, "CHILD_CODE", HANGS_AFTER_ONE)
+    monkeypatch.setattr(precheck, "TIMEOUT", 600.0)  # given up on only after the test
+    started = precheck.start(locate.picker_files())
+    assert started is not None
+    try:
+        app = build_app(None)
+        async with app.run_test(size=SIZE) as pilot:
+            picker = picker_of(app)
+            await until(pilot, lambda: picker._shown, "the first frame")
+            await pilot.press("down")
+            await until(pilot, lambda: "001 Short test" in screen_text(app), "the second")
+            assert picker.entries[1].routine is not None  # checked here
+            assert screen_text(app).count("001 Short test") == 2  # listed, and its preview
+            await pilot.press("down")
+            await until(pilot, lambda: screen_text(app).count("002 Short test") == 2, "the third")
+            assert precheck.current() is started  # still busy: nothing waited for it
+    finally:
+        precheck.stop()

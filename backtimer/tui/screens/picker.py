@@ -43,7 +43,7 @@ from backtimer.core.durations import compact, compact_range, short
 from backtimer.core.plan import compile_plan
 from backtimer.core.progression import routine_has_ranges
 from backtimer.core.routine import Level, LevelChoice, Routine
-from backtimer.files import catalog, paths
+from backtimer.files import catalog, paths, precheck
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config
 from backtimer.files.routine_load import RoutineError
@@ -258,6 +258,9 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
     WATCH_INTERVAL: ClassVar[float] = 1.5
     #: Files looked at each time, in turn (a long list is gone through over a few looks).
     WATCH_BATCH: ClassVar[int] = 25
+    #: Seconds between two looks at a child checking the routines (files.precheck) that is
+    #: not done with the next one yet, after the first frame.
+    CHILD_POLL = 0.05
     #: Seconds of checking routine files between two frames, after the first one.
     CHECK_SLICE: ClassVar[float] = 0.04
     #: Routines listed in the first frame at most (as many as the terminal's height shows);
@@ -406,7 +409,9 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
             )
             return
         option_list.highlighted = index
-        self._check(index)
+        # Before the first frame the highlighted routine is waited for (a child checking it
+        # beside this process, see files.precheck); after it, nothing waits for the child.
+        self._check(index, wait=not self._drawn)
         self.show_preview(index)
         if not self._deferred_due:
             self._deferred_due = True
@@ -448,14 +453,16 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
             if option_list.get_option(str(index)).prompt != prompt:  # else: no new lines
                 option_list.replace_option_prompt(str(index), prompt)
 
-    def _check(self, index: int) -> Entry:
-        """Entry ``index``, checked now if it was only listed."""
+    def _check(self, index: int, *, wait: bool = False) -> Entry:
+        """Entry ``index``, checked now if it was only listed. ``wait``: for a child that is
+        checking it (files.precheck), as long as it takes; else one that is not done with it
+        is not waited for (the screen stays live): it is checked here at once."""
         entry = self.entries[index]
         if entry.pending:
             if self._cache is None:
                 self._cache = catalog.RoutineCache()
             self._stamps[entry.path] = file_stamp(entry.path)  # before reading it
-            entry = catalog.check_entry(entry, self._cache)
+            entry = catalog.check_entry(entry, self._cache, wait=wait)
             self._show_entry(index, entry)
         return entry
 
@@ -491,6 +498,12 @@ class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
         started = time.monotonic()
         for index, entry in enumerate(self.entries):
             if entry.pending:
+                if precheck.pending(entry.path):
+                    # The child checking the routines has not said this one is done: asked
+                    # again in a moment, the keys handled meanwhile (a child that hangs is
+                    # stopped by then, and what is left is checked here).
+                    self.set_timer(self.CHILD_POLL, self._after_frame)
+                    return
                 self._check(index)
                 if time.monotonic() - started > self.CHECK_SLICE:
                     self.call_later(self._after_frame)  # after the events waiting
