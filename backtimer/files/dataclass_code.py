@@ -190,6 +190,7 @@ def _deferred_maker(store: _Store, text: str, name: str, globals_: dict[str, Any
         method.__name__ = name
         method.__qualname__ = f"__create_fn__.<locals>.{name}"  # as exec's would be named
         method.__annotations__ = {}  # as the text's (a __repr__'s wrapper copies them)
+        method.__module__ = str(globals_.get("__name__", __name__))  # as exec's: the class's
         return method
 
     return create_fn

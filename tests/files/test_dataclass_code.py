@@ -290,5 +290,8 @@ def test_lazy_classes_behave_the_same(cache) -> None:
     class Child(Base):  # inherits Base's __eq__ and __hash__
         b: int = 0
 
+    stand_in = vars(Base)["__eq__"]
+    assert (stand_in.__module__, stand_in.__name__) == (Base.__module__, "__eq__")
+    assert stand_in.__qualname__ == f"{Base.__qualname__}.__eq__"
     assert Child(1, 2) == Child(1, 2) and hash(Child(1)) == hash(Base(1))
     assert "__eq__" not in vars(Child) and vars(Base)["__eq__"].__code__.co_name == "__eq__"
