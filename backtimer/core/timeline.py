@@ -746,10 +746,12 @@ class _Fitter:
         counts = max(0, counts)
         cues = self.count_cues(total, counts)
         limit = total - counts - GAP if counts else total
+        # Words whose place is too short for any words at all (a length is never below 0)
+        # are not asked for: their length would be measured (rendered) for nothing.
         go_words = "Hold"
-        go_len = self.length(go_words)
         room = (total - counts if counts else total) - (GAP if counts else 0.0)
-        if lead("go") + go_len <= room:
+        go_len = self.length(go_words) if lead("go") <= room else 0.0
+        if lead("go") <= room and lead("go") + go_len <= room:
             cues.append(Cue(0.0, go_words, "go", go_len, "go"))
             free_from = lead("go") + go_len + GAP
         else:
@@ -757,7 +759,7 @@ class _Fitter:
             free_from = lead("go")
         # What the next work step is, when it follows at once (no rest between them).
         late: Cue | None = None
-        if slot is not None:
+        if slot is not None and limit >= free_from:  # else not even words of no length fit
             for option in slot.variants:
                 if not option:
                     continue
@@ -769,10 +771,10 @@ class _Fitter:
         if late is not None:
             cues.append(late)
             limit = late.at - GAP
-        if total >= HALFWAY_FROM:
+        if total >= HALFWAY_FROM and free_from <= total / 2 <= limit:
             spoken = self.length("Halfway")
             at = total / 2
-            if at >= free_from and at + spoken <= limit:
+            if at + spoken <= limit:
                 cues.append(Cue(at, "Halfway", None, spoken, "halfway"))
         return cues
 
