@@ -319,6 +319,17 @@ def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]]:
     return str(data["id"]), writer, batches
 
 
+#: Problems already told in this process: a start tries the journals twice (before looking
+#: for a session to resume, and when the session's recorder opens the history).
+_TOLD: set[str] = set()
+
+
+def _once(problems: list[str]) -> list[str]:
+    fresh = [p for p in problems if p not in _TOLD]
+    _TOLD.update(fresh)
+    return fresh
+
+
 def merge_journals(conn: sqlite3.Connection, db_path: Path) -> MergeResult:
     """Add every journal beside ``db_path`` to the history (a writable connection), each in
     one transaction, exactly once. A journal that cannot be added is left as it is."""
@@ -384,7 +395,7 @@ def merge_into(db: HistoryDB) -> list[str]:
     if db.path is None or db.readonly or not journal_paths(db.path):
         return []
     result = merge_journals(db.conn, db.path)
-    notes = list(result.problems)
+    notes = _once(result.problems)
     if result.merged:
         n = len(result.merged)
         notes.insert(

@@ -282,3 +282,21 @@ def test_a_named_pipe_named_like_a_journal_is_left_alone_without_blocking(tmp_pa
     (note,) = notes[0]
     assert "named pipe" in note and "left as it is" in note
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_journal_that_cannot_be_added_is_told_once_a_run(tmp_path):
+    """`run` tries the journals twice at its start (before looking for a session to resume,
+    and when its recorder opens the history): a damaged one was reported twice."""
+    from backtimer.history.writer import merge_pending
+
+    data = tmp_path / "data"
+    open_history(data).close()
+    (data / "history.sqlite3.pending-1.json").write_text("{not json")
+    (note,) = merge_pending(data)
+    assert "cannot be read" in note and "left as it is" in note
+    assert merge_pending(data) == []
+    with open_history(data) as db:
+        from backtimer.history.writer import merge_into
+
+        assert merge_into(db) == []
+    assert (data / "history.sqlite3.pending-1.json").read_text() == "{not json"
