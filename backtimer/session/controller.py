@@ -336,10 +336,20 @@ class SessionController:
 
     def interrupted(self) -> None:
         """The process is stopping in mid-session (Ctrl-C, SIGTERM, SIGHUP, ctrl+q):
-        silence, and tell every listener that has an ``on_interrupted()`` method."""
+        silence, and tell every listener that has an ``on_interrupted()`` method. Answers
+        already given after a pain stop (where, how much, a note) are told first, as
+        ``on_pain_details``: the stop is recorded with them, though no choice was made."""
         if self.player is not None:
             with contextlib.suppress(Exception):
                 self.player.silence()
+        form, self.pain_form = self.pain_form, None
+        if form is not None and (form.where or form.how_much is not None or form.note.strip()):
+            details = form.details("end")
+            for listener in self.listeners:
+                report = getattr(listener, "on_pain_details", None)
+                if callable(report):
+                    with contextlib.suppress(Exception):
+                        report(details, self.session)
         for listener in self.listeners:
             hook = getattr(listener, "on_interrupted", None)
             if callable(hook):

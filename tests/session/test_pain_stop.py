@@ -352,3 +352,50 @@ def test_end_after_a_pause_ends_when_pressed_and_the_summary_counts_active_time(
     assert made.tally.active_seconds == pytest.approx(10.0)
     assert ("Active time", "10 s") in summary_rows(made.tally)
     assert ("Pain stops", str(int(pain))) in summary_rows(made.tally)
+
+
+class Heard:
+    """A listener that keeps the pain details and the interruption it hears, in order."""
+
+    def __init__(self) -> None:
+        self.heard: list[object] = []
+
+    def on_events(self, events: object, session: object) -> None:
+        pass
+
+    def on_pain_details(self, details: PainDetails, session: object) -> None:
+        self.heard.append(details)
+
+    def on_interrupted(self) -> None:
+        self.heard.append("interrupted")
+
+
+def test_answers_given_after_a_pain_stop_are_kept_when_the_process_is_stopped() -> None:
+    """Where it hurts, how much and a note, answered (--plain: "Note kept."), then SIGTERM,
+    SIGHUP or ctrl+c before the choice: the answers were dropped, the pain stop recorded
+    without them."""
+    heard = Heard()
+    made, _, clock = controller(listeners=[heard])
+    made.start()
+    run_for(made, clock, 10.0)
+    stopped = made.pain()
+    assert stopped is not None and made.pain_form is not None
+    made.pain_form.where = "hip"
+    made.pain_form.how_much = 7
+    made.pain_form.note = "sharp "
+    made.interrupted()
+    details, last = heard.heard
+    assert isinstance(details, PainDetails)
+    assert (details.where, details.how_much, details.note) == ("hip", 7, "sharp")
+    assert details.event == stopped
+    assert last == "interrupted"  # after the answers: the stop is recorded with them
+
+
+def test_no_answers_no_details_when_the_process_is_stopped() -> None:
+    heard = Heard()
+    made, _, clock = controller(listeners=[heard])
+    made.start()
+    run_for(made, clock, 10.0)
+    assert made.pain() is not None
+    made.interrupted()
+    assert heard.heard == ["interrupted"]

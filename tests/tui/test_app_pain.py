@@ -213,3 +213,33 @@ def test_where_stopped_has_no_dangling_comma_on_a_plain_step() -> None:
     text = where_stopped(event).plain
     assert not text.rstrip().endswith(",")
     assert text.startswith("Breathing")
+
+
+class Interruption(PainListener):
+    """Hears the pain details whenever they come (also at an interruption), and the
+    interruption."""
+
+    def on_pain_details(self, details: PainDetails, session) -> None:
+        self.details.append(details)
+
+    def on_interrupted(self) -> None:
+        self.details.append("interrupted")  # type: ignore[arg-type]
+
+
+async def test_answers_typed_after_a_pain_stop_are_kept_when_the_app_is_stopped(short) -> None:
+    """Where it hurts, how much and a note typed into the pain screen, then SIGTERM, SIGHUP
+    or ctrl+q before a choice: the pain stop was recorded without them."""
+    listener = Interruption()
+    async with started(short, listeners=[listener]) as (app, pilot, clock):
+        await pain_stop_at(app, pilot, clock, start_of(app, 1) + 1.0)
+        await pilot.click(app.screen.query(RadioButton)[1])  # "hip"
+        await pilot.press("7")  # how much is one key away
+        app.screen.query_one("#pain-note", Input).focus()
+        await pilot.press(*"sharp")
+        await pilot.pause()
+        assert isinstance(app.screen, PainScreen)
+        app.session_screen.interrupted()  # what the app does when it is stopped
+    first = listener.details.index("interrupted")  # type: ignore[arg-type]
+    details = listener.details[first - 1]  # told just before
+    assert isinstance(details, PainDetails)
+    assert (details.where, details.how_much, details.note) == ("hip", 7, "sharp")

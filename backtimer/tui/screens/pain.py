@@ -7,7 +7,8 @@ message without a session (from the picker, help or summary): it only says what 
 
 from __future__ import annotations
 
-from typing import ClassVar
+import contextlib
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -157,10 +158,15 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
         *,
         stop_if: str | None = None,
         exercise: Exercise | None = None,
+        form: Any = None,
     ) -> None:
-        """``exercise``: the stopped one, whose own side words name its side."""
+        """``exercise``: the stopped one, whose own side words name its side. ``form``: the
+        session's answers (a :class:`~backtimer.session.controller.PainForm`), kept up to
+        date as they are typed, so that a session stopped before a choice is recorded with
+        them (SIGTERM, SIGHUP, ctrl+q while this screen is open)."""
         super().__init__()
         self.event = event
+        self.form = form
         self.stop_if = stop_if
         self.exercise = exercise
         self.answered_where: str | None = None  # given on the phone remote
@@ -256,10 +262,34 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
             buttons = list(self.query_one("#pain-where", RadioSet).query(RadioButton))
             buttons[PAIN_PLACES.index(where)].value = True
             self.answered_where = where  # the radio set learns it only by a message
+            self._keep()
         if how_much is not None:
             self.query_one("#pain-how-much", Input).value = str(how_much)
         if note is not None:
             self.query_one("#pain-note", Input).value = note
+
+    def answers(self) -> tuple[str | None, int | None, str]:
+        """Where, how much (None: empty or out of range) and the note, as they stand."""
+        where = self.answered_where
+        radio = self.query_one("#pain-where", RadioSet)
+        if where is None and radio.pressed_index >= 0:
+            where = PAIN_PLACES[radio.pressed_index]
+        how_much_text = self.query_one("#pain-how-much", Input).value.strip()
+        how_much = int(how_much_text) if how_much_text.isdigit() else None
+        if how_much is not None and not 0 <= how_much <= 10:
+            how_much = None
+        return where, how_much, self.query_one("#pain-note", Input).value.strip()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._keep()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._keep()
+
+    def _keep(self) -> None:
+        if self.form is not None and self.event is not None:
+            with contextlib.suppress(Exception):  # answers kept as they stand, never an error
+                self.form.where, self.form.how_much, self.form.note = self.answers()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose":

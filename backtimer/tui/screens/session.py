@@ -671,6 +671,7 @@ class SessionScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
                 stopped,
                 stop_if=self.controller.stop_if(stopped),
                 exercise=self.routine.exercises[stopped.exercise_index],
+                form=self.controller.pain_form,
             ),
             callback=self._after_pain,
         )
