@@ -305,6 +305,11 @@ def _with(step: Step, **changes: Any) -> Step:
     return copy
 
 
+def _no_length(text: str) -> float:
+    """No time at all: the least any words take (see _Fitter._fit_gap)."""
+    return 0.0
+
+
 def _speak(length: LengthFn, text: str | None) -> float:
     if not text:
         return 0.0
@@ -615,15 +620,26 @@ class _Fitter:
         if base is None:  # never: gaps are timed; but a gap without a deadline cannot overrun
             base = 0.0
 
-        def need(head: list[str | None], next_words: str | None) -> float:
+        def need(
+            head: list[str | None], next_words: str | None, length: LengthFn | None = None
+        ) -> float:
             # A place's sound, if it has one, comes before its words.
+            length = length or self.length
             total = sum(lead(s.sound) for s in heads) if len(head) == len(heads) else 0.0
             for text in head:
                 if text:
-                    total += self.length(text) + GAP
+                    total += length(text) + GAP
             if next_words:
-                total += self.length(next_words) + GAP
+                total += length(next_words) + GAP
             return total + counts
+
+        def fits(head: list[str | None], next_words: str | None) -> bool:
+            # Words whose quiet and sounds alone do not fit (a length is never below 0: the
+            # same sum with none is never more) are not asked the length of: a first plan
+            # renders every text it asks for.
+            if need(head, next_words, _no_length) > base + 1e-9:
+                return False
+            return need(head, next_words) <= base + 1e-9
 
         rich = [s.variants[0] for s in heads]
         lean = [s.variants[-1] for s in heads]
@@ -631,7 +647,7 @@ class _Fitter:
         n_lean = nxt.variants[-1] if nxt else None
         choice = None
         for head, words in ((rich, n_rich), (lean, n_rich), (rich, n_lean), (lean, n_lean)):
-            if need(head, words) <= base + 1e-9:
+            if fits(head, words):
                 choice = (head, words)
                 break
         if choice is None and step.phase == "get_ready" and index > 0:
@@ -652,7 +668,7 @@ class _Fitter:
                 rich = [s.variants[0] for s in heads]
                 lean = [s.variants[-1] for s in heads]
                 for head, words in ((rich, n_rich), (lean, n_rich), (rich, n_lean)):
-                    if need(head, words) <= base + 1e-9:
+                    if fits(head, words):
                         choice = (head, words)
                         break
         if choice is None:

@@ -52,3 +52,29 @@ def test_words_that_may_fit_are_asked_for_and_said(hold: float) -> None:
     assert any(text.startswith(("Rep 2 of 3", "Last one")) for text in said)
     assert ("Halfway" in asked) == (hold >= HALFWAY_FROM)
     assert said <= asked
+
+
+def rested(rest: float) -> tuple[set[str], set[str]]:
+    """(asked, said) for three holds of 2 seconds with ``rest`` seconds between them."""
+    routine = validate_routine(
+        {"name": "R", "exercises": [{"name": "Holds", "hold": 2, "reps": 3, "rest": rest}]}
+    )
+    asked: set[str] = set()
+
+    def length(text: str) -> float:
+        asked.add(text)
+        return estimate(text)
+
+    plan = compile_plan(routine, "low", length=length, count_length=length)
+    return asked, {cue.say for step in plan.steps for cue in step.cues if cue.say}
+
+
+def test_a_gap_asks_only_for_words_whose_quiet_alone_fits() -> None:
+    """A rest of 0.3 s cannot hold two utterances (each is followed by 0.3 s of quiet): its
+    richer words are not asked for; it is made as long as its leaner words need."""
+    asked, said = rested(0.3)
+    assert not any(text.startswith("Release and rest") for text in asked)
+    assert "Rep 2 of 3. Hold 2 seconds." not in asked
+    assert {"Release.", "Rep 2 of 3."} <= said <= asked
+    asked, said = rested(30)  # room for the richest words: asked for and said
+    assert {"Release and rest 30 seconds.", "Rep 2 of 3. Hold 2 seconds."} <= said <= asked
