@@ -101,6 +101,10 @@ EXIT_OUTPUT = 1  # standard output could not be written (a full disk): said on s
 
 MAX_WAIT = 0.25  # seconds: the longest wait between two ticks
 FINAL_SPEECH_WAIT = 6.0  # seconds: let "Session complete" be heard before exiting
+#: Before a line printed as said whose words the voice left out: they waited behind a voice
+#: that hung, and could only have been said more than LATE seconds late (see
+#: backtimer.sound.player).
+UNSAID_PREFIX = "Not said aloud, the voice was held up: "
 
 SAFETY = SAFETY_MESSAGE  # the same words as the app's pain screen
 
@@ -826,6 +830,7 @@ def run_plain(
             volume=volume,
             rate=speech_rate,
             speech_voice=speech_voice,
+            clock=clock,
         )
     printer = Printer(routine, out, keys=source.keys)
     holder: list[SessionController] = []
@@ -848,7 +853,19 @@ def run_plain(
     loop = PlainSession(controller, source, printer, clock=clock, wait=wait, keymap=keymap)
     hosted: Any = None
     recording = RecordingWatch(listeners, printer.line)  # "Recording is behind: ..."
-    loop.after_tick = recording.poll
+    dropped = getattr(player, "take_dropped", None)
+
+    def unsaid() -> None:
+        """A line printed as said whose words the voice then left out (they waited behind a
+        voice that hung: said that late they would mislead) is not left standing."""
+        for text in dropped() if callable(dropped) else ():
+            printer.line(f"{UNSAID_PREFIX}{text}", clock(), controller.session)
+
+    def after_tick() -> None:
+        recording.poll()
+        unsaid()
+
+    loop.after_tick = after_tick
 
     def announce() -> None:
         """The session's first lines; inside the signal handling, so a Ctrl-C or SIGTERM
@@ -895,6 +912,7 @@ def run_plain(
                     printer.line("interrupted")
                 return code
             try:
+                unsaid()
                 printer.line(summary_line(controller.tally))
                 unrecorded = recording.summary()
                 if unrecorded:

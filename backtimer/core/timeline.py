@@ -80,6 +80,11 @@ SENTENCE_PAUSE = 0.15  # seconds an engine pauses at a full stop or comma (estim
 SYLLABLE_MARGIN = 0.95  # seconds per syllable, in minutes per word (see estimate)
 SYLLABLE_PAUSE = 0.3  # seconds at a full stop or comma at the default rate, by syllables
 COMMAND_OVERHEAD = 1.1  # words of time a speech command outlasts its words by (trailing quiet)
+#: Seconds after its time past which a cue is not said at all: said that late it would mislead
+#: ("3" with no second left, "Hold." in the rest after the hold). The cue layer leaves out a
+#: cue found due later than this (a late wake, a sleep); the sound layer a text with a
+#: deadline that could only start later than this (it waited behind a voice that hung).
+LATE = 1.0
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from backtimer.core.engine import (
 from backtimer.core.plan import CLOSING_TEXT, Step
 from backtimer.core.timeline import (
     DEFAULT_RATE,
+    LATE,
     RESUME_KIND,
     Cue,
     Placed,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "LATE",
     "CuePlayer",
     "Cues",
     "PlayerGroup",
@@ -252,8 +254,6 @@ def current_cues(events: Sequence[Event], session: Session | None = None) -> lis
     return [e for i, e in enumerate(kept) if i == last or not isinstance(e, _TIMING)]
 
 
-LATE = 1.0  # seconds: a cue found due later than this (a late wake, a sleep) is not played
-
 Spoken = Callable[[float, str], None]
 PainWords = Callable[[PainStopped], str | None]
 
@@ -430,7 +430,7 @@ class Cues:
                             self._cut = self._cut_off(event.at)
                         self._paused = True
                     case PainWithdrawnPaused():
-                        self._say(announcement(event), event.at)  # still paused
+                        self._say(announcement(event), None)  # still paused
                     case StepStarted():
                         self._schedule(event, now_clock, session)
                         self._paused = False
@@ -438,7 +438,7 @@ class Cues:
                     case Paused():
                         self._paused = True
                         self._cut = self._cut_off(event.at)
-                        self._say(announcement(event), event.at)
+                        self._say(announcement(event), None)
                     case Resumed():
                         self._paused = False
                         for item in self._pending:
@@ -454,7 +454,7 @@ class Cues:
                         for item in self._pending:
                             if self._moves(item, event.step.index):
                                 item.due += event.delta
-                        self._say(announcement(event), event.at)
+                        self._say(announcement(event), None)
                     case Lengthened():
                         # Made longer for the words a resume has still to say (it comes
                         # just before the Resumed): its end and what is timed from it move.
@@ -470,11 +470,12 @@ class Cues:
                         # step at the person's own pace, done is theirs: it is cut off.
                         steps = session.plan.steps if session is not None else ()
                         timed = bool(steps) and steps[-1].seconds is not None
-                        self._say(FINISHED_TEXT, event.at, follow=timed)
+                        # True whenever it is heard: always said (no deadline).
+                        self._say(FINISHED_TEXT, None, follow=timed)
                     case EndedEarly():
                         self._pending = []
                         self._over = True
-                        self._say(ENDED_TEXT, event.at)
+                        self._say(ENDED_TEXT, None)
             if not self._paused:
                 self.poll(now_clock)
             self._wake.notify_all()
@@ -579,7 +580,7 @@ class Cues:
                     kept_item.cue = item.cue  # a number may give its words to a warning
                 self._pending.append(kept_item)
             elif item.cue.kind == RESUME_KIND:
-                self._say(item.cue.say, event.at)
+                self._say(item.cue.say, None)  # on a key press: always said
                 if item.cue.say and self.on_spoken is not None:
                     # Printed by --plain only when said (it gives way where it has no room).
                     self.on_spoken(event.at, item.cue.say)
@@ -667,7 +668,10 @@ class Cues:
             # bell still marks the second.
             minor = all(isinstance(e, Countdown | Halfway) for e in cues)
             if text and not (minor and getattr(self.player, "speaking", False)):
-                self._say(text, cues[-1].at)
+                # A step's words and its seconds have a deadline; with words of a key press
+                # (a pause, a resume, more seconds, the end) they are always said.
+                timed = all(isinstance(e, StepStarted | Countdown | Halfway) for e in cues)
+                self._say(text, cues[-1].at if timed else None)
 
     def _advise(self, event: PainStopped) -> None:
         """What the pain screen says, said once after "Stopped." without cutting it off,
@@ -717,9 +721,12 @@ class Cues:
         elif name is not None:
             play(name, at)
 
-    def _say(self, text: str | None, at: float, *, follow: bool = False) -> None:
+    def _say(self, text: str | None, at: float | None, *, follow: bool = False) -> None:
         """Say ``text``, cutting off what is still being said (a person's command), or,
-        with ``follow``, after it where the player can."""
+        with ``follow``, after it where the player can. ``at``: its deadline, past which
+        by more than :data:`LATE` seconds the player leaves it out (see
+        :mod:`backtimer.sound.player`); None: at once, and always said (what is said on a
+        key press, "Paused.", "Resuming.", the session's end: true whenever heard)."""
         if not text or not self.voice:
             return
         after = getattr(self.player, "say_next", None) if follow else None
@@ -765,15 +772,20 @@ class PlayerGroup:
 
     def say_next(self, text: str, at: float | None = None) -> None:
         """Say without cutting off what is still being said (see SpeechPlayer.say_next);
-        a speech command starts now, so ``at`` is not needed."""
+        a speech command starts now or after what is said, and not at all when that is more
+        than LATE seconds after its deadline ``at``."""
         if self.speech is not None:
-            self.speech.say_next(text)
+            self.speech.say_next(text, at)
 
     def say_after_quiet(self, text: str, at: float | None = None, words: float = 0.0) -> None:
         """As :meth:`say_next`, not waiting for a command's trailing quiet after the words
         of the number before, which take ``words`` s (see SpeechPlayer.say_after_quiet)."""
         if self.speech is not None:
-            self.speech.say_after_quiet(text, words)
+            self.speech.say_after_quiet(text, words, at=at)
+
+    def take_dropped(self) -> list[str]:
+        """The texts the speech left unsaid, too late (see SpeechPlayer.take_dropped)."""
+        return [] if self.speech is None else self.speech.take_dropped()
 
     @property
     def speaking(self) -> bool:
@@ -803,6 +815,7 @@ def default_player(
     volume: int = 80,
     rate: int | None = None,
     speech_voice: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Any:
     """The real player: the app's tones and voice on a sound device where one opens (see
     backtimer.sound.player.open_sound), else speech through a local command (if ``voice``
@@ -810,7 +823,8 @@ def default_player(
     through stdout). Either has a ``status`` saying what it found.
 
     ``BACKTIMER_AUDIO=none`` skips the sound device (the tests do), ``=null`` plays to
-    miniaudio's null device (real timing, no sound).
+    miniaudio's null device (real timing, no sound). ``clock``: the session's clock, on
+    which the cue layer gives a text's deadline (``at``).
     """
     # Here, not at the top: the sound device's modules load with the player, once the
     # app's first frame is on the screen (the app's LatePlayer), not before it.
@@ -828,11 +842,12 @@ def default_player(
             voice_name=speech_voice,
             null_device=mode == "null",
             bell_fn=bell_fn,
+            clock=clock,
         )
     speech = None
     status = SoundStatus(voice_on=voice, tones_on=tones, bell_on=bell)
     if voice:
-        candidate = SpeechPlayer(command, rate=rate, voice=speech_voice)
+        candidate = SpeechPlayer(command, rate=rate, voice=speech_voice, clock=clock)
         speech = candidate if candidate.available else None
         if speech is not None and speech.argv is not None:
             status.engine = " ".join(speech.argv)

@@ -13,6 +13,16 @@
 The player is the cue layer's player (``bell``, ``say``, ``silence``, ``close``) plus
 ``sound(name, at)`` for a named tone and an optional ``at`` (the session clock's time of the
 deadline) on ``say``.
+
+Texts are rendered one after another, and a render may be slow or hang (it is abandoned after
+a bound, see :mod:`backtimer.sound.voice`): a text with a deadline that could only start more
+than :data:`~backtimer.core.timeline.LATE` seconds after it is then not said at all (not
+rendered when it is that late already, not played when its render made it that late), the
+rule the cue layer keeps for a cue it finds due that late: "3, 2, 1" heard in the hold, or
+"Hold." in the rest after it, would mislead. What follows what is being said (``say_next``)
+is judged by when it could start, after it. A text without a deadline (the pain stop's
+"Stopped.", what is said on a key press) is always said. :meth:`SoundPlayer.take_dropped`
+tells which texts were left out.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from backtimer.core.timeline import LATE
 from backtimer.sound import tones
 from backtimer.sound.bell import terminal_bell
 from backtimer.sound.mixer import Mixer, scaled
@@ -146,6 +157,7 @@ class SoundPlayer:
         self._queue: queue.Queue[tuple[int, str, float | None, bool] | None] = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition(self._lock)
+        self._dropped: list[str] = []  # not said: too late (see take_dropped)
         self._worker: threading.Thread | None = None
         if threaded and self.renderer is not None:
             self._worker = threading.Thread(target=self._work, name="backtimer-voice", daemon=True)
@@ -184,9 +196,9 @@ class SoundPlayer:
         if self.renderer is None:
             if self.speech is not None:
                 if words is not None:
-                    self.speech.say_after_quiet(text, words)
+                    self.speech.say_after_quiet(text, words, at=at)
                 elif follow:
-                    self.speech.say_next(text)
+                    self.speech.say_next(text, at=at)
                 else:
                     self.speech.say(text)
             return
@@ -209,6 +221,15 @@ class SoundPlayer:
         a speech command's trailing quiet is not waited for beyond a moment (see
         SpeechPlayer.say_after_quiet). The voice's renders end with their words."""
         self._say(text, at, follow=True, words=words)
+
+    def take_dropped(self) -> list[str]:
+        """The texts left unsaid since the last call, because they could only have started
+        more than LATE seconds after their deadline (see the module)."""
+        with self._lock:
+            dropped, self._dropped = self._dropped, []
+        if self.speech is not None:
+            dropped += self.speech.take_dropped()
+        return dropped
 
     def silence(self) -> None:
         """Stop every sound at once: what waits to be said is dropped too, and a render
@@ -323,22 +344,47 @@ class SoundPlayer:
                 return
             self._speak(*item)
 
+    def _earliest(self, due: int | None, follow: bool) -> int:
+        """The first sample a text due at sample ``due`` could start at now: not before it,
+        nor before the next buffer, and when it follows (``follow``), not before what is said
+        (or waits to be) has ended."""
+        assert self.mixer is not None
+        start = max(due or 0, self.mixer.position)
+        if follow:
+            start = max(start, self.mixer.channel_until("speech"))
+        return start
+
+    def _too_late(self, text: str, due: int | None, start: int) -> bool:
+        """Whether ``text``, due at sample ``due`` (None: no deadline), starting at sample
+        ``start`` would start more than LATE seconds after it: then it is left out (and
+        kept for :meth:`take_dropped`)."""
+        assert self.mixer is not None
+        if due is None or start - due <= round(LATE * self.mixer.sample_rate):
+            return False
+        with self._lock:
+            self._dropped.append(text)
+        return True
+
     def _speak(self, generation: int, text: str, at: float | None, follow: bool = False) -> None:
         try:
             assert self.renderer is not None and self.mixer is not None
             with self._lock:
                 if generation != self._generation:
                     return  # silenced since it was asked: not rendered either
+            due = self._sample_at(at)
+            if self._too_late(text, due, self._earliest(due, follow)):
+                return  # it waited behind a render that hung: too late, not rendered either
             samples = self.renderer.render(text)
             with self._lock:
                 current = generation == self._generation
                 tone = self._last_tone
             if samples is None or not current:
                 return
-            start = max(self._sample_at(at) or 0, self.mixer.position)
-            if follow:
-                start = max(start, self.mixer.channel_until("speech"))  # after what is said
-            else:
+            due = self._sample_at(at)
+            start = self._earliest(due, follow)  # when it follows: after what is said
+            if self._too_late(text, due, start):
+                return  # its own render made it too late
+            if not follow:
                 self.mixer.cut("speech", start)  # what was being said ends when this is due
             if tone[0] <= start < tone[1]:
                 start = tone[1]  # speech that comes with a tone follows it
@@ -362,15 +408,17 @@ def open_sound(
     null_device: bool = False,
     bell_fn: Callable[[], None] | None = None,
     threaded: bool = True,
+    clock: Callable[[], float] = time.monotonic,
 ) -> SoundPlayer:
-    """The session's player, having looked at what this machine has (see the module)."""
+    """The session's player, having looked at what this machine has (see the module).
+    ``clock``: the session's clock, on which every ``at`` is given."""
     status = SoundStatus(voice_on=voice, tones_on=tones_on, bell_on=bell)
     began = time.perf_counter()
     mixer: Mixer | None = None
     output: AudioOutput | None = None
     if tones_on or voice:
         mixer = Mixer()
-        output, problem = open_output(mixer, null=null_device)
+        output, problem = open_output(mixer, null=null_device, clock=clock)
         if output is None:
             mixer = None
             status.no_device = problem or "none found"
@@ -394,7 +442,7 @@ def open_sound(
                 renderer.rate,
             )
         else:
-            candidate = SpeechPlayer(command, rate=rate, voice=voice_name)
+            candidate = SpeechPlayer(command, rate=rate, voice=voice_name, clock=clock)
             if candidate.available and candidate.argv is not None:
                 speech = candidate
                 status.engine = " ".join(candidate.argv)

@@ -10,6 +10,14 @@ announcement stops it (``say``) or, when it was to follow it (``say_next``), sto
 has run :func:`speak_timeout` seconds (a generous multiple of how long its words take); the
 pain stop (``silence``) kills it at once.
 
+A text that follows another (``say_next``, ``say_after_quiet``) may carry its deadline
+(``at``, on the session's clock): one that could only start more than
+:data:`~backtimer.core.timeline.LATE` seconds after it (it waited behind a command that
+hung, or ran far longer than its words) is not said at all, as the cue layer leaves out a cue
+it finds due that late: "3, 2, 1" heard in the hold, or "Hold." in the rest after it, would
+mislead. It is kept in :meth:`SpeechPlayer.take_dropped`. A text without a deadline (the
+pain stop's word, what is said on a key press) is always said.
+
 The text is never an option and no shell ever sees it: it is one argv element after ``--``
 (which espeak-ng, espeak, spd-say and any getopt-style command read as "options end here"),
 or, for macOS ``say``, written to the command's standard input. An exercise called
@@ -26,7 +34,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 #: The word a pain stop says after its sound (here, not with the player: the session's cues
 #: say it before the sound device's modules are loaded).
@@ -187,18 +195,22 @@ class SpeechPlayer:
         *,
         rate: int | None = None,
         voice: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock``: the session's clock, on which a text's deadline (``at``) is given."""
         argv = find_command(command)
         self.argv: list[str] | None = (
             with_voice(argv, rate=rate, voice=voice) if argv is not None else None
         )
         self.rate = rate
+        self.clock = clock
         self._current: subprocess.Popen[bytes] | None = None
         self._retiring: list[threading.Thread] = []
         # Said next, after the current one (say_next), each with when the current one may
         # be stopped for it (say_after_quiet: so long after its start, and not before a
-        # time; None: never).
-        self._waiting: list[tuple[str, tuple[float, float] | None]] = []
+        # time; None: never) and its deadline on the session's clock (None: none).
+        self._waiting: list[tuple[str, tuple[float, float] | None, float | None]] = []
+        self._dropped: list[str] = []  # not said: too late (see take_dropped)
         self._started = 0.0  # when the current one was started (time.monotonic)
         self._limit = 0.0  # seconds after that it is taken to hang (speak_timeout)
         self._follower: threading.Thread | None = None
@@ -232,15 +244,16 @@ class SpeechPlayer:
             if text.strip():
                 self._spawn(text)
 
-    def say_next(self, text: str) -> None:
+    def say_next(self, text: str, at: float | None = None) -> None:
         """Say ``text`` without cutting off what is still being said: a cue timeline leaves
         room for every utterance, so one still running is only late (a slow command starting
         up, a voice slower than its rate). It is let finish, and ``text`` follows it, so two
         never overlap either; but one that has run :func:`speak_timeout` seconds hangs,
-        and is stopped for ``text``."""
-        self._queue(text, None)
+        and is stopped for ``text``. ``at``: its deadline on the session's clock; could it
+        only start more than LATE seconds after it, it is not said (see the module)."""
+        self._queue(text, None, at)
 
-    def say_after_quiet(self, text: str, words: float = 0.0) -> None:
+    def say_after_quiet(self, text: str, words: float = 0.0, at: float | None = None) -> None:
         """Say ``text`` when what is being said has ended, or once its words are over: for a
         countdown number (or what follows the count) after a number that the cue timeline
         fitted by its words alone, which take ``words`` seconds. What is left of that one's
@@ -248,21 +261,38 @@ class SpeechPlayer:
         words (espeak-ng's "3" at 120 words per minute: 0.47 s of words, 0.55 s of quiet);
         waited for, every number would start later than the one before (the count drifts
         by a command's start-up and quiet each second). It is waited for :data:`QUIET_WAIT`
-        s at most, then stopped."""
+        s at most, then stopped. ``at``: as for :meth:`say_next`."""
         if self.argv is None or _is_spd_say(self.argv):
-            self._queue(text, None)  # the daemon's queue: nothing of ours to stop
+            self._queue(text, None, at)  # the daemon's queue: nothing of ours to stop
             return
-        self._queue(text, (max(0.0, words) + START_UP, time.monotonic() + QUIET_WAIT))
+        self._queue(text, (max(0.0, words) + START_UP, time.monotonic() + QUIET_WAIT), at)
 
-    def _queue(self, text: str, stop: tuple[float, float] | None) -> None:
+    def take_dropped(self) -> list[str]:
+        """The texts left unsaid since the last call, because they could only have started
+        more than LATE seconds after their deadline (see the module)."""
+        with self._lock:
+            dropped, self._dropped = self._dropped, []
+        return dropped
+
+    def _late(self, at: float | None) -> bool:
+        """Whether a text due at ``at`` would start more than LATE seconds after it, if it
+        started now (called with the lock)."""
+        from backtimer.core.timeline import LATE  # not at start-up (see speak_timeout)
+
+        return at is not None and self.clock() - at > LATE
+
+    def _queue(self, text: str, stop: tuple[float, float] | None, at: float | None) -> None:
         with self._lock:
             if self.argv is None or self._closed or not text.strip():
                 return
             busy = self._current is not None and self._current.poll() is None
             if not busy and not self._waiting:
-                self._spawn(text, queue=True)
+                if self._late(at):
+                    self._dropped.append(text)
+                else:
+                    self._spawn(text, queue=True)
                 return
-            self._waiting.append((text, stop))
+            self._waiting.append((text, stop, at))
             if self._follower is None or not self._follower.is_alive():
                 self._follower = threading.Thread(
                     target=self._follow, name="backtimer-speech-follow", daemon=True
@@ -270,13 +300,14 @@ class SpeechPlayer:
                 self._follower.start()
 
     def _follow(self) -> None:
-        """Start each waiting text when the one before it has ended."""
+        """Start each waiting text when the one before it has ended; one whose deadline is
+        more than LATE seconds past by then is not said (see the module)."""
         while True:
             with self._lock:
                 if self._closed or not self._waiting:
                     return
                 proc = self._current
-                text, stop = self._waiting[0]
+                text, stop, at = self._waiting[0]
                 limit = self._started + self._limit  # past it, the current one hangs
                 until = limit if stop is None else min(limit, max(self._started + stop[0], stop[1]))
                 now = time.monotonic()
@@ -286,7 +317,10 @@ class SpeechPlayer:
                     proc = None
                 if proc is None or proc.poll() is not None:
                     self._waiting.pop(0)
-                    self._spawn(text, queue=True)
+                    if self._late(at):
+                        self._dropped.append(text)  # said now, it would mislead
+                    else:
+                        self._spawn(text, queue=True)
                     continue
                 timeout = max(0.005, min(0.2, until - now))
             with contextlib.suppress(subprocess.TimeoutExpired):

@@ -541,6 +541,7 @@ class BacktimerApp(App[int]):
             volume=self.config.volume,
             rate=self.config.speech_rate,
             speech_voice=self.config.speech_voice,
+            clock=self.clock,  # the sessions' clock: a cue's deadline is on it
         )
 
     def _sound_ready(self) -> None:

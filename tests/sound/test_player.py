@@ -178,7 +178,8 @@ def test_a_sound_for_a_deadline_lands_on_the_deadline_sample() -> None:
 
 def test_no_device_falls_back_to_the_speech_command_and_the_bell(monkeypatch) -> None:
     monkeypatch.setattr(
-        "backtimer.sound.player.open_output", lambda mixer, null=False: (None, "no device here")
+        "backtimer.sound.player.open_output",
+        lambda mixer, null=False, clock=None: (None, "no device here"),
     )
     rings: list[int] = []
     player = open_sound(voice=True, command="/no/such/speech", bell_fn=lambda: rings.append(1))
@@ -209,11 +210,12 @@ class SpeechCalls:
     def say(self, text: str) -> None:
         self.calls.append(("say", text))
 
-    def say_next(self, text: str) -> None:
-        self.calls.append(("say_next", text))
+    def say_next(self, text: str, at: float | None = None) -> None:
+        self.calls.append(("say_next", text) if at is None else ("say_next", text, str(at)))
 
-    def say_after_quiet(self, text: str, words: float = 0.0) -> None:
-        self.calls.append(("say_after_quiet", text, str(words)))
+    def say_after_quiet(self, text: str, words: float = 0.0, at: float | None = None) -> None:
+        call = ("say_after_quiet", text, str(words))
+        self.calls.append(call if at is None else (*call, str(at)))
 
 
 def test_a_number_after_a_number_goes_to_the_speech_command_with_its_words() -> None:
@@ -227,9 +229,13 @@ def test_a_number_after_a_number_goes_to_the_speech_command_with_its_words() -> 
     player.say("Hold")
     player.say_after_quiet("  ", words=0.6)  # nothing to say
     assert speech.calls == [("say_after_quiet", "2", "0.6"), ("say_next", "1"), ("say", "Hold")]
+    # Each with its deadline, by which the speech command judges it too late (see speech).
+    player.say_after_quiet("2", at=12.0, words=0.6)
+    player.say_next("1", at=13.0)
+    assert speech.calls[3:] == [("say_after_quiet", "2", "0.6", "12.0"), ("say_next", "1", "13.0")]
     player.voice = False
     player.say_after_quiet("1", words=0.6)
-    assert len(speech.calls) == 3
+    assert len(speech.calls) == 5
     voiced, mixer, _ = bare_player()
     voiced.say("three")
     voiced.say_after_quiet("two", words=0.6)
