@@ -126,13 +126,18 @@ class LatePlayer:
         return self._player is not None
 
     def ready(self) -> Any:
-        """The player (made now if it was not): the cues that waited are played."""
+        """The player (made now if it was not): the cues that waited are played. Their words
+        keep no deadline (the player leaves out a text it could only say more than a second
+        after its deadline, see backtimer.sound.player): they waited for the app's own
+        start-up, not behind a voice that hung, and are said at once, in order, as before."""
         with self._lock:
             if self._player is None:
                 player = self._make()
                 waiting, self._waiting = self._waiting, []
                 self._player = player
                 for name, args in waiting:
+                    if name in ("say", "say_next", "say_after_quiet") and len(args) > 1:
+                        args = (args[0], None, *args[2:])
                     with contextlib.suppress(Exception):  # a cue never breaks a session
                         self._play(name, args)
             return self._player

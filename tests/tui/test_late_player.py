@@ -251,13 +251,15 @@ class QuietPlayer(NextPlayer):
 def test_a_number_after_a_number_reaches_the_player_as_it_can_take_it() -> None:
     # A speech command's player stops the number before's trailing quiet; a player without
     # one (the voice's renders end with their words) says it next, as any timeline cue.
-    for cls, expected in (
-        (QuietPlayer, ("say_after_quiet", "2", 5.0, 0.6)),
-        (NextPlayer, ("say_next", "2", 5.0)),
+    # What waited for the player reaches it without its deadline (said at once, never left
+    # out as late: see test_late_player_deadlines.py); straight through, with it.
+    for cls, waited, expected in (
+        (QuietPlayer, ("say_after_quiet", "2", None, 0.6), ("say_after_quiet", "2", 5.0, 0.6)),
+        (NextPlayer, ("say_next", "2", None), ("say_next", "2", 5.0)),
     ):
         late = LatePlayer(cls, tones=True)
         late.say_after_quiet("2", 5.0, 0.6)  # waits for the player
         assert late.speaking
         player = late.ready()
         late.say_after_quiet("2", 5.0, 0.6)  # straight through
-        assert player.calls == [expected, expected]
+        assert player.calls == [waited, expected]
