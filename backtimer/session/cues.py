@@ -19,7 +19,11 @@ end moves when a hold is made longer; a pause moves them all by its length). The
 none cuts another off. :meth:`Cues.poll` plays what is due: the session controller polls on
 every tick, the app also from a thread (:meth:`Cues.start`) so that cues fall between the
 screen's ticks, ``--plain`` waits until :meth:`Cues.next_due`. A pain stop or a pause keeps
-what is left of the step, moved on by the time stopped.
+what is left of the step, moved on by the time stopped. A cue found due more than
+:data:`LATE` seconds after its time is not played; the player is given each cue's time as
+its deadline and keeps the same rule for a text that could only start that late (it waited
+behind a voice that hung). What a key press says, the pain stop's words and the session's
+end have no deadline: they are always said.
 
 Players: :class:`SpeechPlayer` (a local speech command, see :mod:`backtimer.sound.speech`),
 :class:`RecordingPlayer` for tests, and :func:`default_player` to combine speech and a bell.
