@@ -438,8 +438,9 @@ class KeyInput:
             self.eof = True  # the terminal went away
             return None
         # Key names as the command table has them: "N" stays "N" (skip the exercise); a
-        # clicker's page and F5 keys (see the presenter keymap preset); Esc on its own is
-        # the pain stop, an arrow or another function key is nothing.
+        # clicker's page and F5 keys (see the presenter keymap preset); Esc is the pain
+        # stop (also before another key in the same read), an arrow or another function key
+        # is nothing.
         return terminal_keys(data.decode("utf-8", "replace"))
 
 

@@ -564,9 +564,12 @@ def _sequence_end(text: str, start: int) -> int:
 def terminal_keys(text: str) -> list[str]:
     """Every key name in what a terminal sent in one read (keys pressed close together
     arrive together): characters by :func:`char_key`, a clicker's sequences by
-    ``SEQUENCE_KEYS``. Escape is a key only on its own, or pressed twice (``ESC ESC``); an
-    arrow or another function key is skipped whole, never read as escape and never taking
-    the keys after it with it; ``ESC`` and a character (alt and a key) is that key."""
+    ``SEQUENCE_KEYS``. An arrow or another function key (``ESC [`` or ``ESC O`` ...) is
+    skipped whole, never read as escape and never taking the keys after it with it. Any
+    other ``ESC`` is the escape key: on its own, pressed twice, before a clicker's key (as
+    the app's Textual reads ``ESC ESC [ 6 ~``), or before a character. That last one is
+    also what alt and the key send; alt means nothing here, and escape pressed with a key
+    at once must stay a pain stop (a false one is undone by "pressed by mistake")."""
     names: list[str] = []
     i = 0
     while i < len(text):
@@ -580,18 +583,10 @@ def terminal_keys(text: str) -> list[str]:
         if found is not None:
             names.append(SEQUENCE_KEYS[found])
             i += len(found)
-        elif i + 1 == len(text):
-            names.append("escape")
-            i += 1
-        elif text[i + 1] in "[O":
+        elif text[i + 1 : i + 2] in ("[", "O"):
             i = _sequence_end(text, i)
-        elif text[i + 1] == "\x1b":
-            if text[i + 2 : i + 3] in ("[", "O"):  # alt and an arrow: ESC ESC [ A
-                i = _sequence_end(text, i + 1)
-            else:
-                names.append("escape")
-                i += 1
-        else:  # alt and a key: ESC x
+        else:
+            names.append("escape")
             i += 1
     return names
 

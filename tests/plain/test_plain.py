@@ -838,6 +838,8 @@ def test_keys_pressed_close_together_on_a_terminal_are_each_read() -> None:
                 (b" \x1b[B", ["space"]),
                 (b"\x1b[Ax", ["x"]),
                 (b"\x1b", ["escape"]),
+                (b"\x1bq", ["escape", "q"]),  # escape and q at once: the pain stop first
+                (b"\x1b\x1b[6~", ["escape", "pagedown"]),
             ):
                 os.write(master, sent)
                 assert source.wait(5.0)
