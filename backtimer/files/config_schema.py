@@ -57,7 +57,8 @@ def _binding_id(value: str) -> str:
 
 def _key(value: str) -> str:
     _check_text(value, multiline=False, limit=40)
-    if not value.strip():
+    # Comma-separated keys ("x,b"): only commas and spaces would unbind the command.
+    if not any(part.strip() for part in value.split(",")):
         raise ValueError('must name a key, such as "p" or "ctrl+p"')
     return value
 

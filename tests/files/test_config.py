@@ -114,6 +114,9 @@ def test_empty_file_is_the_defaults_without_complaint() -> None:
         ("keymap = 3\n", "config.toml:1: keymap: expected a table"),
         ('\n[keymap]\nPain = "p"\n', "config.toml:3: keymap.Pain: 'Pain' is not a binding id"),
         ("[keymap]\npain_stop = 1\n", "config.toml:2: keymap.pain_stop: expected text"),
+        # Only commas and spaces: no key at all (escape had been left unbound, no message).
+        ('[keymap]\npain_escape = " , "\n', "config.toml:2: keymap.pain_escape: must name a key"),
+        ('[keymap]\npain = ","\n', "config.toml:2: keymap.pain: must name a key"),
         (
             '[keymap]\npain_stop = "\\u001b"\n',
             "config.toml:2: keymap.pain_stop: control character U+001B",
