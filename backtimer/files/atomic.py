@@ -142,6 +142,16 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file ("a named pipe (FIFO)");
+    None for a file, or nothing there. Opening a named pipe to read it blocks until
+    something writes into it (for ever): look before reading a file that may be one."""
+    try:
+        return _kind(path.stat().st_mode)
+    except OSError:
+        return None
+
+
 def _mode_of(path: Path) -> int | None:
     """The permission bits of the file to replace (None: there is none yet).
 

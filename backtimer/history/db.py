@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import struct
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from backtimer.core.phases import WORK_PHASES
 from backtimer.files import paths
+from backtimer.files.atomic import special_file
 
 FILENAME = "history.sqlite3"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -484,24 +484,6 @@ def empty_history() -> HistoryDB:
     conn.create_function("bt_alive", 2, pid_alive)
     _apply_migrations(conn, MIGRATIONS)
     return HistoryDB(None, conn)
-
-
-def special_file(path: Path) -> str | None:
-    """What ``path`` is when it exists and is not a regular file ("a named pipe (FIFO)"):
-    opening a named pipe to read it blocks until something writes into it (for ever)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a device"
 
 
 def _check_header(path: Path) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from backtimer.core.digest import sha256_hex
-from backtimer.files.atomic import atomic_create_text
+from backtimer.files.atomic import atomic_create_text, special_file
 from backtimer.history.db import (
     HistoryDB,
     HistoryUnavailable,
@@ -35,7 +35,6 @@ from backtimer.history.db import (
     journal_paths,
     open_history,
     process_identity,
-    special_file,
     storable,
 )
 
