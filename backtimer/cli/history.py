@@ -187,7 +187,7 @@ def history_app(db: HistoryDB, since: date | None = None) -> Any:
     from textual.app import App
 
     from backtimer.session.controller import EXIT_INTERRUPTED
-    from backtimer.tui.keys import bindings
+    from backtimer.tui.keys import bindings, close_top
     from backtimer.tui.screens.help import HelpScreen
     from backtimer.tui.screens.history import HistoryScreen  # deferred with Textual
     from backtimer.tui.screens.pain import PainScreen
@@ -217,13 +217,7 @@ def history_app(db: HistoryDB, since: date | None = None) -> Any:
             self.push_screen(HelpScreen())
 
         def action_escape(self) -> None:
-            top = self.screen
-            for name in ("escape", "close", "cancel"):
-                action = getattr(top, f"action_{name}", None)
-                if callable(action):
-                    action()
-                    return
-            top.dismiss(None)
+            close_top(self.screen)
 
         def action_interrupt(self) -> None:
             self.exit(return_code=EXIT_INTERRUPTED)

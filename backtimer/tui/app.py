@@ -41,7 +41,7 @@ from backtimer.files.config import Config, load_config, unknown_bindings
 from backtimer.session.commands import binding_ids
 from backtimer.session.runner import Clock, Listener
 from backtimer.tui import css_cache
-from backtimer.tui.keys import bindings
+from backtimer.tui.keys import bindings, close_top
 from backtimer.tui.messages import SessionOver, SettingsSaved, StartRoutine, SummaryClosed
 from backtimer.tui.screens import pop_above
 from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
@@ -862,12 +862,7 @@ class BacktimerApp(App[int]):
         if getattr(top, "ESCAPE_IS_PAIN", False) or first:
             self.action_pain()
             return
-        for name in ("escape", "close", "cancel"):
-            action = getattr(top, f"action_{name}", None)
-            if callable(action):
-                action()
-                return
-        top.dismiss(None)
+        close_top(top)
 
     def action_pain(self) -> None:
         """Pain stop: the clock stops first (synchronously), then the screen is shown."""
