@@ -17,7 +17,9 @@ the classes are the same. A missing, unreadable or foreign file is the same as a
 With ``install(lazy=True)`` (the commands, see ``cli.main``) a text that is not in the file
 and makes one of :data:`DEFERRABLE` (every method but ``__init__``) is not compiled when its
 class is made: the class gets a stand-in that compiles it (through the file, the same text,
-the same call) at its first call and then puts the method in its own place in the class. At
+the same call) at its first call and then puts the method in its own place in the class (in
+a ``__repr__``'s wrapper, the wrapped method); the stand-in takes the method's arguments, so
+inspect sees the same signature before and after. At
 a first start ever most of them are never called before the first frame (a repr, the
 frozen classes' ``__setattr__``, most ``__eq__`` and ``__hash__``), and many never at all:
 about 300 of the ~470 compilations before it are not made. What is compiled is added to the
@@ -26,6 +28,7 @@ file as before; a text never called is never compiled, here or later.
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import builtins
 import contextlib
@@ -151,57 +154,106 @@ def install(*, lazy: bool = False) -> bool:
     return True
 
 
-#: The methods whose compiling waits until they are first called (see :func:`install`).
-DEFERRABLE = frozenset(
-    ("__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__lt__", "__le__")
-) | {"__gt__", "__ge__"}
+#: The methods whose compiling waits until they are first called (see :func:`install`), with
+#: the arguments each takes (a stand-in takes the same: inspect sees the same signature).
+DEFERRABLE = {
+    "__repr__": "self",
+    "__eq__": "self,other",
+    "__hash__": "self",
+    "__setattr__": "self,name,value",
+    "__delattr__": "self,name",
+    "__lt__": "self,other",
+    "__le__": "self,other",
+    "__gt__": "self,other",
+    "__ge__": "self,other",
+}
+
+#: Held while a stand-in makes its method (two threads at a first call make it once).
+_FIRST_CALL = _thread.RLock()
 
 
 def _deferrable(text: str) -> str | None:
-    """The name of the method ``text`` makes, when it is one of :data:`DEFERRABLE`."""
+    """The name of the method ``text`` makes, when it is one of :data:`DEFERRABLE` and takes
+    the arguments listed there."""
     lines = text.split("\n", 2)
     if len(lines) < 2 or not lines[1].startswith(" def "):
         return None
-    name = lines[1][5:].partition("(")[0]
-    return name if name in DEFERRABLE else None
+    name, _, rest = lines[1][5:].partition("(")
+    arguments = DEFERRABLE.get(name)
+    if arguments is None or not rest.startswith(arguments + "):"):
+        return None
+    return name
 
 
 def _deferred_maker(store: _Store, text: str, name: str, globals_: dict[str, Any]) -> Any:
     """Stands for the ``__create_fn__`` that ``text`` defines: called with the same
-    arguments, it returns a function that compiles ``text`` (through the store) and makes
-    the method from it at its first call, puts that in its place in the class it is found
-    in, and calls it."""
+    arguments, it returns a function with the method's arguments that compiles ``text``
+    (through the store) and makes the method from it at its first call, puts that in its
+    place in the class it is found in, and calls it."""
 
     def create_fn(**closure: Any) -> Any:
         real: Any = None
 
-        def method(*args: Any, **kwargs: Any) -> Any:
+        def first(args: tuple[Any, ...]) -> Any:
             nonlocal real
-            if real is None:
-                namespace: dict[str, Any] = {}
-                builtins.exec(store.code(text), globals_, namespace)
-                made = namespace["__create_fn__"](**closure)
-                made.__qualname__ = method.__qualname__
-                real = made
-                if args:
+            with _FIRST_CALL:
+                if real is None:
+                    namespace: dict[str, Any] = {}
+                    builtins.exec(store.code(text), globals_, namespace)
+                    made = namespace["__create_fn__"](**closure)
+                    made.__qualname__ = method.__qualname__
                     _put_in_place(type(args[0]), name, method, made)
-            return real(*args, **kwargs)
+                    real = made
+            return real
+
+        # The method's own arguments (see DEFERRABLE), no compiling: the stand-in's
+        # signature is the method's.
+        method: Any
+        arguments = DEFERRABLE[name]
+        if arguments == "self":
+
+            def method(self: Any) -> Any:
+                return (real or first((self,)))(self)
+
+        elif arguments == "self,other":
+
+            def method(self: Any, other: Any) -> Any:
+                return (real or first((self,)))(self, other)
+
+        elif arguments == "self,name,value":
+
+            def method(self: Any, name: Any, value: Any) -> Any:
+                return (real or first((self,)))(self, name, value)
+
+        else:
+
+            def method(self: Any, name: Any) -> Any:
+                return (real or first((self,)))(self, name)
 
         method.__name__ = name
         method.__qualname__ = f"__create_fn__.<locals>.{name}"  # as exec's would be named
         method.__annotations__ = {}  # as the text's (a __repr__'s wrapper copies them)
-        method.__module__ = str(globals_.get("__name__", __name__))  # as exec's: the class's
+        method.__module__ = globals_.get("__name__")  # as exec's: the class's (None: none)
         return method
 
     return create_fn
 
 
 def _put_in_place(cls: type, name: str, stand_in: Any, method: Any) -> None:
-    """Replace ``stand_in`` by ``method`` in the class of ``cls``'s MRO that has it."""
+    """Replace ``stand_in`` by ``method`` in the class of ``cls``'s MRO that has it, or in
+    the wrapper there that wraps it (a ``__repr__``: reprlib's recursive_repr)."""
     for klass in cls.__mro__:
-        if vars(klass).get(name) is stand_in:
+        found = vars(klass).get(name)
+        if found is stand_in:
             with contextlib.suppress(AttributeError, TypeError):
                 setattr(klass, name, method)
+            return
+        if found is not None and getattr(found, "__wrapped__", None) is stand_in:
+            for cell in getattr(found, "__closure__", None) or ():
+                with contextlib.suppress(ValueError):  # an empty cell
+                    if cell.cell_contents is stand_in:
+                        cell.cell_contents = method  # the wrapper calls the method itself
+                        found.__wrapped__ = method
             return
 
 

@@ -295,3 +295,102 @@ def test_lazy_classes_behave_the_same(cache) -> None:
     assert stand_in.__qualname__ == f"{Base.__qualname__}.__eq__"
     assert Child(1, 2) == Child(1, 2) and hash(Child(1)) == hash(Base(1))
     assert "__eq__" not in vars(Child) and vars(Base)["__eq__"].__code__.co_name == "__eq__"
+
+
+def signatures(classes: list[type]) -> list[tuple[str, str, str]]:
+    """Each generated method's signature, as inspect (and anything that asks it) sees it."""
+    import inspect
+
+    return [
+        (cls.__name__, name, str(inspect.signature(cls.__dict__[name])))
+        for cls in classes
+        for name in METHODS
+        if callable(cls.__dict__.get(name))
+    ]
+
+
+def test_lazy_methods_have_the_standard_signatures_before_and_after_their_first_call(
+    cache,
+) -> None:
+    """A stand-in takes the arguments the method takes (not *args, **kwargs): inspect sees
+    the standard library's signature before the first call, and after it, __repr__ too
+    (the standard library wraps it, and the wrapper's signature is the wrapped one's)."""
+    expected = signatures(make_classes())
+    assert dataclass_code.install(lazy=True)
+    classes = make_classes()
+    assert signatures(classes) == expected
+    called(classes)
+    assert signatures(classes) == expected
+
+
+def test_a_lazy_repr_is_the_standard_one_after_its_first_call(cache) -> None:
+    """The standard library wraps a dataclass's __repr__ (reprlib's recursive_repr): once
+    called, the wrapper wraps the compiled method itself, not the stand-in (nothing of it
+    left in later calls); a repr of a dataclass that holds itself says '...' from the first
+    call on, as without the stand-in."""
+    import inspect
+
+    expected_classes = make_classes()
+    called(expected_classes)
+    expected = shapes([inspect.unwrap(c.__repr__) for c in expected_classes])  # type: ignore[misc]
+
+    assert dataclass_code.install(lazy=True)
+    classes = make_classes()
+    plain = classes[0]
+    looped = plain(1)
+    looped.c.append(looped)  # type: ignore[arg-type]
+    assert repr(looped).endswith("Plain(a=1, b='x', c=[...])")
+    called(classes)
+    inner = [inspect.unwrap(c.__repr__) for c in classes]  # type: ignore[misc]
+    assert all(f.__code__.co_filename == "<string>" for f in inner)  # the compiled method
+    assert shapes(inner) == expected  # type: ignore[arg-type]
+    assert repr(looped).endswith("Plain(a=1, b='x', c=[...])")
+
+
+def test_a_runtime_class_outside_any_module_gets_the_same_methods(cache) -> None:
+    """A class whose module is not imported (made at run time): its methods' module is
+    None with the standard library (no __name__ in the namespace they are made in); the
+    stand-ins' too."""
+
+    def make() -> type:
+        return dataclasses.make_dataclass(
+            "Runtime", [("x", int)], frozen=True, namespace={"__module__": "not.imported"}
+        )
+
+    expected = make()
+    assert dataclass_code.install(lazy=True)
+    made = make()
+    for name in ("__eq__", "__hash__", "__setattr__", "__delattr__"):
+        assert vars(made)[name].__module__ == vars(expected)[name].__module__, name
+    assert made(1) == made(1) and hash(made(1)) == hash(expected(1))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made(1).x = 2  # type: ignore[attr-defined]
+
+
+def test_two_threads_at_a_first_call_compile_the_method_once(cache, monkeypatch) -> None:
+    """A second thread calling a stand-in while the first compiles it waits for that
+    method (one compilation, one method in the class) instead of making its own."""
+    import threading
+
+    assert dataclass_code.install(lazy=True)
+    plain = make_classes()[0]
+    stand_in = vars(plain)["__eq__"]
+    compiled: list[str] = []
+    others: list[threading.Thread] = []
+    compile_ = dataclass_code._compile
+
+    def compiling(text: str):
+        compiled.append(text)
+        if len(others) == 0:  # the first thread: another one comes while it compiles
+            other = threading.Thread(target=lambda: plain(1) == plain(1))
+            others.append(other)
+            other.start()
+            other.join(timeout=0.5)  # it waits (a lock) or it compiles too (no lock)
+        return compile_(text)
+
+    monkeypatch.setattr(dataclass_code, "_compile", compiling)
+    assert plain(1) == plain(1)
+    others[0].join()
+    assert len(compiled) == 1
+    assert vars(plain)["__eq__"] is not stand_in
+    assert vars(plain)["__eq__"].__code__.co_filename == "<string>"
