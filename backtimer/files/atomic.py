@@ -265,6 +265,10 @@ _SWEPT: set[str] = set()
 
 #: A temporary cache file of a process that is not running is removed once it is this many
 #: seconds old (a file system shared with another machine: a process there may be writing).
+#: A process of another machine or PID namespace whose id is free here, and that is still
+#: between its write and its rename (it takes milliseconds: only one stopped there, or a
+#: clock a minute off, is caught), loses nothing but that write: its rename fails, and
+#: :func:`write_cache_file` returns False there, the old file left in place.
 STALE_AFTER = 60.0
 
 

@@ -323,3 +323,23 @@ def test_a_cache_write_cut_short_leaves_no_file_for_long(tmp_path: Path, monkeyp
     assert running.exists() and recent.exists() and all(o.exists() for o in others)
     assert (folder / "f.pickle").read_bytes() == b"data"
     assert not list(folder.glob(f".f.pickle.{os.getpid()}.tmp"))
+
+
+def test_a_cache_write_whose_temporary_file_is_removed_fails_quietly(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """What the sweep above risks for a live writer it cannot see (another machine, another
+    PID namespace, stopped between its write and its rename for longer than STALE_AFTER):
+    its temporary file removed, that write fails quietly (False), and the old file stays."""
+    target = tmp_path / "x.pickle"
+    assert atomic.write_cache_file(target, b"old")
+    replace = os.replace
+
+    def swept_first(source, destination):
+        Path(source).unlink()  # the other process's sweep, between the write and the rename
+        return replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", swept_first)
+    assert not atomic.write_cache_file(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pickle"]
