@@ -264,11 +264,13 @@ def test_the_child_compiles_only_the_methods_it_calls(routine_file: Path) -> Non
         "except SystemExit:\n"
         "    pass\n"
         "from backtimer.core.routine import Routine\n"
+        "print('subprocess' in sys.modules)\n"
         "print(Routine.__repr__.__wrapped__.__code__.co_filename)\n"
     )
     out = python_output(code, str(routine_file)).split()
     assert out[0] == "0"  # done with its file
     assert out[-1] != "<string>"  # not compiled: the stand-in
+    assert out[-2] == "False"  # nor is subprocess imported there (only its parent needs it)
 
 
 def test_a_child_nobody_waits_for_is_reaped_when_it_ends(routine_file: Path) -> None:
