@@ -8,7 +8,7 @@ message without a session (from the picker, help or summary): it only says what 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -26,6 +26,9 @@ from backtimer.tui.keys import bindings
 from backtimer.tui.messages import PainChoice, PainDetails
 from backtimer.tui.screens import OwnStyles
 from backtimer.tui.widgets.text import PAIN_PLACES, SAFETY_MESSAGE, literal, stop_if_text
+
+if TYPE_CHECKING:  # the session's code is imported where a session is prepared
+    from backtimer.session.controller import PainForm
 
 
 def where_stopped(event: PainStopped, exercise: Exercise | None = None) -> Text:
@@ -158,7 +161,7 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
         *,
         stop_if: str | None = None,
         exercise: Exercise | None = None,
-        form: Any = None,
+        form: PainForm | None = None,
     ) -> None:
         """``exercise``: the stopped one, whose own side words name its side. ``form``: the
         session's answers (a :class:`~backtimer.session.controller.PainForm`), kept up to
@@ -311,11 +314,7 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
                 self.notify("How much: a number from 0 to 10", severity="warning")
                 self.query_one("#pain-how-much", Input).focus()
                 return
-        radio = self.query_one("#pain-where", RadioSet)
-        where = self.answered_where
-        if where is None and radio.pressed_index >= 0:
-            where = PAIN_PLACES[radio.pressed_index]
-        note = self.query_one("#pain-note", Input).value.strip()
+        where, _, note = self.answers()
         self.dismiss(
             PainDetails(choice=choice, where=where, how_much=how_much, note=note, event=self.event)
         )
