@@ -22,6 +22,7 @@ session runs without history (see :class:`backtimer.history.recorder.NullRecorde
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import struct
 import urllib.parse
@@ -194,6 +195,18 @@ def storable(text: str) -> str:
             return text.encode("utf-8", "backslashreplace").decode("utf-8")
         return raw.decode("utf-8", "backslashreplace")
     return text
+
+
+def stored_path(text: str) -> Path:
+    """The file a path stored by :func:`storable` names: where a file name's byte that is
+    not UTF-8 was written out (``\\xff``), and no file has that name, the file with the
+    byte itself, if there is one (else the path as stored, for its message)."""
+    path = Path(text)
+    if "\\x" not in text or os.path.lexists(path):
+        return path
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m[1], 16)]), text.encode("utf-8"))
+    original = Path(os.fsdecode(raw))
+    return original if os.path.lexists(original) else path
 
 
 def explain(path: Path | str, exc: BaseException) -> str:

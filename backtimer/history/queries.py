@@ -20,7 +20,7 @@ from backtimer.core.literal import printable
 from backtimer.core.plan import compile_plan
 from backtimer.core.routine import LevelChoice
 from backtimer.files.catalog import load_entry
-from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB
+from backtimer.history.db import STATUS_SQL, WORK_SQL, HistoryDB, stored_path
 from backtimer.history.recorder import file_sha256, step_identity, utc_iso
 
 #: Python's time zones stop short of a day either way.
@@ -552,7 +552,7 @@ def find_resumable(
             return None
     if index <= 0 or not step_json:
         return None  # interrupted before its first step ended: nothing to go on with
-    path = Path(path_text)
+    path = stored_path(path_text)
     name = printable(_text(routine))
     try:
         stored_step = json.loads(step_json)

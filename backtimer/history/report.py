@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from backtimer import __version__
 from backtimer.core.durations import hours_minutes
@@ -18,7 +17,7 @@ from backtimer.core.literal import flat
 from backtimer.core.phases import phase_info
 from backtimer.files.catalog import display_path
 from backtimer.files.routine_load import RoutineError, load_routine
-from backtimer.history.db import STATUS_SQL, HistoryDB
+from backtimer.history.db import STATUS_SQL, HistoryDB, stored_path
 from backtimer.history.queries import (
     Completion,
     PainRow,
@@ -109,7 +108,7 @@ def _routines_used(db: HistoryDB, since: date, until: date) -> list[RoutineUse]:
 
 
 def _prescription(use: RoutineUse) -> list[str]:
-    path = Path(use.path)
+    path = stored_path(use.path)
     lines = [f"### {md(use.routine)}", ""]
     # A bundled routine is named, not shown as a path inside the installed package.
     where = (

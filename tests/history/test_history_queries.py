@@ -197,3 +197,19 @@ def test_nothing_to_resume(db, entry):
     for status in ("completed", "ended_early", "pain_stopped"):
         db.conn.execute("UPDATE sessions SET status = ?", (status,))
         assert find_resumable(db, at(DAY, 15)) is None
+
+
+def test_a_routine_file_whose_name_is_not_utf8_is_offered_to_resume(db, tmp_path):
+    """Its path is stored with the byte written out (bad\\xffname.toml: SQLite takes only
+    UTF-8), which named no file: the interrupted session was never offered ("its routine
+    file ... does not load now")."""
+    import os
+
+    path = write_routine(tmp_path / "routines", DAILY_TOML, os.fsdecode(b"bad\xffname"))
+    entry = entry_for(path)
+    record_session(db, entry, at(DAY, 8), interrupt_at=12)
+    reasons: list[str] = []
+    found = find_resumable(db, at(DAY, 9), reasons=reasons)
+    assert found is not None, reasons
+    assert found.step_index == 12 and found.same_file
+    assert found.entry.path == entry.path
