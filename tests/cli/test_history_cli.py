@@ -3,14 +3,13 @@ for a synthetic month written through the real recorder."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fifo_guard import outcome_within
 from history_driver import DAILY_TOML, entry_for, record_session, write_routine
 
 from backtimer.cli import history as cli_history
@@ -277,16 +276,7 @@ def test_report_out_to_a_named_pipe_with_force_says_so_and_does_not_hang(month, 
     fifo = tmp_path / "pipe.md"
     os.mkfifo(fifo)
     argv = ["report", "--data-dir", str(month["data"]), "--out", str(fifo), "--force"]
-    result: list[int] = []
-    thread = threading.Thread(target=lambda: result.append(main(argv)), daemon=True)
-    thread.start()
-    thread.join(10)
-    if thread.is_alive():
-        with contextlib.suppress(OSError):
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        thread.join(5)
-        pytest.fail("report --out FIFO --force blocked")
-    assert result == [1]
+    assert outcome_within(lambda: main(argv), fifo, "report --out FIFO --force") == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "named pipe" in err
     assert stat.S_ISFIFO(fifo.lstat().st_mode)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -10,10 +9,10 @@ import stat
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
+from fifo_guard import outcome_within
 
 from backtimer.files import atomic
 from backtimer.files.atomic import (
@@ -238,13 +237,6 @@ def test_a_cache_file_is_replaced_whole_or_left_as_it_was(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["cache", "file", "x.pickle"]
 
 
-def _fifo_writer_unblocks(fifo: Path) -> None:
-    """Open the FIFO's writing end once, so that a reader blocked on it returns."""
-    with contextlib.suppress(OSError):
-        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        os.close(fd)
-
-
 def _special_files(tmp_path: Path) -> list[tuple[Path, str]]:
     fifo = tmp_path / "pipe.md"
     os.mkfifo(fifo)
@@ -262,24 +254,11 @@ def test_a_special_file_is_never_read_nor_replaced(tmp_path: Path) -> None:
     be replaced: an OSError saying what it is, at once, and the special file left in place.
     Reading a FIFO for its backup blocked forever; a device or socket was renamed over."""
     for path, kind in _special_files(tmp_path):
-        outcome: list[BaseException | None] = []
-
-        def write(path: Path = path, outcome: list[BaseException | None] = outcome) -> None:
-            try:
-                atomic_write_text(path, "new\n")
-                outcome.append(None)
-            except BaseException as exc:  # handed to the test's thread
-                outcome.append(exc)
-
-        thread = threading.Thread(target=write, daemon=True)
-        thread.start()
-        thread.join(5)
-        if thread.is_alive():
-            _fifo_writer_unblocks(path)
-            thread.join(5)
-            pytest.fail(f"writing over a {kind} blocked")
-        assert isinstance(outcome[0], OSError), (kind, outcome)
-        assert kind in str(outcome[0].strerror), outcome[0]
+        problem = outcome_within(
+            lambda path=path: atomic_write_text(path, "new\n"), path, f"writing over a {kind}", 5
+        )
+        assert isinstance(problem, OSError), (kind, problem)
+        assert kind in str(problem.strerror), problem
         mode = path.lstat().st_mode
         assert not stat.S_ISREG(mode), f"the {kind} was replaced by a file"
         assert _leftovers(tmp_path) == []

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import stat
-import threading
 from pathlib import Path
 
 import pytest
+from fifo_guard import outcome_within, unblock
 
 from backtimer.history import HistoryUnavailable, open_history
 from backtimer.history.db import MIGRATIONS, SCHEMA_VERSION, history_path
@@ -217,26 +216,6 @@ def test_locked_file_gives_a_clear_message(tmp_path):
         other.close()
 
 
-def _opened_within(seconds: float, **options: object) -> BaseException | None:
-    """open_history(**options) in a thread: what it raised (None: it opened), or a failure
-    if it was still blocked after ``seconds``."""
-    outcome: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            open_history(**options).close()  # type: ignore[arg-type]
-            outcome.append(None)
-        except BaseException as exc:  # handed to the test's thread
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"open_history({options}) blocked")
-    return outcome[0]
-
-
 @pytest.mark.parametrize("name", ["history.sqlite3", "history.sqlite3-wal"])
 def test_a_named_pipe_for_the_history_is_refused_without_blocking(tmp_path, name):
     """A FIFO where the history file (or its write-ahead file) should be: reading its header
@@ -253,13 +232,16 @@ def test_a_named_pipe_for_the_history_is_refused_without_blocking(tmp_path, name
     os.mkfifo(fifo)
     try:
         for create in (True, False):
-            problem = _opened_within(10, data_dir=data, create=create)
+            problem = outcome_within(
+                lambda create=create: open_history(data, create=create).close(),
+                fifo,
+                f"open_history(create={create})",
+            )
             assert isinstance(problem, HistoryUnavailable), (create, problem)
             assert "named pipe" in problem.message, problem.message
         assert stat.S_ISFIFO(fifo.lstat().st_mode)  # left as it is
     finally:
-        with contextlib.suppress(OSError):  # a reader still blocked: let it go
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        unblock(fifo)  # a reader still blocked: let it go
 
 
 def test_a_named_pipe_named_like_a_journal_is_left_alone_without_blocking(tmp_path):
@@ -271,15 +253,7 @@ def test_a_named_pipe_named_like_a_journal_is_left_alone_without_blocking(tmp_pa
     open_history(data).close()
     fifo = data / "history.sqlite3.pending-1.json"
     os.mkfifo(fifo)
-    notes: list[list[str]] = []
-    thread = threading.Thread(target=lambda: notes.append(merge_pending(data)), daemon=True)
-    thread.start()
-    thread.join(10)
-    if thread.is_alive():
-        with contextlib.suppress(OSError):
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        pytest.fail("merge_pending blocked on a named pipe")
-    (note,) = notes[0]
+    (note,) = outcome_within(lambda: merge_pending(data), fifo, "merge_pending")
     assert "named pipe" in note and "left as it is" in note
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
