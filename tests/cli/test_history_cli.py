@@ -124,6 +124,18 @@ def test_report_prescription_from_the_routine_file(month):
     assert "changed" not in text
 
 
+def test_report_prescription_of_a_routine_file_whose_name_is_not_utf8(tmp_path):
+    """Its path is stored with the byte written out (bad\\xffname.toml): the report read
+    that as the file's name, found none and showed no prescription."""
+    routine = write_routine(tmp_path / "routines", DAILY_TOML, os.fsdecode(b"bad\xffname"))
+    with open_history(tmp_path / "data") as db:
+        record_session(db, entry_for(routine), datetime(2024, 4, 2, 7, 30, tzinfo=TZ))
+        text = build_report(db, since=APRIL, now=datetime(2024, 4, 30, 20, 0, tzinfo=TZ))
+    assert "cannot be loaded" not in text and "changed" not in text
+    assert "| 1 | Knee to chest | Lie on your back | hold 20s-30s | 3 | 1 | each side |" in text
+    assert "bad\\\\xffname.toml" in text  # the byte shown as stored, not left out
+
+
 def test_report_for_a_period_without_sessions(month):
     text = report(month, since=date(2023, 1, 1), until=date(2023, 1, 31))
     assert "- Sessions: 0" in text and "No sessions were recorded in this period." in text
