@@ -14,9 +14,13 @@ A text that follows another (``say_next``, ``say_after_quiet``) may carry its de
 (``at``, on the session's clock): one that could only start more than
 :data:`~backtimer.core.timeline.LATE` seconds after it (it waited behind a command that
 hung, or ran far longer than its words) is not said at all, as the cue layer leaves out a cue
-it finds due that late: "3, 2, 1" heard in the hold, or "Hold." in the rest after it, would
-mislead. It is kept in :meth:`SpeechPlayer.take_dropped`. A text without a deadline (the
-pain stop's word, what is said on a key press) is always said.
+it finds due that late. Its lateness counts from its deadline or, if later, from when the text
+before it should have ended (its start, :data:`START_UP` and its words' command estimate): a
+command slow to start on a loaded machine makes each text a little later than the one before,
+which adds up over texts put back to back, and those are said. Said that late, "3, 2, 1"
+heard in the hold, or "Hold." in the rest after it, would mislead. It is kept in
+:meth:`SpeechPlayer.take_dropped`. A text without a deadline (the pain stop's word, what is
+said on a key press) is always said.
 
 The text is never an option and no shell ever sees it: it is one argv element after ``--``
 (which espeak-ng, espeak, spd-say and any getopt-style command read as "options end here"),
@@ -58,10 +62,14 @@ SPEAK_FACTOR = 3.0
 
 def speak_timeout(text: str, rate: int | None = None) -> float:
     """Seconds an announcement of ``text`` may run before what follows it stops it."""
+    return START_UP + max(SPEAK_FLOOR, SPEAK_FACTOR * _words_time(text, rate))
+
+
+def _words_time(text: str, rate: int | None) -> float:
+    """Seconds a command takes to say ``text`` once started (its trailing quiet too)."""
     from backtimer.core.timeline import DEFAULT_RATE, command_estimate  # not at start-up
 
-    words = command_estimate(text, rate or DEFAULT_RATE)
-    return START_UP + max(SPEAK_FLOOR, SPEAK_FACTOR * words)
+    return command_estimate(text, rate or DEFAULT_RATE)
 
 
 def find_command(command: str | Sequence[str] | None = None) -> list[str] | None:
@@ -212,6 +220,10 @@ class SpeechPlayer:
         self._waiting: list[tuple[str, tuple[float, float] | None, float | None]] = []
         self._dropped: list[str] = []  # not said: too late (see take_dropped)
         self._started = 0.0  # when the current one was started (time.monotonic)
+        # When the current one should have ended, on the session's clock: its start, a
+        # process's start-up and its words with the engine's trailing quiet. A text that
+        # follows it is judged late from there (or its own deadline, if later).
+        self._should_end = float("-inf")
         self._limit = 0.0  # seconds after that it is taken to hang (speak_timeout)
         self._follower: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -275,11 +287,16 @@ class SpeechPlayer:
         return dropped
 
     def _late(self, at: float | None) -> bool:
-        """Whether a text due at ``at`` would start more than LATE seconds after it, if it
-        started now (called with the lock)."""
+        """Whether a text due at ``at``, started now, would be more than LATE seconds late
+        through no fault of its own (called with the lock): late after its deadline, or after
+        the text before it should have ended if that is later. Waiting behind what is said
+        in its time is not held against it: a session through a command slow to start (a
+        loaded machine) says each text a start-up later than the one before, which adds up
+        over texts the timeline put back to back, and those are still said, in order. What
+        waited behind a command that hung, or ran well past its words, is left out."""
         from backtimer.core.timeline import LATE  # not at start-up (see speak_timeout)
 
-        return at is not None and self.clock() - at > LATE
+        return at is not None and self.clock() - max(at, self._should_end) > LATE
 
     def _queue(self, text: str, stop: tuple[float, float] | None, at: float | None) -> None:
         with self._lock:
@@ -336,6 +353,7 @@ class SpeechPlayer:
         argv, feed = speech_argv(base, text)
         self._limit = speak_timeout(text, self.rate)
         self._started = time.monotonic()
+        self._should_end = self.clock() + START_UP + _words_time(text, self.rate)
         try:
             self._current = subprocess.Popen(
                 argv,

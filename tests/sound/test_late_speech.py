@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from backtimer.core.timeline import LATE
+from backtimer.core.timeline import DEFAULT_RATE, LATE, command_estimate
 from backtimer.sound import speech as speech_module
 from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import STOPPED_TEXT, SoundPlayer
@@ -388,4 +388,53 @@ def test_the_session_player_hands_a_command_the_deadline(
         assert player.take_dropped() == ["2"]
     finally:
         gate.touch()
+        player.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+def test_a_command_slow_to_start_on_a_loaded_machine_drops_nothing(tmp_path: Path) -> None:
+    """A normal session through a speech command on a loaded machine: each process takes
+    0.35 s to start (its words then take what the timeline gave them, their command
+    estimate), and the timeline put each text right after the one before. Every text
+    starts 0.35 s later than the one before did, so the fifth is 1.4 s past its deadline;
+    none waited behind a command that hung or ran longer than its words, and each is said,
+    in order, as before the sound layer left out late texts."""
+    said = tmp_path / "said"
+    path = script(
+        tmp_path / "speak",
+        f'printf \'%s\\n\' "$2" >> "{said}"\n'
+        f'while [ ! -e "{tmp_path}/go-$2" ]; do sleep 0.01; done\n',
+    )
+    texts = [
+        "Lie on your back.",
+        "Bend both knees.",
+        "Feet flat on the floor.",
+        "Breathe in.",
+        "Hold.",
+    ]
+    startup = 0.35  # seconds a process takes to start here (the module's START_UP: 0.25)
+    due = [0.0]
+    for text in texts[:-1]:
+        due.append(due[-1] + command_estimate(text, DEFAULT_RATE))  # back to back
+    clock = Clock()
+    player = SpeechPlayer(command=str(path), clock=clock)
+    try:
+        player.say_next(texts[0], at=due[0])
+        assert wait_for(lambda: lines(said) == texts[:1])
+        for text, at in zip(texts[1:], due[1:], strict=True):
+            player.say_next(text, at=at)
+        start = 0.0
+        for number, text in enumerate(texts):
+            clock.t = start + startup + command_estimate(text, DEFAULT_RATE)  # it ends
+            (tmp_path / f"go-{text}").touch()
+            if number + 1 < len(texts):
+                assert wait_for(lambda n=number: len(lines(said)) > n + 1 or not player._waiting)
+                start = clock.t
+        assert wait_for(lambda: not player.speaking)
+        assert lines(said) == texts
+        assert player.take_dropped() == []
+        assert start - due[-1] > LATE  # the last one was said that late, rightly
+    finally:
+        for text in texts:
+            (tmp_path / f"go-{text}").touch()
         player.close()
