@@ -156,6 +156,10 @@ class SoundPlayer:
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[int, str, float | None, bool] | None] = queue.Queue()
         self._pending = 0
+        # Texts asked since the last silence() and not yet placed (queued, or rendering):
+        # while there are none, a ready text (see prerender) is placed at once.
+        self._current = 0
+        self._ready: dict[str, array[int]] = {}  # rendered ahead (prerender)
         self._idle = threading.Condition(self._lock)
         self._dropped: list[str] = []  # not said: too late (see take_dropped)
         self._worker: threading.Thread | None = None
@@ -204,7 +208,18 @@ class SoundPlayer:
             return
         with self._lock:
             generation = self._generation
-            self._pending += 1
+            # A text rendered ahead ("Stopped.", "Paused.", the numbers) with nothing asked
+            # before it still to place is placed now, from this thread: not after the render
+            # the voice's thread is in, which may be stale (a pain stop) and slow (a helper
+            # that is starting again waits up to START_TIMEOUT, see VoiceProcess.hurry).
+            ready = self._ready.get(text) if self._current == 0 else None
+            if ready is None:
+                self._pending += 1
+                self._current += 1
+        if ready is not None:
+            with contextlib.suppress(Exception):  # a voice must never break a session
+                self._place(generation, text, ready, at, follow)
+            return
         if self._worker is None:
             self._speak(generation, text, at, follow)
         else:
@@ -237,6 +252,7 @@ class SoundPlayer:
         said next (the pain stop's word) is not kept waiting behind it."""
         with self._lock:
             self._generation += 1
+            self._current = 0  # what was asked is dropped
             self._last_tone = (0, 0)
         if self.renderer is not None:
             with contextlib.suppress(Exception):
@@ -296,15 +312,19 @@ class SoundPlayer:
     # ------------------------------------------------------------------ extras
 
     def prerender(self, texts: Sequence[str] = PRERENDERED) -> None:
-        """Render texts ahead (into the renderer's cache), and every tone that can play:
-        without a sound device (or with the tones off) the bell rings instead, and rendering
-        them would only delay the first frame."""
+        """Render texts ahead (kept here: asked when nothing else waits to be placed, one is
+        placed at once, never behind a render under way, see :meth:`_say`), and every tone
+        that can play: without a sound device (or with the tones off) the bell rings
+        instead, and rendering them would only delay the first frame."""
         if self.tones_on:
             for name in tones.SOUNDS:
                 self._tone(name)
         if self.renderer is not None and self.voice:
             for text in texts:
-                self.renderer.render(text)
+                samples = self.renderer.render(text)
+                if samples is not None:
+                    with self._lock:
+                        self._ready[text] = samples
 
     def measure_delay(self, text: str, timeout: float = 5.0) -> float | None:
         """Say ``text`` now and return the seconds until its first sample is in the device's
@@ -375,11 +395,26 @@ class SoundPlayer:
             if self._too_late(text, due, self._earliest(due, follow)):
                 return  # it waited behind a render that hung: too late, not rendered either
             samples = self.renderer.render(text)
+            if samples is not None:
+                self._place(generation, text, samples, at, follow)
+        except Exception:  # a voice must never break a session
+            return
+        finally:
             with self._lock:
-                current = generation == self._generation
-                tone = self._last_tone
-            if samples is None or not current:
-                return
+                self._pending -= 1
+                if generation == self._generation:
+                    self._current -= 1
+
+    def _place(
+        self, generation: int, text: str, samples: array[int], at: float | None, follow: bool
+    ) -> None:
+        """Put ``text``'s samples in the mixer where they belong (see :meth:`_say`), unless
+        silenced since it was asked or it would start too late."""
+        assert self.mixer is not None
+        with self._lock:
+            current = generation == self._generation
+            tone = self._last_tone
+        if current:
             due = self._sample_at(at)
             start = self._earliest(due, follow)  # when it follows: after what is said
             if self._too_late(text, due, start):
@@ -389,11 +424,6 @@ class SoundPlayer:
             if tone[0] <= start < tone[1]:
                 start = tone[1]  # speech that comes with a tone follows it
             self.mixer.schedule(text, scaled(samples, self.volume), start, channel="speech")
-        except Exception:  # a voice must never break a session
-            return
-        finally:
-            with self._lock:
-                self._pending -= 1
 
 
 def open_sound(

@@ -324,6 +324,61 @@ def test_the_pain_stop_does_not_wait_behind_a_render_that_hangs(
     assert all(gone(pid) for pid in pids(hung))
 
 
+class StartingRenderer:
+    """A renderer whose helper is starting while ``BUSY`` texts are asked: their render waits
+    until :attr:`started` is set, and :meth:`hurry` spares it (as VoiceProcess.hurry spares a
+    helper that is starting: cut short, the voice would be given up). Other texts render at
+    once."""
+
+    engine, voice, rate, error = "fake", "test", 175, None
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.waiting = threading.Event()
+
+    def render(self, text: str) -> array[int]:
+        if "BUSY" in text:
+            self.waiting.set()
+            self.started.wait(PATIENCE)
+        return array("h", [1000] * (len(text) * 400))
+
+    def hurry(self) -> None:
+        pass  # a helper that is starting is let start
+
+    def close(self) -> None:
+        self.started.set()
+
+
+def test_the_pain_stop_says_stopped_while_the_helper_starts() -> None:
+    """The voice's helper is starting again (after a render that hung, say: up to
+    START_TIMEOUT on a busy machine) when the pain stop comes: its "Stopped.", ready since
+    the session began, is said at once, not after the helper's start and the render that
+    waited for it."""
+    mixer = Mixer()
+    renderer = StartingRenderer()
+    player = SoundPlayer(mixer, renderer=renderer)  # type: ignore[arg-type]
+    try:
+        player.prerender()  # as a session's player does: "Stopped." is ready
+        player.say("BUSY Breathe in.")
+        assert renderer.waiting.wait(PATIENCE)
+        player.pain_stop()
+        heard = [sound.name for sound in mixer._sounds]
+        assert heard == ["stop", STOPPED_TEXT]  # placed by pain_stop itself, before it returns
+        assert mixer._sounds[1].start == mixer._sounds[0].end  # right after the stop sound
+        player.say_next("Seek advice if the pain persists.")  # waits its turn, then follows
+        renderer.started.set()
+        assert wait_for(lambda: not player._pending)
+        mixer.render(mixer.sample_rate * 10)
+        assert [started.name for started in mixer.log] == [
+            "stop",
+            STOPPED_TEXT,
+            "Seek advice if the pain persists.",
+        ]
+    finally:
+        renderer.started.set()
+        player.close()
+
+
 # ---------------------------------------------------------------------- a system espeak-ng
 
 
