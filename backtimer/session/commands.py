@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from backtimer.session.tally import PAIN_PLACES
+from backtimer.session.safety import PAIN_PLACES
 
 #: Where a key applies, in the order a user meets them: (where, title in help and README).
 SECTIONS: tuple[tuple[str, str], ...] = (

@@ -39,7 +39,6 @@ from backtimer.files import catalog, dataclass_code
 from backtimer.files.catalog import Entry
 from backtimer.files.config import Config, load_config, unknown_bindings
 from backtimer.session.commands import binding_ids
-from backtimer.session.runner import Clock, Listener
 from backtimer.tui import css_cache
 from backtimer.tui.keys import bindings, close_top
 from backtimer.tui.messages import SessionOver, SettingsSaved, StartRoutine, SummaryClosed
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from backtimer.session.launch import Launch
+    from backtimer.session.runner import Clock, Listener  # the runner imports the engine
     from backtimer.tui.screens.picker import PickerScreen
     from backtimer.tui.screens.session import SessionScreen
 

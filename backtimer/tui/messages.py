@@ -2,7 +2,7 @@
 
 Screens never call the app or each other by name: they post one of these and the app, which
 built them, decides what comes next. :class:`PainDetails` (what a pain stop records) is plain
-data from :mod:`backtimer.session.tally`, re-exported here for the screens.
+data from :mod:`backtimer.session.safety`, re-exported here for the screens.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from backtimer.files.catalog import Entry
-from backtimer.session.tally import PainChoice as PainChoice
-from backtimer.session.tally import PainDetails as PainDetails
+from backtimer.session.safety import PainChoice as PainChoice
+from backtimer.session.safety import PainDetails as PainDetails
 
 if TYPE_CHECKING:
     from backtimer.files.config import Config

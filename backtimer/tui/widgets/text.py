@@ -17,10 +17,10 @@ from backtimer.core.timeline import side_words as named_side
 
 # Shared with --plain (one wording for both front ends), re-exported for the screens.
 from backtimer.core.words import plural as plural
-from backtimer.session.tally import PAIN_PLACES as PAIN_PLACES
-from backtimer.session.tally import SAFETY_MESSAGE as SAFETY_MESSAGE
-from backtimer.session.tally import caution_text as caution_text
-from backtimer.session.tally import stop_if_parts
+from backtimer.session.safety import PAIN_PLACES as PAIN_PLACES
+from backtimer.session.safety import SAFETY_MESSAGE as SAFETY_MESSAGE
+from backtimer.session.safety import caution_text as caution_text
+from backtimer.session.safety import stop_if_parts
 
 
 def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
@@ -31,7 +31,7 @@ def literal(text: str | None, style: str = "", *, lines: bool = True) -> Text:
 
 def stop_if_text(value: str) -> Text:
     """An exercise's ``stop_if`` under one label, however the routine words it (see
-    :func:`backtimer.session.tally.stop_if_parts`, which --plain uses too)."""
+    :func:`backtimer.session.safety.stop_if_parts`, which --plain uses too)."""
     label, text = stop_if_parts(value)
     return Text(f"{label}: ", style="bold").append_text(literal(text))
 
