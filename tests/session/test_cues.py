@@ -6,7 +6,6 @@ import io
 import os
 import stat
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from backtimer.session.cues import (
 )
 from backtimer.session.runner import SessionRunner
 from backtimer.sound.speech import QUIET_WAIT, START_UP
+from tests.polling import wait_for
 
 TWO = """
 name = "Two"
@@ -389,16 +389,6 @@ def slow_speaker(tmp_path: Path) -> Speaker:
     return script, pids, said
 
 
-def _wait_for(predicate: Callable[[], bool], timeout: float = 3.0) -> bool:
-    """Poll a real child process's effect (no fake clock can stand in for one)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
-
-
 def _pids(path: Path) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
@@ -435,20 +425,20 @@ def test_a_new_announcement_stops_the_one_still_speaking(slow_speaker: Speaker) 
         player.say("first")
         took = time.perf_counter() - started
         assert took < 0.5  # never waits for the speech
-        assert _wait_for(lambda: len(_pids(pids)) == 1)
+        assert wait_for(lambda: len(_pids(pids)) == 1)
         first = _pids(pids)[0]
         assert player.speaking
         started = time.perf_counter()
         player.say("second")
         assert time.perf_counter() - started < 0.5
-        assert _wait_for(lambda: len(_pids(pids)) == 2)
+        assert wait_for(lambda: len(_pids(pids)) == 2)
         # The first one (and its sleep child) is gone, and reaped: no process at all.
-        assert _wait_for(lambda: not _group_alive(first))
-        assert _wait_for(lambda: not Path(f"/proc/{first}").exists())
+        assert wait_for(lambda: not _group_alive(first))
+        assert wait_for(lambda: not Path(f"/proc/{first}").exists())
         second = _pids(pids)[1]
         assert _group_alive(second)
         player.silence()
-        assert _wait_for(lambda: not _group_alive(second), timeout=1.0)
+        assert wait_for(lambda: not _group_alive(second), timeout=1.0)
         assert not player.speaking
         assert not said.exists()  # neither one got to the end of its text
     finally:
@@ -465,7 +455,7 @@ def test_a_number_stops_the_one_before_after_a_moment_not_a_sentence(
     player = SpeechPlayer(command=str(script))
     try:
         player.say("3")
-        assert _wait_for(lambda: len(_pids(pids)) == 1)
+        assert wait_for(lambda: len(_pids(pids)) == 1)
         first = _pids(pids)[0]
         player.say_next("Hold")  # waits: the one before is never cut for it
         player.say_after_quiet("2", words=0.0)  # behind it: waits for it too
@@ -474,11 +464,11 @@ def test_a_number_stops_the_one_before_after_a_moment_not_a_sentence(
         assert len(_pids(pids)) == 1 and _group_alive(first) and player.speaking
         player.silence()
         player.say("3")
-        assert _wait_for(lambda: len(_pids(pids)) == 2)
+        assert wait_for(lambda: len(_pids(pids)) == 2)
         second = _pids(pids)[1]
         player.say_after_quiet("2", words=0.0)  # the words of "3" are over: its quiet
-        assert _wait_for(lambda: len(_pids(pids)) == 3)  # started after its start-up time
-        assert _wait_for(lambda: not _group_alive(second))  # the one before it stopped
+        assert wait_for(lambda: len(_pids(pids)) == 3)  # started after its start-up time
+        assert wait_for(lambda: not _group_alive(second))  # the one before it stopped
         assert _group_alive(_pids(pids)[2])
         assert not said.exists()
     finally:
@@ -489,9 +479,9 @@ def test_close_stops_speech_and_nothing_is_said_afterwards(slow_speaker: Speaker
     script, pids, _ = slow_speaker
     player = SpeechPlayer(command=[str(script)])
     player.say("one")
-    assert _wait_for(lambda: len(_pids(pids)) == 1)
+    assert wait_for(lambda: len(_pids(pids)) == 1)
     player.close()
-    assert _wait_for(lambda: not _group_alive(_pids(pids)[0]), timeout=1.0)
+    assert wait_for(lambda: not _group_alive(_pids(pids)[0]), timeout=1.0)
     player.say("after close")
     assert player._current is None  # nothing was started
     assert len(_pids(pids)) == 1
@@ -505,7 +495,7 @@ def test_text_arrives_intact_as_one_argument(tmp_path: Path) -> None:
     script = _script(tmp_path / "echo-say", f'printf "%s|%s|%s\\n" "$#" "$1" "$2" >> "{out}"\n')
     player = SpeechPlayer(command=str(script))
     player.say(TRICKY)
-    assert _wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
+    assert wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
     player.close()
     # One argument after "--", so that text starting with "-" is never an option.
     assert out.read_text() == f"2|--|{TRICKY}\n"
@@ -519,7 +509,7 @@ def test_a_configured_command_keeps_its_options(tmp_path: Path) -> None:
     )
     player = SpeechPlayer(command=f"'{script}' --rate 150")
     player.say(TRICKY)
-    assert _wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
+    assert wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
     assert player.wait_idle(2.0)
     player.close()
     assert out.read_text() == f"4|--rate|150|--|{TRICKY}\n"
@@ -577,7 +567,7 @@ def test_spd_say_gets_percent_signs_escaped(
     monkeypatch.setenv("PATH", str(bin_dir))
     player = SpeechPlayer()
     player.say("Hold at 50% effort.")
-    assert _wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
+    assert wait_for(lambda: out.exists() and out.read_text().endswith("\n"))
     player.close()
     assert out.read_text() == "-C -- Hold at 50%% effort.\n"
 
@@ -596,7 +586,7 @@ def test_finished_announcements_are_reaped(tmp_path: Path) -> None:
     last = player._current
     assert last is not None
     children.append(last.pid)
-    _wait_for(lambda: last.poll() is not None)
+    wait_for(lambda: last.poll() is not None)
     player.close()
     # Every child was waited for: none is left as a zombie.
     assert all(not Path(f"/proc/{pid}").exists() for pid in children)

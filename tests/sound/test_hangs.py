@@ -13,10 +13,9 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import time
 import wave
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import STOPPED_TEXT, SoundPlayer
 from backtimer.sound.speech import SpeechPlayer
 from backtimer.sound.voice import CommandRenderer, VoiceProcess
+from tests.polling import wait_for
 from tests.sound.test_parallel_lengths import fake_helper
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
@@ -44,15 +44,6 @@ def hangs(text: str) -> bool:
 
 def bounds(text: str) -> float:
     return SHORT if hangs(text) else LONG
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = PATIENCE) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def running(pid: int) -> bool:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import time
 from array import array
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,18 +25,10 @@ from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import STOPPED_TEXT, SoundPlayer
 from backtimer.sound.speech import SpeechPlayer
 from backtimer.sound.tones import SAMPLE_RATE
+from tests.polling import wait_for
 from tests.sound.helpers import FakeRenderer
 
 PATIENCE = 30.0  # seconds a test waits for what a thread must do long before
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = PATIENCE) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def sample(seconds: float) -> int:
