@@ -78,14 +78,14 @@ from backtimer.session.cues import (
     terminal_bell,
 )
 from backtimer.session.runner import Listener, ending_signals_held, held_while_dispatching
-from backtimer.session.tally import (
+from backtimer.session.safety import (
     PAIN_PLACES,
     SAFETY_MESSAGE,
     PainChoice,
     caution_text,
     stop_if_parts,
-    summary_line,
 )
+from backtimer.session.tally import summary_line
 
 __all__ = [
     "EXIT_HANGUP",

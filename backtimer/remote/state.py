@@ -23,7 +23,7 @@ from backtimer.core.routine import Exercise, Routine
 from backtimer.core.timeline import side_words
 from backtimer.session.commands import COMMANDS, Key
 from backtimer.session.controller import pain_amount, pain_place
-from backtimer.session.tally import PAIN_PLACES, SAFETY_MESSAGE
+from backtimer.session.safety import PAIN_PLACES, SAFETY_MESSAGE
 
 #: The commands the page can send: binding ids of the command table, so that a tap on the
 #: phone is the same command as its key (recorded the same way by the same controller).

@@ -26,14 +26,14 @@ from backtimer.session.commands import pain_choices_spoken
 from backtimer.session.cues import CuePlayer, Cues, Spoken
 from backtimer.session.launch import resume_prompt
 from backtimer.session.runner import Clock, Listener, SessionRunner
-from backtimer.session.tally import (
+from backtimer.session.safety import (
     PAIN_PLACES,
     SAFETY_MESSAGE,
     PainChoice,
     PainDetails,
-    Tally,
     stop_if_parts,
 )
+from backtimer.session.tally import Tally
 
 EXIT_OK = 0
 EXIT_HANGUP = 129  # SIGHUP

@@ -2,9 +2,9 @@
 
 :class:`Tally` is a runner listener. The app's summary screen and ``--plain``'s last line are
 two views of the same :func:`summary_rows`, so for the same run they say the same counts in
-the same words. :class:`PainDetails` is what a person said after a pain stop (where, how
-much, a note) and what they chose next; it is plain data so that the history recorder can
-receive it (``listener.on_pain_details(details, session)``).
+the same words. What a person said after a pain stop
+(:class:`~backtimer.session.safety.PainDetails`) is plain data, so that the history recorder
+can receive it (``listener.on_pain_details(details, session)``).
 """
 
 from __future__ import annotations
@@ -29,16 +29,7 @@ from backtimer.core.plan import Plan
 from backtimer.core.routine import Exercise, Routine
 from backtimer.core.timeline import side_words
 from backtimer.core.words import plural
-
-# What a pain stop says and records, in a light module of its own (the app's first frame
-# needs these words, not the engine); re-exported here for the callers that import them
-# from the tally.
-from backtimer.session.safety import PAIN_PLACES as PAIN_PLACES
-from backtimer.session.safety import SAFETY_MESSAGE as SAFETY_MESSAGE
-from backtimer.session.safety import PainChoice as PainChoice
-from backtimer.session.safety import PainDetails as PainDetails
-from backtimer.session.safety import caution_text as caution_text
-from backtimer.session.safety import stop_if_parts as stop_if_parts
+from backtimer.session.safety import PainDetails
 
 
 @dataclass

@@ -14,7 +14,7 @@ from snapshot_apps.common import FakeClock, build_app, screen_text, until, write
 
 from backtimer.core.engine import Event, PainStopped, Session
 from backtimer.remote.options import RemoteOptions
-from backtimer.session.tally import SAFETY_MESSAGE, PainDetails
+from backtimer.session.safety import SAFETY_MESSAGE, PainDetails
 from backtimer.tui.app import BacktimerApp
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.help import HelpScreen

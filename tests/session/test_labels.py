@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backtimer.session.tally import caution_text, stop_if_parts
+from backtimer.session.safety import caution_text, stop_if_parts
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from backtimer.session.commands import (
 )
 from backtimer.session.controller import SessionController
 from backtimer.session.cues import RecordingPlayer
-from backtimer.session.tally import PainDetails, summary_rows
+from backtimer.session.safety import PainDetails
+from backtimer.session.tally import summary_rows
 from backtimer.sound import tones
 from backtimer.sound.mixer import Mixer
 from backtimer.sound.player import STOPPED_TEXT, SoundPlayer

@@ -18,7 +18,7 @@ from backtimer.core.schema import validate_routine
 from backtimer.core.timeline import GAP, command_estimate, estimate
 from backtimer.files.routine_load import load_routine
 from backtimer.session.controller import SessionController
-from backtimer.session.tally import PainDetails
+from backtimer.session.safety import PainDetails
 from tests.session.speaking import SpeakingPlayer
 
 pytestmark = pytest.mark.session

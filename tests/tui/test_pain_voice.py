@@ -10,7 +10,7 @@ from snapshot_apps.common import SHORT, FakeClock, advance, build_app, write_rou
 from backtimer.core.engine import State
 from backtimer.files.config_schema import validate_config
 from backtimer.session.cues import RecordingPlayer
-from backtimer.session.tally import SAFETY_MESSAGE
+from backtimer.session.safety import SAFETY_MESSAGE
 from backtimer.tui.screens.pain import PainScreen
 from backtimer.tui.screens.session import SessionScreen
 

@@ -44,7 +44,7 @@ from backtimer.core.routine import Exercise, LevelChoice, Routine
 from backtimer.files.catalog import Entry
 from backtimer.session.commands import key_words, pain_choices_spoken
 from backtimer.session.controller import SessionController, refusal_text
-from backtimer.session.tally import PainDetails
+from backtimer.session.safety import PainDetails
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SessionOver
 from backtimer.tui.screens import DrawnAfterStartUp, StyledAtMount, pop_above, preset_breakpoints
