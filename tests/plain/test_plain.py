@@ -117,12 +117,13 @@ class Feed:
 def run(
     schedule: Sequence[tuple[float, str]] = (),
     text: str = TWO,
+    player: RecordingPlayer | None = None,
     **options: object,
 ) -> tuple[int, list[str], RecordingPlayer, FakeClock]:
     clock = FakeClock()
     feed = Feed(clock, schedule)
     out = io.StringIO()
-    player = RecordingPlayer()
+    player = RecordingPlayer() if player is None else player
     code = run_plain(
         entry_of(text),
         stdin=feed.stdin,

@@ -5,11 +5,9 @@ not heard."""
 
 from __future__ import annotations
 
-import io
-
-from backtimer.plain import UNSAID_PREFIX, run_plain
+from backtimer.plain import UNSAID_PREFIX
 from backtimer.session.cues import RecordingPlayer
-from tests.plain.test_plain import TWO, FakeClock, Feed, entry_of
+from tests.plain.test_plain import run
 
 
 class DroppingPlayer(RecordingPlayer):
@@ -32,20 +30,8 @@ class DroppingPlayer(RecordingPlayer):
 
 
 def test_a_text_the_voice_left_out_gets_a_line() -> None:
-    clock = FakeClock()
-    feed = Feed(clock)
-    out = io.StringIO()
-    player = DroppingPlayer()
-    code = run_plain(
-        entry_of(TWO),
-        stdin=feed.stdin,
-        stdout=out,
-        clock=clock,
-        wait=feed.wait,
-        player=player,
-    )
+    code, lines, _, _ = run(player=DroppingPlayer())
     assert code == 0
-    lines = out.getvalue().splitlines()
     unsaid = [line for line in lines if UNSAID_PREFIX in line]
     assert unsaid == [f"[00:05] {UNSAID_PREFIX}3"]  # told at the next tick, after its line
     assert lines.index(unsaid[0]) == lines.index("[00:05] 3") + 1
