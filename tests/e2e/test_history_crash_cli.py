@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from backtimer.history.db import STATUS_SQL, open_history
+from tests.polling import wait_for
 
 COMMAND = [sys.executable, "-m", "backtimer", "run"]
 
@@ -225,13 +226,11 @@ def _full_screen_run(tmp_path: Path, routine_text: str, name: str, command: str)
         subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
 
 
-def _wait_for_statuses(data: Path, wanted: list[str], poll: float, seconds: float = 15.0) -> None:
+def _wait_for_statuses(data: Path, wanted: list[str]) -> None:
     """Until the history in ``data`` exists and its sessions' statuses are ``wanted``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not (
-        (data / "history.sqlite3").exists() and _statuses(data) == wanted
-    ):
-        time.sleep(poll)
+    wait_for(
+        lambda: (data / "history.sqlite3").exists() and _statuses(data) == wanted, timeout=15.0
+    )
 
 
 def test_the_full_screen_app_records_interrupted_on_sigterm(tmp_path: Path) -> None:
@@ -250,7 +249,7 @@ def test_the_full_screen_app_records_interrupted_on_sigterm(tmp_path: Path) -> N
         ).stdout.split()
         target = int(children[0]) if children else int(pane_pid)
         os.kill(target, signal.SIGTERM)
-        _wait_for_statuses(data, ["interrupted"], poll=0.2)
+        _wait_for_statuses(data, ["interrupted"])
         assert _statuses(data) == ["interrupted"]
 
 
@@ -270,10 +269,10 @@ def test_the_full_screen_app_killed_after_its_first_frame_leaves_the_session_rec
         screen = pane.wait_for("GET READY")
         assert "GET READY" in screen
         # Written within moments of the frame (the get-ready lasts a minute here).
-        _wait_for_statuses(data, ["running"], poll=0.05)
+        _wait_for_statuses(data, ["running"])
         assert _statuses(data) == ["running"]  # the process is alive: its session runs
         os.kill(pane.pid(), signal.SIGKILL)  # exec: the pane's process is backtimer
-        _wait_for_statuses(data, ["interrupted"], poll=0.1)
+        _wait_for_statuses(data, ["interrupted"])
         assert _statuses(data) == ["interrupted"]
 
 
@@ -307,7 +306,7 @@ def test_the_full_screen_app_signalled_while_another_program_holds_the_lock_keep
         try:
             screen = pane.wait_for("HOLD")
             assert "HOLD" in screen
-            _wait_for_statuses(data, ["running"], poll=0.05)
+            _wait_for_statuses(data, ["running"])
             assert _statuses(data) == ["running"]
             locker = subprocess.Popen(
                 [sys.executable, "-c", LOCKER, str(data / "history.sqlite3")],
