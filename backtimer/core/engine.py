@@ -12,9 +12,11 @@ so a paused session stays paused). A command not listed for the current state is
 :class:`Refused` event) and changes nothing. :meth:`Session.handle` is the one place that
 applies a command: it first catches up once (every deadline due by ``now``, in order; a long
 gap between ticks means the machine slept, which pauses the session when the gap began),
-then does the command's work and moves to the table's next state. Two transitions no command
-asks for can happen on the way, and win over the table: the plan running out (finished) and a
-sleep (paused).
+then does the command's work and moves to the table's next state. Three transitions no command
+asks for can happen on the way, and win over the table: the plan running out (finished), a
+sleep (paused), and skipping the exercise a pain stop interrupted when no exercise comes after
+it (ended early, as "end" would: the session did not run as prescribed, so it never counts
+as complete).
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ NEXT_STATE: dict[tuple[State, Command], State | Target] = {
     # After a pain stop: go on with the step again, or with the next exercise, or end.
     (S.PAIN_STOPPED, C.TICK): S.PAIN_STOPPED,
     (S.PAIN_STOPPED, C.RESUME): S.RUNNING,
-    (S.PAIN_STOPPED, C.SKIP_EXERCISE): S.RUNNING,
+    (S.PAIN_STOPPED, C.SKIP_EXERCISE): S.RUNNING,  # ended early if no exercise follows
     (S.PAIN_STOPPED, C.END): S.ENDED_EARLY,
     # Pressed by mistake: no pain; back to exactly what the stop interrupted: a running
     # step goes on where it was (the stop was a pause), a paused one stays paused.
@@ -257,6 +259,9 @@ class EndedEarly(Event):
     step: Step | None
     active_seconds: float
     requested_at: float
+    #: Ended by skipping, after a pain stop, the exercise it interrupted, with no exercise
+    #: after it (said so: the person asked to go on, not to end).
+    skipped_last: bool = False
 
 
 @dataclass(frozen=True)
@@ -644,7 +649,14 @@ class Session:
         return self._jump(now, self.index + 1)
 
     def _skip_exercise(self, now: float) -> list[Event]:
-        return self._jump(now, self.plan.next_exercise_start(self.index))
+        target = self.plan.next_exercise_start(self.index)
+        if target is None and self.state is State.PAIN_STOPPED:
+            # Nothing comes after the exercise the pain stop interrupted: the session ends
+            # there, recorded as "end" would record it (it did not complete as prescribed).
+            events = self._end(now, skipped_last=True)
+            self.state = State.ENDED_EARLY
+            return events
+        return self._jump(now, target)
 
     def _back(self, now: float) -> list[Event]:
         at = self._clock(now)
@@ -676,7 +688,7 @@ class Session:
             self._halfway_done = False
         return [Extended(at, step, delta, self.step_seconds)]
 
-    def _end(self, now: float) -> list[Event]:
+    def _end(self, now: float, *, skipped_last: bool = False) -> list[Event]:
         if self.state is State.READY:
             self.ended_at = now
             return [EndedEarly(now, None, 0.0, now)]
@@ -685,7 +697,7 @@ class Session:
         active = self.active_seconds(now)
         self.deadline = None
         self.ended_at = at  # the clock's end: times after it count as it (see _clock)
-        return [ended, EndedEarly(at, self.step, active, now)]
+        return [ended, EndedEarly(at, self.step, active, now, skipped_last)]
 
     def _advance(self, now: float) -> list[Event]:
         if not self.step.user_paced:

@@ -91,6 +91,8 @@ __all__ = [
 
 FINISHED_TEXT = CLOSING_TEXT  # the plan counts its length in its total
 ENDED_TEXT = "Session ended."
+#: After a pain stop, "skip the exercise" with no exercise after it: the session ends there.
+ENDED_LAST_SKIPPED_TEXT = "That was the last exercise. Session ended."
 PAUSED_TEXT = "Paused."
 SLEPT_TEXT = "Paused while the computer slept."
 RESUMED_TEXT = "Resuming."
@@ -169,7 +171,7 @@ def announcement(event: Event) -> str | None:
         case Finished():
             return FINISHED_TEXT
         case EndedEarly():
-            return ENDED_TEXT
+            return ENDED_LAST_SKIPPED_TEXT if event.skipped_last else ENDED_TEXT
     return None
 
 
@@ -479,7 +481,7 @@ class Cues:
                     case EndedEarly():
                         self._pending = []
                         self._over = True
-                        self._say(ENDED_TEXT, None)
+                        self._say(announcement(event), None)
             if not self._paused:
                 self.poll(now_clock)
             self._wake.notify_all()

@@ -756,14 +756,23 @@ def test_skip_step_on_the_last_step_finishes_even_while_paused() -> None:
     assert session.paused_at is None
 
 
-def test_skip_exercise_after_pain_on_the_last_exercise_finishes() -> None:
+def test_skip_exercise_after_pain_on_the_last_exercise_ends_early() -> None:
+    """Nothing comes after the exercise a pain stop interrupted: the session ends there,
+    as "end" would end it (it did not complete as prescribed), and says why."""
     session = Session(PLAN, start_index=LAST, sleep_gap=None)
     session.start(0.0)
     session.pain(1.0)
     events = session.skip_exercise(9.0)
-    assert kinds(events) == [StepEnded, Finished]
-    assert session.state is State.FINISHED
-    assert events[-1] == Finished(9.0, 1.0, 9.0)
+    assert kinds(events) == [StepEnded, EndedEarly]
+    assert session.state is State.ENDED_EARLY
+    assert events == [
+        StepEnded(1.0, PLAN.steps[LAST], 1.0, True),
+        EndedEarly(1.0, PLAN.steps[LAST], 1.0, 9.0, skipped_last=True),
+    ]
+    ended = Session(PLAN, start_index=LAST, sleep_gap=None)
+    ended.start(0.0)
+    ended.pain(1.0)
+    assert ended.end(9.0) == [*events[:-1], EndedEarly(1.0, PLAN.steps[LAST], 1.0, 9.0)]
 
 
 def test_end_from_ready() -> None:
@@ -1013,14 +1022,15 @@ def test_end_after_a_pain_stop_while_paused_ends_when_the_clock_stopped() -> Non
     assert session.active_seconds(now + 30) == pytest.approx(5.0)
 
 
-def test_skip_exercise_after_a_pain_stop_that_finishes_the_session_restarts_nothing() -> None:
+def test_skip_exercise_after_a_pain_stop_that_ends_the_session_restarts_nothing() -> None:
     session = Session(PLAN, start_index=LAST, sleep_gap=None)
     session.start(0.0)
     session.pause(1.0)
     session.pain(3.0)
     events = session.skip_exercise(9.0)
-    assert kinds(events) == [StepEnded, Finished]  # the end closes what was open
-    assert events[-1] == Finished(9.0, 1.0, 9.0)
+    assert kinds(events) == [StepEnded, EndedEarly]  # the end closes what was open
+    assert events[-1] == EndedEarly(1.0, PLAN.steps[LAST], 1.0, 9.0, skipped_last=True)
+    assert session.active_seconds(30.0) == pytest.approx(1.0)
 
 
 # A step that lasts as long as its words need is made longer as the clock runs again -------

@@ -286,7 +286,33 @@ def test_pain_then_skip_of_the_last_exercise_is_pain_stopped(db, entry):
     record_session(db, entry, START, pain_at=index, after_pain="skip_exercise")
     s = _session(db)
     assert s.status == "pain_stopped"
-    assert s.resume_index == len(plan.steps)  # finished: nothing to resume
+    # Nothing came after the exercise: the session ended at the stopped step, as "end"
+    # there records it (a session stopped for pain is never offered to resume).
+    assert s.resume_index == index
+
+
+def test_pain_then_skip_of_the_last_exercise_is_recorded_as_pain_then_end(tmp_path, entry):
+    """Skipping, after a pain stop, an exercise that nothing follows ends the session: the
+    history holds the same as for "end" at that moment (it did not complete as prescribed)."""
+    plan = compile_plan(entry.routine, "low")
+    index = plan.exercise_start(plan.steps[-1].exercise_index) + 1
+    rows = {}
+    for choice in ("end", "skip_exercise"):
+        with open_history(tmp_path / choice) as db:
+            record_session(db, entry, START, pain_at=index, after_pain=choice)
+            s = _session(db)
+            rows[choice] = (
+                s.status,
+                s.stored_status,
+                s.resume_index,
+                s.active_seconds,
+                s.ended_at,
+                s.work_done,
+                s.pain_count,
+                _steps(db),
+            )
+    assert rows["skip_exercise"] == rows["end"]
+    assert rows["end"][0] == "pain_stopped"
 
 
 def test_pain_then_skip_exercise_and_finishing_later_is_completed(db, entry):

@@ -267,6 +267,28 @@ def test_pain_then_end(choice: str) -> None:
     assert clock.t - 1000 == pytest.approx(6.0)
 
 
+def test_pain_then_skip_of_the_last_exercise_ends_the_session_calmly() -> None:
+    """Nothing comes after the exercise skipped after a pain stop: the session ends as
+    "end" would end it, and says so; no "Session complete. Well done." (it did not run as
+    prescribed), in the lines and aloud alike."""
+    # 40 s in: the first hold of the Bridge, the last exercise.
+    code, lines, player, clock = run([(40.0, "x"), (42.0, "skip")])
+    assert code == 0
+    assert lines[-2] == "[00:40] That was the last exercise. Session ended."
+    assert player.said[-1] == "That was the last exercise. Session ended."
+    pain = next(i for i, line in enumerate(lines) if "Pain stop:" in line)
+    assert not any("Well done" in line or "complete" in line for line in lines[pain:])
+    stop = player.said.index("Stopped.")
+    assert not any("Well done" in text for text in player.said[stop:])
+    # No closing sound either: the choice cuts the pain stop's words off, then the words.
+    assert player.calls[-2:] == [("silence",), ("say", player.said[-1])]
+    assert lines[-1] == (
+        "Summary: Done 4 of 6 holds and reps; Skipped 0; Not reached 2; Pain stops 1; "
+        "Active time 40 s."
+    )
+    assert clock.t - 1000 == pytest.approx(42.0)
+
+
 def test_pain_then_end_of_input_ends_the_session() -> None:
     code, lines, _, clock = run([(4.0, "x")])
     assert code == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from snapshot_apps.common import advance, pain_stop_at, screen_text, start_of, started
+from snapshot_apps.common import advance, pain_stop_at, screen_text, start_of, started, until
 from textual.widgets import Input, RadioButton
 
 from backtimer.core.engine import State
@@ -109,6 +109,27 @@ async def test_pain_stop_from_each_phase_with_each_choice(short, phase, choice) 
             assert session.remaining(clock()) == pytest.approx(session.step.seconds)
             advance(app, clock, 0.5)
             assert session.remaining(clock()) == pytest.approx(session.step.seconds - 0.5)
+
+
+async def test_pain_then_skip_of_the_last_exercise_ends_the_session_calmly(short) -> None:
+    """Nothing comes after the exercise a pain stop interrupted: skipping it ends the
+    session as "end" would, said so, with no "Well done" and no "SESSION COMPLETE"."""
+    player = RecordingPlayer()
+    async with started(short, player=player) as (app, pilot, clock):
+        session = app.session_screen.session
+        steps = session.plan.steps
+        hold = next(s.index for s in steps if s.exercise == "Pelvic tilt" and s.is_work)
+        await pain_stop_at(app, pilot, clock, start_of(app, hold) + 1.0)
+        assert isinstance(app.screen, PainScreen)
+        await pilot.click("#skip_exercise")
+        await until(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+        assert session.state is State.ENDED_EARLY
+        text = screen_text(app)
+        assert "ENDED EARLY" in text and "SESSION COMPLETE" not in text
+        assert "Pain stops   1" in text
+        assert player.said[-1] == "That was the last exercise. Session ended."
+        stop = player.said.index("Stopped.")
+        assert not any("Well done" in said for said in player.said[stop:])
 
 
 async def test_pain_details_reach_the_listeners_and_the_summary(short) -> None:
