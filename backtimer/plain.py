@@ -117,9 +117,19 @@ LINE_CHOICE = (
     "Type end (the default), skip (this exercise), resume, or mistake (pressed by mistake); "
     "before that, if you like: where PLACE, much 0-10, note TEXT."
 )
+#: The prompt after a pain stop from a pipe, under the line of the choices as said (their
+#: words are printed once, there): the optional answers and the default.
+LINE_ANSWERS = (
+    "Before you choose, if you like: where PLACE, much 0-10, note TEXT. "
+    "Ending the session is the default."
+)
 MISTAKE_TEXT = "Pressed by mistake: no pain recorded. Going on where it was."
 MISTAKE_PAUSED_TEXT = "Pressed by mistake: no pain recorded. Still paused, as it was."
-KEY_WHERE = (
+#: The first question after a pain stop on a terminal, under the line of the choices as
+#: said (their keys are printed once, there).
+KEY_WHERE = f"Where does it hurt? Press {PLACES}; enter skips the question, or choose now."
+#: The same, with the choices' keys, where that line was not printed.
+KEY_WHERE_CHOICES = (
     f"Where does it hurt? Press {PLACES}; enter skips the question. "
     "Or at once: e ends the session, s skips this exercise, r resumes, m: by mistake."
 )
@@ -280,15 +290,16 @@ class Printer:
             return
         self.line(text, at, session)
 
-    def _said_after_stop(self, at: float, text: str, session: Session) -> None:
+    def _said_after_stop(self, at: float, text: str, session: Session) -> bool:
         """What is said after "Stopped.", as a line at the time it is said, without the words
         the stop's lines just printed: its advice is the safety line's (whose "Stop." is
         said as "Stopped."), its stop-if the stop-if line's. What is left (the choices, with
-        the keys or words that make them) is printed once."""
+        the keys or words that make them) is printed once. Returns whether it was."""
         shown = join(*self._stop_lines)
         rest = text[len(shown) :].strip() if shown and text.startswith(shown) else text
         if rest:
             self.line(rest, at, session)
+        return bool(rest)
 
     def _pain(self, event: PainStopped, session: Session) -> None:
         where = event.exercise
@@ -313,9 +324,14 @@ class Printer:
         self._stop_shown, self._stop_lines = event.at, tuple(lines)
         self._choosing = True
         said, self._pain_said = self._pain_said, None
-        if said is not None and said[0] == event.at:
-            self._said_after_stop(*said, session)
-        self.line(KEY_WHERE if self.keys else LINE_CHOICE)
+        choices = said is not None and said[0] == event.at and self._said_after_stop(*said, session)
+        # One announcement of the choices (the line of what is said, with their keys or
+        # words), then one prompt that does not repeat them; it names them itself only where
+        # nothing said them.
+        if self.keys:
+            self.line(KEY_WHERE if choices else KEY_WHERE_CHOICES)
+        else:
+            self.line(LINE_ANSWERS if choices else LINE_CHOICE)
 
 
 # ------------------------------------------------------------------------ input

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from backtimer.plain import LINE_ANSWERS
+
 ROUTINE = """
 name = "Three holds"
 [defaults]
@@ -152,7 +154,7 @@ def test_pain_stop_then_end(start) -> None:  # type: ignore[no-untyped-def]
     reader.until(lambda line: line.endswith("] Hold"), timeout=20.0)  # the first hold
     proc.stdin.write(b"x\n")
     proc.stdin.flush()
-    reader.until(lambda line: line.startswith("Type end"))
+    reader.until(lambda line: line == LINE_ANSWERS)  # the prompt, after the choices said
     proc.stdin.write(b"end\n")
     proc.stdin.close()
     code, rest, err = finish(proc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import select
 import termios
 from collections.abc import Sequence
@@ -22,11 +23,14 @@ from backtimer.plain import (
     KEY_CHOICE,
     KEY_MUCH,
     KEY_WHERE,
+    KEY_WHERE_CHOICES,
+    LINE_ANSWERS,
     LINE_CHOICE,
     SAFETY,
     Interrupted,
     KeyInput,
     LineInput,
+    Printer,
     run_plain,
 )
 from backtimer.session.cues import RecordingPlayer
@@ -214,7 +218,7 @@ def test_pain_then_resume_restarts_the_step() -> None:
         SAFETY,
         "Stop if: pain in the front of the hip",
         PIPE_CHOICES_SAID,  # the rest of what is said after "Stopped.", once
-        LINE_CHOICE,
+        LINE_ANSWERS,
     ]
     assert lines[pain + 5 : pain + 7] == [
         "[00:04] Resuming.",
@@ -247,7 +251,7 @@ def test_pain_then_resume_restarts_the_step() -> None:
 def test_pain_then_skip_goes_to_the_next_exercise() -> None:
     code, lines, _, _ = run([(4.0, "x"), (5.0, "s")])
     assert code == 0
-    i = lines.index(LINE_CHOICE)
+    i = lines.index(LINE_ANSWERS)
     assert lines[i + 1] == "[00:04] Bridge. Lie on your back. Starting in 3 seconds."
     assert (
         lines[-1]
@@ -299,7 +303,10 @@ def test_pain_then_end_of_input_ends_the_session() -> None:
 def test_an_unclear_choice_after_pain_asks_again() -> None:
     code, lines, _, _ = run([(4.0, "x"), (5.0, "maybe"), (6.0, "r")])
     assert code == 0
-    assert lines.count(LINE_CHOICE) == 2
+    # The prompt once, then the choices again in full for the unclear line.
+    assert lines.count(LINE_ANSWERS) == 1
+    assert lines.index(LINE_CHOICE) > lines.index(LINE_ANSWERS)
+    assert lines.count(LINE_CHOICE) == 1
     assert "[00:04] Resuming." in lines
 
 
@@ -701,8 +708,9 @@ def test_pain_pressed_by_mistake_goes_on_where_it_was() -> None:
     second of the hold already done is not done again), the stop is only a pause."""
     code, lines, _, clock = run([(4.0, "x"), (9.0, "mistake")])
     assert code == 0
-    i = lines.index(LINE_CHOICE)
-    assert "mistake" in LINE_CHOICE
+    i = lines.index(LINE_ANSWERS)
+    assert lines[i - 1] == PIPE_CHOICES_SAID
+    assert "mistake" in PIPE_CHOICES_SAID
     assert lines[i + 1] == "[00:04] Pressed by mistake: no pain recorded. Going on where it was."
     assert not lines[i + 2].startswith("[00:04] Right side. Rep 1 of 2.")  # not restarted
     assert lines[-1] == (
@@ -799,7 +807,7 @@ def test_the_words_said_after_stopped_are_printed_once_when_said() -> None:
         SAFETY,
         "Stop if: pain in the front of the hip",
         PIPE_CHOICES_SAID,
-        LINE_CHOICE,
+        LINE_ANSWERS,
     ]
     # Nothing said is missing: the advice (after the "Stop." the app says as "Stopped."),
     # the stop-if and the choices are, in order, what was said.
@@ -807,7 +815,8 @@ def test_the_words_said_after_stopped_are_printed_once_when_said() -> None:
     assert said == f"{advice} Stop if: pain in the front of the hip. {PIPE_CHOICES_SAID[8:]}"
     # Once: an unclear answer asks again with the prompt, but the words are not said again.
     assert lines.count(PIPE_CHOICES_SAID) == 1
-    assert lines.count(LINE_CHOICE) == 2
+    assert lines.count(LINE_ANSWERS) == 1
+    assert lines.count(LINE_CHOICE) == 1  # the unclear answer's
     assert sum(line.count("seek advice") for line in lines) == 1
     assert sum(line.count("front of the hip") for line in lines) == 1
 
@@ -821,7 +830,7 @@ def test_without_a_stop_if_the_advice_is_printed_once_and_the_choices_when_said(
     assert lines[pain + 1 : pain + 4] == [
         SAFETY,
         "[00:01]" + PIPE_CHOICES_SAID[7:],
-        LINE_CHOICE,
+        LINE_ANSWERS,
     ]
 
 
@@ -833,6 +842,49 @@ def test_the_words_after_stopped_are_printed_with_voice_off_as_every_cue_is() ->
     assert player.said == []
     assert PIPE_CHOICES_SAID in without
     assert without == with_voice
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_after_a_pain_stop_the_choices_are_one_announcement_and_one_prompt(terminal) -> None:
+    """A screen reader reads the lines after a pain stop one by one: the choices come once,
+    in the line of what is said (with the keys or words that make them), then one prompt
+    that asks for the optional answers without naming them again. The same words are said."""
+    if terminal:
+        code, lines = terminal_run([(4.0, b"x"), (4.5, b"r")])
+        choices = (
+            "[00:04] Press E to end, S to skip this exercise, R to resume, M if pressed by mistake."
+        )
+        prompt = KEY_WHERE
+    else:
+        code, lines, player, _ = run([(4.0, "x"), (5.0, "r")])
+        choices, prompt = PIPE_CHOICES_SAID, LINE_ANSWERS
+        said = player.said[player.said.index("Stopped.") + 1]
+        assert said.endswith(choices[8:])  # still said aloud, whole
+    assert code == 0
+    pain = next(n for n, line in enumerate(lines) if "Pain stop:" in line)
+    block = lines[pain + 1 : pain + 5]
+    assert block == [SAFETY, "Stop if: pain in the front of the hip", choices, prompt]
+    # Each choice is named in the announcement only; the prompt names none of them.
+    asked = prompt.lower().replace("enter skips the question", "")
+    assert not re.search(r"\b(end|e|s|r|m|skip|resume|mistake)\b", asked), prompt
+    shown = "\n".join([*block[:3], asked])
+    for word in ("skip", "resum", "mistake"):
+        assert shown.lower().count(word) == choices.lower().count(word), word
+
+
+@pytest.mark.parametrize("keys", [False, True])
+def test_a_prompt_names_the_choices_itself_where_nothing_said_them(keys) -> None:
+    """The printer alone (no cue layer told it what was said): its one prompt after a pain
+    stop names every choice, so that none is missing from the transcript."""
+    routine = validate_text(TWO, "two.toml")
+    session = Session(compile_plan(routine))
+    session.start(0.0)
+    out = io.StringIO()
+    Printer(routine, out, keys=keys).on_events(session.pain(4.0), session)
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == (KEY_WHERE_CHOICES if keys else LINE_CHOICE)
+    for word in ("end", "skip", "resume", "mistake"):
+        assert word in lines[-1]
 
 
 def test_a_pain_stop_names_the_side_in_the_exercises_own_words() -> None:

@@ -8,7 +8,7 @@ import pytest
 from backtimer.core.plan import compile_plan
 from backtimer.core.timeline import estimator
 from backtimer.files.routine_load import validate_text
-from backtimer.plain import LINE_CHOICE, MISTAKE_TEXT
+from backtimer.plain import LINE_ANSWERS, MISTAKE_TEXT
 from backtimer.session.cues import RESUMED_TEXT, RecordingPlayer
 from tests.plain.test_plain import TWO, run
 
@@ -74,5 +74,5 @@ def test_pressed_by_mistake_is_printed_before_what_is_said_after_it() -> None:
     # once, was printed before the line that says the stop was taken back.
     lines, _player = fitted_run([(4.0, "x"), (9.0, "mistake")])
     i = lines.index(f"[00:04] {MISTAKE_TEXT}")
-    assert lines[i - 1] == LINE_CHOICE
+    assert lines[i - 1] == LINE_ANSWERS
     assert lines[i + 1] == "[00:04] Pull one knee to your chest."  # said again, after it
