@@ -1,6 +1,7 @@
 """Speech through a local command (espeak-ng, espeak, spd-say, say), never blocking.
 
-Each announcement is one child process, started and left to run: ``say()`` returns at once.
+Each announcement is one child process, started and left to run: ``say()`` returns at once;
+a thread of its own waits for it, so that it is reaped as soon as it ends.
 A new announcement stops the one still speaking (SIGTERM to its process group, SIGKILL a
 moment later if it is still there), so two never overlap; ``silence()`` kills at once.
 Anything that goes wrong (no command, a command that fails to start, no sound device) is
@@ -182,6 +183,15 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     except (ProcessLookupError, PermissionError):
         with contextlib.suppress(OSError):
             proc.send_signal(sig)
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a child to end, in a thread of its own: it is reaped the moment it ends
+    (a finished announcement was a zombie until the next one was said). While this waits,
+    ``poll()`` elsewhere says it runs, and a ``wait(timeout)`` elsewhere still returns at its
+    bound (Popen's waits share one lock, which a timed wait only tries)."""
+    with contextlib.suppress(Exception):
+        proc.wait()
 
 
 def _retire(proc: subprocess.Popen[bytes], grace: float) -> None:
@@ -367,6 +377,10 @@ class SpeechPlayer:
             # Gone since we looked, not executable, out of processes: stay silent.
             self._current = None
             return
+        with contextlib.suppress(RuntimeError):  # no thread to be had: polls reap it later
+            threading.Thread(
+                target=_reap, args=(self._current,), name="backtimer-speech-waiter", daemon=True
+            ).start()
         if feed is not None:
             _feed(self._current, feed)
 

@@ -592,6 +592,21 @@ def test_finished_announcements_are_reaped(tmp_path: Path) -> None:
     assert all(not Path(f"/proc/{pid}").exists() for pid in children)
 
 
+def test_a_finished_announcement_is_reaped_without_another_call() -> None:
+    """A speech command that has ended is reaped at once, not left a zombie until the next
+    cue is said (a long hold's silence, the summary): nothing is asked of the player."""
+    player = SpeechPlayer(command="true")  # ends at once (no script: never "text file busy")
+    assert player.available
+    try:
+        player.say("Hold 30 seconds.")
+        proc = player._current
+        assert proc is not None
+        assert wait_for(lambda: not Path(f"/proc/{proc.pid}").exists(), timeout=10.0)
+        assert not player.speaking
+    finally:
+        player.close()
+
+
 class BusyPlayer(RecordingPlayer):
     """A recording player whose latest announcement is still being spoken."""
 
