@@ -188,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("routine", type=Path)
     parser.add_argument("--signals", action="store_true")
     parser.add_argument("--resume", action="store_true")
+    # The pain stop after this many steps, then no choice (the pain screen stays up): says
+    # "pain" once the stop is written, or "behind" once a first attempt to write it failed.
+    parser.add_argument("--pain-after", type=int, default=None)
     args = parser.parse_args(argv)
 
     entry = entry_for(args.routine)
@@ -218,6 +221,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     while not runner.session.over:
         time.sleep(0.005)
         runner.tick()
+        if args.pain_after is not None and runner.session.index >= args.pain_after:
+            recorder.flush()
+            print("ready", flush=True)
+            sys.stdin.readline()  # the test says when (another program may take the lock)
+            runner.do("pain")
+            while True:  # the pain screen waits for a choice that never comes
+                if recorder.flush(timeout=0.05):
+                    print("pain", flush=True)
+                    break
+                if recorder.status().behind:
+                    print("behind", flush=True)
+                    break
+            while True:
+                time.sleep(1.0)
     recorder.close()
     print("done", flush=True)
     return 0

@@ -42,6 +42,9 @@ Op = tuple[str, dict[str, Any]]
 Batch = list[Op]
 
 JOURNAL_GLOB = "*.pending-*.json"
+
+#: A session's status back to running where a pain stop had set it (the person went on).
+_GOING_ON = "status = CASE WHEN status = 'pain_stopped' THEN 'running' ELSE status END"
 JOURNAL_FORMAT = 1
 
 #: SQLite error texts that say "try again later": the lock, a full disk, an I/O error
@@ -157,8 +160,9 @@ class Writer:
     def _w_at(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
         if self.session_id is None:
             return
+        # A step starts: a pain stop before it is over (resumed or skipped past).
         conn.execute(
-            "UPDATE sessions SET resume_index = ?, resume_step = ? WHERE id = ?",
+            f"UPDATE sessions SET resume_index = ?, resume_step = ?, {_GOING_ON} WHERE id = ?",
             (v["index"], v["step"], self.session_id),
         )
 
@@ -206,6 +210,9 @@ class Writer:
         self.pause_id = cursor.lastrowid
 
     def _w_resume(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
+        if self.session_id is not None:
+            # The clock runs again: a pain stop is over (resumed, or skipped past).
+            conn.execute(f"UPDATE sessions SET {_GOING_ON} WHERE id = ?", (self.session_id,))
         if self.pause_id is None:
             return  # the clock runs again after a pain stop that came while running: no pause
         conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (v["at"], self.pause_id))
@@ -216,6 +223,7 @@ class Writer:
         kept as a pause from the stop to the resume."""
         if self.session_id is None:
             return
+        conn.execute(f"UPDATE sessions SET {_GOING_ON} WHERE id = ?", (self.session_id,))
         if self.pain_id is not None:
             conn.execute("DELETE FROM pain_events WHERE id = ?", (self.pain_id,))
             self.pain_id = None
@@ -247,6 +255,13 @@ class Writer:
             ),
         )
         self.pain_id = cursor.lastrowid
+        # Stopped for pain until the person chooses: a session whose process dies now (a
+        # kill, a crash, the power) was stopped for pain, as a signal there records it, not
+        # interrupted (a session stopped for pain is not offered to resume).
+        conn.execute(
+            "UPDATE sessions SET status = 'pain_stopped' WHERE id = ? AND status = 'running'",
+            (self.session_id,),
+        )
 
     def _w_pain_details(self, conn: sqlite3.Connection, v: dict[str, Any]) -> None:
         if self.pain_id is None:
@@ -270,7 +285,10 @@ class Writer:
         if v["index"] is not None:
             sets.append("resume_index = ?")
             params.append(v["index"])
-        where = "id = ?" + (" AND status = 'running'" if v["only_running"] else "")
+        # Only running: not over yet (a session waiting at a pain stop is not over either).
+        where = "id = ?" + (
+            " AND status IN ('running', 'pain_stopped')" if v["only_running"] else ""
+        )
         conn.execute(
             f"UPDATE sessions SET {', '.join(sets)} WHERE {where}", [*params, self.session_id]
         )

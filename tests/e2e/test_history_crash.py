@@ -29,6 +29,7 @@ def spawn(data_dir: Path, routine: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [sys.executable, str(DRIVER), str(data_dir), str(routine), *extra],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -214,3 +215,50 @@ def test_resume_after_a_kill_goes_on_at_the_same_step(tmp_path, routine, plan):
         indexes = [r[0] for r in db.conn.execute("SELECT step_index FROM steps ORDER BY 1")]
         assert indexes == list(range(len(plan.steps)))
         assert after.work_done == after.work_planned
+
+
+# ------------------------------------------------------------ killed while the pain screen is up
+
+
+def killed_at_the_pain_screen(
+    data_dir: Path, routine: Path, *, locked: bool
+) -> tuple[list[q.SessionRow], int]:
+    """A session stopped for pain after three steps, then SIGKILL while the pain screen
+    waits for a choice (``locked``: another program holds the history's write lock from
+    just before the stop until after the kill). Returns the sessions and pain events the
+    history holds at the next start."""
+    from tests.e2e.test_history_faults import hold_lock
+
+    proc = spawn(data_dir, routine, "--pain-after", "3")
+    wait_for(proc, "ready")
+    locker = hold_lock(data_dir / "history.sqlite3", 60.0) if locked else None
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("pain\n")
+        proc.stdin.flush()
+        wait_for(proc, "behind" if locked else "pain")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if locker is not None:
+            locker.kill()
+            locker.wait(timeout=30)
+    assert integrity(data_dir) == "ok"
+    with open_history(data_dir) as db:  # the next start
+        return q.list_sessions(db), len(q.pain_events(db))
+
+
+@pytest.mark.parametrize("locked", [False], ids=["written"])
+def test_a_kill_at_the_pain_screen_keeps_the_pain_stop(tmp_path, routine, plan, locked):
+    """SIGKILL (a crash, the power) while the pain screen waits: the pain event is kept,
+    even when the history could not take it at once (another program held its lock), and
+    the session reads as stopped for pain, as SIGTERM there records it: not "interrupted",
+    so it is not offered to resume."""
+    data_dir = tmp_path / "data"
+    sessions, pains = killed_at_the_pain_screen(data_dir, routine, locked=locked)
+    (s,) = sessions
+    assert pains == 1 and s.pain_count == 1
+    assert s.status == "pain_stopped"
+    assert s.resume_index == 3  # the step it stopped in
+    with open_history(data_dir) as db:
+        assert q.find_resumable(db) is None

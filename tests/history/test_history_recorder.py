@@ -629,3 +629,56 @@ def test_an_unexpected_error_in_one_record_never_stops_the_writer(db, entry, mon
     assert s.status == "completed"
     plan = compile_plan(entry.routine, "low")
     assert len(_steps(db)) == len(plan.steps)  # every step after the refused pause too
+
+
+@pytest.mark.parametrize("going_on", ["resume", "skip_exercise", "mistake"])
+def test_a_session_waiting_at_a_pain_stop_is_stored_as_stopped_for_pain(db, entry, going_on):
+    """From the pain stop until a choice the session's row says pain_stopped (a process
+    killed meanwhile leaves it so, as a signal there records it); going on makes it running
+    again, and the session completes as before."""
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    for _ in range(3):
+        fake.now = runner.session.deadline
+        runner.tick()
+    fake.now += 1.0
+    runner.do("pain")
+    assert recorder.flush()
+    assert _session(db).stored_status == "pain_stopped"
+    fake.now += 5.0
+    runner.do(going_on)
+    assert recorder.flush()
+    assert _session(db).stored_status == "running"
+    while not runner.session.over:
+        if runner.session.deadline is None:  # a step at the person's own pace
+            fake.now += 5.0
+            runner.do("advance")
+        else:
+            fake.now = runner.session.deadline
+            runner.tick()
+    recorder.close()
+    s = _session(db)
+    assert s.status == "completed"
+    assert s.pain_count == (0 if going_on == "mistake" else 1)
+
+
+def test_a_signal_at_a_pain_stop_ends_the_record_there(db, entry):
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now = runner.session.deadline
+    runner.tick()
+    fake.now += 1.0
+    runner.do("pain")
+    fake.now += 30.0
+    recorder.on_interrupted()
+    recorder.close()
+    s = _session(db)
+    assert (s.status, s.stored_status) == ("pain_stopped", "pain_stopped")
+    assert s.ended_at is not None  # when the signal came, 30 s after the stop
+    assert s.resume_index == 1
