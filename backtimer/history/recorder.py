@@ -54,9 +54,12 @@ from backtimer.history.writer import (  # noqa: F401 (file_sha256: for importers
     Op,
     Writer,
     file_sha256,
+    journal_file,
+    journal_id,
     merge_into,
     transient,
     write_journal,
+    write_journaled,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +80,8 @@ CLOSE_WAIT = 0.8
 #: Space set aside beside the database while a session runs (a file, freed at close), so
 #: that a journal can still be written when the disk has filled up meanwhile.
 RESERVE_BYTES = 256 * 1024
+#: Records of a pain stop: one that cannot be written at once is kept in a journal at once.
+_PAIN_RECORDS = frozenset({"pain", "pain_details", "pain_withdrawn"})
 
 
 class RoutineEntry(Protocol):
@@ -273,6 +278,10 @@ class Recorder:
         self._reserve_bytes = reserve_bytes
         self._reserve: Path | None = None
         self._unkept: str | None = None  # why no journal can be kept (see RecordingStatus)
+        # A live journal (see backtimer.history.writer): the backlog, kept on disk at once
+        # while it holds a pain stop that could not be written; its id and batches kept.
+        self._live: str | None = None
+        self._live_kept = 0
         self._thread = threading.Thread(target=self._work, name="history-writer", daemon=True)
         # Released once (the UI thread, or the deadline's thread at a signal): see release.
         self._release_lock = threading.Lock()
@@ -592,8 +601,67 @@ class Recorder:
             return None
 
     def _failed(self, message: str) -> None:
+        self._keep_live()  # before anyone can see that it is behind
         self._failures += 1
         self._last_error = message
+
+    def _keep_live(self) -> None:
+        """The backlog could not be written: if it holds a pain stop (or a live journal is
+        kept already), keep it all in the live journal now, so that a kill or a crash before
+        the history takes it loses nothing (worker thread)."""
+        backlog = self._backlog
+        if self.db.path is None or not backlog or len(backlog) == self._live_kept:
+            return
+        if self._live is None and not any(
+            name in _PAIN_RECORDS for batch in backlog for name, _ in batch
+        ):
+            return
+        ident = self._live or journal_id()
+        for attempt in range(2):
+            try:
+                write_journal(
+                    self.db.path,
+                    self._writer,
+                    list(backlog),
+                    ident=ident,
+                    replace=self._live is not None,
+                    live=True,
+                )
+            except OSError:
+                if attempt == 0 and self._reserve is not None:
+                    self._free_reserve()  # a full disk: the reserve is for this
+                    continue
+                return  # kept in memory and retried, as every record; at close, a journal
+            self._live, self._live_kept = ident, len(backlog)
+            return
+
+    def _drop_live(self) -> None:
+        """The live journal's records are in the history (or left to the records' own
+        path): remove it."""
+        if self._live is not None and self.db.path is not None:
+            with contextlib.suppress(OSError):
+                journal_file(self.db.path, self._live).unlink()
+        self._live, self._live_kept = None, 0
+
+    def _write_live(self, conn: sqlite3.Connection) -> bool:
+        """With a live journal: write the whole backlog in one transaction that marks the
+        journal added, then remove it. A passing fault (a lock, a full disk) is raised, as
+        a batch's is: nothing is written, and all is retried. A record the history refuses
+        (False): the journal is removed and the backlog written batch by batch, as without
+        one (which keeps refused records for the journal at close)."""
+        assert self._live is not None
+        backlog = self._backlog
+        try:
+            write_journaled(conn, self._writer, self._live, list(backlog))
+        except Exception as exc:
+            if transient(exc):
+                raise
+            self._drop_live()
+            return False
+        self._written += sum(len(batch) for batch in backlog)
+        backlog.clear()
+        self._drop_live()
+        return True
 
     def _make_reserve(self) -> None:
         if self.db.path is None or self._reserve_bytes <= 0:
@@ -671,6 +739,11 @@ class Recorder:
                             break
                     batch = backlog[0]
                     try:
+                        if self._live is not None:
+                            if self._write_live(conn):
+                                self._last_error = None
+                                delay = RETRY_FIRST
+                            continue
                         self._writer.write(conn, batch)
                     except Exception as exc:
                         # Any error, not only SQLite's and the disk's: an exception here
@@ -730,7 +803,14 @@ class Recorder:
             return
         self._free_reserve()  # its space is for this
         try:
-            self.journal = write_journal(self.db.path, self._writer, batches)
+            # A live journal becomes this one (the same file: never two of the same records).
+            self.journal = write_journal(
+                self.db.path,
+                self._writer,
+                batches,
+                ident=self._live,
+                replace=self._live is not None,
+            )
         except OSError as exc:
             self.exit_message = (
                 f"{records} history records could not be written ({reason}) nor kept: "

@@ -11,6 +11,13 @@ written when the program exits is kept in a **journal** beside the database,
 ``history.sqlite3.pending-<id>.json`` (JSON: the writer's state and the batches, in order),
 which the next writer that opens the history adds to it (:func:`merge_journals`), exactly
 once: the journal's id is stored in the same transaction (table ``merged_journals``).
+
+A pain stop that cannot be written at once is kept in a journal at once (a **live** one: it
+names the process whose session it is), so that a kill or a crash while the pain screen
+waits cannot lose it: that process rewrites it as more records wait, and when the history
+takes them it writes them all in one transaction that marks the journal added, then removes
+it. The next start leaves a live journal alone while its process lives, and adds it once
+that process is gone.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from backtimer.core.digest import sha256_hex
-from backtimer.files.atomic import atomic_create_text, special_file
+from backtimer.files.atomic import atomic_create_text, atomic_write_text, special_file
 from backtimer.history.db import (
     HistoryDB,
     HistoryUnavailable,
@@ -34,6 +41,7 @@ from backtimer.history.db import (
     history_path,
     journal_paths,
     open_history,
+    pid_alive,
     process_identity,
     storable,
 )
@@ -297,20 +305,75 @@ class Writer:
 # ------------------------------------------------------------------------ journals
 
 
-def write_journal(db_path: Path, writer: Writer, batches: Iterable[Batch]) -> Path:
+def journal_id() -> str:
+    """A new journal's id (its file's name says it)."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def journal_file(db_path: Path, ident: str) -> Path:
+    """Where the journal ``ident`` of the history ``db_path`` is kept."""
+    return db_path.with_name(f"{db_path.name}.pending-{ident}.json")
+
+
+def write_journal(
+    db_path: Path,
+    writer: Writer,
+    batches: Iterable[Batch],
+    *,
+    ident: str | None = None,
+    replace: bool = False,
+    live: bool = False,
+) -> Path:
     """Keep ``batches`` (not written yet) beside the database; returns the journal's path.
-    Raises OSError when it cannot be written (nothing is left half-written)."""
-    ident = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{os.urandom(4).hex()}"
-    data = {
+    Raises OSError when it cannot be written (nothing is left half-written).
+
+    ``ident``: the journal's id (None: a new one); ``replace``: the journal of that id is
+    replaced (a live journal kept up to date, see :class:`~backtimer.history.recorder.Recorder`);
+    ``live``: the session still runs in this process, and may write these records itself
+    (the next start leaves the journal alone while this process lives, and adds it once it
+    is gone: killed, crashed)."""
+    ident = ident or journal_id()
+    data: dict[str, Any] = {
         "format": JOURNAL_FORMAT,
         "id": ident,
         "database": db_path.name,
         "state": writer.state(),
         "batches": [[[name, values] for name, values in batch] for batch in batches],
     }
-    path = db_path.with_name(f"{db_path.name}.pending-{ident}.json")
-    atomic_create_text(path, json.dumps(data, ensure_ascii=True, indent=None) + "\n")
+    if live:
+        data["live"] = {"pid": os.getpid(), "process": process_identity(os.getpid())}
+    path = journal_file(db_path, ident)
+    text = json.dumps(data, ensure_ascii=True, indent=None) + "\n"
+    if replace:
+        atomic_write_text(path, text, backup=False)
+    else:
+        atomic_create_text(path, text)
     return path
+
+
+def write_journaled(
+    conn: sqlite3.Connection, writer: Writer, ident: str, batches: Iterable[Batch]
+) -> None:
+    """Write ``batches`` (a live journal's, and any after them) in one transaction that
+    also marks the journal ``ident`` added: after it the journal is only to be removed (if
+    this process dies first, the next start finds it added and removes it). On any error
+    nothing is written and the writer's state is as before."""
+    saved = writer.state()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for batch in batches:
+            writer.apply(conn, batch)
+        conn.execute(
+            "INSERT INTO merged_journals (id, merged_at) VALUES (?, ?)",
+            (ident, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        writer.session_id, writer.pause_id, writer.pain_id = saved.values()
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 @dataclass(frozen=True)
@@ -319,13 +382,28 @@ class MergeResult:
     problems: list[str]  # for the user: journals left as they are, and why
 
 
-def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]]:
+def _writer_lives(data: dict[str, Any]) -> bool:
+    """A live journal whose session still runs (in another process, or this one): its
+    process writes these records itself; see :func:`write_journal`."""
+    live = data.get("live")
+    if not isinstance(live, dict):
+        return False
+    pid, process = live.get("pid"), live.get("process")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return isinstance(pid, int)  # this process's own: it writes them itself
+    return pid_alive(pid, process if isinstance(process, str) else None)
+
+
+def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]] | None:
+    """The journal's id, writer and batches; None: a live journal whose session still runs."""
     kind = special_file(path)
     if kind is not None:  # never ours (reading a named pipe would block for ever)
         raise ValueError(f"it is {kind}, not a file")
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
         raise ValueError("not a journal this version of backtimer knows")
+    if _writer_lives(data):
+        return None
     state = data["state"]
     writer = Writer(state.get("session_id"), state.get("pause_id"), state.get("pain_id"))
     batches = [[(str(name), dict(values)) for name, values in batch] for batch in data["batches"]]
@@ -354,7 +432,7 @@ def merge_journals(conn: sqlite3.Connection, db_path: Path) -> MergeResult:
     problems: list[str] = []
     for path in journal_paths(db_path):
         try:
-            ident, writer, batches = _load_journal(path)
+            loaded = _load_journal(path)
         except FileNotFoundError:
             continue  # merged by another backtimer meanwhile
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -362,6 +440,9 @@ def merge_journals(conn: sqlite3.Connection, db_path: Path) -> MergeResult:
                 f"the unsaved records in {path} cannot be read ({exc}); it was left as it is"
             )
             continue
+        if loaded is None:
+            continue  # a session in progress keeps it (a live journal): not ours to add
+        ident, writer, batches = loaded
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:

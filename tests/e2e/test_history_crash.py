@@ -227,6 +227,7 @@ def killed_at_the_pain_screen(
     waits for a choice (``locked``: another program holds the history's write lock from
     just before the stop until after the kill). Returns the sessions and pain events the
     history holds at the next start."""
+    from backtimer.history.writer import journal_paths, merge_pending
     from tests.e2e.test_history_faults import hold_lock
 
     proc = spawn(data_dir, routine, "--pain-after", "3")
@@ -244,11 +245,13 @@ def killed_at_the_pain_screen(
             locker.kill()
             locker.wait(timeout=30)
     assert integrity(data_dir) == "ok"
-    with open_history(data_dir) as db:  # the next start
+    merge_pending(data_dir)  # the next start: what was kept beside the history is added
+    assert not journal_paths(data_dir / "history.sqlite3")
+    with open_history(data_dir) as db:
         return q.list_sessions(db), len(q.pain_events(db))
 
 
-@pytest.mark.parametrize("locked", [False], ids=["written"])
+@pytest.mark.parametrize("locked", [False, True], ids=["written", "lock-held"])
 def test_a_kill_at_the_pain_screen_keeps_the_pain_stop(tmp_path, routine, plan, locked):
     """SIGKILL (a crash, the power) while the pain screen waits: the pain event is kept,
     even when the history could not take it at once (another program held its lock), and

@@ -31,7 +31,7 @@ from history_driver import TINY_TOML, FakeTime, entry_for, write_routine
 from backtimer.core.plan import compile_plan
 from backtimer.history import open_history
 from backtimer.history import queries as q
-from backtimer.history.db import HistoryUnavailable
+from backtimer.history.db import HistoryUnavailable, process_identity
 from backtimer.history.recorder import Recorder, RecordingWatch
 from backtimer.history.writer import journal_paths, merge_into, merge_pending
 from backtimer.session.runner import SessionRunner
@@ -313,6 +313,130 @@ def test_a_lock_held_past_the_end_keeps_the_session_and_the_next_start_adds_it(
     assert merge_pending(data) == []
     assert not journal.exists()
     assert recorded_steps(data) == ("completed", list(range(len(run.plan.steps))))
+
+
+# ------------------------------------------------------------ a pain stop the history cannot take
+
+
+def pain_journals(data: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in journal_paths(data / "history.sqlite3")]
+
+
+def pain_rows(data: Path) -> list[tuple]:
+    with open_history(data, create=False) as db:
+        return db.conn.execute("SELECT step_index, location, severity FROM pain_events").fetchall()
+
+
+def test_a_pain_stop_the_history_cannot_take_is_kept_at_once_and_written_once(
+    tmp_path: Path, routine: Path
+) -> None:
+    """The lock is held when the pain stop comes: it is kept in a live journal at once (a
+    kill now loses nothing), rewritten as the answers come, and when the lock is released
+    everything is written once and the journal removed: nothing left for the next start."""
+    data = tmp_path / "data"
+    run = Session(data, routine, busy_ms=100)
+    run.steps(2)
+    assert run.recorder.flush(5)
+    holder = hold_lock(data / "history.sqlite3", 3.0)
+    try:
+        run.fake.now += 0.01  # into the step (the tiny routine's last 0.05 s or more)
+        run.runner.do("pain")
+        run.wait_until(lambda: run.recorder.status().behind)
+        (kept,) = pain_journals(data)  # kept before it was said to be behind
+        assert kept["live"]["pid"] == os.getpid()
+        assert [[name for name, _ in batch] for batch in kept["batches"]] == [["pain"]]
+        # The session's own journal is not another's to add while it runs.
+        assert merge_pending(data) == []
+        assert len(pain_journals(data)) == 1
+        run.recorder.on_pain_details("hip", 4, "")
+        run.wait_until(lambda: len(pain_journals(data)[0]["batches"]) == 2)
+        assert pain_journals(data)[0]["id"] == kept["id"]  # the same journal, rewritten
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "released"
+        run.wait_until(lambda: run.recorder.status().pending == 0)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert pain_journals(data) == []
+    run.fake.now += 5.0
+    run.runner.do("resume")
+    run.finish()
+    assert run.recorder.close() is None
+    run.db.close()
+    assert pain_rows(data) == [(2, "hip", 4)]
+    assert merge_pending(data) == []
+    assert pain_rows(data) == [(2, "hip", 4)]  # once
+    assert recorded_steps(data)[0] == "completed"
+
+
+def test_a_pain_stop_kept_live_until_the_end_is_one_journal_added_once(
+    tmp_path: Path, routine: Path
+) -> None:
+    """Still locked at the end: the live journal becomes the session's journal (one file,
+    the same records once), added at the next start."""
+    data = tmp_path / "data"
+    run = Session(data, routine, busy_ms=100, close_wait=0.3)
+    run.steps(2)
+    assert run.recorder.flush(5)
+    holder = hold_lock(data / "history.sqlite3", 3.0)
+    try:
+        run.fake.now += 0.01  # into the step (the tiny routine's last 0.05 s or more)
+        run.runner.do("pain")
+        run.wait_until(lambda: run.recorder.status().behind)
+        run.fake.now += 5.0
+        run.runner.do("end")
+        message = run.recorder.close()
+        run.db.close()
+        (kept,) = pain_journals(data)
+        assert "live" not in kept
+        assert message is not None and "locked" in message
+    finally:
+        holder.wait()
+    assert merge_pending(data)
+    assert pain_rows(data) == [(2, None, None)]
+    status, steps = recorded_steps(data)
+    assert status == "pain_stopped" and steps == [0, 1, 2]
+
+
+def test_a_live_journal_is_added_once_its_process_is_gone(tmp_path: Path, routine: Path) -> None:
+    data = tmp_path / "data"
+    open_history(data).close()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run = Session(data, routine)
+        run.steps(1)
+        assert run.recorder.flush(5)
+        session_id = run.recorder.session_id
+        run.recorder.close()
+        run.db.close()
+        pain = {
+            "step_index": 1,
+            "phase": "rest",
+            "exercise_index": 0,
+            "exercise": "x",
+            "side": None,
+            "set_no": 1,
+            "rep": 1,
+            "session_second": 1.0,
+            "at": "2024-06-01T07:00:01.000Z",
+        }
+        journal = data / f"history.sqlite3.pending-{other.pid}-live.json"
+        body = {
+            "format": 1,
+            "id": f"{other.pid}-live",
+            "database": "history.sqlite3",
+            "state": {"session_id": session_id, "pause_id": None, "pain_id": None},
+            "batches": [[["pain", pain]]],
+            "live": {"pid": other.pid, "process": process_identity(other.pid)},
+        }
+        journal.write_text(json.dumps(body))
+        assert merge_pending(data) == [] and journal.exists()  # its session goes on
+    finally:
+        other.kill()
+        other.wait()
+    assert merge_pending(data)  # gone (killed): added
+    assert not journal.exists()
+    assert pain_rows(data) == [(1, None, None)]
 
 
 # ------------------------------------------------------------------------ --plain, for real
