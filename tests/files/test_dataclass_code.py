@@ -238,9 +238,9 @@ def called(classes: list[type]) -> None:
 
 
 def test_lazy_methods_are_compiled_at_their_first_call(cache) -> None:
-    """With ``lazy``, the methods other than __init__ that are not in the file are compiled
-    when first called, each then put in its place in its class: the same methods as the
-    standard library's (code, flags, constants, names, annotations)."""
+    """With ``lazy``, the methods that are not in the file are compiled when first called,
+    each then put in its place in its class: the same methods as the standard library's
+    (code, flags, constants, names, annotations)."""
     expected_classes = make_classes()
     called(expected_classes)
     expected = shapes(expected_classes)
@@ -248,11 +248,10 @@ def test_lazy_methods_are_compiled_at_their_first_call(cache) -> None:
     classes = make_classes()
     store = dataclass_code.installed()
     assert store is not None
-    inits = store.compiled
-    assert inits == len(classes)  # only the __init__s so far
+    assert store.compiled == 0  # none so far, not even the __init__s
     assert shapes(classes) != expected  # stand-ins
     called(classes)
-    assert store.compiled > inits
+    assert store.compiled > len(classes)
     assert shapes(classes) == expected
     # Written to the file like any other: a start after it compiles none of them.
     dataclass_code.save()
@@ -374,6 +373,7 @@ def test_two_threads_at_a_first_call_compile_the_method_once(cache, monkeypatch)
 
     assert dataclass_code.install(lazy=True)
     plain = make_classes()[0]
+    plain(1)  # its __init__ compiled first (lazy too): this one is about __eq__
     stand_in = vars(plain)["__eq__"]
     compiled: list[str] = []
     others: list[threading.Thread] = []
@@ -394,3 +394,298 @@ def test_two_threads_at_a_first_call_compile_the_method_once(cache, monkeypatch)
     assert len(compiled) == 1
     assert vars(plain)["__eq__"] is not stand_in
     assert vars(plain)["__eq__"].__code__.co_filename == "<string>"
+
+
+def is_stand_in(method: object) -> bool:
+    """Whether ``method`` is a lazy __init__'s stand-in (not a function compiled yet)."""
+    import types
+
+    return not isinstance(method, types.FunctionType)
+
+
+def test_a_lazy_init_is_compiled_at_its_first_call_and_put_in_place(cache) -> None:
+    """An __init__ not in the file is not compiled when its class is made: its first call
+    compiles it (through the store), puts the method in the class and calls it; it is the
+    standard library's method (code, flags, annotations, name), here and in a slots class
+    (made anew by dataclasses: the method lands in the class that is returned)."""
+    expected_classes = make_classes()
+    expected = [(shapes([cls])[0], vars(cls)["__init__"].__qualname__) for cls in expected_classes]
+    assert dataclass_code.install(lazy=True)
+    classes = make_classes()
+    store = dataclass_code.installed()
+    assert store is not None and store.compiled == 0
+    assert all(is_stand_in(vars(cls)["__init__"]) for cls in classes)
+    plain, frozen, ordered, slotted, with_init_var = classes
+    assert (
+        vars(slotted)["__init__"].__qualname__ == vars(expected_classes[3])["__init__"].__qualname__
+    )
+    plain(1), frozen(1), ordered(1), slotted(a=1), with_init_var(1)
+    assert store.compiled == len(classes)  # the __init__s, and nothing else
+    assert not any(is_stand_in(vars(cls)["__init__"]) for cls in classes)
+    assert [(shapes([cls])[0], vars(cls)["__init__"].__qualname__) for cls in classes] == expected
+    assert vars(slotted)["__init__"].__code__.co_filename == "<string>"
+
+
+def test_a_lazy_init_behaves_the_same(cache) -> None:
+    """Arguments, defaults and their factories, keyword-only fields, InitVar and
+    __post_init__, frozen and slots classes: as without the stand-in, from the first call."""
+    assert dataclass_code.install(lazy=True)
+    plain, frozen, ordered, slotted, with_init_var = make_classes()
+    first = plain(1)
+    assert (first.a, first.b, first.c) == (1, "x", []) and plain(2).c is not first.c
+    assert plain(1, "y", c=[2]).c == [2]
+    made = frozen(1, (2,))
+    assert (made.a, made.b) == (1, (2,))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.a = 2  # type: ignore[misc]
+    assert ordered(3).b == 0.5
+    slot = slotted(a=1, b="z")
+    assert (slot.a, slot.b) == (1, "z") and not hasattr(slot, "__dict__")
+    assert with_init_var(2).a == 4 and with_init_var(2, 3).a == 6
+    assert "scale" not in vars(with_init_var(1))  # an InitVar: passed on, not kept
+
+
+def test_a_bad_first_call_raises_what_the_method_raises(cache) -> None:
+    """The first call of a stand-in with the wrong arguments raises the method's own error
+    (the same TypeError, the same words); the method is in place after it all the same."""
+    standard = make_classes()
+    assert dataclass_code.install(lazy=True)
+    classes = make_classes()
+    bad_calls = [
+        (0, (), {}),  # a missing argument
+        (1, (1, 2, 3), {}),  # too many
+        (2, (1,), {"z": 1}),  # an unknown keyword
+        (3, (1,), {}),  # keyword-only, given by position
+        (4, (), {"scale": 3}),  # an InitVar without the field
+    ]
+    for index, args, kwargs in bad_calls:
+        with pytest.raises(TypeError) as expected:
+            standard[index](*args, **kwargs)
+        with pytest.raises(TypeError) as first:
+            classes[index](*args, **kwargs)
+        assert str(first.value) == str(expected.value), classes[index]
+        assert not is_stand_in(vars(classes[index])["__init__"])
+        with pytest.raises(TypeError) as again:
+            classes[index](*args, **kwargs)
+        assert str(again.value) == str(expected.value)
+
+
+def test_a_post_init_error_at_the_first_call_is_the_post_inits(cache) -> None:
+    assert dataclass_code.install(lazy=True)
+
+    @dataclasses.dataclass
+    class Checked:
+        a: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("negative")
+
+    with pytest.raises(ValueError, match="negative"):
+        Checked(-1)
+    assert not is_stand_in(vars(Checked)["__init__"]) and Checked(1).a == 1
+
+
+def make_family() -> tuple[type, type, type, type]:
+    """A frozen dataclass, a plain subclass and a dataclass subclass calling its
+    __init__ through super(), and a dataclass subclass that inherits it (init=False)."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Base:
+        a: int
+        b: str = "x"
+
+    class Plain(Base):
+        def __init__(self, a: int) -> None:
+            super().__init__(a, "from plain")
+
+    @dataclasses.dataclass(frozen=True)
+    class Child(Base):
+        c: int = 0
+
+        def __post_init__(self) -> None:
+            object.__setattr__(self, "b", self.b * 2)
+
+    @dataclasses.dataclass(frozen=True, init=False)
+    class Inheriting(Base):
+        def __init__(self, a: int) -> None:
+            super().__init__(a)
+
+    return Base, Plain, Child, Inheriting
+
+
+def test_subclasses_calling_a_lazy_init_through_super(cache) -> None:
+    """A subclass (a dataclass or not) calling a stand-in through super().__init__: the
+    method made at that first call lands in the class that has the stand-in, not in the
+    subclass."""
+    assert dataclass_code.install(lazy=True)
+    base, plain, child, inheriting = make_family()
+    stand_in = vars(base)["__init__"]
+    made = plain(1)
+    assert (made.a, made.b) == (1, "from plain")
+    assert vars(base)["__init__"] is not stand_in and not is_stand_in(vars(base)["__init__"])
+    assert vars(plain)["__init__"].__code__.co_filename != "<string>"  # its own, untouched
+    assert vars(base)["__init__"].__qualname__.endswith("Base.__init__")
+    assert (inheriting(2).a, inheriting(2).b) == (2, "x")
+    assert child(1, "y", 3) == child(1, "y", 3) and child(1, "y").b == "yy"
+    assert child(1).c == 0
+
+    # A subclass's first call of the stand-in that it inherits (not made through super()).
+    base2 = make_family()[0]
+
+    class Bare(base2):  # type: ignore[valid-type, misc]
+        pass
+
+    assert Bare(5).a == 5 and not is_stand_in(vars(base2)["__init__"])
+    assert "__init__" not in vars(Bare)
+
+
+def lazy_signatures(classes: list[type]) -> list[tuple[str, ...]]:
+    """What inspect says of each class and its __init__ (unbound, bound, the class), what
+    typing says of its hints, and the docstring dataclasses makes from the signature."""
+    import inspect
+
+    out = []
+    for cls in classes:
+        init = cls.__init__  # type: ignore[misc]
+        out.append(
+            (
+                cls.__name__,
+                str(inspect.signature(cls)),
+                str(inspect.signature(init)),
+                str(inspect.signature(init, follow_wrapped=False)),
+                repr(inspect.signature(init).parameters),
+                repr(init.__annotations__),
+                repr(typing.get_type_hints(init)),
+                str(cls.__doc__),
+                str(init.__name__),
+                str(init.__module__),
+                init.__qualname__,
+            )
+        )
+    return out
+
+
+def test_inspect_sees_a_lazy_init_as_the_method_before_and_after_its_first_call(
+    cache,
+) -> None:
+    """inspect.signature of the class and of its __init__, the annotations and type hints
+    (the fields' types, resolved in the class's module), the name and module, and the
+    docstring dataclasses makes from the signature: the method's, before the first call
+    (without compiling it) and after it."""
+    import inspect
+
+    def everything() -> list[type]:
+        base, plain, child, inheriting = make_family()
+        return [*make_classes(), base, plain, child, inheriting]
+
+    expected = lazy_signatures(everything())
+    assert dataclass_code.install(lazy=True)
+    classes = everything()
+    store = dataclass_code.installed()
+    assert lazy_signatures(classes) == expected
+    assert store is not None and store.compiled == 0  # none compiled to say so
+    made = classes[0](1)
+    assert str(inspect.signature(made.__init__)) == str(
+        inspect.signature(make_classes()[0](1).__init__)
+    )
+    called(classes[:5])
+    classes[5](1), classes[6](1), classes[7](1), classes[8](1)
+    assert not any(is_stand_in(vars(cls).get("__init__")) for cls in classes[:5])
+    assert lazy_signatures(classes) == expected
+
+
+def test_a_lazy_inits_function_attributes_are_the_methods(cache) -> None:
+    """What only a compiled function has (its code, defaults) is the method's: asked
+    before the first call, it is made then (and the first call puts that one in place)."""
+    standard = vars(make_classes()[0])["__init__"]
+    assert dataclass_code.install(lazy=True)
+    plain = make_classes()[0]
+    stand_in = vars(plain)["__init__"]
+    assert stand_in.__code__.co_varnames == standard.__code__.co_varnames
+    assert stand_in.__defaults__ == standard.__defaults__
+    assert stand_in.__kwdefaults__ == standard.__kwdefaults__
+    assert stand_in.__globals__ is standard.__globals__
+    assert stand_in.__doc__ is None and standard.__doc__ is None
+    assert not hasattr(stand_in, "__wrapped__")
+    assert dataclass_code.installed().compiled == 1
+    assert plain(1).a == 1
+    assert vars(plain)["__init__"].__code__ is stand_in.__code__
+    assert dataclass_code.installed().compiled == 1
+
+
+def test_two_threads_at_a_first_init_compile_it_once(cache, monkeypatch) -> None:
+    """As for the other methods: a second thread making an instance while the first
+    compiles its __init__ waits for that method."""
+    import threading
+
+    assert dataclass_code.install(lazy=True)
+    plain = make_classes()[0]
+    compiled: list[str] = []
+    others: list[threading.Thread] = []
+    made: list[object] = []
+    compile_ = dataclass_code._compile
+
+    def compiling(text: str):
+        compiled.append(text)
+        if len(others) == 0:
+            other = threading.Thread(target=lambda: made.append(plain(2)))
+            others.append(other)
+            other.start()
+            other.join(timeout=0.5)
+        return compile_(text)
+
+    monkeypatch.setattr(dataclass_code, "_compile", compiling)
+    assert plain(1).a == 1
+    others[0].join()
+    assert len(compiled) == 1 and made[0].a == 2  # type: ignore[attr-defined]
+    assert not is_stand_in(vars(plain)["__init__"])
+
+
+def test_a_second_start_reads_a_called_init_from_the_file(tmp_path) -> None:
+    """Two processes: the first calls one lazy __init__ and not another, and writes the
+    file at exit; the second finds the called one's code in the file (a function from the
+    start, nothing compiled) and still defers the one never called."""
+    code = (
+        "import dataclasses, types\n"
+        "from backtimer.files import dataclass_code\n"
+        "dataclass_code.install(lazy=True)\n"
+        "@dataclasses.dataclass\n"
+        "class Called:\n"
+        "    a: int\n"
+        "    b: str = 'x'\n"
+        "@dataclasses.dataclass\n"
+        "class NeverCalled:\n"
+        "    z: float\n"
+        "kinds = [isinstance(vars(c)['__init__'], types.FunctionType)"
+        " for c in (Called, NeverCalled)]\n"
+        "assert Called(1).b == 'x'\n"
+        "print(kinds, dataclass_code.installed().compiled)\n"
+    )
+    env = {**os.environ, "BACKTIMER_CACHE_DIR": str(tmp_path)}
+    outputs = []
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.strip())
+    # First: both stand-ins, the called __init__ compiled (the __eq__ and __repr__ never).
+    assert outputs == ["[False, False] 1", "[True, False] 0"]
+
+
+def test_a_lazy_init_of_a_text_not_understood_says_the_methods_signature(
+    cache, monkeypatch
+) -> None:
+    """Where the stand-in cannot read the text's parameter list, it gives the method's
+    signature and annotations all the same: it compiles the method to ask it."""
+    expected = lazy_signatures(make_classes())
+    for failing in (lambda text, closure: None, lambda text, closure: int("x")):
+        dataclass_code.uninstall()  # a store that has compiled nothing (the file is not written)
+        assert dataclass_code.install(lazy=True)
+        monkeypatch.setattr(dataclass_code, "_init_parts", failing)
+        classes = make_classes()
+        assert lazy_signatures(classes) == expected
+        assert all(is_stand_in(vars(cls)["__init__"]) for cls in classes)
+        called(classes)
+        assert not any(is_stand_in(vars(cls)["__init__"]) for cls in classes)
