@@ -188,8 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("routine", type=Path)
     parser.add_argument("--signals", action="store_true")
     parser.add_argument("--resume", action="store_true")
-    # The pain stop after this many steps, then no choice (the pain screen stays up): says
-    # "pain" once the stop is written, or "behind" once a first attempt to write it failed.
+    # Paused after this many steps, then (on a line of input) the pain stop and no choice:
+    # the pain screen stays up. Says "pain" once the stop is written, or "behind" once a
+    # first attempt to write it failed.
     parser.add_argument("--pain-after", type=int, default=None)
     args = parser.parse_args(argv)
 
@@ -222,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         time.sleep(0.005)
         runner.tick()
         if args.pain_after is not None and runner.session.index >= args.pain_after:
+            runner.do("pause")  # while the test gets ready, however long a loaded machine takes
             recorder.flush()
             print("ready", flush=True)
             sys.stdin.readline()  # the test says when (another program may take the lock)

@@ -222,11 +222,11 @@ def test_resume_after_a_kill_goes_on_at_the_same_step(tmp_path, routine, plan):
 
 def killed_at_the_pain_screen(
     data_dir: Path, routine: Path, *, locked: bool
-) -> tuple[list[q.SessionRow], int]:
+) -> tuple[list[q.SessionRow], list[int]]:
     """A session stopped for pain after three steps, then SIGKILL while the pain screen
     waits for a choice (``locked``: another program holds the history's write lock from
     just before the stop until after the kill). Returns the sessions and pain events the
-    history holds at the next start."""
+    history holds at the next start (the pain events by their steps)."""
     from backtimer.history.writer import journal_paths, merge_pending
     from tests.e2e.test_history_faults import hold_lock
 
@@ -248,7 +248,7 @@ def killed_at_the_pain_screen(
     merge_pending(data_dir)  # the next start: what was kept beside the history is added
     assert not journal_paths(data_dir / "history.sqlite3")
     with open_history(data_dir) as db:
-        return q.list_sessions(db), len(q.pain_events(db))
+        return q.list_sessions(db), [pain.step_index for pain in q.pain_events(db)]
 
 
 @pytest.mark.parametrize("locked", [False, True], ids=["written", "lock-held"])
@@ -260,8 +260,10 @@ def test_a_kill_at_the_pain_screen_keeps_the_pain_stop(tmp_path, routine, plan, 
     data_dir = tmp_path / "data"
     sessions, pains = killed_at_the_pain_screen(data_dir, routine, locked=locked)
     (s,) = sessions
-    assert pains == 1 and s.pain_count == 1
+    (step,) = pains
+    assert s.pain_count == 1
     assert s.status == "pain_stopped"
-    assert s.resume_index == 3  # the step it stopped in
+    # The step it stopped in: the third or, on a loaded machine, a later one.
+    assert s.resume_index == step >= 3
     with open_history(data_dir) as db:
         assert q.find_resumable(db) is None
