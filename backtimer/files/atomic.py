@@ -152,6 +152,33 @@ def special_file(path: Path) -> str | None:
         return None
 
 
+def read_regular_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the regular file at ``path``, read without ever blocking: a named pipe
+    (FIFO), a device, a socket or a folder there raises OSError, as a file that cannot be
+    read does (a cache then takes it for no cache at all). Opening a named pipe to read
+    waits for a writer, for ever: it is opened without waiting and looked at before anything
+    is read (no window between a look and the open)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        kind = special_file(Path(path))  # a socket cannot be opened at all: say what it is
+        if kind is None:
+            raise
+        raise OSError(errno.EINVAL, f"is {kind}, not a regular file", os.fspath(path)) from exc
+    try:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise OSError(errno.EINVAL, f"is {kind}, not a regular file", os.fspath(path))
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read()
+
+
 def _mode_of(path: Path) -> int | None:
     """The permission bits of the file to replace (None: there is none yet).
 

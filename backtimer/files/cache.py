@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from backtimer import __version__
 from backtimer.core.digest import sha256_hex
 from backtimer.files import paths
-from backtimer.files.atomic import write_cache_file
+from backtimer.files.atomic import read_regular_bytes, write_cache_file
 
 if TYPE_CHECKING:
     from backtimer.core.routine import Routine
@@ -134,7 +134,7 @@ class RoutineCache:
         found: object = None
         if stamp is not None:
             try:
-                found = pickle.loads(self.file_of(key).read_bytes())
+                found = pickle.loads(read_regular_bytes(self.file_of(key)))
             except Exception:  # missing, torn, from an older version: not used
                 found = None
         if isinstance(found, tuple) and len(found) == 5 and found[:3] == (self._code, key, stamp):
@@ -150,7 +150,7 @@ class RoutineCache:
 
     def _read_listings(self) -> dict[str, tuple[Stamp, Listing]]:
         try:
-            found = pickle.loads((self.folder / LISTINGS_FILE).read_bytes())
+            found = pickle.loads(read_regular_bytes(self.folder / LISTINGS_FILE))
         except Exception:  # missing, torn, from an older version: not used
             return {}
         ours = isinstance(found, tuple) and len(found) == 2 and found[0] == self._code
@@ -210,7 +210,7 @@ class RoutineCache:
         if stamp is None:
             return None
         try:
-            found = pickle.loads(self._notes_file(key).read_bytes())
+            found = pickle.loads(read_regular_bytes(self._notes_file(key)))
         except Exception:  # missing, torn, from an older version: not used
             return None
         if (

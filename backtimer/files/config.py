@@ -24,7 +24,7 @@ from backtimer.core.durations import compact
 from backtimer.core.literal import printable
 from backtimer.core.routine import Routine
 from backtimer.files import paths
-from backtimer.files.atomic import atomic_write_text, write_cache_file
+from backtimer.files.atomic import atomic_write_text, read_regular_bytes, write_cache_file
 from backtimer.files.cache import code_stamp, source_stamp
 from backtimer.files.catalog import display_path
 from backtimer.files.config_types import MAX_KEYMAP, SETTING_NAMES, Config
@@ -204,7 +204,7 @@ def _checked_code() -> tuple[object, ...]:
 def _checked(code: tuple[object, ...], label: str, data: bytes) -> tuple[Config, list[str]] | None:
     """The settings and messages of ``data`` as checked before, or None."""
     try:
-        found = pickle.loads((paths.cache_dir() / CHECKED_NAME).read_bytes())
+        found = pickle.loads(read_regular_bytes(paths.cache_dir() / CHECKED_NAME))
     except Exception:  # missing, torn, from an older version: not used
         return None
     if (

@@ -70,9 +70,11 @@ class _Store:
         self.compiled = 0  # texts compiled in this process (not found in the file)
 
     def _read(self) -> dict[str, bytes]:
+        from backtimer.files.atomic import read_regular_bytes  # never blocks on a FIFO
+
         self.path = cache_path()
         try:
-            data = marshal.loads(self.path.read_bytes())
+            data = marshal.loads(read_regular_bytes(self.path))
         except (OSError, EOFError, ValueError, TypeError):
             return {}
         if not isinstance(data, dict):

@@ -99,8 +99,10 @@ class _Store:
     def _read(self) -> dict[tuple[tuple[str, str], ...], dict[Key, bytes]]:
         if self.stamp is None:
             return {}
+        from backtimer.files.atomic import read_regular_bytes  # never blocks on a FIFO
+
         try:
-            data = pickle.loads(self.path.read_bytes())
+            data = pickle.loads(read_regular_bytes(self.path))
         except Exception:  # a damaged file is an empty one (pickle raises many kinds)
             return {}
         if not isinstance(data, dict) or data.get("textual") != self.stamp:

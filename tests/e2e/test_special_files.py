@@ -154,3 +154,32 @@ def test_edit_never_starts_an_editor_on_a_fifo(odd_files: Path, tmp_path: Path) 
         assert result.returncode == 1
         assert PIPE in result.stderr and "Traceback" not in result.stderr
     assert not marker.exists()
+
+
+def test_a_fifo_in_place_of_each_cache_file_is_taken_for_no_cache(
+    user_routines: Path, isolated_dirs: dict[str, Path]
+) -> None:
+    """A named pipe where a cache file lives (the checked routines and their listing, the
+    checked settings, the dataclasses' code) hung ``list`` and the app at start: a cache is
+    read without blocking, and one that is not a regular file is no cache."""
+    (user_routines / "good.toml").write_text(GOOD)
+    (isolated_dirs["config"] / "config.toml").write_text("speech_rate = 150\n")
+    first = backtimer("list")
+    assert first.returncode == 0, first.stderr
+    backtimer("list")  # what a second start adds (the listing of the checked routines)
+    cache = isolated_dirs["cache"]
+    files = sorted(p for p in cache.rglob("*") if p.is_file())
+    names = {p.name for p in files}
+    assert {"listings.pickle", "settings.pickle"} <= names, names
+    assert any(n.startswith("dataclass-code-") for n in names), names
+    assert sum(n.endswith(".pickle") for n in names) > 2, names  # the routines' own
+    for path in files:
+        path.unlink()
+        os.mkfifo(path)
+    again = backtimer("list")  # a hang is a TimeoutExpired: the test fails
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    plan = backtimer("plan", "good")
+    assert plan.returncode == 0, plan.stderr
+    # What was written since replaced the pipes (a cache is made again when absent).
+    assert backtimer("list").stdout == first.stdout

@@ -21,6 +21,7 @@ from backtimer.files.atomic import (
     atomic_write_text,
     backup_path,
     has_comments,
+    read_regular_bytes,
 )
 
 OLD = '# my notes\nname = "Old"\nhold = "30s"  # chosen\n'
@@ -263,6 +264,23 @@ def test_a_special_file_is_never_read_nor_replaced(tmp_path: Path) -> None:
         assert not stat.S_ISREG(mode), f"the {kind} was replaced by a file"
         assert _leftovers(tmp_path) == []
         assert not backup_path(path).exists()
+
+
+def test_a_cache_read_never_blocks_on_a_special_file(tmp_path: Path) -> None:
+    """read_regular_bytes (every cache's read): a named pipe, a folder or a socket there
+    raises OSError at once, as an unreadable file does, saying what it is; a file is read."""
+    files = _special_files(tmp_path)
+    open_before = len(os.listdir("/proc/self/fd"))
+    for path, kind in files:
+        problem = outcome_within(lambda path=path: read_regular_bytes(path), path, kind, 5)
+        assert isinstance(problem, OSError), (kind, problem)
+        assert kind in str(problem.strerror), problem
+    assert len(os.listdir("/proc/self/fd")) == open_before  # nothing left open
+    data = tmp_path / "cache.pickle"
+    data.write_bytes(b"\x80\x04kept")
+    assert read_regular_bytes(data) == b"\x80\x04kept"
+    with pytest.raises(FileNotFoundError):
+        read_regular_bytes(tmp_path / "absent.pickle")
 
 
 KILLED_WHILE_WRITING = """

@@ -4,6 +4,7 @@ estimate used without a voice errs on the long side of it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,18 @@ def test_the_player_plays_exactly_the_measured_samples(
         assert words is not None and count is not None, text
         assert played[text] == count[0], text
         assert words[0] == round(played[text] / SAMPLE_RATE, 4), text
+
+
+def test_a_named_pipe_in_place_of_the_cache_is_no_cache(tmp_path: Path) -> None:
+    """A FIFO where the lengths cache lives blocked a session's start (its read waited for
+    a writer): it is taken for no cache."""
+    from fifo_guard import outcome_within
+
+    from backtimer.sound.lengths import CACHE_NAME
+
+    os.mkfifo(tmp_path / CACHE_NAME)
+    lengths = SpeechLengths(rate=175, folder=tmp_path, enabled=False)
+    assert outcome_within(lengths._load, tmp_path / CACHE_NAME, "reading the lengths cache") == {}
+    (tmp_path / CACHE_NAME).unlink()
+    (tmp_path / CACHE_NAME).write_text('{"abc": 1.5}')
+    assert SpeechLengths(rate=175, folder=tmp_path, enabled=False)._load() == {"abc": 1.5}

@@ -4,6 +4,7 @@ theme's variables, Textual itself) makes it parse again; a damaged file is an em
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,24 @@ def test_a_damaged_file_is_an_empty_one(
     assert rules and len(parses.sources) == 1
     css_cache.forget()
     assert path.stat().st_size > 1000  # written again, whole
+
+
+def test_a_named_pipe_in_place_of_the_file_is_no_file(
+    store: None, variables: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO where the file lives blocked the app's start (its read waited for a writer):
+    it is taken for no file, the CSS parsed as without one."""
+    from fifo_guard import outcome_within
+
+    path = css_cache.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    parses = Parses(monkeypatch)
+    css = APP_TCSS.read_text("utf-8")
+    stylesheet = cached_stylesheet(variables)
+    rules = outcome_within(
+        lambda: stylesheet._parse_rules(css, (str(APP_TCSS), ""), False, 0, ""),
+        path,
+        "reading the CSS cache",
+    )
+    assert isinstance(rules, list) and rules and len(parses.sources) == 1
