@@ -12,11 +12,9 @@ so a paused session stays paused). A command not listed for the current state is
 :class:`Refused` event) and changes nothing. :meth:`Session.handle` is the one place that
 applies a command: it first catches up once (every deadline due by ``now``, in order; a long
 gap between ticks means the machine slept, which pauses the session when the gap began),
-then does the command's work and moves to the table's next state. Three transitions no command
-asks for can happen on the way, and win over the table: the plan running out (finished), a
-sleep (paused), and skipping the exercise a pain stop interrupted when no exercise comes after
-it (ended early, as "end" would: the session did not run as prescribed, so it never counts
-as complete).
+then does the command's work and moves to the table's next state. Two transitions no command
+asks for can happen on the way, and win over the table: the plan running out (finished) and a
+sleep (paused).
 """
 
 from __future__ import annotations
@@ -60,6 +58,9 @@ class Target(StrEnum):
     (see :func:`next_state`)."""
 
     BEFORE_PAIN = "before_pain"  # the state the pain stop interrupted: running or paused
+    #: Running at the next exercise; ended early when no exercise follows (after a pain
+    #: stop the session then did not run as prescribed: it never counts as complete).
+    NEXT_EXERCISE = "next_exercise"
 
 
 S, C = State, Command
@@ -90,7 +91,7 @@ NEXT_STATE: dict[tuple[State, Command], State | Target] = {
     # After a pain stop: go on with the step again, or with the next exercise, or end.
     (S.PAIN_STOPPED, C.TICK): S.PAIN_STOPPED,
     (S.PAIN_STOPPED, C.RESUME): S.RUNNING,
-    (S.PAIN_STOPPED, C.SKIP_EXERCISE): S.RUNNING,  # ended early if no exercise follows
+    (S.PAIN_STOPPED, C.SKIP_EXERCISE): Target.NEXT_EXERCISE,
     (S.PAIN_STOPPED, C.END): S.ENDED_EARLY,
     # Pressed by mistake: no pain; back to exactly what the stop interrupted: a running
     # step goes on where it was (the stop was a pause), a paused one stays paused.
@@ -100,12 +101,18 @@ NEXT_STATE: dict[tuple[State, Command], State | Target] = {
 }
 
 
-def next_state(state: State, command: Command, before_pain: State | None) -> State | None:
+def next_state(
+    state: State, command: Command, before_pain: State | None, *, last_exercise: bool = False
+) -> State | None:
     """The table's next state for ``command`` in ``state`` (None: refused), with
-    :attr:`Target.BEFORE_PAIN` read as ``before_pain``, the state a pain stop interrupted."""
+    :attr:`Target.BEFORE_PAIN` read as ``before_pain``, the state a pain stop interrupted,
+    and :attr:`Target.NEXT_EXERCISE` as ended early when ``last_exercise`` (no exercise
+    follows the current step), else running."""
     after = NEXT_STATE.get((state, command))
     if after is Target.BEFORE_PAIN:
         return before_pain if before_pain is not None else State.RUNNING
+    if after is Target.NEXT_EXERCISE:
+        return State.ENDED_EARLY if last_exercise else State.RUNNING
     return after if isinstance(after, State) else None
 
 
@@ -373,7 +380,12 @@ class Session:
         # (a key pressed after the machine woke, before any tick, applies to the paused
         # session). Either may leave a state where the command no longer applies.
         events = self._catch_up(now)
-        after = next_state(self.state, command, self.before_pain)
+        # Read only for the command that needs it: "skip the exercise" after a pain stop
+        # ends the session when no exercise follows (see Target.NEXT_EXERCISE).
+        last = (
+            command is Command.SKIP_EXERCISE and self.plan.next_exercise_start(self.index) is None
+        )
+        after = next_state(self.state, command, self.before_pain, last_exercise=last)
         if after is not None:
             done = self._do(command, now, amount)
             events += done
@@ -652,10 +664,9 @@ class Session:
         target = self.plan.next_exercise_start(self.index)
         if target is None and self.state is State.PAIN_STOPPED:
             # Nothing comes after the exercise the pain stop interrupted: the session ends
-            # there, recorded as "end" would record it (it did not complete as prescribed).
-            events = self._end(now, skipped_last=True)
-            self.state = State.ENDED_EARLY
-            return events
+            # there, recorded as "end" would record it (it did not complete as prescribed;
+            # the table's Target.NEXT_EXERCISE makes the state ended early).
+            return self._end(now, skipped_last=True)
         return self._jump(now, target)
 
     def _back(self, now: float) -> list[Event]:

@@ -972,6 +972,17 @@ def test_next_state_of_by_mistake_is_the_state_before_the_pain_stop() -> None:
     assert next_state(State.READY, Command.PAUSE, None) is None
 
 
+def test_next_state_of_skip_exercise_after_a_pain_stop_is_the_next_exercise_or_the_end() -> None:
+    assert NEXT_STATE[(State.PAIN_STOPPED, Command.SKIP_EXERCISE)] is Target.NEXT_EXERCISE
+    assert next_state(State.PAIN_STOPPED, Command.SKIP_EXERCISE, State.RUNNING) is State.RUNNING
+    last = next_state(State.PAIN_STOPPED, Command.SKIP_EXERCISE, State.PAUSED, last_exercise=True)
+    assert last is State.ENDED_EARLY
+    # Anywhere else "skip the exercise" is a jump, whatever follows.
+    assert next_state(State.RUNNING, Command.SKIP_EXERCISE, None, last_exercise=True) is (
+        State.RUNNING
+    )
+
+
 # Every restart of the clock is an event: a pain stop during a pause, then a choice --------
 
 
