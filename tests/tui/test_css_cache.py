@@ -55,11 +55,12 @@ def cached_stylesheet(variables: dict[str, str]) -> Stylesheet:
     return stylesheet
 
 
-def described(rules: list[Any]) -> list[tuple[Any, ...]]:
-    """Everything of the rules that styling a widget reads."""
+def described(rules: list[Any], *, with_css: bool = True) -> list[tuple[Any, ...]]:
+    """Everything of the rules that styling a widget reads (``with_css``: and the rule as
+    Textual CSS, which Textual cannot write for some rules, such as a value "initial")."""
     return [
         (
-            rule.css,
+            rule.css if with_css else rule.selectors,
             [(s.css, s.specificity) for s in rule.selector_set],
             sorted(rule.selector_names),
             sorted(rule.pseudo_classes),
@@ -179,3 +180,66 @@ def test_a_named_pipe_in_place_of_the_file_is_no_file(
         "reading the CSS cache",
     )
     assert isinstance(rules, list) and rules and len(parses.sources) == 1
+
+
+def test_rules_are_pickled_as_the_file_is_written_not_as_they_are_parsed(
+    store: None, variables: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    dumped: list[Any] = []
+    dumps = pickle.dumps
+
+    def counting(obj: Any, *args: Any, **kwargs: Any) -> bytes:
+        dumped.append(obj)
+        return dumps(obj, *args, **kwargs)
+
+    monkeypatch.setattr(pickle, "dumps", counting)
+    css = APP_TCSS.read_text("utf-8")
+    stylesheet = cached_stylesheet(variables)
+    rules = stylesheet._parse_rules(css, (str(APP_TCSS), ""), False, 0, "")
+    # The same source again in this process: the rules parsed, not a copy.
+    assert (
+        cached_stylesheet(variables)._parse_rules(css, (str(APP_TCSS), ""), False, 0, "") is rules
+    )
+    assert dumped == []  # nothing pickled while the app starts
+    css_cache.save()  # after the first frame
+    assert rules in dumped
+    assert css_cache.cache_path().is_file()
+    count = len(dumped)
+    css_cache.save()  # nothing new: not written again
+    assert len(dumped) == count
+    monkeypatch.setattr(pickle, "dumps", dumps)
+    parses = Parses(monkeypatch)
+    css_cache.forget()
+    read = cached_stylesheet(variables)._parse_rules(css, (str(APP_TCSS), ""), False, 0, "")
+    assert parses.sources == []
+    assert described(read) == described(rules)
+
+
+async def test_the_rules_written_after_a_session_are_the_rules_parsed(
+    store: None, tmp_path: Path
+) -> None:
+    """Pickled after the first frame (and at exit), the rules are as the parse gave them:
+    showing and styling the screens changed nothing in them."""
+    import pickle
+
+    entry = write_routine(tmp_path, SHORT)
+    app = build_app(entry, clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("space")  # paused: other classes, other rules
+        await pilot.pause()
+        await pilot.resize_terminal(60, 16)  # the tiny layout
+        await pilot.pause()
+    css_cache.forget()  # the program ends (the file is written at exit)
+    data = pickle.loads(css_cache.cache_path().read_bytes())
+    written = [
+        (dict(theme), key, pickle.loads(rules))
+        for theme, sources in data["themes"].items()
+        for key, rules in sources.items()
+    ]
+    assert len(written) > 10
+    for theme, key, rules in written:
+        parsed = Stylesheet(variables=theme)._parse_rules(*key)
+        assert described(rules, with_css=False) == described(parsed, with_css=False)
