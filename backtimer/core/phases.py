@@ -28,7 +28,7 @@ class PhaseInfo:
 
     @property
     def style(self) -> str:
-        """The style class that colours it on screen (``app.tcss``): "phase-hold"."""
+        """The style class that colours it on screen (``screens/session.tcss``): "phase-hold"."""
         return f"phase-{self.name}"
 
     @property

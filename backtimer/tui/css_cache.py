@@ -1,8 +1,9 @@
 """Textual CSS parsed once, kept between runs.
 
-Before a session's first frame Textual parses every rule the app uses: app.tcss and the
-``DEFAULT_CSS`` of each kind of widget shown (Textual's own and backtimer's), a source at a
-time, on each start. It is the same text, parsed the same way, every time: about a twentieth
+Before a session's first frame Textual parses every rule the app uses: app.tcss, the
+rules of the screen shown (screens/session.tcss or picker.tcss) and the ``DEFAULT_CSS`` of
+each kind of widget shown (Textual's own and backtimer's), a source at a time, on each
+start. It is the same text, parsed the same way, every time: about a twentieth
 of the work before the first frame. :func:`use` makes the app's stylesheet look each
 source up in ``textual-css-<python>.pickle`` in the cache dir before parsing it, and the
 rules parsed are added to the file after the first frame (:func:`save`) and at exit. They

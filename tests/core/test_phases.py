@@ -11,7 +11,7 @@ from backtimer.core.phases import DONE, PHASES, WORK_PHASES, Phase, phase_info
 from backtimer.core.plan import compile_plan
 from backtimer.core.schema import validate_routine
 
-TCSS = Path(backtimer.__file__).parent / "tui" / "app.tcss"
+TCSS = Path(backtimer.__file__).parent / "tui" / "screens" / "session.tcss"  # the session's rules
 
 ROUTINE = validate_routine(
     {

@@ -18,6 +18,8 @@ from textual.css.stylesheet import Stylesheet
 from backtimer.tui import css_cache
 
 APP_TCSS = Path(css_cache.__file__).with_name("app.tcss")
+#: The largest of backtimer's own sources: the session screen's rules.
+TCSS = Path(css_cache.__file__).parent / "screens" / "session.tcss"
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_the_rules_read_back_are_the_rules_parsed(
     from textual.widgets import Footer, OptionList
 
     sources = [
-        (APP_TCSS.read_text("utf-8"), (str(APP_TCSS), ""), False, 0, ""),
+        (TCSS.read_text("utf-8"), (str(TCSS), ""), False, 0, ""),
         (Footer.DEFAULT_CSS, ("footer", "Footer.DEFAULT_CSS"), True, -2, "footer"),
         (OptionList.DEFAULT_CSS, ("option", "OptionList.DEFAULT_CSS"), True, -3, ""),
         (App.DEFAULT_CSS, ("app", "App.DEFAULT_CSS"), True, -1, ""),
@@ -110,6 +112,7 @@ async def test_a_second_start_parses_no_css(
         css_cache.forget()  # the program ends (the file is written at exit)
         if start == 0:
             assert (str(APP_TCSS), "") in parses.sources
+            assert (str(TCSS), "") in parses.sources
             assert css_cache.cache_path().is_file()
         else:
             assert parses.sources == []
@@ -118,16 +121,16 @@ async def test_a_second_start_parses_no_css(
 def test_what_the_parse_depends_on_makes_it_parse_again(
     store: None, variables: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    css = APP_TCSS.read_text("utf-8")
-    source = (css, (str(APP_TCSS), ""), False, 0, "")
+    css = TCSS.read_text("utf-8")
+    source = (css, (str(TCSS), ""), False, 0, "")
     cached_stylesheet(variables)._parse_rules(*source)
     css_cache.forget()
     parses = Parses(monkeypatch)
     # The same: read back.
     cached_stylesheet(variables)._parse_rules(*source)
     assert parses.sources == []
-    # Another text from the same file (an edited app.tcss), another tier, priority, scope.
-    changed = css.replace("max-width: 100%;", "max-width: 99%;")
+    # Another text from the same file (an edited session.tcss), another tier, priority, scope.
+    changed = css.replace("width: 100%;", "width: 99%;")
     assert changed != css
     cached_stylesheet(variables)._parse_rules(changed, *source[1:])
     cached_stylesheet(variables)._parse_rules(css, source[1], True, 0, "")
@@ -154,8 +157,8 @@ def test_a_damaged_file_is_an_empty_one(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(junk)
     parses = Parses(monkeypatch)
-    css = APP_TCSS.read_text("utf-8")
-    rules = cached_stylesheet(variables)._parse_rules(css, (str(APP_TCSS), ""), False, 0, "")
+    css = TCSS.read_text("utf-8")
+    rules = cached_stylesheet(variables)._parse_rules(css, (str(TCSS), ""), False, 0, "")
     assert rules and len(parses.sources) == 1
     css_cache.forget()
     assert path.stat().st_size > 1000  # written again, whole
@@ -195,13 +198,11 @@ def test_rules_are_pickled_as_the_file_is_written_not_as_they_are_parsed(
         return dumps(obj, *args, **kwargs)
 
     monkeypatch.setattr(pickle, "dumps", counting)
-    css = APP_TCSS.read_text("utf-8")
+    css = TCSS.read_text("utf-8")
     stylesheet = cached_stylesheet(variables)
-    rules = stylesheet._parse_rules(css, (str(APP_TCSS), ""), False, 0, "")
+    rules = stylesheet._parse_rules(css, (str(TCSS), ""), False, 0, "")
     # The same source again in this process: the rules parsed, not a copy.
-    assert (
-        cached_stylesheet(variables)._parse_rules(css, (str(APP_TCSS), ""), False, 0, "") is rules
-    )
+    assert cached_stylesheet(variables)._parse_rules(css, (str(TCSS), ""), False, 0, "") is rules
     assert dumped == []  # nothing pickled while the app starts
     css_cache.save()  # after the first frame
     assert rules in dumped
@@ -212,7 +213,7 @@ def test_rules_are_pickled_as_the_file_is_written_not_as_they_are_parsed(
     monkeypatch.setattr(pickle, "dumps", dumps)
     parses = Parses(monkeypatch)
     css_cache.forget()
-    read = cached_stylesheet(variables)._parse_rules(css, (str(APP_TCSS), ""), False, 0, "")
+    read = cached_stylesheet(variables)._parse_rules(css, (str(TCSS), ""), False, 0, "")
     assert parses.sources == []
     assert described(read) == described(rules)
 

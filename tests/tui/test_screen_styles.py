@@ -1,27 +1,33 @@
-"""Each dialog's rules join the app's stylesheet when it is first shown, not at the start
-(parsing them all was about a twentieth of the work before a session's first frame)."""
+"""Each screen's rules join the app's stylesheet when it is first shown, not at the start:
+the dialogs' (parsing them all was about a twentieth of the work before a session's first
+frame), the picker's and the session's (at a first start ever, with nothing parsed kept,
+the picker parsed the session's rules and a session the picker's)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from snapshot_apps.common import started
+from snapshot_apps.common import SHORT, build_app, started
 from textual.color import Color
 
 import backtimer.tui
+from backtimer.files import catalog
 from backtimer.tui.screens.confirm import ConfirmScreen
 from backtimer.tui.screens.help import HelpScreen
 from backtimer.tui.screens.pain import PainScreen
+from backtimer.tui.screens.picker import PickerScreen
 from backtimer.tui.screens.remote import RemoteScreen
+from backtimer.tui.screens.session import SessionScreen
 from backtimer.tui.screens.summary import SummaryScreen
 
-APP_TCSS = Path(backtimer.tui.__file__).parent / "app.tcss"
+SESSION_TCSS = Path(backtimer.tui.__file__).parent / "screens" / "session.tcss"
+PICKER_TCSS = SESSION_TCSS.with_name("picker.tcss")
 DIALOGS = (PainScreen, ConfirmScreen, HelpScreen, SummaryScreen, RemoteScreen)
 
 
 def app_colour(name: str) -> str:
-    """A colour variable of app.tcss: ``$stopped: #a8322d;`` -> ``#a8322d``."""
-    for line in APP_TCSS.read_text(encoding="utf-8").splitlines():
+    """A colour variable of the session's rules: ``$stopped: #a8322d;`` -> ``#a8322d``."""
+    for line in SESSION_TCSS.read_text(encoding="utf-8").splitlines():
         if line.startswith(f"${name}:"):
             return line.split(":", 1)[1].strip().rstrip(";")
     raise AssertionError(name)
@@ -31,11 +37,19 @@ def sources(app) -> set[str]:
     return {name for _, name in app.stylesheet.source}
 
 
+def files(app) -> set[str]:
+    """The files of rules in the app's stylesheet."""
+    return {path for path, name in app.stylesheet.source if not name}
+
+
 async def test_a_session_starts_without_the_dialogs_rules(short) -> None:
     async with started(short) as (app, _pilot, _clock):
         assert type(app.screen).__name__ == "SessionScreen"
         assert not sources(app) & {f"{dialog.__name__}.STYLES" for dialog in DIALOGS}
-        # The session's own rules are there from the start (app.tcss).
+        # The session's own rules are there from the start (screens/session.tcss), and
+        # not the picker's.
+        assert str(SESSION_TCSS) in files(app)
+        assert str(PICKER_TCSS) not in files(app)
         assert app.screen.query_one("#phase-band").styles.height is not None
 
 
@@ -47,7 +61,7 @@ async def test_a_dialog_is_styled_when_it_is_first_shown(short) -> None:
         assert "PainScreen.STYLES" in sources(app)
         dialog = app.screen.query_one("#pain-dialog")
         assert dialog.styles.width is not None and dialog.styles.width.value == 76
-        # Its own $stopped: the colour of the session's stopped phase in app.tcss.
+        # Its own $stopped: the colour of the session's stopped phase.
         assert dialog.styles.border_top[1] == Color.parse(app_colour("stopped"))
         # Added once, however often it is shown.
         count = len(app.stylesheet.source)
@@ -60,3 +74,39 @@ async def test_a_dialog_is_styled_when_it_is_first_shown(short) -> None:
 def test_every_dialog_has_its_rules() -> None:
     for dialog in DIALOGS:
         assert dialog.STYLES.strip(), dialog.__name__
+
+
+async def test_the_picker_starts_without_the_sessions_rules_which_come_with_a_session(
+    user_routines: Path,
+) -> None:
+    (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
+    app = build_app(None, entries=catalog.user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        assert str(PICKER_TCSS) in files(app)
+        assert str(SESSION_TCSS) not in files(app)
+        routines = app.screen.query_one("#routines")
+        assert routines.styles.width is not None and routines.styles.width.value == 40
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert str(SESSION_TCSS) in files(app)
+        # Styled by them as a session started alone is (app.tcss had them all).
+        band = app.screen.query_one("#phase-band")
+        assert band.styles.background == Color.parse(app_colour("get-ready"))
+        phase = app.screen.query_one("#phase")
+        assert phase.styles.height is not None and phase.styles.height.value == 3
+        # Added once, however many sessions are shown.
+        added = app.stylesheet.source[(str(SESSION_TCSS), "")]
+        count = len(files(app))
+        await pilot.press("q", "y")
+        await pilot.pause()
+        await pilot.press("enter")  # the summary closes: the picker again
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert app.stylesheet.source[(str(SESSION_TCSS), "")] is added
+        assert len(files(app)) == count

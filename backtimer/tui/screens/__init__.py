@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -108,27 +109,46 @@ class DrawnAfterStartUp:
 
 
 def add_styles(app: App[Any], screen_class: type) -> None:
-    """Add ``screen_class.STYLES`` to the app's stylesheet, once (see :class:`OwnStyles`)."""
-    styles: str = getattr(screen_class, "STYLES", "")
-    if not styles:
-        return
+    """Add ``screen_class``'s rules (``STYLES_PATH``, ``STYLES``) to the app's stylesheet,
+    once (see :class:`OwnStyles`)."""
+    stylesheet = app.stylesheet
     module = sys.modules.get(screen_class.__module__)
-    where = (getattr(module, "__file__", None) or "", f"{screen_class.__name__}.STYLES")
+    module_file = getattr(module, "__file__", None) or ""
     # The same tier as app.tcss (not a widget's DEFAULT_CSS); adding a source parses only
     # that source (Textual keeps the others' rules), and the same source twice is a no-op.
-    app.stylesheet.add_source(styles, read_from=where, is_default_css=False)
+    name: str = getattr(screen_class, "STYLES_PATH", "")
+    if name:
+        # As Textual reads a CSS_PATH: the absolute path, read once.
+        path = os.path.abspath(os.path.join(os.path.dirname(module_file), name))
+        if not stylesheet.has_source(path):
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+            stylesheet.add_source(text, read_from=(path, ""), is_default_css=False)
+    styles: str = getattr(screen_class, "STYLES", "")
+    if styles:
+        where = (module_file, f"{screen_class.__name__}.STYLES")
+        stylesheet.add_source(styles, read_from=where, is_default_css=False)
 
 
 class OwnStyles:
-    """A screen whose rules (``STYLES``, Textual CSS as in app.tcss) join the app's
-    stylesheet the first time one is shown, not at the app's start: parsing the rules of
-    every dialog was about a twentieth of the work before a session's first frame.
+    """A screen whose rules (Textual CSS as in app.tcss: the file ``STYLES_PATH``, relative
+    to the screen's module as Textual's ``CSS_PATH``, then ``STYLES``) join the app's
+    stylesheet the first time one is shown, not at the app's start. Parsing the rules of
+    every dialog was about a twentieth of the work before a session's first frame; at a
+    first start ever (nothing parsed kept, see :mod:`backtimer.tui.css_cache`), the picker
+    parsed the session screen's rules, and a session the picker's.
 
     Put it before the Textual screen class: ``class PainScreen(OwnStyles, ModalScreen)``.
     The rules only name the screen's own widgets, so no widget shown before needs restyling.
-    A variable of app.tcss (``$stopped``) is not seen here: each ``STYLES`` sets its own.
+    A variable of another screen's rules (the session's ``$stopped``) is not seen here: each
+    screen's rules set their own.
+
+    Unlike a Textual screen's ``CSS``/``CSS_PATH``, which make Textual parse every rule of
+    the app again in a new stylesheet (without the kept rules), adding a source here parses
+    that source alone.
     """
 
+    STYLES_PATH: ClassVar[str] = ""
     STYLES: ClassVar[str] = ""
 
     def _post_register(self, app: App[Any]) -> None:

@@ -54,7 +54,7 @@ class PainScreen(OwnStyles, ModalScreen[PainDetails | None]):
     """Stop. Where, how much, a note; then end the session (default), skip, or resume."""
 
     # Its rules (Textual CSS), added when it is first shown (see OwnStyles); $stopped is
-    # app.tcss's.
+    # the session's (screens/session.tcss).
     STYLES = """
         $stopped: #a8322d;
 

@@ -49,7 +49,7 @@ from backtimer.files.config import Config
 from backtimer.files.routine_load import RoutineError
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SettingsSaved, StartRoutine
-from backtimer.tui.screens import DrawnAfterStartUp, StyledAtMount, preset_breakpoints
+from backtimer.tui.screens import DrawnAfterStartUp, OwnStyles, StyledAtMount, preset_breakpoints
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.text import literal, plural
 from backtimer.tui.widgets.tickbox import TickBox
@@ -253,7 +253,8 @@ def toml_listing(folder: Path) -> tuple[str, ...] | None:
         return None
 
 
-class PickerScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
+class PickerScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
+    STYLES_PATH = "picker.tcss"  # its rules, added when the picker is first shown
     #: Seconds between two looks at the routine files (a few stat calls each time).
     WATCH_INTERVAL: ClassVar[float] = 1.5
     #: Files looked at each time, in turn (a long list is gone through over a few looks).

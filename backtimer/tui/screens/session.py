@@ -47,7 +47,13 @@ from backtimer.session.controller import SessionController, refusal_text
 from backtimer.session.safety import PainDetails
 from backtimer.tui.keys import bindings
 from backtimer.tui.messages import SessionOver
-from backtimer.tui.screens import DrawnAfterStartUp, StyledAtMount, pop_above, preset_breakpoints
+from backtimer.tui.screens import (
+    DrawnAfterStartUp,
+    OwnStyles,
+    StyledAtMount,
+    pop_above,
+    preset_breakpoints,
+)
 from backtimer.tui.widgets.bigtext import BigText
 from backtimer.tui.widgets.keybar import KeyBar
 from backtimer.tui.widgets.meter import Meter
@@ -106,8 +112,10 @@ def _load_dialogs() -> None:
     import backtimer.tui.screens.pain  # noqa: F401
 
 
-class SessionScreen(DrawnAfterStartUp, StyledAtMount, Screen[None]):
+class SessionScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
     """A running session. Built by the app; see the module's docstring."""
+
+    STYLES_PATH = "session.tcss"  # its rules, added when a session is first shown
 
     ESCAPE_IS_PAIN = True  # nothing is open over it: escape is a pain stop here (as x)
 

@@ -175,7 +175,7 @@ class SummaryScreen(OwnStyles, Screen[None]):
     """
 
     # Its rules (Textual CSS), added when it is first shown (see OwnStyles); the colours
-    # are app.tcss's.
+    # are the session's (screens/session.tcss).
     STYLES = """
         $work: #2e7a4b;
         $paused: #5a5f66;
