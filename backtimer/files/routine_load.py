@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import errno
 import os
 import re
@@ -519,6 +518,8 @@ def _problem_from_pydantic(err: Any, name: str, locator: LineLocator, data: Any 
         elif model is not None:
             close = _closest_field(key, err.get("input"), model)
             if close is None:
+                import difflib  # here: only a file with an unknown key needs it
+
                 found = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
                 close = found[0] if found else None
             if close:

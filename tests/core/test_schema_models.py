@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,26 @@ def dataclass_defaults(cls: type) -> dict[str, Any]:
         else:
             out[field.name] = field.default
     return out
+
+
+def test_nothing_makes_the_first_build_slow() -> None:
+    """What the first build of the models (at a first start) is kept free of, without timing
+    it: annotations as strings for pydantic to evaluate, and default factories whose
+    signature is costly to read (a builtin's is parsed from its text, a model's is made)."""
+    for model, _ in PAIRS:
+        assert not any(isinstance(a, str) for a in vars(model).get("__annotations__", {}).values())
+        for name, info in model.model_fields.items():
+            factory = info.default_factory
+            assert factory is None or isinstance(factory, types.FunctionType), (model, name)
+    first, second = (
+        schema.validate_routine({"exercises": [{"name": "E"}], "name": "R"}) for _ in "ab"
+    )
+    assert (
+        first.defaults == routine.Defaults()
+        and first.cautions == []
+        and first.exercises[0].steps == []
+    )
+    assert first.cautions is not second.cautions  # a new list each time, as list() gave
 
 
 def test_every_model_of_the_schema_has_its_data_type() -> None:
