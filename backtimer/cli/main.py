@@ -406,16 +406,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 #: Arguments that only ask about backtimer itself: they make no dataclass.
 _ABOUT = frozenset(("--version", "-h", "--help"))
 
+#: The commands that install the compiled-method store themselves ("": the picker), after
+#: starting the child that checks their routines (cli.run): their parser makes no dataclass,
+#: and the child starts before the store's imports instead of after them.
+_STORE_LATER = frozenset(("", "run"))
+
 
 def _main(argv: Sequence[str] | None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
-    if not words or not set(words) <= _ABOUT:
+    chosen = chosen_command(words)
+    if chosen not in _STORE_LATER and not set(words) <= _ABOUT:
         # Before the first dataclass (the command's modules): their methods compiled once,
         # not at every start. --version and --help make none: nor do they load dataclasses.
         from backtimer.files import dataclass_code
 
         dataclass_code.install(lazy=True)
-    parser = build_parser(chosen_command(words))
+    parser = build_parser(chosen)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is not None and not getattr(args, "starts_app", False):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import sys
 from pathlib import Path
@@ -103,6 +102,16 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def store_methods() -> None:
+    """Install the compiled-method store (files.dataclass_code) before the first dataclass.
+    cli.main installs it before any other command's modules; run and the picker install it
+    here, once their child is started (nothing before makes a dataclass): the child starts
+    sooner, and its check overlaps the store's imports too."""
+    from backtimer.files import dataclass_code
+
+    dataclass_code.install(lazy=True)
+
+
 def run(args: argparse.Namespace) -> int:
     if _full_screen(args):
         # A routine not checked before is checked in a child process while this one imports
@@ -111,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
         # the app is imported where it is used.
         from backtimer.files.precheck import start_for
 
-        if start_for(args.routine) is not None:
+        started = start_for(args.routine)
+        store_methods()
+        if started is not None:
             import backtimer.tui.app  # noqa: F401  (below: the slowest import by far)
+    store_methods()
     from backtimer.files import catalog
     from backtimer.remote import unavailable
 
@@ -158,6 +170,8 @@ def _full_screen(args: argparse.Namespace) -> bool:
 
 def _run_plain(entry: Entry, args: argparse.Namespace) -> int:
     # Deferred: plain mode's terminal and speech modules load only for --plain.
+    import dataclasses  # here: the full-screen start imports it after starting its child
+
     from backtimer.files.config import unknown_bindings
     from backtimer.plain import StopSignals, run_plain
     from backtimer.remote import RemoteError
@@ -261,6 +275,7 @@ def open_picker() -> int:
     from backtimer.files.precheck import start_for
 
     start_for(None)
+    store_methods()
     # Deferred: Textual (the slowest import by far) loads only for the full-screen app.
     from backtimer.tui.app import run_app
 

@@ -315,3 +315,63 @@ def test_pending_ends_when_the_child_is_done(routine_file: Path, monkeypatch) ->
     seen = routine_reads(monkeypatch)
     assert catalog.resolve(str(routine_file)).routine is not None
     assert seen == []  # from the cache the child wrote
+
+
+#: Runs cli.main with ``sys.argv[1:]`` (full screen, Textual's app made unimportable: it stops
+#: there) and prints, in order, what happened: the child started (or not), the compiled-method
+#: store installed, and each dataclass made without the store (those made with it are left out).
+ORDER = """\
+import contextlib, dataclasses, io, sys
+from backtimer.files import dataclass_code, precheck
+out, events = sys.stdout, []
+make = dataclasses._process_class
+def process_class(*args, **kwargs):
+    events.append("made" if dataclass_code.installed() else "made-unstored")
+    return make(*args, **kwargs)
+dataclasses._process_class = process_class
+start, install = precheck.start, dataclass_code.install
+def starting(*args, **kwargs):
+    found = start(*args, **kwargs)
+    events.append("child" if found is not None else "no-child")
+    return found
+def installing(**kwargs):
+    events.append("store")
+    return install(**kwargs)
+precheck.start, dataclass_code.install = starting, installing
+from backtimer.cli import main, run
+run._full_screen = lambda args: True
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+sys.stdin = sys.stdout = Terminal()
+sys.modules["backtimer.tui.app"] = None
+with contextlib.suppress(ImportError):
+    main.main(sys.argv[1:])
+precheck.stop()
+print(" ".join(e for e in events if e != "made"), file=out)
+"""
+
+
+@pytest.mark.parametrize("words", [["run", "ROUTINE"], []], ids=["run", "picker"])
+def test_the_child_starts_before_the_store_of_compiled_methods(
+    words: list[str], routine_file: Path, tmp_path: Path
+) -> None:
+    """run and the picker start their child first (its imports and checks overlap this
+    process's), then install the store: no dataclass is made before it, nor without it."""
+    import os
+
+    args = [str(routine_file) if word == "ROUTINE" else word for word in words]
+    env = {
+        **os.environ,
+        "BACKTIMER_CACHE_DIR": str(tmp_path / "cache"),
+        "BACKTIMER_CONFIG_DIR": str(tmp_path / "config"),
+        "BACKTIMER_DATA_DIR": str(tmp_path / "data"),
+    }
+    assert python_output(ORDER, *args, env=env).split() == ["child", "store"]
+
+
+def test_other_commands_install_the_store_before_their_modules(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "BACKTIMER_CACHE_DIR": str(tmp_path / "cache")}
+    assert python_output(ORDER, "plan", "desk-break", env=env).split() == ["store"]
