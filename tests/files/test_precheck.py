@@ -375,3 +375,17 @@ def test_other_commands_install_the_store_before_their_modules(tmp_path: Path) -
 
     env = {**os.environ, "BACKTIMER_CACHE_DIR": str(tmp_path / "cache")}
     assert python_output(ORDER, "plan", "desk-break", env=env).split() == ["store"]
+
+
+def test_the_child_collects_no_garbage_from_its_first_line(tmp_path: Path) -> None:
+    """CHILD_CODE turns the collector off before it imports anything of backtimer (a
+    stand-in package here says what it finds)."""
+    files = tmp_path / "backtimer" / "files"
+    files.mkdir(parents=True)
+    (tmp_path / "backtimer" / "__init__.py").write_text("", encoding="utf-8")
+    (files / "__init__.py").write_text("", encoding="utf-8")
+    (files / "precheck.py").write_text(
+        "import gc\ndef child(names):\n    print(gc.isenabled(), *names)\n", encoding="utf-8"
+    )
+    out = python_output(precheck.CHILD_CODE, str(tmp_path), "--", "a.toml", "b.toml")
+    assert out.split() == ["False", "a.toml", "b.toml"]
