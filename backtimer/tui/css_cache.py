@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import pickle
 import sys
 from pathlib import Path
@@ -69,6 +70,8 @@ MAX_SOURCES = 400
 
 Key = tuple[str, tuple[str, str], bool, int, str]
 Theme = tuple[tuple[str, str], ...]
+#: A source with a theme, whatever its priority (a :data:`Key` without its tie-breaker).
+Source = tuple[Theme, str, tuple[str, str], bool, str]
 
 
 def textual_stamp() -> tuple[Any, ...] | None:
@@ -107,6 +110,11 @@ class _Store:
         # The theme of the variables last asked about (the stylesheet's dict, the same at
         # every source): sorting ~170 variables for each source was ~1 ms before a first frame.
         self._last: tuple[dict[str, str], dict[str, str], Theme] | None = None
+        # Each source's rules at a priority (tie-breaker) other than 0, by theme and source
+        # without the priority: Textual parses a source again when it finds a class deeper
+        # in the hierarchy than before (Widget's rules three times before a session's first
+        # frame); see :func:`with_priority`.
+        self.by_source: dict[Source, tuple[int, list[RuleSet]]] = {}
 
     def _read(self) -> dict[Theme, dict[Key, bytes]]:
         if self.stamp is None:
@@ -131,7 +139,9 @@ class _Store:
         return theme
 
     def rules(self, variables: dict[str, str], key: Key) -> list[RuleSet] | None:
-        """The rules kept for ``key`` with these variables (None: not kept)."""
+        """The rules kept for ``key`` with these variables: parsed in this process, read
+        from the file, or those of the same source at another priority with this one
+        (None: not kept)."""
         theme = self._theme(variables)
         fresh = self.fresh.get((theme, key))
         if fresh is not None:
@@ -140,7 +150,7 @@ class _Store:
             self.themes = self._read()
         found = self.themes.get(theme, {}).get(key)
         if found is None:
-            return None
+            return self._at_priority(theme, key)
         try:
             rules = pickle.loads(found)
         except Exception:
@@ -148,6 +158,7 @@ class _Store:
         if not isinstance(rules, list):
             return None
         self.used.add((theme, key))
+        self._priced(theme, key, rules)
         return rules
 
     def keep(self, variables: dict[str, str], key: Key, rules: list[RuleSet]) -> None:
@@ -155,6 +166,29 @@ class _Store:
         theme = self._theme(variables)
         self.fresh[(theme, key)] = rules
         self.used.add((theme, key))
+        self._priced(theme, key, rules)
+
+    def priced(self, variables: dict[str, str], key: Key, rules: list[RuleSet]) -> None:
+        """Note rules parsed for ``key`` to give the source's rules at another priority
+        (not kept in the file)."""
+        self._priced(self._theme(variables), key, rules)
+
+    def _priced(self, theme: Theme, key: Key, rules: list[RuleSet]) -> None:
+        css, read_from, is_default_rules, tie_breaker, scope = key
+        if tie_breaker:
+            source = (theme, css, read_from, is_default_rules, scope)
+            self.by_source[source] = (tie_breaker, rules)
+
+    def _at_priority(self, theme: Theme, key: Key) -> list[RuleSet] | None:
+        css, read_from, is_default_rules, tie_breaker, scope = key
+        found = self.by_source.get((theme, css, read_from, is_default_rules, scope))
+        if found is None:
+            return None
+        rules = with_priority(found[1], found[0], tie_breaker)
+        if rules is not None:
+            self.fresh[(theme, key)] = rules
+            self.used.add((theme, key))
+        return rules
 
     def save(self) -> None:
         """Write the file if this process parsed anything (a temporary file, then a rename).
@@ -191,6 +225,31 @@ class _Store:
             self.unwritten = False
 
 
+def with_priority(rules: list[RuleSet], was: int, now: int) -> list[RuleSet] | None:
+    """Rules parsed with the tie-breaker ``was`` (not 0) as the parse gives them with ``now``
+    (copies; None: they are not as that parse makes them).
+
+    Textual's parse gives every rule of a source the source's tie-breaker times one more
+    than the rule's depth in the nesting (``&:focus {...}`` in a rule: twice), and nothing
+    else in the rules depends on it (textual/css/parse.py, ``parse_rule_set``). A test
+    checks it against the parse for the rules of Textual's widgets and backtimer's."""
+    if not was:
+        return None
+    copies = []
+    for rule in rules:
+        times, rest = divmod(rule.tie_breaker, was)
+        if rest or times < 1:
+            return None
+        try:  # a shallow copy (copy.copy takes 7 times as long)
+            twin = object.__new__(type(rule))
+            twin.__dict__.update(rule.__dict__)
+        except AttributeError:  # no __dict__ (slots)
+            twin = copy.copy(rule)
+        twin.tie_breaker = times * now
+        copies.append(twin)
+    return copies
+
+
 _store: _Store | None = None
 
 
@@ -222,12 +281,22 @@ def use(stylesheet: Stylesheet) -> None:
             pass
         variables = stylesheet._variables
         rules = store.rules(variables, key)
+        if rules is not None:
+            stylesheet._parse_cache[key] = rules
+            return rules
+        probe: list[RuleSet] | None = None
+        if not tie_breaker:
+            # Parsed with the tie-breaker 1, whose rules give this source's at every
+            # priority (see with_priority): Textual asks for a widget's at 0 when the widget
+            # itself is first shown, at -1, -2... for its subclasses'.
+            probe = parse_rules(css, read_from, is_default_rules, 1, scope)
+            rules = with_priority(probe, 1, 0)
         if rules is None:
             rules = parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
-            if not any(rule.errors for rule in rules):
-                store.keep(variables, key, rules)
-        else:
-            stylesheet._parse_cache[key] = rules
+        if not any(rule.errors for rule in rules):
+            store.keep(variables, key, rules)
+            if probe is not None:
+                store.priced(variables, (css, read_from, is_default_rules, 1, scope), probe)
         return rules
 
     stylesheet._parse_rules = cached_parse_rules  # type: ignore[method-assign]

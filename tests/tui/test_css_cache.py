@@ -244,3 +244,83 @@ async def test_the_rules_written_after_a_session_are_the_rules_parsed(
     for theme, key, rules in written:
         parsed = Stylesheet(variables=theme)._parse_rules(*key)
         assert described(rules, with_css=False) == described(parsed, with_css=False)
+
+
+def default_css_sources() -> list[tuple[str, tuple[str, str], str]]:
+    """(text, where, scope) of every DEFAULT_CSS of Textual's widgets and backtimer's, and
+    backtimer's own files of rules."""
+    import inspect
+
+    import textual.containers
+    import textual.screen
+    import textual.widgets
+    from textual.dom import DOMNode
+
+    import backtimer.tui.screens
+    import backtimer.tui.widgets
+
+    modules: list[Any] = [textual.containers, textual.screen, textual.widgets]
+    modules.append(__import__("textual.app", fromlist=["App"]))
+    for package in (backtimer.tui.screens, backtimer.tui.widgets):
+        folder = Path(package.__file__).parent
+        for path in sorted(folder.glob("*.py")):
+            if path.stem != "__init__":
+                modules.append(__import__(f"{package.__name__}.{path.stem}", fromlist=["x"]))
+    found: dict[tuple[str, str], tuple[str, tuple[str, str], str]] = {}
+    for module in modules:
+        for name in dir(module):
+            cls = getattr(module, name, None)
+            if inspect.isclass(cls) and issubclass(cls, DOMNode):
+                for base in cls.__mro__:
+                    css = base.__dict__.get("DEFAULT_CSS", "")
+                    if css and issubclass(base, DOMNode):
+                        where = (base.__module__, f"{base.__name__}.DEFAULT_CSS")
+                        found[where] = (css, where, base._css_type_name)
+    for path in (APP_TCSS, TCSS, TCSS.with_name("picker.tcss")):
+        found[(str(path), "")] = (path.read_text("utf-8"), (str(path), ""), "")
+    return list(found.values())
+
+
+def test_a_source_at_another_priority_is_the_parse_at_that_priority(
+    variables: dict[str, str],
+) -> None:
+    """Textual parses a source again for each priority (tie-breaker) it is asked at; the
+    rules at one priority give the rules at any other, as the parse gives them."""
+    sources = default_css_sources()
+    assert len(sources) > 40
+    nested = 0
+    for css, where, scope in sources:
+        is_default = where[1].endswith(".DEFAULT_CSS")
+        probe = Stylesheet(variables=variables)._parse_rules(css, where, is_default, 1, scope)
+        nested += any(rule.tie_breaker > 1 for rule in probe)
+        for now in (0, -1, -2, -5):
+            parsed = Stylesheet(variables=variables)._parse_rules(
+                css, where, is_default, now, scope
+            )
+            derived = css_cache.with_priority(probe, 1, now)
+            assert derived is not None, where
+            assert [rule.tie_breaker for rule in derived] == [r.tie_breaker for r in parsed]
+            assert described(derived, with_css=False) == described(parsed, with_css=False)
+        # From another priority than 1 as well; never from 0 (every rule's is 0 then).
+        at_two = Stylesheet(variables=variables)._parse_rules(css, where, is_default, -2, scope)
+        derived = css_cache.with_priority(at_two, -2, -3)
+        parsed = Stylesheet(variables=variables)._parse_rules(css, where, is_default, -3, scope)
+        assert derived is not None
+        assert described(derived, with_css=False) == described(parsed, with_css=False)
+        assert css_cache.with_priority(probe, 0, -1) is None
+    assert nested > 5  # nested rules (``&:focus``), whose priority is a multiple of it
+
+
+async def test_a_session_parses_each_source_once(
+    store: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Widget's rules were parsed three times before a session's first frame (at the
+    priorities of Screen's, and of deeper widgets'), Screen's and Static's twice."""
+    entry = write_routine(tmp_path, SHORT)
+    parses = Parses(monkeypatch)
+    app = build_app(entry, clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "GET READY" in app.screen.query_one("#phase").render().plain  # type: ignore[attr-defined]
+        assert len(parses.sources) > 10
+        assert len(set(parses.sources)) == len(parses.sources)
