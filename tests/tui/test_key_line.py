@@ -1,0 +1,99 @@
+"""The app's first screen shows its keys at its first frame as one line (widgets.keybar.KeyLine)
+and gets the footer (a widget for each key) right after: the line looks exactly as the
+footer does (every cell: its character, background, and a character's colour and weight),
+at every size; the footer takes its place; a screen shown later has the footer at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from snapshot_apps.common import SHORT, FakeClock, build_app, write_routine
+from textual.widgets._footer import FooterKey
+
+from backtimer.files import catalog
+from backtimer.tui.app import BacktimerApp
+from backtimer.tui.widgets.keybar import KeyFooter, KeyLine
+
+SIZES = [(100, 30), (120, 40), (80, 24), (60, 20), (40, 12)]
+
+
+def bottom_line(app: BacktimerApp) -> list[tuple[Any, ...]]:
+    """The screen's last line, cell by cell: the character, its background and (not for a
+    blank, whose colour shows nothing) its colour, bold and dim."""
+    strip = app.screen._compositor.render_strips()[-1]
+    cells: list[tuple[Any, ...]] = []
+    for segment in strip:
+        style = segment.style
+        assert style is not None
+        for char in segment.text:
+            ink = None if char == " " else (style.color, style.bold, style.dim)
+            cells.append((char, style.bgcolor, ink))
+    return cells
+
+
+def app_for(first: str, tmp_path: Path, user_routines: Path) -> BacktimerApp:
+    if first == "session":
+        return build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
+    catalog.all_entries()  # checked once, as an earlier start would have
+    return build_app(None)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("first", ["session", "picker"])
+async def test_the_first_frames_key_line_looks_as_the_footer_that_replaces_it(
+    first: str,
+    size: tuple[int, int],
+    tmp_path: Path,
+    user_routines: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at_frame: dict[str, Any] = {}
+    first_frame = BacktimerApp._first_frame
+
+    def seeing(app: BacktimerApp) -> None:
+        if not at_frame:
+            at_frame["line"] = bottom_line(app)
+            at_frame["lines"] = list(app.screen.query(KeyLine))
+            at_frame["footers"] = list(app.screen.query(KeyFooter))
+        first_frame(app)
+
+    monkeypatch.setattr(BacktimerApp, "_first_frame", seeing)
+    app = app_for(first, tmp_path, user_routines)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        assert len(at_frame["lines"]) == 1 and not at_frame["footers"]
+        # The footer in its place, the line gone.
+        assert not list(app.screen.query(KeyLine))
+        footer = app.screen.query_one(KeyFooter)
+        assert list(footer.query(FooterKey))
+        text = "".join(cell[0] for cell in at_frame["line"])
+        assert "Pain stop" in text and "? Help" in text
+        assert at_frame["line"] == bottom_line(app)
+
+
+async def test_a_screen_shown_later_has_the_footer_at_once(tmp_path: Path) -> None:
+    app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")  # the help screen, after the first frame
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert not list(app.screen.query(KeyLine))
+        assert list(app.screen.query_one(KeyFooter).query(FooterKey))
+
+
+async def test_a_click_on_a_key_of_the_line_presses_it(tmp_path: Path) -> None:
+    app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    pressed: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        line = KeyLine()
+        await app.screen.mount(line)  # one drawn on the screen as at the first frame
+        await pilot.pause()
+        app.simulate_key = pressed.append  # type: ignore[method-assign]
+        start, _end, key, _enabled = next(span for span in line.spans if span[2] == "n")
+        await pilot.click(line, offset=(start, 0))
+        assert pressed == ["n"] == [key]
