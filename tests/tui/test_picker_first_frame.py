@@ -122,6 +122,37 @@ async def test_a_changed_file_is_checked_after_the_first_frame_and_its_errors_sh
         assert app.screen is picker
 
 
+async def test_the_first_frames_preview_is_made_once(
+    user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list, highlighting the routine whose preview the picker has just shown, says so
+    (OptionHighlighted): that preview is not made and drawn again; moving to another
+    routine shows its own."""
+    from backtimer.tui.screens import picker as picker_module
+
+    write_routines(user_routines, 3)
+    catalog.all_entries()
+    made: list[tuple[str, bool]] = []  # the routine, and whether the first frame was drawn
+    preview = picker_module.preview
+    app = build_app(None)
+
+    def counting(entry: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append((entry.key, app.first_frame_drawn))
+        return preview(entry, *args, **kwargs)
+
+    monkeypatch.setattr(picker_module, "preview", counting)
+    counts = Counts(monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = picker_of(app)
+        await until(pilot, lambda: picker._frame_done, "the work after the first frame")
+        assert counts.at_first_frame is not None
+        assert "About " in counts.at_first_frame["text"]
+        assert [key for key, drawn in made if not drawn] == ["r000"], made
+        await pilot.press("down")
+        await pilot.pause()
+        assert made[-1] == ("r001", True)
+
+
 async def count_widgets(user_routines: Path, routines: int) -> int:
     write_routines(user_routines, routines)
     app = build_app(None)

@@ -26,7 +26,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group
 from rich.table import Table
@@ -305,6 +305,8 @@ class PickerScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
         self._spoken: dict[Path, tuple[Routine, Config, Level, float]] = {}
         self._settings: Config | None = None  # saved on the settings screen opened here
         self._cache: catalog.RoutineCache | None = None
+        #: What the preview shows: (index, entry, level, levels note, spoken seconds).
+        self._previewed: tuple[Any, ...] | None = None
 
     def compose(self) -> ComposeResult:
         preset_breakpoints(self)  # before the widgets' styles: no restyle at the first resize
@@ -401,6 +403,7 @@ class PickerScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
         option_list.add_options(self._options(0, first))
         self._listed = first
         if not self.entries:
+            self._previewed = None
             self.query_one("#preview-body", Static).update(
                 Text(
                     "No routines found. Put .toml files in "
@@ -643,12 +646,9 @@ class PickerScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
             return
         entry = self._check(index)
         level = self.level_of(entry)
-        parts = preview(
-            entry,
-            level,
-            levels_note=self.levels_note,
-            spoken=self.spoken_seconds(entry, level),
-        )
+        spoken = self.spoken_seconds(entry, level)
+        self._previewed = (index, entry, level, self.levels_note, spoken)
+        parts = preview(entry, level, levels_note=self.levels_note, spoken=spoken)
         spaced: list[Text | Table] = []
         for part in parts:
             if spaced:
@@ -659,7 +659,20 @@ class PickerScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
             self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.show_preview(event.option_index)
+        index = event.option_index
+        if self._previewed is not None and 0 <= index < len(self.entries):
+            # Shown already (refresh_entries shows the routine it highlights, and the list
+            # then says so): not made and drawn again.
+            index_, entry, level, note, spoken = self._previewed
+            if (
+                index_ == index
+                and entry is self.entries[index]
+                and level == self.level_of(entry)
+                and note == self.levels_note
+                and spoken == self.spoken_seconds(entry, level)
+            ):
+                return
+        self.show_preview(index)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
