@@ -85,7 +85,24 @@ async def started(
     app = build_app(entry, clock=clock, **kwargs)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
+        await footer_in_place(app, pilot)
         yield app, pilot, clock
+
+
+async def footer_in_place(app: BacktimerApp, pilot: Any) -> None:
+    """Let the app run until the first screen's footer, which takes the place of the key
+    line of its first frame right after that frame (see backtimer.tui.widgets.keybar), is
+    there and laid out."""
+    from backtimer.tui.widgets.keybar import KeyFooter, KeyLine
+
+    def placed() -> bool:
+        screen = app.screen
+        if screen.query(KeyLine):
+            return False
+        return all(footer.region.width > 0 for footer in screen.query(KeyFooter))
+
+    if not placed():
+        await until(pilot, placed, "the footer in the place of the first frame's key line")
 
 
 async def pain_stop_at(app: BacktimerApp, pilot: Any, clock: FakeClock, seconds: float) -> None:

@@ -22,6 +22,7 @@ from snapshot_apps.common import (
     FakeClock,
     advance,
     build_app,
+    footer_in_place,
     snapshot_entries,
 )
 from textual.pilot import Pilot
@@ -56,6 +57,7 @@ def picker() -> tuple[BacktimerApp, RunBefore]:
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
+        await footer_in_place(app, pilot)  # the first screen's footer, after its first frame
 
     return app, before
 
@@ -79,6 +81,7 @@ def picker_levels() -> tuple[BacktimerApp, RunBefore]:
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
+        await footer_in_place(app, pilot)  # the first screen's footer, after its first frame
 
     return app, before
 
@@ -89,6 +92,7 @@ def session(phase: str, *, paused: bool = False) -> tuple[BacktimerApp, RunBefor
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
+        await footer_in_place(app, pilot)  # the first screen's footer, after its first frame
         advance(app, clock, seconds_to(app, phase))
         if paused:
             await pilot.press("space")
@@ -103,6 +107,7 @@ def pain() -> tuple[BacktimerApp, RunBefore]:
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
+        await footer_in_place(app, pilot)  # the first screen's footer, after its first frame
         advance(app, clock, seconds_to(app, "hold"))
         await pilot.press("x")
         await pilot.pause()
@@ -117,6 +122,7 @@ def summary() -> tuple[BacktimerApp, RunBefore]:
 
     async def before(pilot: Pilot) -> None:
         await pilot.pause()
+        await footer_in_place(app, pilot)  # the first screen's footer, after its first frame
         plan = app.session_screen.session.plan
         last = [s for s in plan.steps if s.exercise_index == 0 and s.phase == "hold"][-1]
         advance(app, clock, plan.offset(last.index) + 1.0)  # the first exercise's last hold

@@ -16,6 +16,7 @@ from snapshot_apps.common import (
     FakeClock,
     build_app,
     collector_off_as_at_start,
+    footer_in_place,
     screen_text,
     write_routine,
 )
@@ -218,6 +219,7 @@ async def test_the_footers_keys_are_in_the_first_frame_and_made_once(
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(5):
             await pilot.pause()
+        await footer_in_place(app, pilot)
         assert seen.at_frame is not None
         footer_line = seen.at_frame["text"].splitlines()[-1]
         assert "Pain stop" in footer_line and "? Help" in footer_line

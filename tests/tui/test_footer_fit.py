@@ -10,6 +10,7 @@ from snapshot_apps.common import (
     SHORT,
     advance,
     build_app,
+    footer_in_place,
     screen_text,
     started,
     write_routine,
@@ -59,6 +60,7 @@ async def test_the_picker_footer_fits(tmp_path, size: tuple[int, int]) -> None:
     app = build_app(None, entries=lambda: [load_entry(entry.path, "user")])
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
+        await footer_in_place(app, pilot)
         shown = check_footer(app)
         assert shown[0] == "enter"  # the most needed first
         if size[0] >= 120:

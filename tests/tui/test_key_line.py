@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, build_app, write_routine
+from snapshot_apps.common import SHORT, FakeClock, build_app, footer_in_place, write_routine
 from textual.widgets._footer import FooterKey
 
 from backtimer.files import catalog
@@ -63,8 +63,8 @@ async def test_the_first_frames_key_line_looks_as_the_footer_that_replaces_it(
     monkeypatch.setattr(BacktimerApp, "_first_frame", seeing)
     app = app_for(first, tmp_path, user_routines)
     async with app.run_test(size=size) as pilot:
-        for _ in range(3):
-            await pilot.pause()
+        await pilot.pause()
+        await footer_in_place(app, pilot)
         assert len(at_frame["lines"]) == 1 and not at_frame["footers"]
         # The footer in its place, the line gone.
         assert not list(app.screen.query(KeyLine))
@@ -79,6 +79,7 @@ async def test_a_screen_shown_later_has_the_footer_at_once(tmp_path: Path) -> No
     app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
+        await footer_in_place(app, pilot)
         await pilot.press("question_mark")  # the help screen, after the first frame
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
