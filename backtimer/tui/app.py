@@ -30,9 +30,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual.app import App, SuspendNotSupported
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from backtimer.core.literal import printable, shown
 from backtimer.files import catalog, dataclass_code
@@ -42,7 +43,7 @@ from backtimer.session.commands import binding_ids
 from backtimer.tui import css_cache
 from backtimer.tui.keys import bindings, close_top
 from backtimer.tui.messages import SessionOver, SettingsSaved, StartRoutine, SummaryClosed
-from backtimer.tui.screens import pop_above
+from backtimer.tui.screens import StyledAtMount, pop_above, preset_breakpoints
 from backtimer.tui.terminal import FLUSH_WAIT, TerminalGuard
 
 if TYPE_CHECKING:
@@ -249,6 +250,18 @@ def _collect_start_up() -> None:
     gc.freeze()
 
 
+class BaseScreen(StyledAtMount, Screen[Any]):
+    """The screen under every other (Textual's default screen, empty): like the app's own
+    screens, it gets its breakpoint classes before its styles and is not styled a second
+    time when first shown (see screens.StyledAtMount). Textual's restyled it, and the
+    widgets it holds (its toasts and tooltip), twice before the first screen's first frame:
+    at its first showing and at its first resize."""
+
+    def compose(self) -> ComposeResult:
+        preset_breakpoints(self)
+        yield from ()
+
+
 class BacktimerApp(App[int]):
     """backtimer's full-screen UI. Build it with :func:`make_app`."""
 
@@ -325,6 +338,9 @@ class BacktimerApp(App[int]):
         self.first_frame_drawn = False  # the first screen's first frame is on the terminal
 
     # ------------------------------------------------------------------ life cycle
+
+    def get_default_screen(self) -> Screen[Any]:
+        return BaseScreen(id="_default")
 
     def on_mount(self) -> None:
         # The garbage collector waits while the app starts (backtimer.cli.main pauses it):

@@ -126,6 +126,35 @@ async def test_the_picker_is_styled_once_and_drawn_once_before_its_first_frame(
         assert picker_draws == [("PickerScreen", False)]
 
 
+@pytest.mark.parametrize("first", ["session", "picker"])
+async def test_the_screen_under_the_first_is_styled_once_before_the_first_frame(
+    first: str, tmp_path: Path, user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's default screen (blank, under the first screen shown) and what it holds
+    (its toasts and tooltip, where shown: not in tests) are styled as they are made, not
+    again at its first showing nor for its breakpoint (given before its styles)."""
+    seen = FirstFrame(monkeypatch)
+    if first == "session":
+        app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    else:
+        (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
+        catalog.all_entries()
+        app = build_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert seen.at_frame is not None
+        base = app.screen_stack[0]
+        assert base is not seen.at_frame["screen"] and base.id == "_default"
+        assert base.has_class("-tall")
+        styled = seen.at_frame["styled"]
+        # Made on it, where they are (tests run without them: see the trace in the commit).
+        held = [node for node in styled if type(node).__name__ in ("ToastRack", "Tooltip")]
+        assert all(styled[node] == 1 for node in held), {n: styled[n] for n in held}
+        # When made, at its first showing (only itself, as the app's own screens) and by
+        # Textual as the app's start shows another screen over it: not for its breakpoint.
+        assert styled[base] <= 3
+
+
 @pytest.mark.parametrize(("height", "expected"), [(30, "-tall"), (20, "-short"), (15, "-tiny")])
 async def test_the_breakpoint_set_before_the_widgets_is_textuals(
     tmp_path: Path, height: int, expected: str
