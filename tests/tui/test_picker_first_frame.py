@@ -153,6 +153,48 @@ async def test_the_first_frames_preview_is_made_once(
         assert made[-1] == ("r001", True)
 
 
+async def test_the_preview_is_rendered_once_for_a_width_and_drawn_as_textual_draws_it(
+    user_routines: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's Group is rendered once for each width its height is found at (the first
+    frame: without the scroll bar, then with it), not again to draw it; what is drawn is
+    what Textual's own RichVisual draws of the same Group, line by line."""
+    from rich.console import Group
+    from textual.visual import RenderOptions, RichVisual
+
+    from backtimer.tui.screens.picker import PreviewVisual
+
+    write_routines(user_routines, 3)
+    catalog.all_entries()
+    rendered: list[tuple[Group, int]] = []  # the Group (kept: its id is not reused), width
+    group_render = Group.__rich_console__
+
+    def counting(group: Group, console: Any, options: Any) -> Any:
+        rendered.append((group, options.max_width))
+        return group_render(group, console, options)
+
+    monkeypatch.setattr(Group, "__rich_console__", counting)
+    counts = Counts(monkeypatch)
+    app = build_app(None)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = picker_of(app)
+        await until(pilot, lambda: picker._frame_done, "the work after the first frame")
+        assert counts.at_first_frame is not None and "About " in counts.at_first_frame["text"]
+        renders = [(id(group), width) for group, width in rendered]
+        assert renders and len(renders) == len(set(renders)), renders
+        body = picker.query_one("#preview-body")
+        visual = body.visual
+        assert isinstance(visual, PreviewVisual)
+        textual_own = RichVisual(body, visual._renderable)
+        style = body.visual_style
+        for width in (20, 55, 80):
+            options = RenderOptions(body._get_style, body.styles)
+            ours = visual.render_strips(width, None, style, options)
+            theirs = textual_own.render_strips(width, None, style, options)
+            assert [list(s) for s in ours] == [list(s) for s in theirs]
+            assert visual.get_height(body.styles, width) == len(theirs)
+
+
 async def count_widgets(user_routines: Path, routines: int) -> int:
     write_routines(user_routines, routines)
     app = build_app(None)

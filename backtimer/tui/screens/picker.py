@@ -25,17 +25,21 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.console import Group
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.strip import Strip
 from textual.timer import Timer
+from textual.visual import RenderOptions, RichVisual
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -212,6 +216,45 @@ def preview(
             )
         out.append(note)
     return out
+
+
+class PreviewVisual(RichVisual):
+    """The preview (a Group of Rich Texts and a Table) as Textual draws a Rich renderable,
+    rendered once for a width: Textual renders it to find its height at a width, and again
+    to draw it at that width (and the first frame finds the height twice, without and with
+    the scroll bar). Here the drawing reuses what the height was found from, styled as
+    Textual styles a renderable (Widget.post_render); the renderables of the preview draw
+    the same whatever height they are given."""
+
+    def __init__(self, widget: Any, renderable: Group) -> None:
+        super().__init__(widget, renderable)
+        self._rendered: tuple[int, list[Segment]] | None = None
+
+    def _render_at(self, width: int) -> list[Segment]:
+        if self._rendered is None or self._rendered[0] != width:
+            app = self._widget.app
+            options = app.console_options.update_width(width).update(highlight=False)
+            self._rendered = (width, list(app.console.render(self._renderable, options)))
+        return self._rendered[1]
+
+    def get_height(self, rules: Any, width: int) -> int:
+        return sum(text.count("\n") for text, _, _ in self._render_at(width))
+
+    def render_strips(
+        self, width: int, height: int | None, style: Any, options: RenderOptions
+    ) -> list[Strip]:
+        app = self._widget.app
+        console_options = app.console_options.update(highlight=False, width=width, height=height)
+        styled = self._widget.post_render(Segments(self._render_at(width)), style.rich_style)
+        segments = app.console.render(styled, console_options.update_width(width))
+        return [
+            Strip(line)
+            for line in islice(
+                Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False),
+                None,
+                height,
+            )
+        ]
 
 
 class RoutineList(OptionList):
@@ -654,7 +697,8 @@ class PickerScreen(OwnStyles, DrawnAfterStartUp, StyledAtMount, Screen[None]):
             if spaced:
                 spaced.append(Text(""))
             spaced.append(part)
-        self.query_one("#preview-body", Static).update(Group(*spaced))
+        body = self.query_one("#preview-body", Static)
+        body.update(PreviewVisual(body, Group(*spaced)))
         if scroll_home:
             self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
 
