@@ -18,6 +18,7 @@ from snapshot_apps.common import (
     collector_off_as_at_start,
     footer_in_place,
     screen_text,
+    until,
     write_routine,
 )
 from textual.css.stylesheet import Stylesheet
@@ -173,9 +174,13 @@ async def test_the_breakpoint_set_before_the_widgets_is_textuals(
         preset_breakpoints(screen)
         assert {name for name in names if screen.has_class(name)} == {expected}
         await pilot.resize_terminal(100, 40 if height < 22 else 19)
-        await pilot.pause()
         moved = "-tall" if height < 22 else "-short"
-        assert {name for name in names if screen.has_class(name)} == {moved}
+        # The resize reaches the screen a few messages later (more on a loaded machine).
+        await until(
+            pilot,
+            lambda: {name for name in names if screen.has_class(name)} == {moved},
+            f"the breakpoint moved to {moved}",
+        )
 
 
 async def test_the_first_steps_colours_are_there_at_the_start(tmp_path: Path) -> None:
