@@ -324,3 +324,58 @@ async def test_a_session_parses_each_source_once(
         assert "GET READY" in app.screen.query_one("#phase").render().plain  # type: ignore[attr-defined]
         assert len(parses.sources) > 10
         assert len(set(parses.sources)) == len(parses.sources)
+
+
+def test_variables_tokenized_as_the_rules_name_them_parse_as_textual_does(
+    variables: dict[str, str],
+) -> None:
+    """The theme's variables are tokenized as a rule first names one (not all ~170 before
+    the first source): the rules are those of Textual's own tokens, and so is the error
+    for a variable that does not exist (with the name it suggests)."""
+    from textual.css.tokenizer import TokenError
+
+    def eager() -> Stylesheet:
+        stylesheet = Stylesheet(variables=variables)
+        assert not isinstance(stylesheet._variable_tokens, css_cache.VariableTokens)
+        return stylesheet
+
+    def lazy() -> Stylesheet:
+        stylesheet = Stylesheet(variables=variables)
+        css_cache.lazy_tokens(stylesheet)
+        assert isinstance(stylesheet._variable_tokens, css_cache.VariableTokens)
+        return stylesheet
+
+    one_lazy = lazy()  # one stylesheet for every source, as the app's
+    for css, where, scope in default_css_sources():
+        is_default = where[1].endswith(".DEFAULT_CSS")
+        expected = eager()._parse_rules(css, where, is_default, 0, scope)
+        got = one_lazy._parse_rules(css, where, is_default, 0, scope)
+        assert described(got, with_css=False) == described(expected, with_css=False)
+    tokens = one_lazy._variable_tokens
+    assert isinstance(tokens, css_cache.VariableTokens)
+    assert 10 < len(tokens.made) < len(variables)  # only the variables named (every widget's)
+    # Variables set by a source are its own: not seen by the next source.
+    assert "stopped" in TCSS.read_text("utf-8") and "stopped" not in tokens
+    for css in ("Static { color: $primry; }", "Static { color: $stopped; }"):
+        errors = []
+        for stylesheet in (eager(), lazy()):
+            with pytest.raises(TokenError) as raised:
+                stylesheet._parse_rules(css, ("x", ""), False, 0, "")
+            errors.append(str(raised.value))
+        assert errors[0] == errors[1]
+    # Inline styles (content markup) read the app's tokens as well.
+    from textual._context import active_app
+    from textual.markup import parse_style
+
+    styles = []
+    for made in (App(), App()):
+        if styles:
+            css_cache.lazy_tokens(made.stylesheet)
+        token = active_app.set(made)
+        try:
+            styles.append(parse_style("bold $accent on $panel"))
+        finally:
+            active_app.reset(token)
+    assert isinstance(made.stylesheet._variable_tokens, css_cache.VariableTokens)
+    assert styles[0] == styles[1]
+    assert styles[1].foreground is not None and styles[1].bold
