@@ -110,3 +110,47 @@ async def test_the_picker_starts_without_the_sessions_rules_which_come_with_a_se
         assert isinstance(app.screen, SessionScreen)
         assert app.stylesheet.source[(str(SESSION_TCSS), "")] is added
         assert len(files(app)) == count
+
+
+def looks(screen) -> dict[str, tuple[object, ...]]:
+    """What the rules give each widget of ``screen`` with an id."""
+    return {
+        widget.id: (
+            widget.styles.background,
+            widget.styles.color,
+            widget.styles.height,
+            widget.styles.margin,
+            widget.styles.padding,
+            widget.styles.display,
+        )
+        for widget in screen.query("*")
+        if widget.id
+    }
+
+
+async def test_a_theme_changed_in_the_picker_styles_the_session_as_at_start(
+    user_routines: Path,
+) -> None:
+    """The settings screen's theme, saved in the picker (Textual parses every source again
+    with the new colours), then a session: its rules join with the new colours, as when
+    the app starts with that theme."""
+    from backtimer.files.config import Config
+
+    (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
+    seen = []
+    for changed in (True, False):
+        config = Config() if changed else Config(theme="nord")
+        app = build_app(None, entries=catalog.user, config=config)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            if changed:
+                app.apply_settings(Config(theme="nord"))
+                await pilot.pause()
+            assert app.theme == "nord"
+            picker = looks(app.screen)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SessionScreen)
+            seen.append((picker, looks(app.screen)))
+    assert seen[0] == seen[1]
+    assert seen[0][1]["top"][0] != Color.parse("#000000")  # styled: the theme's $panel
