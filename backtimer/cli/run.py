@@ -123,7 +123,11 @@ def run(args: argparse.Namespace) -> int:
         started = start_for(args.routine)
         store_methods()
         if started is not None:
-            import backtimer.tui.app  # noqa: F401  (below: the slowest import by far)
+            # The slowest import by far, then the session's own code (see load_session_code),
+            # while the child works: the routine is needed only after them.
+            from backtimer.tui.app import load_session_code
+
+            load_session_code()
     store_methods()
     from backtimer.files import catalog
     from backtimer.remote import unavailable

@@ -949,6 +949,16 @@ def _sound_settings(config: Config) -> tuple[Any, ...]:
     )
 
 
+def load_session_code() -> None:
+    """Import the code a session's first frame needs, which :meth:`BacktimerApp._launch`
+    and the app's start import where they are used: ``run`` calls this at a first start
+    while the precheck child checks the routine (backtimer.files.precheck), so that the
+    wait for the child goes to work the first frame needs anyway instead of to nothing."""
+    import backtimer.session.controller
+    import backtimer.session.launch
+    import backtimer.tui.screens.session  # noqa: F401
+
+
 def make_app(
     entry: Entry | None = None,
     *,

@@ -389,3 +389,57 @@ def test_the_child_collects_no_garbage_from_its_first_line(tmp_path: Path) -> No
     )
     out = python_output(precheck.CHILD_CODE, str(tmp_path), "--", "a.toml", "b.toml")
     assert out.split() == ["False", "a.toml", "b.toml"]
+
+
+#: run with its routine in the cache or not: which of the session's modules are loaded
+#: before the routine is resolved (the app is imported here, to stop at run_app).
+RESOLVE_ORDER = """\
+import contextlib, io, sys
+from backtimer.files import catalog, precheck
+out, events = sys.stdout, []
+resolve = catalog.resolve
+def resolving(name):
+    for module in ("backtimer.session.launch", "backtimer.session.controller",
+                   "backtimer.tui.screens.session"):
+        events.append(module.rsplit(".", 1)[1] if module in sys.modules else "-")
+    return resolve(name)
+catalog.resolve = resolving
+import backtimer.tui.app as app
+class Stop(Exception):
+    pass
+def run_app(*args, **kwargs):
+    raise Stop
+app.run_app = run_app
+from backtimer.cli import main, run
+run._full_screen = lambda args: True
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+sys.stdin = sys.stdout = Terminal()
+with contextlib.suppress(Stop):
+    main.main(sys.argv[1:])
+precheck.stop()
+print(" ".join(events), file=out)
+"""
+
+
+def test_at_a_first_start_run_loads_the_session_code_while_the_child_checks(
+    routine_file: Path, tmp_path: Path
+) -> None:
+    """With a child checking the routine, run imports the app and then the session's own
+    code (tui.app.load_session_code) before it waits for the routine: the first frame needs
+    them, and the wait goes to them. With the routine already checked (no child), nothing
+    is loaded ahead: the routine is read at once (an error in it is said at once)."""
+    import os
+
+    env = {
+        **os.environ,
+        "BACKTIMER_CACHE_DIR": str(tmp_path / "cache"),
+        "BACKTIMER_CONFIG_DIR": str(tmp_path / "config"),
+        "BACKTIMER_DATA_DIR": str(tmp_path / "data"),
+    }
+    first = python_output(RESOLVE_ORDER, "run", str(routine_file), env=env).split()
+    assert first == ["launch", "controller", "session"]
+    # The child has filled the cache: the next start has none, and loads nothing ahead.
+    again = python_output(RESOLVE_ORDER, "run", str(routine_file), env=env).split()
+    assert again == ["-", "-", "-"]
