@@ -21,6 +21,10 @@ Sections (``--only``):
   the routines checked at an earlier start (the cache of checked routines warm). At a first
   start the program checks the routines in a child process beside it (a second core): the
   wall times count any wait for it; the CPU times are the program's own, not the child's.
+  The screen is read every 4 ms through one tmux client in control mode (``--observer
+  control``, the default); ``--observer spawn`` reads it with a new tmux client process
+  each time, as this runner did until 2026-11-30: about 5 ms of CPU per look, half a core
+  of the two, which slowed a start that uses both cores more than the one-core reference.
 - ``cli``: ``check`` of the bundled routines against importing pydantic and tomllib;
   ``--version``/``--help`` against a bare interpreter (and the modules they import).
 - ``idle``: CPU (``/proc/PID/task/*/schedstat``, nanoseconds) over ``--hold`` seconds of a long
@@ -117,6 +121,62 @@ def report(name: str, ours: list[float], ref: list[float], goal: float | None, *
 # ---------------------------------------------------------------------- tmux
 
 
+#: How the screen is read while waiting for a text (``--observer``): "control", through one
+#: tmux client in control mode (a command written to it, its answer read back: nothing
+#: started per look); "spawn", a new tmux client process per look (as before 2026-11-30).
+#: A look every 4 ms by a new process took about half a core of the two (5 ms of CPU per
+#: look, measured): beside a program that uses both cores as it starts (the routine
+#: checked in a child process), that observer slowed what it measured.
+OBSERVER = "control"
+
+
+class Control:
+    """A tmux client in control mode (``tmux -C``): a command written on its input, its
+    answer read from its output (between ``%begin`` and ``%end``), no process per command.
+    Attached with the no-output flag: the pane's output is not sent to it."""
+
+    def __init__(self, socket: str) -> None:
+        self.process = subprocess.Popen(
+            ["tmux", "-L", socket, "-C", "attach-session", "-f", "no-output"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.waiting = 1  # the answer to the attach itself comes first
+
+    def command(self, line: str) -> str:
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(line.encode() + b"\n")
+        process.stdin.flush()
+        self.waiting += 1
+        answer: list[bytes] = []
+        inside = False
+        while self.waiting:
+            got = process.stdout.readline()
+            if not got:
+                raise RuntimeError("the tmux control client ended")
+            if got.startswith((b"%end ", b"%error ")):
+                inside = False
+                self.waiting -= 1
+            elif got.startswith(b"%begin "):
+                inside = True
+                answer = []
+            elif inside:
+                answer.append(got)
+        return b"".join(answer).decode("utf-8", "replace")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 class Tmux:
     """One tmux server (its own socket) running one command in one pane."""
 
@@ -137,6 +197,7 @@ class Tmux:
             str(SIZE[1]),
             f"exec {prefix} {command}",
         )
+        self.control = Control(self.socket) if OBSERVER == "control" else None
         self.socket_path = self.run("display-message", "-p", "#{socket_path}").strip()
 
     def run(self, *args: str) -> str:
@@ -146,6 +207,9 @@ class Tmux:
         return result.stdout
 
     def screen(self) -> str:
+        if self.control is not None:
+            with contextlib.suppress(RuntimeError, OSError, ValueError):
+                return self.control.command("capture-pane -p")
         return self.run("capture-pane", "-p")
 
     def pid(self) -> int:
@@ -173,6 +237,8 @@ class Tmux:
         except ValueError:
             pid = None
         self.run("kill-server")
+        if self.control is not None:
+            self.control.close()
         if self.socket_path:
             Path(self.socket_path).unlink(missing_ok=True)
         deadline = time.monotonic() + 1.0
@@ -864,7 +930,16 @@ def main() -> int:
         help="measure the backtimer package of this source tree (another checkout, for a "
         "before/after comparison with the same references), not this one",
     )
+    parser.add_argument(
+        "--observer",
+        choices=("control", "spawn"),
+        default="control",
+        help="how the screen is read while waiting for a first frame: one tmux client in "
+        "control mode (default), or a new tmux client process per look (as before)",
+    )
     args = parser.parse_args()
+    global OBSERVER
+    OBSERVER = args.observer
     if shutil.which("tmux") is None:
         print("tmux is needed", file=sys.stderr)
         return 2
@@ -880,6 +955,7 @@ def main() -> int:
     compileall.compile_dir(where, quiet=1)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, backtimer in {where}")
     print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    print(f"screen read by: {OBSERVER} (--observer)")
     with tempfile.TemporaryDirectory(prefix="bt-ratios-") as name:
         setup = Setup(Path(name))
         for section in args.only or list(SECTIONS):
