@@ -25,9 +25,13 @@ method's arguments, so inspect sees the same signature before and after; an ``__
 arguments are the fields', and its stand-in (:class:`_DeferredInit`) has the method's
 ``__signature__`` and ``__annotations__``, made from the text's parameter list without
 compiling it (dataclasses asks inspect for the signature to make the docstring of a class
-without one). One difference is left: before the first call, ``inspect.signature(...,
-eval_str=True)`` leaves string annotations (``from __future__ import annotations``) as
-strings.
+without one). Like a function it can be weakly referenced, copied (``copy`` and
+``deepcopy`` return it as it is) and pickled (by its module and qualified name, the same
+bytes as the method's). The differences left, all before the first call: it is not a
+function (``inspect.isfunction`` and ``isinstance(..., types.FunctionType)`` are False;
+``inspect.isroutine`` is True), it takes no attributes of one's own (no ``__dict__``),
+and ``inspect.signature(..., eval_str=True)`` leaves string annotations (``from
+__future__ import annotations``) as strings.
 
 At a first start ever most methods are never called before the first frame (a repr, the
 frozen classes' ``__setattr__``, most ``__eq__`` and ``__hash__``, and most ``__init__``:
@@ -302,6 +306,14 @@ _COMPILED_ATTRIBUTES = frozenset(
 )
 
 
+class _ModuleName(str):
+    """A class's ``__module__`` that an instance reads as its own: the name of the module
+    of the ``globals`` it holds (see :class:`_DeferredInit`)."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self if instance is None else instance._globals.get("__name__")
+
+
 class _DeferredInit:
     # A dataclass's __init__ whose text is not compiled yet (see the module's docstring). It
     # binds as a function does (__get__), so the class and super().__init__ call it as the
@@ -316,6 +328,7 @@ class _DeferredInit:
     # from the method, made when asked. No docstring: __doc__ is None, as the method's.
 
     __slots__ = (
+        "__weakref__",  # as a function's: weakref.ref(C.__init__) works
         "_closure",
         "_globals",
         "_parts",
@@ -392,9 +405,32 @@ class _DeferredInit:
     def __globals__(self) -> dict[str, Any]:
         return self._globals  # the method's: exec makes it in them
 
-    @property
-    def __module__(self) -> Any:  # type: ignore[override]
-        return self._globals.get("__name__")  # as exec's: the class's (None: none)
+    # As exec's: the class's module (None: none). A str that is also a descriptor, so the
+    # class's own __module__ is this module's name (type.__module__ returns it as it is)
+    # and an instance's is its globals' (pickle looks for a function by that and its
+    # __qualname__).
+    __module__ = _ModuleName(__name__)
+
+    def __copy__(self) -> Any:
+        return self  # copy and deepcopy return a function as it is
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self
+
+    def __reduce__(self) -> Any:
+        # A function pickles as its module and qualified name (a GLOBAL: unpickling looks
+        # it up again), so does this: the same bytes as the method's, and the same errors
+        # (a local class's, a class not in its module). Once the method is in its place
+        # (this is an old reference to the stand-in), the lookup finds the method: the
+        # class's __init__ is then reached through getattr on the class.
+        if self._placed and "<locals>" not in self._qualname:
+            owner_path, _, name = self._qualname.rpartition(".")
+            owner: Any = sys.modules.get(self.__module__ or "")
+            for part in owner_path.split(".") if owner_path else ():
+                owner = getattr(owner, part, None)
+            if isinstance(owner, type) and getattr(owner, name, None) is self._real:
+                return (getattr, (owner, name))
+        return self._qualname
 
     def __getattr__(self, name: str) -> Any:
         if name == "__name__":

@@ -689,3 +689,98 @@ def test_a_lazy_init_of_a_text_not_understood_says_the_methods_signature(
         assert all(is_stand_in(vars(cls)["__init__"]) for cls in classes)
         called(classes)
         assert not any(is_stand_in(vars(cls)["__init__"]) for cls in classes)
+
+
+def module_with_class(monkeypatch, name: str, lazy: bool) -> type:
+    """A dataclass ``P`` made in a fresh module ``name`` (in sys.modules, so pickle finds
+    it), with a lazy __init__ or the standard one."""
+    import types
+
+    dataclass_code.uninstall()
+    if lazy:
+        assert dataclass_code.install(lazy=True)
+    module = types.ModuleType(name)
+    monkeypatch.setitem(sys.modules, name, module)
+    exec("import dataclasses\n@dataclasses.dataclass\nclass P:\n    a: int\n", vars(module))
+    return module.P
+
+
+def test_a_lazy_init_is_weakly_referenced_and_copied_as_a_function(cache) -> None:
+    """weakref.ref, copy.copy and copy.deepcopy take a lazy __init__ as they take a
+    function: a reference to it, and itself for both copies."""
+    import copy
+    import weakref
+
+    assert dataclass_code.install(lazy=True)
+    plain = make_classes()[0]
+    stand_in = plain.__init__
+    assert is_stand_in(stand_in)
+    ref = weakref.ref(stand_in)
+    assert ref() is stand_in
+    assert copy.copy(stand_in) is stand_in
+    assert copy.deepcopy(stand_in) is stand_in
+    assert copy.deepcopy({"init": stand_in})["init"] is stand_in
+    assert plain(1).a == 1  # still the method, at its first call
+    assert not is_stand_in(vars(plain)["__init__"])
+
+
+def test_a_lazy_init_pickles_as_the_method(cache, monkeypatch) -> None:
+    """pickle takes a lazy __init__ by its module and qualified name, as the method: the
+    same bytes, and loading finds the class's __init__ (also through an old reference
+    to the stand-in, once the method is in its place)."""
+    import pickle
+
+    standard = module_with_class(monkeypatch, "dc_probe_standard", lazy=False)
+    expected = pickle.dumps(standard.__init__).replace(b"dc_probe_standard", b"dc_probe_lazy____")
+    lazy = module_with_class(monkeypatch, "dc_probe_lazy____", lazy=True)
+    stand_in = lazy.__init__
+    assert is_stand_in(stand_in)
+    assert stand_in.__module__ == "dc_probe_lazy____"
+    assert pickle.dumps(stand_in) == expected
+    assert pickle.loads(pickle.dumps(stand_in)) is stand_in
+    assert dataclass_code.installed().compiled == 0  # pickling compiles nothing
+    assert lazy(1).a == 1
+    method = vars(lazy)["__init__"]
+    assert not is_stand_in(method)
+    assert pickle.loads(pickle.dumps(stand_in)) is method
+    assert pickle.loads(pickle.dumps(method)) is method
+
+
+def test_a_lazy_init_that_pickle_cannot_find_fails_as_the_methods(cache, monkeypatch) -> None:
+    """A local class's __init__, or one whose class is not in its module, fails to pickle
+    with the error the method gives; the stand-in's class keeps its module's name."""
+    import pickle
+
+    def errors(classes: list[type]) -> list[tuple[type, str]]:
+        out = []
+        for cls in classes:
+            with pytest.raises(Exception) as caught:
+                pickle.dumps(cls.__init__)
+            # the same message but for the object's repr, which says "not compiled yet"
+            out.append((type(caught.value), str(caught.value).replace(repr(cls.__init__), "F")))
+        return out
+
+    standard = module_with_class(monkeypatch, "dc_probe_gone", lazy=False)
+    monkeypatch.delattr(sys.modules["dc_probe_gone"], "P")
+    expected = errors([make_classes()[0], standard])
+    lazy = module_with_class(monkeypatch, "dc_probe_gone", lazy=True)
+    monkeypatch.delattr(sys.modules["dc_probe_gone"], "P")
+    local = make_classes()[0]
+    assert is_stand_in(local.__init__) and is_stand_in(lazy.__init__)
+    assert errors([local, lazy]) == expected
+    stand_in_class = type(lazy.__init__)
+    assert stand_in_class.__module__ == dataclass_code.__name__
+    assert isinstance(stand_in_class.__module__, str)
+
+
+def test_a_lazy_init_is_not_a_function_before_its_first_call(cache) -> None:
+    """The difference the module's docstring lists: before its first call the stand-in is
+    not a function to inspect (it is a routine), and it is the method after."""
+    import inspect
+
+    assert dataclass_code.install(lazy=True)
+    plain = make_classes()[0]
+    assert not inspect.isfunction(plain.__init__)
+    assert inspect.isroutine(plain.__init__)
+    plain(1)
+    assert inspect.isfunction(plain.__init__)
