@@ -375,10 +375,13 @@ def pid_alive(pid: int | None, identity: str | None = None) -> bool:
 
 
 #: The status a reader should show: a session still ``running`` whose process is gone was
-#: interrupted (killed, or the machine lost power).
+#: interrupted (killed, or the machine lost power). A session waiting at its pain screen is
+#: stored ``pain_stopped`` without an end (so a kill there reads as a pain stop): while its
+#: process lives it is still going on (the person may resume), and reads ``running``.
 STATUS_SQL = (
-    "CASE WHEN s.status = 'running' AND NOT bt_alive(s.pid, s.process) "
-    "THEN 'interrupted' ELSE s.status END"
+    "CASE WHEN s.status = 'running' AND NOT bt_alive(s.pid, s.process) THEN 'interrupted' "
+    "WHEN s.status = 'pain_stopped' AND s.ended_at IS NULL AND bt_alive(s.pid, s.process) "
+    "THEN 'running' ELSE s.status END"
 )
 
 

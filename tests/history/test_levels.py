@@ -550,3 +550,62 @@ def test_a_routine_whose_file_name_is_not_utf8_has_levels(db, tmp_path) -> None:
     add_session(db, entry, {KNEE: PAIN}, level=current_levels(db, entry, DEFAULT_SESSIONS))
     (levels,) = current_levels_of(db, [entry], DEFAULT_SESSIONS)
     assert levels[KNEE] == L(10)  # the pain stop steps it down, found by the same key
+
+
+# ------------------------------------------------------------ a live session at its pain screen
+
+
+def test_a_live_session_waiting_at_a_pain_stop_is_not_counted(db, entry) -> None:
+    """A session at the pain screen is stored as stopped for pain (so a kill there reads so),
+    but while its process lives it is still going on (the person may resume): another
+    backtimer reading the levels meanwhile leaves it out, and does not step down for it. Once
+    its process is gone (killed there), it reads as a finished pain stop."""
+    import subprocess
+    import sys
+
+    from history_driver import FakeTime
+
+    from backtimer.history import Recorder
+    from backtimer.history import queries as q
+    from backtimer.session.runner import SessionRunner
+
+    store_level(db, entry, BRIDGES, L(reps=12, sets=2))
+    levels = current_levels(db, entry, DEFAULT_SESSIONS)
+    plan = compile_plan(entry.routine, levels)
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, levels, clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    bridges = next(s.index for s in plan.steps if s.exercise_index == BRIDGES and s.is_work)
+    while runner.session.index < bridges:
+        if runner.session.deadline is None:
+            fake.now += 5
+            runner.do("advance")
+        else:
+            fake.now = runner.session.deadline
+            runner.tick()
+    fake.now += 1.0
+    runner.do("pain")  # the pain screen stays up: no choice yet
+    assert recorder.flush()
+    (sid,) = [row[0] for row in db.conn.execute("SELECT id FROM sessions")]
+    assert db.conn.execute("SELECT status FROM sessions").fetchone()[0] == "pain_stopped"
+
+    with open_history(db.path.parent) as other:  # another backtimer, this process alive
+        assert current_levels(other, entry, DEFAULT_SESSIONS)[BRIDGES] == L(reps=12, sets=2)
+        assert all(not outcomes for outcomes in exercise_history(other, entry).values())
+        assert review_levels(other, entry) == []
+        (row,) = q.list_sessions(other)
+        assert row.status == "running"
+
+    # The process gone (a kill at the pain screen): a pain stop, and the step down is due.
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()  # a process that has ended (and been reaped)
+    db.conn.execute("UPDATE sessions SET pid = ? WHERE id = ?", (gone.pid, sid))
+    with open_history(db.path.parent) as other:
+        (row,) = q.list_sessions(other)
+        assert row.status == "pain_stopped"
+        assert current_levels(other, entry, DEFAULT_SESSIONS)[BRIDGES] == L(reps=12, sets=1)
+        outcomes = exercise_history(other, entry)  # the exercises with ranges
+        assert sorted(outcomes) == [KNEE, BRIDGES, BREATHS]
+        assert all(len(each) == 1 for each in outcomes.values())
+    recorder.close()
