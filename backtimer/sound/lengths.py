@@ -106,9 +106,16 @@ def _read_file(path: Path) -> str:
     for ever). As backtimer.files.atomic.read_regular_bytes, which sound does not import."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags)
-    with open(fd, encoding="utf-8") as handle:
+    try:
+        # Looked at before it is wrapped: wrapping a folder's descriptor fails
+        # (IsADirectoryError) and would leave it open, one a load.
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
+        handle = open(fd, encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
         return handle.read()
 
 

@@ -141,3 +141,31 @@ def test_a_named_pipe_in_place_of_the_cache_is_no_cache(tmp_path: Path) -> None:
     (tmp_path / CACHE_NAME).unlink()
     (tmp_path / CACHE_NAME).write_text('{"abc": 1.5}')
     assert SpeechLengths(rate=175, folder=tmp_path, enabled=False)._load() == {"abc": 1.5}
+
+
+def _open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("kind", ["folder", "socket"])
+def test_a_folder_or_a_socket_in_place_of_the_cache_is_no_cache_and_leaks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A folder where the lengths cache lives opens (a socket does not): it is taken for no
+    cache, and the descriptor opened is closed again (it was left open, one a load)."""
+    import socket
+
+    from backtimer.sound.lengths import CACHE_NAME
+
+    if kind == "folder":
+        (tmp_path / CACHE_NAME).mkdir()
+    else:
+        monkeypatch.chdir(tmp_path)  # a socket's path is short (about 100 bytes at most)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(CACHE_NAME)
+    before = _open_fds()
+    for _ in range(5):
+        assert SpeechLengths(rate=175, folder=tmp_path, enabled=False)._load() == {}
+    assert _open_fds() == before
+    if kind == "socket":
+        server.close()
