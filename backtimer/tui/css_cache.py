@@ -336,8 +336,12 @@ def use(stylesheet: Stylesheet) -> None:
         tie_breaker: int = 0,
         scope: str = "",
     ) -> list[RuleSet]:
-        # Also for what reads them without parsing a source (inline styles in markup).
-        lazy_tokens(stylesheet)  # again after a theme change (Textual sets them to None)
+        # Each parse, as a theme change (Textual's set_variables) sets them to None. Inline
+        # styles in markup read the same tokens without parsing a source: they get these
+        # lazy ones only where a parse made them; if markup reads them first after a theme
+        # change, Textual tokenizes every variable at once (the same tokens, not lazy) and
+        # those stay until the next theme change.
+        lazy_tokens(stylesheet)
         key: Key = (css, read_from, is_default_rules, tie_breaker, scope)
         try:
             # Textual's own cache of this stylesheet (it parses every source at each
