@@ -101,3 +101,12 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     commands = [line for line in ci.splitlines() if line.startswith(".venv/bin/pytest")]
     assert commands == [match.group(1).strip()]
+
+
+def test_readme_names_every_stylesheet_of_the_tui() -> None:
+    text = README.read_text(encoding="utf-8")
+    tui = Path(__file__).resolve().parents[2] / "backtimer" / "tui"
+    sheets = sorted(path.relative_to(tui).as_posix() for path in tui.rglob("*.tcss"))
+    assert sheets, "the TUI lost its stylesheets"
+    missing = [sheet for sheet in sheets if f"`{sheet}`" not in text]
+    assert not missing, f"the README does not name {missing}"
