@@ -128,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
             from backtimer.tui.app import load_session_code
 
             load_session_code()
-    store_methods()
+    else:
+        store_methods()  # the plain and remote paths: no child to start before it
     from backtimer.files import catalog
     from backtimer.remote import unavailable
 

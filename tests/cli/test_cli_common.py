@@ -36,3 +36,33 @@ def test_unknown_option_is_a_usage_error(command: str, capsys: pytest.CaptureFix
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("full_screen", [True, False])
+def test_run_installs_the_method_store_once_on_each_path(monkeypatch, full_screen) -> None:
+    """run installs the compiled-method store once, after the precheck child on the
+    full-screen path, before reading the routine on the others."""
+    import argparse
+
+    from backtimer.cli import run as run_module
+    from backtimer.files import catalog, precheck
+
+    calls: list[str] = []
+
+    class Stop(Exception):
+        pass
+
+    def resolve(name):
+        calls.append("resolve")
+        raise Stop
+
+    monkeypatch.setattr(run_module, "_full_screen", lambda args: full_screen)
+    monkeypatch.setattr(run_module, "store_methods", lambda: calls.append("store"))
+    monkeypatch.setattr(precheck, "start_for", lambda routine: calls.append("child"))
+    monkeypatch.setattr(catalog, "resolve", resolve)
+    args = argparse.Namespace(
+        routine="x", plain=not full_screen, remote=False, port=None, lan=False
+    )
+    with pytest.raises(Stop):
+        run_module.run(args)
+    assert calls == (["child", "store", "resolve"] if full_screen else ["store", "resolve"])
