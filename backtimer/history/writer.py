@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from backtimer.core.digest import sha256_hex
-from backtimer.files.atomic import atomic_create_text, atomic_write_text, special_file
+from backtimer.files.atomic import atomic_create_text, atomic_write_text, read_regular_bytes
 from backtimer.history.db import (
     HistoryDB,
     HistoryUnavailable,
@@ -396,10 +396,9 @@ def _writer_lives(data: dict[str, Any]) -> bool:
 
 def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]] | None:
     """The journal's id, writer and batches; None: a live journal whose session still runs."""
-    kind = special_file(path)
-    if kind is not None:  # never ours (reading a named pipe would block for ever)
-        raise ValueError(f"it is {kind}, not a file")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    # Never ours when not a regular file: looked at on the open descriptor, not before the
+    # open (a named pipe swapped in between would block the read, so every start, for ever).
+    data = json.loads(read_regular_bytes(path).decode("utf-8"))
     if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
         raise ValueError("not a journal this version of backtimer knows")
     if _writer_lives(data):

@@ -258,6 +258,24 @@ def test_a_named_pipe_named_like_a_journal_is_left_alone_without_blocking(tmp_pa
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
+def test_a_named_pipe_swapped_in_for_a_journal_after_a_look_does_not_block(
+    tmp_path, monkeypatch
+):
+    """A journal looked at (a regular file) and then replaced by a FIFO before it was read:
+    the read blocked merge_pending at every start. Here the look is made to miss the pipe,
+    as a swap between the look and the read would: the read itself must refuse it."""
+    import backtimer.history.writer as writer
+
+    monkeypatch.setattr(writer, "special_file", lambda path: None, raising=False)
+    data = tmp_path / "data"
+    open_history(data).close()
+    fifo = data / "history.sqlite3.pending-1.json"
+    os.mkfifo(fifo)
+    (note,) = outcome_within(lambda: writer.merge_pending(data), fifo, "merge_pending")
+    assert "named pipe" in note and "left as it is" in note
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
 def test_a_journal_that_cannot_be_added_is_told_once_a_run(tmp_path):
     """`run` tries the journals twice at its start (before looking for a session to resume,
     and when its recorder opens the history): a damaged one was reported twice."""
