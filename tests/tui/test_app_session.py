@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from snapshot_apps.common import (
     MARKUP,
+    SHORT,
     FakeClock,
     advance,
     build_app,
@@ -87,6 +88,19 @@ async def test_a_short_routine_from_start_to_summary(short) -> None:
     assert "Switch sides." in said and "Left side. Rep 1 of 2." in said
     assert said[-1].startswith("Session complete")
     assert ("bell",) in player.calls
+
+
+async def test_a_long_routine_name_ends_in_an_ellipsis_apart_from_the_count(tmp_path) -> None:
+    """A name longer than the top line is cut with an ellipsis, two cells before the
+    exercise count (it ran straight into "exercise 1 of 2": "...andexercise")."""
+    long_name = "One stretch to relieve back pain, part 2: strength and stability (Sutter)"
+    entry = write_routine(tmp_path, SHORT.replace('"Short test"', f'"{long_name}"', 1))
+    app = build_app(entry, clock=FakeClock())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        top = screen_text(app).splitlines()[0]
+        assert top.rstrip().endswith("…  exercise 1 of 2"), top
+        assert top.startswith(" One stretch to relieve back pain"), top
 
 
 async def test_the_screen_shows_exercise_side_reps_steps_and_next(short) -> None:
