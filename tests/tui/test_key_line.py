@@ -98,3 +98,50 @@ async def test_a_click_on_a_key_of_the_line_presses_it(tmp_path: Path) -> None:
         start, _end, key, _enabled = next(span for span in line.spans if span[2] == "n")
         await pilot.click(line, offset=(start, 0))
         assert pressed == ["n"] == [key]
+
+
+async def test_a_click_on_a_disabled_key_of_the_line_only_rings_the_bell(tmp_path: Path) -> None:
+    """As on the footer (FooterKey.on_mouse_down): a disabled key is not pressed, the bell
+    says so; a click between keys does nothing at all."""
+    app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    pressed: list[str] = []
+    bells: list[None] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        check_action = screen.check_action
+
+        def skip_disabled(action: str, parameters: tuple[object, ...]) -> bool | None:
+            return None if action == "skip_step" else check_action(action, parameters)
+
+        screen.check_action = skip_disabled  # type: ignore[method-assign]
+        line = KeyLine()
+        await screen.mount(line)
+        screen.refresh_bindings()
+        await pilot.pause()
+        app.simulate_key = pressed.append  # type: ignore[method-assign]
+        app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+        start, end, _key, enabled = next(span for span in line.spans if span[2] == "n")
+        assert not enabled
+        assert any(span[3] for span in line.spans)  # the others are not
+        await pilot.click(line, offset=(start, 0))
+        await pilot.click(line, offset=(end - 1, 0))
+        assert pressed == [] and len(bells) == 2
+        await pilot.click(line, offset=(end, 0))  # the margin after it
+        assert pressed == [] and len(bells) == 2
+
+
+async def test_hovering_the_line_does_not_light_it(tmp_path: Path) -> None:
+    """Textual lights a footer key under the mouse (FooterKey:hover); the line is all the
+    keys at once: it keeps the footer's colours."""
+    app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        line = KeyLine()
+        await app.screen.mount(line)
+        await pilot.pause()
+        before = bottom_line(app)
+        colours = (line.styles.color, line.styles.background)
+        await pilot.hover(line, offset=(50, 0))
+        await pilot.pause()
+        assert line.mouse_hover
+        assert (line.styles.color, line.styles.background) == colours
+        assert bottom_line(app) == before

@@ -204,6 +204,12 @@ class KeyLine(FooterKey):
         color: $footer-foreground;
         background: $footer-background;
     }
+    /* FooterKey:hover lights the one key it is; this is the whole line: not lit (its
+       cells keep the footer's colours, as the footer's margins and blanks do). */
+    KeyLine:hover {
+        color: $footer-foreground;
+        background: $footer-background;
+    }
     """
 
     def __init__(self) -> None:
