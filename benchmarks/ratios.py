@@ -53,6 +53,7 @@ import compileall
 import contextlib
 import json
 import os
+import select
 import shlex
 import shutil
 import signal
@@ -143,19 +144,40 @@ class Control:
             stderr=subprocess.DEVNULL,
         )
         self.waiting = 1  # the answer to the attach itself comes first
+        self.read = b""  # read from its output, not yet taken as lines
+
+    #: Seconds a command's answer may take (as Tmux.run's timeout).
+    TIMEOUT = 20.0
+
+    def _line(self, deadline: float) -> bytes:
+        """The next line of its output; RuntimeError if it ends or none comes by the
+        deadline (read from the descriptor, which select watches: no buffer in between)."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self.read:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError(f"the tmux control client did not answer in {self.TIMEOUT:g} s")
+            if not select.select([fd], [], [], left)[0]:
+                continue
+            got = os.read(fd, 65536)
+            if not got:
+                raise RuntimeError("the tmux control client ended")
+            self.read += got
+        line, _, self.read = self.read.partition(b"\n")
+        return line + b"\n"
 
     def command(self, line: str) -> str:
         process = self.process
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
         process.stdin.write(line.encode() + b"\n")
         process.stdin.flush()
         self.waiting += 1
         answer: list[bytes] = []
         inside = False
+        deadline = time.monotonic() + self.TIMEOUT
         while self.waiting:
-            got = process.stdout.readline()
-            if not got:
-                raise RuntimeError("the tmux control client ended")
+            got = self._line(deadline)
             if got.startswith((b"%end ", b"%error ")):
                 inside = False
                 self.waiting -= 1
@@ -206,10 +228,21 @@ class Tmux:
         )
         return result.stdout
 
+    #: Looks at a screen made by a tmux process because the control client had failed
+    #: (said at the end: those looks cost a process each, as with ``--observer spawn``).
+    fallbacks = 0
+
     def screen(self) -> str:
         if self.control is not None:
-            with contextlib.suppress(RuntimeError, OSError, ValueError):
+            try:
                 return self.control.command("capture-pane -p")
+            except (RuntimeError, OSError, ValueError):
+                # Not asked again: it is ended, or in the middle of an answer.
+                self.control.process.kill()
+                self.control.process.wait()
+                self.control = None
+        if OBSERVER == "control":
+            Tmux.fallbacks += 1
         return self.run("capture-pane", "-p")
 
     def pid(self) -> int:
@@ -965,6 +998,11 @@ def main() -> int:
                 SECTIONS[section](setup, args.runs)
     if Tmux.lingering:
         print(f"note: {Tmux.lingering} program(s) outlived their closed terminal (killed)")
+    if Tmux.fallbacks:
+        print(
+            f"note: {Tmux.fallbacks} looks fell back to a process each "
+            "(the tmux control client failed; the header's observer is then spawn)"
+        )
     print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     return 0
 
