@@ -258,9 +258,7 @@ def test_a_named_pipe_named_like_a_journal_is_left_alone_without_blocking(tmp_pa
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
-def test_a_named_pipe_swapped_in_for_a_journal_after_a_look_does_not_block(
-    tmp_path, monkeypatch
-):
+def test_a_named_pipe_swapped_in_for_a_journal_after_a_look_does_not_block(tmp_path, monkeypatch):
     """A journal looked at (a regular file) and then replaced by a FIFO before it was read:
     the read blocked merge_pending at every start. Here the look is made to miss the pipe,
     as a swap between the look and the read would: the read itself must refuse it."""
