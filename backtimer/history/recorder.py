@@ -80,7 +80,9 @@ CLOSE_WAIT = 0.8
 #: Space set aside beside the database while a session runs (a file, freed at close), so
 #: that a journal can still be written when the disk has filled up meanwhile.
 RESERVE_BYTES = 256 * 1024
-#: Records of a pain stop: one that cannot be written at once is kept in a journal at once.
+#: Records of a pain stop: one the history cannot take is kept in a journal as soon as an
+#: attempt to write it has failed (within about BUSY_MS), or before the next attempt when
+#: the history was behind already.
 _PAIN_RECORDS = frozenset({"pain", "pain_details", "pain_withdrawn"})
 
 
@@ -731,6 +733,11 @@ class Recorder:
                         waiters.append(item)
                     else:
                         backlog.append(item)
+                if backlog and self._last_error is not None:
+                    # Behind already: a pain stop queued since is kept in the live journal
+                    # before the next attempt (which may wait BUSY_MS for a lock), not only
+                    # once that attempt has failed too.
+                    self._keep_live()
                 # Write the backlog in order, as far as it goes.
                 while backlog:
                     if conn is None:
@@ -812,6 +819,16 @@ class Recorder:
                 replace=self._live is not None,
             )
         except OSError as exc:
+            live = journal_file(self.db.path, self._live) if self._live is not None else None
+            if live is not None and live.exists():
+                # The live journal (a pain stop and what waited with it) is still there: those
+                # records are kept, and added at the next start, as the end's journal would be.
+                self.exit_message = (
+                    f"{records} history records could not be written ({reason}) nor all "
+                    f"kept ({exc.strerror or exc}): some are kept in {live} and will be added "
+                    "to the history at the next start"
+                )
+                return
             self.exit_message = (
                 f"{records} history records could not be written ({reason}) nor kept: "
                 f"{exc.strerror or exc}"

@@ -682,3 +682,115 @@ def test_a_signal_at_a_pain_stop_ends_the_record_there(db, entry):
     assert (s.status, s.stored_status) == ("pain_stopped", "pain_stopped")
     assert s.ended_at is not None  # when the signal came, 30 s after the stop
     assert s.resume_index == 1
+
+
+def test_a_pain_stop_while_behind_is_kept_before_the_next_attempt(db, entry, monkeypatch):
+    """Recording is behind (the history cannot be opened, as under another program's lock):
+    a pain stop that comes then is kept in the live journal before the next attempt, which
+    may wait for the lock (here: until the test lets it go), not only after it failed too."""
+    import threading
+
+    from backtimer.history.db import HistoryUnavailable
+    from backtimer.history.writer import journal_paths
+
+    mode = {"now": "fail"}
+    gate = threading.Event()
+    real_connect = db.connect
+
+    def connect(*, busy_ms: int = 10_000):
+        if mode["now"] == "block":
+            gate.wait(20)  # the lock wait
+        if mode["now"] != "ok":
+            raise HistoryUnavailable("the history is locked by another program")
+        return real_connect(busy_ms=busy_ms)
+
+    monkeypatch.setattr(db, "connect", connect)
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    try:
+        runner.do("start")
+        fake.now = runner.session.deadline
+        runner.tick()
+        deadline = time.monotonic() + 20
+        while not recorder.status().behind:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert journal_paths(db.path) == []  # no pain stop: kept in memory and retried
+        mode["now"] = "block"
+        fake.now += 0.01
+        runner.do("pain")
+        deadline = time.monotonic() + 10
+        while not journal_paths(db.path):  # before fix: only after the blocked attempt
+            assert time.monotonic() < deadline, "the pain stop was not kept while waiting"
+            time.sleep(0.01)
+    finally:
+        mode["now"] = "ok"
+        gate.set()
+    assert recorder.flush(20)
+    assert journal_paths(db.path) == []  # written, once, and the journal removed
+    fake.now += 5.0
+    runner.do("end")
+    recorder.close()
+    assert len(q.pain_events(db)) == 1
+    assert _session(db).status == "pain_stopped"
+
+
+def test_closing_that_cannot_keep_the_rest_says_the_pain_stop_is_kept(db, entry, monkeypatch):
+    """The history cannot be opened all session, a pain stop is kept in the live journal,
+    and at the end the journal of the rest cannot be written either: the exit message said
+    the records were not kept at all; the pain stop's are, in the live journal, and the next
+    start adds them."""
+    import backtimer.history.recorder as recorder_module
+    from backtimer.history.db import HistoryUnavailable
+    from backtimer.history.writer import journal_paths, merge_pending
+
+    def locked(*, busy_ms: int = 10_000):
+        raise HistoryUnavailable("the history is locked by another program")
+
+    real_write_journal = recorder_module.write_journal
+
+    def write_journal(*args, **kwargs):
+        if not kwargs.get("live"):
+            raise OSError(28, "No space left on device")
+        return real_write_journal(*args, **kwargs)
+
+    monkeypatch.setattr(db, "connect", locked)
+    monkeypatch.setattr(recorder_module, "write_journal", write_journal)
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall, close_wait=0.2)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    fake.now = runner.session.deadline
+    runner.tick()
+    fake.now += 0.01
+    runner.do("pain")
+    deadline = time.monotonic() + 20
+    while not journal_paths(db.path):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    (live,) = journal_paths(db.path)
+    fake.now += 5.0
+    runner.do("end")
+    recorder.close()
+    message = recorder.exit_message
+    assert message is not None and "nor all kept" in message and "No space left" in message
+    assert f"some are kept in {live}" in message
+    monkeypatch.undo()
+    db.close()
+    # The next start, in another process once this one has gone: its journal is added.
+    import json
+
+    data = json.loads(live.read_text(encoding="utf-8"))
+    assert any(name == "pain" for batch in data["batches"] for name, _ in batch)
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()
+    data["live"]["pid"] = gone.pid
+    live.write_text(json.dumps(data), encoding="utf-8")
+    (note,) = merge_pending(db.path.parent)
+    assert note.startswith("added a ses"), note
+    assert journal_paths(db.path) == []
+    with open_history(db.path.parent) as again:
+        assert len(q.pain_events(again)) == 1
