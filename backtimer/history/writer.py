@@ -503,6 +503,29 @@ def merge_into(db: HistoryDB) -> list[str]:
     return notes
 
 
+def unmerged_sessions(conn: sqlite3.Connection, db_path: Path) -> dict[int, Path]:
+    """Sessions of the history named by journals beside ``db_path`` not added to it yet
+    (the history was busy at this start, say), each with its journal: their rows are not
+    what the session recorded (a pain stop, its end may wait in the journal). A journal that
+    cannot be read names none. Reads only."""
+    named: dict[int, Path] = {}
+    for path in journal_paths(db_path):
+        try:
+            data = json.loads(read_regular_bytes(path).decode("utf-8"))
+            ident, session_id = str(data["id"]), data["state"]["session_id"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if not isinstance(session_id, int) or isinstance(session_id, bool):
+            continue
+        try:
+            added = conn.execute("SELECT 1 FROM merged_journals WHERE id = ?", (ident,)).fetchone()
+        except sqlite3.Error:
+            added = None
+        if added is None:
+            named.setdefault(session_id, path)
+    return named
+
+
 def merge_pending(data_dir: Path | None = None) -> list[str]:
     """At a start: add any journals beside the history (opening it to write only when
     there are some). Returns notes for the person."""

@@ -23,7 +23,7 @@ from backtimer.history.db import HistoryUnavailable, open_history
 from backtimer.history.levels import accept_all, current_levels, fixed_levels, review
 from backtimer.history.queries import find_resumable
 from backtimer.history.recorder import start_recorder, step_identity
-from backtimer.history.writer import merge_pending
+from backtimer.history.writer import merge_pending, unmerged_sessions
 from backtimer.session.runner import Clock
 from backtimer.sound import tones
 from backtimer.sound.lengths import TEXTS_PER_HELPER, SpeechLengths
@@ -400,6 +400,18 @@ def find_resume(
             plan_for=lambda routine, level: speech_plan(routine, level, config),
             reasons=reasons,
         )
+        if found is not None and db.path is not None:
+            # Some of its records still wait in a journal (the history was busy just now: a
+            # pain stop kept there, say): its row is not what it recorded, not to resume.
+            with db.reading() as conn:
+                waiting = unmerged_sessions(conn, db.path).get(found.session_id)
+            if waiting is not None:
+                if notes is not None:
+                    notes.append(
+                        f"the last session is not offered to resume: some of its records "
+                        f"still wait in {waiting} to be added to the history"
+                    )
+                return None
     except HistoryUnavailable:
         return None
     finally:

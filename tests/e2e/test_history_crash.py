@@ -267,3 +267,46 @@ def test_a_kill_at_the_pain_screen_keeps_the_pain_stop(tmp_path, routine, plan, 
     assert s.resume_index == step >= 3
     with open_history(data_dir) as db:
         assert q.find_resumable(db) is None
+
+
+def test_a_pain_stop_still_in_a_journal_at_the_next_start_is_not_offered_to_resume(
+    tmp_path, routine
+):
+    """Killed at the pain screen while another program held the history's lock, and the
+    lock still held at the next start: the pain stop waits in the live journal (not added
+    yet), the history's row says running with a dead process (reads interrupted). The
+    session is not offered to resume: its journal names it; once the lock is gone, the
+    journal is added and the session reads as stopped for pain."""
+    from history_driver import entry_for
+
+    from backtimer.history.writer import journal_paths, merge_pending
+    from backtimer.session.launch import find_resume
+    from tests.e2e.test_history_faults import hold_lock
+
+    data_dir = tmp_path / "data"
+    proc = spawn(data_dir, routine, "--pain-after", "3")
+    wait_for(proc, "ready")
+    locker = hold_lock(data_dir / "history.sqlite3", 60.0)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("pain\n")
+        proc.stdin.flush()
+        wait_for(proc, "behind")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        (journal,) = journal_paths(data_dir / "history.sqlite3")
+        notes: list[str] = []
+        assert find_resume(entry_for(routine), data_dir, notes=notes) is None  # the next start
+        assert any(str(journal) in note for note in notes), notes
+        assert journal_paths(data_dir / "history.sqlite3") == [journal]  # still not added
+        with open_history(data_dir) as db:
+            (s,) = q.list_sessions(db)
+            assert s.status == "interrupted"  # as the history alone tells it
+    finally:
+        locker.kill()
+        locker.wait(timeout=30)
+    merge_pending(data_dir)
+    with open_history(data_dir) as db:
+        (s,) = q.list_sessions(db)
+        assert s.status == "pain_stopped"
+    assert find_resume(entry_for(routine), data_dir) is None
