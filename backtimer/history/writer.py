@@ -26,7 +26,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,17 +98,24 @@ class Writer:
 
     def apply(self, conn: sqlite3.Connection, batch: Batch) -> None:
         """Write ``batch`` inside the caller's transaction (the state is restored by the
-        caller if the transaction is rolled back: see :meth:`write`)."""
+        caller if the transaction is rolled back: see :meth:`transaction`)."""
         for name, values in batch:
             getattr(self, f"_w_{name}")(conn, values)
 
     def write(self, conn: sqlite3.Connection, batch: Batch) -> None:
         """Write ``batch`` in one transaction; on any error nothing of it is written, the
         state is as before, and the error is raised."""
+        with self.transaction(conn):
+            self.apply(conn, batch)
+
+    @contextlib.contextmanager
+    def transaction(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """One transaction for what is written inside it: committed at its end; on any error
+        rolled back, the writer's state put back as it was before, and the error raised."""
         saved = self.state()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            self.apply(conn, batch)
+            yield
             conn.execute("COMMIT")
         except BaseException:
             self.session_id, self.pause_id, self.pain_id = saved.values()
@@ -358,22 +365,13 @@ def write_journaled(
     also marks the journal ``ident`` added: after it the journal is only to be removed (if
     this process dies first, the next start finds it added and removes it). On any error
     nothing is written and the writer's state is as before."""
-    saved = writer.state()
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+    with writer.transaction(conn):
         for batch in batches:
             writer.apply(conn, batch)
         conn.execute(
             "INSERT INTO merged_journals (id, merged_at) VALUES (?, ?)",
             (ident, datetime.now(UTC).isoformat(timespec="seconds")),
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        writer.session_id, writer.pause_id, writer.pain_id = saved.values()
-        if conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-        raise
 
 
 @dataclass(frozen=True)
