@@ -111,6 +111,17 @@ def _pauses(db):
     ]
 
 
+def _started(db, entry):
+    """A session of ``entry`` at its low level started at START on a fake clock, recorded in
+    ``db``: its plan, the clock, the recorder and the runner."""
+    plan = compile_plan(entry.routine, "low")
+    fake = FakeTime(START)
+    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
+    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
+    runner.do("start")
+    return plan, fake, recorder, runner
+
+
 def _paused_run(db, entry, *, after: float, start_index: int = 0):
     """A recorded session on a fake clock, started at ``start_index`` and paused ``after``
     seconds in: (clock, recorder, runner)."""
@@ -335,11 +346,7 @@ def test_ended_early_and_skipped_steps(db, entry):
 
 
 def test_back_runs_a_step_again_in_one_row(db, entry):
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
+    plan, fake, recorder, runner = _started(db, entry)
     fake.now = runner.session.deadline
     runner.tick()  # step 0 done, step 1 (a hold) begins
     fake.now += 2.0
@@ -373,11 +380,7 @@ def test_on_interrupted_after_the_end_changes_nothing(db, entry):
 
 
 def test_a_running_session_whose_process_is_gone_reads_as_interrupted(db, entry):
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
+    _plan, _fake, recorder, _runner = _started(db, entry)
     recorder.close()
     assert _session(db).status == "running"  # this process is alive
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -409,11 +412,7 @@ def test_pain_details_from_the_app_object(db, entry):
     class Details:  # the shape of backtimer.tui.messages.PainDetails
         where, how_much, note = "neck", 2, "stiff"
 
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
+    _plan, _fake, recorder, runner = _started(db, entry)
     runner.do("pain")
     recorder.on_pain_details(Details(), runner.session)
     runner.do("end")
@@ -521,11 +520,7 @@ def test_a_process_number_given_to_another_process_does_not_look_alive(db, entry
 
 
 def test_interrupted_in_the_pain_dialog_is_pain_stopped(db, entry):
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
+    _plan, fake, recorder, runner = _started(db, entry)
     fake.now = runner.session.deadline
     runner.tick()
     runner.do("pain")
@@ -636,11 +631,7 @@ def test_a_session_waiting_at_a_pain_stop_is_stored_as_stopped_for_pain(db, entr
     """From the pain stop until a choice the session's row says pain_stopped (a process
     killed meanwhile leaves it so, as a signal there records it); going on makes it running
     again, and the session completes as before."""
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
+    _plan, fake, recorder, runner = _started(db, entry)
     for _ in range(3):
         fake.now = runner.session.deadline
         runner.tick()
@@ -666,11 +657,7 @@ def test_a_session_waiting_at_a_pain_stop_is_stored_as_stopped_for_pain(db, entr
 
 
 def test_a_signal_at_a_pain_stop_ends_the_record_there(db, entry):
-    plan = compile_plan(entry.routine, "low")
-    fake = FakeTime(START)
-    recorder = Recorder(db, entry, plan, "low", clock=fake, wall=fake.wall)
-    runner = SessionRunner(plan, clock=fake, listeners=[recorder], sleep_gap=None)
-    runner.do("start")
+    _plan, fake, recorder, runner = _started(db, entry)
     fake.now = runner.session.deadline
     runner.tick()
     fake.now += 1.0
