@@ -11,10 +11,12 @@ never exits by itself; waits for what a thread does are bounded generously."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import threading
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,22 @@ class BlockingRenderer(FakeRenderer):
         self.release.set()
 
 
+@contextlib.contextmanager
+def behind_a_hang(text: str) -> Iterator[tuple[Mixer, BlockingRenderer, SoundPlayer]]:
+    """A threaded player whose first text, ``text`` (due at 0 s, with HANG in it), hangs in
+    its render until ``renderer.release`` is set: what the test queues then waits behind
+    it. The player is closed at the end."""
+    mixer = Mixer()
+    renderer = BlockingRenderer()
+    player = SoundPlayer(mixer, output=FakeOutput(), renderer=renderer)  # type: ignore[arg-type]
+    try:
+        player.say_next(text, at=0.0)
+        assert renderer.entered.wait(PATIENCE)
+        yield mixer, renderer, player
+    finally:
+        player.close()
+
+
 class SlowRenderer(FakeRenderer):
     """Each render takes ``delays[text]`` seconds (default 0) of the device's time: the mixer
     plays on meanwhile (its position moves on), as a real device does."""
@@ -107,12 +125,7 @@ def test_texts_that_waited_behind_a_hung_render_are_left_out_when_too_late() -> 
     """A sentence's render hangs for 4.5 s; the countdown queued behind it (due at 1, 2, 3 s)
     is not rendered at all; "Hold." (due at 4 s, 0.5 s late) is said, and what follows it
     (on time but for the hang) after it."""
-    mixer = Mixer()
-    renderer = BlockingRenderer()
-    player = SoundPlayer(mixer, output=FakeOutput(), renderer=renderer)  # type: ignore[arg-type]
-    try:
-        player.say_next("HANG Breathe in, and hold it.", at=0.0)
-        assert renderer.entered.wait(PATIENCE)
+    with behind_a_hang("HANG Breathe in, and hold it.") as (mixer, renderer, player):
         player.say_next("3", at=1.0)
         player.say_after_quiet("2", at=2.0, words=0.3)
         player.say_after_quiet("1", at=3.0, words=0.3)
@@ -128,8 +141,6 @@ def test_texts_that_waited_behind_a_hung_render_are_left_out_when_too_late() -> 
         assert list(heard) == ["Hold.", "Breathe."]
         assert heard["Hold."] == sample(4.5)
         assert heard["Breathe."] == sample(4.5) + len(renderer.render("Hold."))  # follows
-    finally:
-        player.close()
 
 
 @pytest.mark.parametrize(("at", "said"), [(3.5, True), (3.4999, False)])
@@ -164,12 +175,7 @@ def test_a_text_its_own_render_made_too_late_is_not_played() -> None:
 def test_texts_without_a_deadline_are_said_however_late() -> None:
     """What is said on a key press ("Paused.", "Resuming.", more seconds, the pain stop's
     word and what follows it) has no deadline: never left out, even behind a hang."""
-    mixer = Mixer()
-    renderer = BlockingRenderer()
-    player = SoundPlayer(mixer, output=FakeOutput(), renderer=renderer)  # type: ignore[arg-type]
-    try:
-        player.say_next("HANG Rest.", at=0.0)
-        assert renderer.entered.wait(PATIENCE)
+    with behind_a_hang("HANG Rest.") as (mixer, renderer, player):
         player.say("Paused.")
         move_to(mixer, 10.0)
         renderer.release.set()
@@ -190,8 +196,6 @@ def test_texts_without_a_deadline_are_said_however_late() -> None:
             "Seek advice if the pain persists.",
         ]
         assert player.take_dropped() == []
-    finally:
-        player.close()
 
 
 def test_a_normal_session_leaves_nothing_out() -> None:
@@ -250,19 +254,12 @@ def test_without_a_clock_to_judge_by_nothing_is_left_out() -> None:
 
 
 def test_silence_still_drops_what_waits_without_calling_it_late() -> None:
-    mixer = Mixer()
-    renderer = BlockingRenderer()
-    player = SoundPlayer(mixer, output=FakeOutput(), renderer=renderer)  # type: ignore[arg-type]
-    try:
-        player.say_next("HANG Hold.", at=0.0)
-        assert renderer.entered.wait(PATIENCE)
+    with behind_a_hang("HANG Hold.") as (mixer, _renderer, player):
         player.say_next("3", at=0.5)
         player.silence()  # a pause: what waits is dropped, not "too late"
         assert wait_for(lambda: not player._pending)
         assert player.take_dropped() == []
         assert played(mixer) == {}
-    finally:
-        player.close()
 
 
 # ---------------------------------------------------------------------- a speech command
