@@ -368,10 +368,22 @@ def write_journaled(
     with writer.transaction(conn):
         for batch in batches:
             writer.apply(conn, batch)
-        conn.execute(
-            "INSERT INTO merged_journals (id, merged_at) VALUES (?, ?)",
-            (ident, datetime.now(UTC).isoformat(timespec="seconds")),
-        )
+        _mark_added(conn, ident)
+
+
+def _mark_added(conn: sqlite3.Connection, ident: str) -> None:
+    """Mark the journal ``ident`` added, in the caller's transaction."""
+    conn.execute(
+        "INSERT INTO merged_journals (id, merged_at) VALUES (?, ?)",
+        (ident, datetime.now(UTC).isoformat(timespec="seconds")),
+    )
+
+
+def _added(conn: sqlite3.Connection, ident: str) -> bool:
+    """Whether the journal ``ident`` was added to the history."""
+    return (
+        conn.execute("SELECT 1 FROM merged_journals WHERE id = ?", (ident,)).fetchone() is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -392,13 +404,19 @@ def _writer_lives(data: dict[str, Any]) -> bool:
     return pid_alive(pid, process if isinstance(process, str) else None)
 
 
-def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]] | None:
-    """The journal's id, writer and batches; None: a live journal whose session still runs."""
+def _read_journal(path: Path) -> dict[str, Any]:
+    """The journal's data, checked to be a journal of this version (ValueError if not)."""
     # Never ours when not a regular file: looked at on the open descriptor, not before the
     # open (a named pipe swapped in between would block the read, so every start, for ever).
     data = json.loads(read_regular_bytes(path).decode("utf-8"))
     if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
         raise ValueError("not a journal this version of backtimer knows")
+    return data
+
+
+def _load_journal(path: Path) -> tuple[str, Writer, list[Batch]] | None:
+    """The journal's id, writer and batches; None: a live journal whose session still runs."""
+    data = _read_journal(path)
     if _writer_lives(data):
         return None
     state = data["state"]
@@ -441,12 +459,8 @@ def merge_journals(conn: sqlite3.Connection, db_path: Path) -> MergeResult:
             continue  # a session in progress keeps it (a live journal): not ours to add
         ident, writer, batches = loaded
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                done = conn.execute(
-                    "SELECT 1 FROM merged_journals WHERE id = ?", (ident,)
-                ).fetchone()
-                fresh = done is None
+            with writer.transaction(conn):
+                fresh = not _added(conn, ident)
                 if fresh:
                     for batch in batches:
                         writer.apply(conn, batch)
@@ -457,15 +471,7 @@ def merge_journals(conn: sqlite3.Connection, db_path: Path) -> MergeResult:
                             "WHERE id = ? AND status = 'running'",
                             (writer.session_id,),
                         )
-                    conn.execute(
-                        "INSERT INTO merged_journals (id, merged_at) VALUES (?, ?)",
-                        (ident, datetime.now(UTC).isoformat(timespec="seconds")),
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                    _mark_added(conn, ident)
         except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
             reason = explain(db_path, exc) if isinstance(exc, sqlite3.Error) else str(exc)
             problems.append(
@@ -509,17 +515,17 @@ def unmerged_sessions(conn: sqlite3.Connection, db_path: Path) -> dict[int, Path
     named: dict[int, Path] = {}
     for path in journal_paths(db_path):
         try:
-            data = json.loads(read_regular_bytes(path).decode("utf-8"))
+            data = _read_journal(path)
             ident, session_id = str(data["id"]), data["state"]["session_id"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if not isinstance(session_id, int) or isinstance(session_id, bool):
             continue
         try:
-            added = conn.execute("SELECT 1 FROM merged_journals WHERE id = ?", (ident,)).fetchone()
+            added = _added(conn, ident)
         except sqlite3.Error:
-            added = None
-        if added is None:
+            added = False
+        if not added:
             named.setdefault(session_id, path)
     return named
 
