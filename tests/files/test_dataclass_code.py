@@ -377,12 +377,13 @@ def test_two_threads_at_a_first_call_compile_the_method_once(cache, monkeypatch)
     stand_in = vars(plain)["__eq__"]
     compiled: list[str] = []
     others: list[threading.Thread] = []
+    results: list[bool] = []  # the other thread's comparison
     compile_ = dataclass_code._compile
 
     def compiling(text: str):
         compiled.append(text)
         if len(others) == 0:  # the first thread: another one comes while it compiles
-            other = threading.Thread(target=lambda: plain(1) == plain(1))
+            other = threading.Thread(target=lambda: results.append(plain(1) == plain(1)))
             others.append(other)
             other.start()
             other.join(timeout=0.5)  # it waits (a lock) or it compiles too (no lock)
@@ -391,6 +392,7 @@ def test_two_threads_at_a_first_call_compile_the_method_once(cache, monkeypatch)
     monkeypatch.setattr(dataclass_code, "_compile", compiling)
     assert plain(1) == plain(1)
     others[0].join()
+    assert results == [True]  # it got the method, not an error
     assert len(compiled) == 1
     assert vars(plain)["__eq__"] is not stand_in
     assert vars(plain)["__eq__"].__code__.co_filename == "<string>"

@@ -96,6 +96,8 @@ async def test_a_click_on_a_key_of_the_line_presses_it(tmp_path: Path) -> None:
         await pilot.pause()
         app.simulate_key = pressed.append  # type: ignore[method-assign]
         start, _end, key, _enabled = next(span for span in line.spans if span[2] == "n")
+        # The click lands on the line itself, not on a footer under or over it.
+        assert app.get_widget_at(line.region.x + start, line.region.y)[0] is line
         await pilot.click(line, offset=(start, 0))
         assert pressed == ["n"] == [key]
 
@@ -123,6 +125,7 @@ async def test_a_click_on_a_disabled_key_of_the_line_only_rings_the_bell(tmp_pat
         start, end, _key, enabled = next(span for span in line.spans if span[2] == "n")
         assert not enabled
         assert any(span[3] for span in line.spans)  # the others are not
+        assert app.get_widget_at(line.region.x + start, line.region.y)[0] is line
         await pilot.click(line, offset=(start, 0))
         await pilot.click(line, offset=(end - 1, 0))
         assert pressed == [] and len(bells) == 2
