@@ -387,7 +387,7 @@ class Session:
         )
         after = next_state(self.state, command, self.before_pain, last_exercise=last)
         if after is not None:
-            done = self._do(command, now, amount)
+            done = self._do(command, now, amount, after)
             events += done
             refused = len(done) == 1 and isinstance(done[0], Refused)
             if not refused and not self.over:
@@ -403,10 +403,16 @@ class Session:
             self.last_tick = max(self.last_tick, now)
         return events
 
-    def _do(self, command: Command, now: float, amount: float) -> list[Event]:
-        """The work of a command, after the catch-up; the state is set by :meth:`handle`."""
+    def _do(self, command: Command, now: float, amount: float, after: State) -> list[Event]:
+        """The work of a command, after the catch-up, towards the table's next state
+        ``after`` (set by :meth:`handle`)."""
         if command is Command.TICK:
             return []
+        if command is Command.SKIP_EXERCISE and after is State.ENDED_EARLY:
+            # After a pain stop, no exercise follows the one it interrupted (the table's
+            # Target.NEXT_EXERCISE): the session ends there, recorded as "end" would
+            # record it (it did not complete as prescribed), said so (skipped_last).
+            return self._end(now, skipped_last=True)
         if command is Command.EXTEND:
             return self._extend(now, amount)
         if command is Command.RESUME and self.state is State.PAIN_STOPPED:
@@ -661,13 +667,7 @@ class Session:
         return self._jump(now, self.index + 1)
 
     def _skip_exercise(self, now: float) -> list[Event]:
-        target = self.plan.next_exercise_start(self.index)
-        if target is None and self.state is State.PAIN_STOPPED:
-            # Nothing comes after the exercise the pain stop interrupted: the session ends
-            # there, recorded as "end" would record it (it did not complete as prescribed;
-            # the table's Target.NEXT_EXERCISE makes the state ended early).
-            return self._end(now, skipped_last=True)
-        return self._jump(now, target)
+        return self._jump(now, self.plan.next_exercise_start(self.index))
 
     def _back(self, now: float) -> list[Event]:
         at = self._clock(now)
