@@ -2,7 +2,7 @@
 both front ends show (the app's first frame among them), without the engine.
 
 :class:`PainDetails` is what a person said after a pain stop (where, how much, a note) and
-what they chose next; :mod:`backtimer.session.tally` re-exports all of these.
+what they chose next.
 """
 
 from __future__ import annotations

@@ -63,7 +63,12 @@ SPEAK_FACTOR = 3.0
 
 def speak_timeout(text: str, rate: int | None = None) -> float:
     """Seconds an announcement of ``text`` may run before what follows it stops it."""
-    return START_UP + max(SPEAK_FLOOR, SPEAK_FACTOR * _words_time(text, rate))
+    return _timeout_for(_words_time(text, rate))
+
+
+def _timeout_for(words: float) -> float:
+    """:func:`speak_timeout` of a text said in ``words`` seconds."""
+    return START_UP + max(SPEAK_FLOOR, SPEAK_FACTOR * words)
 
 
 def _words_time(text: str, rate: int | None) -> float:
@@ -361,9 +366,10 @@ class SpeechPlayer:
         if queue and _is_spd_say(base):
             base = [part for part in base if part not in ("-C", "--cancel")]
         argv, feed = speech_argv(base, text)
-        self._limit = speak_timeout(text, self.rate)
+        words = _words_time(text, self.rate)  # estimated once, for both
+        self._limit = _timeout_for(words)
         self._started = time.monotonic()
-        self._should_end = self.clock() + START_UP + _words_time(text, self.rate)
+        self._should_end = self.clock() + START_UP + words
         try:
             self._current = subprocess.Popen(
                 argv,
