@@ -316,12 +316,17 @@ class SessionController:
         self.pain_form = None
         if details.choice == "mistake":
             return self.mistake()
+        self._tell(details)
+        return self.do(PAIN_COMMANDS[details.choice])
+
+    def _tell(self, details: PainDetails) -> None:
+        """Tell every listener with an ``on_pain_details`` method what was said after the
+        pain stop (a listener's failure is its own)."""
         for listener in self.listeners:
             report = getattr(listener, "on_pain_details", None)
             if callable(report):
                 with contextlib.suppress(Exception):
                     report(details, self.session)
-        return self.do(PAIN_COMMANDS[details.choice])
 
     def mistake(self) -> list[Event]:
         """The pain stop was pressed by mistake: no pain is reported to the listeners (the
@@ -344,12 +349,7 @@ class SessionController:
                 self.player.silence()
         form, self.pain_form = self.pain_form, None
         if form is not None and (form.where or form.how_much is not None or form.note.strip()):
-            details = form.details("end")
-            for listener in self.listeners:
-                report = getattr(listener, "on_pain_details", None)
-                if callable(report):
-                    with contextlib.suppress(Exception):
-                        report(details, self.session)
+            self._tell(form.details("end"))
         for listener in self.listeners:
             hook = getattr(listener, "on_interrupted", None)
             if callable(hook):
