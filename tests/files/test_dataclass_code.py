@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import marshal
 import os
-import subprocess
 import sys
 import typing
 from typing import ClassVar
@@ -168,13 +167,7 @@ def test_a_second_start_compiles_none(tmp_path) -> None:
         "print(dataclass_code.installed().compiled)\n"
     )
     env = {**os.environ, "BACKTIMER_CACHE_DIR": str(tmp_path)}
-    counts = []
-    for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-        )
-        assert result.returncode == 0, result.stderr
-        counts.append(int(result.stdout.split()[-1]))
+    counts = [int(python_output(code, env=env).split()[-1]) for _ in range(2)]
     assert counts[0] > 20 and counts[1] == 0
 
 
@@ -665,13 +658,7 @@ def test_a_second_start_reads_a_called_init_from_the_file(tmp_path) -> None:
         "print(kinds, dataclass_code.installed().compiled)\n"
     )
     env = {**os.environ, "BACKTIMER_CACHE_DIR": str(tmp_path)}
-    outputs = []
-    for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-        )
-        assert result.returncode == 0, result.stderr
-        outputs.append(result.stdout.strip())
+    outputs = [python_output(code, env=env).strip() for _ in range(2)]
     # First: both stand-ins, the called __init__ compiled (the __eq__ and __repr__ never).
     assert outputs == ["[False, False] 1", "[True, False] 0"]
 

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from backtimer.files import catalog
 from backtimer.files.catalog import Entry, load_entry
 from backtimer.files.routine_load import Problem
 from backtimer.session.cues import RecordingPlayer
@@ -123,6 +124,17 @@ async def safety_message_closes(app: BacktimerApp, pilot: Any, key: str, under: 
     await pilot.press(key)
     await pilot.pause()
     assert isinstance(app.screen, under)
+
+
+def first_screen_app(first: str, tmp_path: Path, user_routines: Path) -> BacktimerApp:
+    """The app as ``backtimer run`` starts it (``first`` "session": the short routine) or as
+    the picker does ("picker": the short routine among the user's, checked once, as an
+    earlier start would have)."""
+    if first == "session":
+        return build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
+    (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
+    catalog.all_entries()
+    return build_app(None)
 
 
 def screen_text(app: BacktimerApp) -> str:

@@ -16,6 +16,7 @@ from snapshot_apps.common import (
     FakeClock,
     build_app,
     collector_off_as_at_start,
+    first_screen_app,
     footer_in_place,
     screen_text,
     until,
@@ -132,15 +133,10 @@ async def test_the_screen_under_the_first_is_styled_once_before_the_first_frame(
     first: str, tmp_path: Path, user_routines: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Textual's default screen (blank, under the first screen shown) and what it holds
-    (its toasts and tooltip, where shown: not in tests) are styled as they are made, not
+    (its toasts and tooltip) are styled as they are made, not
     again at its first showing nor for its breakpoint (given before its styles)."""
     seen = FirstFrame(monkeypatch)
-    if first == "session":
-        app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
-    else:
-        (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
-        catalog.all_entries()
-        app = build_app(None)
+    app = first_screen_app(first, tmp_path, user_routines)
     async with app.run_test(size=(100, 30), tooltips=True, notifications=True) as pilot:
         await pilot.pause()
         assert seen.at_frame is not None
@@ -245,12 +241,7 @@ async def test_the_footers_keys_are_in_the_first_frame_and_made_once(
 
     monkeypatch.setattr(KeyFooter, "compose", counting)
     seen = FirstFrame(monkeypatch)
-    if first == "session":
-        app = build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
-    else:
-        (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
-        catalog.all_entries()
-        app = build_app(None)
+    app = first_screen_app(first, tmp_path, user_routines)
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(5):
             await pilot.pause()

@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from snapshot_apps.common import SHORT, FakeClock, build_app, footer_in_place, write_routine
+from snapshot_apps.common import (
+    SHORT,
+    FakeClock,
+    build_app,
+    first_screen_app,
+    footer_in_place,
+    write_routine,
+)
 from textual.widgets._footer import FooterKey
 
-from backtimer.files import catalog
 from backtimer.tui.app import BacktimerApp
 from backtimer.tui.widgets.keybar import KeyFooter, KeyLine
 
@@ -31,14 +37,6 @@ def bottom_line(app: BacktimerApp) -> list[tuple[Any, ...]]:
             ink = None if char == " " else (style.color, style.bold, style.dim)
             cells.append((char, style.bgcolor, ink))
     return cells
-
-
-def app_for(first: str, tmp_path: Path, user_routines: Path) -> BacktimerApp:
-    if first == "session":
-        return build_app(write_routine(tmp_path, SHORT), clock=FakeClock())
-    (user_routines / "short.toml").write_text(SHORT, encoding="utf-8")
-    catalog.all_entries()  # checked once, as an earlier start would have
-    return build_app(None)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -61,7 +59,7 @@ async def test_the_first_frames_key_line_looks_as_the_footer_that_replaces_it(
         first_frame(app)
 
     monkeypatch.setattr(BacktimerApp, "_first_frame", seeing)
-    app = app_for(first, tmp_path, user_routines)
+    app = first_screen_app(first, tmp_path, user_routines)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await footer_in_place(app, pilot)
